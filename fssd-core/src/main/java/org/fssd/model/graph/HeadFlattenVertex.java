@@ -1,0 +1,79 @@
+package org.fssd.model.graph;
+
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * SPEC §2.5: flattens a head's NCHW output in NHWC order, [N, C, H, W] -> [N, H*W*C], so that the
+ * value for cell (i, j), box a, coordinate/class q lands at ((i*W + j)*A + a)*Q + q — the
+ * reference's {@code permute(0, 2, 3, 1).view(N, -1)}. The backward pass is the inverse
+ * permutation. No state; serialisable by {@code ModelSerializer}.
+ */
+public final class HeadFlattenVertex extends GraphVertex {
+  private static final long serialVersionUID = 1L;
+
+  public HeadFlattenVertex() {}
+
+  @Override
+  public HeadFlattenVertex clone() {
+    return new HeadFlattenVertex();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HeadFlattenVertex;
+  }
+
+  @Override
+  public int hashCode() {
+    return HeadFlattenVertex.class.hashCode();
+  }
+
+  @Override
+  public long numParams(boolean backprop) {
+    return 0;
+  }
+
+  @Override
+  public int minVertexInputs() {
+    return 1;
+  }
+
+  @Override
+  public int maxVertexInputs() {
+    return 1;
+  }
+
+  @Override
+  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
+      ComputationGraph graph, String name, int idx, INDArray paramsView, boolean initializeParams,
+      DataType networkDatatype) {
+    return new HeadFlattenImpl(graph, name, idx, networkDatatype);
+  }
+
+  @Override
+  public InputType getOutputType(int layerIndex, InputType... vertexInputs) throws InvalidInputTypeException {
+    if (vertexInputs.length != 1 || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
+      throw new InvalidInputTypeException("HeadFlattenVertex needs one convolutional input, got "
+          + java.util.Arrays.toString(vertexInputs));
+    }
+    InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
+    return InputType.feedForward(in.getHeight() * in.getWidth() * in.getChannels());
+  }
+
+  @Override
+  public MemoryReport getMemoryReport(InputType... inputTypes) {
+    InputType out = getOutputType(-1, inputTypes);
+    return new LayerMemoryReport.Builder(null, HeadFlattenVertex.class, inputTypes[0], out)
+        .standardMemory(0, 0)
+        .workingMemory(0, 0, 0, 0)
+        .cacheMemory(0, 0)
+        .build();
+  }
+}

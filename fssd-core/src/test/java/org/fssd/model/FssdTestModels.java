@@ -1,0 +1,28 @@
+package org.fssd.model;
+
+import org.fssd.box.PriorConfig;
+
+/** Small FSSD configurations for fast tests (shared through the fssd-core test-jar). */
+public final class FssdTestModels {
+  private FssdTestModels() {}
+
+  /** FSSD300 with every width divided by about 8-16: same topology, ~1/100 of the parameters. */
+  public static Widths narrowWidths300() {
+    return Widths.of(new int[] {8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64}, 128, 128,
+        new int[] {32, 64, 16, 32}, new int[] {32, 32, 32}, new int[] {64, 64, 32, 32, 32, 32});
+  }
+
+  /** A narrow FSSD300 with {@code numClasses} classes (including background). */
+  public static FssdConfig narrow300(int numClasses, boolean batchNorm) {
+    return FssdConfig.builder().inputSize(300).numClasses(numClasses).batchNorm(batchNorm)
+        .widths(narrowWidths300()).priors(PriorConfig.voc300()).build();
+  }
+
+  /** FSSD512 with narrow widths. */
+  public static FssdConfig narrow512(int numClasses, boolean batchNorm) {
+    Widths w = Widths.of(new int[] {4, 4, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16}, 32, 32,
+        new int[] {8, 16, 8, 16}, new int[] {8, 8, 8}, new int[] {16, 16, 8, 8, 8, 8, 8});
+    return FssdConfig.builder().inputSize(512).numClasses(numClasses).batchNorm(batchNorm)
+        .widths(w).priors(PriorConfig.voc512()).build();
+  }
+}
