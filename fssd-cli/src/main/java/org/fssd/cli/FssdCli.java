@@ -1,0 +1,56 @@
+package org.fssd.cli;
+
+import java.io.PrintWriter;
+import org.fssd.FssdException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code fssd} command: one entry point, a subcommand per job. Started by {@code ./fssd} at
+ * the repository root. Exit codes: 0 success, 1 a refused input or failed job (message on
+ * stderr), 2 a usage error.
+ */
+@Command(
+    name = "fssd",
+    mixinStandardHelpOptions = true,
+    versionProvider = FssdCli.Version.class,
+    description = "FSSD object detection on the JVM (fssd4j).",
+    subcommands = {InfoCommand.class, InitCommand.class, DetectCommand.class, CommandLine.HelpCommand.class})
+public final class FssdCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns the exit code (for tests). */
+  public static int run(String... args) {
+    // Library INFO logs (ND4J start-up banner) would drown the output; --verbose is for debugging.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+      System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    }
+    CommandLine cli = new CommandLine(new FssdCli());
+    cli.setExecutionExceptionHandler(FssdCli::handle);
+    return cli.execute(args);
+  }
+
+  private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof FssdException || e instanceof IllegalArgumentException) {
+      err.println("fssd " + cmd.getCommandName() + ": " + e.getMessage());
+    } else {
+      err.println("fssd " + cmd.getCommandName() + ": unexpected failure: " + e);
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return 1;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"fssd4j " + org.fssd.model.Provenance.version()};
+    }
+  }
+}

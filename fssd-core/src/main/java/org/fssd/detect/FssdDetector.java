@@ -1,0 +1,372 @@
+package org.fssd.detect;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.google.common.collect.ImmutableList;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.fssd.FssdException;
+import org.fssd.image.BgrImage;
+import org.fssd.image.ImageLoader;
+import org.fssd.image.Preprocessor;
+import org.fssd.model.FssdModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SPEC §1 + §9: the object detector an application embeds. Decode an image, preprocess it (BGR,
+ * OpenCV INTER_LINEAR resize, mean subtraction), run the FSSD network, decode the boxes and apply
+ * per-class NMS.
+ *
+ * <pre>{@code
+ * try (FssdDetector detector = FssdDetector.builder()
+ *         .model(Path.of("fssd300_voc.zip"))
+ *         .scoreThreshold(0.3f)
+ *         .build()) {
+ *   List<Detection> found = detector.detect(Path.of("dog.jpg"));
+ * }
+ * }</pre>
+ *
+ * <p><b>Coordinates.</b> Every {@link Detection#box()} is in pixels of the ORIGINAL image: x to
+ * the right, y down, (x1, y1) the top-left and (x2, y2) the bottom-right corner, as floats. Boxes
+ * are not clipped to the image unless {@link Builder#clipToImage(boolean)} is set (the reference
+ * does not clip, so a box may extend slightly past the border). Results are sorted by score,
+ * highest first; class 0 (background) is never reported.
+ *
+ * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once. The
+ * detector owns a pool of {@link Builder#replicas(int)} independent copies of the network (default
+ * 1); a call borrows one for the forward pass and waits while all are busy, so results never mix.
+ * More replicas give more parallelism at the cost of memory (one parameter copy each).
+ *
+ * <p><b>Lifecycle.</b> {@link #close()} waits for calls in flight, then releases the networks;
+ * closing twice is harmless; any call after close throws {@link IllegalStateException}.
+ *
+ * <p><b>Errors.</b> A missing, unreadable, corrupt or zero-sized image, or one above the pixel
+ * limit ({@link Builder#maxPixels(long)}, default 100 megapixels) throws {@link
+ * org.fssd.ImageDecodeException} naming the image; a bad model file throws {@link
+ * org.fssd.ModelFormatException} from {@link Builder#build()}.
+ */
+public final class FssdDetector implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FssdDetector.class);
+
+  private final FssdModel model;
+  private final ImageLoader loader;
+  private final Preprocessor preprocessor;
+  private final DetectionPostprocessor postprocessor;
+  private final BlockingQueue<FssdModel> replicas;
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private final String settings;
+  private volatile boolean closed;
+
+  private FssdDetector(Builder b, FssdModel model) {
+    this.model = model;
+    this.loader = ImageLoader.builder().maxPixels(b.maxPixels).build();
+    this.preprocessor = new Preprocessor(model.config().inputSize());
+    Labels labels = b.labels != null ? b.labels : model.labels();
+    checkArgument(labels.numClasses() == model.config().numClasses(),
+        "labels have %s classes (with background), the model has %s", labels.numClasses(), model.config().numClasses());
+    double[] v = model.config().priors().variances();
+    this.postprocessor = DetectionPostprocessor.builder(model.priors(), labels)
+        .variances(v[0], v[1])
+        .scoreThreshold(b.scoreThreshold)
+        .nmsIouThreshold(b.nmsIouThreshold)
+        .perClassTopK(b.perClassTopK)
+        .maxPerImage(b.maxDetections)
+        .clipToImage(b.clipToImage)
+        .build();
+    this.replicas = new ArrayBlockingQueue<>(b.replicas);
+    replicas.add(model);
+    for (int i = 1; i < b.replicas; i++) {
+      replicas.add(model.replica());
+    }
+    this.settings = b.toString();
+    LOG.info("FssdDetector ready: FSSD{} with {} classes, {} replica(s), provenance {}",
+        model.config().inputSize(), model.config().numClasses(), b.replicas, model.provenance().get("source"));
+    LOG.debug("FssdDetector settings: {}", settings);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Detects objects in an image file (any format OpenCV decodes: JPEG, PNG, BMP, TIFF, WebP, ...). */
+  public List<Detection> detect(Path image) {
+    Objects.requireNonNull(image, "image");
+    return detectBatch(List.of(image)).get(0);
+  }
+
+  /** Detects objects in encoded image bytes (JPEG, PNG, ...). */
+  public List<Detection> detect(byte[] encodedImage) {
+    Objects.requireNonNull(encodedImage, "encodedImage");
+    return detectBatch(List.of(encodedImage)).get(0);
+  }
+
+  /** Detects objects in a decoded image of any type (gray, RGB, ARGB, ...). */
+  public List<Detection> detect(BufferedImage image) {
+    Objects.requireNonNull(image, "image");
+    return detectBatch(List.of(image)).get(0);
+  }
+
+  /** Detects objects in an 8-bit BGR image; the caller keeps ownership of {@code image}. */
+  public List<Detection> detect(BgrImage image) {
+    Objects.requireNonNull(image, "image");
+    return detectBatch(List.of(image)).get(0);
+  }
+
+  /**
+   * Detects objects in several images with one forward pass. Elements may be {@link Path}, {@code
+   * byte[]} (encoded), {@link BufferedImage} or {@link BgrImage} (not closed here). The result has
+   * one list per input, in order. Decoding fails fast: a bad image throws before the network runs.
+   */
+  public List<List<Detection>> detectBatch(List<?> images) {
+    Objects.requireNonNull(images, "images");
+    if (images.isEmpty()) {
+      return List.of();
+    }
+    lifecycle.readLock().lock();
+    try {
+      checkState(!closed, "detect called on a closed FssdDetector");
+      List<BgrImage> decoded = new ArrayList<>(images.size());
+      List<BgrImage> owned = new ArrayList<>(images.size());
+      try {
+        for (int i = 0; i < images.size(); i++) {
+          Object o = images.get(i);
+          if (o instanceof BgrImage) {
+            decoded.add((BgrImage) o);
+          } else {
+            BgrImage img = decode(o, i);
+            owned.add(img);
+            decoded.add(img);
+          }
+        }
+        return run(decoded);
+      } finally {
+        owned.forEach(BgrImage::close);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private BgrImage decode(Object o, int index) {
+    if (o instanceof Path) {
+      return loader.load((Path) o);
+    } else if (o instanceof byte[]) {
+      return loader.load((byte[]) o, "<bytes #" + index + ">");
+    } else if (o instanceof BufferedImage) {
+      return loader.fromBufferedImage((BufferedImage) o, "<BufferedImage #" + index + ">");
+    }
+    throw new IllegalArgumentException("image #" + index + " is a "
+        + (o == null ? "null" : o.getClass().getName()) + "; expected Path, byte[], BufferedImage or BgrImage");
+  }
+
+  private List<List<Detection>> run(List<BgrImage> images) {
+    int n = images.size();
+    int s = preprocessor.size();
+    float[] input = new float[n * preprocessor.tensorLength()];
+    for (int i = 0; i < n; i++) {
+      preprocessor.toTensor(images.get(i), input, i * preprocessor.tensorLength());
+    }
+    float[] loc;
+    float[] conf;
+    FssdModel replica = borrow();
+    try {
+      INDArray[] out = replica.graph().output(Nd4j.create(input, new long[] {n, 3, s, s}, 'c'));
+      loc = out[0].dup('c').data().asFloat();
+      conf = out[1].dup('c').data().asFloat();
+    } finally {
+      replicas.add(replica);
+    }
+    int p = model.config().numPriors();
+    int c = model.config().numClasses();
+    ImmutableList.Builder<List<Detection>> result = ImmutableList.builderWithExpectedSize(n);
+    for (int i = 0; i < n; i++) {
+      BgrImage img = images.get(i);
+      result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+    }
+    return result.build();
+  }
+
+  private FssdModel borrow() {
+    try {
+      return replicas.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FssdException("interrupted while waiting for a free network replica", e);
+    }
+  }
+
+  /** The model this detector runs (its first replica). */
+  public FssdModel model() {
+    return model;
+  }
+
+  /** The class names reported in detections. */
+  public Labels labels() {
+    return postprocessor.labels();
+  }
+
+  /** The image loader (pixel limit) this detector decodes with. */
+  public ImageLoader imageLoader() {
+    return loader;
+  }
+
+  /** Waits for calls in flight, then releases the networks. Idempotent. */
+  @Override
+  public void close() {
+    lifecycle.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        replicas.clear();
+        LOG.debug("FssdDetector closed");
+      }
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FssdDetector" + settings + (closed ? " (closed)" : "");
+  }
+
+  /**
+   * Builds a detector. Set exactly one model source: {@link #model(Path)} (native file) or {@link
+   * #model(FssdModel)}. Defaults: score threshold 0.3 (applications; evaluation uses 0.01), NMS IoU
+   * 0.45, 40 per class, 200 per image, no clipping, 1 replica, 100-megapixel limit.
+   */
+  public static final class Builder {
+    private Path modelFile;
+    private FssdModel model;
+    private Supplier<FssdModel> modelSupplier;
+    private String modelSourceName;
+    private Labels labels;
+    private float scoreThreshold = 0.3f;
+    private float nmsIouThreshold = 0.45f;
+    private int perClassTopK = 40;
+    private int maxDetections = 200;
+    private boolean clipToImage;
+    private int replicas = 1;
+    private long maxPixels = ImageLoader.DEFAULT_MAX_PIXELS;
+
+    private Builder() {}
+
+    /** A native model file written by {@link FssdModel#save(Path)}. */
+    public Builder model(Path file) {
+      this.modelFile = Objects.requireNonNull(file, "file");
+      this.model = null;
+      this.modelSupplier = null;
+      return this;
+    }
+
+    /** A model already in memory (it becomes the first replica). */
+    public Builder model(FssdModel model) {
+      this.model = Objects.requireNonNull(model, "model");
+      this.modelFile = null;
+      this.modelSupplier = null;
+      return this;
+    }
+
+    /**
+     * A model made on {@link #build()} by {@code supplier} (e.g. a PyTorch import); {@code name}
+     * appears in {@link #toString()}.
+     */
+    public Builder model(Supplier<FssdModel> supplier, String name) {
+      this.modelSupplier = Objects.requireNonNull(supplier, "supplier");
+      this.modelSourceName = Objects.requireNonNull(name, "name");
+      this.modelFile = null;
+      this.model = null;
+      return this;
+    }
+
+    /** Class names to report instead of the model's own (same number of classes). */
+    public Builder labels(Labels labels) {
+      this.labels = Objects.requireNonNull(labels, "labels");
+      return this;
+    }
+
+    /** Minimum score, exclusive, in [0, 1). Default 0.3. */
+    public Builder scoreThreshold(float t) {
+      checkArgument(t >= 0f && t < 1f, "scoreThreshold must be in [0, 1), got %s", t);
+      this.scoreThreshold = t;
+      return this;
+    }
+
+    /** NMS IoU above which a box is suppressed, in (0, 1]. Default 0.45. */
+    public Builder nmsIouThreshold(float t) {
+      checkArgument(t > 0f && t <= 1f, "nmsIouThreshold must be in (0, 1], got %s", t);
+      this.nmsIouThreshold = t;
+      return this;
+    }
+
+    /** Boxes kept per class after NMS. Default 40. */
+    public Builder perClassTopK(int k) {
+      checkArgument(k >= 1, "perClassTopK must be >= 1, got %s", k);
+      this.perClassTopK = k;
+      return this;
+    }
+
+    /** Detections per image (ties at the cut may keep more, as the reference does). Default 200. */
+    public Builder maxDetections(int max) {
+      checkArgument(max >= 1, "maxDetections must be >= 1, got %s", max);
+      this.maxDetections = max;
+      return this;
+    }
+
+    /** Clip boxes to the image (the reference does not). Default false. */
+    public Builder clipToImage(boolean clip) {
+      this.clipToImage = clip;
+      return this;
+    }
+
+    /** Independent network copies for concurrent callers. Default 1. */
+    public Builder replicas(int n) {
+      checkArgument(n >= 1 && n <= 64, "replicas must be in 1..64, got %s", n);
+      this.replicas = n;
+      return this;
+    }
+
+    /** Largest image accepted, in pixels (checked from the header before decoding). */
+    public Builder maxPixels(long maxPixels) {
+      checkArgument(maxPixels >= 1, "maxPixels must be >= 1, got %s", maxPixels);
+      this.maxPixels = maxPixels;
+      return this;
+    }
+
+    /** Loads the model and builds the detector; a bad model file throws here. */
+    public FssdDetector build() {
+      FssdModel m;
+      if (model != null) {
+        m = model;
+      } else if (modelFile != null) {
+        m = FssdModel.load(modelFile);
+      } else if (modelSupplier != null) {
+        m = Objects.requireNonNull(modelSupplier.get(), "model supplier returned null");
+      } else {
+        throw new IllegalStateException("no model: call model(Path), model(FssdModel) or model(Supplier, name)");
+      }
+      return new FssdDetector(this, m);
+    }
+
+    @Override
+    public String toString() {
+      String src = modelFile != null ? modelFile.toString() : model != null ? "<in memory>" : modelSourceName;
+      return "{model=" + src + ", scoreThreshold=" + scoreThreshold + ", nmsIouThreshold=" + nmsIouThreshold
+          + ", perClassTopK=" + perClassTopK + ", maxDetections=" + maxDetections + ", clipToImage="
+          + clipToImage + ", replicas=" + replicas + ", maxPixels=" + maxPixels
+          + (labels != null ? ", labels=" + labels : "") + "}";
+    }
+  }
+}

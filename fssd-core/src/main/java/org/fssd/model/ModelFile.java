@@ -1,0 +1,209 @@
+package org.fssd.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.fssd.FssdException;
+import org.fssd.ModelFormatException;
+import org.fssd.detect.Labels;
+
+/**
+ * The native model file: a DL4J {@code ModelSerializer} zip (configuration.json, coefficients.bin,
+ * optionally the updater state) plus one entry {@value #ENTRY}:
+ *
+ * <pre>{@code
+ * {"format": "fssd4j-model", "formatVersion": 1,
+ *  "config": {...FssdConfig, see ConfigJson...},
+ *  "labels": ["aeroplane", ...],            // object classes 1..C-1
+ *  "provenance": {"source": "...", ...}}
+ * }</pre>
+ *
+ * <p>Reading refuses files of a newer format version (naming the maximum supported), files without
+ * {@value #ENTRY}, and graphs whose parameters do not fit the recorded configuration. Writing goes
+ * to a temporary file in the target directory that is then moved into place atomically, so a
+ * crash never leaves a half-written model under the target name.
+ */
+public final class ModelFile {
+  /** The zip entry holding the fssd4j metadata. */
+  public static final String ENTRY = "fssd.json";
+  /** The format identifier. */
+  public static final String FORMAT = "fssd4j-model";
+  /** The newest format version this reader understands (and the one it writes). */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final long MAX_METADATA_BYTES = 4 << 20;
+
+  private ModelFile() {}
+
+  /** Writes {@code model} to {@code file} atomically; {@code withUpdater} keeps optimiser state. */
+  public static void write(FssdModel model, Path file, boolean withUpdater) {
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    Path graphTmp = null;
+    Path outTmp = null;
+    try {
+      Files.createDirectories(dir);
+      graphTmp = Files.createTempFile(dir, "." + target.getFileName() + ".graph", ".tmp");
+      ModelSerializer.writeModel(model.graph(), graphTmp.toFile(), withUpdater);
+      outTmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      try (OutputStream os = Files.newOutputStream(outTmp);
+          ZipOutputStream zos = new ZipOutputStream(os);
+          ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
+        zos.putNextEntry(new ZipEntry(ENTRY));
+        zos.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata(model)));
+        zos.closeEntry();
+        Enumeration<? extends ZipEntry> entries = graphZip.entries();
+        while (entries.hasMoreElements()) {
+          ZipEntry e = entries.nextElement();
+          zos.putNextEntry(new ZipEntry(e.getName()));
+          try (InputStream in = graphZip.getInputStream(e)) {
+            in.transferTo(zos);
+          }
+          zos.closeEntry();
+        }
+      }
+      Files.move(outTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      outTmp = null;
+    } catch (IOException e) {
+      throw new FssdException(file + ": cannot write model file: " + e.getMessage(), e);
+    } finally {
+      deleteQuietly(graphTmp);
+      deleteQuietly(outTmp);
+    }
+  }
+
+  private static ObjectNode metadata(FssdModel model) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("format", FORMAT);
+    root.put("formatVersion", FORMAT_VERSION);
+    root.set("config", ConfigJson.toJson(model.config()));
+    model.labels().objectClasses().forEach(root.putArray("labels")::add);
+    ObjectNode prov = root.putObject("provenance");
+    model.provenance().asMap().forEach(prov::put);
+    return root;
+  }
+
+  /** Reads a model file; every failure is a {@link ModelFormatException} naming the file. */
+  public static FssdModel read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ModelFormatException(file + ": no such model file");
+    }
+    JsonNode meta;
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry e = zip.getEntry(ENTRY);
+      if (e == null) {
+        throw new ModelFormatException(file + ": not an fssd4j model file (no " + ENTRY + " entry)");
+      }
+      try (InputStream in = zip.getInputStream(e)) {
+        byte[] bytes = in.readNBytes((int) MAX_METADATA_BYTES + 1);
+        if (bytes.length > MAX_METADATA_BYTES) {
+          throw new ModelFormatException(file + ": " + ENTRY + " is larger than " + MAX_METADATA_BYTES + " bytes");
+        }
+        meta = MAPPER.readTree(bytes);
+      }
+    } catch (ZipException | NoSuchFileException e) {
+      throw new ModelFormatException(file + ": not a readable model file (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new ModelFormatException(file + ": cannot read model file: " + e.getMessage(), e);
+    }
+    FssdConfig config;
+    Labels labels;
+    Provenance provenance;
+    try {
+      if (meta == null || !meta.isObject() || !FORMAT.equals(meta.path("format").asText())) {
+        throw new IllegalArgumentException("format is not '" + FORMAT + "'");
+      }
+      JsonNode version = meta.get("formatVersion");
+      if (version == null || !version.isIntegralNumber()) {
+        throw new IllegalArgumentException("missing formatVersion");
+      }
+      if (version.intValue() > FORMAT_VERSION || version.intValue() < 1) {
+        throw new ModelFormatException(file + ": format version " + version.intValue()
+            + " is not supported (this fssd4j " + Provenance.version() + " reads versions 1.."
+            + FORMAT_VERSION + "; a newer file needs a newer fssd4j)");
+      }
+      config = ConfigJson.fromJson(meta.get("config"));
+      JsonNode labelNode = meta.get("labels");
+      if (labelNode == null || !labelNode.isArray()) {
+        throw new IllegalArgumentException("missing labels array");
+      }
+      List<String> names = new ArrayList<>();
+      labelNode.forEach(n -> names.add(n.asText()));
+      labels = Labels.of(names);
+      JsonNode provNode = meta.get("provenance");
+      if (provNode != null && provNode.isObject() && provNode.size() > 0) {
+        Map<String, String> m = new LinkedHashMap<>();
+        provNode.fields().forEachRemaining(f -> m.put(f.getKey(), f.getValue().asText()));
+        provenance = Provenance.fromMap(m);
+      } else {
+        provenance = Provenance.unknown();
+      }
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ModelFormatException(file + ": invalid " + ENTRY + ": " + e.getMessage(), e);
+    }
+    ComputationGraph graph;
+    try {
+      graph = ModelSerializer.restoreComputationGraph(file.toFile(), false);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelFormatException(file + ": cannot restore the network: " + e.getMessage(), e);
+    }
+    checkFits(file, config, graph);
+    return FssdModel.of(config, graph, labels, provenance);
+  }
+
+  /** The stored graph must have exactly the parameters the recorded configuration implies. */
+  private static void checkFits(Path file, FssdConfig config, ComputationGraph graph) {
+    Set<String> outputs = new HashSet<>(graph.getConfiguration().getNetworkOutputs());
+    if (!outputs.equals(Set.of(FssdGraph.LOC, FssdGraph.CONF))) {
+      throw new ModelFormatException(file + ": network outputs " + outputs + " are not [loc, conf]");
+    }
+    for (ConvSpec c : config.convs()) {
+      String name = !c.isHead() && config.batchNorm() ? c.name() + ".conv" : c.name();
+      long[] expected = {c.out(), c.in(), c.kernel(), c.kernel()};
+      org.nd4j.linalg.api.ndarray.INDArray w;
+      try {
+        w = graph.getParam(name + "_W");
+      } catch (RuntimeException e) {
+        w = null;
+      }
+      if (w == null) {
+        throw new ModelFormatException(file + ": parameter " + name + "_W is missing from the network");
+      }
+      if (!java.util.Arrays.equals(w.shape(), expected)) {
+        throw new ModelFormatException(file + ": parameter " + name + "_W has shape "
+            + java.util.Arrays.toString(w.shape()) + ", the configuration needs " + java.util.Arrays.toString(expected));
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
+        // best effort: a leftover hidden .tmp file is harmless and never read as a model
+      }
+    }
+  }
+}
