@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * are those the reference sees: every input becomes 8-bit BGR. Grayscale is replicated to the three
  * channels, alpha is dropped (not composited), palette images are expanded, 16-bit samples keep
  * their high byte, CMYK JPEGs are converted to BGR. Each of these is verified by a test:
- * grayscale, RGBA, palette and 16-bit (grey and RGB) PNGs, grey and colour JPEG, BMP, GIF, PPM,
- * and a CMYK (Adobe) JPEG. GIF and WBMP, which OpenCV 4.5.5 cannot decode, are decoded with
- * {@code javax.imageio} and converted like a {@link BufferedImage} (below).
+ * grayscale, RGBA, palette and 16-bit (grey and RGB) PNGs, grey and colour JPEGs, a CMYK (Adobe
+ * APP14, as Pillow writes it) JPEG, BMP, TIFF, GIF, WBMP, PPM and WebP (lossy and lossless). GIF
+ * and WBMP, which OpenCV 4.5.5 cannot decode, are decoded with {@code javax.imageio} and converted
+ * like a {@link BufferedImage} (below).
  *
  * <p><b>EXIF orientation</b> is applied, as {@code cv2.imread} does by default in OpenCV 4: a JPEG
  * whose EXIF says "rotate 90 degrees" comes out rotated, with width and height swapped relative to

@@ -30,7 +30,7 @@ class ImageLoaderTest {
   // ---- formats and pixel values -------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"png", "bmp", "gif"})
+  @ValueSource(strings = {"png", "bmp", "gif", "tiff"})
   void losslessFormatsDecodeToExactBgr(String format) {
     // A pure colour survives PNG/BMP exactly, GIF too (few colours -> exact palette).
     byte[] bytes = TestImages.encode(TestImages.solidBgr(7, 5, 10, 200, 250), format);
@@ -336,6 +336,10 @@ class ImageLoaderTest {
         .isInstanceOf(ImageDecodeException.class)
         .hasMessageContaining("notes.txt")
         .hasMessageContaining("cannot decode");
+    // Zeros: ImageIO's lenient WBMP probe may claim them; either way a named ImageDecodeException.
+    assertThatThrownBy(() -> loader.load(new byte[100], "zeros.bin"))
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageStartingWith("image zeros.bin:");
   }
 
   @Test
@@ -361,6 +365,46 @@ class ImageLoaderTest {
         .hasMessageContaining("50000x50000")
         .hasMessageContaining("PNG header")
         .hasMessageContaining("limit of 100000000 pixels");
+  }
+
+  @Test
+  void hugeDeclaredJpegIsRefusedFromItsHeader() {
+    // A real 16x16 JPEG whose SOF0 marker is patched to declare 60000 x 60000 pixels.
+    byte[] jpg = TestImages.encode(TestImages.pattern(16, 16), "jpg");
+    int sof = -1;
+    for (int i = 2; i + 1 < jpg.length; i++) {
+      if ((jpg[i] & 0xFF) == 0xFF && (jpg[i + 1] & 0xFF) == 0xC0) {
+        sof = i;
+        break;
+      }
+    }
+    assertThat(sof).isPositive();
+    // FF C0, length (2), precision (1), height (2), width (2)
+    jpg[sof + 5] = (byte) (60000 >> 8);
+    jpg[sof + 6] = (byte) 60000;
+    jpg[sof + 7] = (byte) (60000 >> 8);
+    jpg[sof + 8] = (byte) 60000;
+    byte[] bomb = jpg;
+    Throwable t = assertTimeoutPreemptively(
+        Duration.ofSeconds(5), () -> catchThrowable(() -> loader.load(bomb, "bomb.jpg")));
+    assertThat(t)
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageContaining("bomb.jpg")
+        .hasMessageContaining("60000x60000")
+        .hasMessageContaining("JPEG header");
+  }
+
+  @Test
+  void wbmpIsDecodedThroughImageIo() {
+    BufferedImage binary = new BufferedImage(10, 4, BufferedImage.TYPE_BYTE_BINARY);
+    binary.setRGB(3, 2, 0xFFFFFF);
+    try (BgrImage img = loader.load(TestImages.encode(binary, "wbmp"), "b.wbmp")) {
+      assertThat(img.width()).isEqualTo(10);
+      assertThat(img.height()).isEqualTo(4);
+      byte[] bgr = img.toBgrBytes();
+      assertThat(bgrAt(bgr, 10, 3, 2)).containsExactly(255, 255, 255);
+      assertThat(bgrAt(bgr, 10, 4, 2)).containsExactly(0, 0, 0);
+    }
   }
 
   @Test
