@@ -1,0 +1,237 @@
+package org.fssd.image;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static org.bytedeco.opencv.global.opencv_imgproc.FILLED;
+import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.fssd.FssdException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Draws labelled boxes on a copy of an image and writes it as PNG (for the CLI's {@code detect},
+ * previews, the web page of the service). Takes plain {@link AnnotatedBox}es, so it does not depend
+ * on the detector's types.
+ *
+ * <p>Drawing: each box is a rectangle in the colour {@link #colorBgr(int)} of its class, with a
+ * line {@link #lineThickness(int, int)} pixels wide (grows with the image: 1 px up to about 900 px
+ * of width + height); its caption is written in a filled box of the same colour just above the
+ * rectangle (inside it when there is no room above), in white or black, whichever contrasts more.
+ * Corners are rounded to whole pixels and clipped to the image, so a box reaching past an edge is
+ * drawn along that edge.
+ *
+ * <p>Files are written atomically: the PNG goes to a temporary file in the target directory, which
+ * is then renamed over the target ({@code ATOMIC_MOVE}); on any failure the temporary file is
+ * deleted and the target is left as it was. A reader never sees a half-written file.
+ *
+ * <p><b>Thread safety</b>: stateless; all methods may be called from many threads at once (on
+ * images not being closed meanwhile).
+ */
+public final class Annotator {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Annotator.class);
+
+  /** 20 well-separated colours (RGB hex), in class-index order, repeated for larger indices. */
+  private static final int[] PALETTE_RGB = {
+    0xE6194B, 0x3CB44B, 0xFFE119, 0x4363D8, 0xF58231, 0x911EB4, 0x42D4F4, 0xF032E6, 0xBFEF45,
+    0xFABED4, 0x469990, 0xDCBEFF, 0x9A6324, 0xFFFAC8, 0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1,
+    0x000075, 0xA9A9A9
+  };
+
+  /** A stateless annotator with the default palette. */
+  public Annotator() {}
+
+  /**
+   * The colour of a class, {B, G, R} in 0..255, from a fixed palette of 20 colours (index modulo
+   * 20).
+   *
+   * @throws IllegalArgumentException when {@code classIndex < 0}
+   */
+  public static int[] colorBgr(int classIndex) {
+    checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
+    int rgb = PALETTE_RGB[classIndex % PALETTE_RGB.length];
+    return new int[] {rgb & 0xFF, (rgb >> 8) & 0xFF, (rgb >> 16) & 0xFF};
+  }
+
+  /** Box line width in pixels for an image of this size: {@code max(1, round((w + h) / 600))}. */
+  public static int lineThickness(int width, int height) {
+    return (int) Math.max(1, Math.round((width + (double) height) / 600.0));
+  }
+
+  /**
+   * A copy of {@code image} with the boxes drawn on it (the caller closes it); {@code image} is
+   * not changed.
+   *
+   * @throws IllegalStateException when {@code image} is closed
+   */
+  public BgrImage draw(BgrImage image, List<AnnotatedBox> boxes) {
+    checkNotNull(image, "image");
+    checkNotNull(boxes, "boxes");
+    BgrImage copy = image.copy();
+    try {
+      Mat mat = copy.mat();
+      int w = copy.width();
+      int h = copy.height();
+      int thickness = lineThickness(w, h);
+      double fontScale = 0.45 * thickness;
+      int textThickness = Math.max(1, thickness / 2);
+      for (AnnotatedBox box : boxes) {
+        checkNotNull(box, "boxes contains null");
+        drawOne(mat, box, w, h, thickness, fontScale, textThickness);
+      }
+      return copy;
+    } catch (RuntimeException e) {
+      copy.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The image with the boxes drawn on it, encoded as PNG bytes.
+   *
+   * @throws IllegalStateException when {@code image} is closed
+   */
+  public byte[] annotatedPng(BgrImage image, List<AnnotatedBox> boxes) {
+    try (BgrImage drawn = draw(image, boxes)) {
+      return encodePng(drawn);
+    }
+  }
+
+  /**
+   * Draws the boxes on a copy of {@code image} and writes it as a PNG file, atomically (see the
+   * class Javadoc). An existing file at {@code out} is replaced.
+   *
+   * @throws FssdException naming {@code out} when its directory does not exist or the file cannot
+   *     be written; nothing is left behind then
+   * @throws IllegalStateException when {@code image} is closed
+   */
+  public void writeAnnotatedPng(BgrImage image, List<AnnotatedBox> boxes, Path out) {
+    checkNotNull(out, "out");
+    writeAtomically(annotatedPng(image, boxes), out);
+  }
+
+  /**
+   * Encodes an image as PNG (OpenCV {@code imencode}, default compression).
+   *
+   * @throws IllegalStateException when {@code image} is closed
+   * @throws FssdException when OpenCV fails to encode
+   */
+  public static byte[] encodePng(BgrImage image) {
+    checkNotNull(image, "image");
+    try (BytePointer buffer = new BytePointer()) {
+      if (!opencv_imgcodecs.imencode(".png", image.mat(), buffer)) {
+        throw new FssdException("cannot encode image " + image.source() + " as PNG");
+      }
+      byte[] png = new byte[Math.toIntExact(buffer.limit())];
+      buffer.get(png);
+      return png;
+    }
+  }
+
+  /**
+   * Writes {@code content} to {@code out} atomically: into a temporary file in the same directory,
+   * then renamed over {@code out} (an atomic rename where the file system supports it, else a plain
+   * replacing move). On failure the temporary file is deleted.
+   *
+   * @throws FssdException naming {@code out} and the cause when the directory does not exist or
+   *     writing fails
+   */
+  public static void writeAtomically(byte[] content, Path out) {
+    checkNotNull(content, "content");
+    checkNotNull(out, "out");
+    Path target = out.toAbsolutePath();
+    Path dir = target.getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new FssdException(
+          "cannot write " + out + ": directory " + dir + " does not exist");
+    }
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+      Files.write(tmp, content);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        LOG.debug("atomic move not supported in {}, using a plain replacing move", dir);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      tmp = null;
+    } catch (IOException e) {
+      throw new FssdException("cannot write " + out + ": " + e, e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.warn("could not delete temporary file {}", tmp, e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Annotator{palette=" + PALETTE_RGB.length + " colours}";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private static void drawOne(
+      Mat mat, AnnotatedBox box, int w, int h, int thickness, double fontScale, int textThickness) {
+    int x1 = clip(box.x1(), w);
+    int y1 = clip(box.y1(), h);
+    int x2 = clip(box.x2(), w);
+    int y2 = clip(box.y2(), h);
+    int[] bgr = colorBgr(box.classIndex());
+    try (Scalar color = new Scalar(bgr[0], bgr[1], bgr[2], 0);
+        Point p1 = new Point(x1, y1);
+        Point p2 = new Point(x2, y2)) {
+      opencv_imgproc.rectangle(mat, p1, p2, color, thickness, LINE_8, 0);
+      if (box.caption().isEmpty()) {
+        return;
+      }
+      int[] baseline = new int[1];
+      try (Size text = opencv_imgproc.getTextSize(
+          box.caption(), FONT_HERSHEY_SIMPLEX, fontScale, textThickness, baseline)) {
+        int tw = text.width();
+        int th = text.height() + baseline[0];
+        int pad = Math.max(1, thickness);
+        int boxH = th + 2 * pad;
+        // Above the box when it fits, else just inside its top edge.
+        int top = y1 - boxH >= 0 ? y1 - boxH : Math.min(y1, Math.max(0, h - boxH));
+        int left = Math.max(0, Math.min(x1, w - tw - 2 * pad));
+        double luminance = 0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2];
+        int ink = luminance > 140 ? 0 : 255;
+        try (Point b1 = new Point(left, top);
+            Point b2 = new Point(left + tw + 2 * pad, top + boxH);
+            Point origin = new Point(left + pad, top + pad + text.height());
+            Scalar inkColor = new Scalar(ink, ink, ink, 0)) {
+          opencv_imgproc.rectangle(mat, b1, b2, color, FILLED, LINE_8, 0);
+          opencv_imgproc.putText(
+              mat, box.caption(), origin, FONT_HERSHEY_SIMPLEX, fontScale, inkColor,
+              textThickness, LINE_AA, false);
+        }
+      }
+    }
+  }
+
+  private static int clip(float v, int extent) {
+    return (int) Math.max(0, Math.min(extent - 1, Math.round(v)));
+  }
+}
