@@ -118,8 +118,7 @@ class BoxTest {
       } else {
         assertThat(a.iou(a)).isZero();
       }
-      boolean disjoint =
-          a.x2() < b.x1() || b.x2() < a.x1() || a.y2() < b.y1() || b.y2() < a.y1();
+      boolean disjoint = a.x2() < b.x1() || b.x2() < a.x1() || a.y2() < b.y1() || b.y2() < a.y1();
       if (disjoint) {
         assertThat(iou).isZero();
       }

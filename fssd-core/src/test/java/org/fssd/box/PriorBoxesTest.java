@@ -10,8 +10,8 @@ class PriorBoxesTest {
   private static final float EPS = 1e-6f;
   private static final float[] VOC300 = PriorBoxes.generate(PriorConfig.voc300());
 
-  private static void assertPrior(float[] priors, int index, double cx, double cy, double w,
-      double h) {
+  private static void assertPrior(
+      float[] priors, int index, double cx, double cy, double w, double h) {
     assertThat(priors[4 * index]).as("cx of %s", index).isCloseTo((float) cx, within(EPS));
     assertThat(priors[4 * index + 1]).as("cy of %s", index).isCloseTo((float) cy, within(EPS));
     assertThat(priors[4 * index + 2]).as("w of %s", index).isCloseTo((float) w, within(EPS));

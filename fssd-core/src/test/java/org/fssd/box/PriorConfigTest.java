@@ -50,10 +50,8 @@ class PriorConfigTest {
     assertThat(c3.minSizes()).containsExactly(21, 45, 99, 153, 207, 261);
     assertThat(c3.maxSizes()).containsExactly(45, 99, 153, 207, 261, 315);
     PriorConfig c5 = PriorConfig.coco512();
-    assertThat(c5.minSizes())
-        .containsExactly(20.48, 51.2, 133.12, 215.04, 296.96, 378.88, 460.8);
-    assertThat(c5.maxSizes())
-        .containsExactly(51.2, 133.12, 215.04, 296.96, 378.88, 460.8, 542.72);
+    assertThat(c5.minSizes()).containsExactly(20.48, 51.2, 133.12, 215.04, 296.96, 378.88, 460.8);
+    assertThat(c5.maxSizes()).containsExactly(51.2, 133.12, 215.04, 296.96, 378.88, 460.8, 542.72);
   }
 
   @Test
@@ -89,22 +87,21 @@ class PriorConfigTest {
         .hasMessageContaining("steps has 2 entries");
     assertThatThrownBy(() -> PriorConfig.voc300().toBuilder().imageSize(0).build())
         .hasMessageContaining("imageSize");
-    assertThatThrownBy(() -> PriorConfig.voc300().toBuilder().featureMaps(38, 19, 0, 5, 3, 1).build())
+    assertThatThrownBy(
+            () -> PriorConfig.voc300().toBuilder().featureMaps(38, 19, 0, 5, 3, 1).build())
         .hasMessageContaining("featureMaps[2]");
     assertThatThrownBy(
             () -> PriorConfig.voc300().toBuilder().minSizes(30, 60, -1, 162, 213, 264).build())
         .hasMessageContaining("minSizes[2]");
     assertThatThrownBy(
             () ->
-                PriorConfig.voc300()
-                    .toBuilder()
+                PriorConfig.voc300().toBuilder()
                     .maxSizes(60, 111, 162, Double.NaN, 264, 315)
                     .build())
         .hasMessageContaining("maxSizes[3]");
     assertThatThrownBy(
             () ->
-                PriorConfig.voc300()
-                    .toBuilder()
+                PriorConfig.voc300().toBuilder()
                     .aspectRatios(new int[][] {{2, 3}, {2, 0}, {2, 3}, {2, 3}, {2}, {2}})
                     .build())
         .hasMessageContaining("aspectRatios[1][1]");
