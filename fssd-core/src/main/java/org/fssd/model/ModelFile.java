@@ -83,6 +83,7 @@ public final class ModelFile {
           zos.closeEntry();
         }
       }
+      readableByAll(outTmp);
       Files.move(outTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       outTmp = null;
     } catch (IOException e) {
@@ -194,6 +195,15 @@ public final class ModelFile {
         throw new ModelFormatException(file + ": parameter " + name + "_W has shape "
             + java.util.Arrays.toString(w.shape()) + ", the configuration needs " + java.util.Arrays.toString(expected));
       }
+    }
+  }
+
+  /** Temp files are created owner-only; a model file is as readable as any other file. */
+  private static void readableByAll(Path p) {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException | IOException e) {
+      // not a POSIX file system: keep the default permissions
     }
   }
 

@@ -25,4 +25,11 @@ public final class FssdTestModels {
     return FssdConfig.builder().inputSize(512).numClasses(numClasses).batchNorm(batchNorm)
         .widths(w).priors(PriorConfig.voc512()).build();
   }
+
+  /** FSSD300 with 1-4 channels per conv: a model file of well under 100 KB (format-compatibility fixtures). */
+  public static FssdConfig tiny300(int numClasses) {
+    Widths w = Widths.of(new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4}, 4, 4,
+        new int[] {3, 4, 2, 3}, new int[] {2, 3, 2}, new int[] {4, 4, 3, 3, 2, 2});
+    return FssdConfig.builder().inputSize(300).numClasses(numClasses).widths(w).priors(PriorConfig.voc300()).build();
+  }
 }
