@@ -293,7 +293,8 @@ def main():
   write('evil_builtins_eval_legacy.pth',
         evil_legacy(good_legacy, hand_pickle_global('builtins', 'eval', '1+1')))
   write('evil_subprocess_popen_legacy.pth',
-        evil_legacy(good_legacy, pickle.dumps(_ReduceTo(subprocess.Popen, (['true'],)), protocol=2)))
+        evil_legacy(good_legacy, pickle.dumps(_ReduceTo(subprocess.Popen, (['true'],)), protocol=2,
+                                         fix_imports=False)))  # else 'commands.Popen'
   write('evil_getattr_stack_global_zip.pth',
         evil_zip(good_zip, hand_pickle_global('builtins', 'getattr', 'x', proto=4)))
 
