@@ -76,7 +76,8 @@ final class TensorRef {
     }
     Unpickler.Tuple t = (Unpickler.Tuple) v;
     if (t.size() > MAX_DIMS) {
-      throw fail.apply("tensor " + what + " has " + t.size() + " dimensions (most " + MAX_DIMS + ")");
+      throw fail.apply(
+          "tensor " + what + " has " + t.size() + " dimensions (most " + MAX_DIMS + ")");
     }
     long[] out = new long[t.size()];
     for (int i = 0; i < out.length; i++) {

@@ -47,7 +47,7 @@ public final class TorchTensor {
     this.stride = stride.clone();
     this.offset = offset;
     this.numel = Math.toIntExact(numel);
-    this.data = ByteBuffer.wrap(data).order(order).asReadOnlyBuffer().order(order);
+    this.data = ByteBuffer.wrap(data).asReadOnlyBuffer().order(order);
   }
 
   /** The element type. */
@@ -172,7 +172,7 @@ public final class TorchTensor {
   }
 
   /** Calls {@code sink} for each element in C order with its position in the storage. */
-  private void forEach(ElementSink sink) {
+  private void forEach(ElementSink sink) { // absolute reads only: no buffer state is changed
     if (numel == 0) {
       return;
     }

@@ -59,7 +59,8 @@ final class ZipReader {
               file, "storages hold more than " + limits.maxTensorBytes()
                   + " bytes (ReaderLimits.maxTensorBytes)");
         }
-        storages.put(key, readEntry(file, zip, e, need, limits.maxTensorBytes(), "storage '" + key + "'"));
+        String what = "storage '" + key + "'";
+        storages.put(key, readEntry(file, zip, e, need, limits.maxTensorBytes(), what));
       }
       return TorchCheckpoint.assemble(file, selected, storages, order);
     } catch (IOException e) { // from close()
@@ -97,7 +98,8 @@ final class ZipReader {
     }
     if (bad) {
       throw new CheckpointFormatException(
-          file, "zip entry name '" + Unpickler.shorten(name) + "' leaves the archive ('..' or '/')");
+          file,
+          "zip entry name '" + Unpickler.shorten(name) + "' leaves the archive ('..' or '/')");
     }
   }
 
@@ -137,6 +139,12 @@ final class ZipReader {
     long csize = e.getCompressedSize();
     if (size < 0 || csize < 0) {
       throw new CheckpointFormatException(file, "zip entry '" + name + "' declares no size");
+    }
+    long fileSize = file.toFile().length();
+    if (csize > fileSize) {
+      throw new CheckpointFormatException(
+          file, "zip entry '" + name + "' declares " + csize + " compressed bytes, more than the "
+              + fileSize + " of the file");
     }
     if (e.getMethod() == ZipEntry.DEFLATED && size > csize * MAX_DEFLATE_RATIO + 1024) {
       throw new CheckpointFormatException(
