@@ -1,0 +1,210 @@
+package org.fssd.io.pytorch;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * SPEC §12: one tensor of a PyTorch state_dict, as read by {@link TorchCheckpoint}: a dtype, a
+ * shape, and a strided view (offset and strides, in elements) into a storage that it may share
+ * with other tensors of the same checkpoint.
+ *
+ * <p>The {@code to*Array()} methods return a fresh array of {@link #numel()} values in C order
+ * (row-major, last index fastest), whatever the view's strides (transposed, sliced, zero-stride
+ * expanded) — exactly what {@code tensor.contiguous().flatten()} holds in PyTorch. A 0-d tensor
+ * has shape {@code []} and one value; an empty tensor has no values.
+ *
+ * <p>Immutable and thread-safe: the storage bytes are never exposed or modified.
+ */
+public final class TorchTensor {
+  private final String file;
+  private final String key;
+  private final TorchDtype dtype;
+  private final long[] shape;
+  private final long[] stride;
+  private final long offset;
+  private final int numel;
+  private final ByteBuffer data;
+
+  /**
+   * @param offset element offset of element [0, ..., 0] in {@code data}
+   * @param data the whole storage; every element of the view was checked to lie inside it
+   */
+  TorchTensor(
+      String file,
+      String key,
+      TorchDtype dtype,
+      long[] shape,
+      long[] stride,
+      long offset,
+      long numel,
+      byte[] data,
+      ByteOrder order) {
+    this.file = file;
+    this.key = key;
+    this.dtype = dtype;
+    this.shape = shape.clone();
+    this.stride = stride.clone();
+    this.offset = offset;
+    this.numel = Math.toIntExact(numel);
+    this.data = ByteBuffer.wrap(data).asReadOnlyBuffer().order(order);
+  }
+
+  /** The element type. */
+  public TorchDtype dtype() {
+    return dtype;
+  }
+
+  /** The size of each dimension (a copy); {@code []} for a 0-d tensor. */
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** The number of dimensions. */
+  public int dim() {
+    return shape.length;
+  }
+
+  /** The number of elements: the product of {@link #shape()}, 1 for a 0-d tensor. */
+  public long numel() {
+    return numel;
+  }
+
+  /**
+   * The values as floats in C order. Reads {@link TorchDtype#FLOAT32}, {@link TorchDtype#FLOAT16}
+   * and {@link TorchDtype#BFLOAT16} exactly and {@link TorchDtype#FLOAT64} rounded to nearest.
+   *
+   * @throws CheckpointFormatException for an integer or bool tensor, naming the key and dtype
+   */
+  public float[] toFloatArray() {
+    requireFloating("toFloatArray()");
+    float[] out = new float[numel];
+    switch (dtype) {
+      case FLOAT32:
+        forEach((i, p) -> out[i] = data.getFloat(p * 4));
+        break;
+      case FLOAT64:
+        forEach((i, p) -> out[i] = (float) data.getDouble(p * 8));
+        break;
+      case FLOAT16:
+        forEach((i, p) -> out[i] = halfToFloat(data.getShort(p * 2)));
+        break;
+      default: // BFLOAT16
+        forEach((i, p) -> out[i] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16));
+        break;
+    }
+    return out;
+  }
+
+  /**
+   * The values as doubles in C order; any floating-point dtype, exactly.
+   *
+   * @throws CheckpointFormatException for an integer or bool tensor, naming the key and dtype
+   */
+  public double[] toDoubleArray() {
+    requireFloating("toDoubleArray()");
+    if (dtype == TorchDtype.FLOAT64) {
+      double[] out = new double[numel];
+      forEach((i, p) -> out[i] = data.getDouble(p * 8));
+      return out;
+    }
+    float[] f = toFloatArray();
+    double[] out = new double[numel];
+    for (int i = 0; i < numel; i++) {
+      out[i] = f[i];
+    }
+    return out;
+  }
+
+  /**
+   * The values as longs in C order: {@link TorchDtype#INT64}, {@code INT32}, {@code INT16},
+   * {@code INT8}, {@code UINT8} (0..255) and {@code BOOL} (0 or 1).
+   *
+   * @throws CheckpointFormatException for a floating-point tensor, naming the key and dtype
+   */
+  public long[] toLongArray() {
+    if (dtype.isFloatingPoint()) {
+      throw new CheckpointFormatException(
+          file,
+          "tensor '" + key + "' has dtype " + dtype
+              + "; toLongArray() reads INT64, INT32, INT16, INT8, UINT8 and BOOL tensors");
+    }
+    long[] out = new long[numel];
+    switch (dtype) {
+      case INT64:
+        forEach((i, p) -> out[i] = data.getLong(p * 8));
+        break;
+      case INT32:
+        forEach((i, p) -> out[i] = data.getInt(p * 4));
+        break;
+      case INT16:
+        forEach((i, p) -> out[i] = data.getShort(p * 2));
+        break;
+      case INT8:
+        forEach((i, p) -> out[i] = data.get(p));
+        break;
+      case UINT8:
+        forEach((i, p) -> out[i] = data.get(p) & 0xff);
+        break;
+      default: // BOOL
+        forEach((i, p) -> out[i] = data.get(p) != 0 ? 1 : 0);
+        break;
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "TorchTensor[" + key + ": " + dtype + " " + Arrays.toString(shape) + "]";
+  }
+
+  private void requireFloating(String method) {
+    if (!dtype.isFloatingPoint()) {
+      throw new CheckpointFormatException(
+          file,
+          "tensor '" + key + "' has dtype " + dtype + "; " + method
+              + " reads FLOAT32, FLOAT64, FLOAT16 and BFLOAT16 tensors");
+    }
+  }
+
+  private interface ElementSink {
+    void accept(int index, int position);
+  }
+
+  /** Calls {@code sink} for each element in C order with its position in the storage. */
+  private void forEach(ElementSink sink) { // absolute reads only: no buffer state is changed
+    if (numel == 0) {
+      return;
+    }
+    int dims = shape.length;
+    long[] idx = new long[dims];
+    long pos = offset;
+    for (int i = 0; i < numel; i++) {
+      sink.accept(i, (int) pos); // every position was checked to lie inside the storage
+      for (int d = dims - 1; d >= 0; d--) {
+        pos += stride[d];
+        if (++idx[d] < shape[d]) {
+          break;
+        }
+        pos -= stride[d] * shape[d];
+        idx[d] = 0;
+      }
+    }
+  }
+
+  /** IEEE 754 binary16 to float, exactly. */
+  static float halfToFloat(short h) {
+    int bits = h & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1f;
+    int mant = bits & 0x3ff;
+    if (exp == 0) {
+      float v = mant * 0x1p-24f; // zero or subnormal
+      return sign != 0 ? -v : v;
+    }
+    if (exp == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13)); // inf or NaN
+    }
+    return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+  }
+}
