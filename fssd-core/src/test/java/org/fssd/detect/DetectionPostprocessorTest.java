@@ -91,6 +91,48 @@ class DetectionPostprocessorTest {
     assertThat(found.get(1).score()).isCloseTo(0.3f, within(1e-6f));
   }
 
+  /**
+   * Logits in, versus probabilities computed here with the SPEC §9 softmax (m = max, e_k = (float)
+   * exp(x_k - m), float sum, p_k = e_k / sum) and passed in: the same detections, bit for bit.
+   */
+  @Test
+  void logitsPathEqualsSoftmaxThenProbabilitiesPath() {
+    int n = 36;
+    int c = 3;
+    Random r = new Random(99);
+    for (float thr : new float[] {0f, 0.01f, 0.3f, 0.9f}) {
+      DetectionPostprocessor post = builder(disjointPriors(n)).scoreThreshold(thr).build();
+      for (int trial = 0; trial < 20; trial++) {
+        float[] loc = new float[4 * n];
+        float[] logits = new float[c * n];
+        for (int i = 0; i < loc.length; i++) {
+          loc[i] = (float) r.nextGaussian() * 0.3f;
+        }
+        for (int i = 0; i < logits.length; i++) {
+          logits[i] = (float) r.nextGaussian() * 4 + (i % c == 0 ? 3 : 0);
+        }
+        float[] probs = new float[c * n];
+        for (int p = 0; p < n; p++) {
+          float m = Float.NEGATIVE_INFINITY;
+          for (int k = 0; k < c; k++) {
+            m = Math.max(m, logits[p * c + k]);
+          }
+          float sum = 0f;
+          float[] e = new float[c];
+          for (int k = 0; k < c; k++) {
+            e[k] = (float) Math.exp(logits[p * c + k] - m);
+            sum += e[k];
+          }
+          for (int k = 0; k < c; k++) {
+            probs[p * c + k] = e[k] / sum;
+          }
+        }
+        assertThat(post.process(loc, logits, true, 640, 480))
+            .isEqualTo(post.process(loc, probs, false, 640, 480));
+      }
+    }
+  }
+
   @Test
   void scoreThresholdIsStrict() {
     DetectionPostprocessor post = builder(ONE_PRIOR).scoreThreshold(0.25f).build();
