@@ -47,10 +47,15 @@ import org.slf4j.LoggerFactory;
  * <p>When the scores are given as probabilities ({@code confAreLogits == false}) they are used as
  * given; a reported score above 1 (rounding of an external softmax) is reported as 1.
  *
- * <p><b>Thread safety.</b> Thread-safe: the settings are immutable and the working buffers (about
- * {@code 4 * P * (C + 8)} bytes: 11.8 MB for COCO512, 1.4 MB for VOC300) live in a {@link
- * ThreadLocal}, allocated on a thread's first call and reused by its later calls, so {@link
+ * <p><b>Thread safety.</b> Thread-safe: the settings are immutable and the working buffers live in
+ * a {@link ThreadLocal}, allocated on a thread's first call and reused by its later calls (about 52
+ * bytes per prior, 1.7 MB for COCO512; the candidate buffers grow by 12 bytes per (prior, class)
+ * pair above the threshold when an image has more such pairs than priors, and are kept), so {@link
  * #process} allocates only its result in steady state.
+ *
+ * <p><b>Cost.</b> One pass over the P x C scores; with logits, a prior whose best object logit is
+ * so far below its maximum that no object class can pass the threshold costs no further {@code exp}
+ * (an exact shortcut: the results are those of the full softmax).
  *
  * <pre>{@code
  * DetectionPostprocessor post = DetectionPostprocessor.builder(PriorConfig.voc300(), Labels.voc())
@@ -154,10 +159,11 @@ public final class DetectionPostprocessor {
     int skipped =
         decodeAndScore(
             ws, loc, locOffset, conf, confOffset, confAreLogits, imageWidth, imageHeight);
-    if (skipped > 0) {
+    if (skipped > 0 && LOG.isDebugEnabled()) {
       LOG.debug(
           "skipped {} of {} priors with non-finite offsets, scores or boxes", skipped, numPriors);
     }
+    groupByClass(ws);
     int total = 0;
     for (int j = 1; j < numClasses; j++) {
       total = suppressClass(ws, j, total);
@@ -171,7 +177,11 @@ public final class DetectionPostprocessor {
     return process(loc, 0, conf, 0, confAreLogits, imageWidth, imageHeight);
   }
 
-  /** Fills ws.boxes (pixels) and ws.probs (class-major, -1 for skipped priors). */
+  /**
+   * Decodes every prior into ws.boxes (pixels) and appends every (prior, class >= 1) whose score is
+   * above the threshold to the candidate list, in prior order. Returns the number of skipped
+   * priors.
+   */
   private int decodeAndScore(
       Workspace ws,
       float[] loc,
@@ -184,77 +194,81 @@ public final class DetectionPostprocessor {
     float w = imageWidth;
     float h = imageHeight;
     float[] boxes = ws.boxes;
-    float[] probs = ws.probs;
     float[] e = ws.exps;
     int c = numClasses;
+    float thr = scoreThreshold;
+    Arrays.fill(ws.classCount, 0);
+    ws.pairs = 0;
     int skipped = 0;
     coder.decode(loc, locOffset, priors, 0, boxes, 0, numPriors);
     for (int p = 0; p < numPriors; p++) {
       int l = locOffset + 4 * p;
+      int b = 4 * p;
+      float x1 = boxes[b] * w;
+      float y1 = boxes[b + 1] * h;
+      float x2 = boxes[b + 2] * w;
+      float y2 = boxes[b + 3] * h;
+      if (clipToImage) {
+        x1 = clamp(x1, w);
+        y1 = clamp(y1, h);
+        x2 = clamp(x2, w);
+        y2 = clamp(y2, h);
+      }
+      boxes[b] = x1;
+      boxes[b + 1] = y1;
+      boxes[b + 2] = x2;
+      boxes[b + 3] = y2;
       boolean ok =
           Float.isFinite(loc[l])
               && Float.isFinite(loc[l + 1])
               && Float.isFinite(loc[l + 2])
-              && Float.isFinite(loc[l + 3]);
-      int b = 4 * p;
-      if (ok) {
-        float x1 = boxes[b] * w;
-        float y1 = boxes[b + 1] * h;
-        float x2 = boxes[b + 2] * w;
-        float y2 = boxes[b + 3] * h;
-        if (clipToImage) {
-          x1 = clamp(x1, w);
-          y1 = clamp(y1, h);
-          x2 = clamp(x2, w);
-          y2 = clamp(y2, h);
-        }
-        boxes[b] = x1;
-        boxes[b + 1] = y1;
-        boxes[b + 2] = x2;
-        boxes[b + 3] = y2;
-        ok = Float.isFinite(x1) && Float.isFinite(y1) && Float.isFinite(x2) && Float.isFinite(y2);
-      }
+              && Float.isFinite(loc[l + 3])
+              && Float.isFinite(x1)
+              && Float.isFinite(y1)
+              && Float.isFinite(x2)
+              && Float.isFinite(y2);
       int s = confOffset + p * c;
+      float m = Float.NEGATIVE_INFINITY; // max over all classes
+      float mf = Float.NEGATIVE_INFINITY; // max over object classes
       if (ok) {
-        if (confAreLogits) {
-          float m = Float.NEGATIVE_INFINITY;
-          for (int k = 0; k < c; k++) {
-            float x = conf[s + k];
-            if (!Float.isFinite(x)) {
-              ok = false;
-              break;
-            }
-            m = Math.max(m, x);
-          }
-          if (ok) {
-            float sum = 0f;
-            for (int k = 0; k < c; k++) {
-              float ek = (float) Math.exp(conf[s + k] - m);
-              e[k] = ek;
-              sum += ek;
-            }
-            for (int k = 1; k < c; k++) {
-              probs[(k - 1) * numPriors + p] = e[k] / sum;
-            }
-          }
-        } else {
-          for (int k = 0; k < c; k++) {
-            if (!Float.isFinite(conf[s + k])) {
-              ok = false;
-              break;
-            }
-          }
-          if (ok) {
-            for (int k = 1; k < c; k++) {
-              probs[(k - 1) * numPriors + p] = conf[s + k];
-            }
-          }
+        float x0 = conf[s];
+        ok = Float.isFinite(x0);
+        for (int k = 1; k < c; k++) {
+          float x = conf[s + k];
+          ok &= Float.isFinite(x);
+          mf = Math.max(mf, x);
         }
+        m = Math.max(x0, mf);
       }
       if (!ok) {
         skipped++;
+        continue;
+      }
+      // Exact shortcut: sum >= 1 (the arg-max term is exp(0) = 1) and exp is monotone, so every
+      // object probability e_k / sum <= exp(mf - m); when that is <= the threshold, no class of
+      // this prior can pass and the remaining exps are not needed.
+      if (confAreLogits && (float) Math.exp(mf - m) <= thr) {
+        continue;
+      }
+      if (confAreLogits) {
+        float sum = 0f;
+        for (int k = 0; k < c; k++) {
+          float ek = (float) Math.exp(conf[s + k] - m);
+          e[k] = ek;
+          sum += ek;
+        }
         for (int k = 1; k < c; k++) {
-          probs[(k - 1) * numPriors + p] = -1f; // never > threshold (threshold >= 0)
+          float prob = e[k] / sum;
+          if (prob > thr) {
+            ws.addPair(p, k, prob);
+          }
+        }
+      } else {
+        for (int k = 1; k < c; k++) {
+          float prob = conf[s + k];
+          if (prob > thr) {
+            ws.addPair(p, k, prob);
+          }
         }
       }
     }
@@ -265,31 +279,49 @@ public final class DetectionPostprocessor {
     return Math.min(Math.max(v, 0f), max);
   }
 
-  /** Candidates of class j, NMS, appended to the result buffers; returns the new total. */
-  private int suppressClass(Workspace ws, int j, int total) {
-    float[] probs = ws.probs;
-    float[] boxes = ws.boxes;
-    float[] candBoxes = ws.candBoxes;
-    float[] candScores = ws.candScores;
-    int base = (j - 1) * numPriors;
-    int n = 0;
-    for (int p = 0; p < numPriors; p++) {
-      float s = probs[base + p];
-      if (s > scoreThreshold) {
-        System.arraycopy(boxes, 4 * p, candBoxes, 4 * n, 4);
-        candScores[n] = s;
-        n++;
-      }
+  /**
+   * Groups the candidate pairs by class (a stable counting sort, so each class keeps prior order)
+   * into ws.byClassPrior / ws.byClassScore, and fills ws.classStart.
+   */
+  private void groupByClass(Workspace ws) {
+    int[] start = ws.classStart;
+    int run = 0;
+    for (int k = 0; k < numClasses; k++) {
+      start[k] = run;
+      run += ws.classCount[k];
     }
+    start[numClasses] = run;
+    ws.ensureGrouped(run);
+    int[] next = ws.classCount; // reused as the write cursor of each class
+    for (int k = 0; k < numClasses; k++) {
+      next[k] = start[k];
+    }
+    for (int i = 0; i < ws.pairs; i++) {
+      int q = next[ws.pairClass[i]]++;
+      ws.byClassPrior[q] = ws.pairPrior[i];
+      ws.byClassScore[q] = ws.pairScore[i];
+    }
+  }
+
+  /** NMS of the candidates of class j, appended to the result buffers; returns the new total. */
+  private int suppressClass(Workspace ws, int j, int total) {
+    int from = ws.classStart[j];
+    int n = ws.classStart[j + 1] - from;
     if (n == 0) {
       return total;
     }
+    float[] boxes = ws.boxes;
+    float[] candBoxes = ws.candBoxes;
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(boxes, 4 * ws.byClassPrior[from + i], candBoxes, 4 * i, 4);
+    }
     int kept =
-        ws.nms.apply(candBoxes, 0, candScores, 0, n, nmsIouThreshold, perClassTopK, ws.keep, 0);
+        ws.nms.apply(
+            candBoxes, 0, ws.byClassScore, from, n, nmsIouThreshold, perClassTopK, ws.keep, 0);
     for (int m = 0; m < kept; m++) {
       int q = ws.keep[m];
       ws.resClass[total] = j;
-      ws.resScore[total] = candScores[q];
+      ws.resScore[total] = ws.byClassScore[from + q];
       System.arraycopy(candBoxes, 4 * q, ws.resBoxes, 4 * total, 4);
       total++;
     }
@@ -399,15 +431,22 @@ public final class DetectionPostprocessor {
   }
 
   /**
-   * Per-thread buffers, sized once from P, C and perClassTopK. Static (no reference to the
+   * Per-thread buffers. The candidate buffers start at P entries and grow (by half) when an image
+   * has more candidates, up to P x (C - 1); they are never shrunk. Static (no reference to the
    * post-processor) so that a thread's map entry does not keep its ThreadLocal key alive.
    */
   private static final class Workspace {
     final float[] boxes;
-    final float[] probs;
     final float[] exps;
-    final float[] candBoxes;
-    final float[] candScores;
+    final int[] classCount;
+    final int[] classStart;
+    int pairs;
+    int[] pairPrior;
+    int[] pairClass;
+    float[] pairScore;
+    int[] byClassPrior;
+    float[] byClassScore;
+    float[] candBoxes;
     final int[] keep;
     final Nms nms = new Nms();
     final int[] resClass;
@@ -417,10 +456,15 @@ public final class DetectionPostprocessor {
 
     Workspace(int numPriors, int numClasses, int perClassTopK) {
       boxes = new float[4 * numPriors];
-      probs = new float[(numClasses - 1) * numPriors];
       exps = new float[numClasses];
+      classCount = new int[numClasses];
+      classStart = new int[numClasses + 1];
+      pairPrior = new int[numPriors];
+      pairClass = new int[numPriors];
+      pairScore = new float[numPriors];
+      byClassPrior = new int[numPriors];
+      byClassScore = new float[numPriors];
       candBoxes = new float[4 * numPriors];
-      candScores = new float[numPriors];
       int perClass = Math.min(perClassTopK, numPriors);
       keep = new int[perClass];
       int maxResults = (numClasses - 1) * perClass;
@@ -428,6 +472,36 @@ public final class DetectionPostprocessor {
       resScore = new float[maxResults];
       resBoxes = new float[4 * maxResults];
       resKeys = new long[maxResults];
+    }
+
+    void addPair(int prior, int cls, float score) {
+      int i = pairs;
+      if (i == pairPrior.length) {
+        int size = (int) Math.min(Integer.MAX_VALUE - 8L, i + (i >> 1) + 16L);
+        pairPrior = Arrays.copyOf(pairPrior, size);
+        pairClass = Arrays.copyOf(pairClass, size);
+        pairScore = Arrays.copyOf(pairScore, size);
+      }
+      pairPrior[i] = prior;
+      pairClass[i] = cls;
+      pairScore[i] = score;
+      classCount[cls]++;
+      pairs = i + 1;
+    }
+
+    void ensureGrouped(int n) {
+      if (byClassPrior.length < n) {
+        byClassPrior = new int[pairPrior.length];
+        byClassScore = new float[pairPrior.length];
+      }
+      int maxPerClass = 0;
+      for (int k = 1; k < classCount.length; k++) {
+        maxPerClass = Math.max(maxPerClass, classCount[k]);
+      }
+      // the largest class needs 4 floats per candidate; never more than P candidates per class
+      if (candBoxes.length < 4 * maxPerClass) {
+        candBoxes = new float[4 * maxPerClass];
+      }
     }
   }
 
