@@ -1,0 +1,118 @@
+package org.fssd.io.pytorch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.common.collect.ImmutableMap;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.ModelFormatException;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdGraph;
+import org.fssd.reference.ReferenceFixtures;
+import org.junit.jupiter.api.Test;
+
+/** The importer's refusals, on state dicts derived from the reference fixture. */
+class PyTorchImporterTest {
+  private static final Path FILE = ReferenceFixtures.file("narrow300.pth");
+
+  private static Map<String, TorchTensor> fixture() {
+    return new LinkedHashMap<>(TorchCheckpoint.read(FILE).asMap());
+  }
+
+  private static StateDict dict(Map<String, TorchTensor> m) {
+    return new StateDict(FILE.toString(), ImmutableMap.copyOf(m), false);
+  }
+
+  private static TorchTensor floats(String key, long... shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    long[] stride = new long[shape.length];
+    long s = 1;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      stride[i] = s;
+      s *= shape[i];
+    }
+    byte[] data = new byte[(int) n * 4];
+    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(new float[(int) n]);
+    return new TorchTensor(FILE.toString(), key, TorchDtype.FLOAT32, shape, stride, 0, n, data, ByteOrder.LITTLE_ENDIAN);
+  }
+
+  @Test
+  void missingTensorIsNamed() {
+    Map<String, TorchTensor> m = fixture();
+    m.remove("pyramid_ext.2.conv.bias");
+    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("narrow300.pth").hasMessageContaining("missing tensor 'pyramid_ext.2.conv.bias'");
+  }
+
+  @Test
+  void extraTensorIsNamed() {
+    Map<String, TorchTensor> m = fixture();
+    m.put("mystery.weight", floats("mystery.weight", 3));
+    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class).hasMessageContaining("mystery.weight");
+  }
+
+  @Test
+  void misShapedTensorNamesKeyAndBothShapes() {
+    Map<String, TorchTensor> m = fixture();
+    // loc.1 reads 8 channels from pyramid_ext.1; give it 9 input channels.
+    long[] shape = m.get("loc.1.weight").shape();
+    m.put("loc.1.weight", floats("loc.1.weight", shape[0], shape[1] + 1, 3, 3));
+    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("'loc.1.weight'")
+        .hasMessageContaining("[" + shape[0] + ", " + (shape[1] + 1) + ", 3, 3]")
+        .hasMessageContaining("[" + shape[0] + ", " + shape[1] + ", 3, 3]");
+  }
+
+  @Test
+  void nonFiniteWeightsAreRefused() {
+    Map<String, TorchTensor> m = fixture();
+    long[] shape = m.get("conf.0.bias").shape();
+    TorchTensor t = floats("conf.0.bias", shape);
+    byte[] data = new byte[(int) t.numel() * 4];
+    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+    m.put("conf.0.bias", new TorchTensor(FILE.toString(), "conf.0.bias", TorchDtype.FLOAT32, shape, new long[] {1}, 0,
+        t.numel(), data, ByteOrder.LITTLE_ENDIAN));
+    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class).hasMessageContaining("conf.0.bias").hasMessageContaining("non-finite");
+  }
+
+  @Test
+  void notAnFssdCheckpointIsRefused() {
+    Map<String, TorchTensor> m = new LinkedHashMap<>();
+    m.put("fc.weight", floats("fc.weight", 4, 4));
+    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class).hasMessageContaining("not an FSSD checkpoint");
+  }
+
+  @Test
+  void backboneImportFillsTheBaseFromVggKeys() {
+    // Build a VGG reduced-fc style dict ("N.weight"/"N.bias") from the fixture's base.
+    Map<String, TorchTensor> fssd = fixture();
+    Map<String, TorchTensor> vgg = new LinkedHashMap<>();
+    for (Map.Entry<String, TorchTensor> e : fssd.entrySet()) {
+      if (e.getKey().startsWith("base.")) {
+        vgg.put(e.getKey().substring("base.".length()), e.getValue());
+      }
+    }
+    FssdConfig config = PyTorchImporter.inferConfig(dict(fssd), FssdConfig.voc300(), FILE);
+    ComputationGraph graph = new ComputationGraph(FssdGraph.configuration(config));
+    graph.init();
+    assertThat(vgg).hasSize(30);
+    int copied = PyTorchImporter.importBackbone(
+        new StateDict("vgg.pth", ImmutableMap.copyOf(vgg), false), Path.of("vgg.pth"), config, graph);
+    assertThat(copied).isEqualTo(30);
+    float[] expected = fssd.get("base.21.weight").toFloatArray();
+    assertThat(graph.getParam("base.21_W").dup().data().asFloat()).containsExactly(expected);
+  }
+}
