@@ -17,6 +17,16 @@ final class ConfigOptions {
     return FssdConfig.preset(config).toBuilder().batchNorm(batchNorm).build();
   }
 
+  /**
+   * For imports, where the variant comes from the checkpoint: refuses an explicit {@code --bn}
+   * that the checkpoint contradicts.
+   */
+  void checkVariant(FssdConfig imported) {
+    if (batchNorm && !imported.batchNorm()) {
+      throw new IllegalArgumentException("--bn was given but the checkpoint is the plain variant (no base.N.bn keys)");
+    }
+  }
+
   /** The preset's labels: VOC or COCO. */
   Labels presetLabels() {
     return config.toLowerCase(java.util.Locale.ROOT).startsWith("coco") ? Labels.coco() : Labels.voc();

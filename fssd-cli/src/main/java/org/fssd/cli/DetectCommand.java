@@ -28,8 +28,18 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "detect", mixinStandardHelpOptions = true,
     description = "Detect objects in images; print or write JSON, optionally annotated PNGs.")
 final class DetectCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "native model file (.zip)")
-  Path model;
+  @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+  ModelSource source;
+
+  static final class ModelSource {
+    @Option(names = "--model", description = "native model file (.zip)")
+    Path model;
+
+    @Option(names = "--weights", description = "PyTorch FSSD checkpoint (.pth); with --config")
+    Path weights;
+  }
+
+  @picocli.CommandLine.Mixin ConfigOptions configOptions = new ConfigOptions();
 
   @Option(names = "--threshold", defaultValue = "0.3", description = "score threshold, exclusive (default: ${DEFAULT-VALUE})")
   float threshold;
@@ -62,7 +72,14 @@ final class DetectCommand implements Callable<Integer> {
     if (annotate != null) {
       Files.createDirectories(annotate);
     }
-    try (FssdDetector detector = FssdDetector.builder().model(model).scoreThreshold(threshold)
+    FssdDetector.Builder builder = FssdDetector.builder();
+    if (source.model != null) {
+      builder.model(source.model);
+    } else {
+      builder.model(() -> org.fssd.io.pytorch.PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
+          source.weights.toString());
+    }
+    try (FssdDetector detector = builder.scoreThreshold(threshold)
         .nmsIouThreshold(nms).maxDetections(max).build()) {
       for (Path path : images) {
         try (BgrImage image = detector.imageLoader().load(path)) {
