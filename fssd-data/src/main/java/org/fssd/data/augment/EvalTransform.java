@@ -13,7 +13,7 @@ import org.fssd.image.Preprocessor;
  * means subtracted, CHW), boxes divided by the original width and height, no randomness, no box
  * dropped. Immutable and thread-safe.
  */
-public final class EvalTransform {
+public final class EvalTransform implements SampleTransform {
   private final Preprocessor pre;
 
   /** The transform for S x S inputs with the reference means. */
@@ -24,6 +24,18 @@ public final class EvalTransform {
   /** The transform of {@code pre}. */
   public EvalTransform(Preprocessor pre) {
     this.pre = checkNotNull(pre, "pre");
+  }
+
+  /** S. */
+  @Override
+  public int size() {
+    return pre.size();
+  }
+
+  /** {@link #apply(BgrImage, List)}; {@code r} is not used. */
+  @Override
+  public AugmentedSample apply(BgrImage image, List<GtBox> boxes, java.util.SplittableRandom r) {
+    return apply(image, boxes);
   }
 
   /** Transforms one image (not modified) and its boxes (pixels). */

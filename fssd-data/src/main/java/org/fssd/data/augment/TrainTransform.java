@@ -25,7 +25,7 @@ import org.fssd.image.Preprocessor;
  * <p>All randomness comes from the {@link SplittableRandom} passed in ({@link Rng#forSample}), so
  * (seed, epoch, index) reproduces a sample. Immutable and thread-safe.
  */
-public final class TrainTransform {
+public final class TrainTransform implements SampleTransform {
   private final Preprocessor pre;
   private final RandomIoUCrop crop = new RandomIoUCrop();
   private final PhotometricDistort distort = new PhotometricDistort();
@@ -47,6 +47,7 @@ public final class TrainTransform {
   }
 
   /** S. */
+  @Override
   public int size() {
     return pre.size();
   }
@@ -58,6 +59,7 @@ public final class TrainTransform {
    * @param boxes the training targets
    * @param r the sample's random generator
    */
+  @Override
   public AugmentedSample apply(BgrImage image, List<GtBox> boxes, SplittableRandom r) {
     int n = boxes.size();
     float[] b = new float[4 * n];
