@@ -1,0 +1,289 @@
+package org.fssd.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.primitives.Ints;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fssd.box.Box;
+import org.fssd.detect.Labels;
+import org.fssd.image.ImageLoader;
+
+/**
+ * MS COCO from an instances JSON file ({@code instances_train2014.json} ...) and its image
+ * directory (SPEC §10). The JSON is read with Jackson's streaming parser, one element of {@code
+ * images}, {@code annotations} and {@code categories} at a time, so the 300 MB training file does
+ * not become one tree.
+ *
+ * <ul>
+ *   <li><b>Labels</b>: the category ids (1..90 with gaps) map, in ascending id order, to labels
+ *       1..80; names come from the file. {@link #categoryId(int)} maps back for result files.
+ *   <li><b>Image ids</b> are preserved: {@link Annotation#id()} is the COCO image id as a string,
+ *       {@link #imageId(int)} as a number. Images in the file order; images without objects are
+ *       kept.
+ *   <li><b>Boxes</b>: {@code [x, y, w, h]} in pixels become, like the reference loader,
+ *       {@code x1 = max(0, x)}, {@code y1 = max(0, y)}, {@code x2 = min(W - 1, x1 + max(0, w - 1))},
+ *       {@code y2 = min(H - 1, y1 + max(0, h - 1))} (inclusive pixel corners, the VOC
+ *       convention); a box whose result has {@code x2 <= x1} or {@code y2 <= y1} (real COCO has a
+ *       few sub-pixel boxes) is bad input (use {@link BadInputPolicy#SKIP} for the full sets).
+ *   <li><b>Crowd</b> ({@code iscrowd = 1}) objects are kept with {@link GtBox#crowd()} set: they
+ *       are never training targets, evaluation may use them.
+ * </ul>
+ *
+ * <p>Malformed JSON, a missing field, an unknown image or category id, or a missing image file
+ * follows the {@link BadInputPolicy}; messages name the file and the element (e.g. "annotations[12]
+ * (id 9071)").
+ */
+public final class CocoDataset extends FileDataset {
+  private final int[] categoryIds; // label - 1 -> category id
+  private final long[] imageIds;
+
+  private CocoDataset(String name, Labels labels, List<Annotation> annotations,
+      DataProblems problems, ImageLoader loader, int[] categoryIds, long[] imageIds) {
+    super(name, labels, annotations, true, problems, loader);
+    this.categoryIds = categoryIds;
+    this.imageIds = imageIds;
+  }
+
+  /** COCO category id of a label in 1..80. */
+  public int categoryId(int label) {
+    checkArgument(label >= 1 && label <= categoryIds.length, "label must be in 1..%s, got %s",
+        categoryIds.length, label);
+    return categoryIds[label - 1];
+  }
+
+  /** COCO image id of image {@code index}. */
+  public long imageId(int index) {
+    return imageIds[com.google.common.base.Preconditions.checkElementIndex(index, imageIds.length)];
+  }
+
+  /**
+   * Reads {@code instancesJson}, images under {@code imageDir}, failing on bad input.
+   *
+   * @throws DatasetFormatException naming the file and element when anything is malformed
+   */
+  public static CocoDataset load(Path instancesJson, Path imageDir) {
+    return load(instancesJson, imageDir, BadInputPolicy.FAIL, ImageLoader.defaults());
+  }
+
+  /**
+   * Reads {@code instancesJson}, images under {@code imageDir}.
+   *
+   * @param policy what to do with bad elements
+   * @param loader the image loader for {@link #loadImage(int)}
+   * @throws DatasetFormatException naming the file and element when the JSON is not well-formed,
+   *     has no categories, or (FAIL policy) any element is bad
+   */
+  public static CocoDataset load(Path instancesJson, Path imageDir, BadInputPolicy policy,
+      ImageLoader loader) {
+    checkNotNull(instancesJson, "instancesJson");
+    checkNotNull(imageDir, "imageDir");
+    DataProblems problems = new DataProblems(checkNotNull(policy, "policy"));
+    String file = instancesJson.toString();
+    ObjectMapper mapper = new ObjectMapper();
+    List<JsonNode> images = new ArrayList<>();
+    List<JsonNode> anns = new ArrayList<>();
+    List<JsonNode> cats = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(instancesJson);
+        JsonParser p = new JsonFactory(mapper).createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new DatasetFormatException("COCO file " + file + ": top level is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.getCurrentName();
+        JsonToken t = p.nextToken();
+        List<JsonNode> target = switch (field) {
+          case "images" -> images;
+          case "annotations" -> anns;
+          case "categories" -> cats;
+          default -> null;
+        };
+        if (target == null) {
+          p.skipChildren();
+          continue;
+        }
+        if (t != JsonToken.START_ARRAY) {
+          throw new DatasetFormatException("COCO file " + file + ": '" + field
+              + "' is not an array");
+        }
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          target.add(p.readValueAsTree());
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new DatasetFormatException("COCO file " + file + ": malformed JSON at line "
+          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
+          + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new DatasetFormatException("COCO file " + file + ": cannot read: " + e, e);
+    }
+
+    // Categories, ascending id -> labels 1..K.
+    TreeMap<Integer, String> catNames = new TreeMap<>();
+    for (int i = 0; i < cats.size(); i++) {
+      JsonNode c = cats.get(i);
+      String where = "COCO file " + file + ", categories[" + i + "]";
+      int id = intField(c, "id", where);
+      String n = textField(c, "name", where);
+      if (catNames.put(id, n) != null) {
+        throw new DatasetFormatException(where + ": duplicate category id " + id);
+      }
+    }
+    if (catNames.isEmpty()) {
+      throw new DatasetFormatException("COCO file " + file + ": no categories");
+    }
+    Map<Integer, Integer> labelOf = new LinkedHashMap<>();
+    for (int id : catNames.keySet()) {
+      labelOf.put(id, labelOf.size() + 1);
+    }
+    Labels labels = Labels.of(new ArrayList<>(catNames.values()));
+
+    // Images.
+    Map<Long, Integer> imageIndex = new LinkedHashMap<>();
+    List<long[]> imageInfo = new ArrayList<>(); // id, width, height
+    List<String> imagePaths = new ArrayList<>();
+    List<List<GtBox>> boxes = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      JsonNode im = images.get(i);
+      String where = "COCO file " + file + ", images[" + i + "]";
+      try {
+        long id = longField(im, "id", where);
+        where += " (id " + id + ")";
+        String fn = textField(im, "file_name", where);
+        int w = intField(im, "width", where);
+        int h = intField(im, "height", where);
+        if (w < 1 || h < 1) {
+          throw new DatasetFormatException(where + ": size " + w + "x" + h + " is not positive");
+        }
+        if (fn.contains("..")) {
+          throw new DatasetFormatException(where + ": file_name '" + fn + "' leaves the image dir");
+        }
+        Path path = imageDir.resolve(fn);
+        if (!Files.isRegularFile(path)) {
+          throw new DatasetFormatException(where + ": image " + path + " not found");
+        }
+        if (imageIndex.containsKey(id)) {
+          throw new DatasetFormatException(where + ": duplicate image id " + id);
+        }
+        imageIndex.put(id, imageInfo.size());
+        imageInfo.add(new long[] {id, w, h});
+        imagePaths.add(path.toString());
+        boxes.add(new ArrayList<>());
+      } catch (DatasetFormatException e) {
+        problems.badImage(e.getMessage(), e);
+      }
+    }
+
+    // Annotations.
+    for (int i = 0; i < anns.size(); i++) {
+      JsonNode a = anns.get(i);
+      String where = "COCO file " + file + ", annotations[" + i + "]";
+      try {
+        if (a.has("id")) {
+          where += " (id " + a.get("id").asText() + ")";
+        }
+        long imageId = longField(a, "image_id", where);
+        int cat = intField(a, "category_id", where);
+        Integer idx = imageIndex.get(imageId);
+        if (idx == null) {
+          // The image was skipped (counted already) or never listed.
+          if (problems.policy() == BadInputPolicy.SKIP) {
+            continue;
+          }
+          throw new DatasetFormatException(where + ": unknown image_id " + imageId);
+        }
+        Integer label = labelOf.get(cat);
+        if (label == null) {
+          throw new DatasetFormatException(where + ": unknown category_id " + cat);
+        }
+        JsonNode bb = a.get("bbox");
+        if (bb == null || !bb.isArray() || bb.size() != 4) {
+          throw new DatasetFormatException(where + ": bbox must be an array [x, y, w, h]");
+        }
+        double[] v = new double[4];
+        for (int k = 0; k < 4; k++) {
+          if (!bb.get(k).isNumber()) {
+            throw new DatasetFormatException(where + ": bbox[" + k + "] is not a number");
+          }
+          v[k] = bb.get(k).asDouble();
+        }
+        long[] info = imageInfo.get(idx);
+        int w = (int) info[1];
+        int h = (int) info[2];
+        float x1 = (float) Math.max(0, v[0]);
+        float y1 = (float) Math.max(0, v[1]);
+        float x2 = (float) Math.min(w - 1, x1 + Math.max(0, v[2] - 1));
+        float y2 = (float) Math.min(h - 1, y1 + Math.max(0, v[3] - 1));
+        String bad = BoxChecks.problem(x1, y1, x2, y2, w, h);
+        if (bad != null) {
+          throw new DatasetFormatException(where + ": bbox " + bb + " -> " + bad);
+        }
+        boolean crowd = a.has("iscrowd") && a.get("iscrowd").asInt() != 0;
+        boxes.get(idx).add(new GtBox(Box.of(x1, y1, x2, y2), label, false, crowd));
+      } catch (DatasetFormatException e) {
+        problems.badObject(e.getMessage());
+      }
+    }
+
+    List<Annotation> out = new ArrayList<>(imageInfo.size());
+    long[] ids = new long[imageInfo.size()];
+    for (int i = 0; i < imageInfo.size(); i++) {
+      long[] info = imageInfo.get(i);
+      ids[i] = info[0];
+      out.add(new Annotation(Long.toString(info[0]), imagePaths.get(i), (int) info[1],
+          (int) info[2], boxes.get(i)));
+    }
+    String name = "COCO:" + instancesJson.getFileName();
+    return new CocoDataset(name, labels, out, problems, loader,
+        Ints.toArray(labelOf.keySet()), ids);
+  }
+
+  private static JsonNode field(JsonNode n, String key, String where) {
+    if (n == null || !n.isObject()) {
+      throw new DatasetFormatException(where + ": not a JSON object");
+    }
+    JsonNode v = n.get(key);
+    if (v == null || v.isNull()) {
+      throw new DatasetFormatException(where + ": missing '" + key + "'");
+    }
+    return v;
+  }
+
+  private static long longField(JsonNode n, String key, String where) {
+    JsonNode v = field(n, key, where);
+    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+      throw new DatasetFormatException(where + ": '" + key + "' is not an integer: " + v);
+    }
+    return v.asLong();
+  }
+
+  private static int intField(JsonNode n, String key, String where) {
+    JsonNode v = field(n, key, where);
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new DatasetFormatException(where + ": '" + key + "' is not an integer: " + v);
+    }
+    return v.asInt();
+  }
+
+  private static String textField(JsonNode n, String key, String where) {
+    JsonNode v = field(n, key, where);
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new DatasetFormatException(where + ": '" + key + "' is not a non-empty string");
+    }
+    return v.asText();
+  }
+}

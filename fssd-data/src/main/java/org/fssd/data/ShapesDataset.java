@@ -1,0 +1,361 @@
+package org.fssd.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkElementIndex;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static org.bytedeco.opencv.global.opencv_core.CV_32SC2;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.FILLED;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
+
+import com.google.common.collect.ImmutableList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.fssd.box.Box;
+import org.fssd.detect.Labels;
+import org.fssd.image.BgrImage;
+
+/**
+ * A synthetic dataset for tests, demos and smoke training: coloured shapes (circle, square,
+ * triangle, ellipse, cross, star; squares, triangles, crosses and stars randomly rotated) on a
+ * textured, noisy background, several per image, some overlapping and some small. Everything is
+ * rendered with OpenCV drawing functions (no anti-aliasing) and is a pure function of ({@code
+ * seed}, index): the same seed gives the same pixels and boxes in any order, on any thread.
+ *
+ * <p><b>Boxes are tight</b>: each shape is also drawn into a mask and its box is the bounding
+ * rectangle of the mask pixels inside the image, as inclusive 0-based pixel indices (x1 = first
+ * column, x2 = last column; the VOC convention of {@link VocDataset}). A shape drawn later may
+ * cover part of an earlier one; boxes keep the full extent of each shape (like VOC annotations of
+ * occluded objects). Shapes whose visible part is smaller than 4 pixels in width or height are not
+ * annotated and are not drawn.
+ *
+ * <p>Labels: the shape names, in the order of {@link #SHAPES} (or the chosen subset).
+ * Immutable and thread-safe.
+ */
+public final class ShapesDataset implements DetectionDataset {
+  /** All shape names, in default label order. */
+  public static final ImmutableList<String> SHAPES =
+      ImmutableList.of("circle", "square", "triangle", "ellipse", "cross", "star");
+
+  private final int count;
+  private final int width;
+  private final int height;
+  private final long seed;
+  private final int minShapes;
+  private final int maxShapes;
+  private final double minSize;
+  private final double maxSize;
+  private final int noise;
+  private final boolean texture;
+  private final ImmutableList<String> shapes;
+  private final Labels labels;
+
+  private ShapesDataset(Builder b) {
+    this.count = b.count;
+    this.width = b.width;
+    this.height = b.height;
+    this.seed = b.seed;
+    this.minShapes = b.minShapes;
+    this.maxShapes = b.maxShapes;
+    this.minSize = b.minSize;
+    this.maxSize = b.maxSize;
+    this.noise = b.noise;
+    this.texture = b.texture;
+    this.shapes = b.shapes;
+    this.labels = Labels.of(shapes);
+  }
+
+  /** A builder with defaults: 100 images of 300x300, seed 0, 1..6 shapes, all six shapes. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return "shapes(seed=" + seed + ", n=" + count + ", " + width + "x" + height + ")";
+  }
+
+  @Override
+  public Labels labels() {
+    return labels;
+  }
+
+  @Override
+  public int size() {
+    return count;
+  }
+
+  @Override
+  public Annotation annotation(int index) {
+    try (Sample s = sample(index)) {
+      return s.annotation();
+    }
+  }
+
+  @Override
+  public BgrImage loadImage(int index) {
+    return sample(index).image();
+  }
+
+  /** Renders image {@code index} once, with its annotation. */
+  @Override
+  public Sample sample(int index) {
+    checkElementIndex(index, count, "index");
+    SplittableRandom rnd = new SplittableRandom(mix(seed, index));
+    Mat img = new Mat(height, width, CV_8UC3);
+    List<GtBox> boxes = new ArrayList<>();
+    try (Mat mask = new Mat(height, width, CV_8UC1)) {
+      int[] bg = {rnd.nextInt(40, 216), rnd.nextInt(40, 216), rnd.nextInt(40, 216)};
+      try (Scalar s = new Scalar(bg[0], bg[1], bg[2], 0)) {
+        img.put(s);
+      }
+      if (texture) {
+        drawTexture(img, bg, rnd);
+      }
+      int n = rnd.nextInt(minShapes, maxShapes + 1);
+      for (int k = 0; k < n; k++) {
+        int kind = rnd.nextInt(shapes.size());
+        double side = Math.min(width, height) * (minSize + (maxSize - minSize) * rnd.nextDouble());
+        double cx = rnd.nextDouble() * width;
+        double cy = rnd.nextDouble() * height;
+        double angle = rnd.nextDouble() * Math.PI;
+        int[] color = contrasting(bg, rnd);
+        try (Scalar white = new Scalar(255)) {
+          try (Scalar zero = new Scalar(0)) {
+            mask.put(zero);
+          }
+          draw(mask, shapes.get(kind), cx, cy, side, angle, white, rnd.split());
+          try (Rect r = opencv_imgproc.boundingRect(mask)) {
+            if (r.width() < 4 || r.height() < 4) {
+              continue;
+            }
+            try (Scalar c = new Scalar(color[0], color[1], color[2], 0);
+                Mat fill = new Mat(height, width, CV_8UC3, c)) {
+              fill.copyTo(img, mask);
+            }
+            boxes.add(GtBox.of(Box.of(r.x(), r.y(), r.x() + r.width() - 1,
+                r.y() + r.height() - 1), kind + 1));
+          }
+        }
+      }
+      if (noise > 0) {
+        addNoise(img, rnd);
+      }
+    } catch (RuntimeException e) {
+      img.close();
+      throw e;
+    }
+    String id = "shape" + index;
+    return new Sample(new Annotation(id, "", width, height, boxes), BgrImage.wrap(img, id));
+  }
+
+  private static void draw(Mat m, String shape, double cx, double cy, double side, double angle,
+      Scalar color, SplittableRandom rnd) {
+    double r = side / 2;
+    switch (shape) {
+      case "circle" -> {
+        try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy))) {
+          opencv_imgproc.circle(m, c, (int) Math.max(2, Math.round(r)), color, FILLED, LINE_8, 0);
+        }
+      }
+      case "ellipse" -> {
+        double ratio = 0.35 + 0.3 * rnd.nextDouble();
+        try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy));
+            Size axes = new Size((int) Math.max(2, Math.round(r)),
+                (int) Math.max(1, Math.round(r * ratio)))) {
+          opencv_imgproc.ellipse(m, c, axes, Math.toDegrees(angle), 0, 360, color, FILLED, LINE_8,
+              0);
+        }
+      }
+      case "square" -> polygon(m, cx, cy, angle, color, star(4, r, r, Math.PI / 4));
+      case "triangle" -> polygon(m, cx, cy, angle, color, star(3, r, r, -Math.PI / 2));
+      case "star" -> polygon(m, cx, cy, angle, color, star(5, r, r * 0.45, -Math.PI / 2));
+      case "cross" -> {
+        double a = r;
+        double b = r * 0.33;
+        polygon(m, cx, cy, angle, color, new double[] {
+            -b, -a, b, -a, b, -b, a, -b, a, b, b, b, b, a, -b, a, -b, b, -a, b, -a, -b, -b, -b});
+      }
+      default -> throw new IllegalStateException("unknown shape " + shape);
+    }
+  }
+
+  /** Vertices of a regular polygon (inner == outer) or a star, as x,y pairs around the origin. */
+  private static double[] star(int points, double outer, double inner, double phase) {
+    boolean isStar = inner != outer;
+    int n = isStar ? 2 * points : points;
+    double[] v = new double[2 * n];
+    for (int i = 0; i < n; i++) {
+      double rad = isStar && (i % 2 == 1) ? inner : outer;
+      double t = phase + 2 * Math.PI * i / n;
+      v[2 * i] = rad * Math.cos(t);
+      v[2 * i + 1] = rad * Math.sin(t);
+    }
+    return v;
+  }
+
+  private static void polygon(Mat m, double cx, double cy, double angle, Scalar color,
+      double[] v) {
+    int n = v.length / 2;
+    int[] pts = new int[2 * n];
+    double cos = Math.cos(angle);
+    double sin = Math.sin(angle);
+    for (int i = 0; i < n; i++) {
+      double x = v[2 * i];
+      double y = v[2 * i + 1];
+      pts[2 * i] = (int) Math.round(cx + x * cos - y * sin);
+      pts[2 * i + 1] = (int) Math.round(cy + x * sin + y * cos);
+    }
+    try (IntPointer ip = new IntPointer(pts);
+        Mat poly = new Mat(n, 1, CV_32SC2, ip);
+        MatVector polys = new MatVector(poly)) {
+      opencv_imgproc.fillPoly(m, polys, color);
+    }
+  }
+
+  private void drawTexture(Mat img, int[] bg, SplittableRandom rnd) {
+    int lines = rnd.nextInt(3, 12);
+    for (int i = 0; i < lines; i++) {
+      try (Point a = new Point(rnd.nextInt(width), rnd.nextInt(height));
+          Point b = new Point(rnd.nextInt(width), rnd.nextInt(height));
+          Scalar c = new Scalar(jitter(bg[0], rnd), jitter(bg[1], rnd), jitter(bg[2], rnd), 0)) {
+        opencv_imgproc.line(img, a, b, c, rnd.nextInt(1, 4), LINE_8, 0);
+      }
+    }
+  }
+
+  private static int jitter(int v, SplittableRandom rnd) {
+    return Math.max(0, Math.min(255, v + rnd.nextInt(-35, 36)));
+  }
+
+  private static int[] contrasting(int[] bg, SplittableRandom rnd) {
+    while (true) {
+      int[] c = {rnd.nextInt(256), rnd.nextInt(256), rnd.nextInt(256)};
+      if (Math.abs(c[0] - bg[0]) + Math.abs(c[1] - bg[1]) + Math.abs(c[2] - bg[2]) >= 160) {
+        return c;
+      }
+    }
+  }
+
+  private void addNoise(Mat img, SplittableRandom rnd) {
+    byte[] px = new byte[width * height * 3];
+    img.data().get(px);
+    for (int i = 0; i < px.length; i++) {
+      int v = (px[i] & 0xFF) + rnd.nextInt(-noise, noise + 1);
+      px[i] = (byte) Math.max(0, Math.min(255, v));
+    }
+    img.data().put(px);
+  }
+
+  /** A 64-bit mix of the seed and the index (SplitMix64 finaliser). */
+  static long mix(long seed, long index) {
+    long z = seed * 0x9E3779B97F4A7C15L + index + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  @Override
+  public String toString() {
+    return "ShapesDataset{" + name() + ", shapes=" + shapes + ", " + minShapes + ".." + maxShapes
+        + " per image, size " + minSize + ".." + maxSize + ", noise=" + noise + ", texture="
+        + texture + "}";
+  }
+
+  /** Configures a {@link ShapesDataset}. Not thread-safe. */
+  public static final class Builder {
+    private int count = 100;
+    private int width = 300;
+    private int height = 300;
+    private long seed;
+    private int minShapes = 1;
+    private int maxShapes = 6;
+    private double minSize = 0.06;
+    private double maxSize = 0.5;
+    private int noise = 12;
+    private boolean texture = true;
+    private ImmutableList<String> shapes = SHAPES;
+
+    private Builder() {}
+
+    /** Number of images (>= 1). */
+    public Builder count(int count) {
+      checkArgument(count >= 1, "count must be >= 1, got %s", count);
+      this.count = count;
+      return this;
+    }
+
+    /** Image size in pixels (each side 16..8192). */
+    public Builder imageSize(int width, int height) {
+      checkArgument(width >= 16 && width <= 8192, "width must be in 16..8192, got %s", width);
+      checkArgument(height >= 16 && height <= 8192, "height must be in 16..8192, got %s", height);
+      this.width = width;
+      this.height = height;
+      return this;
+    }
+
+    /** The seed. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Shapes per image, {@code 0 <= min <= max <= 50}. */
+    public Builder shapesPerImage(int min, int max) {
+      checkArgument(min >= 0 && min <= max && max <= 50,
+          "need 0 <= min <= max <= 50, got min=%s max=%s", min, max);
+      this.minShapes = min;
+      this.maxShapes = max;
+      return this;
+    }
+
+    /** Shape size as a fraction of the shorter image side, {@code 0 < min <= max <= 1}. */
+    public Builder shapeSize(double min, double max) {
+      checkArgument(min > 0 && min <= max && max <= 1,
+          "need 0 < min <= max <= 1, got min=%s max=%s", min, max);
+      this.minSize = min;
+      this.maxSize = max;
+      return this;
+    }
+
+    /** Uniform per-channel pixel noise amplitude 0..100 (0 = none; default 12). */
+    public Builder noise(int amplitude) {
+      checkArgument(amplitude >= 0 && amplitude <= 100, "noise must be in 0..100, got %s",
+          amplitude);
+      this.noise = amplitude;
+      return this;
+    }
+
+    /** Whether to draw background texture lines (default true). */
+    public Builder texture(boolean texture) {
+      this.texture = texture;
+      return this;
+    }
+
+    /** The shapes to use, a non-empty subset of {@link #SHAPES}; labels follow this order. */
+    public Builder shapes(List<String> shapes) {
+      checkNotNull(shapes, "shapes");
+      checkArgument(!shapes.isEmpty(), "shapes must not be empty");
+      for (String s : shapes) {
+        checkArgument(SHAPES.contains(s), "unknown shape '%s', known: %s", s, SHAPES);
+      }
+      this.shapes = ImmutableList.copyOf(shapes);
+      return this;
+    }
+
+    /** The dataset. */
+    public ShapesDataset build() {
+      return new ShapesDataset(this);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.fssd.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.fssd.image.BgrImage;
+import org.junit.jupiter.api.Test;
+
+class ShapesDatasetTest {
+
+  @Test
+  void sameSeedSamePixelsAndBoxes() {
+    ShapesDataset a = ShapesDataset.builder().count(5).imageSize(96, 64).seed(42).build();
+    ShapesDataset b = ShapesDataset.builder().count(5).imageSize(96, 64).seed(42).build();
+    ShapesDataset c = ShapesDataset.builder().count(5).imageSize(96, 64).seed(43).build();
+    for (int i = 4; i >= 0; i--) {
+      try (Sample sa = a.sample(i); Sample sb = b.sample(i); Sample sc = c.sample(i)) {
+        assertThat(sa.image().toBgrBytes()).isEqualTo(sb.image().toBgrBytes());
+        assertThat(sa.annotation()).isEqualTo(sb.annotation());
+        assertThat(sa.image().toBgrBytes()).isNotEqualTo(sc.image().toBgrBytes());
+        assertThat(sa.image().width()).isEqualTo(96);
+        assertThat(sa.image().height()).isEqualTo(64);
+      }
+    }
+    assertThat(a.labels().objectClasses()).containsExactlyElementsOf(ShapesDataset.SHAPES);
+  }
+
+  @Test
+  void boxesAreTightAroundTheDrawnShapes() {
+    // Plain background, no noise: every non-background pixel belongs to a shape.
+    ShapesDataset ds = ShapesDataset.builder().count(30).imageSize(120, 90).seed(7)
+        .noise(0).texture(false).shapesPerImage(1, 5).build();
+    int boxes = 0;
+    for (int i = 0; i < ds.size(); i++) {
+      try (Sample s = ds.sample(i)) {
+        BgrImage img = s.image();
+        byte[] px = img.toBgrBytes();
+        int w = img.width();
+        int h = img.height();
+        boolean[] fg = new boolean[w * h];
+        // background colour = the most common pixel value
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int p = 0; p < w * h; p++) {
+          counts.merge(rgb(px, p), 1, Integer::sum);
+        }
+        int bg = counts.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+            .orElseThrow().getKey();
+        for (int p = 0; p < w * h; p++) {
+          fg[p] = rgb(px, p) != bg;
+        }
+        boolean[] covered = new boolean[w * h];
+        for (GtBox g : s.annotation().boxes()) {
+          boxes++;
+          int x1 = (int) g.box().x1();
+          int y1 = (int) g.box().y1();
+          int x2 = (int) g.box().x2();
+          int y2 = (int) g.box().y2();
+          assertThat(x1).isGreaterThanOrEqualTo(0);
+          assertThat(y1).isGreaterThanOrEqualTo(0);
+          assertThat(x2).isLessThan(w);
+          assertThat(y2).isLessThan(h);
+          for (int y = y1; y <= y2; y++) {
+            for (int x = x1; x <= x2; x++) {
+              covered[y * w + x] = true;
+            }
+          }
+          // each edge of the box touches a foreground pixel
+          assertThat(anyFg(fg, w, x1, y1, x1, y2)).as("left edge %s", g).isTrue();
+          assertThat(anyFg(fg, w, x2, y1, x2, y2)).as("right edge %s", g).isTrue();
+          assertThat(anyFg(fg, w, x1, y1, x2, y1)).as("top edge %s", g).isTrue();
+          assertThat(anyFg(fg, w, x1, y2, x2, y2)).as("bottom edge %s", g).isTrue();
+        }
+        for (int p = 0; p < w * h; p++) {
+          if (fg[p]) {
+            assertThat(covered[p]).as("pixel %s of image %s outside every box", p, i).isTrue();
+          }
+        }
+      }
+    }
+    assertThat(boxes).isGreaterThan(40);
+  }
+
+  private static int rgb(byte[] px, int p) {
+    return ((px[3 * p] & 0xFF) << 16) | ((px[3 * p + 1] & 0xFF) << 8) | (px[3 * p + 2] & 0xFF);
+  }
+
+  private static boolean anyFg(boolean[] fg, int w, int xa, int ya, int xb, int yb) {
+    for (int y = ya; y <= yb; y++) {
+      for (int x = xa; x <= xb; x++) {
+        if (fg[y * w + x]) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
