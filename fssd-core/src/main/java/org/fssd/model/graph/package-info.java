@@ -1,0 +1,11 @@
+/**
+ * Custom DL4J graph vertices the FSSD topology needs (SPEC §2.3, §2.5).
+ *
+ * <p>{@link org.fssd.model.graph.BilinearResizeVertex}: PyTorch {@code align_corners=False}
+ * bilinear resize with an exact backward pass (a precomputed interpolation matrix). {@link
+ * org.fssd.model.graph.HeadFlattenVertex}: NCHW to NHWC flattening of the heads. Both are
+ * serialisable by {@code ModelSerializer} (state through {@code @JsonProperty} constructors and
+ * getters) and gradient-checked in the tests. Instances belong to one graph and are not
+ * thread-safe.
+ */
+package org.fssd.model.graph;
