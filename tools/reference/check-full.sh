@@ -22,9 +22,21 @@ for size in "${SIZES[@]}"; do
         "$DIR/image.png"); then
     SUMMARY+=("FSSD$size: FAILED (./fssd detect) dir $DIR"); STATUS=1; continue
   fi
+  if ! (cd "$ROOT" && ./fssd forward --weights "$DIR/fssd$size.pth" --config "voc$size" \
+        --out "$DIR/raw" "$DIR/image.png" > /dev/null); then
+    SUMMARY+=("FSSD$size: FAILED (./fssd forward) dir $DIR"); STATUS=1; continue
+  fi
+  if RAW="$("$PY" "$HERE/compare_outputs.py" "$DIR/fssd${size}_loc.npy" "$DIR/fssd${size}_conf.npy" \
+        "$DIR/raw/loc.npy" "$DIR/raw/conf.npy")"; then
+    SUMMARY+=("FSSD$size raw outputs: $RAW")
+  else
+    SUMMARY+=("FSSD$size raw outputs: $RAW (dir $DIR)"); STATUS=1
+  fi
+  echo "$RAW"
   if LINE="$("$PY" "$HERE/compare_detections.py" "$DIR/fssd${size}_detections.json" \
         "$DIR/out.json")"; then
     SUMMARY+=("FSSD$size: $LINE")
+    [ "$STATUS" -eq 0 ] && [ -z "${KEEP:-}" ] && rm -rf "$DIR"   # ~140 MB; KEEP=1 keeps it
   else
     SUMMARY+=("FSSD$size: $LINE (dir $DIR)"); STATUS=1
   fi
