@@ -172,6 +172,7 @@ public final class PruneOptions {
       return this;
     }
 
+    /** The options (every value was validated by its setter). */
     public PruneOptions build() {
       return new PruneOptions(this);
     }

@@ -128,10 +128,12 @@ public final class PruneReport {
     return layers;
   }
 
+  /** Parameters before pruning (see the class Javadoc for what counts). */
   public long paramsBefore() {
     return paramsBefore;
   }
 
+  /** Parameters after pruning. */
   public long paramsAfter() {
     return paramsAfter;
   }
@@ -175,12 +177,11 @@ public final class PruneReport {
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%-14s %8s %8s %7s%n", "layer", "before", "after", "kept"));
+    s.append(String.format(Locale.ROOT, "%-14s %14s %14s %7s%n", "layer", "before", "after", "kept"));
     for (Layer l : layers) {
-      s.append(String.format(Locale.ROOT, "%-14s %8d %8d %6.1f%%%n", l.name, l.before, l.after,
+      s.append(String.format(Locale.ROOT, "%-14s %14d %14d %6.1f%%%n", l.name, l.before, l.after,
           100.0 * l.after / l.before));
     }
-    s.append(String.format(Locale.ROOT, "%-14s %8s %8s %7s%n", "total", "before", "after", "ratio"));
     s.append(String.format(Locale.ROOT, "%-14s %,14d %,14d %6.1f%%%n", "parameters", paramsBefore, paramsAfter,
         100.0 * paramsAfter / paramsBefore));
     s.append(String.format(Locale.ROOT, "%-14s %11.1f MB %11.1f MB %6.1f%%%n", "size (fp32)", sizeMbBefore(),
