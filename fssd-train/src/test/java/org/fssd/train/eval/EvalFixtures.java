@@ -1,0 +1,64 @@
+package org.fssd.train.eval;
+
+import java.util.List;
+import org.fssd.box.Box;
+import org.fssd.data.Annotation;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.GtBox;
+import org.fssd.detect.Labels;
+import org.fssd.image.BgrImage;
+
+/** Small helpers for the evaluation tests. */
+final class EvalFixtures {
+  private EvalFixtures() {}
+
+  static Box box(float x1, float y1, float x2, float y2) {
+    return Box.of(x1, y1, x2, y2);
+  }
+
+  static GtBox gt(int label, Box b) {
+    return GtBox.of(b, label);
+  }
+
+  static GtBox difficult(int label, Box b) {
+    return new GtBox(b, label, true, false);
+  }
+
+  static GtBox crowd(int label, Box b) {
+    return new GtBox(b, label, false, true);
+  }
+
+  static ScoredBox det(int label, double score, Box b) {
+    return new ScoredBox(label, score, b);
+  }
+
+  /** A dataset of annotations only (no images). */
+  static DetectionDataset dataset(Labels labels, List<Annotation> annotations) {
+    return new DetectionDataset() {
+      @Override
+      public String name() {
+        return "test";
+      }
+
+      @Override
+      public Labels labels() {
+        return labels;
+      }
+
+      @Override
+      public int size() {
+        return annotations.size();
+      }
+
+      @Override
+      public Annotation annotation(int index) {
+        return annotations.get(index);
+      }
+
+      @Override
+      public BgrImage loadImage(int index) {
+        throw new UnsupportedOperationException("no images in this test dataset");
+      }
+    };
+  }
+}
