@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** Shared options that pick a dataset: {@code --dataset voc|coco|custom|shapes} and its sources. */
 final class DatasetOptions {
-  @Option(names = "--dataset", required = true, description = "voc | coco | custom | shapes")
+  @Option(names = "--dataset", description = "voc | coco | custom | shapes (default: voc when --voc-root is given)")
   String kind;
 
   @Option(names = "--voc-root", description = "VOCdevkit folder (holds VOC2007/, VOC2012/)")
@@ -46,16 +46,30 @@ final class DatasetOptions {
   @Option(names = "--shapes-size", defaultValue = "300", description = "image side of the shapes dataset (default: ${DEFAULT-VALUE})")
   int shapesSize;
 
+  @Option(names = "--year", description = "VOC year (with --set; replaces --voc-sets)")
+  String year;
+
+  @Option(names = "--set", description = "VOC image set, e.g. test (with --year)")
+  String imageSet;
+
   @Option(names = "--skip-bad", description = "skip (and count) bad annotations/images instead of failing")
   boolean skipBad;
 
   DetectionDataset open() {
     BadInputPolicy policy = skipBad ? BadInputPolicy.SKIP : BadInputPolicy.FAIL;
+    if (kind == null) {
+      if (vocRoot == null) {
+        throw new IllegalArgumentException("--dataset is required (voc, coco, custom or shapes)");
+      }
+      kind = "voc";
+    }
     switch (kind.toLowerCase(java.util.Locale.ROOT)) {
       case "voc": {
         require(vocRoot, "--voc-root");
         VocDataset.Builder b = VocDataset.builder(vocRoot).badInput(policy);
-        for (String pair : vocSets) {
+        List<String> pairs = year != null || imageSet != null
+            ? List.of((year == null ? "2007" : year) + ":" + (imageSet == null ? "test" : imageSet)) : vocSets;
+        for (String pair : pairs) {
           String[] p = pair.split(":");
           if (p.length != 2) {
             throw new IllegalArgumentException("--voc-sets entry '" + pair + "' is not year:set");

@@ -1,0 +1,81 @@
+package org.fssd.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fssd.data.DetectionDataset;
+import org.fssd.detect.Detection;
+import org.fssd.detect.FssdDetector;
+import org.fssd.io.pytorch.PyTorchImporter;
+import org.fssd.train.eval.ApMethod;
+import org.fssd.train.eval.DetectorEvaluation;
+import org.fssd.train.eval.EvalResult;
+import org.fssd.train.eval.EvalTable;
+import org.fssd.train.eval.VocResultFiles;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fssd eval}: VOC-protocol AP of a model on a dataset (SPEC §10); last line {@code mAP: 0.xxxx}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Evaluate a model (VOC protocol, SPEC 10): per-class AP and a last line 'mAP: 0.xxxx'.")
+final class EvalCommand implements Callable<Integer> {
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  DetectCommand.ModelSource source;
+
+  @Mixin ConfigOptions configOptions = new ConfigOptions();
+  @Mixin DatasetOptions dataset = new DatasetOptions();
+  @Mixin MetricOption metric = new MetricOption();
+
+  @Option(names = "--threshold", defaultValue = "0.01", description = "score threshold (default: ${DEFAULT-VALUE}, as the reference)")
+  float threshold;
+
+  @Option(names = "--batch", defaultValue = "4", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here")
+  Path results;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    DetectionDataset ds = dataset.open();
+    ApMethod method = metric.resolve(dataset);
+    FssdDetector.Builder b = FssdDetector.builder().scoreThreshold(threshold);
+    if (source.model != null) {
+      b.model(source.model);
+    } else {
+      b.model(() -> PyTorchImporter.importModel(source.weights, configOptions.toConfig()), source.weights.toString());
+    }
+    Map<String, List<Detection>> collected = results != null ? new LinkedHashMap<>() : null;
+    EvalResult result;
+    try (FssdDetector detector = b.build()) {
+      if (!detector.labels().equals(ds.labels())) {
+        throw new IllegalArgumentException("the model's labels " + detector.labels() + " differ from the dataset's "
+            + ds.labels());
+      }
+      var err = spec.commandLine().getErr();
+      result = DetectorEvaluation.evaluate(detector, ds, method, batch, collected, done -> {
+        if (done % 50 < batch || done == ds.size()) {
+          err.printf("\reval: %d/%d images", done, ds.size());
+          err.flush();
+        }
+      });
+      err.println();
+    }
+    if (results != null) {
+      String set = dataset.imageSet != null ? dataset.imageSet : "test";
+      VocResultFiles.write(results, set, ds.labels(), collected, VocResultFiles.Format.PUBLISHED);
+    }
+    var o = spec.commandLine().getOut();
+    o.println(EvalTable.format(result));
+    o.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,37 @@
+package org.fssd.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.fssd.data.DetectionDataset;
+import org.fssd.train.eval.EvalResult;
+import org.fssd.train.eval.EvalTable;
+import org.fssd.train.eval.VocEvaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fssd eval-detections}: scores VOC-format result files from any detector (SPEC §10). */
+@Command(name = "eval-detections", mixinStandardHelpOptions = true,
+    description = "Score VOC result files (comp4_det_<set>_<class>.txt) against a VOC set; last line 'mAP: 0.xxxx'.")
+final class EvalDetectionsCommand implements Callable<Integer> {
+  @Mixin DatasetOptions dataset = new DatasetOptions();
+  @Mixin MetricOption metric = new MetricOption();
+
+  @Option(names = "--results", required = true, description = "folder holding comp4_det_<set>_<class>.txt")
+  Path results;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    DetectionDataset ds = dataset.open();
+    String set = dataset.imageSet != null ? dataset.imageSet : "test";
+    EvalResult result = VocEvaluation.evaluateFiles(ds, results, set, metric.resolve(dataset));
+    var o = spec.commandLine().getOut();
+    o.println(EvalTable.format(result));
+    o.flush();
+    return 0;
+  }
+}
