@@ -40,7 +40,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * DL4J's {@code GradientCheckUtil} in the tests). Masks are not supported.
  *
  * <p>For logging and tests, {@link #compute} returns the two terms directly. Immutable and
- * thread-safe; serialisable to DL4J's configuration JSON.
+ * thread-safe apart from the {@link #lastResult()} diagnostic; serialisable to DL4J's
+ * configuration JSON.
  */
 public final class MultiBoxLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -51,6 +52,7 @@ public final class MultiBoxLoss implements ILossFunction {
   private final int numPriors;
   private final int numClasses;
   private final int negPosRatio;
+  private transient volatile Result lastResult;
 
   /**
    * A loss for {@code numPriors} priors and {@code numClasses} classes (background included),
@@ -144,12 +146,21 @@ public final class MultiBoxLoss implements ILossFunction {
     return Nd4j.create(e.grad, new long[] {b, inputWidth()}, 'c');
   }
 
+  /**
+   * Diagnostics: the terms of the most recent {@link #computeScore} call on this instance (DL4J
+   * calls it once per training iteration), or null. Not part of the configuration; not saved.
+   */
+  public Result lastResult() {
+    return lastResult;
+  }
+
   // ---------------------------------------------------------------- ILossFunction
 
   @Override
   public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn,
       INDArray mask, boolean average) {
     Eval e = evaluate(split(labels, preOutput, activationFn, mask), false);
+    lastResult = new Result(e.locSum / e.norm, e.confSum / e.norm, e.positives);
     double spec = (e.locSum + e.confSum) / e.norm;
     return average ? spec : spec * e.batch;
   }

@@ -86,14 +86,14 @@ public final class PyTorchSgd implements IUpdater {
   }
 
   @Override
-  public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+  public GradientUpdater<PyTorchSgd> instantiate(INDArray viewArray, boolean initializeViewArray) {
     PyTorchSgdUpdater u = new PyTorchSgdUpdater(this);
     u.setStateViewArray(viewArray, viewArray.shape(), viewArray.ordering(), initializeViewArray);
     return u;
   }
 
   @Override
-  public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+  public GradientUpdater<PyTorchSgd> instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
     PyTorchSgdUpdater u = new PyTorchSgdUpdater(this);
     u.setState(updaterState, initializeStateArrays);
     return u;
