@@ -1,0 +1,218 @@
+package org.fssd.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.fssd.FssdException;
+import org.fssd.ModelFormatException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Training checkpoints in a directory: {@code checkpoint-NNNNNNNNNN.zip} (N = iterations done, ten
+ * digits), each a DL4J {@code ModelSerializer} zip of the training graph <b>with</b> the updater
+ * state (SGD velocities) plus one entry {@value #ENTRY}:
+ *
+ * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}</pre>
+ *
+ * <p>A checkpoint is written to a hidden temporary file ({@code .checkpoint-N.zip.*.tmp}) in the
+ * same directory and then renamed with {@code ATOMIC_MOVE}, so a file under a checkpoint name is
+ * always complete; {@link #latest(Path)} only considers such names (a stray temporary file left by
+ * a crash is never picked up) and skips, with a warning, any that cannot be read. Older
+ * checkpoints beyond the number to keep are deleted after a successful write.
+ *
+ * <p>Stateless utility; one writer per directory.
+ */
+public final class Checkpoints {
+  /** The zip entry holding the {@link TrainingState}. */
+  public static final String ENTRY = "fssd-train.json";
+  /** The format identifier. */
+  public static final String FORMAT = "fssd4j-checkpoint";
+  /** The newest format version this reader understands (and the one it writes). */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+  private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{10})\\.zip");
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final int MAX_METADATA_BYTES = 1 << 20;
+
+  private Checkpoints() {}
+
+  /** A training graph and its state, as read from a checkpoint. */
+  public record Loaded(Path file, ComputationGraph graph, TrainingState state) {}
+
+  /** The file name of the checkpoint after {@code iteration} updates. */
+  public static String fileName(long iteration) {
+    return String.format("checkpoint-%010d.zip", iteration);
+  }
+
+  /**
+   * Writes a checkpoint of {@code graph} (with its updater state) at {@code state}'s iteration
+   * atomically, then deletes all but the newest {@code keep} checkpoints.
+   *
+   * @return the checkpoint file
+   */
+  public static Path write(Path dir, ComputationGraph graph, TrainingState state, int keep) {
+    Path target = dir.resolve(fileName(state.iteration())).toAbsolutePath();
+    Path graphTmp = null;
+    Path outTmp = null;
+    try {
+      Files.createDirectories(dir);
+      graphTmp = Files.createTempFile(dir, "." + target.getFileName() + ".graph", ".tmp");
+      ModelSerializer.writeModel(graph, graphTmp.toFile(), true);
+      outTmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      ObjectNode root = MAPPER.createObjectNode();
+      root.put("format", FORMAT);
+      root.put("formatVersion", FORMAT_VERSION);
+      root.set("state", state.toJson(MAPPER));
+      try (OutputStream os = Files.newOutputStream(outTmp);
+          ZipOutputStream zos = new ZipOutputStream(os);
+          ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
+        zos.putNextEntry(new ZipEntry(ENTRY));
+        zos.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        zos.closeEntry();
+        Enumeration<? extends ZipEntry> entries = graphZip.entries();
+        while (entries.hasMoreElements()) {
+          ZipEntry e = entries.nextElement();
+          zos.putNextEntry(new ZipEntry(e.getName()));
+          try (InputStream in = graphZip.getInputStream(e)) {
+            in.transferTo(zos);
+          }
+          zos.closeEntry();
+        }
+      }
+      Files.move(outTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      outTmp = null;
+    } catch (IOException e) {
+      throw new FssdException(target + ": cannot write checkpoint: " + e.getMessage(), e);
+    } finally {
+      deleteQuietly(graphTmp);
+      deleteQuietly(outTmp);
+    }
+    prune(dir, keep, target);
+    return target;
+  }
+
+  /** Checkpoint files of {@code dir} (complete names only), newest first. */
+  public static List<Path> list(Path dir) {
+    List<Path> found = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return found;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        if (NAME.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
+          found.add(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new FssdException(dir + ": cannot list checkpoints: " + e.getMessage(), e);
+    }
+    found.sort(Comparator.comparingLong(Checkpoints::iterationOf).reversed());
+    return found;
+  }
+
+  /** The newest readable checkpoint of {@code dir}, if any. */
+  public static Optional<Path> latest(Path dir) {
+    for (Path p : list(dir)) {
+      try {
+        readState(p);
+        return Optional.of(p);
+      } catch (RuntimeException e) {
+        LOG.warn("skipping unreadable checkpoint {}: {}", p, e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Reads the state of a checkpoint without restoring the network. */
+  public static TrainingState readState(Path file) {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry e = zip.getEntry(ENTRY);
+      if (e == null) {
+        throw new ModelFormatException(file + ": not an fssd4j checkpoint (no " + ENTRY + ")");
+      }
+      if (zip.getEntry("configuration.json") == null || zip.getEntry("coefficients.bin") == null) {
+        throw new ModelFormatException(file + ": checkpoint has no network");
+      }
+      JsonNode root;
+      try (InputStream in = zip.getInputStream(e)) {
+        byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
+        if (bytes.length > MAX_METADATA_BYTES) {
+          throw new ModelFormatException(file + ": " + ENTRY + " is too large");
+        }
+        root = MAPPER.readTree(bytes);
+      }
+      if (root == null || !FORMAT.equals(root.path("format").asText())) {
+        throw new ModelFormatException(file + ": format is not " + FORMAT);
+      }
+      int version = root.path("formatVersion").asInt(-1);
+      if (version < 1 || version > FORMAT_VERSION) {
+        throw new ModelFormatException(file + ": checkpoint format version " + version
+            + " is not supported (this reader: 1.." + FORMAT_VERSION + ")");
+      }
+      return TrainingState.fromJson(root.get("state"));
+    } catch (IOException e) {
+      throw new ModelFormatException(file + ": cannot read checkpoint: " + e.getMessage(), e);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ModelFormatException(file + ": invalid checkpoint state: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a checkpoint: training graph with updater state, and its {@link TrainingState}. */
+  public static Loaded read(Path file) {
+    TrainingState state = readState(file);
+    try {
+      ComputationGraph g = ModelSerializer.restoreComputationGraph(file.toFile(), true);
+      return new Loaded(file, g, state);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelFormatException(file + ": cannot restore the training graph: " + e.getMessage(), e);
+    }
+  }
+
+  private static long iterationOf(Path p) {
+    Matcher m = NAME.matcher(p.getFileName().toString());
+    return m.matches() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  private static void prune(Path dir, int keep, Path justWritten) {
+    List<Path> all = list(dir);
+    int kept = 0;
+    for (Path p : all) {
+      if (p.toAbsolutePath().equals(justWritten) || kept < keep) {
+        kept++;
+        continue;
+      }
+      deleteQuietly(p);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p != null) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", p, e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,467 @@
+package org.fssd.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.FssdException;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.augment.SampleTransform;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdModel;
+import org.fssd.model.Provenance;
+import org.fssd.train.loss.MultiBoxLoss;
+import org.fssd.train.optim.PyTorchSgd;
+import org.fssd.train.optim.WarmupStepSchedule;
+import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SPEC §7: trains an FSSD network on a {@link DetectionDataset} the way the reference does — SPEC
+ * §8 augmentation and §5 matching ({@link FssdDataSetIterator}), the §6 {@link MultiBoxLoss}, SGD
+ * with PyTorch momentum and weight decay on every parameter ({@link PyTorchSgd}), warm-up and step
+ * decay ({@link WarmupStepSchedule}).
+ *
+ * <pre>{@code
+ * FssdModel model = FssdTrainer.builder(dataset)
+ *     .config(FssdConfig.voc300())          // or .initialModel(imported)
+ *     .batchSize(32).epochs(250).seed(1)
+ *     .checkpointDir(Path.of("run1")).checkpointEvery(1000)
+ *     .listener(p -> log.info("{}", p))
+ *     .build()
+ *     .train();
+ * // later, after a crash or a stop:
+ * FssdModel more = FssdTrainer.resume(Path.of("run1"), dataset).build().train();
+ * }</pre>
+ *
+ * <p><b>Checkpoints</b> ({@link Checkpoints}) hold the training graph with the optimiser state and
+ * the {@link TrainingState}; they are written atomically every {@link Builder#checkpointEvery(int)}
+ * iterations and when training ends or stops. {@link #resume(Path, DetectionDataset)} continues
+ * exactly where the newest one left off: the data of epoch e is a function of (seed, e), and the
+ * batches of the current epoch that were already used are prepared again and skipped (data work
+ * only, no forward pass).
+ *
+ * <p><b>Divergence</b>: when the loss of a batch is NaN or infinite, {@link #train()} throws a
+ * {@link TrainingDivergedException} naming the iteration and the last good checkpoint (checkpoints
+ * are only written after good iterations, so it is intact).
+ *
+ * <p>The result of {@link #train()} is an {@link FssdModel} (inference graph with the trained
+ * parameters) whose provenance records the run. Not thread-safe; {@link #train()} runs once.
+ */
+public final class FssdTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(FssdTrainer.class);
+
+  private final DetectionDataset dataset;
+  private final ComputationGraph graph;
+  private final MultiBoxLoss loss;
+  private final FssdDataSetIterator data;
+  private final List<ProgressListener> listeners;
+  private final Path checkpointDir;
+  private final int checkpointEvery;
+  private final int keepCheckpoints;
+  private final long maxIterations;
+  private final Path resumedFrom;
+  private TrainingState state;
+  private Path lastCheckpoint;
+  private boolean used;
+
+  private FssdTrainer(Builder b, TrainingState state, ComputationGraph graph,
+      FssdDataSetIterator data) {
+    this.dataset = b.dataset;
+    this.state = state;
+    this.graph = graph;
+    this.loss = TrainingGraph.loss(graph);
+    this.data = data;
+    this.listeners = List.copyOf(b.listeners);
+    this.checkpointDir = b.checkpointDir;
+    this.checkpointEvery = b.checkpointEvery;
+    this.keepCheckpoints = b.keepCheckpoints;
+    this.maxIterations = b.maxIterations;
+    this.resumedFrom = b.resumeFile;
+    this.lastCheckpoint = b.resumeFile;
+  }
+
+  /** A builder for a new run on {@code dataset}. */
+  public static Builder builder(DetectionDataset dataset) {
+    return new Builder(dataset);
+  }
+
+  /**
+   * A builder that continues the run of the newest checkpoint in {@code checkpointDir} on {@code
+   * dataset} (the same dataset: its name and size must match). The run's settings come from the
+   * checkpoint; {@link Builder#epochs}, {@link Builder#maxIterations}, checkpointing, workers and
+   * listeners may still be set.
+   *
+   * @throws FssdException when the directory holds no readable checkpoint
+   */
+  public static Builder resume(Path checkpointDir, DetectionDataset dataset) {
+    Path file = Checkpoints.latest(checkpointDir).orElseThrow(() ->
+        new FssdException(checkpointDir + ": no checkpoint to resume from"));
+    Builder b = new Builder(dataset);
+    b.resumeFile = file;
+    b.checkpointDir = checkpointDir;
+    TrainingState s = Checkpoints.readState(file);
+    b.batchSize = s.batchSize();
+    b.epochs = s.epochs();
+    b.seed = s.seed();
+    b.learningRate = s.baseLr();
+    b.warmup = s.warmup();
+    b.decayEpochs = s.decayEpochs();
+    b.decayFactor = s.decayFactor();
+    b.momentum = s.momentum();
+    b.weightDecay = s.weightDecay();
+    return b;
+  }
+
+  /** The state reached so far (the initial state before {@link #train()}). */
+  public TrainingState state() {
+    return state;
+  }
+
+  /** The training graph (parameters and optimiser state). */
+  public ComputationGraph trainingGraph() {
+    return graph;
+  }
+
+  /**
+   * Runs until the planned epochs are done or {@link Builder#maxIterations} updates in total have
+   * been made, writes a final checkpoint when a checkpoint directory is set, and returns the
+   * trained model. Closes the data iterator.
+   *
+   * @throws TrainingDivergedException when a loss becomes NaN or infinite
+   */
+  public FssdModel train() {
+    checkState(!used, "train() runs once per trainer");
+    used = true;
+    try {
+      run();
+    } finally {
+      data.close();
+    }
+    return model();
+  }
+
+  private void run() {
+    int perEpoch = data.batchesPerEpoch();
+    long iteration = state.iteration();
+    int epoch = state.epoch();
+    int batchInEpoch = state.batchInEpoch();
+    graph.getConfiguration().setIterationCount((int) iteration);
+    graph.getConfiguration().setEpochCount(epoch);
+    if (epoch < state.epochs()) {
+      data.setEpoch(epoch);
+      for (int i = 0; i < batchInEpoch && data.hasNext(); i++) {
+        data.next(); // already trained on: same data, skipped
+      }
+    }
+    boolean dirty = false;
+    LOG.info("training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {})",
+        state.config(), dataset.name(), dataset.size(), perEpoch, state.batchSize(), iteration,
+        epoch, batchInEpoch);
+    while (epoch < state.epochs() && iteration < maxIterations) {
+      while (data.hasNext() && iteration < maxIterations) {
+        long t0 = System.nanoTime();
+        MultiDataSet batch = data.next();
+        INDArray features = batch.getFeatures(0);
+        int n = (int) features.size(0);
+        double lr = learningRate(iteration);
+        graph.fit(new MultiDataSet(new INDArray[] {features},
+            new INDArray[] {TrainingGraph.labels(batch)}));
+        MultiBoxLoss.Result r = loss.lastResult();
+        double score = graph.score();
+        if (r == null || !Double.isFinite(r.total()) || !Double.isFinite(score)) {
+          throw new TrainingDivergedException(String.format(
+              "training diverged at iteration %d (epoch %d, batch %d): loss is %s (loc %s, conf %s);"
+                  + " the parameters are no longer usable. Last good checkpoint: %s",
+              iteration + 1, epoch, batchInEpoch + 1, r == null ? score : r.total(),
+              r == null ? "?" : r.locLoss(), r == null ? "?" : r.confLoss(),
+              lastCheckpoint == null ? "none" : lastCheckpoint));
+        }
+        iteration++;
+        batchInEpoch++;
+        dirty = true;
+        state = state.at(iteration, epoch, batchInEpoch);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        TrainingProgress p = new TrainingProgress(iteration, epoch, batchInEpoch, perEpoch,
+            r.locLoss(), r.confLoss(), r.numPositives(), lr, n / seconds, n);
+        for (ProgressListener l : listeners) {
+          l.onIteration(p);
+        }
+        if (checkpointDir != null && checkpointEvery > 0 && iteration % checkpointEvery == 0) {
+          checkpoint();
+          dirty = false;
+        }
+      }
+      if (!data.hasNext()) {
+        for (ProgressListener l : listeners) {
+          l.onEpochEnd(epoch, iteration);
+        }
+        epoch++;
+        batchInEpoch = 0;
+        state = state.at(iteration, epoch, 0);
+        graph.getConfiguration().setEpochCount(epoch);
+        if (epoch < state.epochs()) {
+          data.setEpoch(epoch);
+        }
+      }
+    }
+    if (checkpointDir != null && (dirty || lastCheckpoint == null
+        || !lastCheckpoint.equals(checkpointDir.resolve(Checkpoints.fileName(iteration)).toAbsolutePath()))) {
+      checkpoint();
+    }
+  }
+
+  private double learningRate(long iteration) {
+    for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
+      if (l.conf().getLayer() instanceof BaseLayer bl && bl.getIUpdater() instanceof PyTorchSgd u) {
+        return u.getLearningRate((int) iteration, state.epoch());
+      }
+    }
+    return Double.NaN;
+  }
+
+  private void checkpoint() {
+    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, keepCheckpoints);
+    LOG.info("checkpoint {}", lastCheckpoint);
+    for (ProgressListener l : listeners) {
+      l.onCheckpoint(lastCheckpoint, state.iteration());
+    }
+  }
+
+  /** The inference model with the current parameters and this run's provenance. */
+  public FssdModel model() {
+    FssdConfig config = state.config();
+    ComputationGraph inference = TrainingGraph.toInference(config, graph);
+    Provenance p = Provenance.of("fssd4j train")
+        .with("train.dataset", state.dataset() + " (" + state.datasetSize() + " images)")
+        .with("train.iterations", Long.toString(state.iteration()))
+        .with("train.epoch", state.epoch() + " of " + state.epochs())
+        .with("train.batchSize", Integer.toString(state.batchSize()))
+        .with("train.seed", Long.toString(state.seed()))
+        .with("train.optimizer", "SGD momentum " + state.momentum() + ", weight decay "
+            + state.weightDecay())
+        .with("train.lr", "base " + state.baseLr() + ", warmup " + state.warmup() + ", x"
+            + state.decayFactor() + " at epochs " + Arrays.toString(state.decayEpochs()))
+        .with("train.init", state.initSource());
+    if (resumedFrom != null) {
+      p = p.with("train.resumedFrom", resumedFrom.getFileName().toString());
+    }
+    return FssdModel.of(config, inference, state.labels(), p);
+  }
+
+  /** Configures a {@link FssdTrainer}. Not thread-safe. */
+  public static final class Builder {
+    private final DetectionDataset dataset;
+    private FssdConfig config;
+    private FssdModel initialModel;
+    private int batchSize = 32;
+    private int epochs = 250;
+    private long seed;
+    private double learningRate = 1e-3;
+    private Warmup warmup = Warmup.LINEAR;
+    private int[] decayEpochs = {150, 200};
+    private double decayFactor = 0.1;
+    private double momentum = PyTorchSgd.DEFAULT_MOMENTUM;
+    private double weightDecay = 5e-4;
+    private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private SampleTransform transform;
+    private Path checkpointDir;
+    private int checkpointEvery;
+    private int keepCheckpoints = 2;
+    private long maxIterations = Long.MAX_VALUE;
+    private final List<ProgressListener> listeners = new ArrayList<>();
+    private Path resumeFile;
+
+    private Builder(DetectionDataset dataset) {
+      this.dataset = checkNotNull(dataset, "dataset");
+    }
+
+    /** Train a new network of {@code config}, initialised per SPEC §7 from the seed. */
+    public Builder config(FssdConfig config) {
+      this.config = checkNotNull(config, "config");
+      return this;
+    }
+
+    /** Start from the parameters of {@code model} (e.g. an imported or pretrained one). */
+    public Builder initialModel(FssdModel model) {
+      this.initialModel = checkNotNull(model, "model");
+      return this;
+    }
+
+    /** Images per batch (default 32). */
+    public Builder batchSize(int batchSize) {
+      checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Epochs to train (default 250, the reference's VOC run). */
+    public Builder epochs(int epochs) {
+      checkArgument(epochs >= 1, "epochs must be >= 1, got %s", epochs);
+      this.epochs = epochs;
+      return this;
+    }
+
+    /** Seed of initialisation, shuffling and augmentation (default 0). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Base learning rate (default 1e-3). */
+    public Builder learningRate(double lr) {
+      checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be > 0, got %s", lr);
+      this.learningRate = lr;
+      return this;
+    }
+
+    /** Warm-up during epoch 0 (default {@link Warmup#LINEAR}). */
+    public Builder warmup(Warmup warmup) {
+      this.warmup = checkNotNull(warmup, "warmup");
+      return this;
+    }
+
+    /** Epochs at which the rate is multiplied by the decay factor (default 150, 200). */
+    public Builder decayEpochs(int... epochs) {
+      this.decayEpochs = epochs.clone();
+      return this;
+    }
+
+    /** The decay factor (default 0.1). */
+    public Builder decayFactor(double factor) {
+      this.decayFactor = factor;
+      return this;
+    }
+
+    /** SGD momentum (default 0.9). */
+    public Builder momentum(double momentum) {
+      this.momentum = momentum;
+      return this;
+    }
+
+    /** Weight decay on every parameter (default 5e-4). */
+    public Builder weightDecay(double weightDecay) {
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** Data preparation threads (default: the number of processors). */
+    public Builder workers(int workers) {
+      checkArgument(workers >= 1, "workers must be >= 1, got %s", workers);
+      this.workers = workers;
+      return this;
+    }
+
+    /** The sample transform (default: SPEC §8 augmentation of the network's input size). */
+    public Builder transform(SampleTransform transform) {
+      this.transform = checkNotNull(transform, "transform");
+      return this;
+    }
+
+    /** Where checkpoints go (default: none are written). */
+    public Builder checkpointDir(Path dir) {
+      this.checkpointDir = checkNotNull(dir, "dir");
+      return this;
+    }
+
+    /** Write a checkpoint every {@code k} iterations (0 = only at the end; default 0). */
+    public Builder checkpointEvery(int k) {
+      checkArgument(k >= 0, "checkpointEvery must be >= 0, got %s", k);
+      this.checkpointEvery = k;
+      return this;
+    }
+
+    /** Checkpoints kept in the directory (default 2). */
+    public Builder keepCheckpoints(int keep) {
+      checkArgument(keep >= 1, "keepCheckpoints must be >= 1, got %s", keep);
+      this.keepCheckpoints = keep;
+      return this;
+    }
+
+    /** Stop once this many updates in total have been made (default: no limit). */
+    public Builder maxIterations(long max) {
+      checkArgument(max >= 0, "maxIterations must be >= 0, got %s", max);
+      this.maxIterations = max;
+      return this;
+    }
+
+    /** Adds a progress listener. */
+    public Builder listener(ProgressListener listener) {
+      listeners.add(checkNotNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * The trainer: builds the training graph (or restores it from the checkpoint) and the data
+     * iterator (it owns threads until {@link FssdTrainer#train()} ends).
+     */
+    public FssdTrainer build() {
+      ComputationGraph graph;
+      TrainingState state;
+      if (resumeFile != null) {
+        Checkpoints.Loaded loaded = Checkpoints.read(resumeFile);
+        state = loaded.state().withEpochs(epochs);
+        checkArgument(state.dataset().equals(dataset.name()) && state.datasetSize() == dataset.size(),
+            "checkpoint %s was made on dataset %s (%s images), not on %s (%s images)",
+            resumeFile, state.dataset(), state.datasetSize(), dataset.name(), dataset.size());
+        graph = loaded.graph();
+        TrainingGraph.loss(graph); // checks it is a training graph
+        LOG.info("resuming from {} at iteration {}", resumeFile, state.iteration());
+      } else {
+        checkArgument(config != null || initialModel != null, "set config(...) or initialModel(...)");
+        FssdModel init = initialModel;
+        if (init == null) {
+          init = FssdModel.create(config, dataset.labels(), seed);
+        }
+        checkArgument(config == null || config.equals(init.config()),
+            "config %s differs from the initial model's %s", config, init.config());
+        checkArgument(init.labels().numClasses() == dataset.labels().numClasses(),
+            "the model has %s classes, dataset %s has %s", init.labels().numClasses(),
+            dataset.name(), dataset.labels().numClasses());
+        if (checkpointDir != null) {
+          Optional<Path> existing = Checkpoints.list(checkpointDir).stream().findFirst();
+          checkArgument(existing.isEmpty(),
+              "checkpoint directory %s already holds %s: resume that run or use an empty directory",
+              checkpointDir, existing.orElse(null));
+        }
+        state = new TrainingState(init.config(), dataset.labels(), seed, batchSize, epochs, 0, 0, 0,
+            dataset.name(), dataset.size(), learningRate, warmup, decayEpochs, decayFactor,
+            momentum, weightDecay, init.provenance().get("source"));
+        graph = null; // built below, once the epoch length is known
+        initialModel = init;
+      }
+      FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
+          .batchSize(state.batchSize())
+          .seed(state.seed())
+          .workers(workers)
+          .startEpoch(state.epoch());
+      if (transform != null) {
+        db.transform(transform);
+      }
+      FssdDataSetIterator data = db.build();
+      try {
+        if (graph == null) {
+          WarmupStepSchedule schedule = new WarmupStepSchedule(learningRate, data.batchesPerEpoch(),
+              warmup, decayEpochs, decayFactor);
+          graph = TrainingGraph.create(state.config(), initialModel.graph(),
+              new PyTorchSgd(0, schedule, momentum), weightDecay);
+        }
+        return new FssdTrainer(this, state, graph, data);
+      } catch (RuntimeException e) {
+        data.close();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package org.fssd.train.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.File;
+import java.net.URISyntaxException;
+import java.util.Random;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.NoOp;
+
+class MultiBoxLossTest {
+  private DataType savedDefault;
+  private DataType savedFloat;
+
+  @BeforeEach
+  void saveTypes() {
+    savedDefault = Nd4j.dataType();
+    savedFloat = Nd4j.defaultFloatingPointType();
+  }
+
+  @AfterEach
+  void restoreTypes() {
+    Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
+  }
+
+  private static INDArray npy(String name) throws URISyntaxException {
+    File f = new File(MultiBoxLossTest.class.getResource(name).toURI());
+    return Nd4j.createFromNpyFile(f);
+  }
+
+  @Test
+  void matchesPyTorchReferenceLossAndGradient() throws Exception {
+    INDArray loc = npy("loc.npy");       // [3, 200, 4] float32
+    INDArray conf = npy("conf.npy");     // [3, 200, 5]
+    INDArray locT = npy("loc_t.npy");
+    INDArray confT = npy("conf_t.npy");  // [3, 200]
+    double[] expected = npy("loss.npy").toDoubleVector();
+    INDArray gradLoc = npy("grad_loc.npy");
+    INDArray gradConf = npy("grad_conf.npy");
+    int b = (int) loc.size(0);
+    int p = (int) loc.size(1);
+    int c = (int) conf.size(2);
+    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
+
+    MultiBoxLoss.Result r = loss.compute(loc, conf, locT, confT);
+    assertThat(r.numPositives()).isEqualTo(10);
+    assertThat(r.locLoss()).isCloseTo(expected[0], within(1e-5 * expected[0]));
+    assertThat(r.confLoss()).isCloseTo(expected[1], within(1e-5 * expected[1]));
+
+    INDArray g = loss.gradient(loc, conf, locT, confT);
+    INDArray gl = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, p * 4));
+    INDArray gc = g.get(NDArrayIndex.all(), NDArrayIndex.interval(p * 4, p * (4 + c)));
+    assertMaxAbsDiff(gl, gradLoc.reshape(b, p * 4L), 1e-4);
+    assertMaxAbsDiff(gc, gradConf.reshape(b, (long) p * c), 1e-4);
+    // the fixture must exercise both branches and the mining: many conf gradients are exactly 0
+    assertThat(gc.eq(0.0).castTo(DataType.INT32).sumNumber().intValue()).isGreaterThan(b * p * c / 2);
+
+    // the same numbers through DL4J: score of a LossLayer graph fed by the two outputs
+    ComputationGraph graph = lossOnlyGraph(p, c, DataType.FLOAT);
+    INDArray labels = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
+    double score = graph.score(new MultiDataSet(
+        new INDArray[] {loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c)},
+        new INDArray[] {labels}));
+    assertThat(score).isCloseTo(expected[0] + expected[1], within(1e-5 * (expected[0] + expected[1])));
+  }
+
+  @Test
+  void dl4jGradientEqualsSpecGradientAfterMinibatchDivision() throws Exception {
+    INDArray loc = npy("loc.npy");
+    INDArray conf = npy("conf.npy");
+    INDArray locT = npy("loc_t.npy");
+    INDArray confT = npy("conf_t.npy");
+    int b = (int) loc.size(0);
+    int p = (int) loc.size(1);
+    int c = (int) conf.size(2);
+    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
+    INDArray preOut = Nd4j.hstack(loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c));
+    INDArray labels = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
+    INDArray dl4j = loss.computeGradient(labels, preOut, Activation.IDENTITY.getActivationFunction(), null);
+    INDArray spec = loss.gradient(loc, conf, locT, confT);
+    assertMaxAbsDiff(dl4j.castTo(DataType.DOUBLE).div(b), spec, 1e-6);
+    double sum = loss.computeScoreArray(labels, preOut, Activation.IDENTITY.getActivationFunction(), null)
+        .sumNumber().doubleValue();
+    assertThat(sum / b).isCloseTo(loss.compute(loc, conf, locT, confT).total(), within(1e-5));
+    assertThat(loss.computeScore(labels, preOut, Activation.IDENTITY.getActivationFunction(), null, true))
+        .isCloseTo(sum / b, within(1e-5));
+  }
+
+  @Test
+  void gradientCheckOnTinyGraph() {
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    int p = 6;
+    int c = 3;
+    int b = 3;
+    int features = 4;
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        .dataType(DataType.DOUBLE)
+        .seed(12345)
+        .updater(new NoOp())
+        .weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs("in")
+        .addLayer("loc", new DenseLayer.Builder().nIn(features).nOut(p * 4).activation(Activation.IDENTITY).build(), "in")
+        .addLayer("conf", new DenseLayer.Builder().nIn(features).nOut(p * c).activation(Activation.IDENTITY).build(), "in")
+        .addVertex("merged", new MergeVertex(), "loc", "conf")
+        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
+        .setOutputs("loss")
+        .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    Random r = new Random(7);
+    INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
+    INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 5L);
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < p * 4; j++) {
+        labels.putScalar(i, j, r.nextGaussian());
+      }
+    }
+    // image 0: 1 positive (3 negatives kept of 5), image 1: 2 positives (all 4 negatives), image 2: none
+    labels.putScalar(0, p * 4 + 2, 1);
+    labels.putScalar(1, p * 4 + 0, 2);
+    labels.putScalar(1, p * 4 + 5, 1);
+    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+        .net(graph)
+        .inputs(new INDArray[] {in})
+        .labels(new INDArray[] {labels})
+        .epsilon(1e-6)
+        .maxRelError(1e-5)
+        .minAbsoluteError(1e-9)
+        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    assertThat(ok).isTrue();
+  }
+
+  @Test
+  void handComputedSingleImage() {
+    // P = 3, C = 2; prior 0 positive (class 1), priors 1 and 2 negatives; ratio 3 keeps both.
+    INDArray loc = Nd4j.createFromArray(new double[][] {{0.5, -2.0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9}});
+    INDArray locT = Nd4j.zeros(DataType.DOUBLE, 1, 12);
+    INDArray conf = Nd4j.createFromArray(new double[][] {{0, 0, 1, 0, 0, 2}});
+    INDArray cls = Nd4j.createFromArray(new double[][] {{1, 0, 0}});
+    MultiBoxLoss.Result r = MultiBoxLoss.of(3, 2).compute(loc, conf, locT, cls);
+    assertThat(r.locLoss()).isCloseTo(0.125 + 1.5, within(1e-12));
+    double ce0 = Math.log(2);
+    double ce1 = Math.log(Math.exp(1) + 1) - 1;
+    double ce2 = Math.log(1 + Math.exp(2));
+    assertThat(r.confLoss()).isCloseTo(ce0 + ce1 + ce2, within(1e-12));
+    // ratio 1 keeps only the hardest negative (prior 2)
+    MultiBoxLoss.Result r1 = new MultiBoxLoss(3, 2, 1).compute(loc, conf, locT, cls);
+    assertThat(r1.confLoss()).isCloseTo(ce0 + ce2, within(1e-12));
+    // no positive at all: nothing counts, divided by 1
+    MultiBoxLoss.Result none = MultiBoxLoss.of(3, 2).compute(loc, conf, locT, Nd4j.zeros(DataType.DOUBLE, 1, 3));
+    assertThat(none.total()).isZero();
+    assertThat(none.numPositives()).isZero();
+  }
+
+  @Test
+  void equalLossNegativesAreTakenInPriorOrder() {
+    int p = 10;
+    INDArray loc = Nd4j.zeros(DataType.DOUBLE, 1, p * 4L);
+    INDArray conf = Nd4j.zeros(DataType.DOUBLE, 1, p * 2L); // every CE = log 2
+    INDArray cls = Nd4j.zeros(DataType.DOUBLE, 1, p);
+    cls.putScalar(0, 5, 1);
+    INDArray g = MultiBoxLoss.of(p, 2).gradient(loc, conf, loc, cls);
+    for (int q = 0; q < p; q++) {
+      double gq = g.getDouble(0, p * 4 + q * 2);
+      boolean expectSelected = q == 5 || q < 3;
+      assertThat(gq != 0).as("prior %s selected", q).isEqualTo(expectSelected);
+    }
+  }
+
+  @Test
+  void rejectsBadShapesAndClassIds() {
+    MultiBoxLoss loss = MultiBoxLoss.of(3, 2);
+    INDArray loc = Nd4j.zeros(DataType.DOUBLE, 1, 12);
+    INDArray conf = Nd4j.zeros(DataType.DOUBLE, 1, 6);
+    assertThatThrownBy(() -> loss.compute(loc, conf, loc, Nd4j.zeros(DataType.DOUBLE, 1, 4)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("classTargets");
+    assertThatThrownBy(() -> loss.compute(loc, conf, loc, Nd4j.createFromArray(new double[][] {{0, 2, 0}})))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a class id");
+    assertThatThrownBy(() -> new MultiBoxLoss(0, 2, 3)).hasMessageContaining("numPriors");
+  }
+
+  @Test
+  void survivesGraphJsonRoundTrip() {
+    ComputationGraph graph = lossOnlyGraph(7, 4, DataType.FLOAT);
+    String json = graph.getConfiguration().toJson();
+    ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+    LossLayer layer = (LossLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+        back.getVertices().get("loss")).getLayerConf().getLayer();
+    assertThat(layer.getLossFn()).isEqualTo(new MultiBoxLoss(7, 4, 3));
+    assertThat(back).isEqualTo(graph.getConfiguration());
+  }
+
+  private static ComputationGraph lossOnlyGraph(int p, int c, DataType type) {
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        .dataType(type)
+        .graphBuilder()
+        .addInputs("loc", "conf")
+        .addVertex("merged", new MergeVertex(), "loc", "conf")
+        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
+        .setOutputs("loss")
+        .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    return graph;
+  }
+
+  private static void assertMaxAbsDiff(INDArray actual, INDArray expected, double tol) {
+    double diff = actual.castTo(DataType.DOUBLE).sub(expected.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+    assertThat(diff).as("max |actual - expected|").isLessThanOrEqualTo(tol);
+  }
+}
