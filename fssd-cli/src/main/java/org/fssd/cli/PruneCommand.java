@@ -45,6 +45,21 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--timing-runs", defaultValue = "3", description = "forward passes timed before/after, 0 = skip (default: ${DEFAULT-VALUE})")
   int timingRuns;
 
+  @Mixin DatasetOptions dataset = new DatasetOptions();
+
+  @Option(names = "--fine-tune-epochs", defaultValue = "0",
+      description = "fine-tune the pruned model for this many epochs on --dataset (default: ${DEFAULT-VALUE} = no)")
+  int fineTuneEpochs;
+
+  @Option(names = "--batch", defaultValue = "32", description = "fine-tuning batch size (default: ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "fine-tuning base learning rate (default: ${DEFAULT-VALUE})")
+  double lr;
+
+  @Option(names = "--checkpoint-dir", description = "fine-tuning checkpoints (resumable with ./fssd train --resume)")
+  Path checkpointDir;
+
   @Option(names = "--out", required = true, description = "pruned model file (.zip)")
   Path out;
 
@@ -59,7 +74,25 @@ final class PruneCommand implements Callable<Integer> {
       b.exclude(exclude);
     }
     PruneResult result = Pruner.prune(model, b.build());
-    result.model().save(out);
+    FssdModel pruned = result.model();
+    if (fineTuneEpochs > 0) {
+      org.fssd.data.DetectionDataset ds = dataset.open();
+      org.fssd.train.FssdTrainer.Builder tb = org.fssd.train.FssdTrainer.builder(ds).initialModel(pruned)
+          .epochs(fineTuneEpochs).batchSize(batch).learningRate(lr);
+      if (checkpointDir != null) {
+        tb.checkpointDir(checkpointDir);
+      }
+      var err = spec.commandLine().getErr();
+      tb.listener(new org.fssd.train.ProgressListener() {
+        @Override
+        public void onEpochEnd(int epoch, long iteration) {
+          err.println("prune: fine-tuning epoch " + (epoch + 1) + "/" + fineTuneEpochs + " done");
+          err.flush();
+        }
+      });
+      pruned = tb.build().train();
+    }
+    pruned.save(out);
     var o = spec.commandLine().getOut();
     o.println(result.report());
     o.println(String.format(Locale.ROOT, "threshold: %.6g", result.selection().threshold()));
@@ -74,7 +107,7 @@ final class PruneCommand implements Callable<Integer> {
     o.println(String.format(Locale.ROOT, "gmacs: %.2f -> %.2f", result.report().gmacsBefore(), result.report().gmacsAfter()));
     if (timingRuns > 0) {
       double before = medianMs(model, timingRuns);
-      double after = medianMs(result.model(), timingRuns);
+      double after = medianMs(pruned, timingRuns);
       o.println(String.format(Locale.ROOT, "ms_per_image (graph engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
           timingRuns, before, after, before / after));
     }

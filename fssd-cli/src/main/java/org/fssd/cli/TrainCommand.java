@@ -46,6 +46,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workers", defaultValue = "2", description = "data loading threads (default: ${DEFAULT-VALUE})")
   int workers;
 
+  @Option(names = "--sparsity", defaultValue = "0",
+      description = "network slimming: add s*sign(gamma) to BN gamma gradients (reference 1e-4; needs --bn) (default: ${DEFAULT-VALUE})")
+  double sparsity;
+
   @Option(names = "--init-model", description = "start from this model file instead of a fresh initialisation")
   Path initModel;
 
@@ -84,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
       b = FssdTrainer.resume(checkpointDir, ds);
     } else {
       b = FssdTrainer.builder(ds).batchSize(batch).epochs(epochs).seed(seed).learningRate(lr).warmup(warmup)
-          .decayEpochs(decayEpochs);
+          .decayEpochs(decayEpochs).sparsity(sparsity);
       if (initModel != null) {
         b.initialModel(FssdModel.load(initModel));
       } else {

@@ -274,6 +274,7 @@ public final class FssdTrainer {
     private double decayFactor = 0.1;
     private double momentum = PyTorchSgd.DEFAULT_MOMENTUM;
     private double weightDecay = 5e-4;
+    private double sparsity;
     private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
     private SampleTransform transform;
     private Path checkpointDir;
@@ -351,6 +352,17 @@ public final class FssdTrainer {
     }
 
     /** Weight decay on every parameter (default 5e-4). */
+    /**
+     * Network slimming (SPEC §7): adds {@code s * sign(gamma)} to every BN gamma gradient
+     * (the reference uses s = 1e-4). Needs the BN variant. Default 0 (off). Kept by the
+     * checkpoint's graph configuration, so a resumed run continues with it.
+     */
+    public Builder sparsity(double s) {
+      checkArgument(s >= 0 && Double.isFinite(s), "sparsity must be finite and >= 0, got %s", s);
+      this.sparsity = s;
+      return this;
+    }
+
     public Builder weightDecay(double weightDecay) {
       this.weightDecay = weightDecay;
       return this;
@@ -454,8 +466,10 @@ public final class FssdTrainer {
         if (graph == null) {
           WarmupStepSchedule schedule = new WarmupStepSchedule(learningRate, data.batchesPerEpoch(),
               warmup, decayEpochs, decayFactor);
+          checkArgument(sparsity == 0 || state.config().batchNorm(),
+              "sparsity (network slimming) needs the BN variant of the network");
           graph = TrainingGraph.create(state.config(), initialModel.graph(),
-              new PyTorchSgd(0, schedule, momentum), weightDecay);
+              new PyTorchSgd(0, schedule, momentum), weightDecay, sparsity);
         }
         return new FssdTrainer(this, state, graph, data);
       } catch (RuntimeException e) {

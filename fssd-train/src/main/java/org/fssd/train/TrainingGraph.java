@@ -107,4 +107,18 @@ public final class TrainingGraph {
         l == null ? 0 : l.length);
     return Nd4j.hstack(l[0], l[1]);
   }
+
+  /**
+   * {@link #create(FssdConfig, ComputationGraph, IUpdater, double)} with the network slimming term
+   * {@code sparsity * sign(gamma)} on every BN gamma gradient (SPEC §7, §11; 0 = none).
+   */
+  public static ComputationGraph create(FssdConfig config, ComputationGraph source,
+      IUpdater updater, double weightDecay, double sparsity) {
+    ComputationGraphConfiguration conf = TrainingConfigurer.configure(
+        configuration(config, updater, weightDecay), updater, weightDecay, sparsity);
+    ComputationGraph g = new ComputationGraph(conf);
+    g.init();
+    copyParams(source, g);
+    return g;
+  }
 }

@@ -3,6 +3,7 @@ package org.fssd.train.optim;
 import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.learning.regularization.L1Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
@@ -12,6 +13,10 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * updater (they are running averages, not trained). Behaves otherwise exactly like its parent and
  * has the same parameters, so parameters copy one-to-one between a training graph and the
  * inference graph. Configuration only; serialisable to DL4J's JSON.
+ *
+ * <p>Network slimming (SPEC §7, §11): with {@link #setGammaL1(double) gammaL1} = s > 0, gamma's
+ * gradient also gets {@code s * sign(gamma)} (DL4J's {@link L1Regularization}, applied before the
+ * updater like the weight decay). The value is part of the layer's JSON, so a resumed run keeps it.
  */
 public class DecayedBatchNormalization extends BatchNormalization {
   private static final long serialVersionUID = 1L;
@@ -21,10 +26,34 @@ public class DecayedBatchNormalization extends BatchNormalization {
     super();
   }
 
+  /** The slimming L1 strength s on gamma (0 = none). */
+  private double gammaL1;
+
+  public double getGammaL1() {
+    return gammaL1;
+  }
+
+  /** Sets the slimming L1 strength s on gamma (finite, >= 0). */
+  public void setGammaL1(double gammaL1) {
+    if (!(gammaL1 >= 0) || Double.isInfinite(gammaL1)) {
+      throw new IllegalArgumentException("gammaL1 must be finite and >= 0, got " + gammaL1);
+    }
+    this.gammaL1 = gammaL1;
+  }
+
   @Override
   public List<Regularization> getRegularizationByParam(String paramName) {
     switch (paramName) {
       case BatchNormalizationParamInitializer.GAMMA:
+        if (gammaL1 > 0) {
+          List<Regularization> withL1 = new java.util.ArrayList<>();
+          if (getRegularization() != null) {
+            withL1.addAll(getRegularization());
+          }
+          withL1.add(new L1Regularization(gammaL1));
+          return withL1;
+        }
+        return getRegularization();
       case BatchNormalizationParamInitializer.BETA:
         return getRegularization();
       default:

@@ -38,7 +38,17 @@ public final class TrainingConfigurer {
    */
   public static ComputationGraphConfiguration configure(ComputationGraphConfiguration conf,
       IUpdater updater, double weightDecay) {
+    return configure(conf, updater, weightDecay, 0);
+  }
+
+  /**
+   * As {@link #configure(ComputationGraphConfiguration, IUpdater, double)}, plus the network
+   * slimming term {@code gammaL1 * sign(gamma)} on every BN gamma gradient (SPEC §7; 0 = none).
+   */
+  public static ComputationGraphConfiguration configure(ComputationGraphConfiguration conf,
+      IUpdater updater, double weightDecay, double gammaL1) {
     Objects.requireNonNull(conf, "conf");
+    checkArgument(gammaL1 >= 0 && Double.isFinite(gammaL1), "gammaL1 (sparsity) must be finite and >= 0, got %s", gammaL1);
     Objects.requireNonNull(updater, "updater");
     checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay),
         "weightDecay must be finite and >= 0, got %s", weightDecay);
@@ -52,6 +62,9 @@ public final class TrainingConfigurer {
       if (layer instanceof BatchNormalization bn && !(layer instanceof DecayedBatchNormalization)) {
         layer = decayed(bn);
         nnc.setLayer(layer);
+      }
+      if (layer instanceof DecayedBatchNormalization dbn) {
+        dbn.setGammaL1(gammaL1);
       }
       if (layer instanceof BaseLayer bl) {
         bl.setIUpdater(updater.clone());
