@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         if (p.iteration() % logEvery == 0) {
           err.println(String.format(Locale.ROOT,
               "train: epoch %d batch %d/%d iteration %d loss %.4f (loc %.4f conf %.4f) lr %.2e %.1f img/s",
-              p.epoch(), p.batchInEpoch() + 1, p.batchesPerEpoch(), p.iteration(), p.loss(), p.locLoss(),
+              p.epoch(), p.batchInEpoch(), p.batchesPerEpoch(), p.iteration(), p.loss(), p.locLoss(),
               p.confLoss(), p.learningRate(), p.imagesPerSecond()));
           err.flush();
         }

@@ -1,0 +1,72 @@
+package org.fssd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fssd.model.FssdModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The research workflow through the CLI on a tiny network: train (sparse), eval, prune, preview. */
+class WorkflowCliTest {
+  @TempDir Path dir;
+
+  private static String[] run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    CommandLine cli = new CommandLine(new FssdCli());
+    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      e.printStackTrace(cmd.getErr());
+      return 1;
+    });
+    int code = cli.execute(args);
+    return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+  }
+
+  @Test
+  void trainEvalPruneOnShapes() throws Exception {
+    Path model = dir.resolve("m.zip");
+    String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
+    String[] train = concat(new String[] {"train", "--bn", "--sparsity", "1e-4", "--width-divisor", "64",
+        "--batch", "2", "--epochs", "1", "--workers", "1", "--log-every", "1", "--out", model.toString()}, shapes);
+    String[] r = run(train);
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[2]).contains("train: epoch 0 batch 2/2 iteration 2 loss");
+    FssdModel m = FssdModel.load(model);
+    assertThat(m.config().batchNorm()).isTrue();
+    assertThat(m.labels().objectClasses()).contains("circle", "square");
+
+    String[] e = run(concat(new String[] {"eval", "--model", model.toString()}, shapes));
+    assertThat(e[0]).as(e[2]).isEqualTo("0");
+    String[] lines = e[1].strip().split("\n");
+    assertThat(lines[lines.length - 1]).matches("mAP: (0\\.\\d{4}|1\\.0000|n/a)");
+
+    Path pruned = dir.resolve("p.zip");
+    String[] p = run("prune", "--model", model.toString(), "--percent", "0.3", "--timing-runs", "0", "--out", pruned.toString());
+    assertThat(p[0]).as(p[2]).isEqualTo("0");
+    assertThat(p[1]).contains("parameters").contains("GMACs/image").contains("threshold:");
+    FssdModel pm = FssdModel.load(pruned);
+    assertThat(pm.graph().numParams()).isLessThan(m.graph().numParams());
+    assertThat(pm.provenance().get("source")).startsWith("prune of");
+
+    Path prev = dir.resolve("preview");
+    String[] a = run(concat(new String[] {"augment-preview", "--count", "2", "--out", prev.toString()}, shapes));
+    assertThat(a[0]).as(a[2]).isEqualTo("0");
+    try (var files = Files.list(prev)) {
+      assertThat(files.count()).isEqualTo(4);
+    }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
