@@ -94,6 +94,14 @@ public final class OneDnnPlan implements AutoCloseable {
   private FloatPointer inputBuffer;
   private boolean closed;
 
+  /**
+   * The one CPU engine shared by all plans: oneDNN's primitive cache keys include the engine, so
+   * plans compiled on the same engine reuse each other's JIT-compiled kernels. Never freed.
+   */
+  private static final class CpuEngine {
+    static final engine INSTANCE = new engine(engine.kind.cpu, 0).retainReference();
+  }
+
   /** One head level's NHWC buffer and where its values go in the flat output. */
   private static final class HeadOutput {
     final FloatPointer buffer;
@@ -266,7 +274,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   private void build(ComputationGraph graph) {
-    eng = keep(new engine(engine.kind.cpu, 0));
+    eng = CpuEngine.INSTANCE;
     strm = keep(new stream(eng));
     int s = config.inputSize();
     memory.desc inputMd = new memory.desc(new long[] {batchSize, 3, s, s}, memory.data_type.f32,
