@@ -74,8 +74,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class OneDnnPlan implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
-  /** The oneDNN fp32 Winograd kernel that beats direct convolution (F(4x4, 3x3), AVX-512). */
-  private static final String FAST_WINOGRAD = "wino_4x3";
+  /** oneDNN's fp32 F(4x4, 3x3) Winograd kernel (AVX-512), as named by {@code impl_info_str}. */
+  static final String WINOGRAD_4X3 = "wino_4x3";
+  /** oneDNN's fp32 F(2x2, 3x3) Winograd kernel (AVX-512). */
+  static final String WINOGRAD_2X3 = "wino_2x3";
+  /** Smallest output map (px) on which AUTO takes the 2x3 Winograd kernel. */
+  static final int WINOGRAD_2X3_MIN_SIZE = 100;
+  /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
+  static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
 
   private final FssdConfig config;
   private final int batchSize;
@@ -537,8 +543,7 @@ public final class OneDnnPlan implements AutoCloseable {
         pd = convPd(c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
         algorithm = "winograd";
         String impl = pd.impl_info_str().getString();
-        if (choice == PlanOptions.Algorithm.AUTO && !impl.contains(FAST_WINOGRAD)) {
-          // oneDNN's other fp32 Winograd kernel (2x3) is slower than direct: keep direct.
+        if (choice == PlanOptions.Algorithm.AUTO && !autoAcceptsWinograd(c, impl)) {
           LOG.debug("AUTO: {} would run Winograd as {}; using direct", c, impl);
           pd = null;
           algorithm = "direct";
@@ -570,6 +575,22 @@ public final class OneDnnPlan implements AutoCloseable {
     arguments.add(args);
     layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + (relu ? " +relu" : ""));
     return new Act(dst, dstMd);
+  }
+
+  /**
+   * AUTO's choice between the Winograd kernel oneDNN offers and direct convolution, from FSSD300
+   * layer timings (2-core AVX-512 Xeon, batch 1): the F(4x4, 3x3) kernel ({@value #WINOGRAD_4X3})
+   * beats direct on every layer it takes; the F(2x2, 3x3) kernel ({@value #WINOGRAD_2X3}) is ~1.8x
+   * faster on the large early maps (300 and 150 px, 64+ channels) but slower on small maps and
+   * narrow layers (heads, the first layer), so it is used only for maps of at least {@value
+   * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and out.
+   */
+  static boolean autoAcceptsWinograd(ConvSpec c, String impl) {
+    if (impl.contains(WINOGRAD_4X3)) {
+      return true;
+    }
+    return impl.contains(WINOGRAD_2X3) && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
+        && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
   }
 
   private convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,

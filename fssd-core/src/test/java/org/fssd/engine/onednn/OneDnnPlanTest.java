@@ -81,6 +81,19 @@ class OneDnnPlanTest {
   }
 
   @Test
+  void autoTakesTheSlowerWinogradKernelOnlyOnLargeWideMaps() {
+    FssdConfig voc = FssdConfig.voc300();
+    ConvSpec conv1b = voc.conv(ConvSpec.Group.BASE, 2); // 64 -> 64 at 300 px
+    ConvSpec loc0 = voc.conv(ConvSpec.Group.LOC, 0); // 512 -> 24 at 38 px
+    ConvSpec narrow = FssdTestModels.narrow300(3, false).conv(ConvSpec.Group.BASE, 2); // 8 -> 8
+    assertThat(OneDnnPlan.autoAcceptsWinograd(conv1b, "jit_fp32_wino_2x3:avx512_core")).isTrue();
+    assertThat(OneDnnPlan.autoAcceptsWinograd(loc0, "jit_fp32_wino_2x3:avx512_core")).isFalse();
+    assertThat(OneDnnPlan.autoAcceptsWinograd(narrow, "jit_fp32_wino_2x3:avx512_core")).isFalse();
+    assertThat(OneDnnPlan.autoAcceptsWinograd(loc0, "jit_wino_4x3:avx512_core")).isTrue();
+    assertThat(OneDnnPlan.autoAcceptsWinograd(conv1b, "brgconv:avx512_core")).isFalse();
+  }
+
+  @Test
   void runAfterCloseThrowsAndCloseTwiceIsHarmless() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
     OneDnnPlan plan = OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, PlanOptions.defaults());
