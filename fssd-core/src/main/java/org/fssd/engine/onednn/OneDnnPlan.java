@@ -64,6 +64,10 @@ import org.slf4j.LoggerFactory;
  * output is re-ordered to NHWC and copied into the flat {@code loc} / {@code conf} arrays in the
  * order of SPEC §2.5 (prior-major), so {@link #run} gives the graph's two outputs.
  *
+ * <p>Precision: FP32 by default. {@link PlanOptions.Precision#BF16} keeps weights and activations
+ * in bfloat16 (fp32 accumulation, biases and outputs; ~1e-2 relative error) and needs a CPU with
+ * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere.
+ *
  * <p>The plan copies the parameters: later changes to the graph are not seen; compile again.
  *
  * <p>Threads: oneDNN uses OpenMP with {@code OMP_NUM_THREADS} threads, read once when the native
@@ -92,6 +96,7 @@ public final class OneDnnPlan implements AutoCloseable {
   private final List<String> layers = new ArrayList<>();
   private final List<HeadOutput> locHeads = new ArrayList<>();
   private final List<HeadOutput> confHeads = new ArrayList<>();
+  private final memory.data_type dataType;
   private final int inputLength;
   private final int locLength;
   private final int confLength;
@@ -138,6 +143,7 @@ public final class OneDnnPlan implements AutoCloseable {
     this.config = config;
     this.batchSize = batchSize;
     this.options = options;
+    this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
     int s = config.inputSize();
     this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
     this.locLength = Math.multiplyExact(batchSize, config.numPriors() * 4);
@@ -148,7 +154,8 @@ public final class OneDnnPlan implements AutoCloseable {
    * Compiles the network of {@code graph} (built by {@link FssdGraph} for {@code config}) for
    * batches of exactly {@code batchSize} images.
    *
-   * @throws UnsupportedOperationException for {@link PlanOptions.Precision#BF16}
+   * @throws UnsupportedOperationException for {@link PlanOptions.Precision#BF16} on a CPU without
+   *     AVX512_BF16
    * @throws FssdException when oneDNN refuses a layer or the graph does not match {@code config}
    */
   public static OneDnnPlan compile(FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions options) {
@@ -156,11 +163,9 @@ public final class OneDnnPlan implements AutoCloseable {
     checkNotNull(graph, "graph");
     checkNotNull(options, "options");
     checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
-    if (options.precision() != PlanOptions.Precision.FP32) {
-      String isa = String.valueOf(dnnl.get_effective_cpu_isa());
-      throw new UnsupportedOperationException("oneDNN plan precision " + options.precision()
-          + " is not supported: only FP32 is implemented (this CPU's oneDNN ISA is " + isa
-          + (isa.contains("bf16") || isa.contains("amx") ? ")" : ", without AVX512_BF16)"));
+    if (options.precision() == PlanOptions.Precision.BF16 && !cpuHasBf16() && !allowEmulatedBf16) {
+      throw new UnsupportedOperationException("oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
+          + " this CPU's oneDNN ISA is " + dnnl.get_effective_cpu_isa() + ": use FP32");
     }
     OneDnnPlan plan = new OneDnnPlan(config, batchSize, options);
     try (PointerScope scope = new PointerScope()) {
@@ -175,6 +180,19 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     return plan;
   }
+
+  /** Whether oneDNN may use native bfloat16 instructions on this CPU (AVX512_BF16 or AMX). */
+  public static boolean cpuHasBf16() {
+    int isa = dnnl.get_effective_cpu_isa().value;
+    int bf16 = dnnl.cpu_isa.avx512_core_bf16.value;
+    return (isa & bf16) == bf16;
+  }
+
+  /**
+   * Tests only: lets BF16 plans compile on an AVX-512 CPU without AVX512_BF16, where oneDNN emulates
+   * bfloat16 (slowly), so the BF16 path can be checked for correctness anywhere.
+   */
+  static volatile boolean allowEmulatedBf16;
 
   /** The batch size the plan was compiled for. */
   public int batchSize() {
@@ -395,7 +413,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     int channels = before.out();
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, out, out},
-        memory.data_type.f32, memory.format_tag.any);
+        dataType, memory.format_tag.any);
     pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
         new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
             dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
@@ -410,7 +428,7 @@ public final class OneDnnPlan implements AutoCloseable {
 
   private Act resize(String name, Act x, int channels, int size) {
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, size, size},
-        memory.data_type.f32, memory.format_tag.any);
+        dataType, memory.format_tag.any);
     resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
         new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
             x.md, dstAny),
@@ -520,12 +538,12 @@ public final class OneDnnPlan implements AutoCloseable {
     long n = batchSize;
     long k = c.kernel();
     memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
-        memory.data_type.f32, memory.format_tag.any);
+        dataType, memory.format_tag.any);
     memory.desc weightsAny = new memory.desc(new long[] {c.out(), c.in(), k, k},
-        memory.data_type.f32, memory.format_tag.any);
+        dataType, memory.format_tag.any);
     memory.desc biasMd = new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
     memory.desc dstAny = new memory.desc(new long[] {n, c.out(), c.outSize(), c.outSize()},
-        memory.data_type.f32, memory.format_tag.any);
+        dataType, memory.format_tag.any);
     primitive_attr attr = new primitive_attr();
     if (relu) {
       post_ops ops = new post_ops();
@@ -573,7 +591,8 @@ public final class OneDnnPlan implements AutoCloseable {
     args.put(dnnl.DNNL_ARG_DST, dst);
     primitives.add(keep(new convolution_forward(pd)));
     arguments.add(args);
-    layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + (relu ? " +relu" : ""));
+    layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + " " + dataType
+        + (relu ? " +relu" : ""));
     return new Act(dst, dstMd);
   }
 

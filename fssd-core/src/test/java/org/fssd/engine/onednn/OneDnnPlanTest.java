@@ -2,6 +2,7 @@ package org.fssd.engine.onednn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,12 +127,43 @@ class OneDnnPlanTest {
   }
 
   @Test
-  void bf16IsRefusedClearly() {
+  void bf16IsRefusedClearlyWithoutAvx512Bf16() {
+    assumeFalse(OneDnnPlan.cpuHasBf16(), "this CPU has AVX512_BF16");
     FssdConfig config = FssdTestModels.narrow300(3, false);
     PlanOptions bf16 = PlanOptions.builder().precision(PlanOptions.Precision.BF16).build();
     assertThatThrownBy(() -> OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, bf16))
         .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("BF16")
-        .hasMessageContaining("FP32");
+        .hasMessageContaining("AVX512_BF16").hasMessageContaining("FP32");
+  }
+
+  /**
+   * BF16 (emulated by oneDNN where the CPU lacks AVX512_BF16) against the fp32 graph. Tolerance
+   * 3e-2 of the output range: bfloat16 keeps 8 significant bits (relative rounding 2^-9 ~ 2e-3),
+   * and activations and weights are rounded again at each of ~20 layers.
+   */
+  @Test
+  void bf16MatchesGraphToBfloat16Precision() {
+    FssdConfig config = FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build();
+    ComputationGraph graph = randomGraph(config, 12);
+    boolean before = OneDnnPlan.allowEmulatedBf16;
+    OneDnnPlan.allowEmulatedBf16 = true;
+    try {
+      int s = config.inputSize();
+      float[] input = randomInput(2 * 3 * s * s, 13);
+      INDArray[] expected = graph.output(Nd4j.create(input, new long[] {2, 3, s, s}, 'c'));
+      try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, 2,
+          PlanOptions.builder().precision(PlanOptions.Precision.BF16).build())) {
+        float[] loc = new float[plan.locLength()];
+        float[] conf = new float[plan.confLength()];
+        plan.run(input, loc, conf);
+        assertClose("bf16 loc", loc, Nd4j.toFlattened('c', expected[0]).toFloatVector(), 3e-2);
+        assertClose("bf16 conf", conf, Nd4j.toFlattened('c', expected[1]).toFloatVector(), 3e-2);
+        assertThat(plan.describe()).filteredOn(l -> l.startsWith("base.2(")).singleElement()
+            .asString().contains("bf16");
+      }
+    } finally {
+      OneDnnPlan.allowEmulatedBf16 = before;
+    }
   }
 
   @Test
@@ -174,11 +206,7 @@ class OneDnnPlanTest {
   private static void assertMatches(FssdConfig config, ComputationGraph graph, int batch, long seed,
       Algorithm... algorithms) {
     int s = config.inputSize();
-    float[] input = new float[batch * 3 * s * s];
-    Random rng = new Random(seed);
-    for (int i = 0; i < input.length; i++) {
-      input[i] = rng.nextFloat() * 2 - 1;
-    }
+    float[] input = randomInput(batch * 3 * s * s, seed);
     INDArray[] expected = graph.output(Nd4j.create(input, new long[] {batch, 3, s, s}, 'c'));
     float[] expectedLoc = Nd4j.toFlattened('c', expected[0]).toFloatVector();
     float[] expectedConf = Nd4j.toFlattened('c', expected[1]).toFloatVector();
@@ -201,7 +229,20 @@ class OneDnnPlanTest {
     }
   }
 
+  private static float[] randomInput(int length, long seed) {
+    float[] input = new float[length];
+    Random rng = new Random(seed);
+    for (int i = 0; i < input.length; i++) {
+      input[i] = rng.nextFloat() * 2 - 1;
+    }
+    return input;
+  }
+
   private static void assertClose(String what, float[] actual, float[] expected) {
+    assertClose(what, actual, expected, TOLERANCE);
+  }
+
+  private static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
     double maxAbs = 0;
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
@@ -210,7 +251,7 @@ class OneDnnPlanTest {
     }
     assertThat(maxAbs).as("%s: the graph output must not be trivial", what).isGreaterThan(1e-3);
     assertThat(maxDiff).as("%s: max |plan - graph| (max |graph| = %s)", what, maxAbs)
-        .isLessThanOrEqualTo(TOLERANCE * Math.max(1, maxAbs));
+        .isLessThanOrEqualTo(tolerance * Math.max(1, maxAbs));
   }
 
   /** A graph with random weights, non-zero biases and non-trivial BatchNorm statistics. */

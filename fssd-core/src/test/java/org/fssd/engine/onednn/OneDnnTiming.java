@@ -59,9 +59,18 @@ public final class OneDnnTiming {
       refLoc = Nd4j.toFlattened('c', out[0]).toFloatVector();
       System.out.printf("%s batch %d graph: %.1f ms/image (median of %d)%n", model, batch, median(t), runs);
     }
-    for (Algorithm a : Algorithm.values()) {
+    OneDnnPlan.allowEmulatedBf16 = true; // measure BF16 even where oneDNN only emulates it
+    PlanOptions[] all = {
+      PlanOptions.builder().algorithm(Algorithm.AUTO).build(),
+      PlanOptions.builder().algorithm(Algorithm.DIRECT).build(),
+      PlanOptions.builder().algorithm(Algorithm.WINOGRAD).build(),
+      PlanOptions.builder().precision(PlanOptions.Precision.BF16).build()
+    };
+    for (PlanOptions o : all) {
+      String a = o.precision() == PlanOptions.Precision.BF16
+          ? "BF16" + (OneDnnPlan.cpuHasBf16() ? "" : " (emulated)") : o.algorithm().name();
       long c0 = System.nanoTime();
-      try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, batch, PlanOptions.builder().algorithm(a).build())) {
+      try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, batch, o)) {
         double compileMs = (System.nanoTime() - c0) / 1e6;
         float[] loc = new float[plan.locLength()];
         float[] conf = new float[plan.confLength()];
