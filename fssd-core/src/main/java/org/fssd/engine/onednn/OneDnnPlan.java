@@ -1,0 +1,670 @@
+package org.fssd.engine.onednn;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.batch_normalization_forward;
+import org.bytedeco.dnnl.concat;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.resampling_forward;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.fssd.FssdException;
+import org.fssd.model.ConvSpec;
+import org.fssd.model.ConvSpec.Group;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdGraph;
+import org.fssd.model.Widths;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SPEC §2: the FSSD network of a {@link ComputationGraph} compiled into a fixed sequence of oneDNN
+ * CPU primitives for one batch size — the fast inference path (DESIGN "Speed").
+ *
+ * <pre>{@code
+ * try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, 1, PlanOptions.defaults())) {
+ *   float[] loc = new float[plan.locLength()];
+ *   float[] conf = new float[plan.confLength()];
+ *   plan.run(input, loc, conf); // input: N x 3 x S x S, NCHW, BGR minus means
+ * }
+ * }</pre>
+ *
+ * <p>What compiling does: every convolution becomes a {@code convolution_forward} with its bias and
+ * a ReLU post-op (heads: no ReLU); in the BN variant the BatchNorm is folded into the preceding
+ * convolution ({@code w' = w * gamma / sqrt(var + eps)}, {@code b' = beta + (b - mean) * gamma /
+ * sqrt(var + eps)}). Weights are re-ordered once, here, into the layout each primitive prefers.
+ * Activations stay in oneDNN's chosen layouts ({@code format_tag.any}); a re-order is inserted only
+ * where a producer's layout differs from its consumer's. Pools (the ceil-mode one as end-only
+ * padding), bilinear resizes ({@code resampling_linear}, half-pixel centres = PyTorch {@code
+ * align_corners=False}), the fusion concat and the optional fusion BN are primitives too. Each head
+ * output is re-ordered to NHWC and copied into the flat {@code loc} / {@code conf} arrays in the
+ * order of SPEC §2.5 (prior-major), so {@link #run} gives the graph's two outputs.
+ *
+ * <p>Precision: FP32 by default. {@link PlanOptions.Precision#BF16} keeps weights and activations
+ * in bfloat16 (fp32 accumulation, biases and outputs; ~1e-2 relative error) and needs a CPU with
+ * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere.
+ *
+ * <p>The plan copies the parameters: later changes to the graph are not seen; compile again.
+ *
+ * <p>Threads: oneDNN uses OpenMP with {@code OMP_NUM_THREADS} threads, read once when the native
+ * library loads; set it before the JVM starts.
+ *
+ * <p>Not thread-safe: one plan per thread. {@link #close()} frees all native memory; closing twice
+ * is harmless; {@link #run} after {@link #close()} throws {@link IllegalStateException}.
+ */
+public final class OneDnnPlan implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
+  /** oneDNN's fp32 F(4x4, 3x3) Winograd kernel (AVX-512), as named by {@code impl_info_str}. */
+  static final String WINOGRAD_4X3 = "wino_4x3";
+  /** oneDNN's fp32 F(2x2, 3x3) Winograd kernel (AVX-512). */
+  static final String WINOGRAD_2X3 = "wino_2x3";
+  /** Smallest output map (px) on which AUTO takes the 2x3 Winograd kernel. */
+  static final int WINOGRAD_2X3_MIN_SIZE = 100;
+  /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
+  static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
+
+  private final FssdConfig config;
+  private final int batchSize;
+  private final PlanOptions options;
+  private final List<Pointer> owned = new ArrayList<>();
+  private final List<primitive> primitives = new ArrayList<>();
+  private final List<IntMemoryMap> arguments = new ArrayList<>();
+  private final List<String> layers = new ArrayList<>();
+  private final List<HeadOutput> locHeads = new ArrayList<>();
+  private final List<HeadOutput> confHeads = new ArrayList<>();
+  private final memory.data_type dataType;
+  private final int inputLength;
+  private final int locLength;
+  private final int confLength;
+  private engine eng;
+  private stream strm;
+  private FloatPointer inputBuffer;
+  private boolean closed;
+
+  /**
+   * The one CPU engine shared by all plans: oneDNN's primitive cache keys include the engine, so
+   * plans compiled on the same engine reuse each other's JIT-compiled kernels. Never freed.
+   */
+  private static final class CpuEngine {
+    static final engine INSTANCE = new engine(engine.kind.cpu, 0).retainReference();
+  }
+
+  /** One head level's NHWC buffer and where its values go in the flat output. */
+  private static final class HeadOutput {
+    final FloatPointer buffer;
+    final int perImage; // H * W * A * k floats of one image
+    final int offset; // first float of this level inside one image's flat output
+
+    HeadOutput(FloatPointer buffer, int perImage, int offset) {
+      this.buffer = buffer;
+      this.perImage = perImage;
+      this.offset = offset;
+    }
+  }
+
+  /** An activation: its memory, its layout, and the re-ordered copies made for consumers. */
+  private static final class Act {
+    final memory mem;
+    final memory.desc md;
+    final List<memory.desc> copyDescs = new ArrayList<>();
+    final List<memory> copies = new ArrayList<>();
+
+    Act(memory mem, memory.desc md) {
+      this.mem = mem;
+      this.md = md;
+    }
+  }
+
+  private OneDnnPlan(FssdConfig config, int batchSize, PlanOptions options) {
+    this.config = config;
+    this.batchSize = batchSize;
+    this.options = options;
+    this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
+    int s = config.inputSize();
+    this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
+    this.locLength = Math.multiplyExact(batchSize, config.numPriors() * 4);
+    this.confLength = Math.multiplyExact(batchSize, config.numPriors() * config.numClasses());
+  }
+
+  /**
+   * Compiles the network of {@code graph} (built by {@link FssdGraph} for {@code config}) for
+   * batches of exactly {@code batchSize} images.
+   *
+   * @throws UnsupportedOperationException for {@link PlanOptions.Precision#BF16} on a CPU without
+   *     AVX512_BF16
+   * @throws FssdException when oneDNN refuses a layer or the graph does not match {@code config}
+   */
+  public static OneDnnPlan compile(FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions options) {
+    checkNotNull(config, "config");
+    checkNotNull(graph, "graph");
+    checkNotNull(options, "options");
+    checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
+    if (options.precision() == PlanOptions.Precision.BF16 && !cpuHasBf16() && !allowEmulatedBf16) {
+      throw new UnsupportedOperationException("oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
+          + " this CPU's oneDNN ISA is " + dnnl.get_effective_cpu_isa() + ": use FP32");
+    }
+    OneDnnPlan plan = new OneDnnPlan(config, batchSize, options);
+    try (PointerScope scope = new PointerScope()) {
+      plan.build(graph);
+    } catch (RuntimeException | Error e) {
+      plan.close();
+      throw e;
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("compiled oneDNN plan for {} batch {} {}:\n  {}", config, batchSize, options,
+          String.join("\n  ", plan.layers));
+    }
+    return plan;
+  }
+
+  /** Whether oneDNN may use native bfloat16 instructions on this CPU (AVX512_BF16 or AMX). */
+  public static boolean cpuHasBf16() {
+    int isa = dnnl.get_effective_cpu_isa().value;
+    int bf16 = dnnl.cpu_isa.avx512_core_bf16.value;
+    return (isa & bf16) == bf16;
+  }
+
+  /**
+   * Tests only: lets BF16 plans compile on an AVX-512 CPU without AVX512_BF16, where oneDNN emulates
+   * bfloat16 (slowly), so the BF16 path can be checked for correctness anywhere.
+   */
+  static volatile boolean allowEmulatedBf16;
+
+  /** The batch size the plan was compiled for. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** The options the plan was compiled with. */
+  public PlanOptions options() {
+    return options;
+  }
+
+  /** Floats of one input: N * 3 * S * S. */
+  public int inputLength() {
+    return inputLength;
+  }
+
+  /** Floats of the loc output: N * P * 4. */
+  public int locLength() {
+    return locLength;
+  }
+
+  /** Floats of the conf output: N * P * C. */
+  public int confLength() {
+    return confLength;
+  }
+
+  /**
+   * One line per layer: name, oneDNN implementation (e.g. {@code jit_wino_4x3:avx512_core}) and,
+   * for a convolution, the algorithm asked for; plus the inserted re-orders. For logs and tests.
+   */
+  public List<String> describe() {
+    return Collections.unmodifiableList(layers);
+  }
+
+  /**
+   * Runs the network on {@code input} (N x 3 x S x S, NCHW, BGR minus means, SPEC §1) and writes the
+   * raw outputs: {@code locOut} [N, P*4] and {@code confOut} [N, P*C], row-major, exactly as the
+   * graph's {@value FssdGraph#LOC} and {@value FssdGraph#CONF} outputs.
+   *
+   * @throws IllegalStateException after {@link #close()}
+   * @throws IllegalArgumentException when an array has the wrong length
+   */
+  public void run(float[] input, float[] locOut, float[] confOut) {
+    if (closed) {
+      throw new IllegalStateException("run() on a closed OneDnnPlan");
+    }
+    checkNotNull(input, "input");
+    checkNotNull(locOut, "locOut");
+    checkNotNull(confOut, "confOut");
+    checkArgument(input.length == inputLength, "input has %s floats, expected N*3*S*S = %s",
+        input.length, inputLength);
+    checkArgument(locOut.length == locLength, "locOut has %s floats, expected N*P*4 = %s",
+        locOut.length, locLength);
+    checkArgument(confOut.length == confLength, "confOut has %s floats, expected N*P*C = %s",
+        confOut.length, confLength);
+    inputBuffer.position(0).put(input, 0, inputLength);
+    for (int i = 0; i < primitives.size(); i++) {
+      primitives.get(i).execute(strm, arguments.get(i));
+    }
+    strm._wait();
+    copyHeads(locHeads, locOut, locLength / batchSize);
+    copyHeads(confHeads, confOut, confLength / batchSize);
+  }
+
+  private void copyHeads(List<HeadOutput> heads, float[] out, int perImage) {
+    for (HeadOutput h : heads) {
+      for (int n = 0; n < batchSize; n++) {
+        h.buffer.position((long) n * h.perImage).get(out, n * perImage + h.offset, h.perImage);
+      }
+    }
+  }
+
+  /** Frees every native object of the plan; further calls do nothing. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    primitives.clear();
+    arguments.clear();
+    locHeads.clear();
+    confHeads.clear();
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      owned.get(i).releaseReference();
+    }
+    owned.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "OneDnnPlan{" + config + ", batch " + batchSize + ", " + options + (closed ? ", closed}" : "}");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compilation
+
+  /** Keeps {@code p} alive until {@link #close()} (the compile-time scope frees everything else). */
+  private <T extends Pointer> T keep(T p) {
+    p.retainReference();
+    owned.add(p);
+    return p;
+  }
+
+  private void build(ComputationGraph graph) {
+    eng = CpuEngine.INSTANCE;
+    strm = keep(new stream(eng));
+    int s = config.inputSize();
+    memory.desc inputMd = new memory.desc(new long[] {batchSize, 3, s, s}, memory.data_type.f32,
+        memory.format_tag.nchw);
+    inputBuffer = keep(new FloatPointer(inputLength));
+    Act x = new Act(keep(new memory(inputMd, eng, inputBuffer)), inputMd);
+
+    List<ConvSpec> convs = config.convs();
+    Act source1 = null;
+    boolean first = true;
+    ConvSpec previous = null;
+    for (int i = 0; i < convs.size() && convs.get(i).group() == Group.BASE; i++) {
+      ConvSpec c = convs.get(i);
+      if (previous != null) {
+        x = maybePool(graph, previous, c, x);
+      }
+      x = convBlock(graph, c, x, first);
+      first = false;
+      if (i == Widths.CONV4_3) {
+        source1 = x;
+      }
+      previous = c;
+    }
+    Act source2 = x;
+    for (int i = 0; i < 4; i++) {
+      x = convBlock(graph, config.conv(Group.EXTRAS, i), x, false);
+    }
+    Act source3 = x;
+    Act[] sources = {source1, source2, source3};
+    Act[] fused = new Act[3];
+    for (int i = 0; i < 3; i++) {
+      ConvSpec c = config.conv(Group.FUSION, i);
+      fused[i] = convBlock(graph, c, sources[i], false);
+      if (c.outSize() != config.fusionSize()) {
+        fused[i] = resize(c.name() + ".up", fused[i], c.out(), config.fusionSize());
+      }
+    }
+    x = concat(fused);
+    if (config.fusionBatchNorm()) {
+      x = batchNorm(graph, FssdGraph.CONCAT_BN, x);
+    }
+    int levels = config.widths().levels();
+    Act[] pyramid = new Act[levels];
+    for (int i = 0; i < levels; i++) {
+      x = convBlock(graph, config.conv(Group.PYRAMID, i), x, false);
+      pyramid[i] = x;
+    }
+    buildHeads(graph, Group.LOC, pyramid, locHeads, 4);
+    buildHeads(graph, Group.CONF, pyramid, confHeads, config.numClasses());
+  }
+
+  private void buildHeads(ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
+    int offset = 0;
+    for (int i = 0; i < pyramid.length; i++) {
+      ConvSpec c = config.conv(head, i);
+      Act y = convBlock(graph, c, pyramid[i], false);
+      int size = c.outSize();
+      memory.desc nhwc = new memory.desc(new long[] {batchSize, c.out(), size, size},
+          memory.data_type.f32, memory.format_tag.nhwc);
+      int perImage = c.out() * size * size;
+      FloatPointer buffer;
+      if (y.md.equals(nhwc)) {
+        buffer = new FloatPointer(y.mem.get_data_handle()); // a view; y.mem is kept by the plan
+      } else {
+        buffer = keep(new FloatPointer((long) batchSize * perImage));
+        memory m = keep(new memory(nhwc, eng, buffer));
+        addReorder(c.name() + ".nhwc", y.mem, m);
+      }
+      outs.add(new HeadOutput(buffer, perImage, offset));
+      offset += perImage;
+    }
+    int expected = config.numPriors() * perPrior;
+    if (offset != expected) {
+      throw new FssdException("the " + head.prefix() + " heads give " + offset
+          + " values per image, but " + config.numPriors() + " priors x " + perPrior + " = " + expected);
+    }
+  }
+
+  /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
+  private Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+    String name = Group.BASE.prefix() + "." + (before.index() + 2);
+    GraphVertex v = graph.getVertex(name);
+    if (v == null || !v.hasLayer() || !(v.getLayer().conf().getLayer() instanceof SubsamplingLayer)) {
+      if (before.outSize() != after.inSize()) {
+        throw new FssdException("no pool vertex " + name + " between " + before + " and " + after);
+      }
+      return x;
+    }
+    SubsamplingLayer pool = (SubsamplingLayer) v.getLayer().conf().getLayer();
+    if (pool.getPoolingType() != PoolingType.MAX) {
+      throw new FssdException("pool " + name + " is " + pool.getPoolingType() + ", expected MAX");
+    }
+    int k = pool.getKernelSize()[0];
+    int st = pool.getStride()[0];
+    int in = before.outSize();
+    int out;
+    int padL;
+    int padR;
+    if (pool.getConvolutionMode() == ConvolutionMode.Same) {
+      out = (in + st - 1) / st;
+      int total = Math.max(0, (out - 1) * st + k - in);
+      padL = total / 2;
+      padR = total - padL;
+    } else {
+      padL = pool.getPadding()[0];
+      padR = padL;
+      out = (in + 2 * padL - k) / st + 1;
+    }
+    if (out != after.inSize()) {
+      throw new FssdException("pool " + name + " maps " + in + " to " + out + " but " + after
+          + " expects " + after.inSize());
+    }
+    int channels = before.out();
+    memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, out, out},
+        dataType, memory.format_tag.any);
+    pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
+        new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
+            dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
+            new long[] {padR, padR}),
+        eng);
+    memory.desc dstMd = pd.dst_desc();
+    memory dst = keep(new memory(dstMd, eng));
+    addStep(name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR, pd.impl_info_str().getString(),
+        keep(new pooling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    return new Act(dst, dstMd);
+  }
+
+  private Act resize(String name, Act x, int channels, int size) {
+    memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, size, size},
+        dataType, memory.format_tag.any);
+    resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
+        new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
+            x.md, dstAny),
+        eng);
+    memory.desc dstMd = pd.dst_desc();
+    memory dst = keep(new memory(dstMd, eng));
+    addStep(name + " bilinear -> " + size, pd.impl_info_str().getString(),
+        keep(new resampling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    return new Act(dst, dstMd);
+  }
+
+  private Act concat(Act[] parts) {
+    memory.desc srcs = new memory.desc(parts.length);
+    for (int i = 0; i < parts.length; i++) {
+      srcs.getPointer(i).data(parts[i].md.data());
+    }
+    concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng);
+    memory.desc dstMd = pd.dst_desc();
+    memory dst = keep(new memory(dstMd, eng));
+    IntMemoryMap args = keep(new IntMemoryMap());
+    for (int i = 0; i < parts.length; i++) {
+      args.put(dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
+    }
+    args.put(dnnl.DNNL_ARG_DST, dst);
+    primitives.add(keep(new concat(pd)));
+    arguments.add(args);
+    layers.add(FssdGraph.CONCAT + ": " + pd.impl_info_str().getString());
+    return new Act(dst, dstMd);
+  }
+
+  /** Inference BatchNorm (the optional fusion BN after the concat); output in the input's layout. */
+  private Act batchNorm(ComputationGraph graph, String name, Act x) {
+    BatchNormalization conf = (BatchNormalization) graph.getLayer(name).conf().getLayer();
+    float eps = (float) conf.getEps();
+    int flags = dnnl.normalization_flags.use_global_stats.value | dnnl.normalization_flags.use_scale_shift.value;
+    batch_normalization_forward.primitive_desc pd = new batch_normalization_forward.primitive_desc(
+        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags), eng);
+    float[] gamma = floats(graph.getParam(name + "_gamma"));
+    float[] beta = floats(graph.getParam(name + "_beta"));
+    float[] scaleShift = new float[2 * gamma.length];
+    System.arraycopy(gamma, 0, scaleShift, 0, gamma.length);
+    System.arraycopy(beta, 0, scaleShift, gamma.length, beta.length);
+    memory mean = constant(pd.mean_desc(), floats(graph.getParam(name + "_mean")));
+    memory variance = constant(pd.variance_desc(), floats(graph.getParam(name + "_var")));
+    memory weights = constant(pd.weights_desc(), scaleShift);
+    memory.desc dstMd = pd.dst_desc();
+    memory dst = keep(new memory(dstMd, eng));
+    IntMemoryMap args = keep(new IntMemoryMap());
+    args.put(dnnl.DNNL_ARG_SRC, x.mem);
+    args.put(dnnl.DNNL_ARG_MEAN, mean);
+    args.put(dnnl.DNNL_ARG_VARIANCE, variance);
+    args.put(dnnl.DNNL_ARG_SCALE_SHIFT, weights);
+    args.put(dnnl.DNNL_ARG_DST, dst);
+    primitives.add(keep(new batch_normalization_forward(pd)));
+    arguments.add(args);
+    layers.add(name + ": batch norm " + pd.impl_info_str().getString());
+    return new Act(dst, dstMd);
+  }
+
+  /** A memory of plain layout {@code md} (a vector or a 2-D nc array) holding {@code values}. */
+  private memory constant(memory.desc md, float[] values) {
+    if (md.get_size() != 4L * values.length) {
+      throw new FssdException("oneDNN wants " + md.get_size() + " bytes, have " + values.length + " floats");
+    }
+    memory m = keep(new memory(md, eng));
+    new FloatPointer(m.get_data_handle()).put(values, 0, values.length);
+    return m;
+  }
+
+  /** A convolution block of {@code c}: conv (+ folded BN) + bias (+ ReLU unless a head). */
+  private Act convBlock(ComputationGraph graph, ConvSpec c, Act src, boolean firstLayer) {
+    boolean bn = config.batchNorm() && !c.isHead();
+    String convName = bn ? c.name() + ".conv" : c.name();
+    float[] w = floats(graph.getParam(convName + "_W"));
+    if (w.length != c.weightCount()) {
+      throw new FssdException(convName + "_W has " + w.length + " values, " + c + " needs " + c.weightCount());
+    }
+    float[] b = new float[c.out()];
+    if (graph.getLayer(convName).paramTable().containsKey("b")) {
+      b = floats(graph.getParam(convName + "_b"));
+    }
+    if (bn) {
+      String bnName = c.name() + ".bn";
+      // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
+      // normalised value as is), so none is applied here either.
+      BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
+      fold(w, b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
+          floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
+    }
+    return conv(c, src, w, b, !c.isHead(), firstLayer);
+  }
+
+  /** Folds an inference BatchNorm into the weights and bias of the convolution before it. */
+  static void fold(float[] w, float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
+    int out = b.length;
+    int perOut = w.length / out;
+    for (int o = 0; o < out; o++) {
+      double scale = gamma[o] / Math.sqrt(var[o] + eps);
+      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
+        w[i] = (float) (w[i] * scale);
+      }
+      b[o] = (float) (beta[o] + (b[o] - mean[o]) * scale);
+    }
+  }
+
+  private Act conv(ConvSpec c, Act src, float[] w, float[] b, boolean relu, boolean firstLayer) {
+    long n = batchSize;
+    long k = c.kernel();
+    memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
+        dataType, memory.format_tag.any);
+    memory.desc weightsAny = new memory.desc(new long[] {c.out(), c.in(), k, k},
+        dataType, memory.format_tag.any);
+    memory.desc biasMd = new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
+    memory.desc dstAny = new memory.desc(new long[] {n, c.out(), c.outSize(), c.outSize()},
+        dataType, memory.format_tag.any);
+    primitive_attr attr = new primitive_attr();
+    if (relu) {
+      post_ops ops = new post_ops();
+      ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+      attr.set_post_ops(ops);
+    }
+    boolean winogradShape = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1;
+    PlanOptions.Algorithm choice = options.algorithm();
+    boolean tryWinograd = winogradShape && (choice == PlanOptions.Algorithm.WINOGRAD
+        || choice == PlanOptions.Algorithm.AUTO && !firstLayer);
+    convolution_forward.primitive_desc pd = null;
+    String algorithm = "direct";
+    if (tryWinograd) {
+      try {
+        pd = convPd(c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
+        algorithm = "winograd";
+        String impl = pd.impl_info_str().getString();
+        if (choice == PlanOptions.Algorithm.AUTO && !autoAcceptsWinograd(c, impl)) {
+          LOG.debug("AUTO: {} would run Winograd as {}; using direct", c, impl);
+          pd = null;
+          algorithm = "direct";
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("oneDNN refused Winograd for {} ({}); using direct", c, e.getMessage());
+      }
+    }
+    if (pd == null) {
+      try {
+        pd = convPd(c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
+      } catch (RuntimeException e) {
+        throw new FssdException("oneDNN refused convolution " + c + ": " + e.getMessage(), e);
+      }
+    }
+    memory srcMem = as(c.name(), src, pd.src_desc());
+    memory weights = keep(new memory(pd.weights_desc(), eng));
+    load(w, new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32, memory.format_tag.oihw),
+        weights);
+    memory bias = constant(pd.bias_desc(), b);
+    memory.desc dstMd = pd.dst_desc();
+    memory dst = keep(new memory(dstMd, eng));
+    IntMemoryMap args = keep(new IntMemoryMap());
+    args.put(dnnl.DNNL_ARG_SRC, srcMem);
+    args.put(dnnl.DNNL_ARG_WEIGHTS, weights);
+    args.put(dnnl.DNNL_ARG_BIAS, bias);
+    args.put(dnnl.DNNL_ARG_DST, dst);
+    primitives.add(keep(new convolution_forward(pd)));
+    arguments.add(args);
+    layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + " " + dataType
+        + (relu ? " +relu" : ""));
+    return new Act(dst, dstMd);
+  }
+
+  /**
+   * AUTO's choice between the Winograd kernel oneDNN offers and direct convolution, from FSSD300
+   * layer timings (2-core AVX-512 Xeon, batch 1): the F(4x4, 3x3) kernel ({@value #WINOGRAD_4X3})
+   * beats direct on every layer it takes; the F(2x2, 3x3) kernel ({@value #WINOGRAD_2X3}) is ~1.8x
+   * faster on the large early maps (300 and 150 px, 64+ channels) but slower on small maps and
+   * narrow layers (heads, the first layer), so it is used only for maps of at least {@value
+   * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and out.
+   */
+  static boolean autoAcceptsWinograd(ConvSpec c, String impl) {
+    if (impl.contains(WINOGRAD_4X3)) {
+      return true;
+    }
+    return impl.contains(WINOGRAD_2X3) && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
+        && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
+  }
+
+  private convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
+      memory.desc weights, memory.desc bias, memory.desc dst, primitive_attr attr) {
+    long s = c.stride();
+    long p = c.padding();
+    long d = c.dilation() - 1; // oneDNN counts dilation from 0
+    convolution_forward.desc desc = new convolution_forward.desc(dnnl.prop_kind.forward_inference, algorithm,
+        src, weights, bias, dst, new long[] {s, s}, new long[] {d, d}, new long[] {p, p}, new long[] {p, p});
+    return new convolution_forward.primitive_desc(desc, attr, eng);
+  }
+
+  /** {@code x} in layout {@code md}: itself, or a re-ordered copy (made once per layout). */
+  private memory as(String consumer, Act x, memory.desc md) {
+    if (x.md.equals(md)) {
+      return x.mem;
+    }
+    for (int i = 0; i < x.copyDescs.size(); i++) {
+      if (x.copyDescs.get(i).equals(md)) {
+        return x.copies.get(i);
+      }
+    }
+    memory copy = keep(new memory(md, eng));
+    addReorder(consumer + " input", x.mem, copy);
+    x.copyDescs.add(md);
+    x.copies.add(copy);
+    return copy;
+  }
+
+  private void addReorder(String name, memory from, memory to) {
+    addStep(name + " reorder", "", keep(new reorder(from, to)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
+  }
+
+  private void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
+    IntMemoryMap args = keep(new IntMemoryMap());
+    args.put(argA, a);
+    args.put(argB, b);
+    primitives.add(p);
+    arguments.add(args);
+    layers.add(name + (impl.isEmpty() ? "" : ": " + impl));
+  }
+
+  /** Writes {@code values} (laid out as {@code plain}) into {@code target}, re-ordering once, now. */
+  private void load(float[] values, memory.desc plain, memory target) {
+    if (target.get_desc().equals(plain)) {
+      new FloatPointer(target.get_data_handle()).put(values, 0, values.length);
+      return;
+    }
+    FloatPointer data = new FloatPointer(values);
+    memory user = new memory(plain, eng, data);
+    new reorder(user, target).execute(strm, user, target);
+    strm._wait();
+  }
+
+  private static float[] floats(INDArray a) {
+    return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
+  }
+}
