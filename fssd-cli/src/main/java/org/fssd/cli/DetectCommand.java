@@ -56,6 +56,10 @@ final class DetectCommand implements Callable<Integer> {
   @Option(names = "--annotate", description = "write <image name>.png with labelled boxes into this folder")
   Path annotate;
 
+  @Option(names = "--engine", defaultValue = "AUTO",
+      description = "AUTO (oneDNN on CPU, else graph) | ONEDNN | GRAPH (default: ${DEFAULT-VALUE})")
+  org.fssd.detect.Engine engine;
+
   @Option(names = "--verbose", description = "log at INFO level")
   boolean verbose;
 
@@ -79,7 +83,7 @@ final class DetectCommand implements Callable<Integer> {
       builder.model(() -> org.fssd.io.pytorch.PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
           source.weights.toString());
     }
-    try (FssdDetector detector = builder.scoreThreshold(threshold)
+    try (FssdDetector detector = builder.engine(engine).scoreThreshold(threshold)
         .nmsIouThreshold(nms).maxDetections(max).build()) {
       for (Path path : images) {
         try (BgrImage image = detector.imageLoader().load(path)) {

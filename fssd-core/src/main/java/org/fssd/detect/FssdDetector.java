@@ -15,11 +15,11 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.fssd.FssdException;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdModel;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * does not clip, so a box may extend slightly past the border). Results are sorted by score,
  * highest first; class 0 (background) is never reported.
  *
+ * <p><b>Engines.</b> On the ND4J CPU backend the network runs as a compiled oneDNN plan ({@link
+ * Engine#ONEDNN}: weights re-ordered once, Winograd where it wins, BN folded); elsewhere (CUDA) as
+ * the DL4J graph ({@link Engine#GRAPH}). Both give the same numbers within 1e-4. See {@link
+ * Builder#engine(Engine)}.
+ *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once. The
  * detector owns a pool of {@link Builder#replicas(int)} independent copies of the network (default
  * 1); a call borrows one for the forward pass and waits while all are busy, so results never mix.
@@ -64,7 +69,9 @@ public final class FssdDetector implements AutoCloseable {
   private final ImageLoader loader;
   private final Preprocessor preprocessor;
   private final DetectionPostprocessor postprocessor;
-  private final BlockingQueue<FssdModel> replicas;
+  private final BlockingQueue<NetworkRunner> replicas;
+  private final java.util.List<NetworkRunner> allReplicas = new ArrayList<>();
+  private final Engine engine;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final String settings;
   private volatile boolean closed;
@@ -86,13 +93,18 @@ public final class FssdDetector implements AutoCloseable {
         .clipToImage(b.clipToImage)
         .build();
     this.replicas = new ArrayBlockingQueue<>(b.replicas);
-    replicas.add(model);
-    for (int i = 1; i < b.replicas; i++) {
-      replicas.add(model.replica());
+    this.engine = resolveEngine(b, model);
+    for (int i = 0; i < b.replicas; i++) {
+      NetworkRunner r = engine == Engine.ONEDNN
+          ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(model, b.planOptions))
+          : new NetworkRunner.Graph(i == 0 ? model : model.replica());
+      allReplicas.add(r);
+      replicas.add(r);
     }
+    firstPlan = null;
     this.settings = b.toString();
-    LOG.info("FssdDetector ready: FSSD{} with {} classes, {} replica(s), provenance {}",
-        model.config().inputSize(), model.config().numClasses(), b.replicas, model.provenance().get("source"));
+    LOG.info("FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
+        model.config().inputSize(), model.config().numClasses(), engine, b.replicas, model.provenance().get("source"));
     LOG.debug("FssdDetector settings: {}", settings);
   }
 
@@ -100,6 +112,29 @@ public final class FssdDetector implements AutoCloseable {
     return new Builder();
   }
 
+  /** Set by resolveEngine when it compiled (and so proved) a oneDNN plan; becomes replica 0. */
+  private NetworkRunner.OneDnn firstPlan;
+
+  private Engine resolveEngine(Builder b, FssdModel model) {
+    if (b.engine == Engine.GRAPH) {
+      return Engine.GRAPH;
+    }
+    boolean cpu = Nd4j.getBackend().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("cpu");
+    if (b.engine == Engine.AUTO && !cpu) {
+      LOG.info("engine AUTO: ND4J backend {} is not the CPU backend; using the graph", Nd4j.getBackend().getClass().getSimpleName());
+      return Engine.GRAPH;
+    }
+    try {
+      firstPlan = new NetworkRunner.OneDnn(model, b.planOptions).warm();
+      return Engine.ONEDNN;
+    } catch (LinkageError | RuntimeException e) {
+      if (b.engine == Engine.ONEDNN) {
+        throw new FssdException("the oneDNN engine is not available here: " + e, e);
+      }
+      LOG.warn("engine AUTO: oneDNN unavailable ({}); using the graph", e.toString());
+      return Engine.GRAPH;
+    }
+  }
   /** Detects objects in an image file (any format OpenCV decodes: JPEG, PNG, BMP, TIFF, WebP, ...). */
   public List<Detection> detect(Path image) {
     Objects.requireNonNull(image, "image");
@@ -178,18 +213,16 @@ public final class FssdDetector implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       preprocessor.toTensor(images.get(i), input, i * preprocessor.tensorLength());
     }
-    float[] loc;
-    float[] conf;
-    FssdModel replica = borrow();
+    int p = model.config().numPriors();
+    int c = model.config().numClasses();
+    float[] loc = new float[n * p * 4];
+    float[] conf = new float[n * p * c];
+    NetworkRunner replica = borrow();
     try {
-      INDArray[] out = replica.graph().output(Nd4j.create(input, new long[] {n, 3, s, s}, 'c'));
-      loc = out[0].dup('c').data().asFloat();
-      conf = out[1].dup('c').data().asFloat();
+      replica.run(input, n, loc, conf);
     } finally {
       replicas.add(replica);
     }
-    int p = model.config().numPriors();
-    int c = model.config().numClasses();
     ImmutableList.Builder<List<Detection>> result = ImmutableList.builderWithExpectedSize(n);
     for (int i = 0; i < n; i++) {
       BgrImage img = images.get(i);
@@ -198,7 +231,7 @@ public final class FssdDetector implements AutoCloseable {
     return result.build();
   }
 
-  private FssdModel borrow() {
+  private NetworkRunner borrow() {
     try {
       return replicas.take();
     } catch (InterruptedException e) {
@@ -210,6 +243,11 @@ public final class FssdDetector implements AutoCloseable {
   /** The model this detector runs (its first replica). */
   public FssdModel model() {
     return model;
+  }
+
+  /** The engine that runs the network ({@link Engine#AUTO} resolved). */
+  public Engine engine() {
+    return engine;
   }
 
   /** The class names reported in detections. */
@@ -230,6 +268,8 @@ public final class FssdDetector implements AutoCloseable {
       if (!closed) {
         closed = true;
         replicas.clear();
+        allReplicas.forEach(NetworkRunner::close);
+        allReplicas.clear();
         LOG.debug("FssdDetector closed");
       }
     } finally {
@@ -260,8 +300,30 @@ public final class FssdDetector implements AutoCloseable {
     private boolean clipToImage;
     private int replicas = 1;
     private long maxPixels = ImageLoader.DEFAULT_MAX_PIXELS;
+    private Engine engine = Engine.AUTO;
+    private PlanOptions planOptions = PlanOptions.defaults();
 
     private Builder() {}
+
+    /**
+     * Which implementation runs the network. Default {@link Engine#AUTO}: the oneDNN plan on the CPU
+     * backend, the graph elsewhere (CUDA) or when oneDNN cannot load. An explicit {@link
+     * Engine#ONEDNN} that cannot run fails in {@link #build()} naming the reason.
+     */
+    public Builder engine(Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /**
+     * Options of the oneDNN plan (convolution algorithm, FP32 or BF16). BF16 needs a CPU with
+     * AVX512_BF16 and is refused elsewhere. The plan snapshots the parameters when it is built:
+     * after changing a model's weights, build a new detector.
+     */
+    public Builder planOptions(PlanOptions options) {
+      this.planOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
 
     /** A native model file written by {@link FssdModel#save(Path)}. */
     public Builder model(Path file) {
@@ -365,7 +427,8 @@ public final class FssdDetector implements AutoCloseable {
       String src = modelFile != null ? modelFile.toString() : model != null ? "<in memory>" : modelSourceName;
       return "{model=" + src + ", scoreThreshold=" + scoreThreshold + ", nmsIouThreshold=" + nmsIouThreshold
           + ", perClassTopK=" + perClassTopK + ", maxDetections=" + maxDetections + ", clipToImage="
-          + clipToImage + ", replicas=" + replicas + ", maxPixels=" + maxPixels
+          + clipToImage + ", replicas=" + replicas + ", maxPixels=" + maxPixels + ", engine=" + engine
+          + ", planOptions=" + planOptions
           + (labels != null ? ", labels=" + labels : "") + "}";
     }
   }

@@ -172,6 +172,7 @@ public final class FssdGraph {
 
   private static BatchNormalization batchNorm(int channels) {
     return new BatchNormalization.Builder()
+        .activation(Activation.IDENTITY) // DL4J's builder default is sigmoid (ignored by M2.1's BN; say what we mean)
         .nIn(channels)
         .nOut(channels)
         .eps(BN_EPS)
