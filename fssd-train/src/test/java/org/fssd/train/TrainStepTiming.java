@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
+import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.Widths;
@@ -18,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Manual timing of one training step of the divisor-8 FSSD300 (6 classes, batch 8), split into the
  * data iterator, the forward pass, forward + backward + update, and the loss alone. Not a test
  * (surefire skips {@code *Timing}); run its {@code main} with the test class path. Arguments:
- * {@code [repeats] [divisor]}.
+ * {@code [repeats] [divisor] [STOCK|FAST]}.
  */
 public final class TrainStepTiming {
   private TrainStepTiming() {}
@@ -27,12 +28,14 @@ public final class TrainStepTiming {
   public static void main(String[] args) {
     int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int divisor = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    ConvImpl impl = args.length > 2 ? ConvImpl.valueOf(args[2]) : ConvImpl.FAST;
     int batch = 8;
     ShapesDataset shapes = ShapesDataset.builder().count(64).build();
     FssdConfig base =
         FssdConfig.voc300().toBuilder().numClasses(shapes.labels().numClasses()).build();
     FssdConfig config = base.toBuilder().widths(divide(base.widths(), divisor)).build();
-    System.out.printf("config %s, %.3f GMACs/image%n", config, config.macsPerImage() / 1e9);
+    System.out.printf("config %s, %.3f GMACs/image, %s convolutions%n", config,
+        config.macsPerImage() / 1e9, impl);
 
     FssdDataSetIterator data = FssdDataSetIterator.builder(shapes, config.priors())
         .batchSize(batch).seed(1).workers(2).build();
@@ -52,7 +55,7 @@ public final class TrainStepTiming {
     INDArray features = first.getFeatures(0);
     INDArray labels = TrainingGraph.labels((org.nd4j.linalg.dataset.MultiDataSet) first);
 
-    ComputationGraph inference = FssdGraph.create(config, 1);
+    ComputationGraph inference = FssdGraph.create(config, 1, impl);
     // (b) forward only (inference mode)
     inference.output(features);
     t0 = System.nanoTime();
@@ -61,7 +64,10 @@ public final class TrainStepTiming {
     }
     report("(b) forward (inference graph, test mode)", t0, repeats, batch);
 
-    ComputationGraph train = TrainingGraph.create(config, inference, PyTorchSgd.of(1e-4, 0.9), 5e-4);
+    ComputationGraph train = new ComputationGraph(
+        TrainingGraph.configuration(config, PyTorchSgd.of(1e-4, 0.9), 5e-4, impl));
+    train.init();
+    TrainingGraph.copyParams(inference, train);
     org.nd4j.linalg.dataset.MultiDataSet mds = new org.nd4j.linalg.dataset.MultiDataSet(
         new INDArray[] {features}, new INDArray[] {labels});
     // (b') forward in training mode on the training graph
@@ -90,6 +96,49 @@ public final class TrainStepTiming {
     }
     report("(d) MultiBoxLoss score+gradient", t0, repeats, batch);
     System.out.println("features " + Arrays.toString(features.shape()));
+    if (Boolean.getBoolean("perLayer")) {
+      perLayer(train, features, repeats);
+    }
+  }
+
+  /** Forward and backward time of every convolution layer alone, on its real input. */
+  private static void perLayer(ComputationGraph train, INDArray features, int repeats) {
+    java.util.Map<String, INDArray> acts = train.feedForward(new INDArray[] {features}, true, false);
+    org.deeplearning4j.nn.workspace.LayerWorkspaceMgr mgr =
+        org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+    double totalF = 0;
+    double totalB = 0;
+    for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : train.getVertices()) {
+      if (!v.hasLayer() || !(v.getLayer().conf().getLayer()
+          instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c)) {
+        continue;
+      }
+      String inName = train.getConfiguration().getVertexInputs().get(v.getVertexName()).get(0);
+      INDArray x = inName.equals(FssdGraph.INPUT) ? features : acts.get(inName);
+      org.deeplearning4j.nn.api.Layer l = v.getLayer();
+      l.setInput(x, mgr);
+      INDArray y = l.activate(true, mgr);
+      INDArray eps = Nd4j.randn(y.dataType(), y.shape());
+      l.backpropGradient(eps, mgr);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < repeats; i++) {
+        l.activate(true, mgr);
+      }
+      double f = (System.nanoTime() - t0) / 1e6 / repeats;
+      t0 = System.nanoTime();
+      for (int i = 0; i < repeats; i++) {
+        l.setInput(x, mgr);
+        l.activate(true, mgr);
+        l.backpropGradient(eps, mgr);
+      }
+      double b = (System.nanoTime() - t0) / 1e6 / repeats - f;
+      totalF += f;
+      totalB += b;
+      System.out.printf("  %-22s k%d s%d d%d %4d->%-4d @%-3d fwd %7.1f ms  bwd %7.1f ms%n",
+          v.getVertexName(), c.getKernelSize()[0], c.getStride()[0], c.getDilation()[0], c.getNIn(),
+          c.getNOut(), x.size(2), f, b);
+    }
+    System.out.printf("  all convs: fwd %.1f ms, bwd %.1f ms per batch%n", totalF, totalB);
   }
 
   private static void report(String what, long t0, int batches, int batch) {
