@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.fssd.model.ConvSpec.Group;
 import org.fssd.model.graph.BilinearResizeVertex;
+import org.fssd.model.graph.FastConvolutionLayer;
 import org.fssd.model.graph.HeadFlattenVertex;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -60,9 +61,18 @@ public final class FssdGraph {
 
   private FssdGraph() {}
 
-  /** The graph configuration of {@code config} (no parameters). */
+  /** The graph configuration of {@code config} (no parameters), stock convolutions. */
   public static ComputationGraphConfiguration configuration(FssdConfig config) {
+    return configuration(config, ConvImpl.STOCK);
+  }
+
+  /**
+   * The graph configuration of {@code config} (no parameters) with its convolutions computed by
+   * {@code impl}; vertex and parameter names do not depend on {@code impl}.
+   */
+  public static ComputationGraphConfiguration configuration(FssdConfig config, ConvImpl impl) {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(impl, "impl");
     ComputationGraphConfiguration.GraphBuilder g =
         new NeuralNetConfiguration.Builder()
             .dataType(DataType.FLOAT)
@@ -80,7 +90,7 @@ public final class FssdGraph {
       if (c.group() != Group.BASE) {
         break;
       }
-      addBlock(g, config, c, prev);
+      addBlock(g, config, c, prev, impl);
       prev = c.name();
       if (pool < Widths.POOL_AFTER.length && baseCount == Widths.POOL_AFTER[pool]) {
         String poolName = "base." + BASE_POOL_INDEX[pool];
@@ -105,7 +115,7 @@ public final class FssdGraph {
     prev = source2;
     for (int i = 0; i < 4; i++) {
       ConvSpec c = config.conv(Group.EXTRAS, i);
-      addBlock(g, config, c, prev);
+      addBlock(g, config, c, prev, impl);
       prev = c.name();
     }
     String source3 = prev;
@@ -113,7 +123,7 @@ public final class FssdGraph {
     String[] fused = new String[3];
     for (int i = 0; i < 3; i++) {
       ConvSpec c = config.conv(Group.FUSION, i);
-      addBlock(g, config, c, sources[i]);
+      addBlock(g, config, c, sources[i], impl);
       fused[i] = c.name();
       if (c.outSize() != config.fusionSize()) {
         String up = c.name() + ".up";
@@ -130,14 +140,14 @@ public final class FssdGraph {
     int levels = config.widths().levels();
     for (int i = 0; i < levels; i++) {
       ConvSpec c = config.conv(Group.PYRAMID, i);
-      addBlock(g, config, c, prev);
+      addBlock(g, config, c, prev, impl);
       prev = c.name();
     }
     for (Group head : new Group[] {Group.LOC, Group.CONF}) {
       String[] flats = new String[levels];
       for (int i = 0; i < levels; i++) {
         ConvSpec c = config.conv(head, i);
-        g.addLayer(c.name(), conv(c, Activation.IDENTITY, true), config.conv(Group.PYRAMID, i).name());
+        g.addLayer(c.name(), conv(c, Activation.IDENTITY, true, impl), config.conv(Group.PYRAMID, i).name());
         flats[i] = c.name() + ".flat";
         g.addVertex(flats[i], new HeadFlattenVertex(), c.name());
       }
@@ -148,26 +158,27 @@ public final class FssdGraph {
     return g.build();
   }
 
-  private static void addBlock(ComputationGraphConfiguration.GraphBuilder g, FssdConfig config, ConvSpec c, String input) {
+  private static void addBlock(ComputationGraphConfiguration.GraphBuilder g, FssdConfig config, ConvSpec c, String input,
+      ConvImpl impl) {
     if (!config.batchNorm()) {
-      g.addLayer(c.name(), conv(c, Activation.RELU, true), input);
+      g.addLayer(c.name(), conv(c, Activation.RELU, true, impl), input);
     } else {
-      g.addLayer(c.name() + ".conv", conv(c, Activation.IDENTITY, false), input);
+      g.addLayer(c.name() + ".conv", conv(c, Activation.IDENTITY, false, impl), input);
       g.addLayer(c.name() + ".bn", batchNorm(c.out()), c.name() + ".conv");
       g.addLayer(c.name(), new ActivationLayer(Activation.RELU), c.name() + ".bn");
     }
   }
 
-  private static ConvolutionLayer conv(ConvSpec c, Activation activation, boolean bias) {
-    return new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+  private static ConvolutionLayer conv(ConvSpec c, Activation activation, boolean bias, ConvImpl impl) {
+    ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(c.kernel(), c.kernel())
         .stride(c.stride(), c.stride())
         .padding(c.padding(), c.padding())
         .dilation(c.dilation(), c.dilation())
         .nIn(c.in())
         .nOut(c.out())
         .hasBias(bias)
-        .activation(activation)
-        .build();
+        .activation(activation);
+    return impl == ConvImpl.FAST ? new FastConvolutionLayer(b) : b.build();
   }
 
   private static BatchNormalization batchNorm(int channels) {
@@ -181,9 +192,14 @@ public final class FssdGraph {
         .build();
   }
 
-  /** A new graph for {@code config}, initialised per SPEC §7 from {@code seed}. */
+  /** A new graph for {@code config}, initialised per SPEC §7 from {@code seed}, stock convolutions. */
   public static ComputationGraph create(FssdConfig config, long seed) {
-    ComputationGraph graph = new ComputationGraph(configuration(config));
+    return create(config, seed, ConvImpl.STOCK);
+  }
+
+  /** A new graph for {@code config} with {@code impl} convolutions, initialised per SPEC §7 from {@code seed}. */
+  public static ComputationGraph create(FssdConfig config, long seed, ConvImpl impl) {
+    ComputationGraph graph = new ComputationGraph(configuration(config, impl));
     graph.init();
     initialize(graph, config, seed);
     return graph;

@@ -1,0 +1,46 @@
+package org.fssd.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.model.graph.FastConvolutionLayer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The whole FSSD graph with {@link ConvImpl#FAST} convolutions equals the {@link ConvImpl#STOCK} one. */
+class FssdGraphConvImplTest {
+
+  @Test
+  void fastGraphEqualsStockGraphPlain() {
+    checkSame(FssdTestModels.narrow300(5, false));
+  }
+
+  @Test
+  void fastGraphEqualsStockGraphBatchNorm() {
+    checkSame(FssdTestModels.narrow300(5, true));
+  }
+
+  private static void checkSame(FssdConfig config) {
+    ComputationGraph stock = FssdGraph.create(config, 3);
+    ComputationGraph fast = FssdGraph.create(config, 99, ConvImpl.FAST);
+    assertThat(fast.paramTable().keySet()).isEqualTo(stock.paramTable().keySet());
+    long fastConvs = java.util.Arrays.stream(fast.getLayers())
+        .filter(l -> l.conf().getLayer() instanceof FastConvolutionLayer).count();
+    assertThat(fastConvs).isEqualTo(config.convs().size());
+    assertThat(java.util.Arrays.stream(stock.getLayers())
+        .filter(l -> l.conf().getLayer() instanceof FastConvolutionLayer).count()).isZero();
+    fast.setParams(stock.params());
+    Nd4j.getRandom().setSeed(5);
+    INDArray in = Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).subi(0.5).muli(200);
+    INDArray[] a = stock.output(in);
+    INDArray[] b = fast.output(in);
+    assertThat(b).hasSameSizeAs(a);
+    for (int i = 0; i < a.length; i++) {
+      double scale = Math.max(1.0, a[i].amaxNumber().doubleValue());
+      double diff = a[i].sub(b[i]).amaxNumber().doubleValue();
+      assertThat(diff / scale).as("output %s (scale %s)", i, scale).isLessThan(1e-4);
+    }
+  }
+}
