@@ -122,7 +122,8 @@ public final class FssdSparkJob {
     SparkSession spark = builder.getOrCreate();
     try {
       Summary s = detectAndWrite(spark, a);
-      LOG.info("fssd-spark: {} detections on {} images, {} errors; written to {}/parquet and {}/json", s.detections, s.errors, a.output, a.output);
+      LOG.info("fssd-spark: {} detections on {} images, {} errors; written to {}/parquet and {}/json",
+          s.detections, s.imagesWithRows, s.errors, a.output, a.output);
       return 0;
     } catch (RuntimeException e) {
       LOG.error("fssd-spark job failed", e);
