@@ -80,6 +80,9 @@ public final class FssdSpark {
     List<String> columns = Arrays.asList(images.columns());
     checkArgument(columns.contains("path") && columns.contains("content"),
         "images must have the columns path (string) and content (binary), got %s", columns);
+    checkArgument(images.schema().apply("content").dataType().equals(DataTypes.BinaryType)
+        && images.schema().apply("path").dataType().equals(DataTypes.StringType),
+        "images must have path:string and content:binary, got %s", images.schema().simpleString());
     checkArgument(modelFileBytes.length > 0, "modelFileBytes is empty (length %s)", modelFileBytes.length);
     String sha = Hashing.sha256().hashBytes(modelFileBytes).toString();
     Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(modelFileBytes);

@@ -140,6 +140,10 @@ class FssdSparkTest {
     Dataset<Row> noContent = spark.range(3).toDF("path");
     assertThatThrownBy(() -> FssdSpark.detect(spark, noContent, modelBytes, DetectOptions.defaults()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content");
+    Dataset<Row> textContent = spark.range(3).selectExpr("CAST(id AS STRING) AS path", "CAST(id AS STRING) AS content");
+    assertThatThrownBy(() -> FssdSpark.detect(spark, textContent, modelBytes, DetectOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content:binary")
+        .hasMessageContaining("content:string");
     assertThatThrownBy(() -> DetectOptions.builder().batchSize(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize").hasMessageContaining("0");
   }
