@@ -22,7 +22,10 @@ import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionAssert;
@@ -133,6 +136,29 @@ class FssdSparkTest {
     for (Map.Entry<Path, List<Row>> e : byImage.entrySet()) {
       DetectionAssert.assertSameDetections(toDetections(e.getValue()), expected.get(e.getKey()), 1e-3f, 1e-5f);
     }
+  }
+
+  @Test
+  void missingOrEmptyContentGivesOneErrorRowEach() throws IOException {
+    StructType schema = new StructType()
+        .add("path", DataTypes.StringType).add("content", DataTypes.BinaryType);
+    List<Row> in = List.of(
+        RowFactory.create("mem:none", null),
+        RowFactory.create("mem:empty", new byte[0]),
+        RowFactory.create("mem:good", Files.readAllBytes(expected.keySet().iterator().next())));
+    List<Row> rows = FssdSpark.detect(spark, spark.createDataFrame(in, schema), modelBytes,
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build()).collectAsList();
+    Map<String, List<Row>> byName = new TreeMap<>();
+    for (Row r : rows) {
+      byName.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+    }
+    assertThat(byName.keySet()).containsExactly("mem:empty", "mem:good", "mem:none");
+    assertThat(byName.get("mem:none")).singleElement()
+        .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("no content").contains("mem:none"));
+    assertThat(byName.get("mem:empty")).singleElement()
+        .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("mem:empty"));
+    assertThat(byName.get("mem:good")).hasSize(expected.values().iterator().next().size())
+        .allSatisfy(r -> assertThat(r.isNullAt(r.fieldIndex("error"))).isTrue());
   }
 
   @Test
