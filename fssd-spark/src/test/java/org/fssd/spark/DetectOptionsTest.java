@@ -1,0 +1,54 @@
+package org.fssd.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import org.junit.jupiter.api.Test;
+
+class DetectOptionsTest {
+  @Test
+  void defaultsMatchTheDetectorsAndTheDocs() {
+    DetectOptions d = DetectOptions.defaults();
+    assertThat(d.scoreThreshold()).isEqualTo(0.3f);
+    assertThat(d.batchSize()).isEqualTo(8);
+    assertThat(d.partitions()).isZero();
+    assertThat(d.replicas()).isEqualTo(1);
+    assertThat(d.pathGlobFilter()).isEmpty();
+  }
+
+  @Test
+  void settersCheckTheirArgumentsAndNameTheValue() {
+    assertThatThrownBy(() -> DetectOptions.builder().scoreThreshold(1f)).hasMessageContaining("scoreThreshold").hasMessageContaining("1.0");
+    assertThatThrownBy(() -> DetectOptions.builder().scoreThreshold(-0.1f)).hasMessageContaining("-0.1");
+    assertThatThrownBy(() -> DetectOptions.builder().batchSize(257)).hasMessageContaining("batchSize").hasMessageContaining("257");
+    assertThatThrownBy(() -> DetectOptions.builder().partitions(-1)).hasMessageContaining("partitions").hasMessageContaining("-1");
+    assertThatThrownBy(() -> DetectOptions.builder().replicas(0)).hasMessageContaining("replicas").hasMessageContaining("0");
+    assertThatThrownBy(() -> DetectOptions.builder().pathGlobFilter(" ")).hasMessageContaining("pathGlobFilter");
+  }
+
+  @Test
+  void equalityAndTheDetectorKeyFollowTheSettings() throws Exception {
+    DetectOptions a = DetectOptions.builder().scoreThreshold(0.2f).batchSize(4).pathGlobFilter("*.jpg").build();
+    DetectOptions same = a.toBuilder().build();
+    DetectOptions otherBatch = a.toBuilder().batchSize(16).build();
+    DetectOptions otherThreshold = a.toBuilder().scoreThreshold(0.25f).build();
+    assertThat(same).isEqualTo(a).hasSameHashCodeAs(a);
+    assertThat(otherBatch).isNotEqualTo(a);
+    // Batching does not change the detector an executor builds; the threshold does.
+    assertThat(otherBatch.detectorKey()).isEqualTo(a.detectorKey());
+    assertThat(otherThreshold.detectorKey()).isNotEqualTo(a.detectorKey());
+    assertThat(a.toString()).contains("batchSize=4").contains("*.jpg");
+
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(a);
+    }
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(a);
+    }
+  }
+}

@@ -1,0 +1,274 @@
+package org.fssd.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.fssd.box.Box;
+import org.fssd.detect.Detection;
+import org.fssd.detect.DetectionAssert;
+import org.fssd.detect.FssdDetector;
+import org.fssd.detect.Labels;
+import org.fssd.model.FssdModel;
+import org.fssd.model.FssdTestModels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spark in {@code local[2]} over a folder of generated PNG/JPEG images and one corrupt file: the
+ * distributed results equal, image for image and row for row, a single-process {@link
+ * FssdDetector}'s.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FssdSparkTest {
+  private static final float THRESHOLD = 0.01f;
+
+  @TempDir
+  static Path dir;
+
+  private SparkSession spark;
+  private Path modelFile;
+  private byte[] modelBytes;
+  private Path images;
+  /** Expected detections per local image file, from one in-process detector. */
+  private final Map<Path, List<Detection>> expected = new TreeMap<>();
+  private Path corrupt;
+
+  @BeforeAll
+  void setUp() throws IOException {
+    FssdModel model = FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 1);
+    // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
+    for (int k = 0; k < model.config().widths().levels(); k++) {
+      model.graph().getParam("loc." + k + "_W").muli(0.01);
+    }
+    modelFile = dir.resolve("model.zip");
+    model.save(modelFile);
+    modelBytes = Files.readAllBytes(modelFile);
+
+    images = dir.resolve("images");
+    Files.createDirectories(images.resolve("sub"));
+    List<Path> good = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      boolean png = i % 2 == 0;
+      Path sub = i == 6 ? images.resolve("sub") : images;
+      Path f = sub.resolve("img" + i + (png ? ".png" : ".jpg"));
+      ImageIO.write(picture(120 + 37 * i, 90 + 23 * i, 100 + i), png ? "png" : "jpg", f.toFile());
+      good.add(f);
+    }
+    corrupt = images.resolve("broken.jpg");
+    byte[] junk = new byte[2000];
+    new Random(3).nextBytes(junk);
+    junk[0] = (byte) 0xFF;
+    junk[1] = (byte) 0xD8;
+    Files.write(corrupt, junk);
+
+    try (FssdDetector detector = FssdDetector.builder().model(modelFile).scoreThreshold(THRESHOLD).build()) {
+      for (Path f : good) {
+        expected.put(f, detector.detect(Files.readAllBytes(f)));
+      }
+    }
+    assertThat(expected.values()).allSatisfy(list -> assertThat(list).isNotEmpty());
+
+    spark = SparkSession.builder()
+        .master("local[2]")
+        .appName("fssd-spark-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  void tearDown() {
+    if (spark != null) {
+      spark.stop();
+    }
+    ExecutorDetectors.closeAll();
+  }
+
+  @Test
+  void distributedResultsEqualSingleProcessResultsAndACorruptFileIsAnErrorRow() {
+    ExecutorDetectors.closeAll();
+    int createdBefore = ExecutorDetectors.createdCount();
+    DetectOptions options = DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).partitions(3).build();
+    List<Row> rows = FssdSpark.detectPaths(spark, images.toUri().toString(), modelBytes, options).collectAsList();
+
+    // One detector built for the whole job (3 partitions on 2 task threads), then reused.
+    assertThat(ExecutorDetectors.createdCount() - createdBefore).isEqualTo(1);
+    assertMatchesExpected(rows);
+  }
+
+  @Test
+  void detectTakesAnyDatasetOfPathAndContent() {
+    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.png").load(images.toString());
+    assertThat(files.columns()).contains("path", "content", "length", "modificationTime");
+    List<Row> rows = FssdSpark.detect(spark, files, modelBytes,
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build()).collectAsList();
+    Map<Path, List<Row>> byImage = byImage(rows);
+    assertThat(byImage.keySet()).allSatisfy(p -> assertThat(p.toString()).endsWith(".png")).hasSize(4);
+    for (Map.Entry<Path, List<Row>> e : byImage.entrySet()) {
+      DetectionAssert.assertSameDetections(toDetections(e.getValue()), expected.get(e.getKey()), 1e-3f, 1e-5f);
+    }
+  }
+
+  @Test
+  void missingOrEmptyContentGivesOneErrorRowEach() throws IOException {
+    StructType schema = new StructType()
+        .add("path", DataTypes.StringType).add("content", DataTypes.BinaryType);
+    List<Row> in = List.of(
+        RowFactory.create("mem:none", null),
+        RowFactory.create("mem:empty", new byte[0]),
+        RowFactory.create("mem:good", Files.readAllBytes(expected.keySet().iterator().next())));
+    List<Row> rows = FssdSpark.detect(spark, spark.createDataFrame(in, schema), modelBytes,
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build()).collectAsList();
+    Map<String, List<Row>> byName = new TreeMap<>();
+    for (Row r : rows) {
+      byName.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+    }
+    assertThat(byName.keySet()).containsExactly("mem:empty", "mem:good", "mem:none");
+    assertThat(byName.get("mem:none")).singleElement()
+        .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("no content").contains("mem:none"));
+    assertThat(byName.get("mem:empty")).singleElement()
+        .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("mem:empty"));
+    assertThat(byName.get("mem:good")).hasSize(expected.values().iterator().next().size())
+        .allSatisfy(r -> assertThat(r.isNullAt(r.fieldIndex("error"))).isTrue());
+  }
+
+  @Test
+  void badInputIsRefusedOnTheDriver() {
+    Dataset<Row> noContent = spark.range(3).toDF("path");
+    assertThatThrownBy(() -> FssdSpark.detect(spark, noContent, modelBytes, DetectOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content");
+    Dataset<Row> textContent = spark.range(3).selectExpr("CAST(id AS STRING) AS path", "CAST(id AS STRING) AS content");
+    assertThatThrownBy(() -> FssdSpark.detect(spark, textContent, modelBytes, DetectOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content:binary")
+        .hasMessageContaining("content:string");
+    assertThatThrownBy(() -> DetectOptions.builder().batchSize(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize").hasMessageContaining("0");
+  }
+
+  @Test
+  void jobWritesParquetAndJsonLines() throws IOException {
+    Path out = dir.resolve("out");
+    FssdSparkJob.Args args = FssdSparkJob.Args.parse(new String[] {
+        "--model", modelFile.toString(), "--input", images.toString(), "--output", out.toString(),
+        "--threshold", String.valueOf(THRESHOLD), "--batch", "4", "--partitions", "2"});
+    FssdSparkJob.Summary summary = FssdSparkJob.detectAndWrite(spark, args);
+
+    long total = expected.values().stream().mapToInt(List::size).sum();
+    assertThat(summary.detections).isEqualTo(total);
+    assertThat(summary.errors).isEqualTo(1);
+    assertThat(summary.imagesWithRows).isEqualTo(expected.size() + 1);
+
+    List<Row> parquet = spark.read().parquet(out.resolve("parquet").toString()).collectAsList();
+    assertMatchesExpected(parquet);
+    List<Row> json = spark.read().schema(FssdSpark.OUTPUT_SCHEMA).json(out.resolve("json").toString()).collectAsList();
+    assertMatchesExpected(json);
+    // JSON lines: one object per line.
+    try (var files = Files.list(out.resolve("json"))) {
+      String first = Files.readAllLines(files.filter(p -> p.toString().endsWith(".json"))
+          .filter(p -> p.toFile().length() > 0).findFirst().orElseThrow(), StandardCharsets.UTF_8).get(0);
+      assertThat(first).startsWith("{\"image\":\"file:").endsWith("}");
+    }
+  }
+
+  @Test
+  void jobRefusesBadArgumentsBeforeStartingSpark() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = FssdSparkJob.run(new String[] {"--model", "m.zip", "--input", "in"}, new PrintStream(err, true));
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing --output").contains("usage:");
+    assertThatThrownBy(() -> FssdSparkJob.Args.parse(new String[] {"--batch", "many"}))
+        .hasMessageContaining("--batch").hasMessageContaining("many");
+  }
+
+  /** Error row for the corrupt file, and the detections of every other image as expected, in order. */
+  private void assertMatchesExpected(List<Row> rows) {
+    Map<Path, List<Row>> byImage = byImage(rows);
+    assertThat(byImage.keySet()).containsExactlyInAnyOrderElementsOf(
+        concat(new ArrayList<>(expected.keySet()), corrupt));
+    List<Row> bad = byImage.get(corrupt);
+    assertThat(bad).hasSize(1);
+    Row err = bad.get(0);
+    assertThat(err.getString(err.fieldIndex("error"))).isNotBlank();
+    for (String c : new String[] {"class", "label", "score", "x1", "y1", "x2", "y2"}) {
+      assertThat(err.isNullAt(err.fieldIndex(c))).as("column %s of the error row", c).isTrue();
+    }
+    for (Map.Entry<Path, List<Detection>> e : expected.entrySet()) {
+      List<Row> found = byImage.get(e.getKey());
+      assertThat(found).allSatisfy(r -> assertThat(r.isNullAt(r.fieldIndex("error"))).isTrue());
+      List<Detection> actual = toDetections(found);
+      DetectionAssert.assertSameDetections(actual, e.getValue(), 1e-3f, 1e-5f);
+      for (int i = 0; i < actual.size(); i++) {
+        assertThat(actual.get(i).label()).isEqualTo(e.getValue().get(i).label());
+      }
+    }
+  }
+
+  private static List<Path> concat(List<Path> list, Path extra) {
+    list.add(extra);
+    return list;
+  }
+
+  /** Rows grouped by local image file, keeping their order within an image. */
+  private static Map<Path, List<Row>> byImage(List<Row> rows) {
+    Map<Path, List<Row>> m = new LinkedHashMap<>();
+    for (Row r : rows) {
+      Path p = Path.of(URI.create(r.getString(r.fieldIndex("image"))));
+      m.computeIfAbsent(p, k -> new ArrayList<>()).add(r);
+    }
+    return m;
+  }
+
+  private static List<Detection> toDetections(List<Row> rows) {
+    List<Detection> out = new ArrayList<>();
+    for (Row r : rows) {
+      out.add(Detection.of(r.getInt(r.fieldIndex("class")), r.getString(r.fieldIndex("label")),
+          r.getFloat(r.fieldIndex("score")),
+          Box.of(r.getFloat(r.fieldIndex("x1")), r.getFloat(r.fieldIndex("y1")),
+              r.getFloat(r.fieldIndex("x2")), r.getFloat(r.fieldIndex("y2")))));
+    }
+    return out;
+  }
+
+  private static BufferedImage picture(int w, int h, long seed) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    Random r = new Random(seed);
+    g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+    g.fillRect(0, 0, w, h);
+    for (int i = 0; i < 10; i++) {
+      g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+      g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
+    }
+    g.dispose();
+    return img;
+  }
+}
