@@ -418,11 +418,12 @@ public final class OneDnnPlan implements AutoCloseable {
         new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
             dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
             new long[] {padR, padR}),
-        eng);
+        userScratchpad(), eng);
     memory.desc dstMd = pd.dst_desc();
     memory dst = keep(new memory(dstMd, eng));
     addStep(name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR, pd.impl_info_str().getString(),
         keep(new pooling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    scratchpad(pd.scratchpad_desc());
     return new Act(dst, dstMd);
   }
 
@@ -432,11 +433,12 @@ public final class OneDnnPlan implements AutoCloseable {
     resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
         new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
             x.md, dstAny),
-        eng);
+        userScratchpad(), eng);
     memory.desc dstMd = pd.dst_desc();
     memory dst = keep(new memory(dstMd, eng));
     addStep(name + " bilinear -> " + size, pd.impl_info_str().getString(),
         keep(new resampling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    scratchpad(pd.scratchpad_desc());
     return new Act(dst, dstMd);
   }
 
@@ -445,7 +447,7 @@ public final class OneDnnPlan implements AutoCloseable {
     for (int i = 0; i < parts.length; i++) {
       srcs.getPointer(i).data(parts[i].md.data());
     }
-    concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng);
+    concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
     memory dst = keep(new memory(dstMd, eng));
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -453,6 +455,7 @@ public final class OneDnnPlan implements AutoCloseable {
       args.put(dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
     }
     args.put(dnnl.DNNL_ARG_DST, dst);
+    putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new concat(pd)));
     arguments.add(args);
     layers.add(FssdGraph.CONCAT + ": " + pd.impl_info_str().getString());
@@ -465,7 +468,8 @@ public final class OneDnnPlan implements AutoCloseable {
     float eps = (float) conf.getEps();
     int flags = dnnl.normalization_flags.use_global_stats.value | dnnl.normalization_flags.use_scale_shift.value;
     batch_normalization_forward.primitive_desc pd = new batch_normalization_forward.primitive_desc(
-        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags), eng);
+        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags),
+        userScratchpad(), eng);
     float[] gamma = floats(graph.getParam(name + "_gamma"));
     float[] beta = floats(graph.getParam(name + "_beta"));
     float[] scaleShift = new float[2 * gamma.length];
@@ -482,6 +486,7 @@ public final class OneDnnPlan implements AutoCloseable {
     args.put(dnnl.DNNL_ARG_VARIANCE, variance);
     args.put(dnnl.DNNL_ARG_SCALE_SHIFT, weights);
     args.put(dnnl.DNNL_ARG_DST, dst);
+    putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new batch_normalization_forward(pd)));
     arguments.add(args);
     layers.add(name + ": batch norm " + pd.impl_info_str().getString());
@@ -544,7 +549,7 @@ public final class OneDnnPlan implements AutoCloseable {
     memory.desc biasMd = new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
     memory.desc dstAny = new memory.desc(new long[] {n, c.out(), c.outSize(), c.outSize()},
         dataType, memory.format_tag.any);
-    primitive_attr attr = new primitive_attr();
+    primitive_attr attr = userScratchpad();
     if (relu) {
       post_ops ops = new post_ops();
       ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
@@ -589,6 +594,7 @@ public final class OneDnnPlan implements AutoCloseable {
     args.put(dnnl.DNNL_ARG_WEIGHTS, weights);
     args.put(dnnl.DNNL_ARG_BIAS, bias);
     args.put(dnnl.DNNL_ARG_DST, dst);
+    putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new convolution_forward(pd)));
     arguments.add(args);
     layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + " " + dataType
@@ -640,7 +646,33 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   private void addReorder(String name, memory from, memory to) {
-    addStep(name + " reorder", "", keep(new reorder(from, to)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
+    reorder.primitive_desc pd = new reorder.primitive_desc(from, to, userScratchpad(), false);
+    addStep(name + " reorder", "", keep(new reorder(pd)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
+    scratchpad(pd.scratchpad_desc());
+  }
+
+  /**
+   * Attributes asking for a user-managed scratchpad. In oneDNN's default (library) mode the
+   * scratchpad is a per-thread buffer sized for the primitives created on that thread, so running
+   * a plan on another thread than the one that compiled it can overrun memory (seen as a SIGSEGV in
+   * the Winograd input transform). With its own scratchpad per primitive a plan runs correctly on
+   * any thread (still one thread at a time).
+   */
+  private primitive_attr userScratchpad() {
+    primitive_attr attr = keep(new primitive_attr());
+    attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+    return attr;
+  }
+
+  /** Adds the scratchpad the last step's primitive needs (if any) to that step's arguments. */
+  private void scratchpad(memory.desc md) {
+    putScratchpad(arguments.get(arguments.size() - 1), md);
+  }
+
+  private void putScratchpad(IntMemoryMap args, memory.desc md) {
+    if (md.get_size() > 0) {
+      args.put(dnnl.DNNL_ARG_SCRATCHPAD, keep(new memory(md, eng)));
+    }
   }
 
   private void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
