@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.fssd.FssdException;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
 import org.fssd.image.BgrImage;
@@ -21,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * exactly its own detections (the detector returns one list per input, in order), or
  * exceptionally when the batch failed.
  *
+ * <p><b>One thread for the detector.</b> The batcher thread also builds the detector (from the
+ * factory it is given), warms it up and, when it owns it, closes it. oneDNN's Winograd convolutions
+ * keep their scratch memory in a thread-local buffer shared by the primitives created on that
+ * thread, so a plan must be created, run and destroyed on one thread; running the CPU engine's
+ * plans from several threads crashed the JVM (SIGSEGV in {@code wino_conv_4x3}) in testing.
+ *
  * <p>Images are decoded by the caller before {@link #submit}, so a bad upload never reaches (and
  * never fails) a batch. The caller keeps ownership of the image and must not close it before the
  * future completes; every accepted future is completed, also on {@link #close()}, which finishes
@@ -31,12 +41,16 @@ import org.slf4j.LoggerFactory;
 final class DynamicBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-  private final FssdDetector detector;
+  private final Supplier<FssdDetector> factory;
+  private final boolean ownsDetector;
   private final int maxBatch;
   private final long maxDelayNanos;
   private final BlockingQueue<Job> queue;
   private final ServeMetrics metrics;
+  private final Consumer<List<BgrImage>> beforeBatch;
+  private final CompletableFuture<FssdDetector> ready = new CompletableFuture<>();
   private final Thread thread;
+  private volatile FssdDetector detector;
   private volatile boolean running = true;
 
   private static final class Job {
@@ -48,18 +62,48 @@ final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  DynamicBatcher(FssdDetector detector, int maxBatch, long maxDelayMs, int maxQueue, ServeMetrics metrics) {
+  /**
+   * Starts the batcher thread, which builds the detector with {@code factory} and warms it up
+   * (batch sizes 1 and {@code maxBatch}); see {@link #awaitReady()}.
+   *
+   * @param ownsDetector whether {@link #close()} closes the detector (on the batcher thread)
+   * @param beforeBatch called on the batcher thread before each batch (a test hook; may throw)
+   */
+  DynamicBatcher(Supplier<FssdDetector> factory, boolean ownsDetector, int maxBatch, long maxDelayMs,
+      int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch) {
     checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
     checkArgument(maxDelayMs >= 0, "maxDelayMs must be >= 0, got %s", maxDelayMs);
     checkArgument(maxQueue >= 1, "maxQueue must be >= 1, got %s", maxQueue);
-    this.detector = detector;
+    this.factory = factory;
+    this.ownsDetector = ownsDetector;
     this.maxBatch = maxBatch;
     this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
     this.queue = new ArrayBlockingQueue<>(maxQueue);
     this.metrics = metrics;
-    this.thread = new Thread(this::loop, "fssd-batcher");
+    this.beforeBatch = beforeBatch;
+    this.thread = new Thread(this::main, "fssd-batcher");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * Waits until the detector is built and warmed up and returns it.
+   *
+   * @throws FssdException when building or warming up failed (the cause attached)
+   */
+  FssdDetector awaitReady() {
+    try {
+      return ready.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FssdException("interrupted while the model was loading", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException) {
+        throw (RuntimeException) c;
+      }
+      throw new FssdException("the model could not be loaded: " + c, c);
+    }
   }
 
   /**
@@ -77,6 +121,50 @@ final class DynamicBatcher implements AutoCloseable {
   /** Requests waiting for a batch. */
   int depth() {
     return queue.size();
+  }
+
+  private void main() {
+    try {
+      detector = factory.get();
+      warmUp();
+      ready.complete(detector);
+    } catch (RuntimeException | Error e) {
+      LOG.error("the detector could not be built or warmed up", e);
+      running = false;
+      ready.completeExceptionally(e);
+      closeDetector();
+      return;
+    }
+    try {
+      loop();
+    } finally {
+      closeDetector();
+    }
+  }
+
+  private void closeDetector() {
+    if (ownsDetector && detector != null) {
+      detector.close();
+    }
+  }
+
+  private void warmUp() {
+    long t0 = System.nanoTime();
+    // A small grey image: the network always sees inputSize x inputSize after the resize.
+    int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
+    List<Integer> sizes = maxBatch > 1 ? List.of(1, maxBatch) : List.of(1);
+    for (int n : sizes) {
+      List<BgrImage> images = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          images.add(detector.imageLoader().fromBgrBytes(new byte[3 * size * size], size, size, "warm-up"));
+        }
+        detector.detectBatch(images);
+      } finally {
+        images.forEach(BgrImage::close);
+      }
+    }
+    LOG.info("warm-up (batch sizes {}) took {} ms", sizes, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 
   private void loop() {
@@ -119,6 +207,9 @@ final class DynamicBatcher implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     try {
+      if (beforeBatch != null) {
+        beforeBatch.accept(images);
+      }
       List<List<Detection>> out = detector.detectBatch(images);
       metrics.batch(batch.size(), System.nanoTime() - t0);
       for (int i = 0; i < batch.size(); i++) {
@@ -132,7 +223,10 @@ final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  /** Stops taking work, finishes what is queued, and stops the thread (waits up to 60 s). */
+  /**
+   * Stops taking work, finishes what is queued, closes the detector if owned, and stops the thread
+   * (waits up to 60 s).
+   */
   @Override
   public void close() {
     running = false;

@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.fssd.FssdException;
@@ -37,6 +38,7 @@ import org.fssd.image.AnnotatedBox;
 import org.fssd.image.Annotator;
 import org.fssd.image.BgrImage;
 import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,13 +87,13 @@ import org.slf4j.LoggerFactory;
  * queue ({@link Builder#maxQueue}); one batcher thread groups those arriving within {@link
  * Builder#maxDelayMs} up to {@link Builder#maxBatch} into one {@link FssdDetector#detectBatch}
  * call. Per-request {@code threshold} and {@code max} are applied to the detector's results
- * afterwards: a detector the server builds from {@link Builder#model(Path)} runs at score threshold
- * 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
+ * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
+ * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
  * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
  * detector's own cannot bring anything back. {@code maxBatch(1)} turns batching off.
  *
- * <p><b>Lifecycle.</b> {@link #start()} opens the port, loads (if needed) and warms the model,
- * then returns; {@code /health} says ok from then on. {@link #close()} is graceful: it stops
+ * <p><b>Lifecycle.</b> {@link #start()} opens the port, loads (if needed) and warms the model on
+ * the batcher thread (all detector work runs there, see {@link DynamicBatcher}), then returns; {@code /health} says ok from then on. {@link #close()} is graceful: it stops
  * accepting connections, waits (up to {@link Builder#drainTimeoutMs}) for detections in flight,
  * finishes the queue, stops Jetty, and closes the detector if the server built it. Thread-safe.
  */
@@ -140,6 +142,8 @@ public final class FssdServer implements AutoCloseable {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
       cfg.http.maxRequestSize = settings.maxUploadBytes;
+      // Dispatch on the headers: an over-long Content-Length is refused before any body arrives.
+      cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
     });
     app.get("/", endpoint("/", this::page));
     app.get("/health", endpoint("/health", this::health));
@@ -156,18 +160,12 @@ public final class FssdServer implements AutoCloseable {
     });
     app.start(settings.host, settings.port);
     LOG.info("FssdServer listening on http://{}:{}/", settings.host, port());
+    primeJavalin();
     try {
-      if (detector == null) {
-        detector = FssdDetector.builder()
-            .model(settings.modelFile)
-            .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
-            .maxDetections(settings.maxDetections)
-            .replicas(settings.replicas)
-            .maxPixels(settings.maxPixels)
-            .build();
-      }
-      batcher = new DynamicBatcher(detector, settings.maxBatch, settings.maxDelayMs, settings.maxQueue, metrics);
-      warmUp();
+      FssdDetector given = settings.detector;
+      batcher = new DynamicBatcher(given != null ? () -> given : this::buildDetector, given == null,
+          settings.maxBatch, settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
+      detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
       close();
       throw e;
@@ -177,22 +175,36 @@ public final class FssdServer implements AutoCloseable {
     return this;
   }
 
-  private void warmUp() {
-    long t0 = System.nanoTime();
-    int size = detector.model().config().inputSize();
-    List<Integer> sizes = settings.maxBatch > 1 ? List.of(1, settings.maxBatch) : List.of(1);
-    for (int n : sizes) {
-      List<BgrImage> images = new ArrayList<>();
-      try {
-        for (int i = 0; i < n; i++) {
-          images.add(detector.imageLoader().fromBgrBytes(new byte[3 * size * size], size, size, "warm-up"));
-        }
-        detector.detectBatch(images);
-      } finally {
-        images.forEach(BgrImage::close);
-      }
+  /**
+   * Javalin 6.7 initialises its servlet configuration lazily and without locking on the first
+   * request, so first requests racing each other can fail with a NullPointerException inside
+   * Javalin. One request of our own before anyone else's settles it.
+   */
+  private void primeJavalin() {
+    String h = settings.host.equals("0.0.0.0") || settings.host.equals("::") ? "127.0.0.1" : settings.host;
+    if (h.contains(":") && !h.startsWith("[")) {
+      h = "[" + h + "]";
     }
-    LOG.info("warm-up (batch sizes {}) took {} ms", sizes, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    try {
+      java.net.HttpURLConnection c =
+          (java.net.HttpURLConnection) new java.net.URL("http://" + h + ":" + port() + "/health").openConnection();
+      c.setConnectTimeout(5000);
+      c.setReadTimeout(5000);
+      c.getResponseCode();
+      c.disconnect();
+    } catch (IOException e) {
+      LOG.warn("could not prime the HTTP server with a request of its own: {}", e.toString());
+    }
+  }
+
+  /** Builds the detector the server owns (runs on the batcher thread). */
+  private FssdDetector buildDetector() {
+    FssdDetector.Builder b = FssdDetector.builder()
+        .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
+        .maxDetections(settings.maxDetections)
+        .replicas(settings.replicas)
+        .maxPixels(settings.maxPixels);
+    return (settings.modelFile != null ? b.model(settings.modelFile) : b.model(settings.model)).build();
   }
 
   /** The port the server listens on (the ephemeral one when built with port 0). */
@@ -249,9 +261,6 @@ public final class FssdServer implements AutoCloseable {
       }
       if (app != null) {
         app.stop();
-      }
-      if (settings.detector == null && detector != null) {
-        detector.close();
       }
       LOG.info("FssdServer stopped");
       closed.countDown();
@@ -334,7 +343,7 @@ public final class FssdServer implements AutoCloseable {
     FssdConfig c = d.model().config();
     ObjectNode root = mapper.createObjectNode();
     ObjectNode m = root.putArray("models").addObject();
-    m.put("name", settings.modelFile != null ? settings.modelFile.getFileName().toString() : "in-memory");
+    m.put("name", settings.modelFile != null ? String.valueOf(settings.modelFile.getFileName()) : "in-memory");
     m.put("architecture", "FSSD" + c.inputSize());
     m.put("inputSize", c.inputSize());
     m.put("numClasses", c.numClasses());
@@ -608,14 +617,17 @@ public final class FssdServer implements AutoCloseable {
   // ---------------------------------------------------------------- builder
 
   /**
-   * Builds a server. Give exactly one of {@link #detector(FssdDetector)} (the caller keeps
-   * ownership) or {@link #model(Path)} (the server builds, owns and closes the detector). Defaults:
+   * Builds a server. Give exactly one of {@link #model(Path)} or {@link #model(FssdModel)} (the
+   * server builds, owns and closes the detector) or {@link #detector(FssdDetector)} (the caller
+   * keeps ownership). Defaults:
    * host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64, maxUploadBytes 20
    * MiB, request threshold 0.3, 200 detections, 1 replica, 100 megapixels, drain timeout 30 s.
    */
   public static final class Builder {
     private FssdDetector detector;
     private Path modelFile;
+    private FssdModel model;
+    private Consumer<List<BgrImage>> beforeBatch;
     private String host = "127.0.0.1";
     private int port;
     private int maxBatch = 8;
@@ -630,15 +642,39 @@ public final class FssdServer implements AutoCloseable {
 
     private Builder() {}
 
-    /** Serve this detector (not closed by the server). */
+    /**
+     * Serve this detector (not closed by the server). The server runs it on its batcher thread
+     * only; on the CPU oneDNN engine prefer {@link #model(Path)} or {@link #model(FssdModel)},
+     * which build the detector on that thread: oneDNN's Winograd primitives must be created, run
+     * and destroyed on one thread (see {@link DynamicBatcher}), and this detector's batch-1 plan
+     * was compiled on the thread that built it.
+     */
     public Builder detector(FssdDetector detector) {
       this.detector = Objects.requireNonNull(detector, "detector");
       return this;
     }
 
-    /** Serve the native model file; the detector is built in {@link FssdServer#start()}. */
+    /**
+     * Serve the native model file; the server builds (in {@link FssdServer#start()}, on its batcher
+     * thread), owns and closes the detector, at score threshold {@link FssdServer#DETECTOR_FLOOR_THRESHOLD}.
+     */
     public Builder model(Path file) {
       this.modelFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Serve this in-memory model; the server builds (on its batcher thread), owns and closes the
+     * detector, at score threshold {@link FssdServer#DETECTOR_FLOOR_THRESHOLD}.
+     */
+    public Builder model(FssdModel model) {
+      this.model = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** Test hook: runs on the batcher thread before each batch; an exception fails the batch. */
+    Builder beforeBatch(Consumer<List<BgrImage>> hook) {
+      this.beforeBatch = hook;
       return this;
     }
 
@@ -690,21 +726,21 @@ public final class FssdServer implements AutoCloseable {
       return this;
     }
 
-    /** Detections per image of a detector built from {@link #model(Path)}. */
+    /** Detections per image of a detector the server builds. */
     public Builder maxDetections(int n) {
       checkArgument(n >= 1, "maxDetections must be >= 1, got %s", n);
       this.maxDetections = n;
       return this;
     }
 
-    /** Network replicas of a detector built from {@link #model(Path)}. */
+    /** Network replicas of a detector the server builds (one batcher thread uses one at a time). */
     public Builder replicas(int n) {
       checkArgument(n >= 1, "replicas must be >= 1, got %s", n);
       this.replicas = n;
       return this;
     }
 
-    /** Pixel limit of a detector built from {@link #model(Path)}; larger uploads get 413. */
+    /** Pixel limit of a detector the server builds; larger uploads get 413. */
     public Builder maxPixels(long n) {
       checkArgument(n >= 1, "maxPixels must be >= 1, got %s", n);
       this.maxPixels = n;
@@ -720,8 +756,8 @@ public final class FssdServer implements AutoCloseable {
 
     /** The server (not started). */
     public FssdServer build() {
-      checkArgument((detector == null) != (modelFile == null),
-          "give exactly one of detector(...) or model(Path); got detector=%s, model=%s", detector, modelFile);
+      int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
+      checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
       return new FssdServer(this);
     }
 
