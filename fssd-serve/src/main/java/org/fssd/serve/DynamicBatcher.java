@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 import org.fssd.FssdException;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
@@ -19,17 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dynamic batching: requests wait in a bounded queue; one batcher thread takes the first waiting
+ * Dynamic batching: requests wait in one bounded queue; each worker thread takes the first waiting
  * request, collects whatever else arrives within {@code maxDelayMs} (up to {@code maxBatch}
- * images), and runs {@link FssdDetector#detectBatch} once. Each request's future completes with
- * exactly its own detections (the detector returns one list per input, in order), or
- * exceptionally when the batch failed.
+ * images), and runs {@link FssdDetector#detectBatch} once on its own detector. Each request's
+ * future completes with exactly its own detections (the detector returns one list per input, in
+ * order), or exceptionally when its batch failed.
  *
- * <p><b>One thread for the detector.</b> The batcher thread also builds the detector (from the
- * factory it is given), warms it up and, when it owns it, closes it. oneDNN's Winograd convolutions
- * keep their scratch memory in a thread-local buffer shared by the primitives created on that
- * thread, so a plan must be created, run and destroyed on one thread; running the CPU engine's
- * plans from several threads crashed the JVM (SIGSEGV in {@code wino_conv_4x3}) in testing.
+ * <p><b>One thread per detector.</b> Each worker thread builds its detector (from the factory it
+ * is given), warms it up, runs all its batches and, when it owns it, closes it. oneDNN's Winograd
+ * convolutions keep their scratch memory in a thread-local buffer shared by the primitives created
+ * on that thread, so a plan must be created, run and destroyed on one thread; running the CPU
+ * engine's plans from several threads crashed the JVM (SIGSEGV in {@code wino_conv_4x3}) in
+ * testing.
  *
  * <p>Images are decoded by the caller before {@link #submit}, so a bad upload never reaches (and
  * never fails) a batch. The caller keeps ownership of the image and must not close it before the
@@ -41,16 +42,15 @@ import org.slf4j.LoggerFactory;
 final class DynamicBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-  private final Supplier<FssdDetector> factory;
-  private final boolean ownsDetector;
+  private final IntFunction<FssdDetector> factory;
+  private final boolean ownsDetectors;
   private final int maxBatch;
   private final long maxDelayNanos;
   private final BlockingQueue<Job> queue;
   private final ServeMetrics metrics;
   private final Consumer<List<BgrImage>> beforeBatch;
-  private final CompletableFuture<FssdDetector> ready = new CompletableFuture<>();
-  private final Thread thread;
-  private volatile FssdDetector detector;
+  private final List<CompletableFuture<FssdDetector>> ready = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
   private static final class Job {
@@ -63,37 +63,50 @@ final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * Starts the batcher thread, which builds the detector with {@code factory} and warms it up
-   * (batch sizes 1 and {@code maxBatch}); see {@link #awaitReady()}.
+   * Starts {@code workers} threads; worker {@code i} builds its detector with {@code
+   * factory.apply(i)} and warms it up (batch sizes 1 and {@code maxBatch}); see {@link
+   * #awaitReady()}.
    *
-   * @param ownsDetector whether {@link #close()} closes the detector (on the batcher thread)
-   * @param beforeBatch called on the batcher thread before each batch (a test hook; may throw)
+   * @param ownsDetectors whether the workers close their detectors (on their own threads) when
+   *     they stop
+   * @param beforeBatch called on the worker thread before each batch (a test hook; may throw), or
+   *     null
    */
-  DynamicBatcher(Supplier<FssdDetector> factory, boolean ownsDetector, int maxBatch, long maxDelayMs,
-      int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch) {
+  DynamicBatcher(IntFunction<FssdDetector> factory, boolean ownsDetectors, int workers, int maxBatch,
+      long maxDelayMs, int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch) {
+    checkArgument(workers >= 1, "workers must be >= 1, got %s", workers);
     checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
     checkArgument(maxDelayMs >= 0, "maxDelayMs must be >= 0, got %s", maxDelayMs);
     checkArgument(maxQueue >= 1, "maxQueue must be >= 1, got %s", maxQueue);
     this.factory = factory;
-    this.ownsDetector = ownsDetector;
+    this.ownsDetectors = ownsDetectors;
     this.maxBatch = maxBatch;
     this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
     this.queue = new ArrayBlockingQueue<>(maxQueue);
     this.metrics = metrics;
     this.beforeBatch = beforeBatch;
-    this.thread = new Thread(this::main, "fssd-batcher");
-    thread.setDaemon(true);
-    thread.start();
+    for (int i = 0; i < workers; i++) {
+      final int index = i;
+      CompletableFuture<FssdDetector> r = new CompletableFuture<>();
+      ready.add(r);
+      Thread t = new Thread(() -> work(index, r), "fssd-batcher-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
   }
 
   /**
-   * Waits until the detector is built and warmed up and returns it.
+   * Waits until every worker's detector is built and warmed up and returns worker 0's.
    *
    * @throws FssdException when building or warming up failed (the cause attached)
    */
   FssdDetector awaitReady() {
     try {
-      return ready.get();
+      for (CompletableFuture<FssdDetector> r : ready) {
+        r.get();
+      }
+      return ready.get(0).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new FssdException("interrupted while the model was loading", e);
@@ -123,32 +136,33 @@ final class DynamicBatcher implements AutoCloseable {
     return queue.size();
   }
 
-  private void main() {
+  private void work(int index, CompletableFuture<FssdDetector> readiness) {
+    FssdDetector detector = null;
     try {
-      detector = factory.get();
-      warmUp();
-      ready.complete(detector);
+      detector = factory.apply(index);
+      warmUp(detector, index);
+      readiness.complete(detector);
     } catch (RuntimeException | Error e) {
-      LOG.error("the detector could not be built or warmed up", e);
+      LOG.error("worker {}: the detector could not be built or warmed up", index, e);
       running = false;
-      ready.completeExceptionally(e);
-      closeDetector();
+      readiness.completeExceptionally(e);
+      close(detector);
       return;
     }
     try {
-      loop();
+      loop(detector);
     } finally {
-      closeDetector();
+      close(detector);
     }
   }
 
-  private void closeDetector() {
-    if (ownsDetector && detector != null) {
+  private void close(FssdDetector detector) {
+    if (ownsDetectors && detector != null) {
       detector.close();
     }
   }
 
-  private void warmUp() {
+  private void warmUp(FssdDetector detector, int index) {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
     int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
@@ -164,10 +178,11 @@ final class DynamicBatcher implements AutoCloseable {
         images.forEach(BgrImage::close);
       }
     }
-    LOG.info("warm-up (batch sizes {}) took {} ms", sizes, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    LOG.info("worker {}: warm-up (batch sizes {}) took {} ms", index, sizes,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 
-  private void loop() {
+  private void loop(FssdDetector detector) {
     List<Job> batch = new ArrayList<>(maxBatch);
     while (running || !queue.isEmpty()) {
       try {
@@ -189,9 +204,9 @@ final class DynamicBatcher implements AutoCloseable {
           }
           batch.add(next);
         }
-        run(batch);
+        run(detector, batch);
       } catch (InterruptedException e) {
-        // close() interrupts only to hurry an idle poll; keep draining.
+        // Nothing interrupts the workers on purpose; keep draining until close() says stop.
         LOG.debug("batcher interrupted");
       } finally {
         batch.clear();
@@ -200,7 +215,7 @@ final class DynamicBatcher implements AutoCloseable {
     LOG.debug("batcher stopped");
   }
 
-  private void run(List<Job> batch) {
+  private void run(FssdDetector detector, List<Job> batch) {
     List<BgrImage> images = new ArrayList<>(batch.size());
     for (Job j : batch) {
       images.add(j.image);
@@ -224,14 +239,17 @@ final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * Stops taking work, finishes what is queued, closes the detector if owned, and stops the thread
-   * (waits up to 60 s).
+   * Stops taking work, finishes what is queued, lets the workers close their detectors (if owned)
+   * and waits for them (up to 60 s in all).
    */
   @Override
   public void close() {
     running = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     try {
-      thread.join(TimeUnit.SECONDS.toMillis(60));
+      for (Thread t : threads) {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.fssd.FssdException;
@@ -84,9 +85,9 @@ import org.slf4j.LoggerFactory;
  * after any of them.
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
- * queue ({@link Builder#maxQueue}); one batcher thread groups those arriving within {@link
- * Builder#maxDelayMs} up to {@link Builder#maxBatch} into one {@link FssdDetector#detectBatch}
- * call. Per-request {@code threshold} and {@code max} are applied to the detector's results
+ * queue ({@link Builder#maxQueue}); a batcher thread ({@link Builder#workers} of them, each with
+ * its own detector) groups those arriving within {@link Builder#maxDelayMs} up to {@link
+ * Builder#maxBatch} into one {@link FssdDetector#detectBatch} call. Per-request {@code threshold} and {@code max} are applied to the detector's results
  * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
  * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
  * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
@@ -163,8 +164,17 @@ public final class FssdServer implements AutoCloseable {
     primeJavalin();
     try {
       FssdDetector given = settings.detector;
-      batcher = new DynamicBatcher(given != null ? () -> given : this::buildDetector, given == null,
-          settings.maxBatch, settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
+      IntFunction<FssdDetector> factory;
+      if (given != null) {
+        factory = i -> given;
+      } else {
+        FssdModel loaded = settings.modelFile != null ? FssdModel.load(settings.modelFile) : settings.model;
+        // Worker 0 uses the model itself, the others a copy each (the graph engine runs the
+        // model's own network, which is not safe to share between threads).
+        factory = i -> buildDetector(i == 0 ? loaded : loaded.replica());
+      }
+      batcher = new DynamicBatcher(factory, given == null, settings.workers, settings.maxBatch,
+          settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
       detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
       close();
@@ -197,14 +207,14 @@ public final class FssdServer implements AutoCloseable {
     }
   }
 
-  /** Builds the detector the server owns (runs on the batcher thread). */
-  private FssdDetector buildDetector() {
-    FssdDetector.Builder b = FssdDetector.builder()
+  /** Builds a detector the server owns (runs on the worker thread that will use it). */
+  private FssdDetector buildDetector(FssdModel m) {
+    return FssdDetector.builder()
+        .model(m)
         .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
         .maxDetections(settings.maxDetections)
-        .replicas(settings.replicas)
-        .maxPixels(settings.maxPixels);
-    return (settings.modelFile != null ? b.model(settings.modelFile) : b.model(settings.model)).build();
+        .maxPixels(settings.maxPixels)
+        .build();
   }
 
   /** The port the server listens on (the ephemeral one when built with port 0). */
@@ -558,7 +568,7 @@ public final class FssdServer implements AutoCloseable {
    * --model FILE} (required), {@code --host} (127.0.0.1), {@code --port} (8080; 0 = any free),
    * {@code --max-batch} (8), {@code --max-delay-ms} (5), {@code --max-queue} (64), {@code
    * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
-   * --max-detections} (200), {@code --replicas} (1), {@code --max-pixels} (100 000 000), {@code
+   * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
    * --help}.
    */
   public static void main(String[] args) throws InterruptedException {
@@ -590,7 +600,7 @@ public final class FssdServer implements AutoCloseable {
           case "--max-upload-bytes": b.maxUploadBytes(Long.parseLong(value)); break;
           case "--threshold": b.scoreThreshold(Float.parseFloat(value)); break;
           case "--max-detections": b.maxDetections(Integer.parseInt(value)); break;
-          case "--replicas": b.replicas(Integer.parseInt(value)); break;
+          case "--workers": b.workers(Integer.parseInt(value)); break;
           case "--max-pixels": b.maxPixels(Long.parseLong(value)); break;
           default: throw new IllegalArgumentException("unknown flag " + flag + "\n" + usage());
         }
@@ -611,7 +621,7 @@ public final class FssdServer implements AutoCloseable {
   private static String usage() {
     return "usage: fssd serve --model FILE [--host 127.0.0.1] [--port 8080] [--max-batch 8] [--max-delay-ms 5]"
         + " [--max-queue 64] [--max-upload-bytes 20971520] [--threshold 0.3] [--max-detections 200]"
-        + " [--replicas 1] [--max-pixels 100000000]";
+        + " [--workers 1] [--max-pixels 100000000]";
   }
 
   // ---------------------------------------------------------------- builder
@@ -621,7 +631,7 @@ public final class FssdServer implements AutoCloseable {
    * server builds, owns and closes the detector) or {@link #detector(FssdDetector)} (the caller
    * keeps ownership). Defaults:
    * host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64, maxUploadBytes 20
-   * MiB, request threshold 0.3, 200 detections, 1 replica, 100 megapixels, drain timeout 30 s.
+   * MiB, request threshold 0.3, 200 detections, 1 worker, 100 megapixels, drain timeout 30 s.
    */
   public static final class Builder {
     private FssdDetector detector;
@@ -636,7 +646,7 @@ public final class FssdServer implements AutoCloseable {
     private long maxUploadBytes = 20L << 20;
     private float scoreThreshold = 0.3f;
     private int maxDetections = 200;
-    private int replicas = 1;
+    private int workers = 1;
     private long maxPixels = 100_000_000L;
     private long drainTimeoutMs = 30_000;
 
@@ -733,10 +743,14 @@ public final class FssdServer implements AutoCloseable {
       return this;
     }
 
-    /** Network replicas of a detector the server builds (one batcher thread uses one at a time). */
-    public Builder replicas(int n) {
-      checkArgument(n >= 1, "replicas must be >= 1, got %s", n);
-      this.replicas = n;
+    /**
+     * Batcher threads, each with its own detector (one model copy each) taking batches from the
+     * shared queue: more parallelism for more memory. Only with a model the server builds; a
+     * given {@link #detector(FssdDetector)} is run by one thread.
+     */
+    public Builder workers(int n) {
+      checkArgument(n >= 1 && n <= 64, "workers must be in [1, 64], got %s", n);
+      this.workers = n;
       return this;
     }
 
@@ -758,6 +772,7 @@ public final class FssdServer implements AutoCloseable {
     public FssdServer build() {
       int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
       checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
+      checkArgument(detector == null || workers == 1, "workers(%s) needs a model the server builds, not a detector", workers);
       return new FssdServer(this);
     }
 
@@ -765,7 +780,7 @@ public final class FssdServer implements AutoCloseable {
     public String toString() {
       return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + host + ", port=" + port
           + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
-          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + "}";
+          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers + "}";
     }
   }
 }

@@ -362,11 +362,15 @@ class FssdServerTest {
   }
 
   @Test
-  void concurrentClientsGetTheirOwnAnswersWithAndWithoutBatching() throws Exception {
+  void concurrentClientsGetTheirOwnAnswersWithAndWithoutBatchingAndWithTwoWorkers() throws Exception {
     String[][] batched = hammer(server);
     String[][] single;
     try (FssdServer off = serverBuilder().maxBatch(1).build().start()) {
       single = hammer(off);
+    }
+    String[][] twoWorkers;
+    try (FssdServer two = serverBuilder().workers(2).maxBatch(4).maxDelayMs(5).build().start()) {
+      twoWorkers = hammer(two);
     }
     List<List<Detection>> expected = new ArrayList<>();
     for (byte[] img : images) {
@@ -378,6 +382,7 @@ class FssdServerTest {
         BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(images.get(k)));
         assertSameDetections(MAPPER.readTree(batched[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
         assertSameDetections(MAPPER.readTree(single[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
+        assertSameDetections(MAPPER.readTree(twoWorkers[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
       }
     }
     String metrics = get(server, "/metrics").body();
