@@ -237,6 +237,22 @@ class FssdServerTest {
   }
 
   @Test
+  void servesAModelFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("tiny.zip");
+    model.save(file);
+    try (FssdServer s = FssdServer.builder().model(file).scoreThreshold(THRESHOLD).maxDetections(MAX_DETECTIONS)
+        .maxBatch(1).build().start()) {
+      assertHealthy(s);
+      assertThat(MAPPER.readTree(get(s, "/v1/models").body()).get("models").get(0).get("name").asText())
+          .isEqualTo("tiny.zip");
+      byte[] img = images.get(0);
+      HttpResponse<byte[]> r = post(s, "/v1/detect", img);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertSameDetections(json(r), expected(img), 160, 120);
+    }
+  }
+
+  @Test
   void pngAnswerHasTheImageSize() throws Exception {
     byte[] img = images.get(1);
     HttpResponse<byte[]> r = post(server, "/v1/detect", img, "Accept", "image/png");
