@@ -1,0 +1,791 @@
+package org.fssd.serve;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.fssd.FssdException;
+import org.fssd.ImageDecodeException;
+import org.fssd.detect.Detection;
+import org.fssd.detect.FssdDetector;
+import org.fssd.image.AnnotatedBox;
+import org.fssd.image.Annotator;
+import org.fssd.image.BgrImage;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FSSD HTTP detection service (issue #12): a Javalin (Jetty) server around one {@link
+ * FssdDetector}, with dynamic batching.
+ *
+ * <pre>{@code
+ * try (FssdServer server = FssdServer.builder()
+ *         .model(Path.of("fssd300_voc.zip"))
+ *         .host("127.0.0.1").port(8080)
+ *         .maxBatch(8).maxDelayMs(5)
+ *         .build().start()) {
+ *   server.awaitClose();
+ * }
+ * }</pre>
+ *
+ * <p><b>API.</b>
+ *
+ * <ul>
+ *   <li>{@code POST /v1/detect}: the body is the encoded image (JPEG, PNG, ...), or a {@code
+ *       multipart/form-data} body with the image in the field {@code image}. Query {@code
+ *       threshold} (score threshold, exclusive, in [0, 1]; default {@link Builder#scoreThreshold})
+ *       and {@code max} (at most this many detections, highest scores first). Answers the CLI's
+ *       JSON {@code {"image": "upload", "width": W, "height": H, "detections": [{"class": k,
+ *       "label": "dog", "score": s, "box": [x1, y1, x2, y2]}]}} (boxes in pixels of the uploaded
+ *       image), or with {@code Accept: image/png} the image with the boxes drawn as a PNG.
+ *   <li>{@code GET /v1/models}: {@code {"models": [{config summary, labels, provenance, serving
+ *       settings}]}}.
+ *   <li>{@code GET /health}: 200 {@code {"status": "ok"}} once the model is loaded and warmed up;
+ *       503 before that and while shutting down.
+ *   <li>{@code GET /metrics}: Prometheus text (requests by endpoint and status, latency and batch
+ *       size histograms, queue depth, images per second).
+ *   <li>{@code GET /}: a self-contained web page to try the detector.
+ * </ul>
+ *
+ * <p><b>Errors</b> are JSON {@code {"error": code, "detail": text}}: 400 {@code bad_request} or
+ * {@code bad_image} (not an image, corrupt, empty), 413 {@code payload_too_large} (body over
+ * {@link Builder#maxUploadBytes}; refused from {@code Content-Length} before reading, and the read
+ * is capped) or {@code image_too_large} (more pixels than {@link Builder#maxPixels}), 503 {@code
+ * queue_full} with {@code Retry-After: 1}, 503 {@code shutting_down}, 404/405, and 500 {@code
+ * internal_error} whose detail carries an error id that is also logged. The server keeps serving
+ * after any of them.
+ *
+ * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
+ * queue ({@link Builder#maxQueue}); a batcher thread ({@link Builder#workers} of them, each with
+ * its own detector) groups those arriving within {@link Builder#maxDelayMs} up to {@link
+ * Builder#maxBatch} into one {@link FssdDetector#detectBatch} call. Per-request {@code threshold} and {@code max} are applied to the detector's results
+ * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
+ * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
+ * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
+ * detector's own cannot bring anything back. {@code maxBatch(1)} turns batching off.
+ *
+ * <p><b>Lifecycle.</b> {@link #start()} opens the port, loads (if needed) and warms the model on
+ * the batcher thread (all detector work runs there, see {@link DynamicBatcher}), then returns; {@code /health} says ok from then on. {@link #close()} is graceful: it stops
+ * accepting connections, waits (up to {@link Builder#drainTimeoutMs}) for detections in flight,
+ * finishes the queue, stops Jetty, and closes the detector if the server built it. Thread-safe.
+ */
+public final class FssdServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FssdServer.class);
+  /** Score threshold of a detector the server builds itself; requests filter upwards from it. */
+  public static final float DETECTOR_FLOOR_THRESHOLD = 0.01f;
+  private static final String UPLOAD_NAME = "upload";
+  /** Marks the server's own first request (not counted in the metrics). */
+  private static final String PRIME_HEADER = "X-Fssd-Prime";
+
+  private final Builder settings;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final Annotator annotator = new Annotator();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final ServeMetrics metrics;
+  private final byte[] page;
+  private volatile FssdDetector detector;
+  private volatile DynamicBatcher batcher;
+  private volatile boolean ready;
+  private volatile boolean closing;
+  private Javalin app;
+  private boolean started;
+
+  private FssdServer(Builder b) {
+    this.settings = b;
+    this.detector = b.detector;
+    this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth());
+    this.page = resource("index.html");
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Opens the port, loads the model if the builder named a file, warms the detector up (batch
+   * sizes 1 and {@code maxBatch}) and returns this server, ready.
+   *
+   * @throws IllegalStateException when called twice
+   */
+  public synchronized FssdServer start() {
+    checkState(!started, "FssdServer.start() called twice");
+    started = true;
+    app = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.startupWatcherEnabled = false;
+      cfg.http.maxRequestSize = settings.maxUploadBytes;
+      // Dispatch on the headers: an over-long Content-Length is refused before any body arrives.
+      cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
+    });
+    app.get("/", endpoint("/", this::page));
+    app.get("/health", endpoint("/health", this::health));
+    app.get("/metrics", endpoint("/metrics", this::metrics));
+    app.get("/v1/models", endpoint("/v1/models", this::models));
+    app.post("/v1/detect", endpoint("/v1/detect", this::detect));
+    app.error(404, ctx -> {
+      writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
+      metrics.request("other", 404, 0);
+    });
+    app.error(405, ctx -> {
+      writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + ctx.path());
+      metrics.request("other", 405, 0);
+    });
+    app.start(settings.host, settings.port);
+    LOG.info("FssdServer listening on http://{}:{}/", settings.host, port());
+    primeJavalin();
+    try {
+      FssdDetector given = settings.detector;
+      IntFunction<FssdDetector> factory;
+      if (given != null) {
+        factory = i -> given;
+      } else {
+        FssdModel loaded = settings.modelFile != null ? FssdModel.load(settings.modelFile) : settings.model;
+        // Worker 0 uses the model itself, the others a copy each (the graph engine runs the
+        // model's own network, which is not safe to share between threads).
+        factory = i -> buildDetector(i == 0 ? loaded : loaded.replica());
+      }
+      batcher = new DynamicBatcher(factory, given == null, settings.workers, settings.maxBatch,
+          settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
+      detector = batcher.awaitReady();
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
+    ready = true;
+    LOG.info("FssdServer ready: {}", settings);
+    return this;
+  }
+
+  /**
+   * Javalin 6.7 initialises its servlet configuration lazily and without locking on the first
+   * request, so first requests racing each other can fail with a NullPointerException inside
+   * Javalin. One request of our own before anyone else's settles it.
+   */
+  private void primeJavalin() {
+    String h = settings.host.equals("0.0.0.0") || settings.host.equals("::") ? "127.0.0.1" : settings.host;
+    if (h.contains(":") && !h.startsWith("[")) {
+      h = "[" + h + "]";
+    }
+    try {
+      java.net.HttpURLConnection c =
+          (java.net.HttpURLConnection) new java.net.URL("http://" + h + ":" + port() + "/health").openConnection();
+      c.setRequestProperty(PRIME_HEADER, "1");
+      c.setConnectTimeout(5000);
+      c.setReadTimeout(5000);
+      c.getResponseCode();
+      c.disconnect();
+    } catch (IOException e) {
+      LOG.warn("could not prime the HTTP server with a request of its own: {}", e.toString());
+    }
+  }
+
+  /** Builds a detector the server owns (runs on the worker thread that will use it). */
+  private FssdDetector buildDetector(FssdModel m) {
+    return FssdDetector.builder()
+        .model(m)
+        .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
+        .maxDetections(settings.maxDetections)
+        .maxPixels(settings.maxPixels)
+        .build();
+  }
+
+  /** The port the server listens on (the ephemeral one when built with port 0). */
+  public int port() {
+    checkState(app != null, "the server is not started");
+    return app.port();
+  }
+
+  /** Whether the model is loaded and warmed up and the server is not shutting down. */
+  public boolean isReady() {
+    return ready && !closing;
+  }
+
+  /** The detector being served (null before {@link #start()} when built from a file). */
+  public FssdDetector detector() {
+    return detector;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  /**
+   * Graceful stop: stop accepting connections, wait for requests in flight (up to the drain
+   * timeout), finish the queue, stop Jetty, close the detector if this server built it. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    try {
+      if (app != null) {
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+          if (c instanceof NetworkConnector) {
+            ((NetworkConnector) c).close();
+          }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.drainTimeoutMs);
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        if (inFlight.get() > 0) {
+          LOG.warn("{} request(s) still in flight after {} ms; stopping anyway", inFlight.get(), settings.drainTimeoutMs);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (batcher != null) {
+        batcher.close();
+      }
+      if (app != null) {
+        app.stop();
+      }
+      LOG.info("FssdServer stopped");
+      closed.countDown();
+    }
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  /** Wraps a handler: JSON errors, error ids for the unexpected, metrics. */
+  private Handler endpoint(String name, Handler h) {
+    return ctx -> {
+      long t0 = System.nanoTime();
+      try {
+        h.handle(ctx);
+      } catch (ApiException e) {
+        if (e.closeConnection()) {
+          ctx.header("Connection", "close");
+        }
+        writeError(ctx, e.status(), e.code(), e.getMessage());
+      } catch (Exception | LinkageError | AssertionError e) {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        LOG.error("error id {}: {} {} failed", id, ctx.method(), ctx.path(), e);
+        writeError(ctx, 500, "internal_error", "unexpected failure, error id " + id + " (see the server log)");
+      } finally {
+        if (ctx.header(PRIME_HEADER) == null) {
+          metrics.request(name, ctx.statusCode(), System.nanoTime() - t0);
+        }
+      }
+    };
+  }
+
+  private void writeError(Context ctx, int status, String code, String detail) {
+    ObjectNode o = mapper.createObjectNode();
+    o.put("error", code);
+    o.put("detail", detail);
+    ctx.status(status);
+    if (status == 503) {
+      ctx.header("Retry-After", "1");
+    }
+    json(ctx, o);
+  }
+
+  private void json(Context ctx, Object value) {
+    try {
+      ctx.contentType("application/json");
+      ctx.result(mapper.writeValueAsBytes(value));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void page(Context ctx) {
+    ctx.contentType("text/html; charset=utf-8");
+    ctx.header("Cache-Control", "no-cache");
+    ctx.result(page);
+  }
+
+  private void health(Context ctx) {
+    ObjectNode o = mapper.createObjectNode();
+    if (isReady()) {
+      o.put("status", "ok");
+      json(ctx, o);
+    } else {
+      o.put("status", closing ? "shutting_down" : "loading");
+      o.put("error", "not_ready");
+      o.put("detail", closing ? "the server is shutting down" : "the model is loading or warming up");
+      ctx.status(503);
+      json(ctx, o);
+    }
+  }
+
+  private void metrics(Context ctx) {
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
+    ctx.result(metrics.scrape());
+  }
+
+  private void models(Context ctx) {
+    FssdDetector d = detector;
+    if (d == null) {
+      throw new ApiException(503, "not_ready", "the model is loading");
+    }
+    FssdConfig c = d.model().config();
+    ObjectNode root = mapper.createObjectNode();
+    ObjectNode m = root.putArray("models").addObject();
+    m.put("name", settings.modelFile != null ? String.valueOf(settings.modelFile.getFileName()) : "in-memory");
+    m.put("architecture", "FSSD" + c.inputSize());
+    m.put("inputSize", c.inputSize());
+    m.put("numClasses", c.numClasses());
+    m.put("batchNorm", c.batchNorm());
+    m.put("numPriors", c.numPriors());
+    m.put("macsPerImage", c.macsPerImage());
+    m.put("engine", d.engine().toString());
+    ArrayNode labels = m.putArray("labels");
+    d.labels().objectClasses().forEach(labels::add);
+    ObjectNode prov = m.putObject("provenance");
+    for (Map.Entry<String, String> e : d.model().provenance().asMap().entrySet()) {
+      prov.put(e.getKey(), e.getValue());
+    }
+    ObjectNode s = m.putObject("serving");
+    s.put("defaultThreshold", settings.scoreThreshold);
+    s.put("maxBatch", settings.maxBatch);
+    s.put("maxDelayMs", settings.maxDelayMs);
+    s.put("maxQueue", settings.maxQueue);
+    s.put("maxUploadBytes", settings.maxUploadBytes);
+    s.put("maxPixels", d.imageLoader().maxPixels());
+    json(ctx, root);
+  }
+
+  private void detect(Context ctx) throws IOException {
+    inFlight.incrementAndGet();
+    try {
+      detectInFlight(ctx);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void detectInFlight(Context ctx) throws IOException {
+    if (!isReady()) {
+      throw new ApiException(503, closing ? "shutting_down" : "not_ready",
+          closing ? "the server is shutting down" : "the model is loading or warming up");
+    }
+    float threshold = floatParam(ctx, "threshold", settings.scoreThreshold);
+    int max = intParam(ctx, "max", Integer.MAX_VALUE);
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > settings.maxUploadBytes) {
+      throw new ApiException(413, "payload_too_large", "the body has " + declared
+          + " bytes, more than the limit of " + settings.maxUploadBytes + " bytes", true);
+    }
+    byte[] body = readCapped(ctx.req().getInputStream(), settings.maxUploadBytes);
+    String contentType = ctx.header("Content-Type");
+    if (Multipart.isMultipart(contentType)) {
+      body = Multipart.field(body, contentType, "image");
+      if (body == null) {
+        throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
+      }
+    }
+    if (body.length == 0) {
+      throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
+    }
+    BgrImage image;
+    try {
+      image = detector.imageLoader().load(body, UPLOAD_NAME);
+    } catch (ImageDecodeException e) {
+      if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
+        throw new ApiException(413, "image_too_large", e.getMessage());
+      }
+      throw new ApiException(400, "bad_image", e.getMessage());
+    }
+    try (image) {
+      CompletableFuture<List<Detection>> future = batcher.submit(image);
+      if (future == null) {
+        metrics.rejected();
+        throw new ApiException(503, "queue_full", "the detection queue is full (" + settings.maxQueue
+            + " waiting); retry shortly");
+      }
+      List<Detection> found = filter(await(future), threshold, max);
+      String accept = ctx.header("Accept");
+      if (accept != null && accept.toLowerCase(Locale.ROOT).contains("image/png")) {
+        ctx.contentType("image/png");
+        ctx.result(annotator.annotatedPng(image, boxes(found)));
+      } else {
+        json(ctx, toJson(mapper, UPLOAD_NAME, image.width(), image.height(), found));
+      }
+    }
+  }
+
+  private static List<Detection> await(CompletableFuture<List<Detection>> future) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return future.get();
+        } catch (InterruptedException e) {
+          interrupted = true; // the image must outlive the batch; keep waiting
+        } catch (ExecutionException | CompletionException e) {
+          Throwable cause = e.getCause() != null ? e.getCause() : e;
+          throw new FssdException("the detection batch failed: " + cause, cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Detections with score above {@code threshold}, at most {@code max} (they come sorted by score). */
+  static List<Detection> filter(List<Detection> all, float threshold, int max) {
+    List<Detection> out = new ArrayList<>();
+    for (Detection d : all) {
+      if (out.size() >= max) {
+        break;
+      }
+      if (d.score() > threshold) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  private static List<AnnotatedBox> boxes(List<Detection> found) {
+    List<AnnotatedBox> boxes = new ArrayList<>(found.size());
+    for (Detection d : found) {
+      boxes.add(new AnnotatedBox(d.box().x1(), d.box().y1(), Math.max(d.box().x1(), d.box().x2()),
+          Math.max(d.box().y1(), d.box().y2()), d.classIndex(),
+          String.format(Locale.ROOT, "%s %.2f", d.label(), d.score())));
+    }
+    return boxes;
+  }
+
+  /** The CLI's per-image JSON. */
+  static ObjectNode toJson(ObjectMapper mapper, String name, int width, int height, List<Detection> found) {
+    ObjectNode o = mapper.createObjectNode();
+    o.put("image", name);
+    o.put("width", width);
+    o.put("height", height);
+    ArrayNode dets = o.putArray("detections");
+    for (Detection d : found) {
+      ObjectNode j = dets.addObject();
+      j.put("class", d.classIndex());
+      j.put("label", d.label());
+      j.put("score", d.score());
+      j.putArray("box").add(d.box().x1()).add(d.box().y1()).add(d.box().x2()).add(d.box().y2());
+    }
+    return o;
+  }
+
+  private static byte[] readCapped(InputStream in, long limit) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      total += n;
+      if (total > limit) {
+        throw new ApiException(413, "payload_too_large",
+            "the body is more than the limit of " + limit + " bytes", true);
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private static float floatParam(Context ctx, String name, float dflt) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      float f = Float.parseFloat(v);
+      if (f >= 0f && f <= 1f) {
+        return f;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a number in [0, 1]");
+  }
+
+  private static int intParam(Context ctx, String name, int dflt) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      int i = Integer.parseInt(v);
+      if (i >= 0) {
+        return i;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a whole number >= 0");
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = FssdServer.class.getResourceAsStream(name)) {
+      if (in == null) {
+        return "<!doctype html><title>fssd</title><p>web page missing from the jar".getBytes(StandardCharsets.UTF_8);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FssdServer" + settings + (app != null && !closing ? " on port " + app.port() : "");
+  }
+
+  // ---------------------------------------------------------------- main
+
+  /**
+   * Runs the server until the process is stopped (Ctrl-C closes it gracefully). Flags: {@code
+   * --model FILE} (required), {@code --host} (127.0.0.1), {@code --port} (8080; 0 = any free),
+   * {@code --max-batch} (8), {@code --max-delay-ms} (5), {@code --max-queue} (64), {@code
+   * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
+   * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
+   * --help}.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Builder b = builder().port(8080);
+    try {
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (a.equals("--help") || a.equals("-h")) {
+          System.out.println(usage());
+          return;
+        }
+        String flag = a;
+        String value;
+        int eq = a.indexOf('=');
+        if (eq > 0) {
+          flag = a.substring(0, eq);
+          value = a.substring(eq + 1);
+        } else {
+          checkArgument(i + 1 < args.length, "flag %s needs a value", a);
+          value = args[++i];
+        }
+        switch (flag) {
+          case "--model": b.model(Path.of(value)); break;
+          case "--host": b.host(value); break;
+          case "--port": b.port(Integer.parseInt(value)); break;
+          case "--max-batch": b.maxBatch(Integer.parseInt(value)); break;
+          case "--max-delay-ms": b.maxDelayMs(Long.parseLong(value)); break;
+          case "--max-queue": b.maxQueue(Integer.parseInt(value)); break;
+          case "--max-upload-bytes": b.maxUploadBytes(Long.parseLong(value)); break;
+          case "--threshold": b.scoreThreshold(Float.parseFloat(value)); break;
+          case "--max-detections": b.maxDetections(Integer.parseInt(value)); break;
+          case "--workers": b.workers(Integer.parseInt(value)); break;
+          case "--max-pixels": b.maxPixels(Long.parseLong(value)); break;
+          default: throw new IllegalArgumentException("unknown flag " + flag + "\n" + usage());
+        }
+      }
+      checkArgument(b.modelFile != null, "--model FILE is required\n%s", usage());
+    } catch (IllegalArgumentException e) {
+      System.err.println("fssd serve: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    FssdServer server = b.build();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-server-shutdown"));
+    server.start();
+    System.out.println("fssd serve: http://" + b.host + ":" + server.port() + "/  (Ctrl-C stops)");
+    server.awaitClose();
+  }
+
+  private static String usage() {
+    return "usage: fssd serve --model FILE [--host 127.0.0.1] [--port 8080] [--max-batch 8] [--max-delay-ms 5]"
+        + " [--max-queue 64] [--max-upload-bytes 20971520] [--threshold 0.3] [--max-detections 200]"
+        + " [--workers 1] [--max-pixels 100000000]";
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Builds a server. Give exactly one of {@link #model(Path)} or {@link #model(FssdModel)} (the
+   * server builds, owns and closes the detector) or {@link #detector(FssdDetector)} (the caller
+   * keeps ownership). Defaults:
+   * host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64, maxUploadBytes 20
+   * MiB, request threshold 0.3, 200 detections, 1 worker, 100 megapixels, drain timeout 30 s.
+   */
+  public static final class Builder {
+    private FssdDetector detector;
+    private Path modelFile;
+    private FssdModel model;
+    private Consumer<List<BgrImage>> beforeBatch;
+    private String host = "127.0.0.1";
+    private int port;
+    private int maxBatch = 8;
+    private long maxDelayMs = 5;
+    private int maxQueue = 64;
+    private long maxUploadBytes = 20L << 20;
+    private float scoreThreshold = 0.3f;
+    private int maxDetections = 200;
+    private int workers = 1;
+    private long maxPixels = 100_000_000L;
+    private long drainTimeoutMs = 30_000;
+
+    private Builder() {}
+
+    /**
+     * Serve this detector (not closed by the server). The server runs it on its batcher thread
+     * only; on the CPU oneDNN engine prefer {@link #model(Path)} or {@link #model(FssdModel)},
+     * which build the detector on that thread: oneDNN's Winograd primitives must be created, run
+     * and destroyed on one thread (see {@link DynamicBatcher}), and this detector's batch-1 plan
+     * was compiled on the thread that built it.
+     */
+    public Builder detector(FssdDetector detector) {
+      this.detector = Objects.requireNonNull(detector, "detector");
+      return this;
+    }
+
+    /**
+     * Serve the native model file; the server builds (in {@link FssdServer#start()}, on its batcher
+     * thread), owns and closes the detector, at score threshold {@link FssdServer#DETECTOR_FLOOR_THRESHOLD}.
+     */
+    public Builder model(Path file) {
+      this.modelFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Serve this in-memory model; the server builds (on its batcher thread), owns and closes the
+     * detector, at score threshold {@link FssdServer#DETECTOR_FLOOR_THRESHOLD}.
+     */
+    public Builder model(FssdModel model) {
+      this.model = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** Test hook: runs on the batcher thread before each batch; an exception fails the batch. */
+    Builder beforeBatch(Consumer<List<BgrImage>> hook) {
+      this.beforeBatch = hook;
+      return this;
+    }
+
+    /** Address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces). */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Port (0 = an ephemeral free port, see {@link FssdServer#port()}). */
+    public Builder port(int port) {
+      checkArgument(port >= 0 && port <= 65535, "port must be in [0, 65535], got %s", port);
+      this.port = port;
+      return this;
+    }
+
+    /** Most images per detector call (1 turns batching off). */
+    public Builder maxBatch(int n) {
+      checkArgument(n >= 1 && n <= 128, "maxBatch must be in [1, 128], got %s", n);
+      this.maxBatch = n;
+      return this;
+    }
+
+    /** How long the batcher waits for more requests after the first one, in ms. */
+    public Builder maxDelayMs(long ms) {
+      checkArgument(ms >= 0 && ms <= 10_000, "maxDelayMs must be in [0, 10000], got %s", ms);
+      this.maxDelayMs = ms;
+      return this;
+    }
+
+    /** Most decoded requests waiting for a batch; beyond that requests get 503. */
+    public Builder maxQueue(int n) {
+      checkArgument(n >= 1, "maxQueue must be >= 1, got %s", n);
+      this.maxQueue = n;
+      return this;
+    }
+
+    /** Largest request body in bytes; a larger one gets 413. */
+    public Builder maxUploadBytes(long bytes) {
+      checkArgument(bytes >= 1, "maxUploadBytes must be >= 1, got %s", bytes);
+      this.maxUploadBytes = bytes;
+      return this;
+    }
+
+    /** Default per-request score threshold (exclusive), in [0, 1]. */
+    public Builder scoreThreshold(float t) {
+      checkArgument(t >= 0f && t <= 1f, "scoreThreshold must be in [0, 1], got %s", t);
+      this.scoreThreshold = t;
+      return this;
+    }
+
+    /** Detections per image of a detector the server builds. */
+    public Builder maxDetections(int n) {
+      checkArgument(n >= 1, "maxDetections must be >= 1, got %s", n);
+      this.maxDetections = n;
+      return this;
+    }
+
+    /**
+     * Batcher threads, each with its own detector (one model copy each) taking batches from the
+     * shared queue: more parallelism for more memory. Only with a model the server builds; a
+     * given {@link #detector(FssdDetector)} is run by one thread.
+     */
+    public Builder workers(int n) {
+      checkArgument(n >= 1 && n <= 64, "workers must be in [1, 64], got %s", n);
+      this.workers = n;
+      return this;
+    }
+
+    /** Pixel limit of a detector the server builds; larger uploads get 413. */
+    public Builder maxPixels(long n) {
+      checkArgument(n >= 1, "maxPixels must be >= 1, got %s", n);
+      this.maxPixels = n;
+      return this;
+    }
+
+    /** How long {@link FssdServer#close()} waits for requests in flight. */
+    public Builder drainTimeoutMs(long ms) {
+      checkArgument(ms >= 0, "drainTimeoutMs must be >= 0, got %s", ms);
+      this.drainTimeoutMs = ms;
+      return this;
+    }
+
+    /** The server (not started). */
+    public FssdServer build() {
+      int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
+      checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
+      checkArgument(detector == null || workers == 1, "workers(%s) needs a model the server builds, not a detector", workers);
+      return new FssdServer(this);
+    }
+
+    @Override
+    public String toString() {
+      return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + host + ", port=" + port
+          + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
+          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers + "}";
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The FSSD HTTP detection service (issue #12): the detector behind a small JSON API, with dynamic
+ * batching, health and Prometheus metrics, and a self-contained web page.
+ *
+ * <p>Entry point: {@link org.fssd.serve.FssdServer} (builder, {@code start()}, {@code port()},
+ * graceful {@code close()}, and {@code main} for {@code fssd serve}). Package-private helpers:
+ * {@code DynamicBatcher} (bounded queue, worker threads that each own one detector),
+ * {@code ServeMetrics} (Prometheus text), {@code Multipart} (reads the {@code image} field of a
+ * form upload), {@code ApiException} (an error answer). The page is the resource {@code
+ * org/fssd/serve/index.html}.
+ *
+ * <p>Thread safety: {@code FssdServer} is safe to use from any thread; requests are served by
+ * Jetty's pool; every detector call happens on the worker thread that built the detector (oneDNN
+ * primitives must stay on one thread, see {@code DynamicBatcher}).
+ */
+package org.fssd.serve;
