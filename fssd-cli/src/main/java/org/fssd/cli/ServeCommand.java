@@ -1,0 +1,56 @@
+package org.fssd.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.fssd.serve.FssdServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code fssd serve}: the HTTP detection service (fssd-serve) with its web page at {@code /}. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "native model file (.zip)")
+  Path model;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "port, 0 = any free one (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--workers", defaultValue = "1", description = "detector replicas running batches (default: ${DEFAULT-VALUE})")
+  int workers;
+
+  @Option(names = "--max-batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+  int maxBatch;
+
+  @Option(names = "--max-delay-ms", defaultValue = "5", description = "how long a batch waits for more requests (default: ${DEFAULT-VALUE})")
+  long maxDelayMs;
+
+  @Option(names = "--max-queue", defaultValue = "64", description = "queued requests before 503 (default: ${DEFAULT-VALUE})")
+  int maxQueue;
+
+  @Option(names = "--max-upload-mb", defaultValue = "20", description = "largest request body in MiB (default: ${DEFAULT-VALUE})")
+  int maxUploadMb;
+
+  @Option(names = "--threshold", defaultValue = "0.3", description = "default score threshold of a request (default: ${DEFAULT-VALUE})")
+  float threshold;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    FssdServer server = FssdServer.builder().model(model).host(host).port(port).workers(workers)
+        .maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
+        .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).build();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-serve-shutdown"));
+    server.start();
+    spec.commandLine().getOut().println("fssd serve: http://" + host + ":" + server.port() + "/  (Ctrl-C stops)");
+    spec.commandLine().getOut().flush();
+    server.awaitClose();
+    return 0;
+  }
+}
