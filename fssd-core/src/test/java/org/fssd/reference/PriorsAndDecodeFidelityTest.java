@@ -8,20 +8,20 @@ import org.fssd.box.PriorConfig;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §3 and §4 against the PyTorch reference fixtures. Tolerances: priors 1e-6 (the reference
- * computes in float64 then casts, as we do; only the last bit may differ), decode 1e-6 (same
- * float32 operation order).
+ * SPEC §3 and §4 against the PyTorch reference fixtures. Tolerances: VOC priors bit-exact (both
+ * compute in float64 and cast once), COCO samples 1e-6, decode 1e-6 (same float32 operation
+ * order; torch's float {@code exp} is not correctly rounded, so the last bit may differ).
  */
 class PriorsAndDecodeFidelityTest {
 
   @Test
   void voc300PriorsEqualTheReference() {
-    assertClose(PriorBoxes.generate(PriorConfig.voc300()), ReferenceFixtures.floats("priors_voc300.npy"), 1e-6f, 1);
+    assertClose(PriorBoxes.generate(PriorConfig.voc300()), ReferenceFixtures.floats("priors_voc300.npy"), 0f, 1);
   }
 
   @Test
   void voc512PriorsEqualTheReference() {
-    assertClose(PriorBoxes.generate(PriorConfig.voc512()), ReferenceFixtures.floats("priors_voc512.npy"), 1e-6f, 1);
+    assertClose(PriorBoxes.generate(PriorConfig.voc512()), ReferenceFixtures.floats("priors_voc512.npy"), 0f, 1);
   }
 
   @Test
