@@ -104,7 +104,7 @@ final class DetectCommand implements Callable<Integer> {
     }
     byte[] bytes = mapper.writeValueAsBytes(root);
     if (json != null) {
-      Annotator.writeAtomically(bytes, json);
+      org.fssd.io.AtomicFiles.write(json, bytes);
     } else {
       spec.commandLine().getOut().println(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
       spec.commandLine().getOut().flush();

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.fssd.FssdException;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
@@ -63,18 +62,7 @@ final class ForwardCommand implements Callable<Integer> {
   }
 
   private static void write(INDArray a, Path file) {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    try {
-      Nd4j.writeAsNumpy(a.dup('c'), new File(tmp.toString()));
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new FssdException(file + ": cannot write: " + e.getMessage(), e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // best effort
-      }
-    }
+    INDArray c = a.dup('c');
+    org.fssd.io.AtomicFiles.write(file, tmp -> Nd4j.writeAsNumpy(c, new File(tmp.toString())));
   }
 }

@@ -7,11 +7,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
 
-import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
@@ -155,34 +152,7 @@ public final class Annotator {
   public static void writeAtomically(byte[] content, Path out) {
     checkNotNull(content, "content");
     checkNotNull(out, "out");
-    Path target = out.toAbsolutePath();
-    Path dir = target.getParent();
-    if (dir == null || !Files.isDirectory(dir)) {
-      throw new FssdException(
-          "cannot write " + out + ": directory " + dir + " does not exist");
-    }
-    Path tmp = null;
-    try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      Files.write(tmp, content);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        LOG.debug("atomic move not supported in {}, using a plain replacing move", dir);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw new FssdException("cannot write " + out + ": " + e, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          LOG.warn("could not delete temporary file {}", tmp, e);
-        }
-      }
-    }
+    org.fssd.io.AtomicFiles.write(out, content);
   }
 
   @Override

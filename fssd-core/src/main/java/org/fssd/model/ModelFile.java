@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
@@ -26,6 +25,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
 import org.fssd.ModelFormatException;
 import org.fssd.detect.Labels;
+import org.fssd.io.AtomicFiles;
 
 /**
  * The native model file: a DL4J {@code ModelSerializer} zip (configuration.json, coefficients.bin,
@@ -58,40 +58,51 @@ public final class ModelFile {
 
   /** Writes {@code model} to {@code file} atomically; {@code withUpdater} keeps optimiser state. */
   public static void write(FssdModel model, Path file, boolean withUpdater) {
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    Path graphTmp = null;
-    Path outTmp = null;
+    try {
+      writeGraphZip(model.graph(), withUpdater, file, ENTRY,
+          MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata(model)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new FssdException(file + ": cannot write model metadata: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes a DL4J {@code ModelSerializer} zip of {@code graph} plus one extra entry ({@code entry}
+   * = {@code content}, written first) to {@code file}, atomically ({@link AtomicFiles}). Used for
+   * model files and training checkpoints.
+   */
+  public static void writeGraphZip(ComputationGraph graph, boolean withUpdater, Path file, String entry,
+      byte[] content) {
+    Path dir = file.toAbsolutePath().getParent();
     try {
       Files.createDirectories(dir);
-      graphTmp = Files.createTempFile(dir, "." + target.getFileName() + ".graph", ".tmp");
-      ModelSerializer.writeModel(model.graph(), graphTmp.toFile(), withUpdater);
-      outTmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      try (OutputStream os = Files.newOutputStream(outTmp);
-          ZipOutputStream zos = new ZipOutputStream(os);
-          ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
-        zos.putNextEntry(new ZipEntry(ENTRY));
-        zos.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata(model)));
-        zos.closeEntry();
-        Enumeration<? extends ZipEntry> entries = graphZip.entries();
-        while (entries.hasMoreElements()) {
-          ZipEntry e = entries.nextElement();
-          zos.putNextEntry(new ZipEntry(e.getName()));
-          try (InputStream in = graphZip.getInputStream(e)) {
-            in.transferTo(zos);
-          }
-          zos.closeEntry();
-        }
-      }
-      readableByAll(outTmp);
-      Files.move(outTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      outTmp = null;
     } catch (IOException e) {
-      throw new FssdException(file + ": cannot write model file: " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(graphTmp);
-      deleteQuietly(outTmp);
+      throw new FssdException(file + ": cannot create directory " + dir + ": " + e.getMessage(), e);
     }
+    AtomicFiles.write(file, out -> {
+      Path graphTmp = Files.createTempFile(dir, "." + file.getFileName() + ".graph", ".tmp");
+      try {
+        ModelSerializer.writeModel(graph, graphTmp.toFile(), withUpdater);
+        try (OutputStream os = Files.newOutputStream(out);
+            ZipOutputStream zos = new ZipOutputStream(os);
+            ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
+          zos.putNextEntry(new ZipEntry(entry));
+          zos.write(content);
+          zos.closeEntry();
+          Enumeration<? extends ZipEntry> entries = graphZip.entries();
+          while (entries.hasMoreElements()) {
+            ZipEntry e = entries.nextElement();
+            zos.putNextEntry(new ZipEntry(e.getName()));
+            try (InputStream in = graphZip.getInputStream(e)) {
+              in.transferTo(zos);
+            }
+            zos.closeEntry();
+          }
+        }
+      } finally {
+        AtomicFiles.deleteQuietly(graphTmp);
+      }
+    });
   }
 
   private static ObjectNode metadata(FssdModel model) {
@@ -194,25 +205,6 @@ public final class ModelFile {
       if (!java.util.Arrays.equals(w.shape(), expected)) {
         throw new ModelFormatException(file + ": parameter " + name + "_W has shape "
             + java.util.Arrays.toString(w.shape()) + ", the configuration needs " + java.util.Arrays.toString(expected));
-      }
-    }
-  }
-
-  /** Temp files are created owner-only; a model file is as readable as any other file. */
-  private static void readableByAll(Path p) {
-    try {
-      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    } catch (UnsupportedOperationException | IOException e) {
-      // not a POSIX file system: keep the default permissions
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p != null) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException ignored) {
-        // best effort: a leftover hidden .tmp file is harmless and never read as a model
       }
     }
   }

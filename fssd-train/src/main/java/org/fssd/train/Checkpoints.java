@@ -5,24 +5,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
+import org.fssd.model.ModelFile;
 import org.fssd.ModelFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,40 +70,15 @@ public final class Checkpoints {
    */
   public static Path write(Path dir, ComputationGraph graph, TrainingState state, int keep) {
     Path target = dir.resolve(fileName(state.iteration())).toAbsolutePath();
-    Path graphTmp = null;
-    Path outTmp = null;
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("format", FORMAT);
+    root.put("formatVersion", FORMAT_VERSION);
+    root.set("state", state.toJson(MAPPER));
     try {
-      Files.createDirectories(dir);
-      graphTmp = Files.createTempFile(dir, "." + target.getFileName() + ".graph", ".tmp");
-      ModelSerializer.writeModel(graph, graphTmp.toFile(), true);
-      outTmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      ObjectNode root = MAPPER.createObjectNode();
-      root.put("format", FORMAT);
-      root.put("formatVersion", FORMAT_VERSION);
-      root.set("state", state.toJson(MAPPER));
-      try (OutputStream os = Files.newOutputStream(outTmp);
-          ZipOutputStream zos = new ZipOutputStream(os);
-          ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
-        zos.putNextEntry(new ZipEntry(ENTRY));
-        zos.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-        zos.closeEntry();
-        Enumeration<? extends ZipEntry> entries = graphZip.entries();
-        while (entries.hasMoreElements()) {
-          ZipEntry e = entries.nextElement();
-          zos.putNextEntry(new ZipEntry(e.getName()));
-          try (InputStream in = graphZip.getInputStream(e)) {
-            in.transferTo(zos);
-          }
-          zos.closeEntry();
-        }
-      }
-      Files.move(outTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      outTmp = null;
-    } catch (IOException e) {
-      throw new FssdException(target + ": cannot write checkpoint: " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(graphTmp);
-      deleteQuietly(outTmp);
+      ModelFile.writeGraphZip(graph, true, target, ENTRY, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    } catch (IOException | RuntimeException e) {
+      throw e instanceof FssdException ? (FssdException) e
+          : new FssdException(target + ": cannot write checkpoint: " + e.getMessage(), e);
     }
     prune(dir, keep, target);
     return target;
