@@ -118,6 +118,19 @@ ort = get('onnxruntime')
 pt = get('pytorch-fp32')
 pruned = rows.get('fssd4j-onednn-fp32-pruned', (None,))[0]
 r = lambda a, b: '%.2f' % (a / b) if a and b else 'n/a'
+def getmin(prefix):
+    for k, v in rows.items():
+        if k.startswith(prefix):
+            return v[1]
+    return None
+print()
+# On a shared machine the medians carry the other processes' load; the minima are the runs that
+# were least disturbed. Both are shown; the four ratio lines at the end use the medians.
+print('on minimum times: vs onnxruntime %s, vs pytorch %s, pruned speedup %s' % (
+    r(getmin('onnxruntime'), getmin('fssd4j-onednn-fp32')),
+    r(getmin('pytorch-fp32'), getmin('fssd4j-onednn-fp32')),
+    r(getmin('fssd4j-onednn-fp32'), rows.get('fssd4j-onednn-fp32-pruned', (None, None))[1])))
+print('load average after the run: %s' % open('/proc/loadavg').read().split()[:3])
 print()
 print('fp32 ratio vs onnxruntime: %s' % r(ort, ours))
 print('fp32 ratio vs pytorch: %s' % r(pt, ours))

@@ -27,7 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>GFLOP/s counts 2 floating-point operations per multiply-add of the convolutions ({@link
  * FssdConfig#macsPerImage()}: 38.06 G MACs per FSSD300 image), i.e. 2 x MACs x images / time;
- * pools, resizes and the heads' re-orders are not counted. Peak RSS is {@code VmHWM} of {@code
+ * pools, resizes and the heads' re-orders are not counted. It is an <em>effective</em> rate: the
+ * plan runs most 3x3 layers with Winograd kernels, which do several times fewer multiplications
+ * than the direct count, so the figure can exceed the CPU's FP32 peak. Peak RSS is {@code VmHWM} of {@code
  * /proc/self/status}: each row runs in its own child JVM (same java, class path and JVM options) so
  * that the figure belongs to that row alone (model build + plan + buffers, JVM included).
  *

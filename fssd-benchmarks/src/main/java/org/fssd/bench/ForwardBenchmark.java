@@ -30,10 +30,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * batch.
  *
  * <p>Axes: {@code model} voc300 | voc512 | pruned300 ({@link BenchModels}, random weights, seed 1),
- * {@code batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, FP32, AUTO
- * algorithm) | GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
+ * {@code batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, AUTO algorithm) |
+ * GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
  * cores, so it is measured only for voc300 batch 1; its other combinations fail in setup with a
- * message (JMH reports them and moves on). Run the ONEDNN grid and the GRAPH point separately:
+ * message (JMH reports them and moves on). {@code precision} FP32 (default) | BF16 applies to
+ * ONEDNN (BF16 needs AVX512_BF16: {@code -p precision=BF16} on such a CPU). Run the ONEDNN grid
+ * and the GRAPH point separately:
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar ForwardBenchmark -p engine=ONEDNN
@@ -65,6 +67,13 @@ public class ForwardBenchmark {
   @Param({"ONEDNN", "GRAPH"})
   public Engine engine;
 
+  /**
+   * Plan precision, ONEDNN only: FP32, or BF16 (only on CPUs with AVX512_BF16; elsewhere the plan
+   * refuses it and the combination fails in setup).
+   */
+  @Param({"FP32"})
+  public PlanOptions.Precision precision;
+
   private OneDnnPlan plan;
   private ComputationGraph graph;
   private float[] input;
@@ -75,6 +84,9 @@ public class ForwardBenchmark {
   /** Builds the model and the engine, then runs it once. */
   @Setup(Level.Trial)
   public void setUp() {
+    if (engine == Engine.GRAPH && precision != PlanOptions.Precision.FP32) {
+      throw new IllegalStateException("precision applies to the ONEDNN plan only; GRAPH is FP32");
+    }
     if (engine == Engine.GRAPH && !(model.equals("voc300") && batch == 1)) {
       throw new IllegalStateException("GRAPH is benchmarked only for model=voc300 batch=1 (3-7 s/image);"
           + " skipping model=" + model + " batch=" + batch);
@@ -88,7 +100,8 @@ public class ForwardBenchmark {
       inputArray = Nd4j.create(input, new long[] {batch, 3, s, s}, 'c');
       graph.output(inputArray);
     } else {
-      plan = OneDnnPlan.compile(config, m.graph(), batch, PlanOptions.defaults());
+      plan = OneDnnPlan.compile(config, m.graph(), batch,
+          PlanOptions.builder().precision(precision).build());
       loc = new float[plan.locLength()];
       conf = new float[plan.confLength()];
       plan.run(input, loc, conf);
