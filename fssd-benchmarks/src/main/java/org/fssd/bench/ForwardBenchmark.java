@@ -1,0 +1,130 @@
+package org.fssd.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.detect.Engine;
+import org.fssd.engine.onednn.OneDnnPlan;
+import org.fssd.engine.onednn.PlanOptions;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The network forward pass alone: one batch of preprocessed NCHW floats in, raw {@code loc} and
+ * {@code conf} out. No decoding, resizing or NMS. One operation = one batch, so ms/image = score /
+ * batch.
+ *
+ * <p>Axes: {@code model} voc300 | voc512 | pruned300 ({@link BenchModels}, random weights, seed 1),
+ * {@code batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, AUTO algorithm) |
+ * GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
+ * cores, so it is measured only for voc300 batch 1; its other combinations fail in setup with a
+ * message (JMH reports them and moves on). {@code precision} FP32 (default) | BF16 applies to
+ * ONEDNN (BF16 needs AVX512_BF16: {@code -p precision=BF16} on such a CPU). Run the ONEDNN grid
+ * and the GRAPH point separately:
+ *
+ * <pre>
+ * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar ForwardBenchmark -p engine=ONEDNN
+ * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar ForwardBenchmark \
+ *     -p engine=GRAPH -p model=voc300 -p batch=1 -wi 1 -i 3
+ * </pre>
+ *
+ * <p>Each fork compiles one engine for one (model, batch); the plan is built and warmed in setup,
+ * outside the timing. Results (the conf array / the graph outputs) go to a {@link Blackhole}.
+ * Numbers measured on the project machine are in {@code docs/performance.md}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=8G",
+    "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"})
+public class ForwardBenchmark {
+  /** Network: voc300, voc512 or pruned300. */
+  @Param({"voc300", "voc512", "pruned300"})
+  public String model;
+
+  /** Images per forward pass. */
+  @Param({"1", "8"})
+  public int batch;
+
+  /** ONEDNN or GRAPH (GRAPH only with voc300, batch 1). */
+  @Param({"ONEDNN", "GRAPH"})
+  public Engine engine;
+
+  /**
+   * Plan precision, ONEDNN only: FP32, or BF16 (only on CPUs with AVX512_BF16; elsewhere the plan
+   * refuses it and the combination fails in setup).
+   */
+  @Param({"FP32"})
+  public PlanOptions.Precision precision;
+
+  private OneDnnPlan plan;
+  private ComputationGraph graph;
+  private float[] input;
+  private INDArray inputArray;
+  private float[] loc;
+  private float[] conf;
+
+  /** Builds the model and the engine, then runs it once. */
+  @Setup(Level.Trial)
+  public void setUp() {
+    if (engine == Engine.GRAPH && precision != PlanOptions.Precision.FP32) {
+      throw new IllegalStateException("precision applies to the ONEDNN plan only; GRAPH is FP32");
+    }
+    if (engine == Engine.GRAPH && !(model.equals("voc300") && batch == 1)) {
+      throw new IllegalStateException("GRAPH is benchmarked only for model=voc300 batch=1 (3-7 s/image);"
+          + " skipping model=" + model + " batch=" + batch);
+    }
+    FssdModel m = BenchModels.model(model);
+    FssdConfig config = m.config();
+    input = BenchModels.randomInput(config, batch);
+    if (engine == Engine.GRAPH) {
+      graph = m.graph();
+      int s = config.inputSize();
+      inputArray = Nd4j.create(input, new long[] {batch, 3, s, s}, 'c');
+      graph.output(inputArray);
+    } else {
+      plan = OneDnnPlan.compile(config, m.graph(), batch,
+          PlanOptions.builder().precision(precision).build());
+      loc = new float[plan.locLength()];
+      conf = new float[plan.confLength()];
+      plan.run(input, loc, conf);
+    }
+  }
+
+  /** Frees the plan. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    if (plan != null) {
+      plan.close();
+    }
+  }
+
+  /** One forward pass of one batch. */
+  @Benchmark
+  public void forward(Blackhole bh) {
+    if (plan != null) {
+      plan.run(input, loc, conf);
+      bh.consume(loc);
+      bh.consume(conf);
+    } else {
+      bh.consume(graph.output(inputArray));
+    }
+  }
+}
