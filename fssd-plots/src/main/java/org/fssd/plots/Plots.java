@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.fssd.io.AtomicFiles;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
@@ -62,7 +63,8 @@ public final class Plots {
     XYChart chart = style.xyChart(
         "Training loss (smoothed: EMA over " + span + " points)", PlotStyle.ITERATION,
         PlotStyle.LOSS);
-    chart.getStyler().setMarkerSize(3);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    startAtZero(chart, iterations);
     Map<String, double[][]> data = new LinkedHashMap<>();
     double[] x = toDouble(iterations);
     String[] names = {"total", "loc", "conf"};
@@ -107,12 +109,14 @@ public final class Plots {
         lr.length);
     double[][] xy = columns(kept);
     int dropped = lr.length - kept.size();
-    String title = "Learning rate" + (dropped > 0 ? " (" + dropped + " points <= 0 not shown)" : "");
+    String title = "Learning rate" + (dropped > 0 ? " (" + dropped + (dropped == 1 ? " point" : " points") + " <= 0 not shown)" : "");
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.LEARNING_RATE);
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setYAxisDecimalPattern("0.0E0");
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    startAtZero(chart, iterations);
     XYSeries s = chart.addSeries("learning rate", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.NONE);
     s.setLineColor(style.color(0));
@@ -243,10 +247,11 @@ public final class Plots {
     PlotStyle style = PlotStyle.defaults();
     int height = Math.max(style.height(), 120 + 22 * n);
     XYChart chart = style.xyChart(title, PlotStyle.AP, "", height);
-    styleRows(chart, names);
+    styleRows(chart, n);
+    // no tick-label formatting functions: XChart 3.8.8 loops forever or drops the labels with them
     chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0);
-    drawBars(chart, style, "AP", rows, values, 0, barWidth(height, n));
-    addValueLabels(chart, rows, values);
+    drawBars(chart, style, "AP", rows, values, 5, barWidth(height, n));
+    addRowLabels(chart, names, rows, values);
     return write(out, chart,
         new ChartData(title, Map.of("AP", new double[][] {values, rows}), names));
   }
@@ -469,15 +474,20 @@ public final class Plots {
     return columns(pts);
   }
 
-  private static void styleRows(XYChart chart, List<String> names) {
+  private static void styleRows(XYChart chart, int rows) {
+    // XChart 3.8.8 draws no y tick labels when they are customised, so rows are named by
+    // annotations inside the bars (see addRowLabels) and the y axis has no ticks.
     chart.getStyler().setLegendVisible(false);
-    chart.getStyler().setYAxisMin(-0.6).setYAxisMax(names.size() - 0.4);
-    chart.getStyler().setYAxisTickMarkSpacingHint(14);
+    chart.getStyler().setYAxisMin(-0.6).setYAxisMax(rows - 0.4);
+    chart.getStyler().setYAxisTicksVisible(false);
     chart.getStyler().setPlotGridHorizontalLinesVisible(false);
-    chart.getStyler().setyAxisTickLabelsFormattingFunction(v -> {
-      long r = Math.round(v);
-      return Math.abs(v - r) < 1e-6 && r >= 0 && r < names.size() ? names.get((int) r) : "";
-    });
+  }
+
+  /** Iteration axes start at 0 when all iterations are >= 0, so the ticks fall on round numbers. */
+  private static void startAtZero(XYChart chart, long[] iterations) {
+    if (Arrays.stream(iterations).allMatch(i -> i >= 0)) {
+      chart.getStyler().setXAxisMin(0.0);
+    }
   }
 
   private static float barWidth(int height, int n) {
@@ -497,11 +507,16 @@ public final class Plots {
     }
   }
 
-  private static void addValueLabels(XYChart chart, double[] rows, double[] values) {
+  /** Class name inside the bar (from its left end), value just right of the bar. */
+  private static void addRowLabels(XYChart chart, List<String> names, double[] rows,
+      double[] values) {
     for (int r = 0; r < rows.length; r++) {
-      double x = values[r] > 0.85 ? values[r] - 0.05 : values[r] + 0.05;
-      chart.addAnnotation(new org.knowm.xchart.AnnotationText(
-          String.format(Locale.ROOT, "%.3f", values[r]), x, rows[r], false));
+      String name = names.get(r);
+      double half = 0.0085 * name.length() + 0.01; // about half the text width, in AP units
+      chart.addAnnotation(new AnnotationText(name, half, rows[r], false));
+      double x = values[r] > 0.93 ? values[r] - 0.035 : values[r] + 0.035;
+      chart.addAnnotation(new AnnotationText(String.format(Locale.ROOT, "%.3f", values[r]), x,
+          rows[r], false));
     }
   }
 

@@ -89,7 +89,7 @@ class PlotsTest {
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("learning rate")).containsExactly(1, 2, 3);
     assertThat(d.y("learning rate")).containsExactly(1e-4, 1e-3, 1e-3);
-    assertThat(d.title()).contains("1 points <= 0 not shown");
+    assertThat(d.title()).contains("1 point <= 0 not shown");
   }
 
   @Test
