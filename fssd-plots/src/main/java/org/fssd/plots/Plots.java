@@ -262,7 +262,8 @@ public final class Plots {
    * Histogram of BatchNorm {@code |gamma|} over {@value #GAMMA_BINS} log-spaced bins between the
    * smallest and largest non-zero value (widened to include the threshold), on a log x axis, with a
    * dashed vertical line at the pruning threshold. Zeros (and non-finite values) cannot sit on a log
-   * axis: they are counted and said in the title.
+   * axis: they are counted and said in the title, as is the number of channels with {@code |gamma| <
+   * threshold} (zeros included).
    *
    * <p>Series: {@code "count"} with x = the geometric centre of each bin and y = its count (the
    * counts sum to the number of finite non-zero gammas), {@code "edges"} with x = the {@code
@@ -319,9 +320,15 @@ public final class Plots {
       }
     }
     double maxCount = Arrays.stream(counts).max().orElse(1);
+    int below = 0;
+    for (float g : absGammas) {
+      if (Math.abs(g) < threshold) {
+        below++;
+      }
+    }
     String title = String.format(Locale.ROOT,
-        "BatchNorm |gamma| of %d channels (%d zeros%s not shown), threshold %.3g",
-        absGammas.length, zeros, nonFinite > 0 ? ", " + nonFinite + " non-finite" : "",
+        "BatchNorm |gamma| of %d channels (%d zeros%s not shown), %d below threshold %.3g",
+        absGammas.length, zeros, nonFinite > 0 ? ", " + nonFinite + " non-finite" : "", below,
         threshold);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ABS_GAMMA, PlotStyle.CHANNELS);

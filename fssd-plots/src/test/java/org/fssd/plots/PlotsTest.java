@@ -195,6 +195,11 @@ class PlotsTest {
     }
     assertThat(counts).containsExactly(brute);
     assertThat(d.x("threshold")).containsExactly(0.01, 0.01);
+    long below = 0;
+    for (float v : g) {
+      below += Math.abs(v) < 0.01 ? 1 : 0;
+    }
+    assertThat(d.title()).contains(below + " below threshold 0.0100");
   }
 
   @Test
