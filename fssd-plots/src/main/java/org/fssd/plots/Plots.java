@@ -196,7 +196,8 @@ public final class Plots {
       XYSeries r = chart.addSeries("precision", raw[0], raw[1]);
       r.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
       r.setMarker(SeriesMarkers.CIRCLE);
-      r.setMarkerColor(style.faint(0));
+      java.awt.Color c = style.color(0);
+      r.setMarkerColor(new java.awt.Color(c.getRed(), c.getGreen(), c.getBlue(), 140));
       data.put("precision", raw);
     }
     XYSeries e = chart.addSeries("interpolated (AP area)", stairs[0], stairs[1]);
@@ -517,13 +518,21 @@ public final class Plots {
   /** Class name inside the bar (from its left end), value just right of the bar. */
   private static void addRowLabels(XYChart chart, List<String> names, double[] rows,
       double[] values) {
+    java.awt.image.BufferedImage scratch =
+        new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = scratch.createGraphics();
+    java.awt.FontMetrics fm = g.getFontMetrics(chart.getStyler().getAnnotationTextFont());
+    g.dispose();
     for (int r = 0; r < rows.length; r++) {
       String name = names.get(r);
-      double half = 0.0085 * name.length() + 0.01; // about half the text width, in AP units
+      // annotations are centred on their point: shift by half the text width (in AP units,
+      // the plot being about width - 60 pixels wide) so names start just inside the bar
+      double half = (fm.stringWidth(name) / 2.0 + 6) / (chart.getWidth() - 60.0);
       chart.addAnnotation(new AnnotationText(name, half, rows[r], false));
-      double x = values[r] > 0.93 ? values[r] - 0.035 : values[r] + 0.035;
-      chart.addAnnotation(new AnnotationText(String.format(Locale.ROOT, "%.3f", values[r]), x,
-          rows[r], false));
+      String value = String.format(Locale.ROOT, "%.3f", values[r]);
+      double vhalf = (fm.stringWidth(value) / 2.0 + 6) / (chart.getWidth() - 60.0);
+      double x = values[r] + 2 * vhalf > 1 ? values[r] - vhalf : values[r] + vhalf;
+      chart.addAnnotation(new AnnotationText(value, x, rows[r], false));
     }
   }
 
