@@ -34,6 +34,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class Plots {
   /** Number of log-spaced bins of {@link #gammaHistogram}. */
   public static final int GAMMA_BINS = 60;
+  /** Most points drawn per loss series; longer series are thinned (see {@link #trainingLoss}). */
+  public static final int MAX_DRAWN_POINTS = 4000;
 
   private Plots() {}
 
@@ -44,7 +46,10 @@ public final class Plots {
    * (faint) and a smoothed line. Smoothing is a bias-corrected exponential moving average (see
    * {@link #smooth}) whose span is 1/30 of the points (at least 1, at most 500); it only looks
    * back, so the line lags the data by about half a span. Non-finite values (a diverged step) are
-   * left out of both lines.
+   * left out of both lines. Long runs are thinned for drawing (XChart needs seconds per 100k
+   * points): above {@value #MAX_DRAWN_POINTS} points the raw line keeps the lowest and highest
+   * point of each of {@code MAX_DRAWN_POINTS / 2} equal runs of points (so the band of noise is
+   * intact), and the smoothed line, computed on all points, keeps every k-th point and the last.
    *
    * @param iterations x values, same length as each loss array
    * @param total total loss (loc + conf)
@@ -70,8 +75,9 @@ public final class Plots {
     String[] names = {"total", "loc", "conf"};
     double[][] ys = {total, loc, conf};
     for (int s = 0; s < 3; s++) {
-      double[][] raw = finite(x, ys[s]);
-      double[][] smooth = {raw[0], smooth(raw[1], span)};
+      double[][] all = finite(x, ys[s]);
+      double[][] smooth = thin(new double[][] {all[0], smooth(all[1], span)});
+      double[][] raw = minMaxPerBucket(all);
       if (raw[0].length == 0) {
         continue;
       }
@@ -585,6 +591,52 @@ public final class Plots {
       }
     }
     return columns(kept);
+  }
+
+  /** Lowest and highest point (in x order) of each of MAX_DRAWN_POINTS / 2 runs of points. */
+  static double[][] minMaxPerBucket(double[][] xy) {
+    int n = xy[0].length;
+    if (n <= MAX_DRAWN_POINTS) {
+      return xy;
+    }
+    int buckets = MAX_DRAWN_POINTS / 2;
+    List<double[]> pts = new ArrayList<>();
+    for (int b = 0; b < buckets; b++) {
+      int from = (int) ((long) n * b / buckets);
+      int to = (int) ((long) n * (b + 1) / buckets);
+      int lo = from;
+      int hi = from;
+      for (int i = from; i < to; i++) {
+        if (xy[1][i] < xy[1][lo]) {
+          lo = i;
+        }
+        if (xy[1][i] > xy[1][hi]) {
+          hi = i;
+        }
+      }
+      pts.add(new double[] {xy[0][Math.min(lo, hi)], xy[1][Math.min(lo, hi)]});
+      if (lo != hi) {
+        pts.add(new double[] {xy[0][Math.max(lo, hi)], xy[1][Math.max(lo, hi)]});
+      }
+    }
+    return columns(pts);
+  }
+
+  /** Every k-th point and the last, so at most about MAX_DRAWN_POINTS remain. */
+  static double[][] thin(double[][] xy) {
+    int n = xy[0].length;
+    if (n <= MAX_DRAWN_POINTS) {
+      return xy;
+    }
+    int k = (n + MAX_DRAWN_POINTS - 1) / MAX_DRAWN_POINTS;
+    List<double[]> pts = new ArrayList<>();
+    for (int i = 0; i < n; i += k) {
+      pts.add(new double[] {xy[0][i], xy[1][i]});
+    }
+    if ((n - 1) % k != 0) {
+      pts.add(new double[] {xy[0][n - 1], xy[1][n - 1]});
+    }
+    return columns(pts);
   }
 
   private static double[][] columns(List<double[]> pts) {

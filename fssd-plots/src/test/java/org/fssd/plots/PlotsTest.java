@@ -68,6 +68,34 @@ class PlotsTest {
   }
 
   @Test
+  void longLossRunsAreThinnedKeepingTheNoiseBand() throws IOException {
+    int n = 10_000;
+    long[] it = new long[n];
+    double[] v = new double[n];
+    Random rnd = new Random(3);
+    for (int i = 0; i < n; i++) {
+      it[i] = i;
+      v[i] = 1 + rnd.nextGaussian();
+    }
+    ChartData d = Plots.trainingLoss(dir.resolve("loss.png"), it, v, v, v);
+    double[] raw = d.y("loc (raw)");
+    assertThat(raw.length).isLessThanOrEqualTo(Plots.MAX_DRAWN_POINTS);
+    assertThat(Arrays.stream(raw).min().orElseThrow())
+        .isEqualTo(Arrays.stream(v).min().orElseThrow());
+    assertThat(Arrays.stream(raw).max().orElseThrow())
+        .isEqualTo(Arrays.stream(v).max().orElseThrow());
+    double[] full = Plots.smooth(v, n / 30 > 500 ? 500 : n / 30);
+    double[] sx = d.x("loc");
+    double[] sy = d.y("loc");
+    assertThat(sx.length).isLessThanOrEqualTo(Plots.MAX_DRAWN_POINTS + 1);
+    assertThat(sx[sx.length - 1]).isEqualTo(n - 1);
+    for (int i = 0; i < sx.length; i++) {
+      assertThat(sy[i]).isEqualTo(full[(int) sx[i]]);
+    }
+    assertThat(d.x("loc (raw)")).isSorted();
+  }
+
+  @Test
   void smoothIsUnbiasedAtTheStartAndIdentityForSpanOne() {
     double[] v = {3, 1, 4, 1, 5};
     assertThat(Plots.smooth(v, 1)).containsExactly(v);
