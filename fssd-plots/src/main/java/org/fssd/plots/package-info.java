@@ -1,0 +1,16 @@
+/**
+ * Charts and run reports (issue #13): pictures of training (loss, learning rate), evaluation (mAP
+ * per epoch, precision-recall, AP per class) and pruning (BatchNorm |gamma| histogram, channels
+ * kept), and one self-contained HTML page per run.
+ *
+ * <p>Entry classes: {@link org.fssd.plots.Plots} (one static method per chart, each a pure
+ * function of arrays that writes one PNG atomically and returns the {@link
+ * org.fssd.plots.ChartData} it drew), {@link org.fssd.plots.PlotStyle} (size, fonts, colours and
+ * axis titles of every chart), {@link org.fssd.plots.RunReport} ({@code report.html} with the
+ * pictures embedded). The module depends on fssd-core and XChart only, never on training or
+ * pruning types: callers pass plain arrays.
+ *
+ * <p>Thread safety: everything here is stateless or immutable. Rendering uses AWT off screen;
+ * run with {@code -Djava.awt.headless=true} where there is no display.
+ */
+package org.fssd.plots;

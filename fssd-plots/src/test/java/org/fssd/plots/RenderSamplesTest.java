@@ -1,0 +1,96 @@
+package org.fssd.plots;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Renders every chart and a report from realistic made-up data into the directory named by
+ * {@code -Dfssd.plots.lookDir=...}, for a person to look at; skipped without it. Run: {@code mvn
+ * -o test -pl fssd-plots -Dtest=RenderSamplesTest -Dfssd.plots.lookDir=/tmp/plots-look}.
+ */
+class RenderSamplesTest {
+  @Test
+  void renderSamples() throws Exception {
+    String dirName = System.getProperty("fssd.plots.lookDir");
+    Assumptions.assumeTrue(dirName != null, "set -Dfssd.plots.lookDir to render samples");
+    System.setProperty("java.awt.headless", "true");
+    Path dir = Files.createDirectories(Path.of(dirName));
+    Random rnd = new Random(42);
+    int n = 1200;
+    long[] it = new long[n];
+    double[] total = new double[n];
+    double[] loc = new double[n];
+    double[] conf = new double[n];
+    double[] lr = new double[n];
+    for (int i = 0; i < n; i++) {
+      it[i] = 100L * i;
+      loc[i] = 0.9 + 2.2 * Math.exp(-i / 150.0) + 0.25 * rnd.nextGaussian();
+      conf[i] = 1.6 + 5.0 * Math.exp(-i / 120.0) + 0.4 * rnd.nextGaussian();
+      total[i] = loc[i] + conf[i];
+      double base = it[i] < 80000 ? 1e-3 : it[i] < 100000 ? 1e-4 : 1e-5;
+      lr[i] = it[i] < 500 ? base * it[i] / 500.0 : base;
+    }
+    Plots.trainingLoss(dir.resolve("loss.png"), it, total, loc, conf);
+    Plots.learningRate(dir.resolve("lr.png"), it, lr);
+    int[] epochs = new int[24];
+    double[] map = new double[24];
+    for (int e = 0; e < 24; e++) {
+      epochs[e] = 10 * (e + 1);
+      map[e] = 0.78 * (1 - Math.exp(-(e + 1) / 5.0)) + 0.01 * rnd.nextGaussian();
+    }
+    Plots.mapCurve(dir.resolve("map.png"), epochs, map);
+    int m = 200;
+    double[] rec = new double[m];
+    double[] prec = new double[m];
+    int tp = 0;
+    for (int i = 0; i < m; i++) {
+      if (rnd.nextDouble() < 0.95 - 0.6 * i / m) {
+        tp++;
+      }
+      rec[i] = tp / 150.0;
+      prec[i] = tp / (double) (i + 1);
+    }
+    Plots.precisionRecall(dir.resolve("pr.png"), "dog", rec, prec, Plots.allPointAp(rec, prec));
+    String[] voc = {"aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
+        "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
+        "train", "tvmonitor"};
+    double[] ap = new double[voc.length];
+    for (int i = 0; i < ap.length; i++) {
+      ap[i] = 0.45 + 0.45 * rnd.nextDouble();
+    }
+    Plots.apBars(dir.resolve("ap.png"), voc, ap);
+    float[] gam = new float[5000];
+    for (int i = 0; i < gam.length; i++) {
+      gam[i] = i % 50 == 0 ? 0f : (float) Math.exp(rnd.nextGaussian() * 1.5 - 2.5);
+    }
+    Plots.gammaHistogram(dir.resolve("gamma.png"), gam, 0.02);
+    String[] layers = {"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3",
+        "conv4_1", "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3", "fc6", "fc7"};
+    int[] before = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+    int[] after = new int[before.length];
+    for (int i = 0; i < before.length; i++) {
+      after[i] = (int) (before[i] * (0.3 + 0.6 * rnd.nextDouble()));
+    }
+    Plots.keptChannels(dir.resolve("kept.png"), layers, before, after);
+    Map<String, String> cfg = new LinkedHashMap<>();
+    cfg.put("model", "VOC_300");
+    cfg.put("batch", "32");
+    cfg.put("lr", "1e-3, steps 80k/100k");
+    RunReport.Builder b = RunReport.builder().title("fssd train VOC07+12 (sample)")
+        .commandLine("fssd train --config voc300.json --out runs/a <sample & test>")
+        .config(cfg).finalNumbers(Map.of("mAP (VOC07 test)", "0.7790", "final loss", "2.61"))
+        .provenance(Map.of("fssd4j", "0.1.0-SNAPSHOT", "java", System.getProperty("java.version")));
+    for (String p : new String[] {"loss", "lr", "map", "pr", "ap", "gamma", "kept"}) {
+      b.picture(dir.resolve(p + ".png"), p + " chart");
+    }
+    b.build().writeTo(dir.resolve("report.html"));
+    assertThat(dir.resolve("report.html")).exists();
+  }
+}
