@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "detect", mixinStandardHelpOptions = true,
     description = "Detect objects in images; print or write JSON, optionally annotated PNGs.")
 final class DetectCommand implements Callable<Integer> {
-  @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+  @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
   ModelSource source;
 
   static final class ModelSource {
@@ -77,6 +77,10 @@ final class DetectCommand implements Callable<Integer> {
       Files.createDirectories(annotate);
     }
     FssdDetector.Builder builder = FssdDetector.builder();
+    if (source == null) {
+      source = new ModelSource();
+      source.model = DefaultModel.require();
+    }
     if (source.model != null) {
       builder.model(source.model);
     } else {
