@@ -38,6 +38,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "4", description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
 
+  @Option(names = "--plots", description = "write PR curves per class, ap.png and report.html here")
+  Path plots;
+
   @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here")
   Path results;
 
@@ -72,6 +75,11 @@ final class EvalCommand implements Callable<Integer> {
     if (results != null) {
       String set = dataset.imageSet != null ? dataset.imageSet : "test";
       VocResultFiles.write(results, set, ds.labels(), collected, VocResultFiles.Format.PUBLISHED);
+    }
+    if (plots != null) {
+      RunPictures pictures = new RunPictures(plots, "fssd eval", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      pictures.evaluation(result);
+      pictures.report(null);
     }
     var o = spec.commandLine().getOut();
     o.println(EvalTable.format(result));

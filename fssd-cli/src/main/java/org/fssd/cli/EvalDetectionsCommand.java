@@ -22,6 +22,9 @@ final class EvalDetectionsCommand implements Callable<Integer> {
   @Option(names = "--results", required = true, description = "folder holding comp4_det_<set>_<class>.txt")
   Path results;
 
+  @Option(names = "--plots", description = "write PR curves per class, ap.png and report.html here")
+  Path plots;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -29,6 +32,11 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     DetectionDataset ds = dataset.open();
     String set = dataset.imageSet != null ? dataset.imageSet : "test";
     EvalResult result = VocEvaluation.evaluateFiles(ds, results, set, metric.resolve(dataset));
+    if (plots != null) {
+      RunPictures pictures = new RunPictures(plots, "fssd eval-detections", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      pictures.evaluation(result);
+      pictures.report(null);
+    }
     var o = spec.commandLine().getOut();
     o.println(EvalTable.format(result));
     o.flush();

@@ -60,6 +60,9 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-dir", description = "fine-tuning checkpoints (resumable with ./fssd train --resume)")
   Path checkpointDir;
 
+  @Option(names = "--plots", description = "write gamma.png, channels.png and report.html here")
+  Path plots;
+
   @Option(names = "--out", required = true, description = "pruned model file (.zip)")
   Path out;
 
@@ -110,6 +113,14 @@ final class PruneCommand implements Callable<Integer> {
       double after = medianMs(pruned, timingRuns);
       o.println(String.format(Locale.ROOT, "ms_per_image (graph engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
           timingRuns, before, after, before / after));
+    }
+    if (plots != null) {
+      RunPictures pictures = new RunPictures(plots, "fssd prune", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      pictures.pruning(result.selection(), model);
+      pictures.number("params", result.report().paramsBefore() + " -> " + result.report().paramsAfter());
+      pictures.number("GMACs/image", String.format(Locale.ROOT, "%.2f -> %.2f", result.report().gmacsBefore(), result.report().gmacsAfter()));
+      pictures.number("threshold", String.format(Locale.ROOT, "%.6g", result.selection().threshold()));
+      pictures.report(pruned);
     }
     o.println("wrote " + out);
     o.flush();

@@ -71,6 +71,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--log-every", defaultValue = "10", description = "print progress every N iterations (default: ${DEFAULT-VALUE})")
   int logEvery;
 
+  @Option(names = "--plots", description = "write loss.png, lr.png and report.html here (updated at every checkpoint)")
+  Path plots;
+
   @Option(names = "--out", required = true, description = "trained model file (.zip)")
   Path out;
 
@@ -110,9 +113,14 @@ final class TrainCommand implements Callable<Integer> {
     if (maxIterations != null) {
       b.maxIterations(maxIterations);
     }
+    RunPictures pictures = plots == null ? null
+        : new RunPictures(plots, "fssd train", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
     b.listener(new ProgressListener() {
       @Override
       public void onIteration(TrainingProgress p) {
+        if (pictures != null) {
+          pictures.record(p);
+        }
         if (p.iteration() % logEvery == 0) {
           err.println(String.format(Locale.ROOT,
               "train: epoch %d batch %d/%d iteration %d loss %.4f (loc %.4f conf %.4f) lr %.2e %.1f img/s",
@@ -126,10 +134,17 @@ final class TrainCommand implements Callable<Integer> {
       public void onCheckpoint(Path file, long iteration) {
         err.println("train: checkpoint " + file + " at iteration " + iteration);
         err.flush();
+        if (pictures != null) {
+          pictures.trainingCurves();
+        }
       }
     });
     FssdModel trained = b.build().train();
     trained.save(out);
+    if (pictures != null) {
+      pictures.trainingCurves();
+      pictures.report(trained);
+    }
     spec.commandLine().getOut().println("wrote " + out);
     spec.commandLine().getOut().flush();
     return 0;

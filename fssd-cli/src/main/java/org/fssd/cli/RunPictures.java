@@ -1,0 +1,143 @@
+package org.fssd.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.fssd.FssdException;
+import org.fssd.model.FssdModel;
+import org.fssd.plots.Plots;
+import org.fssd.plots.RunReport;
+import org.fssd.prune.ChannelSelection;
+import org.fssd.train.TrainingProgress;
+import org.fssd.train.eval.ClassAp;
+import org.fssd.train.eval.EvalResult;
+
+/**
+ * The pictures and {@code report.html} the CLI leaves beside a run (issue 13): training curves,
+ * PR curves and AP bars, the |gamma| histogram and kept channels of a prune. Each picture is drawn
+ * from the numbers the workflow computed; files are written atomically by fssd-plots.
+ */
+final class RunPictures {
+  private final Path dir;
+  private final String title;
+  private final String command;
+  private final List<Path> pictures = new ArrayList<>();
+  private final List<String> captions = new ArrayList<>();
+  private final Map<String, String> numbers = new LinkedHashMap<>();
+  private final List<Long> iterations = new ArrayList<>();
+  private final List<double[]> losses = new ArrayList<>();
+  private final List<Double> lrs = new ArrayList<>();
+
+  RunPictures(Path dir, String title, String command) {
+    this.dir = dir;
+    this.title = title;
+    this.command = command;
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new FssdException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  void record(TrainingProgress p) {
+    iterations.add(p.iteration());
+    losses.add(new double[] {p.loss(), p.locLoss(), p.confLoss()});
+    lrs.add(p.learningRate());
+  }
+
+  /** loss.png and lr.png from everything recorded so far (call at checkpoints and at the end). */
+  void trainingCurves() {
+    if (iterations.isEmpty()) {
+      return;
+    }
+    int n = iterations.size();
+    long[] it = new long[n];
+    double[] total = new double[n];
+    double[] loc = new double[n];
+    double[] conf = new double[n];
+    double[] lr = new double[n];
+    for (int i = 0; i < n; i++) {
+      it[i] = iterations.get(i);
+      total[i] = losses.get(i)[0];
+      loc[i] = losses.get(i)[1];
+      conf[i] = losses.get(i)[2];
+      lr[i] = lrs.get(i);
+    }
+    add(dir.resolve("loss.png"), "Training loss (total, localisation, confidence) per iteration", p -> Plots.trainingLoss(p, it, total, loc, conf));
+    add(dir.resolve("lr.png"), "Learning-rate schedule", p -> Plots.learningRate(p, it, lr));
+    numbers.put("iterations", Long.toString(it[n - 1]));
+    numbers.put("final loss", String.format(Locale.ROOT, "%.4f (loc %.4f, conf %.4f)", total[n - 1], loc[n - 1], conf[n - 1]));
+  }
+
+  void evaluation(EvalResult result) {
+    List<String> names = new ArrayList<>();
+    List<Double> aps = new ArrayList<>();
+    for (ClassAp c : result.classes()) {
+      names.add(c.name());
+      aps.add(c.ap());
+      if (c.hasPositives()) {
+        add(dir.resolve("pr-" + c.name().replaceAll("[^A-Za-z0-9_-]", "_") + ".png"),
+            "Precision-recall of " + c.name(), p -> Plots.precisionRecall(p, c.name(), c.recall(), c.precision(), c.ap()));
+      }
+    }
+    add(dir.resolve("ap.png"), "AP per class", p -> Plots.apBars(p, names.toArray(new String[0]),
+        aps.stream().mapToDouble(Double::doubleValue).toArray()));
+    numbers.put("mAP (" + result.method() + ")", String.format(Locale.ROOT, "%.4f", result.map()));
+  }
+
+  void pruning(ChannelSelection selection, FssdModel before) {
+    Map<String, float[]> gammas = ChannelSelection.gammas(before.config(), before.graph());
+    int total = gammas.values().stream().mapToInt(g -> g.length).sum();
+    float[] all = new float[total];
+    int k = 0;
+    for (float[] g : gammas.values()) {
+      for (float v : g) {
+        all[k++] = Math.abs(v);
+      }
+    }
+    add(dir.resolve("gamma.png"), "|gamma| of every BN channel with the global threshold",
+        p -> Plots.gammaHistogram(p, all, selection.threshold()));
+    List<String> layers = selection.layers();
+    int[] b = new int[layers.size()];
+    int[] a = new int[layers.size()];
+    for (int i = 0; i < layers.size(); i++) {
+      b[i] = before.config().convs().stream().filter(c -> c.name().equals(layers.get(i))).findFirst().orElseThrow().out();
+      a[i] = selection.kept(layers.get(i)).length;
+    }
+    add(dir.resolve("channels.png"), "Kept / total channels per layer",
+        p -> Plots.keptChannels(p, layers.toArray(new String[0]), b, a));
+  }
+
+  void number(String key, String value) {
+    numbers.put(key, value);
+  }
+
+  /** Writes report.html with the pictures made so far. */
+  void report(FssdModel model) {
+    RunReport.Builder r = RunReport.builder().title(title).commandLine(command).finalNumbers(numbers);
+    if (model != null) {
+      r.config(Map.of("config", model.config().toString())).provenance(model.provenance().asMap());
+    }
+    for (int i = 0; i < pictures.size(); i++) {
+      r.picture(pictures.get(i), captions.get(i));
+    }
+    r.build().writeTo(dir.resolve("report.html"));
+  }
+
+  private interface Drawer {
+    void draw(Path p);
+  }
+
+  private void add(Path p, String caption, Drawer d) {
+    d.draw(p);
+    int i = pictures.indexOf(p);
+    if (i < 0) {
+      pictures.add(p);
+      captions.add(caption);
+    }
+  }
+}
