@@ -104,8 +104,10 @@ final class RunPictures {
     List<String> layers = selection.layers();
     int[] b = new int[layers.size()];
     int[] a = new int[layers.size()];
+    Map<String, Integer> widths = new LinkedHashMap<>();
+    before.config().convs().forEach(c -> widths.put(c.name(), c.out()));
     for (int i = 0; i < layers.size(); i++) {
-      b[i] = before.config().convs().stream().filter(c -> c.name().equals(layers.get(i))).findFirst().orElseThrow().out();
+      b[i] = widths.get(layers.get(i));
       a[i] = selection.kept(layers.get(i)).length;
     }
     add(dir.resolve("channels.png"), "Kept / total channels per layer",
