@@ -35,7 +35,8 @@ class WorkflowCliTest {
     Path model = dir.resolve("m.zip");
     String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
     String[] train = concat(new String[] {"train", "--bn", "--sparsity", "1e-4", "--width-divisor", "64",
-        "--batch", "2", "--epochs", "1", "--workers", "1", "--log-every", "1", "--out", model.toString()}, shapes);
+        "--batch", "2", "--epochs", "1", "--workers", "1", "--log-every", "1", "--plots", dir.resolve("train-plots").toString(),
+        "--out", model.toString()}, shapes);
     String[] r = run(train);
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[2]).contains("train: epoch 0 batch 2/2 iteration 2 loss");
@@ -43,18 +44,27 @@ class WorkflowCliTest {
     assertThat(m.config().batchNorm()).isTrue();
     assertThat(m.labels().objectClasses()).contains("circle", "square");
 
-    String[] e = run(concat(new String[] {"eval", "--model", model.toString()}, shapes));
+    assertPng(dir.resolve("train-plots/loss.png"));
+    assertPng(dir.resolve("train-plots/lr.png"));
+    assertThat(Files.readString(dir.resolve("train-plots/report.html"))).contains("data:image/png;base64,");
+
+    String[] e = run(concat(new String[] {"eval", "--model", model.toString(), "--plots", dir.resolve("eval-plots").toString()}, shapes));
     assertThat(e[0]).as(e[2]).isEqualTo("0");
     String[] lines = e[1].strip().split("\n");
     assertThat(lines[lines.length - 1]).matches("mAP: (0\\.\\d{4}|1\\.0000|n/a)");
 
     Path pruned = dir.resolve("p.zip");
-    String[] p = run("prune", "--model", model.toString(), "--percent", "0.3", "--timing-runs", "0", "--out", pruned.toString());
+    assertPng(dir.resolve("eval-plots/ap.png"));
+    String[] p = run("prune", "--model", model.toString(), "--percent", "0.3", "--timing-runs", "0",
+        "--plots", dir.resolve("prune-plots").toString(), "--out", pruned.toString());
     assertThat(p[0]).as(p[2]).isEqualTo("0");
     assertThat(p[1]).contains("parameters").contains("GMACs/image").contains("threshold:");
     FssdModel pm = FssdModel.load(pruned);
     assertThat(pm.graph().numParams()).isLessThan(m.graph().numParams());
     assertThat(pm.provenance().get("source")).startsWith("prune of");
+    assertPng(dir.resolve("prune-plots/gamma.png"));
+    assertPng(dir.resolve("prune-plots/channels.png"));
+    assertThat(Files.readString(dir.resolve("prune-plots/report.html"))).contains("threshold");
 
     Path prev = dir.resolve("preview");
     String[] a = run(concat(new String[] {"augment-preview", "--count", "2", "--out", prev.toString()}, shapes));
@@ -62,6 +72,12 @@ class WorkflowCliTest {
     try (var files = Files.list(prev)) {
       assertThat(files.count()).isEqualTo(4);
     }
+  }
+
+  private static void assertPng(Path p) throws java.io.IOException {
+    java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(p.toFile());
+    assertThat(img).as(p.toString()).isNotNull();
+    assertThat(img.getWidth()).isGreaterThan(100);
   }
 
   private static String[] concat(String[] a, String[] b) {
