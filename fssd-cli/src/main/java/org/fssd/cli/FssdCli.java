@@ -30,6 +30,9 @@ public final class FssdCli {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
       System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     }
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true"); // charts and PNGs on servers without a display
+    }
     CommandLine cli = new CommandLine(new FssdCli());
     cli.setExecutionExceptionHandler(FssdCli::handle);
     return cli.execute(args);
