@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Load test of `./fssd serve` on loopback only: requests/s and p50/p95/p99 latency with C = 1, 4
+# and 16 concurrent clients, with dynamic batching off (--max-batch 1) and on (--max-batch 8
+# --max-delay-ms 5). Each run sends a fixed number of requests (ApacheBench), so it is bounded in
+# count and time. Usage: tools/load-test.sh [--model M.zip] [--image IMG] [--requests-per-client N]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODEL=""
+IMAGE=""
+PER_CLIENT=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --model) MODEL="$2"; shift 2 ;;
+    --image) IMAGE="$2"; shift 2 ;;
+    --requests-per-client) PER_CLIENT="$2"; shift 2 ;;
+    *) echo "usage: $0 [--model M.zip] [--image IMG] [--requests-per-client N]" >&2; exit 2 ;;
+  esac
+done
+command -v ab > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils > /dev/null; }
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/fssd-load.XXXXXX")"
+trap 'kill "$SERVER" 2> /dev/null || true; rm -rf "$WORK"' EXIT
+if [ -z "$MODEL" ]; then
+  MODEL="$WORK/model.zip"
+  "$ROOT/fssd" init --config voc300 --seed 1 --out "$MODEL" > /dev/null
+fi
+if [ -z "$IMAGE" ]; then
+  IMAGE="$WORK/sample.png"
+  "$ROOT/fssd" sample-image --out "$IMAGE" > /dev/null
+fi
+PORT=$(( 20000 + RANDOM % 20000 ))
+SERVER=""
+printf '%-9s %3s %9s %10s %8s %8s %8s\n' batching C requests "req/s" p50_ms p95_ms p99_ms
+declare -A RPS
+for mode in off on; do
+  if [ "$mode" = off ]; then BATCH=(--max-batch 1 --max-delay-ms 1); else BATCH=(--max-batch 8 --max-delay-ms 5); fi
+  "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -sf "http://127.0.0.1:$PORT/health" > /dev/null || { echo "server did not become healthy; log:" >&2; cat "$WORK/server-$mode.log" >&2; exit 1; }
+  for c in 1 4 16; do
+    n=$(( c * PER_CLIENT ))
+    ab -q -n "$n" -c "$c" -p "$IMAGE" -T image/png "http://127.0.0.1:$PORT/v1/detect" > "$WORK/ab.txt" 2>&1
+    failed=$(awk '/Failed requests/ {print $3}' "$WORK/ab.txt")
+    non2xx=$(awk '/Non-2xx responses/ {print $3}' "$WORK/ab.txt")
+    rps=$(awk '/Requests per second/ {print $4}' "$WORK/ab.txt")
+    p50=$(awk '$1 == "50%" {print $2}' "$WORK/ab.txt")
+    p95=$(awk '$1 == "95%" {print $2}' "$WORK/ab.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$WORK/ab.txt")
+    RPS["$mode-$c"]="$rps"
+    printf '%-9s %3d %9d %10s %8s %8s %8s%s\n' "$mode" "$c" "$n" "$rps" "$p50" "$p95" "$p99" \
+      "$([ "${failed:-0}" != 0 ] || [ -n "${non2xx:-}" ] && echo "  (failed ${failed:-0}, non-2xx ${non2xx:-0})")"
+  done
+  kill -TERM "$SERVER"; wait "$SERVER" 2> /dev/null || true; SERVER=""
+done
+for c in 4 16; do
+  awk -v a="${RPS[on-$c]}" -v b="${RPS[off-$c]}" -v c="$c" 'BEGIN { printf "batching gain at C=%d: %.2f\n", c, a / b }'
+done
