@@ -64,7 +64,7 @@ final class DynamicBatcher implements AutoCloseable {
 
   /**
    * Starts {@code workers} threads; worker {@code i} builds its detector with {@code
-   * factory.apply(i)} and warms it up (batch sizes 1 and {@code maxBatch}); see {@link
+   * factory.apply(i)} and warms it up (every batch size 1..{@code maxBatch}); see {@link
    * #awaitReady()}.
    *
    * @param ownsDetectors whether the workers close their detectors (on their own threads) when
@@ -166,7 +166,13 @@ final class DynamicBatcher implements AutoCloseable {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
     int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
-    List<Integer> sizes = maxBatch > 1 ? List.of(1, maxBatch) : List.of(1);
+    // Every batch size the batcher can form: the oneDNN engine compiles one plan per batch size,
+    // and compiling on the first request of a new size would stall that request (seen in the
+    // load test as multi-second p95 latencies at 4 clients).
+    List<Integer> sizes = new ArrayList<>();
+    for (int n = 1; n <= maxBatch; n++) {
+      sizes.add(n);
+    }
     for (int n : sizes) {
       List<BgrImage> images = new ArrayList<>();
       try {
