@@ -45,7 +45,7 @@ for mode in off on; do
     ab -q -n "$n" -c "$c" -p "$IMAGE" -T image/png "http://127.0.0.1:$PORT/v1/detect" > "$WORK/ab.txt" 2>&1
     # ab counts responses whose length differs from the first as "failed (Length)": detections of a
     # batched run differ in the last float digits, so only connection/receive/exception failures count.
-    failed=$(awk -F'[(),: ]+' '/Connect:/ {print $3 + $5 + $9}' "$WORK/ab.txt")
+    failed=$(awk -F'[(),: ]+' '/Connect:/ {print $3 + $5 + $9; exit}' "$WORK/ab.txt")
     non2xx=$(awk '/Non-2xx responses/ {print $3}' "$WORK/ab.txt")
     rps=$(awk '/Requests per second/ {print $4}' "$WORK/ab.txt")
     p50=$(awk '$1 == "50%" {print $2}' "$WORK/ab.txt")
