@@ -1,11 +1,9 @@
 package org.fssd.model.graph;
 
 import java.util.Arrays;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -15,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Runtime side of {@link BilinearResizeVertex}. Not thread-safe (one per graph instance). */
-final class BilinearResizeImpl extends BaseGraphVertex {
+final class BilinearResizeImpl extends ParameterlessVertexImpl {
   private static final long serialVersionUID = 1L;
 
   private final int outHeight;
@@ -26,7 +24,7 @@ final class BilinearResizeImpl extends BaseGraphVertex {
   private transient long cachedW = -1;
 
   BilinearResizeImpl(ComputationGraph graph, String name, int idx, int outHeight, int outWidth, DataType dataType) {
-    super(graph, name, idx, null, null, dataType);
+    super(graph, name, idx, dataType);
     this.outHeight = outHeight;
     this.outWidth = outWidth;
   }
@@ -65,20 +63,8 @@ final class BilinearResizeImpl extends BaseGraphVertex {
   }
 
   @Override
-  public boolean hasLayer() {
-    return false;
-  }
-
-  @Override
-  public Layer getLayer() {
-    return null;
-  }
-
-  @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    if (!canDoForward()) {
-      throw new IllegalStateException("Cannot do forward pass: input not set (vertex " + vertexName + ")");
-    }
+    checkForward();
     INDArray in = inputs[0];
     if (in.rank() != 4) {
       throw new IllegalArgumentException("vertex " + vertexName + " expects NCHW input, got shape "
@@ -96,9 +82,7 @@ final class BilinearResizeImpl extends BaseGraphVertex {
 
   @Override
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-    if (!canDoBackward()) {
-      throw new IllegalStateException("Cannot do backward pass: epsilon not set (vertex " + vertexName + ")");
-    }
+    checkBackward();
     INDArray in = inputs[0];
     long n = in.size(0);
     long c = in.size(1);
@@ -110,13 +94,6 @@ final class BilinearResizeImpl extends BaseGraphVertex {
         new long[] {n * c, h * w}, 'c');
     eps.mmuli(mt.transpose(), grad);
     return new Pair<>(null, new INDArray[] {grad.reshape('c', n, c, h, w)});
-  }
-
-  @Override
-  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) {
-      throw new IllegalStateException("vertex " + vertexName + " has no parameters");
-    }
   }
 
   @Override

@@ -2,11 +2,8 @@ package org.fssd.model.graph;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,7 +19,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * the backward pass multiplies by its transpose. Serialisable by {@code ModelSerializer}: the
  * output size is its only state.
  */
-public final class BilinearResizeVertex extends GraphVertex {
+public final class BilinearResizeVertex extends SingleInputVertex {
   private static final long serialVersionUID = 1L;
 
   private final int outHeight;
@@ -65,21 +62,6 @@ public final class BilinearResizeVertex extends GraphVertex {
   }
 
   @Override
-  public long numParams(boolean backprop) {
-    return 0;
-  }
-
-  @Override
-  public int minVertexInputs() {
-    return 1;
-  }
-
-  @Override
-  public int maxVertexInputs() {
-    return 1;
-  }
-
-  @Override
   public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
       ComputationGraph graph, String name, int idx, INDArray paramsView, boolean initializeParams,
       DataType networkDatatype) {
@@ -94,16 +76,6 @@ public final class BilinearResizeVertex extends GraphVertex {
     }
     InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
     return InputType.convolutional(outHeight, outWidth, in.getChannels(), in.getFormat());
-  }
-
-  @Override
-  public MemoryReport getMemoryReport(InputType... inputTypes) {
-    InputType out = getOutputType(-1, inputTypes);
-    return new LayerMemoryReport.Builder(null, BilinearResizeVertex.class, inputTypes[0], out)
-        .standardMemory(0, 0)
-        .workingMemory(0, 0, 0, 0)
-        .cacheMemory(0, 0)
-        .build();
   }
 
   /**

@@ -1,11 +1,9 @@
 package org.fssd.model.graph;
 
 import java.util.Arrays;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -13,28 +11,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Runtime side of {@link HeadFlattenVertex}. */
-final class HeadFlattenImpl extends BaseGraphVertex {
+final class HeadFlattenImpl extends ParameterlessVertexImpl {
   private static final long serialVersionUID = 1L;
 
   HeadFlattenImpl(ComputationGraph graph, String name, int idx, DataType dataType) {
-    super(graph, name, idx, null, null, dataType);
-  }
-
-  @Override
-  public boolean hasLayer() {
-    return false;
-  }
-
-  @Override
-  public Layer getLayer() {
-    return null;
+    super(graph, name, idx, dataType);
   }
 
   @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    if (!canDoForward()) {
-      throw new IllegalStateException("Cannot do forward pass: input not set (vertex " + vertexName + ")");
-    }
+    checkForward();
     INDArray in = inputs[0];
     if (in.rank() != 4) {
       throw new IllegalArgumentException("vertex " + vertexName + " expects NCHW input, got shape "
@@ -46,20 +32,11 @@ final class HeadFlattenImpl extends BaseGraphVertex {
 
   @Override
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-    if (!canDoBackward()) {
-      throw new IllegalStateException("Cannot do backward pass: epsilon not set (vertex " + vertexName + ")");
-    }
+    checkBackward();
     INDArray in = inputs[0];
     INDArray eps = epsilon.dup('c').reshape('c', in.size(0), in.size(2), in.size(3), in.size(1));
     INDArray grad = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, eps.permute(0, 3, 1, 2), 'c');
     return new Pair<>(null, new INDArray[] {grad});
-  }
-
-  @Override
-  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) {
-      throw new IllegalStateException("vertex " + vertexName + " has no parameters");
-    }
   }
 
   @Override

@@ -1,10 +1,7 @@
 package org.fssd.model.graph;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * reference's {@code permute(0, 2, 3, 1).view(N, -1)}. The backward pass is the inverse
  * permutation. No state; serialisable by {@code ModelSerializer}.
  */
-public final class HeadFlattenVertex extends GraphVertex {
+public final class HeadFlattenVertex extends SingleInputVertex {
   private static final long serialVersionUID = 1L;
 
   public HeadFlattenVertex() {}
@@ -36,21 +33,6 @@ public final class HeadFlattenVertex extends GraphVertex {
   }
 
   @Override
-  public long numParams(boolean backprop) {
-    return 0;
-  }
-
-  @Override
-  public int minVertexInputs() {
-    return 1;
-  }
-
-  @Override
-  public int maxVertexInputs() {
-    return 1;
-  }
-
-  @Override
   public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
       ComputationGraph graph, String name, int idx, INDArray paramsView, boolean initializeParams,
       DataType networkDatatype) {
@@ -67,13 +49,4 @@ public final class HeadFlattenVertex extends GraphVertex {
     return InputType.feedForward(in.getHeight() * in.getWidth() * in.getChannels());
   }
 
-  @Override
-  public MemoryReport getMemoryReport(InputType... inputTypes) {
-    InputType out = getOutputType(-1, inputTypes);
-    return new LayerMemoryReport.Builder(null, HeadFlattenVertex.class, inputTypes[0], out)
-        .standardMemory(0, 0)
-        .workingMemory(0, 0, 0, 0)
-        .cacheMemory(0, 0)
-        .build();
-  }
 }

@@ -1,0 +1,39 @@
+package org.fssd.model.graph;
+
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+
+/**
+ * Configuration base of the project's vertices that take one input and hold no parameters. No
+ * state of its own, so subclasses serialise exactly as before.
+ */
+abstract class SingleInputVertex extends GraphVertex {
+  private static final long serialVersionUID = 1L;
+
+  @Override
+  public long numParams(boolean backprop) {
+    return 0;
+  }
+
+  @Override
+  public int minVertexInputs() {
+    return 1;
+  }
+
+  @Override
+  public int maxVertexInputs() {
+    return 1;
+  }
+
+  @Override
+  public MemoryReport getMemoryReport(InputType... inputTypes) {
+    InputType out = getOutputType(-1, inputTypes);
+    return new LayerMemoryReport.Builder(null, getClass(), inputTypes[0], out)
+        .standardMemory(0, 0)
+        .workingMemory(0, 0, 0, 0)
+        .cacheMemory(0, 0)
+        .build();
+  }
+}
