@@ -33,7 +33,8 @@ public final class TrainStepTiming {
     ShapesDataset shapes = ShapesDataset.builder().count(64).build();
     FssdConfig base =
         FssdConfig.voc300().toBuilder().numClasses(shapes.labels().numClasses()).build();
-    FssdConfig config = base.toBuilder().widths(divide(base.widths(), divisor)).build();
+    FssdConfig config = base.toBuilder().widths(divide(base.widths(), divisor))
+        .batchNorm(Boolean.getBoolean("bn")).build();
     System.out.printf("config %s, %.3f GMACs/image, %s convolutions%n", config,
         config.macsPerImage() / 1e9, impl);
 

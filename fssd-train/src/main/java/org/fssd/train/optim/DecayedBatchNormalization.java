@@ -61,6 +61,37 @@ public class DecayedBatchNormalization extends BatchNormalization {
     }
   }
 
+  /**
+   * DL4J's layer with a {@link FastBatchNormHelper} installed (4-D NCHW float batches run on
+   * libnd4j's batchnorm ops; every other case on DL4J's own code).
+   */
+  @Override
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
+      java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners,
+      int layerIndex, org.nd4j.linalg.api.ndarray.INDArray layerParamsView,
+      boolean initializeParams, org.nd4j.linalg.api.buffer.DataType networkDataType) {
+    org.deeplearning4j.nn.api.Layer layer = super.instantiate(conf, listeners, layerIndex,
+        layerParamsView, initializeParams, networkDataType);
+    if (fastHelper) {
+      FastBatchNormHelper.install(
+          (org.deeplearning4j.nn.layers.normalization.BatchNormalization) layer);
+    }
+    return layer;
+  }
+
+  /** Whether layers are instantiated with {@link FastBatchNormHelper} (default true). */
+  private boolean fastHelper = true;
+
+  public boolean isFastHelper() {
+    return fastHelper;
+  }
+
+  /** Chooses libnd4j's batchnorm ops (true, default) or DL4J's generic code (false). */
+  public void setFastHelper(boolean fastHelper) {
+    this.fastHelper = fastHelper;
+  }
+
   @Override
   public DecayedBatchNormalization clone() {
     return (DecayedBatchNormalization) super.clone();
