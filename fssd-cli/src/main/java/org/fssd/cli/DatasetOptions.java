@@ -43,6 +43,10 @@ final class DatasetOptions {
   @Option(names = "--shapes-seed", defaultValue = "1", description = "seed of the shapes dataset (default: ${DEFAULT-VALUE})")
   long shapesSeed;
 
+  @Option(names = "--shapes-preset", defaultValue = "STANDARD",
+      description = "STANDARD | SEPARATED (the demo model's data: 1-4 non-touching shapes of 30-135 px) | HARD (2-10 overlapping shapes from 12 px, more noise) (default: ${DEFAULT-VALUE})")
+  ShapesDataset.Preset shapesPreset;
+
   @Option(names = "--shapes-size", defaultValue = "300", description = "image side of the shapes dataset (default: ${DEFAULT-VALUE})")
   int shapesSize;
 
@@ -94,7 +98,7 @@ final class DatasetOptions {
         return CustomDataset.fromFolder(customDir, o);
       }
       case "shapes":
-        return ShapesDataset.builder().count(shapesCount).seed(shapesSeed).imageSize(shapesSize, shapesSize).build();
+        return ShapesDataset.builder().preset(shapesPreset).count(shapesCount).seed(shapesSeed).imageSize(shapesSize, shapesSize).build();
       default:
         throw new IllegalArgumentException("unknown --dataset '" + kind + "' (expected voc, coco, custom or shapes)");
     }

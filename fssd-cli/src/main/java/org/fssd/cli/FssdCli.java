@@ -34,6 +34,7 @@ public final class FssdCli {
       System.setProperty("java.awt.headless", "true"); // charts and PNGs on servers without a display
     }
     CommandLine cli = new CommandLine(new FssdCli());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(FssdCli::handle);
     return cli.execute(args);
   }

@@ -43,6 +43,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--augment", defaultValue = "ssd",
+      description = "ssd (the reference's augmentation) | light (mirror + resize only; pass the same value with --resume) (default: ${DEFAULT-VALUE})")
+  String augment;
+
   @Option(names = "--workers", defaultValue = "2", description = "data loading threads (default: ${DEFAULT-VALUE})")
   int workers;
 
@@ -110,6 +114,13 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     b.workers(workers);
+    switch (augment) {
+      case "ssd" -> { }
+      case "light" -> b.transform(org.fssd.data.augment.TrainTransform.light(
+          new org.fssd.image.Preprocessor(configOptions.toConfig().inputSize())));
+      default -> throw new IllegalArgumentException(
+          "unknown --augment '" + augment + "' (expected ssd or light)");
+    }
     if (maxIterations != null) {
       b.maxIterations(maxIterations);
     }

@@ -43,6 +43,22 @@ import org.fssd.image.BgrImage;
  * Immutable and thread-safe.
  */
 public final class ShapesDataset implements DetectionDataset {
+  /** Named settings of the generator, for {@link Builder#preset(Preset)}. */
+  public enum Preset {
+    /** The builder's defaults: 1-6 shapes of 6-50 % of the image side, overlapping, noise 12. */
+    STANDARD,
+    /**
+     * The demo model's data: 1-4 shapes of 10-45 % of the side (30-135 px at 300x300, the range
+     * of FSSD300's priors), never touching, noise 8.
+     */
+    SEPARATED,
+    /**
+     * Harder: 2-10 shapes of 4-50 % of the side (12 px objects, below the smallest prior),
+     * overlapping and often partly hidden, noise 24.
+     */
+    HARD
+  }
+
   /** All shape names, in default label order. */
   public static final ImmutableList<String> SHAPES =
       ImmutableList.of("circle", "square", "triangle", "ellipse", "cross", "star");
@@ -58,6 +74,7 @@ public final class ShapesDataset implements DetectionDataset {
   private final int noise;
   private final boolean texture;
   private final ImmutableList<String> shapes;
+  private final boolean overlap;
   private final Labels labels;
 
   private ShapesDataset(Builder b) {
@@ -72,6 +89,7 @@ public final class ShapesDataset implements DetectionDataset {
     this.noise = b.noise;
     this.texture = b.texture;
     this.shapes = b.shapes;
+    this.overlap = b.overlap;
     this.labels = Labels.of(shapes);
   }
 
@@ -128,6 +146,19 @@ public final class ShapesDataset implements DetectionDataset {
         double side = Math.min(width, height) * (minSize + (maxSize - minSize) * rnd.nextDouble());
         double cx = rnd.nextDouble() * width;
         double cy = rnd.nextDouble() * height;
+        if (!overlap) {
+          // Up to PLACEMENT_TRIES centres; a shape whose square footprint (plus a margin) would
+          // touch an earlier box is not drawn at all.
+          int tries = 1;
+          while (touches(boxes, cx, cy, side) && tries < PLACEMENT_TRIES) {
+            cx = rnd.nextDouble() * width;
+            cy = rnd.nextDouble() * height;
+            tries++;
+          }
+          if (touches(boxes, cx, cy, side)) {
+            continue;
+          }
+        }
         double angle = rnd.nextDouble() * Math.PI;
         int[] color = contrasting(bg, rnd);
         try (Scalar white = new Scalar(255)) {
@@ -157,6 +188,21 @@ public final class ShapesDataset implements DetectionDataset {
     }
     String id = "shape" + index;
     return new Sample(new Annotation(id, "", width, height, boxes), BgrImage.wrap(img, id));
+  }
+
+  private static final int PLACEMENT_TRIES = 20;
+  private static final double MARGIN = 3;
+
+  /** Whether the square of side {@code side} around (cx, cy), plus a margin, meets a box. */
+  private static boolean touches(List<GtBox> boxes, double cx, double cy, double side) {
+    double h = side / 2 + MARGIN;
+    for (GtBox g : boxes) {
+      Box b = g.box();
+      if (cx + h >= b.x1() && cx - h <= b.x2() && cy + h >= b.y1() && cy - h <= b.y2()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void draw(Mat m, String shape, double cx, double cy, double side, double angle,
@@ -269,7 +315,7 @@ public final class ShapesDataset implements DetectionDataset {
   public String toString() {
     return "ShapesDataset{" + name() + ", shapes=" + shapes + ", " + minShapes + ".." + maxShapes
         + " per image, size " + minSize + ".." + maxSize + ", noise=" + noise + ", texture="
-        + texture + "}";
+        + texture + ", overlap=" + overlap + "}";
   }
 
   /** Configures a {@link ShapesDataset}. Not thread-safe. */
@@ -285,8 +331,40 @@ public final class ShapesDataset implements DetectionDataset {
     private int noise = 12;
     private boolean texture = true;
     private ImmutableList<String> shapes = SHAPES;
+    private boolean overlap = true;
 
     private Builder() {}
+
+    /**
+     * Applies a named preset (count and seed are left alone): {@link Preset#STANDARD} is the
+     * builder's defaults, {@link Preset#SEPARATED} and {@link Preset#HARD} are described there.
+     */
+    public Builder preset(Preset preset) {
+      checkNotNull(preset, "preset");
+      switch (preset) {
+        case STANDARD -> {
+          shapesPerImage(1, 6).shapeSize(0.06, 0.5).noise(12).texture(true).overlap(true);
+        }
+        case SEPARATED -> {
+          shapesPerImage(1, 4).shapeSize(0.1, 0.45).noise(8).texture(true).overlap(false);
+        }
+        case HARD -> {
+          shapesPerImage(2, 10).shapeSize(0.04, 0.5).noise(24).texture(true).overlap(true);
+        }
+        default -> throw new IllegalStateException("unknown preset " + preset);
+      }
+      return this;
+    }
+
+    /**
+     * Whether shapes may overlap (default true; a later shape then hides part of an earlier one,
+     * whose box keeps its full extent). With false, a shape is placed only where its footprint
+     * keeps a 3-pixel margin to every earlier box (20 random tries, then it is left out).
+     */
+    public Builder overlap(boolean overlap) {
+      this.overlap = overlap;
+      return this;
+    }
 
     /** Number of images (>= 1). */
     public Builder count(int count) {

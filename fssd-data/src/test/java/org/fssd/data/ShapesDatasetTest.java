@@ -93,4 +93,38 @@ class ShapesDatasetTest {
     }
     return false;
   }
+
+  @Test
+  void separatedPresetNeverLetsBoxesTouch() {
+    ShapesDataset ds = ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(60)
+        .seed(11).build();
+    int boxes = 0;
+    for (int i = 0; i < ds.size(); i++) {
+      java.util.List<GtBox> b = ds.annotation(i).boxes();
+      boxes += b.size();
+      for (int p = 0; p < b.size(); p++) {
+        for (int q = p + 1; q < b.size(); q++) {
+          org.fssd.box.Box u = b.get(p).box();
+          org.fssd.box.Box v = b.get(q).box();
+          boolean disjoint = u.x2() < v.x1() || v.x2() < u.x1() || u.y2() < v.y1() || v.y2() < u.y1();
+          assertThat(disjoint).as("image %s boxes %s and %s", i, u, v).isTrue();
+        }
+        // 10..45 % of 300 px, rotation can only shrink the box below the side
+        double side = Math.max(b.get(p).box().x2() - b.get(p).box().x1(),
+            b.get(p).box().y2() - b.get(p).box().y1()) + 1;
+        assertThat(side).isLessThanOrEqualTo(0.45 * 300 * 1.5);
+      }
+    }
+    assertThat(boxes).isGreaterThan(60);
+  }
+
+  @Test
+  void standardPresetIsTheDefaultGenerator() {
+    ShapesDataset a = ShapesDataset.builder().count(5).seed(4).build();
+    ShapesDataset b = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD)
+        .preset(ShapesDataset.Preset.STANDARD).count(5).seed(4).build();
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.annotation(i)).isEqualTo(a.annotation(i));
+    }
+  }
 }

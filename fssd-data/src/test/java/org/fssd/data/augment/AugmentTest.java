@@ -8,6 +8,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AugmentTest {
@@ -121,6 +122,38 @@ class AugmentTest {
         }
       }
     }
+  }
+
+  @Test
+  void lightTransformKeepsEveryBoxEitherInPlaceOrMirrored() {
+    ShapesDataset ds = ShapesDataset.builder().count(20).imageSize(160, 120).seed(5).build();
+    TrainTransform light = TrainTransform.light(new org.fssd.image.Preprocessor(64));
+    int mirrored = 0;
+    for (int i = 0; i < ds.size(); i++) {
+      try (Sample s = ds.sample(i)) {
+        AugmentedSample a = light.apply(s.image(), s.annotation().boxes(), Rng.forSample(2, 0, i));
+        List<org.fssd.data.GtBox> gt = s.annotation().boxes();
+        assertThat(a.count()).isEqualTo(gt.size());
+        if (gt.isEmpty()) {
+          continue;
+        }
+        // Either every box is at its place (relative) or every box is mirrored: x -> 1 - x.
+        float x1 = gt.get(0).box().x1() / 160f;
+        boolean flip = Math.abs(a.boxes()[0] - x1) > 1e-4;
+        mirrored += flip ? 1 : 0;
+        for (int k = 0; k < gt.size(); k++) {
+          org.fssd.box.Box b = gt.get(k).box();
+          float ex1 = flip ? 1 - b.x2() / 160f : b.x1() / 160f;
+          float ex2 = flip ? 1 - b.x1() / 160f : b.x2() / 160f;
+          assertThat(a.boxes()[4 * k]).isCloseTo(ex1, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 2]).isCloseTo(ex2, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 1]).isCloseTo(b.y1() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 3]).isCloseTo(b.y2() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.labels()[k]).isEqualTo(gt.get(k).label());
+        }
+      }
+    }
+    assertThat(mirrored).isBetween(1, 19);
   }
 
   @Test
