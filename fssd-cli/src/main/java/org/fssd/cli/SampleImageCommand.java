@@ -18,11 +18,15 @@ final class SampleImageCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "99", description = "which image (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--width", defaultValue = "480", description = "width in pixels (default: ${DEFAULT-VALUE})")
+  @Option(names = "--width", defaultValue = "300", description = "width in pixels (default: ${DEFAULT-VALUE})")
   int width;
 
-  @Option(names = "--height", defaultValue = "360", description = "height in pixels (default: ${DEFAULT-VALUE})")
+  @Option(names = "--height", defaultValue = "300", description = "height in pixels (default: ${DEFAULT-VALUE})")
   int height;
+
+  @Option(names = "--preset", defaultValue = "SEPARATED",
+      description = "shapes preset: STANDARD | SEPARATED (the demo model's training data) | HARD (default: ${DEFAULT-VALUE})")
+  ShapesDataset.Preset preset;
 
   @Option(names = "--out", required = true, description = "PNG file to write")
   Path out;
@@ -31,7 +35,7 @@ final class SampleImageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ShapesDataset ds = ShapesDataset.builder().count(1).seed(seed).imageSize(width, height).build();
+    ShapesDataset ds = ShapesDataset.builder().preset(preset).count(1).seed(seed).imageSize(width, height).build();
     try (BgrImage img = ds.loadImage(0)) {
       AtomicFiles.write(out, Annotator.encodePng(img));
     }
