@@ -2,7 +2,8 @@
 # fssd4j against ONNX Runtime (Java) and PyTorch on this machine, in one run:
 # same threads, same random-weight FSSD300 (fixed seed), same input.
 #
-#   tools/bench-compare.sh [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N] [--keep]
+#   tools/bench-compare.sh [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N]
+#                          [--train-runs N] [--train-batch N] [--keep]
 #
 # Steps (see docs/performance.md for what the numbers mean):
 #  1. tools/reference/export_onnx.py writes a random-weight FSSD (fssd_ref.random_init(seed 1) +
@@ -13,16 +14,27 @@
 #     (MALLOC_CONF dirty/muzzy_decay_ms:-1); timed before AND after the Java run, samples pooled.
 #  3. One JVM (org.fssd.bench.OnnxCompare): ONNX Runtime Java (CPU EP, THREADS intra-op threads) on
 #     the .onnx; fssd4j's oneDNN plan FP32 on the same weights imported from the .pth; the same on
-#     the published pruned widths (random weights); engines alternate run by run. Then the DL4J
-#     graph engine at batch 1 (GRAPH_RUNS runs; it takes seconds per image).
-#  4. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
-#     PyTorch) and the ratio lines (ratios of median times, > 1 = fssd4j faster).
+#     two pruned width sets (random weights): "-pruned" = the published widths of SPEC 2.8, which
+#     only give base/conv6/conv7 (23.35 G MACs), "-half" = uniform 50 % of every prunable layer
+#     (Widths.half300, 9.88 G MACs); engines alternate run by run. Then the DL4J graph engine at
+#     batch 1 (GRAPH_RUNS runs; it takes seconds per image).
+#  4. Training step (FSSD300 only; --train-runs 0 skips it): org.fssd.bench.TrainCompare writes one
+#     shapes batch of TRAIN_BATCH images (SPEC 8 augmentation + SPEC 5 matching) as .npy; then
+#     tools/reference/train_step_timing.py (PyTorch, same fssd300.pth weights, same batch, same
+#     MultiBox loss, SGD momentum 0.9 + weight decay 5e-4; NCHW and channels_last alternating,
+#     jemalloc as in 2.), TrainCompare (fssd4j's training graph, FAST convolutions, same optimiser)
+#     and PyTorch again; TRAIN_RUNS timed steps each after one warm-up step. Both print the loss
+#     of their first step (same weights and batch: they must agree).
+#  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
+#     PyTorch), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
+#     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
+#     uniform 50 %), training step vs pytorch (PyTorch's faster memory format).
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get
 # when missing. Exit 1 when a step fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
-THREADS=2; RUNS=20; BATCH=1; SIZE=300; GRAPH_RUNS=2; KEEP=0
+THREADS=2; RUNS=20; BATCH=1; SIZE=300; GRAPH_RUNS=2; KEEP=0; TRAIN_RUNS=3; TRAIN_BATCH=8
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) THREADS="$2"; shift 2 ;;
@@ -30,8 +42,10 @@ while [ $# -gt 0 ]; do
     --batch) BATCH="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
     --graph-runs) GRAPH_RUNS="$2"; shift 2 ;;
+    --train-runs) TRAIN_RUNS="$2"; shift 2 ;;
+    --train-batch) TRAIN_BATCH="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    *) echo "usage: $0 [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N] [--train-runs N] [--train-batch N] [--keep]" >&2; exit 2 ;;
   esac
 done
 
@@ -81,19 +95,53 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
   true
 } > "$DIR/results.txt"
 
-"$PY" - "$DIR/results.txt" "$HAS_BF16" "$BATCH" <<'PYEOF'
+# ---- training step: same weights (fssd300.pth), same batch, same loss and optimiser ----------
+TRAIN_JAVA_OPTS=${FSSD_TRAIN_JAVA_OPTS:--Xmx4g -Dorg.bytedeco.javacpp.maxbytes=14G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G}
+train_java() {
+  # shellcheck disable=SC2086
+  java $TRAIN_JAVA_OPTS -cp "$JAR" org.fssd.bench.TrainCompare --dir "$DIR" --batch "$TRAIN_BATCH" "$@" 2>> "$DIR/train-java.log" \
+    || { cat "$DIR/train-java.log" >&2; exit 1; }
+}
+train_torch() {
+  LD_PRELOAD="$JEMALLOC" MALLOC_CONF="background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1" \
+    "$PY" "$ROOT/tools/reference/train_step_timing.py" --dir "$DIR" --threads "$THREADS" \
+    --warmup 1 --runs "$TRAIN_RUNS" --memory-format both 2>> "$DIR/train-torch.log" \
+    || { cat "$DIR/train-torch.log" >&2; exit 1; }
+}
+if [ "$TRAIN_RUNS" -gt 0 ] && [ "$SIZE" = 300 ]; then
+  echo "== training step: batch $TRAIN_BATCH, $TRAIN_RUNS timed steps per engine and pass (tens of seconds per step)" >&2
+  {
+    train_java --export-batch
+    train_torch
+    train_java --runs "$TRAIN_RUNS"
+    train_torch
+  } >> "$DIR/results.txt"
+elif [ "$TRAIN_RUNS" -gt 0 ]; then
+  echo "NOTE training step compared for --size 300 only" >> "$DIR/results.txt"
+fi
+
+"$PY" - "$DIR/results.txt" "$HAS_BF16" "$BATCH" "$TRAIN_RUNS" <<'PYEOF'
 import statistics, sys
 lines = open(sys.argv[1]).read().split('\n')
 has_bf16 = sys.argv[2] == '1'
 batch = int(sys.argv[3])
+train_runs = int(sys.argv[4])
 rows = {}   # name -> (median, min, diff_ort, diff_torch)
 torch_samples = {}
+train_samples = {}  # name -> ms per step (PyTorch's two passes pooled)
+train_batch = {}
+train_loss = {}     # name -> (loc, conf, positives) of the first step
 for l in lines:
     f = l.split()
     if not f:
         continue
     if f[0] == 'TORCH':
         torch_samples.setdefault(f[1], []).extend(float(x) for x in f[6].split(','))
+    elif f[0] == 'TRAIN':
+        train_samples.setdefault(f[1], []).extend(float(x) for x in f[6].split(','))
+        train_batch[f[1]] = int(f[3])
+    elif f[0] == 'TRAINLOSS':
+        train_loss.setdefault(f[1], (float(f[2]), float(f[3]), int(f[4])))
     elif f[0] == 'RESULT':
         rows[f[1]] = (float(f[2]), float(f[3]), f[4], f[5])
     elif f[0] == 'NOTE':
@@ -108,6 +156,9 @@ for k in order:
     med, mn, dort, dt = rows[k]
     name = k + (' (b1)' if k.startswith('fssd4j-graph') else '')
     print('%-34s %12.1f %12.1f %9.2f %15s %15s' % (name, med, mn, 1000.0 / med, dort, dt))
+if any(k.endswith('-half') or k.endswith('-pruned') for k in rows):
+    print('  -pruned: published pruned widths of SPEC 2.8 (base, conv6, conv7 only; 23.35 G MACs/image)')
+    print('  -half:   uniform 50 % of every prunable layer (Widths.half300; 9.88 G MACs/image; full: 38.06 G)')
 def get(prefix):
     for k, v in rows.items():
         if k.startswith(prefix):
@@ -117,6 +168,7 @@ ours = get('fssd4j-onednn-fp32')
 ort = get('onnxruntime')
 pt = get('pytorch-fp32')
 pruned = rows.get('fssd4j-onednn-fp32-pruned', (None,))[0]
+half = rows.get('fssd4j-onednn-fp32-half', (None,))[0]
 r = lambda a, b: '%.2f' % (a / b) if a and b else 'n/a'
 def getmin(prefix):
     for k, v in rows.items():
@@ -125,11 +177,33 @@ def getmin(prefix):
     return None
 print()
 # On a shared machine the medians carry the other processes' load; the minima are the runs that
-# were least disturbed. Both are shown; the four ratio lines at the end use the medians.
-print('on minimum times: vs onnxruntime %s, vs pytorch %s, pruned speedup %s' % (
+# were least disturbed. Both are shown; the ratio lines at the end use the medians.
+print('on minimum times: vs onnxruntime %s, vs pytorch %s, pruned speedup %s (uniform 50 %%), %s (published widths, base only)' % (
     r(getmin('onnxruntime'), getmin('fssd4j-onednn-fp32')),
     r(getmin('pytorch-fp32'), getmin('fssd4j-onednn-fp32')),
+    r(getmin('fssd4j-onednn-fp32'), rows.get('fssd4j-onednn-fp32-half', (None, None))[1]),
     r(getmin('fssd4j-onednn-fp32'), rows.get('fssd4j-onednn-fp32-pruned', (None, None))[1])))
+print('published pruned widths (base only) speedup on medians: %s' % r(ours, pruned))
+train_ours = train_pt = None
+if train_samples:
+    print()
+    tb = max(train_batch.values())
+    print('%-34s %12s %12s %9s' % ('training step (batch %d)' % tb, 'ms/step med', 'ms/step min', 'img/s'))
+    print('-' * 70)
+    meds = {}
+    for k in sorted(train_samples, key=lambda k: (not k.startswith('pytorch'), k)):
+        s = train_samples[k]
+        meds[k] = statistics.median(s)
+        print('%-34s %12.1f %12.1f %9.2f   (%d steps)' % (k, meds[k], min(s), 1000.0 * train_batch[k] / meds[k], len(s)))
+    train_ours = meds.get('fssd4j-fp32')
+    pts = [v for k, v in meds.items() if k.startswith('pytorch')]
+    train_pt = min(pts) if pts else None  # PyTorch's faster memory format
+    if 'fssd4j' in train_loss and 'pytorch' in train_loss:
+        a, b = train_loss['fssd4j'], train_loss['pytorch']
+        rel = max(abs(a[0] - b[0]) / max(1e-12, abs(b[0])), abs(a[1] - b[1]) / max(1e-12, abs(b[1])))
+        print('first-step loss (same weights, same batch): fssd4j loc %.6f conf %.6f (%d positives), '
+              'pytorch loc %.6f conf %.6f (%d positives); max rel. diff %.1e%s' % (
+                  a[0], a[1], a[2], b[0], b[1], b[2], rel, '' if rel < 1e-3 else '  <-- MISMATCH'))
 print('load average after the run: %s' % open('/proc/loadavg').read().split()[:3])
 print()
 print('fp32 ratio vs onnxruntime: %s' % r(ort, ours))
@@ -138,5 +212,11 @@ if has_bf16:
     print('bf16 ratio vs pytorch-bf16: %s' % r(get('pytorch-bf16'), get('fssd4j-onednn-bf16')))
 else:
     print('bf16 ratio vs pytorch-bf16: n/a (no AVX512_BF16 on this CPU)')
-print('pruned speedup: %s' % r(ours, pruned))
+print('pruned speedup: %s' % r(ours, half))
+if train_runs <= 0:
+    print('training step ratio vs pytorch: n/a (skipped: --train-runs 0)')
+elif not train_samples:
+    print('training step ratio vs pytorch: n/a (FSSD300 only)')
+else:
+    print('training step ratio vs pytorch: %s' % r(train_pt, train_ours))
 PYEOF

@@ -20,8 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The quick speed table behind {@code fssd bench}: for FSSD300 full and pruned widths ({@link
- * BenchModels}), batch 1 and 8, on the ONEDNN plan (FP32), plus the DL4J GRAPH engine once at batch
+ * The quick speed table behind {@code fssd bench}: for FSSD300 with full widths, the published
+ * pruned widths (base only) and uniform 50 % widths ({@link BenchModels}: voc300, pruned300,
+ * half300), batch 1 and 8, on the ONEDNN plan (FP32), plus the DL4J GRAPH engine once at batch
  * 1, it times the network forward pass (warm-up, then the median of N runs) and prints images/s,
  * ms/image, achieved GFLOP/s and peak RSS.
  *
@@ -37,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.BenchTable \
- *     [--runs N] [--graph-runs N] [--no-graph] [--models voc300,pruned300] [--batches 1,8]
+ *     [--runs N] [--graph-runs N] [--no-graph] [--models voc300,pruned300,half300] [--batches 1,8]
  * </pre>
  */
 public final class BenchTable {
@@ -55,7 +56,7 @@ public final class BenchTable {
     int runs = 10;
     int graphRuns = 3;
     boolean graph = true;
-    List<String> models = List.of("voc300", "pruned300");
+    List<String> models = List.of("voc300", "pruned300", "half300");
     List<String> batches = List.of("1", "8");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -81,7 +82,11 @@ public final class BenchTable {
     }
     System.out.printf("fssd bench: %s, OMP_NUM_THREADS=%s, FP32, forward pass only, median of %d runs"
         + " after warm-up (GRAPH: %d)%n", cpuModel(), System.getenv("OMP_NUM_THREADS"), runs, graphRuns);
-    System.out.printf("GFLOP/s = 2 x conv multiply-adds x images / time (FSSD300 = 38.06 G MACs/image)%n%n");
+    System.out.printf("GFLOP/s = 2 x conv multiply-adds x images / time (FSSD300 = 38.06 G MACs/image)%n");
+    for (String model : models) {
+      System.out.printf("%-10s %s%n", model, BenchModels.describe(model));
+    }
+    System.out.println();
     String header = String.format("%-10s %-7s %5s %9s %10s %9s %10s %12s",
         "model", "engine", "batch", "img/s", "ms/image", "GFLOP/s", "GMAC/img", "peak RSS MiB");
     System.out.println(header);

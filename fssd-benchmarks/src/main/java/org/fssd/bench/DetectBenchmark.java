@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * on a JPEG (the 500 x 375 reference image, ~JPEG quality 75) = decode, resize + mean subtraction,
  * forward, box decoding, per-class NMS. One operation = one image.
  *
- * <p>Axes: {@code model} voc300 | pruned300 (random weights, seed 1), {@code engine} ONEDNN |
+ * <p>Axes: {@code model} voc300 | pruned300 (published pruned widths, base only) | half300 (uniform
+ * 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1), {@code engine} ONEDNN |
  * GRAPH (GRAPH is 3-7 s/image: run it alone with few iterations), {@code threshold} the score
  * threshold (0.3 = the application default; with random weights most scores are spread thin, so
  * 0.01 mostly measures NMS on many candidates). The returned list goes to JMH's implicit
@@ -42,8 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=8G",
     "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"})
 public class DetectBenchmark {
-  /** Network: voc300 or pruned300. */
-  @Param({"voc300", "pruned300"})
+  /** Network: voc300, pruned300 or half300 (any name of {@link BenchModels}). */
+  @Param({"voc300", "pruned300", "half300"})
   public String model;
 
   /** ONEDNN or GRAPH. */

@@ -29,7 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code conf} out. No decoding, resizing or NMS. One operation = one batch, so ms/image = score /
  * batch.
  *
- * <p>Axes: {@code model} voc300 | voc512 | pruned300 ({@link BenchModels}, random weights, seed 1),
+ * <p>Axes: {@code model} voc300 | voc512 | pruned300 (published pruned widths, base only) |
+ * half300 (uniform 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1),
  * {@code batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, AUTO algorithm) |
  * GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
  * cores, so it is measured only for voc300 batch 1; its other combinations fail in setup with a
@@ -55,8 +56,8 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=8G",
     "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"})
 public class ForwardBenchmark {
-  /** Network: voc300, voc512 or pruned300. */
-  @Param({"voc300", "voc512", "pruned300"})
+  /** Network: voc300, voc512, pruned300 or half300 (any name of {@link BenchModels}). */
+  @Param({"voc300", "voc512", "pruned300", "half300"})
   public String model;
 
   /** Images per forward pass. */

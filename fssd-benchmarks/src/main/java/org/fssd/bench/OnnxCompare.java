@@ -28,8 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Engines: ONNX Runtime (CPU execution provider, {@code threads} intra-op threads, one
  * inter-op thread, sequential, all graph optimisations) on {@code fssdS.onnx}; the fssd4j oneDNN
  * plan (FP32) on the same weights imported from {@code fssdS.pth} by {@link PyTorchImporter}; the
- * DL4J graph at batch 1 ({@code --graph-runs}, 0 to skip); the oneDNN plan on the published pruned
- * widths (random weights, seed 1); with {@code --bf16} on a CPU with AVX512_BF16, the BF16 plan.
+ * DL4J graph at batch 1 ({@code --graph-runs}, 0 to skip); for FSSD300 the oneDNN plan on the
+ * published pruned widths ({@code -pruned}: base, conv6, conv7 only) and on uniform 50 % widths
+ * ({@code -half}: every prunable layer at half width), random weights, seed 1 (speed does not
+ * depend on the values); with {@code --bf16} on a CPU with AVX512_BF16, the BF16 plan.
  *
  * <p>Method: each engine is built and warmed (3 runs) first; then {@code runs} rounds alternate
  * the engines (one run each, 50 ms pause between engines so that spinning thread pools go idle),
@@ -128,10 +130,12 @@ public final class OnnxCompare {
         System.out.println("NOTE no AVX512_BF16 on this CPU: BF16 plan not timed");
       }
     }
-    if (size == 300) { // the published pruned widths are FSSD300's
-      FssdModel pruned = BenchModels.model("pruned300");
-      float[] prunedInput = BenchModels.randomInput(pruned.config(), batch);
-      runners.add(planRunner("fssd4j-onednn-fp32-pruned", pruned, prunedInput, batch, PlanOptions.defaults()));
+    if (size == 300) { // the pruned widths are FSSD300's
+      for (String[] m : new String[][] {{"pruned300", "pruned"}, {"half300", "half"}}) {
+        FssdModel model = BenchModels.model(m[0]);
+        float[] randomInput = BenchModels.randomInput(model.config(), batch);
+        runners.add(planRunner("fssd4j-onednn-fp32-" + m[1], model, randomInput, batch, PlanOptions.defaults()));
+      }
     }
 
     for (Runner r : runners) {
@@ -151,7 +155,7 @@ public final class OnnxCompare {
     int locPer = torchLoc.length;
     int confPer = torchConf.length;
     for (Runner r : runners) {
-      boolean comparable = !r.name.endsWith("pruned");
+      boolean comparable = !(r.name.endsWith("-pruned") || r.name.endsWith("-half"));
       String vsOrt = comparable && r != ort ? fmt(Math.max(maxDiff(r.loc, ort.loc, locPer), maxDiff(r.conf, ort.conf, confPer))) : "-";
       String vsTorch = comparable ? fmt(Math.max(maxDiff(r.loc, torchLoc, locPer), maxDiff(r.conf, torchConf, confPer))) : "-";
       System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f %s %s%n", r.name, BenchTable.median(toArray(r.ms)),

@@ -96,6 +96,47 @@ public final class Widths {
   }
 
   /**
+   * FSSD300 with half of the channels of every prunable layer removed: {@link #full300()} {@link
+   * #scaled(double) scaled} by 0.5, i.e. base {@code [32, 32, M, 64, 64, M, 128, 128, 128, C, 256,
+   * 256, 256, M, 256, 256, 256]}, conv6 512, conv7 512, extras {@code [128, 256, 64, 128]}, fusion
+   * {@code [128, 128, 128]}, pyramid {@code [256, 256, 128, 128, 128, 128]}.
+   *
+   * <p>This is what a global 50 % network-slimming prune (SPEC §11) produces when it happens to
+   * take the same share from every layer; a real prune takes more from some layers than from
+   * others (e.g. the published widths of SPEC §2.8). Every width here is the output width of a
+   * BN'd body convolution, the set the pruner selects from; the heads are not part of the widths
+   * and keep their output sizes (only their input width follows the pyramid).
+   */
+  public static Widths half300() {
+    return full300().scaled(0.5);
+  }
+
+  /**
+   * These widths with every group's every width multiplied by {@code keep} and rounded to the
+   * nearest integer (halves up), at least 1: the widths of a uniform prune that keeps the share
+   * {@code keep} of each layer's channels.
+   *
+   * @throws IllegalArgumentException if {@code keep} is not in (0, 1]
+   */
+  public Widths scaled(double keep) {
+    checkArgument(keep > 0 && keep <= 1, "keep must be in (0, 1], got %s", keep);
+    return new Widths(scale(base, keep), scale(conv6, keep), scale(conv7, keep),
+        scale(extras, keep), scale(fusion, keep), scale(pyramid, keep));
+  }
+
+  private static int[] scale(int[] widths, double keep) {
+    int[] out = new int[widths.length];
+    for (int i = 0; i < widths.length; i++) {
+      out[i] = scale(widths[i], keep);
+    }
+    return out;
+  }
+
+  private static int scale(int width, double keep) {
+    return Math.max(1, (int) Math.floor(width * keep + 0.5));
+  }
+
+  /**
    * Parses a base in the SPEC notation, e.g. {@code "[38, 58, M, 101, 121, M, 218, 232, 234, C,
    * 282, 297, 243, M, 214, 199, 54]"}: 13 integers with {@code M}/{@code C} at the pool places.
    *
