@@ -6,7 +6,6 @@ import static com.google.common.base.Preconditions.checkState;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -243,17 +242,7 @@ public final class FssdTrainer {
   public FssdModel model() {
     FssdConfig config = state.config();
     ComputationGraph inference = TrainingGraph.toInference(config, graph);
-    Provenance p = Provenance.of("fssd4j train")
-        .with("train.dataset", state.dataset() + " (" + state.datasetSize() + " images)")
-        .with("train.iterations", Long.toString(state.iteration()))
-        .with("train.epoch", state.epoch() + " of " + state.epochs())
-        .with("train.batchSize", Integer.toString(state.batchSize()))
-        .with("train.seed", Long.toString(state.seed()))
-        .with("train.optimizer", "SGD momentum " + state.momentum() + ", weight decay "
-            + state.weightDecay())
-        .with("train.lr", "base " + state.baseLr() + ", warmup " + state.warmup() + ", x"
-            + state.decayFactor() + " at epochs " + Arrays.toString(state.decayEpochs()))
-        .with("train.init", state.initSource());
+    Provenance p = CheckpointModels.provenance(state);
     if (resumedFrom != null) {
       p = p.with("train.resumedFrom", resumedFrom.getFileName().toString());
     }

@@ -59,6 +59,13 @@ class FssdTrainerTest {
     assertThat(Checkpoints.list(ckpt)).extracting(p -> p.getFileName().toString())
         .containsExactly("checkpoint-0000000004.zip", "checkpoint-0000000002.zip");
     assertThat(half.provenance().get("train.iterations")).isEqualTo("4");
+    // the last checkpoint as a model = the model the stopped run returned
+    FssdModel fromCheckpoint = CheckpointModels.load(ckpt.resolve("checkpoint-0000000004.zip"));
+    assertThat(fromCheckpoint.config()).isEqualTo(half.config());
+    assertThat(fromCheckpoint.labels()).isEqualTo(half.labels());
+    assertThat(fromCheckpoint.graph().params()).isEqualTo(half.graph().params());
+    assertThat(fromCheckpoint.provenance().get("train.checkpoint"))
+        .isEqualTo("checkpoint-0000000004.zip");
 
     FssdTrainer resumed = FssdTrainer.resume(ckpt, data).workers(1).build();
     assertThat(resumed.state().iteration()).isEqualTo(4);
