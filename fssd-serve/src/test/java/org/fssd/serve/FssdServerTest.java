@@ -29,10 +29,7 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
-import org.fssd.detect.Labels;
-import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdModel;
-import org.fssd.model.FssdTestModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,13 +52,7 @@ class FssdServerTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    model = FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1);
-    // Tame the random heads: unscaled, scores saturate at 1.0 (float ties reorder under batching)
-    // and boxes span thousands of pixels (1e-6 relative noise > 1e-3 px).
-    for (int i = 0; i < model.config().widths().levels(); i++) {
-      model.graph().getLayer(model.config().conv(ConvSpec.Group.CONF, i).name()).getParam("W").muli(0.1);
-      model.graph().getLayer(model.config().conv(ConvSpec.Group.LOC, i).name()).getParam("W").muli(0.1);
-    }
+    model = ServeTestModels.tamedTiny300();
     // The reference: a detector like the one the server builds (threshold floor, same cap), run here.
     detector = FssdDetector.builder().model(model).scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
         .maxDetections(MAX_DETECTIONS).build();
