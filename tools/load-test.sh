@@ -38,7 +38,9 @@ printf '%-9s %3s %9s %10s %8s %8s %8s\n' batching C requests "req/s" p50_ms p95_
 declare -A RPS
 for mode in off on; do
   if [ "$mode" = off ]; then BATCH=(--max-batch 1 --max-delay-ms 1); else BATCH=(--max-batch 8 --max-delay-ms 5); fi
-  "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
+  # The batcher's INFO line reports the warm-up time (the CLI logs WARN and above otherwise).
+  FSSD_JAVA_OPTS="${FSSD_JAVA_OPTS:--Xmx8g} -Dorg.slf4j.simpleLogger.log.org.fssd.serve.DynamicBatcher=info" \
+    "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 240); do
     curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break
@@ -50,7 +52,9 @@ for mode in off on; do
     ab -q -n "$n" -c "$c" -p "$IMAGE" -T image/png "http://127.0.0.1:$PORT/v1/detect" > "$WORK/ab.txt" 2>&1
     # ab counts responses whose length differs from the first as "failed (Length)": detections of a
     # batched run differ in the last float digits, so only connection/receive/exception failures count.
-    failed=$(awk -F'[(),: ]+' '/Connect:/ {print $3 + $5 + $9; exit}' "$WORK/ab.txt")
+    # That breakdown line, "(Connect: c, Receive: r, Length: l, Exceptions: e)", is printed only when
+    # some failed; "Connect:" alone would also match the "Connection Times" table.
+    failed=$(awk -F'[(),: ]+' '/\(Connect:/ {print $3 + $5 + $9; exit}' "$WORK/ab.txt")
     non2xx=$(awk '/Non-2xx responses/ {print $3}' "$WORK/ab.txt")
     rps=$(awk '/Requests per second/ {print $4}' "$WORK/ab.txt")
     p50=$(awk '$1 == "50%" {print $2}' "$WORK/ab.txt")
