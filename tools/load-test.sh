@@ -2,18 +2,23 @@
 # Load test of `./fssd serve` on loopback only: requests/s and p50/p95/p99 latency with C = 1, 4
 # and 16 concurrent clients, with dynamic batching off (--max-batch 1) and on (--max-batch 8
 # --max-delay-ms 5). Each run sends a fixed number of requests (ApacheBench), so it is bounded in
-# count and time. Usage: tools/load-test.sh [--model M.zip] [--image IMG] [--requests-per-client N]
+# count and time. After each mode it prints the server's batches by size (from /metrics), its
+# warm-up time and its peak RSS. Usage:
+#   tools/load-test.sh [--model M.zip] [--image IMG] [--requests-per-client N] [--width-divisor D]
+# (--width-divisor: a narrower random model instead of the full FSSD300; for smoke runs only)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODEL=""
 IMAGE=""
 PER_CLIENT=8
+DIVISOR=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
     --image) IMAGE="$2"; shift 2 ;;
     --requests-per-client) PER_CLIENT="$2"; shift 2 ;;
-    *) echo "usage: $0 [--model M.zip] [--image IMG] [--requests-per-client N]" >&2; exit 2 ;;
+    --width-divisor) DIVISOR="$2"; shift 2 ;;
+    *) echo "usage: $0 [--model M.zip] [--image IMG] [--requests-per-client N] [--width-divisor D]" >&2; exit 2 ;;
   esac
 done
 command -v ab > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils > /dev/null; }
@@ -21,7 +26,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/fssd-load.XXXXXX")"
 trap 'kill "$SERVER" 2> /dev/null || true; rm -rf "$WORK"' EXIT
 if [ -z "$MODEL" ]; then
   MODEL="$WORK/model.zip"
-  "$ROOT/fssd" init --config voc300 --seed 1 --out "$MODEL" > /dev/null
+  "$ROOT/fssd" init --config voc300 --seed 1 --width-divisor "$DIVISOR" --out "$MODEL" > /dev/null
 fi
 if [ -z "$IMAGE" ]; then
   IMAGE="$WORK/sample.png"
@@ -33,7 +38,9 @@ printf '%-9s %3s %9s %10s %8s %8s %8s\n' batching C requests "req/s" p50_ms p95_
 declare -A RPS
 for mode in off on; do
   if [ "$mode" = off ]; then BATCH=(--max-batch 1 --max-delay-ms 1); else BATCH=(--max-batch 8 --max-delay-ms 5); fi
-  "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
+  # The batcher's INFO line reports the warm-up time (the CLI logs WARN and above otherwise).
+  FSSD_JAVA_OPTS="${FSSD_JAVA_OPTS:--Xmx8g} -Dorg.slf4j.simpleLogger.log.org.fssd.serve.DynamicBatcher=info" \
+    "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 240); do
     curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break
@@ -45,7 +52,9 @@ for mode in off on; do
     ab -q -n "$n" -c "$c" -p "$IMAGE" -T image/png "http://127.0.0.1:$PORT/v1/detect" > "$WORK/ab.txt" 2>&1
     # ab counts responses whose length differs from the first as "failed (Length)": detections of a
     # batched run differ in the last float digits, so only connection/receive/exception failures count.
-    failed=$(awk -F'[(),: ]+' '/Connect:/ {print $3 + $5 + $9; exit}' "$WORK/ab.txt")
+    # That breakdown line, "(Connect: c, Receive: r, Length: l, Exceptions: e)", is printed only when
+    # some failed; "Connect:" alone would also match the "Connection Times" table.
+    failed=$(awk -F'[(),: ]+' '/\(Connect:/ {print $3 + $5 + $9; exit}' "$WORK/ab.txt")
     non2xx=$(awk '/Non-2xx responses/ {print $3}' "$WORK/ab.txt")
     rps=$(awk '/Requests per second/ {print $4}' "$WORK/ab.txt")
     p50=$(awk '$1 == "50%" {print $2}' "$WORK/ab.txt")
@@ -55,6 +64,16 @@ for mode in off on; do
     printf '%-9s %3d %9d %10s %8s %8s %8s%s\n' "$mode" "$c" "$n" "$rps" "$p50" "$p95" "$p99" \
       "$([ "${failed:-0}" != 0 ] || [ -n "${non2xx:-}" ] && echo "  (failed ${failed:-0}, non-2xx ${non2xx:-0})")"
   done
+  # Batches by size: the sizes are 1, 2, 4, ... and max-batch, the histogram's bucket bounds.
+  curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v mode="$mode" '
+    /^fssd_batch_size_bucket/ { match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5);
+      if (le != "+Inf") { n = $2 - prev; prev = $2; if (n > 0) out = out sprintf(" %sx%d", le, n) } }
+    /^fssd_queue_wait_seconds_sum/ { w = $2 } /^fssd_queue_wait_seconds_count/ { c = $2 }
+    END { printf "  batching %s: batches (size x count):%s; mean queue wait %.0f ms\n", mode, out, c ? 1000 * w / c : 0 }'
+  # The server JVM is the launcher's exec'd java (same pid).
+  hwm=$(awk '/VmHWM/ {printf "%.1f GB", $2 / 1048576}' "/proc/$SERVER/status" 2> /dev/null || true)
+  warm=$(grep -o 'warm-up (batch sizes [^)]*) took [0-9]* ms' "$WORK/server-$mode.log" | head -1 || true)
+  echo "  batching $mode: server peak RSS ${hwm:-?}; ${warm:-warm-up time not logged}"
   kill -TERM "$SERVER"; wait "$SERVER" 2> /dev/null || true; SERVER=""
 done
 for c in 4 16; do

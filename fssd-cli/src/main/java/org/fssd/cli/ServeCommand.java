@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "native model file (.zip)")
+  @Option(names = "--model",
+      description = "native model file (.zip); default: the demo model " + DefaultModel.RELATIVE + ", as for detect")
   Path model;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
@@ -21,7 +22,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "port, 0 = any free one (default: ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--workers", defaultValue = "1", description = "detector replicas running batches (default: ${DEFAULT-VALUE})")
+  @Option(names = {"--workers", "--replicas"}, defaultValue = "1",
+      description = "detector replicas (one batcher thread and model copy each) (default: ${DEFAULT-VALUE})")
   int workers;
 
   @Option(names = "--max-batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
@@ -43,7 +45,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    FssdServer server = FssdServer.builder().model(model).host(host).port(port).workers(workers)
+    Path file = model != null ? model : DefaultModel.require();
+    FssdServer server = FssdServer.builder().model(file).host(host).port(port).workers(workers)
         .maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
         .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).build();
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-serve-shutdown"));

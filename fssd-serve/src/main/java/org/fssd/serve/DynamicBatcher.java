@@ -2,15 +2,18 @@ package org.fssd.serve;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 import org.fssd.FssdException;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
@@ -19,11 +22,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dynamic batching: requests wait in one bounded queue; each worker thread takes the first waiting
- * request, collects whatever else arrives within {@code maxDelayMs} (up to {@code maxBatch}
- * images), and runs {@link FssdDetector#detectBatch} once on its own detector. Each request's
- * future completes with exactly its own detections (the detector returns one list per input, in
- * order), or exceptionally when its batch failed.
+ * Dynamic batching: requests wait in one bounded FIFO queue; a worker thread that is free takes
+ * the oldest waiting request together with those behind it and runs {@link
+ * FssdDetector#detectBatch} once on its own detector. Each request's future completes with exactly
+ * its own detections (the detector returns one list per input, in order), or exceptionally when its
+ * batch failed.
+ *
+ * <p><b>When a batch starts.</b> As soon as {@code maxBatch} requests are waiting, or when the
+ * oldest waiting request has waited {@code maxDelayMs} (counted from its arrival, as Triton's
+ * {@code max_queue_delay} is), whichever comes first. So a request arriving at an idle worker waits
+ * at most {@code maxDelayMs} for companions, and requests that queued up while the worker was busy
+ * (and so have waited longer than that) start the moment it is free, without a further delay.
+ *
+ * <p><b>Batch sizes.</b> Only the sizes of {@link #batchSizes(int)} are formed: the powers of two
+ * below {@code maxBatch}, and {@code maxBatch} (1, 2, 4, 8 for 8). With more requests waiting than
+ * the largest of them that fits, the rest stay queued (first in line for the next batch, or for
+ * another worker). The CPU engine compiles one oneDNN plan per batch size, each with its own copy
+ * of the re-ordered weights and its own activation buffers (about 1 GB and more for the full
+ * FSSD300), so each worker compiles exactly these sizes in its warm-up, and no request ever waits
+ * for a plan to be compiled: compiling on first use stalled requests for seconds in the load
+ * test, and warming every size 1..8 took 8 plans and ~15 GB.
  *
  * <p><b>One thread per detector.</b> Each worker thread builds its detector (from the factory it
  * is given), warms it up, runs all its batches and, when it owns it, closes it. oneDNN's Winograd
@@ -35,27 +53,35 @@ import org.slf4j.LoggerFactory;
  * <p>Images are decoded by the caller before {@link #submit}, so a bad upload never reaches (and
  * never fails) a batch. The caller keeps ownership of the image and must not close it before the
  * future completes; every accepted future is completed, also on {@link #close()}, which finishes
- * the queued work first.
+ * the queued work first (without waiting for companions).
  *
  * <p>Thread-safe.
  */
 final class DynamicBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final IntFunction<FssdDetector> factory;
   private final boolean ownsDetectors;
   private final int maxBatch;
+  private final int[] sizes;
   private final long maxDelayNanos;
-  private final BlockingQueue<Job> queue;
+  private final int maxQueue;
   private final ServeMetrics metrics;
   private final Consumer<List<BgrImage>> beforeBatch;
+  private final LongSupplier clock;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  /** Waiting requests, oldest first; guarded by {@link #lock}. */
+  private final ArrayDeque<Job> queue = new ArrayDeque<>();
   private final List<CompletableFuture<FssdDetector>> ready = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
-  private static final class Job {
+  private final class Job {
     final BgrImage image;
     final CompletableFuture<List<Detection>> result = new CompletableFuture<>();
+    final long queuedAt = clock.getAsLong();
 
     Job(BgrImage image) {
       this.image = image;
@@ -64,7 +90,7 @@ final class DynamicBatcher implements AutoCloseable {
 
   /**
    * Starts {@code workers} threads; worker {@code i} builds its detector with {@code
-   * factory.apply(i)} and warms it up (every batch size 1..{@code maxBatch}); see {@link
+   * factory.apply(i)} and warms it up (every size of {@link #batchSizes(int)}); see {@link
    * #awaitReady()}.
    *
    * @param ownsDetectors whether the workers close their detectors (on their own threads) when
@@ -74,6 +100,13 @@ final class DynamicBatcher implements AutoCloseable {
    */
   DynamicBatcher(IntFunction<FssdDetector> factory, boolean ownsDetectors, int workers, int maxBatch,
       long maxDelayMs, int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch) {
+    this(factory, ownsDetectors, workers, maxBatch, maxDelayMs, maxQueue, metrics, beforeBatch, System::nanoTime);
+  }
+
+  /** As above, with the clock (nanoseconds) that times the delays: tests pass a fake one. */
+  DynamicBatcher(IntFunction<FssdDetector> factory, boolean ownsDetectors, int workers, int maxBatch,
+      long maxDelayMs, int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch,
+      LongSupplier clock) {
     checkArgument(workers >= 1, "workers must be >= 1, got %s", workers);
     checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
     checkArgument(maxDelayMs >= 0, "maxDelayMs must be >= 0, got %s", maxDelayMs);
@@ -81,10 +114,12 @@ final class DynamicBatcher implements AutoCloseable {
     this.factory = factory;
     this.ownsDetectors = ownsDetectors;
     this.maxBatch = maxBatch;
+    this.sizes = batchSizes(maxBatch);
     this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
-    this.queue = new ArrayBlockingQueue<>(maxQueue);
+    this.maxQueue = maxQueue;
     this.metrics = metrics;
     this.beforeBatch = beforeBatch;
+    this.clock = clock;
     for (int i = 0; i < workers; i++) {
       final int index = i;
       CompletableFuture<FssdDetector> r = new CompletableFuture<>();
@@ -94,6 +129,31 @@ final class DynamicBatcher implements AutoCloseable {
       threads.add(t);
     }
     threads.forEach(Thread::start);
+  }
+
+  /**
+   * The batch sizes the batcher forms for {@code maxBatch}: 1, 2, 4, ... (powers of two below
+   * {@code maxBatch}) and {@code maxBatch} itself, ascending.
+   */
+  static int[] batchSizes(int maxBatch) {
+    checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
+    List<Integer> out = new ArrayList<>();
+    for (int n = 1; n < maxBatch; n *= 2) {
+      out.add(n);
+    }
+    out.add(maxBatch);
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The largest of {@link #sizes} that is at most {@code available} (>= 1). */
+  private int sizeFor(int available) {
+    int best = 1;
+    for (int n : sizes) {
+      if (n <= available) {
+        best = n;
+      }
+    }
+    return best;
   }
 
   /**
@@ -124,16 +184,28 @@ final class DynamicBatcher implements AutoCloseable {
    * caller answers 503).
    */
   CompletableFuture<List<Detection>> submit(BgrImage image) {
-    if (!running) {
-      return null;
+    lock.lock();
+    try {
+      if (!running || queue.size() >= maxQueue) {
+        return null;
+      }
+      Job job = new Job(image);
+      queue.addLast(job);
+      changed.signalAll();
+      return job.result;
+    } finally {
+      lock.unlock();
     }
-    Job job = new Job(image);
-    return queue.offer(job) ? job.result : null;
   }
 
   /** Requests waiting for a batch. */
   int depth() {
-    return queue.size();
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void work(int index, CompletableFuture<FssdDetector> readiness) {
@@ -166,13 +238,8 @@ final class DynamicBatcher implements AutoCloseable {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
     int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
-    // Every batch size the batcher can form: the oneDNN engine compiles one plan per batch size,
-    // and compiling on the first request of a new size would stall that request (seen in the
-    // load test as multi-second p95 latencies at 4 clients).
-    List<Integer> sizes = new ArrayList<>();
-    for (int n = 1; n <= maxBatch; n++) {
-      sizes.add(n);
-    }
+    // Exactly the batch sizes the batcher forms: the oneDNN engine compiles one plan per batch
+    // size, and compiling one on the first request of that size stalls the request for seconds.
     for (int n : sizes) {
       List<BgrImage> images = new ArrayList<>();
       try {
@@ -184,31 +251,16 @@ final class DynamicBatcher implements AutoCloseable {
         images.forEach(BgrImage::close);
       }
     }
-    LOG.info("worker {}: warm-up (batch sizes {}) took {} ms", index, sizes,
+    LOG.info("worker {}: warm-up (batch sizes {}) took {} ms", index, Arrays.toString(sizes),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 
   private void loop(FssdDetector detector) {
     List<Job> batch = new ArrayList<>(maxBatch);
-    while (running || !queue.isEmpty()) {
+    while (true) {
       try {
-        Job first = queue.poll(50, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        long deadline = System.nanoTime() + maxDelayNanos;
-        while (batch.size() < maxBatch) {
-          queue.drainTo(batch, maxBatch - batch.size());
-          long left = deadline - System.nanoTime();
-          if (batch.size() >= maxBatch || left <= 0) {
-            break;
-          }
-          Job next = queue.poll(left, TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
-          }
-          batch.add(next);
+        if (!next(batch)) {
+          break;
         }
         run(detector, batch);
       } catch (InterruptedException e) {
@@ -221,10 +273,52 @@ final class DynamicBatcher implements AutoCloseable {
     LOG.debug("batcher stopped");
   }
 
+  /**
+   * Waits for the next batch and moves it from the queue into {@code batch}: once {@code maxBatch}
+   * requests wait, or the oldest has waited {@code maxDelay}, or the batcher is closing. Returns
+   * false when the batcher is closed and the queue is empty.
+   */
+  private boolean next(List<Job> batch) throws InterruptedException {
+    lock.lock();
+    try {
+      while (queue.isEmpty()) {
+        if (!running) {
+          return false;
+        }
+        changed.awaitNanos(IDLE_POLL_NANOS);
+      }
+      while (running && queue.size() < maxBatch) {
+        long left = queue.peekFirst().queuedAt + maxDelayNanos - clock.getAsLong();
+        if (left <= 0) {
+          break;
+        }
+        changed.awaitNanos(left);
+        if (queue.isEmpty()) {
+          return true; // another worker took them; batch is empty, look again
+        }
+      }
+      int n = sizeFor(Math.min(queue.size(), maxBatch));
+      for (int i = 0; i < n; i++) {
+        batch.add(queue.pollFirst());
+      }
+      if (!queue.isEmpty()) {
+        changed.signalAll(); // the rest may be due already (another worker, or this one next)
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void run(FssdDetector detector, List<Job> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
     List<BgrImage> images = new ArrayList<>(batch.size());
+    long now = clock.getAsLong();
     for (Job j : batch) {
       images.add(j.image);
+      metrics.queueWait(now - j.queuedAt);
     }
     long t0 = System.nanoTime();
     try {
@@ -232,7 +326,13 @@ final class DynamicBatcher implements AutoCloseable {
         beforeBatch.accept(images);
       }
       List<List<Detection>> out = detector.detectBatch(images);
-      metrics.batch(batch.size(), System.nanoTime() - t0);
+      long t1 = System.nanoTime();
+      metrics.batch(batch.size(), t1 - t0);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("batch of {}: oldest waited {} ms, run {} ms, {} still queued", batch.size(),
+            TimeUnit.NANOSECONDS.toMillis(now - batch.get(0).queuedAt),
+            TimeUnit.NANOSECONDS.toMillis(t1 - t0), depth());
+      }
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).result.complete(out.get(i));
       }
@@ -250,7 +350,13 @@ final class DynamicBatcher implements AutoCloseable {
    */
   @Override
   public void close() {
-    running = false;
+    lock.lock();
+    try {
+      running = false;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     try {
       for (Thread t : threads) {
@@ -259,9 +365,14 @@ final class DynamicBatcher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Job left;
-    while ((left = queue.poll()) != null) {
-      left.result.completeExceptionally(new IllegalStateException("server shut down"));
+    lock.lock();
+    try {
+      Job left;
+      while ((left = queue.pollFirst()) != null) {
+        left.result.completeExceptionally(new IllegalStateException("server shut down"));
+      }
+    } finally {
+      lock.unlock();
     }
   }
 }

@@ -85,9 +85,12 @@ import org.slf4j.LoggerFactory;
  * after any of them.
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
- * queue ({@link Builder#maxQueue}); a batcher thread ({@link Builder#workers} of them, each with
- * its own detector) groups those arriving within {@link Builder#maxDelayMs} up to {@link
- * Builder#maxBatch} into one {@link FssdDetector#detectBatch} call. Per-request {@code threshold} and {@code max} are applied to the detector's results
+ * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#workers} of them, each
+ * with its own detector) runs the waiting ones, up to {@link Builder#maxBatch}, in one {@link
+ * FssdDetector#detectBatch} call, once {@code maxBatch} wait or the oldest has waited {@link
+ * Builder#maxDelayMs}; batches are 1, 2, 4, ... or {@code maxBatch} images (one compiled plan
+ * each, all compiled in the warm-up; see {@link DynamicBatcher}). Per-request {@code threshold}
+ * and {@code max} are applied to the detector's results
  * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
  * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
  * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
@@ -133,8 +136,8 @@ public final class FssdServer implements AutoCloseable {
   }
 
   /**
-   * Opens the port, loads the model if the builder named a file, warms the detector up (batch
-   * sizes 1 and {@code maxBatch}) and returns this server, ready.
+   * Opens the port, loads the model if the builder named a file, warms the detector up (every
+   * batch size the batcher forms: 1, 2, 4, ... and {@code maxBatch}) and returns this server, ready.
    *
    * @throws IllegalStateException when called twice
    */
@@ -375,6 +378,10 @@ public final class FssdServer implements AutoCloseable {
     ObjectNode s = m.putObject("serving");
     s.put("defaultThreshold", settings.scoreThreshold);
     s.put("maxBatch", settings.maxBatch);
+    ArrayNode sizes = s.putArray("batchSizes");
+    for (int n : DynamicBatcher.batchSizes(settings.maxBatch)) {
+      sizes.add(n);
+    }
     s.put("maxDelayMs", settings.maxDelayMs);
     s.put("maxQueue", settings.maxQueue);
     s.put("maxUploadBytes", settings.maxUploadBytes);
@@ -706,14 +713,20 @@ public final class FssdServer implements AutoCloseable {
       return this;
     }
 
-    /** Most images per detector call (1 turns batching off). */
+    /**
+     * Most images per detector call (1 turns batching off). Batches of 1, 2, 4, ... (powers of two
+     * below it) and of {@code n} itself are formed; each is a compiled plan held in memory.
+     */
     public Builder maxBatch(int n) {
       checkArgument(n >= 1 && n <= 128, "maxBatch must be in [1, 128], got %s", n);
       this.maxBatch = n;
       return this;
     }
 
-    /** How long the batcher waits for more requests after the first one, in ms. */
+    /**
+     * How long a request may wait for companions, in ms, counted from its arrival: a batch starts
+     * when {@link #maxBatch} requests wait or the oldest has waited this long.
+     */
     public Builder maxDelayMs(long ms) {
       checkArgument(ms >= 0 && ms <= 10_000, "maxDelayMs must be in [0, 10000], got %s", ms);
       this.maxDelayMs = ms;

@@ -10,8 +10,8 @@ import java.util.function.IntSupplier;
 /**
  * The counters behind {@code GET /metrics}, written in the Prometheus text exposition format
  * (version 0.0.4): requests by endpoint and status, request latency per endpoint, batch sizes,
- * batch inference time, queue depth, images processed and images per second over the last 10
- * seconds. Thread-safe.
+ * batch inference time, time requests wait in the queue, queue depth, images processed and images
+ * per second over the last 10 seconds. Thread-safe.
  */
 final class ServeMetrics {
   static final double[] LATENCY_BUCKETS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -22,6 +22,7 @@ final class ServeMetrics {
   private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
   private final Histogram batchSizes = new Histogram(BATCH_BUCKETS);
   private final Histogram batchSeconds = new Histogram(LATENCY_BUCKETS_S);
+  private final Histogram queueWaitSeconds = new Histogram(LATENCY_BUCKETS_S);
   private final LongAdder images = new LongAdder();
   private final LongAdder rejected = new LongAdder();
   private final ArrayDeque<long[]> recent = new ArrayDeque<>();
@@ -47,6 +48,11 @@ final class ServeMetrics {
       recent.addLast(new long[] {now, size});
       evict(now);
     }
+  }
+
+  /** Records how long one request waited in the queue before its batch started. */
+  void queueWait(long nanos) {
+    queueWaitSeconds.observe(Math.max(0, nanos) / 1e9);
   }
 
   /** Records a request turned away because the queue was full. */
@@ -94,6 +100,9 @@ final class ServeMetrics {
     sb.append("# HELP fssd_batch_duration_seconds Time the detector took per batch.\n");
     sb.append("# TYPE fssd_batch_duration_seconds histogram\n");
     batchSeconds.write(sb, "fssd_batch_duration_seconds", "");
+    sb.append("# HELP fssd_queue_wait_seconds Time a request waited in the queue before its batch started.\n");
+    sb.append("# TYPE fssd_queue_wait_seconds histogram\n");
+    queueWaitSeconds.write(sb, "fssd_queue_wait_seconds", "");
     sb.append("# HELP fssd_queue_depth Requests waiting for a batch.\n");
     sb.append("# TYPE fssd_queue_depth gauge\n");
     sb.append("fssd_queue_depth ").append(queueDepth.getAsInt()).append('\n');

@@ -4,10 +4,13 @@
  *
  * <p>Entry point: {@link org.fssd.serve.FssdServer} (builder, {@code start()}, {@code port()},
  * graceful {@code close()}, and {@code main} for {@code fssd serve}). Package-private helpers:
- * {@code DynamicBatcher} (bounded queue, worker threads that each own one detector),
+ * {@code DynamicBatcher} (bounded queue, worker threads that each own one detector; batches of
+ * 1, 2, 4, ... or max-batch images, started when max-batch wait or the oldest has waited
+ * max-delay),
  * {@code ServeMetrics} (Prometheus text), {@code Multipart} (reads the {@code image} field of a
  * form upload), {@code ApiException} (an error answer). The page is the resource {@code
- * org/fssd/serve/index.html}.
+ * org/fssd/serve/index.html}; its real-browser test is {@code WebPageBrowserIT} (Maven profile
+ * {@code browser}, on where {@code /usr/bin/chromedriver} exists).
  *
  * <p>Thread safety: {@code FssdServer} is safe to use from any thread; requests are served by
  * Jetty's pool; every detector call happens on the worker thread that built the detector (oneDNN

@@ -14,6 +14,7 @@ class ServeMetricsTest {
     m.batch(1, 1_000_000L);
     m.batch(5, 1_000_000L);
     m.rejected();
+    m.queueWait(20_000_000L); // 20 ms
     String text = m.scrape();
     assertThat(text)
         .contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"200\"} 2\n")
@@ -28,6 +29,9 @@ class ServeMetricsTest {
         .contains("fssd_batch_size_bucket{le=\"8\"} 2\n")
         .contains("fssd_batch_size_sum 6\n")
         .contains("fssd_queue_depth 3\n")
+        .contains("fssd_queue_wait_seconds_bucket{le=\"0.01\"} 0\n")
+        .contains("fssd_queue_wait_seconds_bucket{le=\"0.025\"} 1\n")
+        .contains("fssd_queue_wait_seconds_count 1\n")
         .contains("fssd_queue_rejected_total 1\n")
         .contains("fssd_images_total 6\n")
         .contains("fssd_images_per_second 0.6\n")
