@@ -279,7 +279,8 @@ final class PruneCommand implements Callable<Integer> {
     }
     var err = spec.commandLine().getErr();
     return m -> {
-      try (org.fssd.detect.FssdDetector d = org.fssd.detect.FssdDetector.builder().model(m)
+      // a replica: the detector owns (and may fold or close) the model it is given
+      try (org.fssd.detect.FssdDetector d = org.fssd.detect.FssdDetector.builder().model(m.replica())
           .scoreThreshold(0.01f).build()) {
         double map = org.fssd.train.eval.DetectorEvaluation.evaluate(d, evalSet,
             org.fssd.train.eval.ApMethod.VOC07_11_POINT, 4, null, null).map();

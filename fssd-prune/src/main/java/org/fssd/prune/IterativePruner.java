@@ -194,8 +194,8 @@ public final class IterativePruner {
   public static Stage measure(FssdModel m, ToDoubleFunction<FssdModel> evaluator, int timingRuns) {
     checkNotNull(m, "model");
     checkArgument(timingRuns >= 0, "timingRuns must be >= 0, got %s", timingRuns);
-    double map = evaluator == null ? Double.NaN : evaluator.applyAsDouble(m);
     double ms = timingRuns > 0 ? msPerImage(m, timingRuns) : Double.NaN;
+    double map = evaluator == null ? Double.NaN : evaluator.applyAsDouble(m);
     long params = PruneReport.parameterCount(m.config());
     return new Stage(0, Double.NaN, params, params * 4 / 1e6, m.config().macsPerImage() / 1e9, ms,
         map, null);
@@ -275,7 +275,10 @@ public final class IterativePruner {
       return this;
     }
 
-    /** mAP of a model (default: not measured). */
+    /**
+   * mAP of a model (default: not measured). The function must leave the model usable (e.g. give
+   * a detector {@link FssdModel#replica()}), since the rounds go on with it.
+   */
     public Builder evaluator(ToDoubleFunction<FssdModel> evaluator) {
       this.evaluator = checkNotNull(evaluator, "evaluator");
       return this;
