@@ -28,6 +28,9 @@
 #   ABL_OUT=/tmp/abl ABL_DOC=/tmp/abl/ablation.md ABL_SEEDS="1 2" ABL_TRAIN_COUNT=8 \
 #   ABL_EVAL_COUNT=4 ABL_EPOCHS=1 ABL_FT_EPOCHS=1 ABL_SPARSE2_EPOCHS=1 ABL_BATCH=4 \
 #   ABL_IMAGE_SIZE=100 ABL_WIDTH_DIVISOR=32 ABL_TIMING_RUNS=1 tools/ablation.sh
+# On a machine that is busy with other work, OMP_NUM_THREADS=1 is many times faster than the
+# launcher's default of one OpenMP thread per core (the threads of a team wait for each other);
+# for the real table run it on an otherwise idle machine with the default.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FSSD="$ROOT/fssd"
@@ -143,12 +146,12 @@ stats() { # values... -> "mean sd" (sample standard deviation; 0 for one value)
 }
 row() { # LABEL MODEL SECONDS_FILES...
   local label="$1" model="$2"; shift 2
-  local maps=() ms=() params="" size="" gflops="" secs=()
+  local maps=() ms=() params=() size=() gflops=() secs=()
   for seed in $SEEDS; do
     local f="$OUT/seed$seed/$model.metrics.txt"
     maps+=("$(value "$f" map)")
     ms+=("$(value "$f" ms_per_image)")
-    params="$(value "$f" params)"; size="$(value "$f" size_mb)"; gflops="$(value "$f" gflops)"
+    params+=("$(value "$f" params)"); size+=("$(value "$f" size_mb)"); gflops+=("$(value "$f" gflops)")
     local total=0
     for s in "$@"; do
       [ -f "$OUT/seed$seed/$s.seconds" ] && total=$(( total + $(cat "$OUT/seed$seed/$s.seconds") ))
@@ -158,8 +161,11 @@ row() { # LABEL MODEL SECONDS_FILES...
   read -r map_m map_sd <<< "$(stats "${maps[@]}")"
   read -r ms_m ms_sd <<< "$(stats "${ms[@]}")"
   read -r s_m _ <<< "$(stats "${secs[@]}")"
-  printf '| %s | %.3f ± %.3f | %s | %.2f | %.3f | %.1f ± %.1f | %.1f |\n' "$label" "$map_m" "$map_sd" \
-    "$params" "$size" "$gflops" "$ms_m" "$ms_sd" \
+  read -r p_m _ <<< "$(stats "${params[@]}")"
+  read -r z_m _ <<< "$(stats "${size[@]}")"
+  read -r g_m _ <<< "$(stats "${gflops[@]}")"
+  printf '| %s | %.3f ± %.3f | %.0f | %.3f | %.4f | %.1f ± %.1f | %.1f |\n' "$label" "$map_m" "$map_sd" \
+    "$p_m" "$z_m" "$g_m" "$ms_m" "$ms_sd" \
     "$(awk -v s="$s_m" 'BEGIN { printf "%.1f", s / 60 }')"
 }
 
@@ -172,7 +178,7 @@ mkdir -p "$(dirname "$DOC")"
   echo
   echo "Produced by \`tools/ablation.sh\` (do not edit by hand; run the script again to update)."
   echo "Finished $(date -u +%Y-%m-%dT%H:%M:%SZ) (started $T_START, resumed runs keep their earlier results);"
-  echo "commit $GIT; machine: $CPU, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM,"
+  echo "commit $GIT; machine: $CPU, $(getconf _NPROCESSORS_ONLN) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM,"
   echo "$(uname -sr), $JAVA."
   echo
   echo "Seeds: $SEEDS (mean ± sample standard deviation over the seeds). Training data: HARD shapes,"
@@ -190,8 +196,9 @@ mkdir -p "$(dirname "$DOC")"
   row "BN pruned once ($PERCENT)" pruned-round1 bn pruned
   row "BN pruned twice ($PERCENT, $PERCENT)" pruned-round2 bn pruned
   echo
+  echo "params, size and GFLOPs are means over the seeds (the pruned widths differ from seed to seed)."
   echo "GFLOPs count a multiply-add as 2 operations. ms/image: graph engine, batch 1, median of $TIMING"
-  echo "forward passes after a warm-up, measured right after each model's evaluation on this machine"
+  echo "forward passes after a warm-up, one model after the other on this machine, OMP_NUM_THREADS=${OMP_NUM_THREADS:-all cores}"
   echo "(compare ratios within one run). minutes/seed: wall-clock of the runs a row needs (the pruned rows"
   echo "include training their BN parent; both pruned rows come from one two-round prune run, whose time"
   echo "is counted in full for each)."
