@@ -37,7 +37,16 @@ class PruneRoundsCliTest {
     c.batchNorm = true;
     c.widthDivisor = 16;
     Path model = dir.resolve("bn.zip");
-    FssdModel.create(c.toConfig().toBuilder().numClasses(5).build(), Labels.generic(4), 3).save(model);
+    FssdModel init = FssdModel.create(c.toConfig().toBuilder().numClasses(5).build(), Labels.generic(4), 3);
+    // distinct |gamma| (a fresh model has all gammas 1, which would prune every layer to 1 channel)
+    long k = 0;
+    for (var e : init.graph().paramTable().entrySet()) {
+      if (e.getKey().endsWith("_gamma")) {
+        e.getValue().assign(org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
+            .addi(0.1 + 1e-3 * k++));
+      }
+    }
+    init.save(model);
     Path out = dir.resolve("p.zip");
     Object[] r = run("prune", "--model", model.toString(), "--percents", "0.5,0.3", "--timing-runs", "0",
         "--out", out.toString());
