@@ -26,6 +26,12 @@ final class AugmentPreviewCommand implements Callable<Integer> {
   @Option(names = "--size", defaultValue = "300", description = "network input size S (default: ${DEFAULT-VALUE})")
   int size;
 
+  @Option(names = "--mixup", description = "show Mixup samples (each image blended with a random partner, boxes named with their weight)")
+  boolean mixup;
+
+  @Option(names = "--mixup-alpha", defaultValue = "1.5", description = "alpha of the Mixup Beta(alpha, alpha) (default: ${DEFAULT-VALUE})")
+  double mixupAlpha;
+
   @Option(names = "--out", required = true, description = "output folder")
   Path out;
 
@@ -34,7 +40,8 @@ final class AugmentPreviewCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DetectionDataset ds = dataset.open();
-    List<Path> files = AugmentPreview.write(ds, count, seed, out, size);
+    List<Path> files = AugmentPreview.write(ds, count, seed, out, size,
+        mixup ? org.fssd.data.augment.MixupOptions.builder().alpha(mixupAlpha).build() : null);
     var o = spec.commandLine().getOut();
     o.println("wrote " + files.size() + " PNGs to " + out + " (" + ds.name() + ", " + ds.size() + " images)");
     o.flush();

@@ -7,12 +7,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.model.FssdModel;
+import org.fssd.prune.IterativePruner;
 import org.fssd.prune.PruneOptions;
 import org.fssd.prune.PruneResult;
 import org.fssd.prune.Pruner;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +22,14 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code fssd prune}: network slimming (SPEC §11) of a BN-variant model — global |gamma|
  * threshold, channel selection, weight surgery — with a report of widths, parameters, size,
  * GMACs and measured forward time before and after (this machine, graph engine, batch 1).
+ *
+ * <p>Iterative pruning ({@code --rounds R} or {@code --percents a,b,..}): R rounds of sparse
+ * training ({@code --sparse-epochs}, with {@code --sparsity}) -> pruning -> fine-tuning ({@code
+ * --fine-tune-epochs}), each round saved as {@code <out stem>-round<r>.zip} (the last also as
+ * {@code --out}) and reported; mAP per round with {@code --eval-shapes-seed} or {@code
+ * --eval-voc-sets}. {@code --report-only} measures a model (any variant) without pruning. Every
+ * stage also prints one machine-readable line {@code metrics <stage> params=.. size_mb=.. gmacs=..
+ * gflops=.. ms_per_image=.. map=..}.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
     description = "Prune a BN-variant model (network slimming) and report widths, params, size, GMACs and ms/image.")
@@ -63,7 +69,42 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--plots", description = "write gamma.png, channels.png and report.html here")
   Path plots;
 
-  @Option(names = "--out", required = true, description = "pruned model file (.zip)")
+  @Option(names = "--rounds", defaultValue = "1",
+      description = "iterative pruning: rounds of sparse-train -> prune -> fine-tune, each pruning --percent of what is left (default: ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--percents", split = ",", description = "iterative pruning: the percent of each round, e.g. 0.5,0.3 (sets the number of rounds)")
+  double[] percents;
+
+  @Option(names = "--sparse-epochs", split = ",", defaultValue = "0",
+      description = "iterative pruning: sparsity-training epochs before each round's pruning, one value for all rounds or one per round, e.g. 0,5 (default: ${DEFAULT-VALUE})")
+  int[] sparseEpochs;
+
+  @Option(names = "--sparsity", defaultValue = "1e-4", description = "s of the sparsity training (default: ${DEFAULT-VALUE})")
+  double sparsity;
+
+  @Option(names = "--augment", defaultValue = "ssd", description = "augmentation of sparse training and fine-tuning: ssd | light (default: ${DEFAULT-VALUE})")
+  String augment;
+
+  @Option(names = "--seed", defaultValue = "0", description = "seed of sparse training and fine-tuning (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--workers", defaultValue = "2", description = "data loading threads of training (default: ${DEFAULT-VALUE})")
+  int workers;
+
+  @Option(names = "--eval-shapes-seed", description = "mAP per stage (VOC07 11-point) on a shapes dataset like --dataset's (same preset and size) with this seed")
+  Long evalShapesSeed;
+
+  @Option(names = "--eval-shapes-count", defaultValue = "200", description = "images of that evaluation set (default: ${DEFAULT-VALUE})")
+  int evalShapesCount;
+
+  @Option(names = "--eval-voc-sets", split = ",", description = "mAP per stage on these VOC year:set pairs of --voc-root, e.g. 2007:test")
+  java.util.List<String> evalVocSets;
+
+  @Option(names = "--report-only", description = "only measure --model (params, size, GMACs, ms/image, mAP with --eval-*): no pruning, nothing written")
+  boolean reportOnly;
+
+  @Option(names = "--out", description = "pruned model file (.zip); required unless --report-only")
   Path out;
 
   @Spec CommandSpec spec;
@@ -75,6 +116,19 @@ final class PruneCommand implements Callable<Integer> {
     PruneOptions.Builder b = PruneOptions.builder().percent(percent).minChannels(minChannels);
     if (exclude != null) {
       b.exclude(exclude);
+    }
+    if (reportOnly) {
+      IterativePruner.Stage st = IterativePruner.measure(model, evaluator(), timingRuns);
+      var o = spec.commandLine().getOut();
+      o.println(metrics("input", st));
+      o.flush();
+      return 0;
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("--out is required (unless --report-only)");
+    }
+    if (rounds != 1 || percents != null || Arrays.stream(sparseEpochs).anyMatch(e -> e > 0)) {
+      return iterative(model, b.build());
     }
     PruneResult result = Pruner.prune(model, b.build());
     FssdModel pruned = result.model();
@@ -129,16 +183,119 @@ final class PruneCommand implements Callable<Integer> {
 
   /** Median wall time of a batch-1 forward pass after one warm-up (a report, not a benchmark). */
   static double medianMs(FssdModel model, int runs) {
-    int s = model.config().inputSize();
-    INDArray in = Nd4j.rand(DataType.FLOAT, 1, 3, s, s).muli(255).subi(117);
-    model.graph().output(in);
-    double[] ms = new double[runs];
-    for (int i = 0; i < runs; i++) {
-      long t = System.nanoTime();
-      model.graph().output(in);
-      ms[i] = (System.nanoTime() - t) / 1e6;
+    return IterativePruner.msPerImage(model, runs);
+  }
+
+  private int iterative(FssdModel model, PruneOptions options) {
+    double[] ps = percents;
+    if (ps == null) {
+      ps = new double[rounds];
+      Arrays.fill(ps, percent);
+    } else if (rounds != 1 && rounds != ps.length) {
+      throw new IllegalArgumentException("--rounds " + rounds + " disagrees with the " + ps.length
+          + " values of --percents");
     }
-    Arrays.sort(ms);
-    return ms[runs / 2];
+    final int n = ps.length;
+    if (sparseEpochs.length != 1 && sparseEpochs.length != n) {
+      throw new IllegalArgumentException("--sparse-epochs needs one value or one per round (" + n
+          + "), got " + sparseEpochs.length);
+    }
+    var err = spec.commandLine().getErr();
+    IterativePruner.Builder ib = IterativePruner.builder().percents(ps).options(options)
+        .timingRuns(timingRuns).output(out);
+    boolean needsData = fineTuneEpochs > 0 || Arrays.stream(sparseEpochs).anyMatch(e -> e > 0);
+    org.fssd.data.DetectionDataset ds = needsData ? dataset.open() : null;
+    if (Arrays.stream(sparseEpochs).anyMatch(e -> e > 0)) {
+      ib.sparseTrainer((m, r) -> {
+        int epochs = sparseEpochs.length == 1 ? sparseEpochs[0] : sparseEpochs[r - 1];
+        return epochs == 0 ? m : train(ds, m, epochs, sparsity, "round " + r + " sparse training", r, err);
+      });
+    }
+    if (fineTuneEpochs > 0) {
+      ib.fineTuner((m, r) -> train(ds, m, fineTuneEpochs, 0, "round " + r + " fine-tuning", r, err));
+    }
+    java.util.function.ToDoubleFunction<FssdModel> eval = evaluator();
+    if (eval != null) {
+      ib.evaluator(eval);
+    }
+    IterativePruner.Result result = ib.build().run(model);
+    result.finalModel().save(out);
+    var o = spec.commandLine().getOut();
+    o.println(result);
+    o.println(metrics("input", result.input()));
+    for (IterativePruner.Round r : result.rounds()) {
+      o.println(metrics("round" + r.index(), r.stage()));
+    }
+    o.println("wrote " + out + " (= round " + n + ")");
+    o.flush();
+    return 0;
+  }
+
+  private FssdModel train(org.fssd.data.DetectionDataset ds, FssdModel m, int epochs, double s,
+      String what, int round, java.io.PrintWriter err) {
+    org.fssd.train.FssdTrainer.Builder tb = org.fssd.train.FssdTrainer.builder(ds).initialModel(m)
+        .epochs(epochs).batchSize(batch).learningRate(lr).sparsity(s).seed(seed).workers(workers);
+    switch (augment) {
+      case "ssd" -> { }
+      case "light" -> tb.transform(org.fssd.data.augment.TrainTransform.light(
+          new org.fssd.image.Preprocessor(m.config().inputSize())));
+      default -> throw new IllegalArgumentException(
+          "unknown --augment '" + augment + "' (expected ssd or light)");
+    }
+    if (checkpointDir != null) {
+      tb.checkpointDir(checkpointDir.resolve("round" + round + (s > 0 ? "-sparse" : "-fine-tune")));
+    }
+    tb.listener(new org.fssd.train.ProgressListener() {
+      @Override
+      public void onEpochEnd(int epoch, long iteration) {
+        err.println("prune: " + what + " epoch " + (epoch + 1) + "/" + epochs + " done");
+        err.flush();
+      }
+    });
+    return tb.build().train();
+  }
+
+  /** The mAP function of --eval-shapes-seed / --eval-voc-sets, or null. */
+  private java.util.function.ToDoubleFunction<FssdModel> evaluator() {
+    org.fssd.data.DetectionDataset evalSet;
+    if (evalShapesSeed != null) {
+      evalSet = org.fssd.data.ShapesDataset.builder().preset(dataset.shapesPreset).count(evalShapesCount)
+          .seed(evalShapesSeed).imageSize(dataset.shapesSize, dataset.shapesSize).build();
+    } else if (evalVocSets != null) {
+      if (dataset.vocRoot == null) {
+        throw new IllegalArgumentException("--eval-voc-sets needs --voc-root");
+      }
+      org.fssd.data.VocDataset.Builder vb = org.fssd.data.VocDataset.builder(dataset.vocRoot);
+      for (String pair : evalVocSets) {
+        String[] p = pair.split(":");
+        if (p.length != 2) {
+          throw new IllegalArgumentException("--eval-voc-sets entry '" + pair + "' is not year:set");
+        }
+        vb.add(p[0], p[1]);
+      }
+      evalSet = vb.build();
+    } else {
+      return null;
+    }
+    var err = spec.commandLine().getErr();
+    return m -> {
+      // a replica: the detector owns (and may fold or close) the model it is given
+      try (org.fssd.detect.FssdDetector d = org.fssd.detect.FssdDetector.builder().model(m.replica())
+          .scoreThreshold(0.01f).build()) {
+        double map = org.fssd.train.eval.DetectorEvaluation.evaluate(d, evalSet,
+            org.fssd.train.eval.ApMethod.VOC07_11_POINT, 4, null, null).map();
+        err.println(String.format(Locale.ROOT, "prune: mAP (VOC07 11-point, %s) %.4f", evalSet.name(), map));
+        err.flush();
+        return map;
+      }
+    };
+  }
+
+  /** {@code metrics <stage> params=.. size_mb=.. gmacs=.. gflops=.. ms_per_image=.. map=..}. */
+  static String metrics(String stage, IterativePruner.Stage s) {
+    return String.format(Locale.ROOT, "metrics %s params=%d size_mb=%.3f gmacs=%.4f gflops=%.4f ms_per_image=%s map=%s",
+        stage, s.params(), s.sizeMb(), s.gmacs(), s.gflops(),
+        Double.isNaN(s.msPerImage()) ? "nan" : String.format(Locale.ROOT, "%.2f", s.msPerImage()),
+        Double.isNaN(s.map()) ? "nan" : String.format(Locale.ROOT, "%.4f", s.map()));
   }
 }

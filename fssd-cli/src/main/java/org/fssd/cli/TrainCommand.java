@@ -54,6 +54,18 @@ final class TrainCommand implements Callable<Integer> {
       description = "network slimming: add s*sign(gamma) to BN gamma gradients (reference 1e-4; needs --bn) (default: ${DEFAULT-VALUE})")
   double sparsity;
 
+  @Option(names = "--mixup", description = "Mixup for detection: blend pairs of training images, boxes weighted by lam (pass it again with --resume)")
+  boolean mixup;
+
+  @Option(names = "--mixup-alpha", defaultValue = "1.5", description = "Mixup lam ~ Beta(alpha, alpha) (default: ${DEFAULT-VALUE})")
+  double mixupAlpha;
+
+  @Option(names = "--mixup-prob", defaultValue = "0.5", description = "probability that a sample is mixed (default: ${DEFAULT-VALUE})")
+  double mixupProb;
+
+  @Option(names = "--mixup-off-epochs", defaultValue = "0", description = "last N epochs trained without Mixup (default: ${DEFAULT-VALUE})")
+  int mixupOffEpochs;
+
   @Option(names = "--init-model", description = "start from this model file instead of a fresh initialisation")
   Path initModel;
 
@@ -114,6 +126,10 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     b.workers(workers);
+    if (mixup) {
+      b.mixup(org.fssd.data.augment.MixupOptions.builder().alpha(mixupAlpha).probability(mixupProb)
+          .offEpochs(mixupOffEpochs).build());
+    }
     switch (augment) {
       case "ssd" -> { }
       case "light" -> b.transform(org.fssd.data.augment.TrainTransform.light(

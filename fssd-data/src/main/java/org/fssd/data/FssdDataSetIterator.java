@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.fssd.FssdException;
 import org.fssd.box.PriorConfig;
 import org.fssd.data.augment.AugmentedSample;
+import org.fssd.data.augment.Mixup;
+import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.Rng;
 import org.fssd.data.augment.SampleTransform;
 import org.fssd.data.augment.TrainTransform;
@@ -38,8 +40,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *       columns {@code 4p .. 4p + 3} (prior order of {@link org.fssd.box.PriorBoxes}, which is the
  *       order of the network's heads);
  *   <li>labels[1]: class targets {@code [N, P]} float holding the integer class 0..C-1 (0 =
- *       background).
+ *       background);
+ *   <li>labels[2], only when {@link Builder#mixup Mixup} is configured: per-prior loss weights
+ *       {@code [N, P]} (a positive prior's is its ground truth's Mixup weight, lam or 1 - lam; 1 for
+ *       background priors and in epochs without Mixup).
  * </ul>
+ *
+ * <p><b>Mixup</b> ({@link Builder#mixup}, needs a {@link TrainTransform}): in the epochs where it
+ * is active, sample i of epoch e draws from {@link Mixup#random Mixup.random(seed, e, i)} whether
+ * it is blended with a partner image, which one, and lam ({@link Mixup#plan}); image i is then
+ * augmented with its usual stream and the partner with the Mixup stream.
  *
  * <p><b>Order and randomness.</b> Epoch e visits the images in a permutation drawn from ({@code
  * seed}, e) (or in index order without shuffling); the last batch may be smaller ({@link
@@ -71,6 +81,8 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
   private final transient ExecutorService pool;
   private final int size;
   private final int numPriors;
+  private final transient Mixup mixup;
+  private final int totalEpochs;
 
   private int epoch;
   private int[] order;
@@ -93,6 +105,14 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     checkArgument(transform.size() == -1 || transform.size() == size,
         "transform size %s differs from the priors' image size %s", transform.size(), size);
     this.numPriors = matcher.numPriors();
+    if (b.mixup != null) {
+      checkArgument(transform instanceof TrainTransform,
+          "Mixup needs a TrainTransform, the transform is %s", transform);
+      this.mixup = new Mixup((TrainTransform) transform, b.mixup);
+    } else {
+      this.mixup = null;
+    }
+    this.totalEpochs = b.totalEpochs;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(b.workers, r -> {
       Thread t = new Thread(r, "fssd-data-" + n.incrementAndGet());
@@ -186,7 +206,9 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     INDArray features = Nd4j.create(p.features, new long[] {n, 3, size, size}, 'c');
     INDArray loc = Nd4j.create(p.loc, new long[] {n, 4L * numPriors}, 'c');
     INDArray conf = Nd4j.create(p.conf, new long[] {n, numPriors}, 'c');
-    MultiDataSet mds = new MultiDataSet(new INDArray[] {features}, new INDArray[] {loc, conf});
+    INDArray[] labels = mixup == null ? new INDArray[] {loc, conf}
+        : new INDArray[] {loc, conf, Nd4j.create(p.weights, new long[] {n, numPriors}, 'c')};
+    MultiDataSet mds = new MultiDataSet(new INDArray[] {features}, labels);
     if (preProcessor != null) {
       preProcessor.preProcess(mds);
     }
@@ -212,7 +234,8 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     int to = Math.min(order.length, from + batchSize);
     int n = to - from;
     Pending p = new Pending(new int[n], new float[n * 3 * size * size],
-        new float[n * 4 * numPriors], new float[n * numPriors], new ArrayList<>(n));
+        new float[n * 4 * numPriors], new float[n * numPriors],
+        mixup == null ? null : new float[n * numPriors], new ArrayList<>(n));
     int e = epoch;
     for (int k = 0; k < n; k++) {
       int idx = order[from + k];
@@ -224,16 +247,30 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
   }
 
   private void prepare(int idx, int e, int slot, Pending p) {
-    AugmentedSample a;
-    try (Sample s = dataset.sample(idx)) {
-      List<GtBox> boxes = s.annotation().trainingBoxes(dataset.keepDifficult());
-      a = transform.apply(s.image(), boxes, Rng.forSample(seed, e, idx));
+    AugmentedSample a = null;
+    if (mixup != null && mixup.options().activeIn(e, totalEpochs)) {
+      SplittableRandom mr = Mixup.random(seed, e, idx);
+      Mixup.Plan plan = mixup.plan(mr, idx, dataset.size());
+      if (plan != null) {
+        try (Sample s = dataset.sample(idx); Sample t = dataset.sample(plan.partner())) {
+          a = mixup.apply(s.image(), s.annotation().trainingBoxes(dataset.keepDifficult()),
+              t.image(), t.annotation().trainingBoxes(dataset.keepDifficult()), plan.lambda(),
+              Rng.forSample(seed, e, idx), mr);
+        }
+      }
+    }
+    if (a == null) {
+      try (Sample s = dataset.sample(idx)) {
+        List<GtBox> boxes = s.annotation().trainingBoxes(dataset.keepDifficult());
+        a = transform.apply(s.image(), boxes, Rng.forSample(seed, e, idx));
+      }
     }
     int plane = 3 * size * size;
     System.arraycopy(a.image(), 0, p.features, slot * plane, plane);
     float[] loc = new float[4 * numPriors];
     int[] conf = new int[numPriors];
-    matcher.match(a.boxes(), a.labels(), a.count(), loc, 0, conf, 0);
+    matcher.match(a.boxes(), a.labels(), a.weights(), a.count(), loc, 0, conf, 0, p.weights,
+        p.weights == null ? 0 : slot * numPriors);
     System.arraycopy(loc, 0, p.loc, slot * 4 * numPriors, 4 * numPriors);
     int off = slot * numPriors;
     for (int i = 0; i < numPriors; i++) {
@@ -286,11 +323,11 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
   public String toString() {
     return "FssdDataSetIterator{" + dataset.name() + ", batch=" + batchSize + ", S=" + size
         + ", P=" + numPriors + ", seed=" + seed + ", epoch=" + epoch + ", shuffle=" + shuffle
-        + "}";
+        + (mixup == null ? "" : ", " + mixup.options()) + "}";
   }
 
   private record Pending(int[] indices, float[] features, float[] loc, float[] conf,
-      List<Future<?>> futures) {}
+      float[] weights, List<Future<?>> futures) {}
 
   /** Configures the iterator. Not thread-safe. */
   public static final class Builder {
@@ -304,6 +341,8 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int prefetch = 2;
     private int startEpoch;
+    private MixupOptions mixup;
+    private int totalEpochs;
 
     private Builder(DetectionDataset dataset, PriorConfig priors) {
       this.dataset = checkNotNull(dataset, "dataset");
@@ -361,6 +400,18 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     public Builder startEpoch(int startEpoch) {
       checkArgument(startEpoch >= 0, "startEpoch must be >= 0, got %s", startEpoch);
       this.startEpoch = startEpoch;
+      return this;
+    }
+
+    /**
+     * Mixup (off by default) in every epoch {@code e} with {@code
+     * options.activeIn(e, totalEpochs)}; adds the per-prior weights as labels[2]. Needs a {@link
+     * TrainTransform} (the default transform is one).
+     */
+    public Builder mixup(MixupOptions options, int totalEpochs) {
+      checkArgument(totalEpochs >= 1, "totalEpochs must be >= 1, got %s", totalEpochs);
+      this.mixup = checkNotNull(options, "options");
+      this.totalEpochs = totalEpochs;
       return this;
     }
 

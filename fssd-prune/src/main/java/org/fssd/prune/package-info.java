@@ -11,7 +11,9 @@
  *   <li>{@link org.fssd.prune.ChannelSelection}: the global threshold and the kept channels of
  *       every body convolution, with the producer of every input (concat offsets included);
  *   <li>{@link org.fssd.prune.PruneReport}: widths before/after, parameters, fp32 size, GMACs;
- *   <li>{@link org.fssd.prune.PruneResult}: selection + pruned model + report.
+ *   <li>{@link org.fssd.prune.PruneResult}: selection + pruned model + report;
+ *   <li>{@link org.fssd.prune.IterativePruner}: R rounds of sparse training -> pruning ->
+ *       fine-tuning (training steps as hooks), each round's model saved and measured.
  * </ul>
  *
  * <p>Thread safety: options, selections, reports and results are immutable; {@code Pruner} is

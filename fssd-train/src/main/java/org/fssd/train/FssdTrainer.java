@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.SampleTransform;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
@@ -71,6 +72,7 @@ public final class FssdTrainer {
   private final int keepCheckpoints;
   private final long maxIterations;
   private final Path resumedFrom;
+  private final MixupOptions mixup;
   private TrainingState state;
   private Path lastCheckpoint;
   private boolean used;
@@ -89,6 +91,7 @@ public final class FssdTrainer {
     this.maxIterations = b.maxIterations;
     this.resumedFrom = b.resumeFile;
     this.lastCheckpoint = b.resumeFile;
+    this.mixup = b.mixup;
   }
 
   /** A builder for a new run on {@code dataset}. */
@@ -246,6 +249,9 @@ public final class FssdTrainer {
     if (resumedFrom != null) {
       p = p.with("train.resumedFrom", resumedFrom.getFileName().toString());
     }
+    if (mixup != null) {
+      p = p.with("train.mixup", mixup.toString());
+    }
     return FssdModel.of(config, inference, state.labels(), p);
   }
 
@@ -272,6 +278,7 @@ public final class FssdTrainer {
     private long maxIterations = Long.MAX_VALUE;
     private final List<ProgressListener> listeners = new ArrayList<>();
     private Path resumeFile;
+    private MixupOptions mixup;
 
     private Builder(DetectionDataset dataset) {
       this.dataset = checkNotNull(dataset, "dataset");
@@ -397,6 +404,16 @@ public final class FssdTrainer {
       return this;
     }
 
+    /**
+     * Mixup for detection ({@link org.fssd.data.augment.Mixup}; off by default). Needs the default
+     * or another {@link org.fssd.data.augment.TrainTransform}. Not stored in checkpoints: set it
+     * again when resuming.
+     */
+    public Builder mixup(MixupOptions options) {
+      this.mixup = checkNotNull(options, "options");
+      return this;
+    }
+
     /** Adds a progress listener. */
     public Builder listener(ProgressListener listener) {
       listeners.add(checkNotNull(listener, "listener"));
@@ -449,6 +466,9 @@ public final class FssdTrainer {
           .startEpoch(state.epoch());
       if (transform != null) {
         db.transform(transform);
+      }
+      if (mixup != null) {
+        db.mixup(mixup, state.epochs());
       }
       FssdDataSetIterator data = db.build();
       try {

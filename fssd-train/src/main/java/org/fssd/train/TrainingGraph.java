@@ -108,13 +108,15 @@ public final class TrainingGraph {
 
   /**
    * The training graph's labels for a batch of {@code FssdDataSetIterator}: loc targets [B, P*4]
-   * and class ids [B, P] side by side, [B, P*4 + P].
+   * and class ids [B, P] side by side, [B, P*4 + P]; with Mixup's per-prior weights (a third
+   * array [B, P]) also those, [B, P*4 + 2P] ({@link MultiBoxLoss} accepts both).
    */
   public static INDArray labels(MultiDataSet batch) {
     INDArray[] l = batch.getLabels();
-    checkArgument(l != null && l.length == 2, "expected 2 label arrays (loc, class), got %s",
+    checkArgument(l != null && (l.length == 2 || l.length == 3),
+        "expected 2 label arrays (loc, class) or 3 (loc, class, weight), got %s",
         l == null ? 0 : l.length);
-    return Nd4j.hstack(l[0], l[1]);
+    return l.length == 2 ? Nd4j.hstack(l[0], l[1]) : Nd4j.hstack(l[0], l[1], l[2]);
   }
 
   /**

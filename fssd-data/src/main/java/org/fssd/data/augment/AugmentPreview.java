@@ -22,7 +22,9 @@ import org.fssd.image.Preprocessor;
  * Writes PNGs that show what the SPEC §8 augmentation does, for eyeballing: for each of the first
  * {@code count} images, {@code orig-<i>.png} (the image with its ground truth) and {@code
  * aug-<i>.png} (the augmented S x S network input, means added back, with its relative boxes
- * scaled to S). Stateless; thread-safe.
+ * scaled to S). With {@link MixupOptions} every {@code aug-<i>.png} is a {@link Mixup} sample of
+ * image i and a partner drawn as in training (probability taken as 1 so that each preview is
+ * mixed), its boxes named with their weight. Stateless; thread-safe.
  */
 public final class AugmentPreview {
   private AugmentPreview() {}
@@ -39,6 +41,17 @@ public final class AugmentPreview {
    */
   public static List<Path> write(DetectionDataset dataset, int count, long seed, Path outDir,
       int size) {
+    return write(dataset, count, seed, outDir, size, null);
+  }
+
+  /**
+   * {@link #write(DetectionDataset, int, long, Path, int)}, with {@link Mixup} samples when {@code
+   * mixup} is not null (its alpha; every preview mixed).
+   *
+   * @return the files written, in order
+   */
+  public static List<Path> write(DetectionDataset dataset, int count, long seed, Path outDir,
+      int size, MixupOptions mixup) {
     checkNotNull(dataset, "dataset");
     checkNotNull(outDir, "outDir");
     checkArgument(count >= 1, "count must be >= 1, got %s", count);
@@ -49,6 +62,8 @@ public final class AugmentPreview {
     }
     Preprocessor pre = new Preprocessor(size);
     TrainTransform tt = new TrainTransform(pre);
+    Mixup mix = mixup == null ? null
+        : new Mixup(tt, MixupOptions.builder().alpha(mixup.alpha()).probability(1).build());
     Annotator annotator = new Annotator();
     List<Path> written = new ArrayList<>();
     for (int i = 0; i < Math.min(count, dataset.size()); i++) {
@@ -63,12 +78,26 @@ public final class AugmentPreview {
         annotator.writeAnnotatedPng(s.image(), gt, orig);
         written.add(orig);
         List<GtBox> train = s.annotation().trainingBoxes(dataset.keepDifficult());
-        AugmentedSample a = tt.apply(s.image(), train, Rng.forSample(seed, 0, i));
+        AugmentedSample a;
+        if (mix == null) {
+          a = tt.apply(s.image(), train, Rng.forSample(seed, 0, i));
+        } else {
+          java.util.SplittableRandom mr = Mixup.random(seed, 0, i);
+          Mixup.Plan plan = mix.plan(mr, i, dataset.size());
+          try (Sample t = dataset.sample(plan.partner())) {
+            a = mix.apply(s.image(), train, t.image(),
+                t.annotation().trainingBoxes(dataset.keepDifficult()), plan.lambda(),
+                Rng.forSample(seed, 0, i), mr);
+          }
+        }
         List<AnnotatedBox> boxes = new ArrayList<>();
         for (int k = 0; k < a.count(); k++) {
+          String name = dataset.labels().name(a.labels()[k]);
+          if (mix != null) {
+            name += String.format(java.util.Locale.ROOT, " w=%.2f", a.weights()[k]);
+          }
           boxes.add(new AnnotatedBox(a.boxes()[4 * k] * size, a.boxes()[4 * k + 1] * size,
-              a.boxes()[4 * k + 2] * size, a.boxes()[4 * k + 3] * size, a.labels()[k],
-              dataset.labels().name(a.labels()[k])));
+              a.boxes()[4 * k + 2] * size, a.boxes()[4 * k + 3] * size, a.labels()[k], name));
         }
         try (BgrImage img = ImageLoader.defaults().fromBgrBytes(toBgr(a.image(), size,
             pre.means()), size, size, "aug-" + i)) {

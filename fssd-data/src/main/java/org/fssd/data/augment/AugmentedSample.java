@@ -7,7 +7,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * A sample ready for the network: the image as a float CHW tensor {@code [3][S][S]} (channel 0 =
  * B, means subtracted; element {@code (c * S + y) * S + x}), and its boxes in <b>relative [0, 1]
  * coordinates of that square</b> (point form, 4 floats per box), labels 1..C-1 and a per-box weight
- * (1 here; Mixup may lower it later).
+ * (1 from {@link TrainTransform}; lam or 1 - lam from {@link Mixup}).
  *
  * <p>The arrays are owned by the record; callers must not modify them.
  *

@@ -138,6 +138,39 @@ public final class TrainTransform implements SampleTransform {
     return new AugmentedSample(tensor, size, kept, keptLabels, w);
   }
 
+  /**
+   * The geometric stage for {@link Mixup}: the steps before the resize (crop, distortion, expand
+   * and mirror; mirror only for the light pipeline) on a copy of {@code image}, with pixel boxes
+   * of the result. If no box keeps a relative width and height {@code > 0.01} of the augmented
+   * image, the un-augmented image and its boxes are returned instead (as {@link #apply} does). An
+   * image without boxes is returned unchanged. The caller closes the result.
+   */
+  AugmentedImage geometric(Mat image, float[] boxes, int[] labels, SplittableRandom r) {
+    AugmentedImage s = new AugmentedImage(image.clone(), boxes, labels);
+    if (labels.length == 0) {
+      return s;
+    }
+    if (!light) {
+      crop.apply(s, r);
+      distort.apply(s, r);
+      expand.apply(s, r);
+    }
+    mirror.apply(s, r);
+    float[] rel = relative(s.boxes(), s.width(), s.height());
+    for (int i = 0; i < s.count(); i++) {
+      if (Math.min(rel[4 * i + 2] - rel[4 * i], rel[4 * i + 3] - rel[4 * i + 1]) > 0.01f) {
+        return s;
+      }
+    }
+    s.close();
+    return new AugmentedImage(image.clone(), boxes, labels);
+  }
+
+  /** The preprocessor (size and means). */
+  Preprocessor preprocessor() {
+    return pre;
+  }
+
   static float[] relative(float[] px, int width, int height) {
     float[] out = new float[px.length];
     for (int i = 0; i < px.length; i += 4) {

@@ -30,6 +30,11 @@ import org.fssd.box.PriorBoxes;
  * ground truths x priors on primitive arrays; one call allocates only its outputs (or nothing with
  * {@link #match(float[], int[], int, float[], int, int[], int)}).
  *
+ * <p><b>Per-box weights</b> (Mixup): {@link #match(float[], int[], float[])} and {@link
+ * #match(float[], int[], float[], int, float[], int, int[], int, float[], int)} also give every
+ * positive prior the weight of its matched ground truth (background priors 1); matching itself
+ * does not depend on the weights.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class PriorMatcher {
@@ -102,6 +107,20 @@ public final class PriorMatcher {
   }
 
   /**
+   * Targets of one image with per-box weights (e.g. Mixup's): loc, classes and, per prior, the
+   * weight of the ground truth it is matched to (1 for background priors).
+   *
+   * @param weights one weight per ground truth, {@code labels.length} floats
+   */
+  public Targets match(float[] gt, int[] labels, float[] weights) {
+    float[] loc = new float[numPriors * 4];
+    int[] conf = new int[numPriors];
+    float[] w = new float[numPriors];
+    match(gt, labels, weights, labels.length, loc, 0, conf, 0, w, 0);
+    return new Targets(loc, conf, w);
+  }
+
+  /**
    * Writes the targets of one image into caller arrays (allocation-free apart from two scratch
    * arrays of P elements).
    *
@@ -113,6 +132,20 @@ public final class PriorMatcher {
    */
   public void match(float[] gt, int[] labels, int count, float[] loc, int locOffset, int[] conf,
       int confOffset) {
+    match(gt, labels, null, count, loc, locOffset, conf, confOffset, null, 0);
+  }
+
+  /**
+   * {@link #match(float[], int[], int, float[], int, int[], int)} that also writes per-prior
+   * weights: a positive prior gets the weight of the ground truth it is matched to (the same
+   * ground truth whose box is its loc target), a background prior gets 1. Without ground truth
+   * every prior gets 1.
+   *
+   * @param gtWeights at least {@code count} per-box weights (null: all 1)
+   * @param priorWeights receives {@code P} weights from {@code weightOffset} (null: not written)
+   */
+  public void match(float[] gt, int[] labels, float[] gtWeights, int count, float[] loc,
+      int locOffset, int[] conf, int confOffset, float[] priorWeights, int weightOffset) {
     checkNotNull(gt, "gt");
     checkNotNull(labels, "labels");
     checkArgument(count >= 0 && gt.length >= 4 * count && labels.length >= count,
@@ -121,6 +154,16 @@ public final class PriorMatcher {
         "loc too small: %s floats from %s, need %s", loc.length, locOffset, 4 * numPriors);
     checkArgument(confOffset >= 0 && confOffset + (long) numPriors <= conf.length,
         "conf too small: %s from %s, need %s", conf.length, confOffset, numPriors);
+    checkArgument(gtWeights == null || gtWeights.length >= count,
+        "gtWeights has %s values for %s ground truths", gtWeights == null ? 0 : gtWeights.length,
+        count);
+    checkArgument(priorWeights == null
+            || (weightOffset >= 0 && weightOffset + (long) numPriors <= priorWeights.length),
+        "priorWeights too small: %s from %s, need %s",
+        priorWeights == null ? 0 : priorWeights.length, weightOffset, numPriors);
+    if (priorWeights != null) {
+      java.util.Arrays.fill(priorWeights, weightOffset, weightOffset + numPriors, 1f);
+    }
     if (count == 0) {
       java.util.Arrays.fill(loc, locOffset, locOffset + 4 * numPriors, 0f);
       java.util.Arrays.fill(conf, confOffset, confOffset + numPriors, 0);
@@ -171,6 +214,9 @@ public final class PriorMatcher {
     for (int p = 0; p < numPriors; p++) {
       int g = bestTruth[p];
       conf[confOffset + p] = bestOverlap[p] < threshold ? 0 : labels[g];
+      if (priorWeights != null && gtWeights != null && conf[confOffset + p] > 0) {
+        priorWeights[weightOffset + p] = gtWeights[g];
+      }
       System.arraycopy(gt, 4 * g, loc, locOffset + 4 * p, 4);
     }
     coder.encode(loc, locOffset, priors, 0, loc, locOffset, numPriors);
@@ -181,8 +227,21 @@ public final class PriorMatcher {
    *
    * @param loc {@code float[P * 4]}: encoded offsets {@code (l0, l1, l2, l3)} per prior
    * @param conf {@code int[P]}: class per prior, 0 = background
+   * @param weights {@code float[P]}: loss weight per prior (its ground truth's weight for a
+   *     positive, 1 for background)
    */
-  public record Targets(float[] loc, int[] conf) {
+  public record Targets(float[] loc, int[] conf, float[] weights) {
+    /** Targets with every weight 1. */
+    public Targets(float[] loc, int[] conf) {
+      this(loc, conf, ones(conf.length));
+    }
+
+    private static float[] ones(int n) {
+      float[] w = new float[n];
+      java.util.Arrays.fill(w, 1f);
+      return w;
+    }
+
     /** Number of positive priors. */
     public int positives() {
       int n = 0;

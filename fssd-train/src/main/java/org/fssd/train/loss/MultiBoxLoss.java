@@ -39,6 +39,19 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * division the network's score and parameter gradients are exactly SPEC §6's (checked with
  * DL4J's {@code GradientCheckUtil} in the tests). Masks are not supported.
  *
+ * <p><b>Per-prior weights</b> (Mixup, see {@code org.fssd.data.augment.Mixup}): labels may carry a
+ * third block of P weights per image, [B, P*4 + P + P]; without it every weight is 1 and the loss
+ * is exactly the one above. A positive prior q with weight {@code w_q} (its ground truth's) adds
+ * {@code w_q * smoothL1} to loc and {@code w_q * CE} to conf; negatives keep weight 1 (the weights
+ * of background priors are ignored). The normaliser becomes the <b>weighted</b> positive count
+ * {@code N = max(1, sum of w_q over the positives of the batch)} and image i mines {@code k_i =
+ * min(round(negPosRatio * W_i), P - 1)} negatives, {@code W_i} the sum of its positives' weights
+ * ({@code round} = {@link Math#round(double)}). With all weights 1 both reduce to the counts, bit
+ * for bit. The choice makes a weight 0 equivalent to removing that ground truth's priors from the
+ * loss (they are neither positives nor mining candidates) and keeps a mixed image's share of
+ * negatives in proportion to its weighted objects; {@link Result#numPositives()} stays the
+ * unweighted count. Weights must be finite and {@code >= 0}.
+ *
  * <p>For logging and tests, {@link #compute} returns the two terms directly. Immutable and
  * thread-safe apart from the {@link #lastResult()} diagnostic; serialisable to DL4J's
  * configuration JSON.
@@ -98,12 +111,20 @@ public final class MultiBoxLoss implements ILossFunction {
     return numPriors * (4 + numClasses);
   }
 
-  /** Width of the labels this loss expects: P*4 + P. */
+  /** Width of the labels this loss expects: P*4 + P (or P*4 + P + P with per-prior weights). */
   public int labelWidth() {
     return numPriors * 5;
   }
 
-  /** The two terms of the loss and the number of positives they were divided by. */
+  /** Width of labels with per-prior weights: P*4 + P + P. */
+  public int weightedLabelWidth() {
+    return numPriors * 6;
+  }
+
+  /**
+   * The two terms of the loss and the number of positive priors (unweighted; the terms were
+   * divided by {@code max(1, weighted positives)}, which is this count when all weights are 1).
+   */
   public record Result(double locLoss, double confLoss, int numPositives) {
     /** loc + conf. */
     public double total() {
@@ -120,13 +141,17 @@ public final class MultiBoxLoss implements ILossFunction {
    * @param classTargets class ids 0..C-1, [B, P]
    */
   public Result compute(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets) {
-    int b = batchOf(loc, "loc");
-    checkRows(loc, b, numPriors * 4L, "loc");
-    checkRows(conf, b, (long) numPriors * numClasses, "conf");
-    checkRows(locTargets, b, numPriors * 4L, "locTargets");
-    checkRows(classTargets, b, numPriors, "classTargets");
-    Batch batch = new Batch(b, flat(loc), flat(conf), flat(locTargets), classIds(flat(classTargets)));
-    Eval e = evaluate(batch, false);
+    return compute(loc, conf, locTargets, classTargets, null);
+  }
+
+  /**
+   * The loss of one batch with per-prior weights (see the class Javadoc).
+   *
+   * @param weights per-prior weights [B, P], finite and {@code >= 0}; null = all 1
+   */
+  public Result compute(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
+      INDArray weights) {
+    Eval e = evaluate(batchOf(loc, conf, locTargets, classTargets, weights), false);
     return new Result(e.locSum / e.norm, e.confSum / e.norm, e.positives);
   }
 
@@ -136,14 +161,43 @@ public final class MultiBoxLoss implements ILossFunction {
    * #computeGradient}.
    */
   public INDArray gradient(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets) {
+    return gradient(loc, conf, locTargets, classTargets, null);
+  }
+
+  /**
+   * {@link #gradient(INDArray, INDArray, INDArray, INDArray)} with per-prior weights [B, P] (null =
+   * all 1).
+   */
+  public INDArray gradient(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
+      INDArray weights) {
+    Batch batch = batchOf(loc, conf, locTargets, classTargets, weights);
+    Eval e = evaluate(batch, true);
+    return Nd4j.create(e.grad, new long[] {batch.batch, inputWidth()}, 'c');
+  }
+
+  private Batch batchOf(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
+      INDArray weights) {
     int b = batchOf(loc, "loc");
     checkRows(loc, b, numPriors * 4L, "loc");
     checkRows(conf, b, (long) numPriors * numClasses, "conf");
     checkRows(locTargets, b, numPriors * 4L, "locTargets");
     checkRows(classTargets, b, numPriors, "classTargets");
-    Batch batch = new Batch(b, flat(loc), flat(conf), flat(locTargets), classIds(flat(classTargets)));
-    Eval e = evaluate(batch, true);
-    return Nd4j.create(e.grad, new long[] {b, inputWidth()}, 'c');
+    double[] w = null;
+    if (weights != null) {
+      checkRows(weights, b, numPriors, "weights");
+      w = checkWeights(flat(weights));
+    }
+    return new Batch(b, flat(loc), flat(conf), flat(locTargets), classIds(flat(classTargets)), w);
+  }
+
+  private static double[] checkWeights(double[] w) {
+    for (int i = 0; i < w.length; i++) {
+      if (!(w[i] >= 0 && Double.isFinite(w[i]))) {
+        throw new IllegalArgumentException(
+            "prior weight " + w[i] + " at position " + i + " must be finite and >= 0");
+      }
+    }
+    return w;
   }
 
   /**
@@ -207,10 +261,13 @@ public final class MultiBoxLoss implements ILossFunction {
     checkArgument(preOutput.rank() == 2 && preOutput.size(1) == inputWidth(),
         "MultiBoxLoss input must be [B, P*4 + P*C] = [B, %s], got %s", inputWidth(),
         Arrays.toString(preOutput.shape()));
-    checkArgument(labels.rank() == 2 && labels.size(1) == labelWidth()
+    checkArgument(labels.rank() == 2
+            && (labels.size(1) == labelWidth() || labels.size(1) == weightedLabelWidth())
             && labels.size(0) == preOutput.size(0),
-        "MultiBoxLoss labels must be [B, P*4 + P] = [%s, %s], got %s", preOutput.size(0),
-        labelWidth(), Arrays.toString(labels.shape()));
+        "MultiBoxLoss labels must be [B, P*4 + P] = [%s, %s] (or [B, P*4 + 2P] with weights), got %s",
+        preOutput.size(0), labelWidth(), Arrays.toString(labels.shape()));
+    boolean weighted = labels.size(1) == weightedLabelWidth();
+    int labelW = (int) labels.size(1);
     int b = (int) preOutput.size(0);
     INDArray out = activationFn.getActivation(preOutput.dup(), true);
     double[] o = flat(out);
@@ -221,13 +278,17 @@ public final class MultiBoxLoss implements ILossFunction {
     double[] conf = new double[b * confW];
     double[] locT = new double[b * locW];
     double[] cls = new double[b * numPriors];
+    double[] w = weighted ? new double[b * numPriors] : null;
     for (int i = 0; i < b; i++) {
       System.arraycopy(o, i * inputWidth(), loc, i * locW, locW);
       System.arraycopy(o, i * inputWidth() + locW, conf, i * confW, confW);
-      System.arraycopy(l, i * labelWidth(), locT, i * locW, locW);
-      System.arraycopy(l, i * labelWidth() + locW, cls, i * numPriors, numPriors);
+      System.arraycopy(l, i * labelW, locT, i * locW, locW);
+      System.arraycopy(l, i * labelW + locW, cls, i * numPriors, numPriors);
+      if (weighted) {
+        System.arraycopy(l, i * labelW + locW + numPriors, w, i * numPriors, numPriors);
+      }
     }
-    return new Batch(b, loc, conf, locT, classIds(cls));
+    return new Batch(b, loc, conf, locT, classIds(cls), weighted ? checkWeights(w) : null);
   }
 
   private int[] classIds(double[] cls) {
@@ -251,18 +312,20 @@ public final class MultiBoxLoss implements ILossFunction {
     double[] softmax = wantGradient ? new double[p * c] : null;
     boolean[] selected = new boolean[p];
     int total = 0;
+    double weightedTotal = 0;
     for (int i = 0; i < in.batch; i++) {
       total += countPositives(in.cls, i * p, p);
+      weightedTotal += positiveWeight(in, i * p, p);
     }
     e.positives = total;
-    e.norm = Math.max(1, total);
+    e.norm = Math.max(1.0, weightedTotal);
     for (int i = 0; i < in.batch; i++) {
       int clsOff = i * p;
       int locOff = i * p * 4;
       int confOff = i * p * c;
       int gradOff = i * inputWidth();
       double locSum = 0;
-      int positives = 0;
+      double positiveWeight = 0;
       int negatives = 0;
       for (int q = 0; q < p; q++) {
         // cross-entropy (logsumexp - logit of the target), max-shifted
@@ -287,33 +350,37 @@ public final class MultiBoxLoss implements ILossFunction {
         ce[q] = (max - in.conf[base + in.cls[clsOff + q]]) + Math.log(sum);
         selected[q] = in.cls[clsOff + q] > 0;
         if (selected[q]) {
-          positives++;
+          double w = in.w == null ? 1.0 : in.w[clsOff + q];
+          positiveWeight += w;
           for (int k = 0; k < 4; k++) {
             double d = in.loc[locOff + q * 4 + k] - in.locT[locOff + q * 4 + k];
             double ad = Math.abs(d);
-            locSum += ad < 1 ? 0.5 * d * d : ad - 0.5;
+            locSum += w * (ad < 1 ? 0.5 * d * d : ad - 0.5);
             if (wantGradient) {
-              grad[gradOff + q * 4 + k] = (ad < 1 ? d : Math.signum(d)) / e.norm;
+              grad[gradOff + q * 4 + k] = w * (ad < 1 ? d : Math.signum(d)) / e.norm;
             }
           }
         } else {
           negatives++;
         }
       }
-      int keep = (int) Math.min(Math.min((long) negPosRatio * positives, p - 1L), negatives);
+      int keep = (int) Math.min(Math.min(Math.round(negPosRatio * positiveWeight), p - 1L),
+          negatives);
       selectHardNegatives(in.cls, clsOff, ce, selected, negatives, keep);
       double confSum = 0;
       for (int q = 0; q < p; q++) {
         if (!selected[q]) {
           continue;
         }
-        confSum += ce[q];
+        // positives carry their weight, kept negatives weight 1
+        double w = in.w == null || in.cls[clsOff + q] == 0 ? 1.0 : in.w[clsOff + q];
+        confSum += w * ce[q];
         if (wantGradient) {
           int g = gradOff + p * 4 + q * c;
           for (int k = 0; k < c; k++) {
-            grad[g + k] = softmax[q * c + k] / e.norm;
+            grad[g + k] = w * softmax[q * c + k] / e.norm;
           }
-          grad[g + in.cls[clsOff + q]] -= 1.0 / e.norm;
+          grad[g + in.cls[clsOff + q]] -= w / e.norm;
         }
       }
       e.locSum += locSum;
@@ -322,6 +389,16 @@ public final class MultiBoxLoss implements ILossFunction {
     }
     e.grad = grad;
     return e;
+  }
+
+  private static double positiveWeight(Batch in, int off, int p) {
+    double w = 0;
+    for (int q = 0; q < p; q++) {
+      if (in.cls[off + q] > 0) {
+        w += in.w == null ? 1.0 : in.w[off + q];
+      }
+    }
+    return w;
   }
 
   private static int countPositives(int[] cls, int off, int p) {
@@ -403,7 +480,9 @@ public final class MultiBoxLoss implements ILossFunction {
     return "MultiBoxLoss(P=" + numPriors + ", C=" + numClasses + ", negPos=" + negPosRatio + ")";
   }
 
-  private record Batch(int batch, double[] loc, double[] conf, double[] locT, int[] cls) {}
+  /** One batch in double precision; {@code w} = per-prior weights [B*P] or null (all 1). */
+  private record Batch(int batch, double[] loc, double[] conf, double[] locT, int[] cls,
+      double[] w) {}
 
   private static final class Eval {
     final int batch;

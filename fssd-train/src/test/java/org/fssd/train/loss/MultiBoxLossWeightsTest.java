@@ -1,0 +1,196 @@
+package org.fssd.train.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.File;
+import java.util.Random;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/** Per-prior weights (Mixup) in the MultiBox loss. */
+class MultiBoxLossWeightsTest {
+  private static final IActivation IDENTITY = Activation.IDENTITY.getActivationFunction();
+  private DataType savedDefault;
+  private DataType savedFloat;
+
+  @BeforeEach
+  void saveTypes() {
+    savedDefault = Nd4j.dataType();
+    savedFloat = Nd4j.defaultFloatingPointType();
+  }
+
+  @AfterEach
+  void restoreTypes() {
+    Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
+  }
+
+  private static INDArray npy(String name) throws Exception {
+    return Nd4j.createFromNpyFile(new File(MultiBoxLossTest.class.getResource(name).toURI()));
+  }
+
+  @Test
+  void allWeightsOneIsThePlainLossExactly() throws Exception {
+    INDArray loc = npy("loc.npy");
+    INDArray conf = npy("conf.npy");
+    INDArray locT = npy("loc_t.npy");
+    INDArray confT = npy("conf_t.npy");
+    int b = (int) loc.size(0);
+    int p = (int) loc.size(1);
+    int c = (int) conf.size(2);
+    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
+    INDArray ones = Nd4j.ones(DataType.FLOAT, b, p);
+    assertThat(loss.compute(loc, conf, locT, confT, ones)).isEqualTo(loss.compute(loc, conf, locT, confT));
+    assertThat(loss.gradient(loc, conf, locT, confT, ones)).isEqualTo(loss.gradient(loc, conf, locT, confT));
+    // through the DL4J entry points: labels [B, P*4 + P] and [B, P*4 + 2P] with ones
+    INDArray preOut = Nd4j.hstack(loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c));
+    INDArray plain = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
+    INDArray weighted = Nd4j.hstack(locT.reshape(b, p * 4L), confT, ones);
+    assertThat(loss.computeScore(weighted, preOut, IDENTITY, null, true))
+        .isEqualTo(loss.computeScore(plain, preOut, IDENTITY, null, true));
+    assertThat(loss.computeGradient(weighted, preOut, IDENTITY, null))
+        .isEqualTo(loss.computeGradient(plain, preOut, IDENTITY, null));
+    assertThat(loss.computeScoreArray(weighted, preOut, IDENTITY, null))
+        .isEqualTo(loss.computeScoreArray(plain, preOut, IDENTITY, null));
+  }
+
+  /**
+   * Image 0 has box A (priors 0-2, class 1) and box B (priors 3-4, class 2); image 1 has box C
+   * (prior 7, class 1). A's priors predict background confidently, so without A they would be the
+   * easiest negatives and never mined: weight 0 on A must then equal the targets without A.
+   */
+  @Test
+  void weightZeroRemovesThatBoxExactly() {
+    int p = 16;
+    int c = 3;
+    Random r = new Random(3);
+    INDArray loc = Nd4j.randn(r.nextLong(), new long[] {2, p * 4L}).castTo(DataType.DOUBLE);
+    INDArray locT = Nd4j.randn(r.nextLong(), new long[] {2, p * 4L}).castTo(DataType.DOUBLE);
+    INDArray conf = Nd4j.randn(r.nextLong(), new long[] {2, (long) p * c}).castTo(DataType.DOUBLE);
+    for (int q = 0; q < 3; q++) {
+      conf.putScalar(0, q * c, 20.0); // background logit: CE as background ~ 1e-9
+    }
+    INDArray with = Nd4j.zeros(DataType.DOUBLE, 2, p);
+    INDArray without = Nd4j.zeros(DataType.DOUBLE, 2, p);
+    for (int q = 0; q < 3; q++) {
+      with.putScalar(0, q, 1);
+    }
+    for (INDArray t : new INDArray[] {with, without}) {
+      t.putScalar(0, 3, 2);
+      t.putScalar(0, 4, 2);
+      t.putScalar(1, 7, 1);
+    }
+    INDArray w = Nd4j.ones(DataType.DOUBLE, 2, p);
+    for (int q = 0; q < 3; q++) {
+      w.putScalar(0, q, 0.0);
+    }
+    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
+    MultiBoxLoss.Result a = loss.compute(loc, conf, locT, with, w);
+    MultiBoxLoss.Result b = loss.compute(loc, conf, locT, without);
+    assertThat(a.locLoss()).isEqualTo(b.locLoss());
+    assertThat(a.confLoss()).isEqualTo(b.confLoss());
+    assertThat(a.numPositives()).isEqualTo(b.numPositives() + 3); // still counted as positives
+    assertThat(loss.gradient(loc, conf, locT, with, w)).isEqualTo(loss.gradient(loc, conf, locT, without));
+    // and the weight does matter: with weight 1 the loss differs
+    assertThat(loss.compute(loc, conf, locT, with).total()).isNotEqualTo(b.total());
+  }
+
+  @Test
+  void handComputedWeightedImage() {
+    // P = 4, C = 2: prior 0 positive with weight 0.5, prior 1 positive with weight 1, priors 2, 3
+    // negatives. N = 1.5; ratio 3 mines round(4.5) = 5, capped to the 2 negatives there are.
+    INDArray loc = Nd4j.createFromArray(new double[][] {{0.5, -2.0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9}});
+    INDArray locT = Nd4j.zeros(DataType.DOUBLE, 1, 16);
+    INDArray conf = Nd4j.createFromArray(new double[][] {{0, 0, 1, 0, 0, 2, 0, 1}});
+    INDArray cls = Nd4j.createFromArray(new double[][] {{1, 1, 0, 0}});
+    INDArray w = Nd4j.createFromArray(new double[][] {{0.5, 1, 7, 7}}); // negatives' weights ignored
+    MultiBoxLoss.Result r = MultiBoxLoss.of(4, 2).compute(loc, conf, locT, cls, w);
+    double sl0 = 0.125 + 1.5;
+    double sl1 = 2.5;
+    assertThat(r.locLoss()).isCloseTo((0.5 * sl0 + sl1) / 1.5, within(1e-12));
+    double ce0 = Math.log(2);
+    double ce1 = Math.log(Math.exp(1) + 1); // logits (1, 0), target class 1
+    double ce2 = Math.log(1 + Math.exp(2));
+    double ce3 = Math.log(1 + Math.exp(1));
+    assertThat(r.confLoss()).isCloseTo((0.5 * ce0 + ce1 + ce2 + ce3) / 1.5, within(1e-12));
+    assertThat(r.numPositives()).isEqualTo(2);
+    // weights 0.2 + 0.2: N = max(1, 0.4) = 1, ratio 1 mines round(0.4) = 0 negatives
+    INDArray small = Nd4j.createFromArray(new double[][] {{0.2, 0.2, 1, 1}});
+    MultiBoxLoss.Result s = new MultiBoxLoss(4, 2, 1).compute(loc, conf, locT, cls, small);
+    assertThat(s.locLoss()).isCloseTo(0.2 * sl0 + 0.2 * sl1, within(1e-12));
+    assertThat(s.confLoss()).isCloseTo(0.2 * ce0 + 0.2 * ce1, within(1e-12));
+  }
+
+  @Test
+  void gradientCheckWithWeightsOnTinyGraph() {
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    int p = 6;
+    int c = 3;
+    int b = 3;
+    int features = 4;
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        .dataType(DataType.DOUBLE).seed(12345).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs("in")
+        .addLayer("loc", new DenseLayer.Builder().nIn(features).nOut(p * 4).activation(Activation.IDENTITY).build(), "in")
+        .addLayer("conf", new DenseLayer.Builder().nIn(features).nOut(p * c).activation(Activation.IDENTITY).build(), "in")
+        .addVertex("merged", new MergeVertex(), "loc", "conf")
+        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
+        .setOutputs("loss")
+        .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    Random r = new Random(9);
+    INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
+    INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 6L);
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < p * 4; j++) {
+        labels.putScalar(i, j, r.nextGaussian());
+      }
+      for (int q = 0; q < p; q++) {
+        labels.putScalar(i, p * 5 + q, 1);
+      }
+    }
+    labels.putScalar(0, p * 4 + 2, 1);
+    labels.putScalar(0, p * 5 + 2, 0.35);
+    labels.putScalar(1, p * 4, 2);
+    labels.putScalar(1, p * 5, 0.8);
+    labels.putScalar(1, p * 4 + 5, 1);
+    labels.putScalar(1, p * 5 + 5, 0.6);
+    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+        .net(graph).inputs(new INDArray[] {in}).labels(new INDArray[] {labels})
+        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
+        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    assertThat(ok).isTrue();
+  }
+
+  @Test
+  void rejectsNegativeOrNonFiniteWeights() {
+    MultiBoxLoss loss = MultiBoxLoss.of(3, 2);
+    INDArray loc = Nd4j.zeros(DataType.DOUBLE, 1, 12);
+    INDArray conf = Nd4j.zeros(DataType.DOUBLE, 1, 6);
+    INDArray cls = Nd4j.createFromArray(new double[][] {{1, 0, 0}});
+    assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{-1, 1, 1}})))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1.0");
+    assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{Double.NaN, 1, 1}})))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+    assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.ones(DataType.DOUBLE, 1, 4)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weights");
+  }
+}
