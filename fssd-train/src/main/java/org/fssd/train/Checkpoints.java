@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}</pre>
  *
+ * <p>and, when written by {@link FssdTrainer}, the run's {@link TrainingHistory} in the entry
+ * {@value #HISTORY_ENTRY} (losses and learning rate per iteration, held-out evaluations), which a
+ * resumed run continues.
+ *
  * <p>A checkpoint is written to a hidden temporary file ({@code .checkpoint-N.zip.*.tmp}) in the
  * same directory and then renamed with {@code ATOMIC_MOVE}, so a file under a checkpoint name is
  * always complete; {@link #latest(Path)} only considers such names (a stray temporary file left by
