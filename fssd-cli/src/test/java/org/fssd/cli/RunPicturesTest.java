@@ -47,7 +47,7 @@ class RunPicturesTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 96)
       .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
-  private static final ShapesDataset HELD_OUT = ShapesDataset.builder().count(4).imageSize(96, 96)
+  private static final ShapesDataset HELD_OUT = ShapesDataset.builder().count(2).imageSize(96, 96)
       .seed(77).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
 
   @TempDir Path dir;
@@ -61,8 +61,8 @@ class RunPicturesTest {
   }
 
   private static FssdTrainer.Builder run(List<long[]> evalIterations, List<EvalResult> evals) {
-    return FssdTrainer.builder(TRAIN).config(tiny()).batchSize(2).epochs(3).seed(11)
-        .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(2).workers(1)
+    return FssdTrainer.builder(TRAIN).config(tiny()).batchSize(2).epochs(2).seed(11)
+        .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1).workers(1)
         .evaluateEvery(2, HELD_OUT).listener(new ProgressListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
@@ -74,7 +74,7 @@ class RunPicturesTest {
 
   @Test
   void mapPictureShowsTheListenersEvaluationsAndResumeDrawsTheSameSeries() throws Exception {
-    // 3 batches per epoch, 3 epochs = 9 iterations; evaluations at 2, 4, 6, 8 and 9 (the end)
+    // 3 batches per epoch, 2 epochs = 6 iterations; evaluations at 2, 4 and 6 (also the end)
     List<long[]> at = new ArrayList<>();
     List<EvalResult> evals = new ArrayList<>();
     FssdTrainer straight = run(at, evals).build();
@@ -83,18 +83,18 @@ class RunPicturesTest {
     a.trainingCurves(straight.history());
 
     ChartData map = a.charts().get("map.png");
-    assertThat(at).extracting(x -> x[0]).containsExactly(2L, 4L, 6L, 8L, 9L);
+    assertThat(at).extracting(x -> x[0]).containsExactly(2L, 4L, 6L);
     double[] expected = evals.stream().mapToDouble(EvalResult::map).toArray();
-    assertThat(map.x("mAP")).containsExactly(2, 4, 6, 8, 9);
+    assertThat(map.x("mAP")).containsExactly(2, 4, 6);
     assertThat(map.y("mAP")).containsExactly(expected);
     assertPng(dir.resolve("straight/map.png"), 800, 500);
     assertPng(dir.resolve("straight/loss.png"), 800, 500);
-    assertThat(a.charts().get("loss.png").x("total (raw)")).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(a.charts().get("loss.png").x("total (raw)")).containsExactly(1, 2, 3, 4, 5, 6);
 
-    // stop after 5 (a checkpoint, no evaluation there), resume to the end
+    // stop after 3 (a checkpoint, no evaluation there), resume to the end
     Path ckpt = dir.resolve("ckpt");
-    run(new ArrayList<>(), new ArrayList<>()).checkpointDir(ckpt).checkpointEvery(5)
-        .maxIterations(5).build().train();
+    run(new ArrayList<>(), new ArrayList<>()).checkpointDir(ckpt).checkpointEvery(3)
+        .maxIterations(3).build().train();
     List<long[]> atResumed = new ArrayList<>();
     FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1).evaluateEvery(2, HELD_OUT)
         .listener(new ProgressListener() {
@@ -104,7 +104,7 @@ class RunPicturesTest {
           }
         }).build();
     resumed.train();
-    assertThat(atResumed).extracting(x -> x[0]).containsExactly(6L, 8L, 9L);
+    assertThat(atResumed).extracting(x -> x[0]).containsExactly(4L, 6L);
     RunPictures b = new RunPictures(dir.resolve("resumed"), "fssd train (test)", "train --resume");
     b.trainingCurves(resumed.history());
     for (String png : List.of("loss.png", "lr.png", "map.png")) {
@@ -134,7 +134,7 @@ class RunPicturesTest {
     Path plots = dir.resolve("train-plots");
     String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
     String[] r = cli(concat(new String[] {"train", "--width-divisor", "64", "--batch", "2", "--epochs", "2",
-        "--workers", "1", "--eval-every", "2", "--eval-shapes-count", "3", "--plots", plots.toString(),
+        "--workers", "1", "--eval-every", "2", "--eval-shapes-count", "2", "--plots", plots.toString(),
         "--out", model.toString()}, shapes));
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[2]).contains("train: evaluation at iteration 2 (epoch 0): mAP")
@@ -216,7 +216,7 @@ class RunPicturesTest {
         "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
         "--window-size=1280,2000", "--screenshot=" + png.toAbsolutePath(), html.toUri().toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+    if (!p.waitFor(15, TimeUnit.MINUTES)) { // a guard against a hung browser, not a timing test
       p.destroyForcibly();
     }
     assertPng(png, 1280, 2000);

@@ -202,7 +202,8 @@ public final class Plots {
     chart.getStyler().setYAxisDecimalPattern("0.00");
     chart.getStyler().setYAxisMin(0.0);
     double top = Arrays.stream(xy[1]).max().orElse(1);
-    chart.getStyler().setYAxisMax(top > 0.5 ? 1.0 : Math.max(0.05, Math.ceil(top * 12) / 10));
+    // 0 to 1 once the mAP is past 0.5; else up to the next tenth above the best (at least 0.1)
+    chart.getStyler().setYAxisMax(top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10));
     startAtZero(chart, iterations);
     XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.CIRCLE);
