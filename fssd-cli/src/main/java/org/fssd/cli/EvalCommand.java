@@ -10,6 +10,8 @@ import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
 import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.train.eval.ApMethod;
+import org.fssd.train.eval.CocoEvaluator;
+import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.DetectorEvaluation;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.eval.EvalTable;
@@ -21,7 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code fssd eval}: VOC-protocol AP of a model on a dataset (SPEC §10); last line {@code mAP: 0.xxxx}. */
+/**
+ * {@code fssd eval}: VOC-protocol AP of a model on a dataset (SPEC §10), or with {@code --metric
+ * coco} the COCO summary; last line {@code mAP: 0.xxxx}.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Evaluate a model (VOC protocol, SPEC 10): per-class AP and a last line 'mAP: 0.xxxx'.")
 final class EvalCommand implements Callable<Integer> {
@@ -38,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "4", description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
 
-  @Option(names = "--plots", description = "write PR curves per class, ap.png and report.html here")
+  @Option(names = "--plots", description = "write PR curves per class and ap.png (with --metric coco: coco-iou.png and ap.png) and report.html here")
   Path plots;
 
   @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here")
@@ -56,7 +61,8 @@ final class EvalCommand implements Callable<Integer> {
     } else {
       b.model(() -> PyTorchImporter.importModel(source.weights, configOptions.toConfig()), source.weights.toString());
     }
-    Map<String, List<Detection>> collected = results != null ? new LinkedHashMap<>() : null;
+    boolean coco = metric.coco();
+    Map<String, List<Detection>> collected = results != null || coco ? new LinkedHashMap<>() : null;
     EvalResult result;
     try (FssdDetector detector = b.build()) {
       if (!detector.labels().equals(ds.labels())) {
@@ -76,13 +82,25 @@ final class EvalCommand implements Callable<Integer> {
       String set = dataset.imageSet != null ? dataset.imageSet : "test";
       VocResultFiles.write(results, set, ds.labels(), collected, VocResultFiles.Format.PUBLISHED);
     }
+    CocoResult cocoResult = null;
+    if (coco) {
+      CocoEvaluator ev = new CocoEvaluator(ds.labels());
+      for (int i = 0; i < ds.size(); i++) {
+        ev.add(ds.annotation(i), collected.get(ds.annotation(i).id()));
+      }
+      cocoResult = ev.result();
+    }
     if (plots != null) {
       RunPictures pictures = new RunPictures(plots, "fssd eval", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-      pictures.evaluation(result);
+      if (cocoResult != null) {
+        pictures.coco(cocoResult, ds.labels());
+      } else {
+        pictures.evaluation(result);
+      }
       pictures.report(null);
     }
     var o = spec.commandLine().getOut();
-    o.println(EvalTable.format(result));
+    o.println(cocoResult != null ? cocoResult.summary() : EvalTable.format(result));
     o.flush();
     return 0;
   }

@@ -29,6 +29,9 @@ final class EvalDetectionsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (metric.coco()) {
+      throw new IllegalArgumentException("--metric coco is supported by fssd eval only");
+    }
     DetectionDataset ds = dataset.open();
     String set = dataset.imageSet != null ? dataset.imageSet : "test";
     EvalResult result = VocEvaluation.evaluateFiles(ds, results, set, metric.resolve(dataset));

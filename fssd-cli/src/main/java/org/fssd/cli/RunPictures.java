@@ -12,8 +12,12 @@ import org.fssd.model.FssdModel;
 import org.fssd.plots.Plots;
 import org.fssd.plots.RunReport;
 import org.fssd.prune.ChannelSelection;
-import org.fssd.train.TrainingProgress;
+import org.fssd.plots.ChartData;
+import org.fssd.train.TrainingHistory;
+import org.fssd.train.eval.ApMethod;
 import org.fssd.train.eval.ClassAp;
+import org.fssd.train.eval.CocoEvaluator;
+import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.EvalResult;
 
 /**
@@ -28,9 +32,7 @@ final class RunPictures {
   private final List<Path> pictures = new ArrayList<>();
   private final List<String> captions = new ArrayList<>();
   private final Map<String, String> numbers = new LinkedHashMap<>();
-  private final List<Long> iterations = new ArrayList<>();
-  private final List<double[]> losses = new ArrayList<>();
-  private final List<Double> lrs = new ArrayList<>();
+  private final Map<String, ChartData> charts = new LinkedHashMap<>();
 
   RunPictures(Path dir, String title, String command) {
     this.dir = dir;
@@ -43,34 +45,74 @@ final class RunPictures {
     }
   }
 
-  void record(TrainingProgress p) {
-    iterations.add(p.iteration());
-    losses.add(new double[] {p.loss(), p.locLoss(), p.confLoss()});
-    lrs.add(p.learningRate());
-  }
-
-  /** loss.png and lr.png from everything recorded so far (call at checkpoints and at the end). */
-  void trainingCurves() {
-    if (iterations.isEmpty()) {
+  /**
+   * loss.png, lr.png and (when the run evaluated on a held-out set) map.png from the run's whole
+   * history, which a resumed trainer takes from its checkpoint: the pictures of a resumed run are
+   * those of an uninterrupted one. Call at checkpoints and at the end.
+   */
+  void trainingCurves(TrainingHistory history) {
+    List<TrainingHistory.Step> steps = history.steps();
+    if (steps.isEmpty()) {
       return;
     }
-    int n = iterations.size();
+    int n = steps.size();
     long[] it = new long[n];
     double[] total = new double[n];
     double[] loc = new double[n];
     double[] conf = new double[n];
     double[] lr = new double[n];
     for (int i = 0; i < n; i++) {
-      it[i] = iterations.get(i);
-      total[i] = losses.get(i)[0];
-      loc[i] = losses.get(i)[1];
-      conf[i] = losses.get(i)[2];
-      lr[i] = lrs.get(i);
+      TrainingHistory.Step s = steps.get(i);
+      it[i] = s.iteration();
+      total[i] = s.loss();
+      loc[i] = s.locLoss();
+      conf[i] = s.confLoss();
+      lr[i] = s.learningRate();
     }
     add(dir.resolve("loss.png"), "Training loss (total, localisation, confidence) per iteration", p -> Plots.trainingLoss(p, it, total, loc, conf));
     add(dir.resolve("lr.png"), "Learning-rate schedule", p -> Plots.learningRate(p, it, lr));
     numbers.put("iterations", Long.toString(it[n - 1]));
     numbers.put("final loss", String.format(Locale.ROOT, "%.4f (loc %.4f, conf %.4f)", total[n - 1], loc[n - 1], conf[n - 1]));
+    List<TrainingHistory.Evaluation> evals = history.evaluations();
+    if (!evals.isEmpty() && evals.stream().anyMatch(e -> Double.isFinite(e.map()))) {
+      long[] at = evals.stream().mapToLong(TrainingHistory.Evaluation::iteration).toArray();
+      double[] map = evals.stream().mapToDouble(TrainingHistory.Evaluation::map).toArray();
+      String method = methodName(evals.get(evals.size() - 1).method());
+      add(dir.resolve("map.png"), "mAP on the held-out set, evaluated during training", p -> Plots.mapDuringTraining(p, at, map, method));
+      TrainingHistory.Evaluation last = evals.get(evals.size() - 1);
+      numbers.put("held-out mAP (" + method + ")", String.format(Locale.ROOT, "%.4f at iteration %d", last.map(), last.iteration()));
+    }
+  }
+
+  /** The data of each picture drawn so far, by file name (e.g. "map.png"). */
+  Map<String, ChartData> charts() {
+    return java.util.Collections.unmodifiableMap(charts);
+  }
+
+  private static String methodName(String method) {
+    try {
+      return ApMethod.valueOf(method) == ApMethod.VOC07_11_POINT ? "VOC07 11-point" : "VOC all-point";
+    } catch (IllegalArgumentException e) {
+      return method;
+    }
+  }
+
+  /** coco-iou.png (AP per IoU threshold), ap.png (COCO AP per class) and the summary numbers. */
+  void coco(CocoResult result, org.fssd.detect.Labels labels) {
+    double[] t = CocoEvaluator.iouThresholds();
+    double[] ap = result.apPerIou();
+    if (java.util.Arrays.stream(ap).anyMatch(Double::isFinite)) {
+      add(dir.resolve("coco-iou.png"), "COCO AP per IoU threshold", p -> Plots.cocoApPerIou(p, t, ap, result.ap()));
+    }
+    String[] names = new String[labels.numClasses() - 1];
+    double[] classAp = new double[names.length];
+    for (int k = 1; k < labels.numClasses(); k++) {
+      names[k - 1] = labels.name(k);
+      classAp[k - 1] = result.classAp(k);
+    }
+    add(dir.resolve("ap.png"), "COCO AP@[.50:.95] per class", p -> Plots.apBars(p, names, classAp));
+    numbers.put("COCO AP@[.50:.95]", String.format(Locale.ROOT, "%.4f", result.ap()));
+    numbers.put("COCO AP50 / AP75", String.format(Locale.ROOT, "%.4f / %.4f", result.ap50(), result.ap75()));
   }
 
   void evaluation(EvalResult result) {
@@ -81,7 +123,7 @@ final class RunPictures {
       aps.add(c.ap());
       if (c.hasPositives()) {
         add(dir.resolve("pr-" + c.name().replaceAll("[^A-Za-z0-9_-]", "_") + ".png"),
-            "Precision-recall of " + c.name(), p -> Plots.precisionRecall(p, c.name(), c.recall(), c.precision(), c.ap()));
+            "Precision-recall of " + c.name(), p -> Plots.precisionRecall(p, c.name(), c.classIndex(), c.recall(), c.precision(), c.ap()));
       }
     }
     add(dir.resolve("ap.png"), "AP per class", p -> Plots.apBars(p, names.toArray(new String[0]),
@@ -131,11 +173,11 @@ final class RunPictures {
   }
 
   private interface Drawer {
-    void draw(Path p);
+    ChartData draw(Path p);
   }
 
   private void add(Path p, String caption, Drawer d) {
-    d.draw(p);
+    charts.put(p.getFileName().toString(), d.draw(p));
     int i = pictures.indexOf(p);
     if (i < 0) {
       pictures.add(p);

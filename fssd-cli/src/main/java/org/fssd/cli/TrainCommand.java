@@ -90,6 +90,22 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--plots", description = "write loss.png, lr.png and report.html here (updated at every checkpoint)")
   Path plots;
 
+  @Option(names = "--eval-every", defaultValue = "0",
+      description = "evaluate mAP (VOC07 11-point) on a held-out set every K iterations and at the end of the planned epochs; with --plots, map.png (0 = off; pass again with --resume) (default: ${DEFAULT-VALUE})")
+  int evalEvery;
+
+  @Option(names = "--eval-shapes-seed",
+      description = "held-out set of --dataset shapes: same preset and size, this seed (default: --shapes-seed + 1)")
+  Long evalShapesSeed;
+
+  @Option(names = "--eval-shapes-count", defaultValue = "50",
+      description = "images of the held-out shapes set (default: ${DEFAULT-VALUE})")
+  int evalShapesCount;
+
+  @Option(names = "--eval-voc-sets", split = ",",
+      description = "held-out set of --dataset voc: year:set pairs under --voc-root, e.g. 2007:test")
+  java.util.List<String> evalVocSets;
+
   @Option(names = "--out", required = true, description = "trained model file (.zip)")
   Path out;
 
@@ -140,14 +156,17 @@ final class TrainCommand implements Callable<Integer> {
     if (maxIterations != null) {
       b.maxIterations(maxIterations);
     }
+    if (evalEvery > 0) {
+      DetectionDataset heldOut = heldOut();
+      err.println("train: evaluating on " + heldOut.name() + " (" + heldOut.size() + " images) every " + evalEvery + " iterations");
+      b.evaluateEvery(evalEvery, heldOut);
+    }
+    FssdTrainer[] trainer = new FssdTrainer[1];
     RunPictures pictures = plots == null ? null
         : new RunPictures(plots, "fssd train", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
     b.listener(new ProgressListener() {
       @Override
       public void onIteration(TrainingProgress p) {
-        if (pictures != null) {
-          pictures.record(p);
-        }
         if (p.iteration() % logEvery == 0) {
           err.println(String.format(Locale.ROOT,
               "train: epoch %d batch %d/%d iteration %d loss %.4f (loc %.4f conf %.4f) lr %.2e %.1f img/s",
@@ -162,18 +181,59 @@ final class TrainCommand implements Callable<Integer> {
         err.println("train: checkpoint " + file + " at iteration " + iteration);
         err.flush();
         if (pictures != null) {
-          pictures.trainingCurves();
+          pictures.trainingCurves(trainer[0].history());
+          pictures.report(null);
         }
       }
+
+      @Override
+      public void onEvaluation(long iteration, int epoch, org.fssd.train.eval.EvalResult r) {
+        err.println(String.format(Locale.ROOT, "train: evaluation at iteration %d (epoch %d): mAP %.4f on %d images",
+            iteration, epoch, r.map(), r.images()));
+        err.flush();
+      }
     });
-    FssdModel trained = b.build().train();
+    trainer[0] = b.build();
+    FssdModel trained = trainer[0].train();
     trained.save(out);
     if (pictures != null) {
-      pictures.trainingCurves();
+      pictures.trainingCurves(trainer[0].history());
       pictures.report(trained);
     }
     spec.commandLine().getOut().println("wrote " + out);
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** The held-out set of --eval-every: shapes with another seed, or VOC sets under --voc-root. */
+  private DetectionDataset heldOut() {
+    String kind = dataset.kind == null ? "voc" : dataset.kind.toLowerCase(Locale.ROOT);
+    switch (kind) {
+      case "shapes": {
+        long s = evalShapesSeed != null ? evalShapesSeed : dataset.shapesSeed + 1;
+        if (s == dataset.shapesSeed) {
+          throw new IllegalArgumentException("--eval-shapes-seed " + s + " is the training seed: the held-out set would be the training set");
+        }
+        return org.fssd.data.ShapesDataset.builder().preset(dataset.shapesPreset).count(evalShapesCount).seed(s)
+            .imageSize(dataset.shapesSize, dataset.shapesSize).build();
+      }
+      case "voc": {
+        if (evalVocSets == null || evalVocSets.isEmpty()) {
+          throw new IllegalArgumentException("--eval-every on VOC needs --eval-voc-sets, e.g. 2007:test");
+        }
+        org.fssd.data.VocDataset.Builder vb = org.fssd.data.VocDataset.builder(dataset.vocRoot)
+            .badInput(dataset.skipBad ? org.fssd.data.BadInputPolicy.SKIP : org.fssd.data.BadInputPolicy.FAIL);
+        for (String pair : evalVocSets) {
+          String[] p = pair.split(":");
+          if (p.length != 2) {
+            throw new IllegalArgumentException("--eval-voc-sets entry '" + pair + "' is not year:set");
+          }
+          vb.add(p[0], p[1]);
+        }
+        return vb.build();
+      }
+      default:
+        throw new IllegalArgumentException("--eval-every supports --dataset shapes and voc, not " + kind);
+    }
   }
 }

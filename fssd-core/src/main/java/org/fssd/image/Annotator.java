@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Drawing: each box is a rectangle in the colour {@link #colorBgr(int)} of its class, with a
  * line {@link #lineThickness(int, int)} pixels wide (grows with the image: 1 px up to about 900 px
  * of width + height); its caption is written in a filled box of the same colour just above the
- * rectangle (inside it when there is no room above), in white or black, whichever contrasts more.
+ * rectangle (inside it when there is no room above), in white or black, whichever contrasts more,
+ * in the charts' font ({@link Palette#FONT_FAMILY}, {@link #captionFontPx(int)} pixels, drawn with
+ * Java2D; OpenCV's Hershey font where Java2D has no fonts, e.g. a bare headless server).
  * Corners are rounded to whole pixels and clipped to the image, so a box reaching past an edge is
  * drawn along that edge.
  *
@@ -44,31 +46,32 @@ public final class Annotator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Annotator.class);
 
-  /** 20 well-separated colours (RGB hex), in class-index order, repeated for larger indices. */
-  private static final int[] PALETTE_RGB = {
-    0xE6194B, 0x3CB44B, 0xFFE119, 0x4363D8, 0xF58231, 0x911EB4, 0x42D4F4, 0xF032E6, 0xBFEF45,
-    0xFABED4, 0x469990, 0xDCBEFF, 0x9A6324, 0xFFFAC8, 0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1,
-    0x000075, 0xA9A9A9
-  };
+  /** Set once Java2D text rendering failed (no fonts on a headless server): Hershey from then on. */
+  private static volatile boolean java2dTextBroken;
 
   /** A stateless annotator with the default palette. */
   public Annotator() {}
 
   /**
-   * The colour of a class, {B, G, R} in 0..255, from a fixed palette of 20 colours (index modulo
-   * 20).
+   * The colour of a class, {B, G, R} in 0..255: {@link Palette#rgb(int)}, the colour the charts
+   * of fssd-plots give the same class.
    *
    * @throws IllegalArgumentException when {@code classIndex < 0}
    */
   public static int[] colorBgr(int classIndex) {
     checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
-    int rgb = PALETTE_RGB[classIndex % PALETTE_RGB.length];
+    int rgb = Palette.rgb(classIndex);
     return new int[] {rgb & 0xFF, (rgb >> 8) & 0xFF, (rgb >> 16) & 0xFF};
   }
 
   /** Box line width in pixels for an image of this size: {@code max(1, round((w + h) / 600))}. */
   public static int lineThickness(int width, int height) {
     return (int) Math.max(1, Math.round((width + (double) height) / 600.0));
+  }
+
+  /** Caption font size in pixels for a box line {@code thickness}: {@code 12 * thickness}. */
+  public static int captionFontPx(int thickness) {
+    return Math.max(Palette.TEXT_FONT_PX, 12 * thickness);
   }
 
   /**
@@ -157,7 +160,7 @@ public final class Annotator {
 
   @Override
   public String toString() {
-    return "Annotator{palette=" + PALETTE_RGB.length + " colours}";
+    return "Annotator{palette=" + Palette.size() + " colours, font " + Palette.FONT_FAMILY + "}";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -175,6 +178,15 @@ public final class Annotator {
       opencv_imgproc.rectangle(mat, p1, p2, color, thickness, LINE_8, 0);
       if (box.caption().isEmpty()) {
         return;
+      }
+      if (!java2dTextBroken) {
+        try {
+          drawCaptionJava2d(mat, box, x1, y1, w, h, thickness);
+          return;
+        } catch (RuntimeException | Error e) { // AWTError, UnsatisfiedLinkError: no fonts
+          java2dTextBroken = true;
+          LOG.warn("Java2D cannot draw text here ({}); captions use OpenCV's Hershey font", e.toString());
+        }
       }
       int[] baseline = new int[1];
       try (Size text = opencv_imgproc.getTextSize(
@@ -198,6 +210,46 @@ public final class Annotator {
               textThickness, LINE_AA, false);
         }
       }
+    }
+  }
+
+  /** The caption label (box colour, black or white text) drawn with Java2D and copied in. */
+  private static void drawCaptionJava2d(Mat mat, AnnotatedBox box, int x1, int y1, int w, int h,
+      int thickness) {
+    java.awt.Font font = new java.awt.Font(Palette.FONT_FAMILY, java.awt.Font.PLAIN,
+        captionFontPx(thickness));
+    java.awt.image.BufferedImage scratch =
+        new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+    java.awt.Graphics2D sg = scratch.createGraphics();
+    java.awt.FontMetrics fm = sg.getFontMetrics(font);
+    sg.dispose();
+    int pad = Math.max(2, thickness + 1);
+    int tw = Math.min(fm.stringWidth(box.caption()) + 2 * pad, w);
+    int th = Math.min(fm.getAscent() + fm.getDescent() + pad, h);
+    if (tw <= 0 || th <= 0) {
+      return;
+    }
+    int top = y1 - th >= 0 ? y1 - th : Math.min(y1, Math.max(0, h - th));
+    int left = Math.max(0, Math.min(x1, w - tw));
+    int[] rgb = Palette.rgbArray(box.classIndex());
+    java.awt.image.BufferedImage label =
+        new java.awt.image.BufferedImage(tw, th, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+    java.awt.Graphics2D g = label.createGraphics();
+    try {
+      g.setColor(new java.awt.Color(rgb[0], rgb[1], rgb[2]));
+      g.fillRect(0, 0, tw, th);
+      g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
+          java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setFont(font);
+      g.setColor(Palette.darkTextOn(box.classIndex()) ? java.awt.Color.BLACK
+          : java.awt.Color.WHITE);
+      g.drawString(box.caption(), pad, pad / 2 + fm.getAscent());
+    } finally {
+      g.dispose();
+    }
+    byte[] bgr = ((java.awt.image.DataBufferByte) label.getRaster().getDataBuffer()).getData();
+    for (int r = 0; r < th; r++) {
+      mat.ptr(top + r, left).put(bgr, r * tw * 3, tw * 3);
     }
   }
 

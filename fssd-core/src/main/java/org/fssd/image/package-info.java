@@ -14,6 +14,8 @@
  *       channel 0 = B, into arrays, {@link java.nio.FloatBuffer}s or ND4J arrays.
  *   <li>{@link org.fssd.image.Annotator} and {@link org.fssd.image.AnnotatedBox} — labelled boxes
  *       drawn on a copy of an image, PNG encoding, atomic file writes.
+ *   <li>{@link org.fssd.image.Palette} — the colours and font shared by annotated images and the
+ *       charts of fssd-plots.
  * </ul>
  *
  * <p>Decoding, resizing, colour conversion, drawing and encoding are OpenCV's (bytedeco {@code

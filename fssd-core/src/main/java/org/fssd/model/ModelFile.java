@@ -73,6 +73,15 @@ public final class ModelFile {
    */
   public static void writeGraphZip(ComputationGraph graph, boolean withUpdater, Path file, String entry,
       byte[] content) {
+    writeGraphZip(graph, withUpdater, file, java.util.Map.of(entry, content));
+  }
+
+  /**
+   * As {@link #writeGraphZip(ComputationGraph, boolean, Path, String, byte[])} with several extra
+   * entries (name to content, written first in the map's iteration order).
+   */
+  public static void writeGraphZip(ComputationGraph graph, boolean withUpdater, Path file,
+      java.util.Map<String, byte[]> extraEntries) {
     Path dir = file.toAbsolutePath().getParent();
     try {
       Files.createDirectories(dir);
@@ -86,9 +95,11 @@ public final class ModelFile {
         try (OutputStream os = Files.newOutputStream(out);
             ZipOutputStream zos = new ZipOutputStream(os);
             ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
-          zos.putNextEntry(new ZipEntry(entry));
-          zos.write(content);
-          zos.closeEntry();
+          for (java.util.Map.Entry<String, byte[]> x : extraEntries.entrySet()) {
+            zos.putNextEntry(new ZipEntry(x.getKey()));
+            zos.write(x.getValue());
+            zos.closeEntry();
+          }
           Enumeration<? extends ZipEntry> entries = graphZip.entries();
           while (entries.hasMoreElements()) {
             ZipEntry e = entries.nextElement();

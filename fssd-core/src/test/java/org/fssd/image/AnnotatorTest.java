@@ -66,8 +66,13 @@ class AnnotatorTest {
 
   @Test
   void paletteAndThickness() {
-    assertThat(Annotator.colorBgr(0)).containsExactly(0x4B, 0x19, 0xE6);
-    assertThat(Annotator.colorBgr(20)).containsExactly(Annotator.colorBgr(0));
+    assertThat(Annotator.colorBgr(0)).containsExactly(0xB2, 0x72, 0x00); // Okabe-Ito blue
+    assertThat(Annotator.colorBgr(1)).containsExactly(0x00, 0x5E, 0xD5); // vermillion
+    for (int k = 0; k < 45; k++) {
+      int rgb = Palette.rgb(k);
+      assertThat(Annotator.colorBgr(k)).containsExactly(rgb & 0xFF, (rgb >> 8) & 0xFF, rgb >> 16);
+    }
+    assertThat(Annotator.colorBgr(Palette.size())).containsExactly(Annotator.colorBgr(0));
     assertThat(Annotator.colorBgr(1)).isNotEqualTo(Annotator.colorBgr(0));
     assertThatThrownBy(() -> Annotator.colorBgr(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(Annotator.lineThickness(300, 300)).isEqualTo(1);

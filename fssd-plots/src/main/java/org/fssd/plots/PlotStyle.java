@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import org.fssd.image.Palette;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -16,8 +17,12 @@ import org.knowm.xchart.style.Styler;
  * (with their units) shared between charts. {@link Plots} builds each chart through {@link
  * #xyChart} or {@link #categoryChart}, so a change here changes every picture.
  *
+ * <p>Colours and font come from fssd-core's {@link Palette}, which the annotated images ({@code
+ * Annotator}, the augmentation preview) use too: class {@code k} has the same colour in a chart as
+ * its boxes have in a picture ({@link #classColor(int)}).
+ *
  * <p>Immutable and thread-safe. {@link #defaults()} is 800 x 500 pixels, sans-serif, a
- * colour-blind-safe palette (Okabe-Ito) on white.
+ * colour-blind-safe palette (Okabe-Ito first) on white.
  */
 public final class PlotStyle {
   /** Axis title: training iteration (one optimiser step = one batch). */
@@ -38,17 +43,21 @@ public final class PlotStyle {
   public static final String PRECISION = "precision (0 to 1)";
   /** Axis title: absolute BatchNorm scale. */
   public static final String ABS_GAMMA = "|gamma| (BatchNorm scale, log scale)";
+  /** Axis title: IoU threshold of a match. */
+  public static final String IOU = "IoU threshold (0 to 1)";
   /** Axis title: number of channels in a bin or layer. */
   public static final String CHANNELS = "channels (count)";
 
-  /** Okabe-Ito colour-blind-safe palette: blue, vermillion, green, orange, purple, sky, yellow. */
-  private static final Color[] PALETTE = {
-    new Color(0, 114, 178), new Color(213, 94, 0), new Color(0, 158, 115),
-    new Color(230, 159, 0), new Color(204, 121, 167), new Color(86, 180, 233),
-    new Color(240, 228, 66), Color.BLACK,
-  };
+  /** fssd-core's {@link Palette}: Okabe-Ito first, shared with the annotated images. */
+  private static final Color[] PALETTE = new Color[Palette.size()];
 
-  private static final PlotStyle DEFAULTS = new PlotStyle(800, 500, Font.SANS_SERIF);
+  static {
+    for (int i = 0; i < PALETTE.length; i++) {
+      PALETTE[i] = new Color(Palette.rgb(i));
+    }
+  }
+
+  private static final PlotStyle DEFAULTS = new PlotStyle(800, 500, Palette.FONT_FAMILY);
 
   private final int width;
   private final int height;
@@ -87,6 +96,15 @@ public final class PlotStyle {
   public Color color(int i) {
     Preconditions.checkArgument(i >= 0, "series index %s < 0", i);
     return PALETTE[i % PALETTE.length];
+  }
+
+  /**
+   * The colour of class {@code classIndex} (1..C-1 for objects): {@link Palette#rgb(int)}, the
+   * colour of that class's boxes in annotated images.
+   */
+  public Color classColor(int classIndex) {
+    Preconditions.checkArgument(classIndex >= 0, "classIndex %s < 0", classIndex);
+    return new Color(Palette.rgb(classIndex));
   }
 
   /** {@link #color(int)} made see-through, for raw data under a smoothed line. */
@@ -129,12 +147,12 @@ public final class PlotStyle {
   }
 
   private void apply(AxesChartStyler s) {
-    s.setBaseFont(new Font(fontFamily, Font.PLAIN, 12));
-    s.setChartTitleFont(new Font(fontFamily, Font.BOLD, 15));
-    s.setAxisTitleFont(new Font(fontFamily, Font.PLAIN, 13));
-    s.setAxisTickLabelsFont(new Font(fontFamily, Font.PLAIN, 11));
-    s.setLegendFont(new Font(fontFamily, Font.PLAIN, 11));
-    s.setAnnotationTextFont(new Font(fontFamily, Font.PLAIN, 11));
+    s.setBaseFont(new Font(fontFamily, Font.PLAIN, Palette.TEXT_FONT_PX + 1));
+    s.setChartTitleFont(new Font(fontFamily, Font.BOLD, Palette.TITLE_FONT_PX));
+    s.setAxisTitleFont(new Font(fontFamily, Font.PLAIN, Palette.AXIS_TITLE_FONT_PX));
+    s.setAxisTickLabelsFont(new Font(fontFamily, Font.PLAIN, Palette.TEXT_FONT_PX));
+    s.setLegendFont(new Font(fontFamily, Font.PLAIN, Palette.TEXT_FONT_PX));
+    s.setAnnotationTextFont(new Font(fontFamily, Font.PLAIN, Palette.TEXT_FONT_PX));
     s.setChartBackgroundColor(Color.WHITE);
     s.setPlotBackgroundColor(Color.WHITE);
     s.setPlotBorderColor(Color.GRAY);

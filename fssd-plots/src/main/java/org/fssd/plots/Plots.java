@@ -173,6 +173,111 @@ public final class Plots {
   }
 
   /**
+   * mAP on the held-out set per evaluation made during training, against the iteration it was
+   * made at, with the best one marked and named in the title. NaN values (no class with
+   * positives) are left out. Series {@code "mAP"} (x = iteration, y = mAP) and {@code "best"}.
+   *
+   * @param method how the mAP was computed, for the title (e.g. {@code "VOC07 11-point"})
+   */
+  public static ChartData mapDuringTraining(Path out, long[] iterations, double[] map,
+      String method) {
+    checkSameLength("map", map, iterations.length);
+    Objects.requireNonNull(method, "method");
+    double[][] xy = finite(toDouble(iterations), map);
+    Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s evaluations",
+        map.length);
+    int best = 0;
+    for (int i = 1; i < xy[1].length; i++) {
+      if (xy[1][i] > xy[1][best]) {
+        best = i;
+      }
+    }
+    String title = String.format(Locale.ROOT,
+        "Held-out mAP (%s) during training: best %.4f at iteration %,d", method, xy[1][best],
+        (long) xy[0][best]);
+    PlotStyle style = PlotStyle.defaults();
+    XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.MAP);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    chart.getStyler().setYAxisDecimalPattern("0.00");
+    chart.getStyler().setYAxisMin(0.0);
+    double top = Arrays.stream(xy[1]).max().orElse(1);
+    // 0 to 1 once the mAP is past 0.5; else up to the next tenth above the best (at least 0.1)
+    chart.getStyler().setYAxisMax(top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10));
+    startAtZero(chart, iterations);
+    XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
+    s.setMarker(SeriesMarkers.CIRCLE);
+    s.setLineColor(style.color(0));
+    s.setMarkerColor(style.color(0));
+    s.setLineStyle(style.stroke(2f));
+    double[][] bestXy = {{xy[0][best]}, {xy[1][best]}};
+    XYSeries b = chart.addSeries("best", bestXy[0], bestXy[1]);
+    b.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    b.setMarker(SeriesMarkers.DIAMOND);
+    b.setMarkerColor(style.color(1));
+    chart.getStyler().setMarkerSize(9);
+    Map<String, double[][]> data = new LinkedHashMap<>();
+    data.put("mAP", xy);
+    data.put("best", bestXy);
+    return write(out, chart, new ChartData(title, data, List.of()));
+  }
+
+  /**
+   * COCO AP at each IoU threshold (0.50, 0.55, .., 0.95; all areas, 100 detections) as a line with
+   * markers, and AP@[.50:.95] (their mean) as a dashed horizontal line. NaN values are left out.
+   * Series {@code "AP"} (x = IoU threshold, y = AP) and {@code "AP@[.50:.95]"} (two points across
+   * the thresholds).
+   *
+   * @param apMean the AP@[.50:.95] the evaluator reported, drawn and printed in the title
+   */
+  public static ChartData cocoApPerIou(Path out, double[] iouThresholds, double[] ap,
+      double apMean) {
+    checkSameLength("ap", ap, iouThresholds.length);
+    checkUnit("iouThresholds", iouThresholds);
+    double[][] xy = finite(iouThresholds, ap);
+    Preconditions.checkArgument(xy[0].length > 0, "no finite AP among %s IoU thresholds",
+        ap.length);
+    String title = String.format(Locale.ROOT,
+        "COCO AP per IoU threshold (AP@[.50:.95] %.4f, AP50 %.4f, AP75 %.4f)", apMean,
+        valueAt(iouThresholds, ap, 0.50), valueAt(iouThresholds, ap, 0.75));
+    PlotStyle style = PlotStyle.defaults();
+    XYChart chart = style.xyChart(title, PlotStyle.IOU, PlotStyle.AP);
+    chart.getStyler().setXAxisMin(0.45).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
+    chart.getStyler().setXAxisDecimalPattern("0.00");
+    chart.getStyler().setYAxisDecimalPattern("0.0");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setMarkerSize(8);
+    XYSeries s = chart.addSeries("AP at the threshold", xy[0], xy[1]);
+    s.setMarker(SeriesMarkers.CIRCLE);
+    s.setLineColor(style.color(0));
+    s.setMarkerColor(style.color(0));
+    s.setLineStyle(style.stroke(2f));
+    Map<String, double[][]> data = new LinkedHashMap<>();
+    data.put("AP", xy);
+    if (Double.isFinite(apMean)) {
+      double[][] m = {{iouThresholds[0], iouThresholds[iouThresholds.length - 1]},
+          {apMean, apMean}};
+      XYSeries ms = chart.addSeries(String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean),
+          m[0], m[1]);
+      ms.setMarker(SeriesMarkers.NONE);
+      ms.setLineColor(style.color(1));
+      ms.setLineStyle(style.dashed());
+      data.put("AP@[.50:.95]", m);
+    }
+    return write(out, chart, new ChartData(title, data, List.of()));
+  }
+
+  /**
+   * As {@link #precisionRecall(Path, String, double[], double[], double)}, with the raw points in
+   * the colour of class {@code classIndex} ({@link PlotStyle#classColor(int)}, as its boxes).
+   */
+  public static ChartData precisionRecall(Path out, String className, int classIndex,
+      double[] recall, double[] precision, double ap) {
+    return precisionRecall(out, className, PlotStyle.defaults().classColor(classIndex), recall,
+        precision, ap);
+  }
+
+  /**
    * One class's precision-recall curve: the raw points (in detection-score order) and the
    * interpolated envelope that VOC all-point AP integrates, drawn as a staircase: the recall axis
    * padded with 0 and 1 ({@code mrec = [0, r.., 1]}, {@code mpre = [0, p.., 0]}), precision made
@@ -185,6 +290,11 @@ public final class Plots {
    */
   public static ChartData precisionRecall(Path out, String className, double[] recall,
       double[] precision, double ap) {
+    return precisionRecall(out, className, PlotStyle.defaults().color(0), recall, precision, ap);
+  }
+
+  private static ChartData precisionRecall(Path out, String className, java.awt.Color c,
+      double[] recall, double[] precision, double ap) {
     Objects.requireNonNull(className, "className");
     checkSameLength("precision", precision, recall.length);
     checkUnit("recall", recall);
@@ -202,14 +312,13 @@ public final class Plots {
       XYSeries r = chart.addSeries("precision", raw[0], raw[1]);
       r.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
       r.setMarker(SeriesMarkers.CIRCLE);
-      java.awt.Color c = style.color(0);
       r.setMarkerColor(new java.awt.Color(c.getRed(), c.getGreen(), c.getBlue(), 140));
       data.put("precision", raw);
     }
     XYSeries e = chart.addSeries("interpolated (AP area)", stairs[0], stairs[1]);
     e.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     e.setMarker(SeriesMarkers.NONE);
-    e.setLineColor(style.color(1));
+    e.setLineColor(new java.awt.Color(40, 40, 40)); // neutral: the points carry the class colour
     e.setLineStyle(style.stroke(2f));
     data.put("envelope", stairs);
     return write(out, chart, new ChartData(title, data, List.of()));
@@ -560,6 +669,15 @@ public final class Plots {
       Preconditions.checkArgument(values[i] >= 0 && values[i] <= 1,
           "%s[%s] = %s not in [0, 1]", name, i, values[i]);
     }
+  }
+
+  private static double valueAt(double[] x, double[] y, double at) {
+    for (int i = 0; i < x.length; i++) {
+      if (Math.abs(x[i] - at) < 1e-9) {
+        return y[i];
+      }
+    }
+    return Double.NaN;
   }
 
   private static double nanToZero(double v) {

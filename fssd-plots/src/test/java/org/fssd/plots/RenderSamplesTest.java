@@ -46,6 +46,22 @@ class RenderSamplesTest {
       map[e] = 0.78 * (1 - Math.exp(-(e + 1) / 5.0)) + 0.01 * rnd.nextGaussian();
     }
     Plots.mapCurve(dir.resolve("map.png"), epochs, map);
+    long[] evalIt = new long[24];
+    for (int e = 0; e < 24; e++) {
+      evalIt[e] = 5000L * (e + 1);
+    }
+    Plots.mapDuringTraining(dir.resolve("map-it.png"), evalIt, map, "VOC07 11-point");
+    double[] iou = new double[10];
+    double[] apIou = new double[10];
+    double apSum = 0;
+    for (int t = 0; t < 10; t++) {
+      iou[t] = 0.5 + 0.05 * t;
+      apIou[t] = 0.52 * (1 - Math.pow(t / 10.0, 2.2)) + 0.02;
+      apSum += apIou[t];
+    }
+    Plots.cocoApPerIou(dir.resolve("coco-iou.png"), iou, apIou, apSum / 10);
+    Plots.precisionRecall(dir.resolve("pr-class1.png"), "aeroplane", 1, new double[] {0.1, 0.3, 0.5},
+        new double[] {1.0, 0.8, 0.6}, 0.5);
     int m = 200;
     double[] rec = new double[m];
     double[] prec = new double[m];

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}</pre>
  *
+ * <p>and, when written by {@link FssdTrainer}, the run's {@link TrainingHistory} in the entry
+ * {@value #HISTORY_ENTRY} (losses and learning rate per iteration, held-out evaluations), which a
+ * resumed run continues.
+ *
  * <p>A checkpoint is written to a hidden temporary file ({@code .checkpoint-N.zip.*.tmp}) in the
  * same directory and then renamed with {@code ATOMIC_MOVE}, so a file under a checkpoint name is
  * always complete; {@link #latest(Path)} only considers such names (a stray temporary file left by
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
 public final class Checkpoints {
   /** The zip entry holding the {@link TrainingState}. */
   public static final String ENTRY = "fssd-train.json";
+  /**
+   * The zip entry holding the {@link TrainingHistory} (losses per iteration, evaluations); absent
+   * in checkpoints written without one (read as an empty history).
+   */
+  public static final String HISTORY_ENTRY = "fssd-history.json";
   /** The format identifier. */
   public static final String FORMAT = "fssd4j-checkpoint";
   /** The newest format version this reader understands (and the one it writes). */
@@ -69,13 +78,29 @@ public final class Checkpoints {
    * @return the checkpoint file
    */
   public static Path write(Path dir, ComputationGraph graph, TrainingState state, int keep) {
+    return write(dir, graph, state, null, keep);
+  }
+
+  /**
+   * As {@link #write(Path, ComputationGraph, TrainingState, int)}, also storing {@code history}
+   * (if not null) in the entry {@link #HISTORY_ENTRY}.
+   *
+   * @return the checkpoint file
+   */
+  public static Path write(Path dir, ComputationGraph graph, TrainingState state,
+      TrainingHistory history, int keep) {
     Path target = dir.resolve(fileName(state.iteration())).toAbsolutePath();
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
     root.put("formatVersion", FORMAT_VERSION);
     root.set("state", state.toJson(MAPPER));
     try {
-      ModelFile.writeGraphZip(graph, true, target, ENTRY, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+      java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+      entries.put(ENTRY, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+      if (history != null) {
+        entries.put(HISTORY_ENTRY, history.toJsonBytes());
+      }
+      ModelFile.writeGraphZip(graph, true, target, entries);
     } catch (IOException | RuntimeException e) {
       throw e instanceof FssdException ? (FssdException) e
           : new FssdException(target + ": cannot write checkpoint: " + e.getMessage(), e);
@@ -147,6 +172,27 @@ public final class Checkpoints {
       throw new ModelFormatException(file + ": cannot read checkpoint: " + e.getMessage(), e);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ModelFormatException(file + ": invalid checkpoint state: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The {@link TrainingHistory} stored in a checkpoint; empty when it has none.
+   *
+   * @throws ModelFormatException when the file or its history cannot be read
+   */
+  public static TrainingHistory readHistory(Path file) {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry e = zip.getEntry(HISTORY_ENTRY);
+      if (e == null) {
+        return TrainingHistory.empty();
+      }
+      try (InputStream in = zip.getInputStream(e)) {
+        return TrainingHistory.fromJsonBytes(in.readAllBytes());
+      }
+    } catch (IOException e) {
+      throw new ModelFormatException(file + ": cannot read the training history: " + e.getMessage(), e);
+    } catch (ModelFormatException e) {
+      throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
   }
 

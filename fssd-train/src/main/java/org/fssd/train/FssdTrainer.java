@@ -18,6 +18,8 @@ import org.fssd.data.augment.SampleTransform;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Provenance;
+import org.fssd.train.eval.ApMethod;
+import org.fssd.train.eval.EvalResult;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.fssd.train.optim.PyTorchSgd;
 import org.fssd.train.optim.WarmupStepSchedule;
@@ -73,6 +75,9 @@ public final class FssdTrainer {
   private final long maxIterations;
   private final Path resumedFrom;
   private final MixupOptions mixup;
+  private final EvalDuringTraining evaluation;
+  private final List<TrainingHistory.Step> steps = new ArrayList<>();
+  private final List<TrainingHistory.Evaluation> evaluations = new ArrayList<>();
   private TrainingState state;
   private Path lastCheckpoint;
   private boolean used;
@@ -92,6 +97,9 @@ public final class FssdTrainer {
     this.resumedFrom = b.resumeFile;
     this.lastCheckpoint = b.resumeFile;
     this.mixup = b.mixup;
+    this.evaluation = b.evaluation;
+    this.steps.addAll(b.resumedHistory.steps());
+    this.evaluations.addAll(b.resumedHistory.evaluations());
   }
 
   /** A builder for a new run on {@code dataset}. */
@@ -129,6 +137,15 @@ public final class FssdTrainer {
   /** The state reached so far (the initial state before {@link #train()}). */
   public TrainingState state() {
     return state;
+  }
+
+  /**
+   * Everything measured from the run's first iteration: losses and learning rate per update and the
+   * held-out evaluations. A resumed trainer starts with the history stored in its checkpoint. A
+   * snapshot (copied, O(iterations)): call it at checkpoints or at the end, not every iteration.
+   */
+  public TrainingHistory history() {
+    return TrainingHistory.of(steps, evaluations);
   }
 
   /** The training graph (parameters and optimiser state). */
@@ -197,8 +214,12 @@ public final class FssdTrainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         TrainingProgress p = new TrainingProgress(iteration, epoch, batchInEpoch, perEpoch,
             r.locLoss(), r.confLoss(), r.numPositives(), lr, n / seconds, n);
+        steps.add(new TrainingHistory.Step(iteration, epoch, r.locLoss(), r.confLoss(), lr));
         for (ProgressListener l : listeners) {
           l.onIteration(p);
+        }
+        if (evaluation != null && evaluation.dueAt(iteration)) {
+          evaluate();
         }
         if (checkpointDir != null && checkpointEvery > 0 && iteration % checkpointEvery == 0) {
           checkpoint();
@@ -218,6 +239,11 @@ public final class FssdTrainer {
         }
       }
     }
+    if (evaluation != null && epoch >= state.epochs() && iteration > 0 && (evaluations.isEmpty()
+        || evaluations.get(evaluations.size() - 1).iteration() != iteration)) {
+      evaluate(); // the planned end of the run
+      dirty = true;
+    }
     if (checkpointDir != null && (dirty || lastCheckpoint == null
         || !lastCheckpoint.equals(checkpointDir.resolve(Checkpoints.fileName(iteration)).toAbsolutePath()))) {
       checkpoint();
@@ -233,8 +259,22 @@ public final class FssdTrainer {
     return Double.NaN;
   }
 
+  private void evaluate() {
+    long t0 = System.nanoTime();
+    EvalResult r = evaluation.evaluate(model());
+    // the epoch of the last update (state.epoch() has moved on at an epoch's end)
+    int epoch = steps.isEmpty() ? state.epoch() : steps.get(steps.size() - 1).epoch();
+    evaluations.add(TrainingHistory.Evaluation.of(state.iteration(), epoch, r));
+    LOG.info("evaluation at iteration {} on {} ({} images): mAP {} ({} s)", state.iteration(),
+        evaluation.dataset().name(), r.images(), String.format(java.util.Locale.ROOT, "%.4f",
+            r.map()), String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    for (ProgressListener l : listeners) {
+      l.onEvaluation(state.iteration(), epoch, r);
+    }
+  }
+
   private void checkpoint() {
-    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, keepCheckpoints);
+    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, history(), keepCheckpoints);
     LOG.info("checkpoint {}", lastCheckpoint);
     for (ProgressListener l : listeners) {
       l.onCheckpoint(lastCheckpoint, state.iteration());
@@ -279,6 +319,8 @@ public final class FssdTrainer {
     private final List<ProgressListener> listeners = new ArrayList<>();
     private Path resumeFile;
     private MixupOptions mixup;
+    private EvalDuringTraining evaluation;
+    private TrainingHistory resumedHistory = TrainingHistory.empty();
 
     private Builder(DetectionDataset dataset) {
       this.dataset = checkNotNull(dataset, "dataset");
@@ -414,6 +456,22 @@ public final class FssdTrainer {
       return this;
     }
 
+    /**
+     * Evaluates on {@code heldOut} every {@code every} iterations and when the planned epochs are
+     * done (see {@link EvalDuringTraining}) with the VOC07 11-point AP, 4 images per forward pass.
+     * The results go to {@link ProgressListener#onEvaluation}, {@link FssdTrainer#history()} and
+     * the checkpoints. Not stored as a setting of the run: pass it again when resuming.
+     */
+    public Builder evaluateEvery(int every, DetectionDataset heldOut) {
+      return evaluate(new EvalDuringTraining(heldOut, every, ApMethod.VOC07_11_POINT, 4));
+    }
+
+    /** Evaluation during training with explicit settings (see {@link #evaluateEvery}). */
+    public Builder evaluate(EvalDuringTraining evaluation) {
+      this.evaluation = checkNotNull(evaluation, "evaluation");
+      return this;
+    }
+
     /** Adds a progress listener. */
     public Builder listener(ProgressListener listener) {
       listeners.add(checkNotNull(listener, "listener"));
@@ -434,6 +492,7 @@ public final class FssdTrainer {
             "checkpoint %s was made on dataset %s (%s images), not on %s (%s images)",
             resumeFile, state.dataset(), state.datasetSize(), dataset.name(), dataset.size());
         graph = loaded.graph();
+        resumedHistory = Checkpoints.readHistory(resumeFile).upTo(state.iteration());
         TrainingGraph.loss(graph); // checks it is a training graph
         LOG.info("resuming from {} at iteration {}", resumeFile, state.iteration());
       } else {
@@ -459,6 +518,10 @@ public final class FssdTrainer {
         graph = null; // built below, once the epoch length is known
         initialModel = init;
       }
+      checkArgument(evaluation == null || evaluation.dataset().labels().equals(state.labels()),
+          "held-out set %s has labels %s, the run %s", evaluation == null ? null
+              : evaluation.dataset().name(), evaluation == null ? null
+              : evaluation.dataset().labels(), state.labels());
       FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
           .batchSize(state.batchSize())
           .seed(state.seed())

@@ -1,6 +1,7 @@
 package org.fssd.train;
 
 import java.nio.file.Path;
+import org.fssd.train.eval.EvalResult;
 
 /**
  * Receives {@link FssdTrainer} progress, on the training thread (keep it quick). All methods have
@@ -16,4 +17,11 @@ public interface ProgressListener {
 
   /** After a checkpoint was written (atomically) to {@code file}. */
   default void onCheckpoint(Path file, long iteration) {}
+
+  /**
+   * After an evaluation on the held-out set ({@link FssdTrainer.Builder#evaluateEvery}) made
+   * after {@code iteration} updates, the last of them in {@code epoch} (0-based). It is already
+   * recorded in {@link FssdTrainer#history()} and goes into the next checkpoint.
+   */
+  default void onEvaluation(long iteration, int epoch, EvalResult result) {}
 }

@@ -3,7 +3,9 @@
  * {@code resume}) runs epochs over {@code FssdDataSetIterator} on a {@link
  * org.fssd.train.TrainingGraph} (inference graph + MultiBox loss layer), reports to {@link
  * org.fssd.train.ProgressListener}s and writes atomic {@link org.fssd.train.Checkpoints} holding
- * the optimiser state and the {@link org.fssd.train.TrainingState}. Subpackages: {@code loss}
+ * the optimiser state, the {@link org.fssd.train.TrainingState} and the {@link
+ * org.fssd.train.TrainingHistory} (losses per iteration, evaluations on a held-out set made by
+ * {@link org.fssd.train.EvalDuringTraining}). Subpackages: {@code loss}
  * (SPEC §6), {@code optim} (SPEC §7). A trainer is used by one thread; value classes are
  * immutable.
  */

@@ -269,6 +269,7 @@ public final class CocoEvaluator {
     double[][] ap50Sum = new double[AREAS.length][MAX_DETS.length];
     double[][] ap75Sum = new double[AREAS.length][MAX_DETS.length];
     double[][] arSum = new double[AREAS.length][MAX_DETS.length];
+    double[] perIouSum = new double[T];
     int[] valid = new int[AREAS.length];
     for (int k = 1; k < c; k++) {
       classAp[k - 1] = Double.NaN;
@@ -302,6 +303,13 @@ public final class CocoEvaluator {
           arSum[a][mi] += sr / T;
           if (a == 0 && mi == last) {
             classAp[k - 1] = s / (T * R);
+            for (int t = 0; t < T; t++) {
+              double st = 0;
+              for (int r = 0; r < R; r++) {
+                st += pr[t][r];
+              }
+              perIouSum[t] += st / R;
+            }
           }
         }
       }
@@ -318,7 +326,11 @@ public final class CocoEvaluator {
     stats[9] = mean(arSum[1][last], valid[1]);
     stats[10] = mean(arSum[2][last], valid[2]);
     stats[11] = mean(arSum[3][last], valid[3]);
-    return new CocoResult(labels, stats, classAp, imageIds.size());
+    double[] perIou = new double[T];
+    for (int t = 0; t < T; t++) {
+      perIou[t] = mean(perIouSum[t], valid[0]);
+    }
+    return new CocoResult(labels, stats, classAp, imageIds.size(), perIou);
   }
 
   private static double mean(double sum, int n) {

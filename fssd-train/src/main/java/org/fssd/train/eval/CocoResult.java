@@ -18,9 +18,13 @@ public final class CocoResult {
   private final double[] stats;
   private final double[] classAp;
   private final int images;
+  private final double[] apPerIou;
 
-  CocoResult(Labels labels, double[] stats, double[] classAp, int images) {
+  CocoResult(Labels labels, double[] stats, double[] classAp, int images, double[] apPerIou) {
     checkArgument(stats.length == 12, "12 stats expected, got %s", stats.length);
+    checkArgument(apPerIou.length == CocoEvaluator.T, "%s IoU thresholds expected, got %s",
+        CocoEvaluator.T, apPerIou.length);
+    this.apPerIou = apPerIou.clone();
     this.labels = checkNotNull(labels, "labels");
     this.stats = stats.clone();
     this.classAp = classAp.clone();
@@ -85,6 +89,16 @@ public final class CocoResult {
   /** AR for large objects. */
   public double arLarge() {
     return stats[11];
+  }
+
+  /**
+   * AP (all areas, 100 detections) at each IoU threshold of {@link
+   * CocoEvaluator#iouThresholds()} (0.50, 0.55, .., 0.95), averaged over the classes with
+   * objects: element 0 is {@link #ap50()}, element 5 {@link #ap75()}, and their mean is {@link
+   * #ap()}. NaN where no class has an object. A copy.
+   */
+  public double[] apPerIou() {
+    return apPerIou.clone();
   }
 
   /** The twelve numbers in the order of the official {@code COCOeval.stats} (a copy). */

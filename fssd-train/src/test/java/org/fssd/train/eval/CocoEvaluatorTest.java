@@ -88,6 +88,13 @@ class CocoEvaluatorTest {
     assertThat(r.ar100()).isCloseTo((3 * 1.0 + 7 * 0.5) / 10, within(TOL));
     assertThat(r.ar10()).isCloseTo(r.ar100(), within(TOL));
     assertThat(r.ar1()).isCloseTo(0.5, within(TOL)); // only d1 is kept per image
+    double[] perIou = r.apPerIou();
+    assertThat(perIou).hasSize(10);
+    for (int t = 0; t < 10; t++) {
+      assertThat(perIou[t]).as("IoU threshold %s", t).isCloseTo(t < 3 ? low : high, within(TOL));
+    }
+    assertThat(perIou[0]).isEqualTo(r.ap50());
+    assertThat(perIou[5]).isEqualTo(r.ap75());
   }
 
   @Test
