@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code fssd prune}: network slimming (SPEC §11) of a BN-variant model — global |gamma|
  * threshold, channel selection, weight surgery — with a report of widths, parameters, size,
- * GMACs and measured forward time before and after (this machine, graph engine, batch 1).
+ * GMACs and measured detect time before and after (this machine, default engine, batch 1).
  *
  * <p>Iterative pruning ({@code --rounds R} or {@code --percents a,b,..}): R rounds of sparse
  * training ({@code --sparse-epochs}, with {@code --sparsity}) -> pruning -> fine-tuning ({@code
@@ -48,7 +48,7 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--exclude", split = ",", description = "layers never pruned, e.g. base.0,pyramid_ext.5")
   String[] exclude;
 
-  @Option(names = "--timing-runs", defaultValue = "3", description = "forward passes timed before/after, 0 = skip (default: ${DEFAULT-VALUE})")
+  @Option(names = "--timing-runs", defaultValue = "20", description = "forward passes timed before/after, 0 = skip (default: ${DEFAULT-VALUE})")
   int timingRuns;
 
   @Mixin DatasetOptions dataset = new DatasetOptions();
@@ -165,7 +165,7 @@ final class PruneCommand implements Callable<Integer> {
     if (timingRuns > 0) {
       double before = medianMs(model, timingRuns);
       double after = medianMs(pruned, timingRuns);
-      o.println(String.format(Locale.ROOT, "ms_per_image (graph engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
+      o.println(String.format(Locale.ROOT, "ms_per_image (detect, default CPU engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
           timingRuns, before, after, before / after));
     }
     if (plots != null) {
@@ -181,7 +181,7 @@ final class PruneCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Median wall time of a batch-1 forward pass after one warm-up (a report, not a benchmark). */
+  /** Median wall time of a batch-1 detect call (see IterativePruner#msPerImage). */
   static double medianMs(FssdModel model, int runs) {
     return IterativePruner.msPerImage(model, runs);
   }
