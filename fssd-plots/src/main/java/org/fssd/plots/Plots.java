@@ -215,13 +215,16 @@ public final class Plots {
         (long) xy[0][best]);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.MAP);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
     chart.getStyler().setYAxisDecimalPattern("0.00");
     chart.getStyler().setYAxisMin(0.0);
     double top = Arrays.stream(xy[1]).max().orElse(1);
     // 0 to 1 once the mAP is past 0.5; else up to the next tenth above the best (at least 0.1)
-    chart.getStyler().setYAxisMax(top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10));
+    double yMax = top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10);
+    chart.getStyler().setYAxisMax(yMax);
+    // the legend goes in the corner the curve's end leaves free
+    chart.getStyler().setLegendPosition(xy[1][xy[1].length - 1] < yMax / 2
+        ? Styler.LegendPosition.InsideNE : Styler.LegendPosition.InsideSE);
     startAtZero(chart, iterations);
     XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.CIRCLE);
