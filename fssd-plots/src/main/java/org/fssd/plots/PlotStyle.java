@@ -31,6 +31,8 @@ public final class PlotStyle {
   public static final String EPOCH = "epoch";
   /** Axis title: loss value (dimensionless). */
   public static final String LOSS = "loss (dimensionless)";
+  /** Axis title: loss value on a log axis. */
+  public static final String LOSS_LOG = "loss (dimensionless, log scale)";
   /** Axis title: learning rate. */
   public static final String LEARNING_RATE = "learning rate (log scale)";
   /** Axis title: mean average precision, 0 to 1. */

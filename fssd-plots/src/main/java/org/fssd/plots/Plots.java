@@ -50,6 +50,8 @@ public final class Plots {
    * points): above {@value #MAX_DRAWN_POINTS} points the raw line keeps the lowest and highest
    * point of each of {@code MAX_DRAWN_POINTS / 2} equal runs of points (so the band of noise is
    * intact), and the smoothed line, computed on all points, keeps every k-th point and the last.
+   * The y axis is logarithmic when the largest loss is more than 30 times the smallest (the first
+   * steps of a fresh network would otherwise flatten the rest) and no value is {@code <= 0}.
    *
    * @param iterations x values, same length as each loss array
    * @param total total loss (loc + conf)
@@ -65,9 +67,25 @@ public final class Plots {
     Preconditions.checkArgument(n > 0, "no training points to plot");
     PlotStyle style = PlotStyle.defaults();
     int span = Math.max(1, Math.min(500, n / 30));
+    // a log axis when the first steps dwarf the rest (a fresh network starts 10-100x higher)
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = 0;
+    for (double[] y : new double[][] {total, loc, conf}) {
+      for (double v : y) {
+        if (v > 0 && Double.isFinite(v)) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+    }
+    boolean log = hi / lo > 30 && Arrays.stream(total).allMatch(v -> !(v <= 0))
+        && Arrays.stream(loc).allMatch(v -> !(v <= 0)) && Arrays.stream(conf).allMatch(v -> !(v <= 0));
     XYChart chart = style.xyChart(
-        "Training loss (smoothed: EMA over " + span + " points)", PlotStyle.ITERATION,
-        PlotStyle.LOSS);
+        "Training loss (smoothed: EMA over " + span + (span == 1 ? " point)" : " points)"),
+        PlotStyle.ITERATION, log ? PlotStyle.LOSS_LOG : PlotStyle.LOSS);
+    if (log) {
+      chart.getStyler().setYAxisLogarithmic(true);
+    }
     chart.getStyler().setXAxisDecimalPattern("#,##0");
     startAtZero(chart, iterations);
     Map<String, double[][]> data = new LinkedHashMap<>();
@@ -197,13 +215,16 @@ public final class Plots {
         (long) xy[0][best]);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.MAP);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
     chart.getStyler().setYAxisDecimalPattern("0.00");
     chart.getStyler().setYAxisMin(0.0);
     double top = Arrays.stream(xy[1]).max().orElse(1);
     // 0 to 1 once the mAP is past 0.5; else up to the next tenth above the best (at least 0.1)
-    chart.getStyler().setYAxisMax(top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10));
+    double yMax = top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10);
+    chart.getStyler().setYAxisMax(yMax);
+    // the legend goes in the corner the curve's end leaves free
+    chart.getStyler().setLegendPosition(xy[1][xy[1].length - 1] < yMax / 2
+        ? Styler.LegendPosition.InsideNE : Styler.LegendPosition.InsideSE);
     startAtZero(chart, iterations);
     XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.CIRCLE);
