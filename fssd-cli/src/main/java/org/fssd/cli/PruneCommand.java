@@ -235,13 +235,7 @@ final class PruneCommand implements Callable<Integer> {
       String what, int round, java.io.PrintWriter err) {
     org.fssd.train.FssdTrainer.Builder tb = org.fssd.train.FssdTrainer.builder(ds).initialModel(m)
         .epochs(epochs).batchSize(batch).learningRate(lr).sparsity(s).seed(seed).workers(workers);
-    switch (augment) {
-      case "ssd" -> { }
-      case "light" -> tb.transform(org.fssd.data.augment.TrainTransform.light(
-          new org.fssd.image.Preprocessor(m.config().inputSize())));
-      default -> throw new IllegalArgumentException(
-          "unknown --augment '" + augment + "' (expected ssd or light)");
-    }
+    tb.transform(org.fssd.data.augment.TrainTransform.named(augment, m.config().inputSize()));
     if (checkpointDir != null) {
       tb.checkpointDir(checkpointDir.resolve("round" + round + (s > 0 ? "-sparse" : "-fine-tune")));
     }

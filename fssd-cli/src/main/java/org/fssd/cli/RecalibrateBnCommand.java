@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.FssdDataSetIterator;
 import org.fssd.data.augment.TrainTransform;
-import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdModel;
 import org.fssd.train.CheckpointModels;
 import org.fssd.train.PreciseBatchNorm;
@@ -51,12 +50,7 @@ final class RecalibrateBnCommand implements Callable<Integer> {
     }
     FssdModel m = model != null ? FssdModel.load(model) : CheckpointModels.load(checkpoint);
     DetectionDataset ds = dataset.open();
-    Preprocessor pre = new Preprocessor(m.config().inputSize());
-    TrainTransform transform = switch (augment) {
-      case "ssd" -> new TrainTransform(pre);
-      case "light" -> TrainTransform.light(pre);
-      default -> throw new IllegalArgumentException("unknown --augment '" + augment + "' (expected ssd or light)");
-    };
+    TrainTransform transform = TrainTransform.named(augment, m.config().inputSize());
     FssdModel outModel;
     try (FssdDataSetIterator it = FssdDataSetIterator.builder(ds, m.config().priors())
         .batchSize(batch).seed(seed).workers(1).transform(transform).build()) {

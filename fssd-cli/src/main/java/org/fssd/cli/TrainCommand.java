@@ -146,13 +146,8 @@ final class TrainCommand implements Callable<Integer> {
       b.mixup(org.fssd.data.augment.MixupOptions.builder().alpha(mixupAlpha).probability(mixupProb)
           .offEpochs(mixupOffEpochs).build());
     }
-    switch (augment) {
-      case "ssd" -> { }
-      case "light" -> b.transform(org.fssd.data.augment.TrainTransform.light(
-          new org.fssd.image.Preprocessor(configOptions.toConfig().inputSize())));
-      default -> throw new IllegalArgumentException(
-          "unknown --augment '" + augment + "' (expected ssd or light)");
-    }
+    b.transform(org.fssd.data.augment.TrainTransform.named(augment,
+        configOptions.toConfig().inputSize()));
     if (maxIterations != null) {
       b.maxIterations(maxIterations);
     }

@@ -162,32 +162,13 @@ public final class Plots {
     }
     double[][] xy = finite(x, map);
     Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s epochs", map.length);
-    int best = 0;
-    for (int i = 1; i < xy[1].length; i++) {
-      if (xy[1][i] > xy[1][best]) {
-        best = i;
-      }
-    }
+    int best = argMax(xy[1]);
     String title = String.format(Locale.ROOT, "mAP per epoch (best %.4f at epoch %d)",
         xy[1][best], (int) xy[0][best]);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.EPOCH, PlotStyle.MAP);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-    XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
-    s.setMarker(SeriesMarkers.CIRCLE);
-    s.setLineColor(style.color(0));
-    s.setMarkerColor(style.color(0));
-    s.setLineStyle(style.stroke(2f));
-    double[][] bestXy = {{xy[0][best]}, {xy[1][best]}};
-    XYSeries b = chart.addSeries("best", bestXy[0], bestXy[1]);
-    b.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    b.setMarker(SeriesMarkers.DIAMOND);
-    b.setMarkerColor(style.color(1));
-    chart.getStyler().setMarkerSize(9);
-    Map<String, double[][]> data = new LinkedHashMap<>();
-    data.put("mAP", xy);
-    data.put("best", bestXy);
-    return write(out, chart, new ChartData(title, data, List.of()));
+    return writeMapWithBest(out, chart, style, title, xy, best);
   }
 
   /**
@@ -204,12 +185,7 @@ public final class Plots {
     double[][] xy = finite(toDouble(iterations), map);
     Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s evaluations",
         map.length);
-    int best = 0;
-    for (int i = 1; i < xy[1].length; i++) {
-      if (xy[1][i] > xy[1][best]) {
-        best = i;
-      }
-    }
+    int best = argMax(xy[1]);
     String title = String.format(Locale.ROOT,
         "Held-out mAP (%s) during training: best %.4f at iteration %,d", method, xy[1][best],
         (long) xy[0][best]);
@@ -226,6 +202,23 @@ public final class Plots {
     chart.getStyler().setLegendPosition(xy[1][xy[1].length - 1] < yMax / 2
         ? Styler.LegendPosition.InsideNE : Styler.LegendPosition.InsideSE);
     startAtZero(chart, iterations);
+    return writeMapWithBest(out, chart, style, title, xy, best);
+  }
+
+  /** Index of the largest value (the first of equal ones). */
+  private static int argMax(double[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** The mAP line (series "mAP") with its best point marked (series "best"), written to out. */
+  private static ChartData writeMapWithBest(Path out, XYChart chart, PlotStyle style, String title,
+      double[][] xy, int best) {
     XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.CIRCLE);
     s.setLineColor(style.color(0));

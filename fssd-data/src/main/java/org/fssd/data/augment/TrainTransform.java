@@ -54,6 +54,22 @@ public final class TrainTransform implements SampleTransform {
     return new TrainTransform(pre, true);
   }
 
+  /**
+   * The pipeline a command-line name selects for S x S inputs: {@code "ssd"} (the reference's,
+   * {@link #TrainTransform(int)}) or {@code "light"} ({@link #light}).
+   *
+   * @throws IllegalArgumentException for any other name
+   */
+  public static TrainTransform named(String name, int size) {
+    checkNotNull(name, "name");
+    return switch (name) {
+      case "ssd" -> new TrainTransform(size);
+      case "light" -> light(new Preprocessor(size));
+      default -> throw new IllegalArgumentException(
+          "unknown augmentation '" + name + "' (expected ssd or light)");
+    };
+  }
+
   private TrainTransform(Preprocessor pre, boolean light) {
     this.light = light;
     this.pre = checkNotNull(pre, "pre");
