@@ -10,19 +10,20 @@
 #   BN pruned once   BN pruned 50 % (global |gamma| threshold) and fine-tuned  (prune round 1)
 #   BN pruned twice  then sparse-trained again, pruned 50 % of what is left, fine-tuned (round 2)
 # Columns: mAP (VOC07 11-point on a held-out HARD shapes set), params, fp32 size in MB, GFLOPs per
-# image (2 x multiply-adds), ms/image (graph engine, batch 1, median; this machine) and the
+# image (2 x multiply-adds), ms/image (FssdDetector.detect on the default oneDNN engine, batch 1, median; this machine) and the
 # wall-clock minutes of the row's runs.
 #
 # Resumable: every step is skipped when its output exists, and an interrupted training resumes
 # from its checkpoints. Run it again with the same settings to continue; delete ABL_OUT to start
 # over. Writes docs/ablation.md (or ABL_DOC) at the end.
 #
-# Sizes (environment variables, defaults fit about an hour of a 2-core machine):
-#   ABL_SEEDS="1 2 3"  ABL_TRAIN_COUNT=300  ABL_EVAL_COUNT=100  ABL_EPOCHS=12  ABL_BATCH=16
+# Sizes (environment variables; the defaults take about 35 minutes per seed on a quiet 2-core
+# machine, i.e. under two hours for the table):
+#   ABL_SEEDS="1 2 3"  ABL_TRAIN_COUNT=1000  ABL_EVAL_COUNT=100  ABL_EPOCHS=6  ABL_BATCH=8
 #   ABL_LR=0.015 (BN rows)  ABL_PLAIN_LR=0.002 (plain row)  ABL_WIDTH_DIVISOR=16  ABL_IMAGE_SIZE=300  ABL_SPARSITY=5e-3
-#   ABL_FT_EPOCHS=3  ABL_FT_LR=0.0015  ABL_SPARSE2_EPOCHS=2  ABL_PERCENT=0.5
+#   ABL_FT_EPOCHS=2  ABL_FT_LR=0.0015  ABL_SPARSE2_EPOCHS=1  ABL_PERCENT=0.5  ABL_BN_BATCHES=25
 #   ABL_MIXUP_ALPHA=1.5  ABL_MIXUP_PROB=0.5  ABL_MIXUP_OFF_EPOCHS=2  ABL_WORKERS=1
-#   ABL_TIMING_RUNS=5  ABL_DATA_SEED=1  ABL_EVAL_SEED=99  ABL_AUGMENT=light
+#   ABL_TIMING_RUNS=15  ABL_DATA_SEED=1  ABL_EVAL_SEED=99  ABL_AUGMENT=light
 #   ABL_OUT=runs/ablation  ABL_DOC=docs/ablation.md
 # Smoke test (seconds per run):
 #   ABL_OUT=/tmp/abl ABL_DOC=/tmp/abl/ablation.md ABL_SEEDS="1 2" ABL_TRAIN_COUNT=8 \
@@ -36,25 +37,27 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FSSD="$ROOT/fssd"
 
 SEEDS="${ABL_SEEDS:-1 2 3}"
-TRAIN_COUNT="${ABL_TRAIN_COUNT:-300}"
+TRAIN_COUNT="${ABL_TRAIN_COUNT:-1000}"
 EVAL_COUNT="${ABL_EVAL_COUNT:-100}"
-EPOCHS="${ABL_EPOCHS:-12}"
-BATCH="${ABL_BATCH:-16}"
+EPOCHS="${ABL_EPOCHS:-6}"
+BATCH="${ABL_BATCH:-8}"
 LR="${ABL_LR:-0.015}"
 # Without BN the same rate diverges within a few iterations (seen: loss Infinity at iteration 5).
 PLAIN_LR="${ABL_PLAIN_LR:-0.002}"
 DIV="${ABL_WIDTH_DIVISOR:-16}"
 SIZE="${ABL_IMAGE_SIZE:-300}"
 SPARSITY="${ABL_SPARSITY:-5e-3}"
-FT_EPOCHS="${ABL_FT_EPOCHS:-3}"
+FT_EPOCHS="${ABL_FT_EPOCHS:-2}"
 FT_LR="${ABL_FT_LR:-0.0015}"
-SPARSE2="${ABL_SPARSE2_EPOCHS:-2}"
+SPARSE2="${ABL_SPARSE2_EPOCHS:-1}"
+# precise BN before measuring: BN statistics recomputed over this many training batches
+BN_BATCHES="${ABL_BN_BATCHES:-25}"
 PERCENT="${ABL_PERCENT:-0.5}"
 MIX_ALPHA="${ABL_MIXUP_ALPHA:-1.5}"
 MIX_PROB="${ABL_MIXUP_PROB:-0.5}"
 MIX_OFF="${ABL_MIXUP_OFF_EPOCHS:-2}"
 WORKERS="${ABL_WORKERS:-1}"
-TIMING="${ABL_TIMING_RUNS:-5}"
+TIMING="${ABL_TIMING_RUNS:-15}"
 DATA_SEED="${ABL_DATA_SEED:-1}"
 EVAL_SEED="${ABL_EVAL_SEED:-99}"
 AUGMENT="${ABL_AUGMENT:-light}"
@@ -101,15 +104,23 @@ train() {
     --checkpoint-dir "$ckpt" "${resume[@]}" "$@" --out "$dir/$name.zip"
 }
 
-# measure NAME SEED_DIR: metrics line of a model (mAP, params, size, GFLOPs, ms/image)
+# measure NAME SEED_DIR [bn]: metrics line of a model (mAP, params, size, GFLOPs, ms/image); with
+# "bn", the BN statistics are first recomputed over BN_BATCHES training batches (precise BN, see
+# models/README.md: short schedules leave the running averages behind the weights) and the
+# recalibrated copy NAME-pbn.zip is measured. Weights are unchanged by that.
 measure() {
-  local name="$1" dir="$2"
-  local f="$dir/$name.metrics.txt"
+  local name="$1" dir="$2" bn="${3:-}"
+  local f="$dir/$name.metrics.txt" model="$dir/$name.zip"
   if [ -s "$f" ]; then
     log "measure seed dir $dir $name: done"
     return
   fi
-  local cmd=("$FSSD" prune --model "$dir/$name.zip" --report-only --eval-shapes-seed "$EVAL_SEED"
+  if [ "$bn" = bn ]; then
+    step "recalibrate $dir/$name" "$dir/$name-pbn.zip" -- "$FSSD" recalibrate-bn --model "$model" "${DATA[@]}" \
+      --batches "$BN_BATCHES" --batch 16 --augment "$AUGMENT" --out "$dir/$name-pbn.zip"
+    model="$dir/$name-pbn.zip"
+  fi
+  local cmd=("$FSSD" prune --model "$model" --report-only --eval-shapes-seed "$EVAL_SEED"
     --eval-shapes-count "$EVAL_COUNT" --shapes-preset HARD --shapes-size "$SIZE" --timing-runs "$TIMING")
   log "measure $dir/$name.zip"
   printf '%s\n' "${cmd[*]}" | sed "s|$ROOT/||g" >> "$COMMANDS"
@@ -132,8 +143,9 @@ for seed in $SEEDS; do
     --percents "$PERCENT,$PERCENT" --sparse-epochs "0,$SPARSE2" --sparsity "$SPARSITY" \
     --fine-tune-epochs "$FT_EPOCHS" --lr "$FT_LR" --batch "$BATCH" --augment "$AUGMENT" --seed "$seed" \
     --workers "$WORKERS" --timing-runs 0 --out "$dir/pruned.zip"
-  for m in plain bn bn-mixup pruned-round1 pruned-round2; do
-    measure "$m" "$dir"
+  measure plain "$dir"
+  for m in bn bn-mixup pruned-round1 pruned-round2; do
+    measure "$m" "$dir" bn
   done
 done
 
@@ -189,6 +201,8 @@ mkdir -p "$(dirname "$DOC")"
   echo "lr $LR (x0.1 at epochs $D1, $D2), augmentation \`$AUGMENT\`. BN rows use the slimming term s = $SPARSITY."
   echo "Mixup: alpha $MIX_ALPHA, p $MIX_PROB, off for the last $MIX_OFF epochs. Pruning: $PERCENT of the BN channels"
   echo "left per round, $FT_EPOCHS fine-tuning epochs (lr $FT_LR) per round, $SPARSE2 sparse-training epochs before round 2."
+  echo "Every BN model is measured after precise BN (\`recalibrate-bn\` over $BN_BATCHES training batches of 16; weights"
+  echo "unchanged); the plain model has no BN statistics to recompute."
   echo
   echo "| model | mAP (VOC07) | params | size MB (fp32) | GFLOPs/image | ms/image | minutes/seed |"
   echo "|---|---|---|---|---|---|---|"
@@ -199,8 +213,9 @@ mkdir -p "$(dirname "$DOC")"
   row "BN pruned twice ($PERCENT, $PERCENT)" pruned-round2 bn pruned
   echo
   echo "params, size and GFLOPs are means over the seeds (the pruned widths differ from seed to seed)."
-  echo "GFLOPs count a multiply-add as 2 operations. ms/image: graph engine, batch 1, median of $TIMING"
-  echo "forward passes after a warm-up, one model after the other on this machine, OMP_NUM_THREADS=${OMP_NUM_THREADS:-all cores}"
+  echo "GFLOPs count a multiply-add as 2 operations. ms/image: \`FssdDetector.detect\` (preprocessing, forward on the"
+  echo "default oneDNN engine, decoding, NMS) of one random image, batch 1, median of $TIMING runs after a warm-up,"
+  echo "one model after the other on this machine, OMP_NUM_THREADS=${OMP_NUM_THREADS:-all cores}"
   echo "(compare ratios within one run). minutes/seed: wall-clock of the runs a row needs (the pruned rows"
   echo "include training their BN parent; both pruned rows come from one two-round prune run, whose time"
   echo "is counted in full for each)."
