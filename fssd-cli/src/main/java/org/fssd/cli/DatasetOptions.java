@@ -44,11 +44,25 @@ final class DatasetOptions {
   long shapesSeed;
 
   @Option(names = "--shapes-preset", defaultValue = "STANDARD",
-      description = "STANDARD | SEPARATED (the demo model's data: 1-4 non-touching shapes of 30-135 px) | HARD (2-10 overlapping shapes from 12 px, more noise) (default: ${DEFAULT-VALUE})")
+      description = "STANDARD | SEPARATED (the demo model's data: 1-4 non-touching shapes of 30-135 px) | HARD (10 classes, 2-10 overlapping shapes from 12 px, unlabelled clutter, more noise) (default: ${DEFAULT-VALUE})")
   ShapesDataset.Preset shapesPreset;
+
+  @Option(names = "--shapes-classes", split = ",",
+      description = "shapes to draw, in label order, overriding the preset's (e.g. the demo model's six: circle,square,triangle,ellipse,cross,star; all: "
+          + "circle,square,triangle,ellipse,cross,star,hexagon,diamond,ring,arrow)")
+  java.util.List<String> shapesClasses;
 
   @Option(names = "--shapes-size", defaultValue = "300", description = "image side of the shapes dataset (default: ${DEFAULT-VALUE})")
   int shapesSize;
+
+  private ShapesDataset shapesDataset() {
+    ShapesDataset.Builder b = ShapesDataset.builder().preset(shapesPreset).count(shapesCount)
+        .seed(shapesSeed).imageSize(shapesSize, shapesSize);
+    if (shapesClasses != null && !shapesClasses.isEmpty()) {
+      b.shapes(shapesClasses);
+    }
+    return b.build();
+  }
 
   @Option(names = "--year", description = "VOC year (with --set; replaces --voc-sets)")
   String year;
@@ -98,7 +112,7 @@ final class DatasetOptions {
         return CustomDataset.fromFolder(customDir, o);
       }
       case "shapes":
-        return ShapesDataset.builder().preset(shapesPreset).count(shapesCount).seed(shapesSeed).imageSize(shapesSize, shapesSize).build();
+        return shapesDataset();
       default:
         throw new IllegalArgumentException("unknown --dataset '" + kind + "' (expected voc, coco, custom or shapes)");
     }

@@ -39,7 +39,13 @@ import org.fssd.image.BgrImage;
  * occluded objects). Shapes whose visible part is smaller than 4 pixels in width or height are not
  * annotated and are not drawn.
  *
- * <p>Labels: the shape names, in the order of {@link #SHAPES} (or the chosen subset).
+ * <p><b>Clutter</b> ({@link Builder#clutter(int)}, used by {@link Preset#HARD}): unlabelled
+ * distractors (blobs, strokes, arcs and corners in object colours, 2-25 % of the side) drawn
+ * before the shapes, from a random stream of their own, so that turning clutter on changes pixels
+ * but never the annotation.
+ *
+ * <p>Labels: the shape names, in the order of {@link #SHAPES} (or the chosen subset of
+ * {@link #ALL_SHAPES}).
  * Immutable and thread-safe.
  */
 public final class ShapesDataset implements DetectionDataset {
@@ -53,15 +59,26 @@ public final class ShapesDataset implements DetectionDataset {
      */
     SEPARATED,
     /**
-     * Harder: 2-10 shapes of 4-50 % of the side (12 px objects, below the smallest prior),
-     * overlapping and often partly hidden, noise 24.
+     * Harder: ten classes ({@link #ALL_SHAPES}: the six plus hexagon, diamond, ring, arrow), 2-10
+     * shapes of 4-50 % of the side (12 px objects, below the smallest prior), overlapping and
+     * often partly hidden, 4-12 unlabelled clutter distractors, noise 24.
      */
     HARD
   }
 
-  /** All shape names, in default label order. */
+  /** The default shape names, in default label order (the demo model's six classes). */
   public static final ImmutableList<String> SHAPES =
       ImmutableList.of("circle", "square", "triangle", "ellipse", "cross", "star");
+
+  /**
+   * Every shape the generator can draw: {@link #SHAPES} followed by hexagon, diamond, ring and
+   * arrow (the classes of {@link Preset#HARD}).
+   */
+  public static final ImmutableList<String> ALL_SHAPES = ImmutableList.<String>builder()
+      .addAll(SHAPES).add("hexagon", "diamond", "ring", "arrow").build();
+
+  /** Salt of the clutter's random stream, independent of the shapes' stream. */
+  private static final long CLUTTER_SALT = 0x5DEECE66DL;
 
   private final int count;
   private final int width;
@@ -75,6 +92,7 @@ public final class ShapesDataset implements DetectionDataset {
   private final boolean texture;
   private final ImmutableList<String> shapes;
   private final boolean overlap;
+  private final int maxClutter;
   private final Labels labels;
 
   private ShapesDataset(Builder b) {
@@ -90,6 +108,7 @@ public final class ShapesDataset implements DetectionDataset {
     this.texture = b.texture;
     this.shapes = b.shapes;
     this.overlap = b.overlap;
+    this.maxClutter = b.maxClutter;
     this.labels = Labels.of(shapes);
   }
 
@@ -139,6 +158,9 @@ public final class ShapesDataset implements DetectionDataset {
       }
       if (texture) {
         drawTexture(img, bg, rnd);
+      }
+      if (maxClutter > 0) {
+        drawClutter(img, bg, new SplittableRandom(mix(seed ^ CLUTTER_SALT, index)));
       }
       int n = rnd.nextInt(minShapes, maxShapes + 1);
       for (int k = 0; k < n; k++) {
@@ -232,6 +254,22 @@ public final class ShapesDataset implements DetectionDataset {
         polygon(m, cx, cy, angle, color, new double[] {
             -b, -a, b, -a, b, -b, a, -b, a, b, b, b, b, a, -b, a, -b, b, -a, b, -a, -b, -b, -b});
       }
+      case "hexagon" -> polygon(m, cx, cy, angle, color, star(6, r, r, 0));
+      case "diamond" -> polygon(m, cx, cy, angle, color,
+          new double[] {0, -r, 0.55 * r, 0, 0, r, -0.55 * r, 0});
+      case "ring" -> {
+        int outer = (int) Math.max(2, Math.round(r));
+        int thickness = (int) Math.max(2, Math.round(r * 0.35));
+        // OpenCV centres the stroke on the radius: draw at outer - thickness / 2 so the ring's
+        // outer edge is at r, like the circle's
+        try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy))) {
+          opencv_imgproc.circle(m, c, Math.max(1, outer - thickness / 2), color, thickness,
+              LINE_8, 0);
+        }
+      }
+      case "arrow" -> polygon(m, cx, cy, angle, color, new double[] {
+          -r, -0.15 * r, 0.2 * r, -0.15 * r, 0.2 * r, -0.45 * r, r, 0, 0.2 * r, 0.45 * r,
+          0.2 * r, 0.15 * r, -r, 0.15 * r});
       default -> throw new IllegalStateException("unknown shape " + shape);
     }
   }
@@ -280,6 +318,58 @@ public final class ShapesDataset implements DetectionDataset {
     }
   }
 
+  /**
+   * 0..maxClutter unlabelled distractors in object-like colours: filled blobs, thick strokes,
+   * arcs and right-angle corners of 2-25 % of the shorter side. None of them is one of the shapes
+   * (no closed polygon), but they share the shapes' colours and edges.
+   */
+  private void drawClutter(Mat img, int[] bg, SplittableRandom rnd) {
+    int n = rnd.nextInt(maxClutter / 3, maxClutter + 1);
+    int side = Math.min(width, height);
+    for (int i = 0; i < n; i++) {
+      int[] c = contrasting(bg, rnd);
+      double size = side * (0.02 + 0.23 * rnd.nextDouble());
+      int x = rnd.nextInt(width);
+      int y = rnd.nextInt(height);
+      double angle = rnd.nextDouble() * 2 * Math.PI;
+      int thick = (int) Math.max(1, Math.round(size * (0.05 + 0.15 * rnd.nextDouble())));
+      try (Scalar color = new Scalar(c[0], c[1], c[2], 0); Point p = new Point(x, y)) {
+        switch (rnd.nextInt(4)) {
+          case 0 -> { // irregular blob: a small, squashed, rotated, filled ellipse
+            try (Size axes = new Size((int) Math.max(1, size / 4),
+                (int) Math.max(1, size / 4 * (0.3 + 0.7 * rnd.nextDouble())))) {
+              opencv_imgproc.ellipse(img, p, axes, Math.toDegrees(angle), 0, 360, color, FILLED,
+                  LINE_8, 0);
+            }
+          }
+          case 1 -> { // stroke
+            try (Point q = new Point((int) Math.round(x + size * Math.cos(angle)),
+                (int) Math.round(y + size * Math.sin(angle)))) {
+              opencv_imgproc.line(img, p, q, color, thick, LINE_8, 0);
+            }
+          }
+          case 2 -> { // open arc of 60-240 degrees
+            double start = rnd.nextDouble() * 360;
+            double sweep = 60 + 180 * rnd.nextDouble();
+            try (Size axes = new Size((int) Math.max(1, size / 2), (int) Math.max(1, size / 2))) {
+              opencv_imgproc.ellipse(img, p, axes, 0, start, start + sweep, color, thick, LINE_8,
+                  0);
+            }
+          }
+          default -> { // right-angle corner
+            try (Point q = new Point((int) Math.round(x + size * Math.cos(angle)),
+                (int) Math.round(y + size * Math.sin(angle)));
+                Point t = new Point((int) Math.round(x - size * Math.sin(angle)),
+                    (int) Math.round(y + size * Math.cos(angle)))) {
+              opencv_imgproc.line(img, p, q, color, thick, LINE_8, 0);
+              opencv_imgproc.line(img, p, t, color, thick, LINE_8, 0);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static int jitter(int v, SplittableRandom rnd) {
     return Math.max(0, Math.min(255, v + rnd.nextInt(-35, 36)));
   }
@@ -315,7 +405,7 @@ public final class ShapesDataset implements DetectionDataset {
   public String toString() {
     return "ShapesDataset{" + name() + ", shapes=" + shapes + ", " + minShapes + ".." + maxShapes
         + " per image, size " + minSize + ".." + maxSize + ", noise=" + noise + ", texture="
-        + texture + ", overlap=" + overlap + "}";
+        + texture + ", overlap=" + overlap + ", clutter<=" + maxClutter + "}";
   }
 
   /** Configures a {@link ShapesDataset}. Not thread-safe. */
@@ -332,6 +422,7 @@ public final class ShapesDataset implements DetectionDataset {
     private boolean texture = true;
     private ImmutableList<String> shapes = SHAPES;
     private boolean overlap = true;
+    private int maxClutter;
 
     private Builder() {}
 
@@ -343,13 +434,16 @@ public final class ShapesDataset implements DetectionDataset {
       checkNotNull(preset, "preset");
       switch (preset) {
         case STANDARD -> {
-          shapesPerImage(1, 6).shapeSize(0.06, 0.5).noise(12).texture(true).overlap(true);
+          shapesPerImage(1, 6).shapeSize(0.06, 0.5).noise(12).texture(true).overlap(true)
+              .shapes(SHAPES).clutter(0);
         }
         case SEPARATED -> {
-          shapesPerImage(1, 4).shapeSize(0.1, 0.45).noise(8).texture(true).overlap(false);
+          shapesPerImage(1, 4).shapeSize(0.1, 0.45).noise(8).texture(true).overlap(false)
+              .shapes(SHAPES).clutter(0);
         }
         case HARD -> {
-          shapesPerImage(2, 10).shapeSize(0.04, 0.5).noise(24).texture(true).overlap(true);
+          shapesPerImage(2, 10).shapeSize(0.04, 0.5).noise(24).texture(true).overlap(true)
+              .shapes(ALL_SHAPES).clutter(12);
         }
         default -> throw new IllegalStateException("unknown preset " + preset);
       }
@@ -420,14 +514,29 @@ public final class ShapesDataset implements DetectionDataset {
       return this;
     }
 
-    /** The shapes to use, a non-empty subset of {@link #SHAPES}; labels follow this order. */
+    /**
+     * The shapes to use, a non-empty subset of {@link #ALL_SHAPES} without repeats (default
+     * {@link #SHAPES}); labels follow this order.
+     */
     public Builder shapes(List<String> shapes) {
       checkNotNull(shapes, "shapes");
       checkArgument(!shapes.isEmpty(), "shapes must not be empty");
       for (String s : shapes) {
-        checkArgument(SHAPES.contains(s), "unknown shape '%s', known: %s", s, SHAPES);
+        checkArgument(ALL_SHAPES.contains(s), "unknown shape '%s', known: %s", s, ALL_SHAPES);
       }
+      checkArgument(shapes.stream().distinct().count() == shapes.size(),
+          "shapes must not repeat, got %s", shapes);
       this.shapes = ImmutableList.copyOf(shapes);
+      return this;
+    }
+
+    /**
+     * Up to this many unlabelled clutter distractors per image (0..100, default 0 = none; at
+     * least a third of it are drawn when positive).
+     */
+    public Builder clutter(int max) {
+      checkArgument(max >= 0 && max <= 100, "clutter must be in 0..100, got %s", max);
+      this.maxClutter = max;
       return this;
     }
 

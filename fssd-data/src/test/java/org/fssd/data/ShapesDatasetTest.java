@@ -27,8 +27,8 @@ class ShapesDatasetTest {
   @Test
   void boxesAreTightAroundTheDrawnShapes() {
     // Plain background, no noise: every non-background pixel belongs to a shape.
-    ShapesDataset ds = ShapesDataset.builder().count(30).imageSize(120, 90).seed(7)
-        .noise(0).texture(false).shapesPerImage(1, 5).build();
+    ShapesDataset ds = ShapesDataset.builder().count(40).imageSize(120, 90).seed(7)
+        .noise(0).texture(false).shapesPerImage(1, 5).shapes(ShapesDataset.ALL_SHAPES).build();
     int boxes = 0;
     for (int i = 0; i < ds.size(); i++) {
       try (Sample s = ds.sample(i)) {
@@ -76,7 +76,54 @@ class ShapesDatasetTest {
         }
       }
     }
-    assertThat(boxes).isGreaterThan(40);
+    assertThat(boxes).isGreaterThan(60);
+  }
+
+  @Test
+  void hardPresetDrawsAllTenClasses() {
+    ShapesDataset ds = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(40).seed(3)
+        .build();
+    assertThat(ds.labels().objectClasses()).containsExactlyElementsOf(ShapesDataset.ALL_SHAPES);
+    assertThat(ds.labels().objectClasses()).hasSize(10);
+    java.util.Set<Integer> seen = new java.util.TreeSet<>();
+    int small = 0;
+    for (int i = 0; i < ds.size(); i++) {
+      for (GtBox g : ds.annotation(i).boxes()) {
+        seen.add(g.label());
+        if (Math.max(g.box().x2() - g.box().x1(), g.box().y2() - g.box().y1()) + 1 < 30) {
+          small++;
+        }
+      }
+    }
+    assertThat(seen).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    // below FSSD300's smallest prior (30 px)
+    assertThat(small).isGreaterThan(10);
+  }
+
+  @Test
+  void clutterChangesPixelsButNeverTheAnnotation() {
+    ShapesDataset with = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(6).seed(5)
+        .build();
+    ShapesDataset without = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).clutter(0)
+        .count(6).seed(5).build();
+    for (int i = 0; i < 6; i++) {
+      try (Sample a = with.sample(i); Sample b = without.sample(i)) {
+        assertThat(a.annotation()).isEqualTo(b.annotation());
+        assertThat(a.image().toBgrBytes()).isNotEqualTo(b.image().toBgrBytes());
+      }
+    }
+  }
+
+  @Test
+  void shapesMustBeKnownAndDistinct() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ShapesDataset.builder().shapes(java.util.List.of("circle", "blob")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blob");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ShapesDataset.builder().shapes(java.util.List.of("ring", "ring")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("repeat");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShapesDataset.builder().clutter(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clutter");
   }
 
   private static int rgb(byte[] px, int p) {
