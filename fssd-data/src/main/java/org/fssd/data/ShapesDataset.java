@@ -27,7 +27,8 @@ import org.fssd.image.BgrImage;
 
 /**
  * A synthetic dataset for tests, demos and smoke training: coloured shapes (circle, square,
- * triangle, ellipse, cross, star; squares, triangles, crosses and stars randomly rotated) on a
+ * triangle, ellipse, cross, star by default, plus hexagon, diamond, ring and arrow in {@link
+ * #ALL_SHAPES}; every shape but the circle and ring randomly rotated) on a
  * textured, noisy background, several per image, some overlapping and some small. Everything is
  * rendered with OpenCV drawing functions (no anti-aliasing) and is a pure function of ({@code
  * seed}, index): the same seed gives the same pixels and boxes in any order, on any thread.
