@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.Engine;
 import org.fssd.engine.onednn.OneDnnPlan;
@@ -18,6 +18,12 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The quick speed table behind {@code fssd bench}: for FSSD300 with full widths, the published
@@ -38,47 +44,70 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.BenchTable \
- *     [--runs N] [--graph-runs N] [--no-graph] [--models voc300,pruned300,half300] [--batches 1,8]
+ *     [--runs N] [--graph-runs N] [--no-graph] [--models voc300,pruned300,half300] [--batches 1,8] [--help]
  * </pre>
  */
-public final class BenchTable {
+@Command(name = "fssd bench", sortOptions = false,
+    description = "Times the FSSD300 forward pass (full, pruned and half widths; oneDNN plan, and the DL4J"
+        + " graph at batch 1) and prints images/s, ms/image, GFLOP/s and peak RSS, one child JVM per row.")
+public final class BenchTable implements Callable<Integer> {
   private static final String ROW = "ROW\t";
+  private static final List<String> MODEL_NAMES = List.of(BenchModels.NAMES.split(", "));
+
+  @Mixin private BenchMains.Help help;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "10",
+      description = "timed runs per oneDNN row, after warm-up; the median is reported (default: ${DEFAULT-VALUE})")
+  private int runs;
+
+  @Option(names = "--graph-runs", paramLabel = "N", defaultValue = "3",
+      description = "timed runs of the DL4J graph row (default: ${DEFAULT-VALUE})")
+  private int graphRuns;
+
+  @Option(names = "--no-graph", description = "leave out the DL4J graph row")
+  private boolean noGraph;
+
+  @Option(names = "--models", paramLabel = "MODEL", split = ",", defaultValue = "voc300,pruned300,half300",
+      description = "benchmark models, of " + BenchModels.NAMES + " (default: ${DEFAULT-VALUE})")
+  private List<String> models;
+
+  @Option(names = "--batches", paramLabel = "B", split = ",", defaultValue = "1,8",
+      description = "batch sizes of the oneDNN rows (default: ${DEFAULT-VALUE})")
+  private List<Integer> batches;
+
+  /** Internal: the parent runs each row as {@code --row MODEL ENGINE BATCH RUNS} in a child JVM. */
+  @Option(names = "--row", arity = "4", hidden = true)
+  private String[] row;
+
+  @Spec private CommandSpec spec;
 
   private BenchTable() {}
 
-  /** Entry point; see the class Javadoc for the options. */
-  public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("--row")) {
-      System.out.println(ROW + String.join("\t", measureRow(args[1], Engine.valueOf(args[2]),
-          Integer.parseInt(args[3]), Integer.parseInt(args[4]))));
-      return;
+  /** Entry point; see the class Javadoc for the options ({@code --help} lists them). */
+  public static void main(String[] args) {
+    BenchMains.run(new BenchTable(), args);
+  }
+
+  /** Runs the table (or, with the internal {@code --row}, one row); picocli calls it. */
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    if (row != null) {
+      System.out.println(ROW + String.join("\t", measureRow(row[0], Engine.valueOf(row[1]),
+          Integer.parseInt(row[2]), Integer.parseInt(row[3]))));
+      return 0;
     }
-    int runs = 10;
-    int graphRuns = 3;
-    boolean graph = true;
-    List<String> models = List.of("voc300", "pruned300", "half300");
-    List<String> batches = List.of("1", "8");
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--runs":
-          runs = Integer.parseInt(args[++i]);
-          break;
-        case "--graph-runs":
-          graphRuns = Integer.parseInt(args[++i]);
-          break;
-        case "--no-graph":
-          graph = false;
-          break;
-        case "--models":
-          models = Arrays.asList(args[++i].split(","));
-          break;
-        case "--batches":
-          batches = Arrays.asList(args[++i].split(","));
-          break;
-        default:
-          throw new IllegalArgumentException("unknown option " + args[i]
-              + " (expected --runs N, --graph-runs N, --no-graph, --models a,b, --batches 1,8)");
+    BenchMains.checkAtLeast(spec, "--runs", runs, 1);
+    if (!noGraph) {
+      BenchMains.checkAtLeast(spec, "--graph-runs", graphRuns, 1);
+    }
+    for (String model : models) {
+      if (!MODEL_NAMES.contains(model)) {
+        throw new ParameterException(spec.commandLine(),
+            "unknown model '" + model + "' in --models: expected some of " + BenchModels.NAMES);
       }
+    }
+    for (int b : batches) {
+      BenchMains.checkAtLeast(spec, "--batches", b, 1);
     }
     System.out.printf("fssd bench: %s, OMP_NUM_THREADS=%s, FP32, forward pass only, median of %d runs"
         + " after warm-up (GRAPH: %d)%n", cpuModel(), System.getenv("OMP_NUM_THREADS"), runs, graphRuns);
@@ -92,13 +121,14 @@ public final class BenchTable {
     System.out.println(header);
     System.out.println("-".repeat(header.length()));
     for (String model : models) {
-      for (String b : batches) {
-        printRow(runChild(model, Engine.ONEDNN, Integer.parseInt(b), runs));
+      for (int b : batches) {
+        printRow(runChild(model, Engine.ONEDNN, b, runs));
       }
     }
-    if (graph) {
+    if (!noGraph) {
       printRow(runChild("voc300", Engine.GRAPH, 1, graphRuns));
     }
+    return 0;
   }
 
   private static void printRow(String[] f) {
@@ -176,19 +206,12 @@ public final class BenchTable {
         }
       }
     }
-    double msPerImage = median(ms) / batch;
+    double msPerImage = BenchMains.median(ms) / batch;
     double macs = config.macsPerImage();
     return new String[] {model, engine.name(), Integer.toString(batch),
         Double.toString(1000.0 / msPerImage), Double.toString(msPerImage),
         Double.toString(2 * macs / (msPerImage * 1e6)), Double.toString(macs / 1e9),
         Double.toString(ProcStatus.peakRssMib())};
-  }
-
-  static double median(double[] values) {
-    double[] c = values.clone();
-    Arrays.sort(c);
-    int n = c.length;
-    return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
   }
 
   static String cpuModel() {

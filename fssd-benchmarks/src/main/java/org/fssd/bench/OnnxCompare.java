@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.PlanOptions;
@@ -18,6 +19,12 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The Java half of {@code tools/bench-compare.sh}: times ONNX Runtime and fssd4j on the same
@@ -44,10 +51,44 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -Xmx6g -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.OnnxCompare \
- *     --dir DIR [--size 300] [--threads 2] [--batch 1] [--runs 10] [--graph-runs 2] [--bf16]
+ *     --dir DIR [--size 300] [--threads 2] [--batch 1] [--runs 10] [--graph-runs 2] [--bf16] [--help]
  * </pre>
  */
-public final class OnnxCompare {
+@Command(name = "OnnxCompare", sortOptions = false,
+    description = "Times ONNX Runtime and fssd4j on the same random-weight FSSD (the directory written by"
+        + " tools/reference/export_onnx.py) and prints one RESULT line per engine.")
+public final class OnnxCompare implements Callable<Integer> {
+  @Mixin private BenchMains.Help help;
+
+  @Option(names = "--dir", paramLabel = "DIR", required = true,
+      description = "the directory written by tools/reference/export_onnx.py")
+  private Path dir;
+
+  @Option(names = "--size", paramLabel = "S", defaultValue = "300",
+      description = "input size, 300 or 512 (files fssdS.*) (default: ${DEFAULT-VALUE})")
+  private int size;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+      description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE})")
+  private int threads;
+
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "1",
+      description = "images per run (default: ${DEFAULT-VALUE})")
+  private int batch;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "10",
+      description = "timed rounds over all engines (default: ${DEFAULT-VALUE})")
+  private int runs;
+
+  @Option(names = "--graph-runs", paramLabel = "N", defaultValue = "2",
+      description = "timed runs of the DL4J graph at batch 1, 0 to skip (default: ${DEFAULT-VALUE})")
+  private int graphRuns;
+
+  @Option(names = "--bf16", description = "also time the BF16 oneDNN plan (on a CPU with AVX512_BF16)")
+  private boolean bf16;
+
+  @Spec private CommandSpec spec;
+
   private OnnxCompare() {}
 
   /** One timed engine: runs one batch into {@code loc}/{@code conf}. */
@@ -69,45 +110,21 @@ public final class OnnxCompare {
     public void close() throws Exception {}
   }
 
-  /** Entry point; see the class Javadoc. */
-  public static void main(String[] args) throws Exception {
-    Path dir = null;
-    int size = 300;
-    int threads = 2;
-    int batch = 1;
-    int runs = 10;
-    int graphRuns = 2;
-    boolean bf16 = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--dir":
-          dir = Path.of(args[++i]);
-          break;
-        case "--size":
-          size = Integer.parseInt(args[++i]);
-          break;
-        case "--threads":
-          threads = Integer.parseInt(args[++i]);
-          break;
-        case "--batch":
-          batch = Integer.parseInt(args[++i]);
-          break;
-        case "--runs":
-          runs = Integer.parseInt(args[++i]);
-          break;
-        case "--graph-runs":
-          graphRuns = Integer.parseInt(args[++i]);
-          break;
-        case "--bf16":
-          bf16 = true;
-          break;
-        default:
-          throw new IllegalArgumentException("unknown option " + args[i]);
-      }
+  /** Entry point; see the class Javadoc ({@code --help} lists the options). */
+  public static void main(String[] args) {
+    BenchMains.run(new OnnxCompare(), args);
+  }
+
+  /** Runs the comparison; picocli calls it. */
+  @Override
+  public Integer call() throws Exception {
+    if (size != 300 && size != 512) {
+      throw new ParameterException(spec.commandLine(), "option '--size' must be 300 or 512, got " + size);
     }
-    if (dir == null) {
-      throw new IllegalArgumentException("--dir DIR (written by tools/reference/export_onnx.py) is required");
-    }
+    BenchMains.checkAtLeast(spec, "--threads", threads, 1);
+    BenchMains.checkAtLeast(spec, "--batch", batch, 1);
+    BenchMains.checkAtLeast(spec, "--runs", runs, 1);
+    BenchMains.checkAtLeast(spec, "--graph-runs", graphRuns, 0);
     FssdConfig preset = FssdConfig.preset("voc" + size);
     float[] one = Nd4j.createFromNpyFile(dir.resolve("input.npy").toFile()).ravel().toFloatVector();
     float[] input = new float[one.length * batch];
@@ -158,8 +175,8 @@ public final class OnnxCompare {
       boolean comparable = !(r.name.endsWith("-pruned") || r.name.endsWith("-half"));
       String vsOrt = comparable && r != ort ? fmt(Math.max(maxDiff(r.loc, ort.loc, locPer), maxDiff(r.conf, ort.conf, confPer))) : "-";
       String vsTorch = comparable ? fmt(Math.max(maxDiff(r.loc, torchLoc, locPer), maxDiff(r.conf, torchConf, confPer))) : "-";
-      System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f %s %s%n", r.name, BenchTable.median(toArray(r.ms)),
-          min(r.ms), vsOrt, vsTorch);
+      System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f %s %s%n", r.name, BenchMains.median(r.ms),
+          BenchMains.min(r.ms), vsOrt, vsTorch);
       r.close();
     }
     if (graphRuns > 0) {
@@ -175,10 +192,11 @@ public final class OnnxCompare {
       float[] gl = Nd4j.toFlattened('c', out[0]).toFloatVector();
       float[] gc = Nd4j.toFlattened('c', out[1]).toFloatVector();
       System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f %s %s%n", "fssd4j-graph-fp32-b1",
-          BenchTable.median(toArray(ms)), min(ms),
+          BenchMains.median(ms), BenchMains.min(ms),
           fmt(Math.max(maxDiff(gl, ort.loc, locPer), maxDiff(gc, ort.conf, confPer))),
           fmt(Math.max(maxDiff(gl, torchLoc, locPer), maxDiff(gc, torchConf, confPer))));
     }
+    return 0;
   }
 
   private static Runner ortRunner(Path onnx, float[] input, int batch, int size, int threads,
@@ -235,13 +253,5 @@ public final class OnnxCompare {
 
   private static String fmt(double d) {
     return String.format(Locale.ROOT, "%.2e", d);
-  }
-
-  private static double[] toArray(List<Double> l) {
-    return l.stream().mapToDouble(Double::doubleValue).toArray();
-  }
-
-  private static double min(List<Double> l) {
-    return l.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.io.pytorch.PyTorchImporter;
@@ -14,6 +15,11 @@ import org.fssd.model.FssdModel;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.nd4j.linalg.dataset.MultiDataSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The Java half of the training line of {@code tools/bench-compare.sh}: one training step of
@@ -37,40 +43,45 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.TrainCompare \
- *     --dir DIR [--batch 8] [--runs 3] [--export-batch]
+ *     --dir DIR [--batch 8] [--runs 3] [--export-batch] [--help]
  * </pre>
  */
-public final class TrainCompare {
+@Command(name = "TrainCompare", sortOptions = false,
+    description = "One FSSD300 training step on the weights DIR/fssd300.pth and the batch in DIR (or, with"
+        + " --export-batch, writes that batch); prints TRAINLOSS and TRAIN lines.")
+public final class TrainCompare implements Callable<Integer> {
+  @Mixin private BenchMains.Help help;
+
+  @Option(names = "--dir", paramLabel = "DIR", required = true,
+      description = "the directory of fssd300.pth (tools/reference/export_onnx.py) and of the batch")
+  private Path dir;
+
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "8",
+      description = "images in the batch that --export-batch writes; a timing run uses the batch in DIR"
+          + " (default: ${DEFAULT-VALUE})")
+  private int batch;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
+      description = "timed training steps after the warm-up step (default: ${DEFAULT-VALUE})")
+  private int runs;
+
+  @Option(names = "--export-batch", description = "write the training batch into --dir as .npy files and exit")
+  private boolean export;
+
+  @Spec private CommandSpec spec;
+
   private TrainCompare() {}
 
-  /** Entry point; see the class Javadoc. */
-  public static void main(String[] args) throws Exception {
-    Path dir = null;
-    int batch = 8;
-    int runs = 3;
-    boolean export = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--dir":
-          dir = Path.of(args[++i]);
-          break;
-        case "--batch":
-          batch = Integer.parseInt(args[++i]);
-          break;
-        case "--runs":
-          runs = Integer.parseInt(args[++i]);
-          break;
-        case "--export-batch":
-          export = true;
-          break;
-        default:
-          throw new IllegalArgumentException("unknown option " + args[i]
-              + " (expected --dir DIR, --batch N, --runs N, --export-batch)");
-      }
-    }
-    if (dir == null) {
-      throw new IllegalArgumentException("--dir DIR is required");
-    }
+  /** Entry point; see the class Javadoc ({@code --help} lists the options). */
+  public static void main(String[] args) {
+    BenchMains.run(new TrainCompare(), args);
+  }
+
+  /** Exports the batch or times the training step; picocli calls it. */
+  @Override
+  public Integer call() throws Exception {
+    BenchMains.checkAtLeast(spec, "--batch", batch, 1);
+    BenchMains.checkAtLeast(spec, "--runs", runs, 1);
     FssdConfig config = FssdConfig.voc300();
     if (export) {
       Files.createDirectories(dir);
@@ -78,7 +89,7 @@ public final class TrainCompare {
       b.write(dir);
       System.out.printf("NOTE training batch: %d shapes images, %d positive priors, written to %s%n",
           b.size(), b.positives(), dir);
-      return;
+      return 0;
     }
     TrainBatch b = TrainBatch.read(dir);
     FssdModel imported = PyTorchImporter.importModel(dir.resolve("fssd300.pth"), config);
@@ -99,9 +110,9 @@ public final class TrainCompare {
     if (!Double.isFinite(graph.score())) {
       throw new IllegalStateException("training diverged: loss " + graph.score());
     }
-    double[] a = ms.stream().mapToDouble(Double::doubleValue).toArray();
-    System.out.printf(Locale.ROOT, "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n", b.size(), BenchTable.median(a),
-        ms.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+    System.out.printf(Locale.ROOT, "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n", b.size(), BenchMains.median(ms),
+        BenchMains.min(ms),
         ms.stream().map(d -> String.format(Locale.ROOT, "%.3f", d)).collect(Collectors.joining(",")));
+    return 0;
   }
 }

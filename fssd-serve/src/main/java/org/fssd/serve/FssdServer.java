@@ -12,6 +12,7 @@ import io.javalin.http.Handler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +44,12 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The FSSD HTTP detection service (issue #12): a Javalin (Jetty) server around one {@link
@@ -581,59 +589,93 @@ public final class FssdServer implements AutoCloseable {
    * {@code --max-batch} (8), {@code --max-delay-ms} (5), {@code --max-queue} (64), {@code
    * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
    * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
-   * --help}.
+   * --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
    */
   public static void main(String[] args) throws InterruptedException {
-    Builder b = builder().port(8080);
-    try {
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (a.equals("--help") || a.equals("-h")) {
-          System.out.println(usage());
-          return;
-        }
-        String flag = a;
-        String value;
-        int eq = a.indexOf('=');
-        if (eq > 0) {
-          flag = a.substring(0, eq);
-          value = a.substring(eq + 1);
-        } else {
-          checkArgument(i + 1 < args.length, "flag %s needs a value", a);
-          value = args[++i];
-        }
-        switch (flag) {
-          case "--model": b.model(Path.of(value)); break;
-          case "--host": b.host(value); break;
-          case "--port": b.port(Integer.parseInt(value)); break;
-          case "--max-batch": b.maxBatch(Integer.parseInt(value)); break;
-          case "--max-delay-ms": b.maxDelayMs(Long.parseLong(value)); break;
-          case "--max-queue": b.maxQueue(Integer.parseInt(value)); break;
-          case "--max-upload-bytes": b.maxUploadBytes(Long.parseLong(value)); break;
-          case "--threshold": b.scoreThreshold(Float.parseFloat(value)); break;
-          case "--max-detections": b.maxDetections(Integer.parseInt(value)); break;
-          case "--workers": b.workers(Integer.parseInt(value)); break;
-          case "--max-pixels": b.maxPixels(Long.parseLong(value)); break;
-          default: throw new IllegalArgumentException("unknown flag " + flag + "\n" + usage());
-        }
-      }
-      checkArgument(b.modelFile != null, "--model FILE is required\n%s", usage());
-    } catch (IllegalArgumentException e) {
-      System.err.println("fssd serve: " + e.getMessage());
-      System.exit(2);
-      return;
+    int code = MainCommand.commandLine(new MainCommand()).execute(args);
+    if (code != 0) {
+      System.exit(code);
     }
-    FssdServer server = b.build();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-server-shutdown"));
-    server.start();
-    System.out.println("fssd serve: http://" + b.host + ":" + server.port() + "/  (Ctrl-C stops)");
-    server.awaitClose();
   }
 
-  private static String usage() {
-    return "usage: fssd serve --model FILE [--host 127.0.0.1] [--port 8080] [--max-batch 8] [--max-delay-ms 5]"
-        + " [--max-queue 64] [--max-upload-bytes 20971520] [--threshold 0.3] [--max-detections 200]"
-        + " [--workers 1] [--max-pixels 100000000]";
+  /** The command line of {@link #main}: picocli options onto a {@link Builder}. */
+  @Command(name = "fssd serve", sortOptions = false,
+      description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
+  static final class MainCommand implements Callable<Integer> {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    boolean help;
+
+    @Option(names = "--model", paramLabel = "FILE", required = true, description = "native model file (.zip)")
+    Path model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port, 0 = any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--max-batch", defaultValue = "8", description = "most images per forward pass (default: ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-delay-ms", defaultValue = "5",
+        description = "how long a request waits for companions, ms (default: ${DEFAULT-VALUE})")
+    long maxDelayMs;
+
+    @Option(names = "--max-queue", defaultValue = "64", description = "queued requests before 503 (default: ${DEFAULT-VALUE})")
+    int maxQueue;
+
+    @Option(names = "--max-upload-bytes", defaultValue = "20971520",
+        description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
+    long maxUploadBytes;
+
+    @Option(names = "--threshold", defaultValue = "0.3",
+        description = "default score threshold of a request, in [0, 1] (default: ${DEFAULT-VALUE})")
+    float threshold;
+
+    @Option(names = "--max-detections", defaultValue = "200",
+        description = "most detections per image (default: ${DEFAULT-VALUE})")
+    int maxDetections;
+
+    @Option(names = "--workers", defaultValue = "1",
+        description = "batcher threads, one model copy each (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--max-pixels", defaultValue = "100000000",
+        description = "largest image in pixels (default: ${DEFAULT-VALUE})")
+    long maxPixels;
+
+    @Spec CommandSpec spec;
+
+    /**
+     * A picocli command line for {@code command}: a later repeat of a flag overrides an earlier one,
+     * arguments are taken as they are (no {@code @file} expansion).
+     */
+    static CommandLine commandLine(MainCommand command) {
+      return new CommandLine(command).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
+    }
+
+    /** The builder these options describe; a value the builder refuses is a usage error. */
+    Builder builder() {
+      try {
+        return FssdServer.builder().model(model).host(host).port(port).maxBatch(maxBatch).maxDelayMs(maxDelayMs)
+            .maxQueue(maxQueue).maxUploadBytes(maxUploadBytes).scoreThreshold(threshold)
+            .maxDetections(maxDetections).workers(workers).maxPixels(maxPixels);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+      FssdServer server = builder().build();
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-server-shutdown"));
+      server.start();
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("fssd serve: http://" + host + ":" + server.port() + "/  (Ctrl-C stops)");
+      out.flush();
+      server.awaitClose();
+      return 0;
+    }
   }
 
   // ---------------------------------------------------------------- builder

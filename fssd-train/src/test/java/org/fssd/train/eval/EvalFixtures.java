@@ -3,10 +3,13 @@ package org.fssd.train.eval;
 import java.util.List;
 import org.fssd.box.Box;
 import org.fssd.data.Annotation;
+import org.fssd.data.BadInputPolicy;
+import org.fssd.data.DataProblems;
 import org.fssd.data.DetectionDataset;
+import org.fssd.data.FileDataset;
 import org.fssd.data.GtBox;
 import org.fssd.detect.Labels;
-import org.fssd.image.BgrImage;
+import org.fssd.image.ImageLoader;
 
 /** Small helpers for the evaluation tests. */
 final class EvalFixtures {
@@ -32,33 +35,12 @@ final class EvalFixtures {
     return new ScoredBox(label, score, b);
   }
 
-  /** A dataset of annotations only (no images). */
+  /**
+   * A dataset of annotations only: a {@link FileDataset} whose image paths are never read (the
+   * evaluation tests only look at annotations). Keeps difficult objects, as the default does.
+   */
   static DetectionDataset dataset(Labels labels, List<Annotation> annotations) {
-    return new DetectionDataset() {
-      @Override
-      public String name() {
-        return "test";
-      }
-
-      @Override
-      public Labels labels() {
-        return labels;
-      }
-
-      @Override
-      public int size() {
-        return annotations.size();
-      }
-
-      @Override
-      public Annotation annotation(int index) {
-        return annotations.get(index);
-      }
-
-      @Override
-      public BgrImage loadImage(int index) {
-        throw new UnsupportedOperationException("no images in this test dataset");
-      }
-    };
+    return new FileDataset("test", labels, annotations, true, new DataProblems(BadInputPolicy.FAIL),
+        ImageLoader.defaults()) {};
   }
 }

@@ -3,69 +3,47 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
+import static org.fssd.train.TrainTestFixtures.npy;
 
-import java.io.File;
-import java.net.URISyntaxException;
 import java.util.Random;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fssd.train.TrainTestFixtures.MultiBoxReference;
+import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.config.NoOp;
 
+@ExtendWith(RestoreNd4jDataTypes.class)
 class MultiBoxLossTest {
-  private DataType savedDefault;
-  private DataType savedFloat;
-
-  @BeforeEach
-  void saveTypes() {
-    savedDefault = Nd4j.dataType();
-    savedFloat = Nd4j.defaultFloatingPointType();
-  }
-
-  @AfterEach
-  void restoreTypes() {
-    Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-  }
-
-  private static INDArray npy(String name) throws URISyntaxException {
-    File f = new File(MultiBoxLossTest.class.getResource(name).toURI());
-    return Nd4j.createFromNpyFile(f);
-  }
 
   @Test
-  void matchesPyTorchReferenceLossAndGradient() throws Exception {
-    INDArray loc = npy("loc.npy");       // [3, 200, 4] float32
-    INDArray conf = npy("conf.npy");     // [3, 200, 5]
-    INDArray locT = npy("loc_t.npy");
-    INDArray confT = npy("conf_t.npy");  // [3, 200]
-    double[] expected = npy("loss.npy").toDoubleVector();
-    INDArray gradLoc = npy("grad_loc.npy");
-    INDArray gradConf = npy("grad_conf.npy");
-    int b = (int) loc.size(0);
-    int p = (int) loc.size(1);
-    int c = (int) conf.size(2);
+  void matchesPyTorchReferenceLossAndGradient() {
+    MultiBoxReference ref = MultiBoxReference.load(); // loc [3, 200, 4], conf [3, 200, 5], float32
+    double[] expected = npy(MultiBoxLossTest.class, "loss.npy").toDoubleVector();
+    INDArray gradLoc = npy(MultiBoxLossTest.class, "grad_loc.npy");
+    INDArray gradConf = npy(MultiBoxLossTest.class, "grad_conf.npy");
+    int b = ref.batch();
+    int p = ref.priors();
+    int c = ref.classes();
     MultiBoxLoss loss = MultiBoxLoss.of(p, c);
 
-    MultiBoxLoss.Result r = loss.compute(loc, conf, locT, confT);
+    MultiBoxLoss.Result r = loss.compute(ref.loc(), ref.conf(), ref.locT(), ref.confT());
     assertThat(r.numPositives()).isEqualTo(10);
     assertThat(r.locLoss()).isCloseTo(expected[0], within(1e-5 * expected[0]));
     assertThat(r.confLoss()).isCloseTo(expected[1], within(1e-5 * expected[1]));
 
-    INDArray g = loss.gradient(loc, conf, locT, confT);
+    INDArray g = loss.gradient(ref.loc(), ref.conf(), ref.locT(), ref.confT());
     INDArray gl = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, p * 4));
     INDArray gc = g.get(NDArrayIndex.all(), NDArrayIndex.interval(p * 4, p * (4 + c)));
     assertMaxAbsDiff(gl, gradLoc.reshape(b, p * 4L), 1e-4);
@@ -75,31 +53,25 @@ class MultiBoxLossTest {
 
     // the same numbers through DL4J: score of a LossLayer graph fed by the two outputs
     ComputationGraph graph = lossOnlyGraph(p, c, DataType.FLOAT);
-    INDArray labels = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
     double score = graph.score(new MultiDataSet(
-        new INDArray[] {loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c)},
-        new INDArray[] {labels}));
+        new INDArray[] {ref.loc().reshape(b, p * 4L), ref.conf().reshape(b, (long) p * c)},
+        new INDArray[] {ref.labels()}));
     assertThat(score).isCloseTo(expected[0] + expected[1], within(1e-5 * (expected[0] + expected[1])));
   }
 
   @Test
-  void dl4jGradientEqualsSpecGradientAfterMinibatchDivision() throws Exception {
-    INDArray loc = npy("loc.npy");
-    INDArray conf = npy("conf.npy");
-    INDArray locT = npy("loc_t.npy");
-    INDArray confT = npy("conf_t.npy");
-    int b = (int) loc.size(0);
-    int p = (int) loc.size(1);
-    int c = (int) conf.size(2);
-    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
-    INDArray preOut = Nd4j.hstack(loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c));
-    INDArray labels = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
+  void dl4jGradientEqualsSpecGradientAfterMinibatchDivision() {
+    MultiBoxReference ref = MultiBoxReference.load();
+    int b = ref.batch();
+    MultiBoxLoss loss = MultiBoxLoss.of(ref.priors(), ref.classes());
+    INDArray preOut = ref.preOutput();
+    INDArray labels = ref.labels();
     INDArray dl4j = loss.computeGradient(labels, preOut, Activation.IDENTITY.getActivationFunction(), null);
-    INDArray spec = loss.gradient(loc, conf, locT, confT);
+    INDArray spec = loss.gradient(ref.loc(), ref.conf(), ref.locT(), ref.confT());
     assertMaxAbsDiff(dl4j.castTo(DataType.DOUBLE).div(b), spec, 1e-6);
     double sum = loss.computeScoreArray(labels, preOut, Activation.IDENTITY.getActivationFunction(), null)
         .sumNumber().doubleValue();
-    assertThat(sum / b).isCloseTo(loss.compute(loc, conf, locT, confT).total(), within(1e-5));
+    assertThat(sum / b).isCloseTo(loss.compute(ref.loc(), ref.conf(), ref.locT(), ref.confT()).total(), within(1e-5));
     assertThat(loss.computeScore(labels, preOut, Activation.IDENTITY.getActivationFunction(), null, true))
         .isCloseTo(sum / b, within(1e-5));
   }
@@ -111,21 +83,7 @@ class MultiBoxLossTest {
     int c = 3;
     int b = 3;
     int features = 4;
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(DataType.DOUBLE)
-        .seed(12345)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs("in")
-        .addLayer("loc", new DenseLayer.Builder().nIn(features).nOut(p * 4).activation(Activation.IDENTITY).build(), "in")
-        .addLayer("conf", new DenseLayer.Builder().nIn(features).nOut(p * c).activation(Activation.IDENTITY).build(), "in")
-        .addVertex("merged", new MergeVertex(), "loc", "conf")
-        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
-        .setOutputs("loss")
-        .build();
-    ComputationGraph graph = new ComputationGraph(conf);
-    graph.init();
+    ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
     Random r = new Random(7);
     INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
     INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 5L);

@@ -3,65 +3,41 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
 
-import java.io.File;
 import java.util.Random;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.fssd.train.TrainTestFixtures.MultiBoxReference;
+import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 
 /** Per-prior weights (Mixup) in the MultiBox loss. */
+@ExtendWith(RestoreNd4jDataTypes.class)
 class MultiBoxLossWeightsTest {
   private static final IActivation IDENTITY = Activation.IDENTITY.getActivationFunction();
-  private DataType savedDefault;
-  private DataType savedFloat;
-
-  @BeforeEach
-  void saveTypes() {
-    savedDefault = Nd4j.dataType();
-    savedFloat = Nd4j.defaultFloatingPointType();
-  }
-
-  @AfterEach
-  void restoreTypes() {
-    Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-  }
-
-  private static INDArray npy(String name) throws Exception {
-    return Nd4j.createFromNpyFile(new File(MultiBoxLossTest.class.getResource(name).toURI()));
-  }
 
   @Test
-  void allWeightsOneIsThePlainLossExactly() throws Exception {
-    INDArray loc = npy("loc.npy");
-    INDArray conf = npy("conf.npy");
-    INDArray locT = npy("loc_t.npy");
-    INDArray confT = npy("conf_t.npy");
-    int b = (int) loc.size(0);
-    int p = (int) loc.size(1);
-    int c = (int) conf.size(2);
-    MultiBoxLoss loss = MultiBoxLoss.of(p, c);
-    INDArray ones = Nd4j.ones(DataType.FLOAT, b, p);
+  void allWeightsOneIsThePlainLossExactly() {
+    MultiBoxReference ref = MultiBoxReference.load();
+    INDArray loc = ref.loc();
+    INDArray conf = ref.conf();
+    INDArray locT = ref.locT();
+    INDArray confT = ref.confT();
+    MultiBoxLoss loss = MultiBoxLoss.of(ref.priors(), ref.classes());
+    INDArray ones = Nd4j.ones(DataType.FLOAT, ref.batch(), ref.priors());
     assertThat(loss.compute(loc, conf, locT, confT, ones)).isEqualTo(loss.compute(loc, conf, locT, confT));
     assertThat(loss.gradient(loc, conf, locT, confT, ones)).isEqualTo(loss.gradient(loc, conf, locT, confT));
     // through the DL4J entry points: labels [B, P*4 + P] and [B, P*4 + 2P] with ones
-    INDArray preOut = Nd4j.hstack(loc.reshape(b, p * 4L), conf.reshape(b, (long) p * c));
-    INDArray plain = Nd4j.hstack(locT.reshape(b, p * 4L), confT);
-    INDArray weighted = Nd4j.hstack(locT.reshape(b, p * 4L), confT, ones);
+    INDArray preOut = ref.preOutput();
+    INDArray plain = ref.labels();
+    INDArray weighted = Nd4j.hstack(plain, ones);
     assertThat(loss.computeScore(weighted, preOut, IDENTITY, null, true))
         .isEqualTo(loss.computeScore(plain, preOut, IDENTITY, null, true));
     assertThat(loss.computeGradient(weighted, preOut, IDENTITY, null))
@@ -144,18 +120,7 @@ class MultiBoxLossWeightsTest {
     int c = 3;
     int b = 3;
     int features = 4;
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(DataType.DOUBLE).seed(12345).updater(new NoOp()).weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs("in")
-        .addLayer("loc", new DenseLayer.Builder().nIn(features).nOut(p * 4).activation(Activation.IDENTITY).build(), "in")
-        .addLayer("conf", new DenseLayer.Builder().nIn(features).nOut(p * c).activation(Activation.IDENTITY).build(), "in")
-        .addVertex("merged", new MergeVertex(), "loc", "conf")
-        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
-        .setOutputs("loss")
-        .build();
-    ComputationGraph graph = new ComputationGraph(conf);
-    graph.init();
+    ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
     Random r = new Random(9);
     INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
     INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 6L);

@@ -14,12 +14,12 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,24 +33,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * from DL4J's own gradients: g = dL/dw + wd * w (every conv weight/bias and BN gamma/beta); v = mu
  * * v + g; w -= lr * v. BN running statistics must follow the running average only.
  */
+@ExtendWith(RestoreNd4jDataTypes.class)
 class PyTorchSgdTest {
   private static final int B = 4;
   private static final double WD = 5e-4;
   private static final double MU = 0.9;
   private static final double DECAY = 0.9;
-  private DataType savedDefault;
-  private DataType savedFloat;
-
-  @BeforeEach
-  void saveTypes() {
-    savedDefault = Nd4j.dataType();
-    savedFloat = Nd4j.defaultFloatingPointType();
-  }
-
-  @AfterEach
-  void restoreTypes() {
-    Nd4j.setDefaultDataTypes(savedDefault, savedFloat);
-  }
 
   private static ComputationGraphConfiguration tinyConf(DataType type) {
     return new NeuralNetConfiguration.Builder()

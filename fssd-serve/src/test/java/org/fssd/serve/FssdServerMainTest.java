@@ -1,0 +1,76 @@
+package org.fssd.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The flags of {@link FssdServer#main}: parsed onto the builder, without starting a server. */
+class FssdServerMainTest {
+
+  private static FssdServer.MainCommand parse(String... args) {
+    FssdServer.MainCommand cmd = new FssdServer.MainCommand();
+    FssdServer.MainCommand.commandLine(cmd).parseArgs(args);
+    return cmd;
+  }
+
+  /** Runs the command line, which must fail before a server starts; returns {code, stdout, stderr}. */
+  private static String[] execute(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = FssdServer.MainCommand.commandLine(new FssdServer.MainCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    FssdServer.MainCommand cmd = parse("--model", "m.zip");
+    assertThat(cmd.builder().toString()).isEqualTo("{model=m.zip, host=127.0.0.1, port=8080, maxBatch=8,"
+        + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1}");
+    assertThat(cmd.maxDetections).isEqualTo(200);
+    assertThat(cmd.maxPixels).isEqualTo(100_000_000L);
+  }
+
+  @Test
+  void everyFlagInBothSpellingsAndTheLastRepeatWins() {
+    FssdServer.MainCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
+        "--max-delay-ms=7", "--max-queue", "9", "--max-upload-bytes=1000", "--threshold", "0.5",
+        "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--model", "b.zip", "--port", "9090");
+    assertThat(cmd.builder().toString()).isEqualTo("{model=b.zip, host=0.0.0.0, port=9090, maxBatch=4,"
+        + " maxDelayMs=7, maxQueue=9, maxUploadBytes=1000, threshold=0.5, workers=2}");
+    assertThat(cmd.maxDetections).isEqualTo(11);
+    assertThat(cmd.maxPixels).isEqualTo(12_345L);
+  }
+
+  @Test
+  void helpListsTheFlags() {
+    String[] r = execute("--help");
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("--model=FILE").contains("--max-upload-bytes").contains("--max-pixels")
+        .contains("default: 8080");
+  }
+
+  @Test
+  void badValuesAreUsageErrorsThatNameThem() {
+    String[] range = execute("--model", "m.zip", "--port", "70000");
+    assertThat(range[0]).isEqualTo("2");
+    assertThat(range[2]).contains("port must be in [0, 65535], got 70000").contains("Usage:");
+    String[] notANumber = execute("--model", "m.zip", "--max-batch", "many");
+    assertThat(notANumber[0]).isEqualTo("2");
+    assertThat(notANumber[2]).contains("--max-batch").contains("many");
+    String[] threshold = execute("--model", "m.zip", "--threshold", "1.5");
+    assertThat(threshold[0]).isEqualTo("2");
+    assertThat(threshold[2]).contains("scoreThreshold must be in [0, 1], got 1.5");
+    String[] missing = execute("--port", "0");
+    assertThat(missing[0]).isEqualTo("2");
+    assertThat(missing[2]).contains("--model");
+    String[] unknown = execute("--model", "m.zip", "--colour", "red");
+    assertThat(unknown[0]).isEqualTo("2");
+    assertThat(unknown[2]).contains("--colour");
+  }
+}
