@@ -66,6 +66,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--mixup-off-epochs", defaultValue = "0", description = "last N epochs trained without Mixup (default: ${DEFAULT-VALUE})")
   int mixupOffEpochs;
 
+  @Option(names = "--precise-bn", defaultValue = "0", paramLabel = "N",
+      description = "at the end, re-estimate the BN running mean/variance over N training batches, as recalibrate-bn does (0 = off; no effect without BN; pass again with --resume) (default: ${DEFAULT-VALUE})")
+  int preciseBn;
+
   @Option(names = "--init-model", description = "start from this model file instead of a fresh initialisation")
   Path initModel;
 
@@ -142,6 +146,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     b.workers(workers);
+    b.preciseBnBatches(preciseBn);
     if (mixup) {
       b.mixup(org.fssd.data.augment.MixupOptions.builder().alpha(mixupAlpha).probability(mixupProb)
           .offEpochs(mixupOffEpochs).build());

@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * are only written after good iterations, so it is intact).
  *
  * <p>The result of {@link #train()} is an {@link FssdModel} (inference graph with the trained
- * parameters) whose provenance records the run. Not thread-safe; {@link #train()} runs once.
+ * parameters) whose provenance records the run. With {@link Builder#preciseBnBatches(int)} its BN
+ * running statistics are re-estimated at the end ({@link PreciseBatchNorm}); the training graph
+ * and the checkpoints keep the running averages. Not thread-safe; {@link #train()} runs once.
  */
 public final class FssdTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainer.class);
@@ -76,11 +78,15 @@ public final class FssdTrainer {
   private final Path resumedFrom;
   private final MixupOptions mixup;
   private final EvalDuringTraining evaluation;
+  private final int preciseBnBatches;
+  private final int workers;
+  private final SampleTransform transform;
   private final List<TrainingHistory.Step> steps = new ArrayList<>();
   private final List<TrainingHistory.Evaluation> evaluations = new ArrayList<>();
   private TrainingState state;
   private Path lastCheckpoint;
   private boolean used;
+  private FssdModel recalibrated;
 
   private FssdTrainer(Builder b, TrainingState state, ComputationGraph graph,
       FssdDataSetIterator data) {
@@ -98,6 +104,9 @@ public final class FssdTrainer {
     this.lastCheckpoint = b.resumeFile;
     this.mixup = b.mixup;
     this.evaluation = b.evaluation;
+    this.preciseBnBatches = b.preciseBnBatches;
+    this.workers = b.workers;
+    this.transform = b.transform;
     this.steps.addAll(b.resumedHistory.steps());
     this.evaluations.addAll(b.resumedHistory.evaluations());
   }
@@ -156,7 +165,8 @@ public final class FssdTrainer {
   /**
    * Runs until the planned epochs are done or {@link Builder#maxIterations} updates in total have
    * been made, writes a final checkpoint when a checkpoint directory is set, and returns the
-   * trained model. Closes the data iterator.
+   * trained model, with its BN statistics recalibrated when {@link Builder#preciseBnBatches(int)}
+   * asks for it. Closes the data iterator.
    *
    * @throws TrainingDivergedException when a loss becomes NaN or infinite
    */
@@ -168,7 +178,49 @@ public final class FssdTrainer {
     } finally {
       data.close();
     }
-    return model();
+    FssdModel trained = model();
+    if (preciseBnBatches > 0) {
+      trained = preciseBn(trained);
+      recalibrated = trained;
+    }
+    return trained;
+  }
+
+  /**
+   * Precise BN on the final model, as {@code fssd recalibrate-bn} does: the first {@code
+   * preciseBnBatches} batches (at most one epoch) of epoch 0 of the run's data (its seed, batch
+   * size and sample transform, without Mixup) through a copy of the model in training mode. The
+   * training graph (and so the checkpoints) keeps its running averages.
+   */
+  private FssdModel preciseBn(FssdModel trained) {
+    if (!trained.config().batchNorm()) {
+      LOG.info("precise BN: the network has no BN layers, nothing to recalibrate");
+      return trained;
+    }
+    long t0 = System.nanoTime();
+    FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
+        .batchSize(state.batchSize())
+        .seed(state.seed())
+        .workers(workers);
+    if (transform != null) {
+      db.transform(transform);
+    }
+    FssdModel out;
+    int batches;
+    try (FssdDataSetIterator it = db.build()) {
+      batches = Math.min(preciseBnBatches, it.batchesPerEpoch());
+      if (batches < preciseBnBatches) {
+        LOG.warn("precise BN: {} batches asked for, one epoch has {}; using {}", preciseBnBatches,
+            it.batchesPerEpoch(), batches);
+      }
+      String note = batches + " batches of " + state.batchSize() + " from " + dataset.name()
+          + " (the run's training augmentation, seed " + state.seed() + ", epoch 0), at the end"
+          + " of training";
+      out = PreciseBatchNorm.recalibrate(trained, PreciseBatchNorm.features(it, batches), note);
+    }
+    LOG.info("precise BN: BN statistics recalibrated over {} batches ({} s)", batches,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    return out.withProvenance(out.provenance().with("train.preciseBn", Integer.toString(batches)));
   }
 
   private void run() {
@@ -281,8 +333,14 @@ public final class FssdTrainer {
     }
   }
 
-  /** The inference model with the current parameters and this run's provenance. */
+  /**
+   * The inference model with the current parameters and this run's provenance. Once {@link
+   * #train()} has returned a model with precise BN, a copy of that model.
+   */
   public FssdModel model() {
+    if (recalibrated != null) {
+      return recalibrated.replica();
+    }
     FssdConfig config = state.config();
     ComputationGraph inference = TrainingGraph.toInference(config, graph);
     Provenance p = CheckpointModels.provenance(state);
@@ -320,6 +378,7 @@ public final class FssdTrainer {
     private Path resumeFile;
     private MixupOptions mixup;
     private EvalDuringTraining evaluation;
+    private int preciseBnBatches;
     private TrainingHistory resumedHistory = TrainingHistory.empty();
 
     private Builder(DetectionDataset dataset) {
@@ -469,6 +528,22 @@ public final class FssdTrainer {
     /** Evaluation during training with explicit settings (see {@link #evaluateEvery}). */
     public Builder evaluate(EvalDuringTraining evaluation) {
       this.evaluation = checkNotNull(evaluation, "evaluation");
+      return this;
+    }
+
+    /**
+     * Precise BN at the end of training (default 0 = off): {@link FssdTrainer#train()}
+     * re-estimates the running mean and variance of every BN layer of the returned model over
+     * {@code n} batches of the training data (the first {@code n} of epoch 0, at most one epoch,
+     * with the run's seed, batch size and transform, without Mixup; {@link PreciseBatchNorm}),
+     * the same as {@code fssd recalibrate-bn} with the run's seed and batch size. The provenance
+     * records it ({@code bn.recalibrated}, {@code train.preciseBn}: the number of batches). Does
+     * nothing for a network without BN. Checkpoints keep the running averages of training. Not
+     * stored in checkpoints: set it again when resuming.
+     */
+    public Builder preciseBnBatches(int n) {
+      checkArgument(n >= 0, "preciseBnBatches must be >= 0 (0 = off), got %s", n);
+      this.preciseBnBatches = n;
       return this;
     }
 

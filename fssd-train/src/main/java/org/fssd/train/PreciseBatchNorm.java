@@ -10,9 +10,9 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.fssd.train.optim.FastBatchNormHelper;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -111,28 +111,13 @@ public final class PreciseBatchNorm {
         model.provenance().with("bn.recalibrated", provenanceNote));
   }
 
-  /** Per-channel mean and biased variance of an NCHW array, in double. */
+  /**
+   * Per-channel mean and biased variance of an NCHW array, in double (the statistics of {@link
+   * FastBatchNormHelper#channelMeanVar}, the one implementation).
+   */
   static double[][] channelMeanVar(INDArray x) {
-    long batch = x.size(0);
-    long channels = x.size(1);
-    INDArray c = Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
-    INDArray rows = c.reshape('c', batch * channels, x.size(2) * x.size(3)).castTo(DataType.DOUBLE);
-    double[] rowMean = rows.mean(1).toDoubleVector();
-    double[] rowVar = rows.var(false, 1).toDoubleVector();
-    double[] mean = new double[(int) channels];
-    double[] second = new double[(int) channels];
-    for (int b = 0; b < batch; b++) {
-      for (int ch = 0; ch < channels; ch++) {
-        int i = (int) (b * channels + ch);
-        mean[ch] += rowMean[i] / batch;
-        second[ch] += (rowVar[i] + rowMean[i] * rowMean[i]) / batch;
-      }
-    }
-    double[] var = new double[(int) channels];
-    for (int ch = 0; ch < channels; ch++) {
-      var[ch] = Math.max(0, second[ch] - mean[ch] * mean[ch]);
-    }
-    return new double[][] {mean, var};
+    INDArray[] mv = FastBatchNormHelper.channelMeanVar(x, DataType.DOUBLE);
+    return new double[][] {mv[0].toDoubleVector(), mv[1].toDoubleVector()};
   }
 
   private static void accumulate(Map<String, double[]> sums, String key, double[] v,

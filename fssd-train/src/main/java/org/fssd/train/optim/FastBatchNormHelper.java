@@ -1,5 +1,7 @@
 package org.fssd.train.optim;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.lang.reflect.Field;
 import java.util.Collections;
 import java.util.Map;
@@ -115,24 +117,46 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
 
   /** Fills the mean and variance caches with the batch's per-channel statistics. */
   private void batchStatistics(INDArray x) {
-    long n = x.size(0);
+    INDArray[] mv = channelMeanVar(x, DataType.FLOAT);
     long c = x.size(1);
-    INDArray rows = (Shape.hasDefaultStridesForShape(x) ? x : x.dup('c'))
-        .reshape('c', n * c, x.size(2) * x.size(3));
-    INDArray rowMean = rows.mean(1); // [n*c]
-    INDArray rowVar = rows.var(false, 1); // [n*c], biased
-    INDArray meanNc = rowMean.reshape('c', n, c);
-    INDArray secondMoment = rowVar.reshape('c', n, c).addi(meanNc.mul(meanNc)).mean(0);
     try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       if (meanCache == null || meanCache.length() != c) {
         meanCache = Nd4j.createUninitialized(DataType.FLOAT, c);
         varCache = Nd4j.createUninitialized(DataType.FLOAT, c);
       }
     }
-    meanNc.mean(meanCache, 0);
-    varCache.assign(secondMoment.subi(meanCache.mul(meanCache)));
+    meanCache.assign(mv[0]);
+    varCache.assign(mv[1]);
+  }
+
+  /**
+   * The per-channel mean and biased variance over (N, H, W) of a 4-D NCHW array, computed in
+   * {@code type} (the array is cast when it has another type): {@code {mean, var}}, each a vector
+   * of length C. Per (sample, channel) mean and variance over the contiguous H*W block, combined
+   * with the law of total variance (see the class comment); a negative variance from rounding is
+   * clamped to 0. The one implementation of these statistics, shared with {@link
+   * org.fssd.train.PreciseBatchNorm}. The results live in the current workspace, if any.
+   */
+  public static INDArray[] channelMeanVar(INDArray x, DataType type) {
+    checkArgument(x.rank() == 4, "expected a 4-D NCHW array, got shape %s",
+        java.util.Arrays.toString(x.shape()));
+    checkArgument(type.isFPType(), "type must be floating point, got %s", type);
+    long n = x.size(0);
+    long c = x.size(1);
+    INDArray rows = (Shape.hasDefaultStridesForShape(x) ? x : x.dup('c'))
+        .reshape('c', n * c, x.size(2) * x.size(3));
+    if (rows.dataType() != type) {
+      rows = rows.castTo(type);
+    }
+    INDArray rowMean = rows.mean(1); // [n*c]
+    INDArray rowVar = rows.var(false, 1); // [n*c], biased
+    INDArray meanNc = rowMean.reshape('c', n, c);
+    INDArray secondMoment = rowVar.reshape('c', n, c).addi(meanNc.mul(meanNc)).mean(0);
+    INDArray mean = meanNc.mean(0);
+    INDArray var = secondMoment.subi(mean.mul(mean));
     // Rounding can make E[x^2] - E[x]^2 slightly negative for a constant channel.
-    Transforms.max(varCache, 0.0, false);
+    Transforms.max(var, 0.0, false);
+    return new INDArray[] {mean, var};
   }
 
   @Override
