@@ -187,10 +187,17 @@ CPU="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo 
 JAVA="$(java -version 2>&1 | head -1)"
 GIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 mkdir -p "$(dirname "$DOC")"
+# Notes written by hand below this marker survive a regeneration of the table.
+MARKER='<!-- Hand-written notes below this line; tools/ablation.sh keeps them when it rewrites the table. -->'
+NOTES=""
+if [ -f "$DOC" ] && grep -qF -- "$MARKER" "$DOC"; then
+  NOTES="$(sed -n "/^<!-- Hand-written notes below/,\$p" "$DOC")"
+fi
 {
   echo "# Ablation: BN, Mixup and iterative pruning on the HARD shapes preset"
   echo
-  echo "Produced by \`tools/ablation.sh\` (do not edit by hand; run the script again to update)."
+  echo "Produced by \`tools/ablation.sh\` (the table and commands: do not edit by hand, run the script again"
+  echo "to update them; notes below the marker at the end are kept)."
   echo "Finished $(date -u +%Y-%m-%dT%H:%M:%SZ) (started $T_START, resumed runs keep their earlier results);"
   echo "commit $GIT; machine: $CPU, $(getconf _NPROCESSORS_ONLN) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1e6 }' /proc/meminfo) RAM,"
   echo "$(uname -sr), $JAVA."
@@ -199,8 +206,9 @@ mkdir -p "$(dirname "$DOC")"
   echo "$TRAIN_COUNT images of ${SIZE}x${SIZE} (seed $DATA_SEED); evaluation: VOC07 11-point mAP on $EVAL_COUNT"
   echo "other HARD images (seed $EVAL_SEED). Network: FSSD300 with every width / $DIV, $EPOCHS epochs, batch $BATCH,"
   echo "lr $LR (x0.1 at epochs $D1, $D2), augmentation \`$AUGMENT\`. BN rows use the slimming term s = $SPARSITY."
-  echo "Mixup: alpha $MIX_ALPHA, p $MIX_PROB, off for the last $MIX_OFF epochs. Pruning: $PERCENT of the BN channels"
-  echo "left per round, $FT_EPOCHS fine-tuning epochs (lr $FT_LR) per round, $SPARSE2 sparse-training epochs before round 2."
+  echo "Mixup: alpha $MIX_ALPHA, p $MIX_PROB, off for the last $MIX_OFF epochs. Pruning: each round removes $PERCENT of"
+  echo "the BN channels still there, then fine-tunes for $FT_EPOCHS epochs (lr $FT_LR); round 2 starts with $SPARSE2"
+  echo "sparse-training epoch(s)."
   echo "Every BN model is measured after precise BN (\`recalibrate-bn\` over $BN_BATCHES training batches of 16; weights"
   echo "unchanged); the plain model has no BN statistics to recompute."
   echo
@@ -225,5 +233,10 @@ mkdir -p "$(dirname "$DOC")"
   echo '```bash'
   sed 's/ --resume//' "$COMMANDS" | awk '!seen[$0]++'
   echo '```'
-} > "$DOC"
+  if [ -n "$NOTES" ]; then
+    echo
+    printf '%s\n' "$NOTES"
+  fi
+} > "$DOC.tmp"
+mv "$DOC.tmp" "$DOC"
 log "wrote $DOC"
