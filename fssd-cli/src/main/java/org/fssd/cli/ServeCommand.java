@@ -46,14 +46,10 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Path file = model != null ? model : DefaultModel.require();
-    FssdServer server = FssdServer.builder().model(file).host(host).port(port).workers(workers)
+    FssdServer.builder().model(file).host(host).port(port).workers(workers)
         .maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
-        .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).build();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-serve-shutdown"));
-    server.start();
-    spec.commandLine().getOut().println("fssd serve: http://" + host + ":" + server.port() + "/  (Ctrl-C stops)");
-    spec.commandLine().getOut().flush();
-    server.awaitClose();
+        .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).build()
+        .runUntilStopped(spec.commandLine().getOut());
     return 0;
   }
 }

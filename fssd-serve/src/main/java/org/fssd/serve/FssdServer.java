@@ -253,6 +253,19 @@ public final class FssdServer implements AutoCloseable {
   }
 
   /**
+   * What a command-line front-end does: starts the server, closes it gracefully when the JVM
+   * shuts down (Ctrl-C), prints {@code fssd serve: http://HOST:PORT/} on {@code out} and blocks
+   * until the server is closed.
+   */
+  public void runUntilStopped(PrintWriter out) throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "fssd-serve-shutdown"));
+    start();
+    out.println("fssd serve: http://" + settings.host + ":" + port() + "/  (Ctrl-C stops)");
+    out.flush();
+    awaitClose();
+  }
+
+  /**
    * Graceful stop: stop accepting connections, wait for requests in flight (up to the drain
    * timeout), finish the queue, stop Jetty, close the detector if this server built it. Idempotent.
    */
@@ -667,13 +680,7 @@ public final class FssdServer implements AutoCloseable {
 
     @Override
     public Integer call() throws InterruptedException {
-      FssdServer server = builder().build();
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fssd-server-shutdown"));
-      server.start();
-      PrintWriter out = spec.commandLine().getOut();
-      out.println("fssd serve: http://" + host + ":" + server.port() + "/  (Ctrl-C stops)");
-      out.flush();
-      server.awaitClose();
+      builder().build().runUntilStopped(spec.commandLine().getOut());
       return 0;
     }
   }
