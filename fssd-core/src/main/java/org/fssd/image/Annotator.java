@@ -28,8 +28,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Drawing: each box is a rectangle in the colour {@link #colorBgr(int)} of its class, with a
  * line {@link #lineThickness(int, int)} pixels wide (grows with the image: 1 px up to about 900 px
- * of width + height); its caption is written in a filled box of the same colour just above the
- * rectangle (inside it when there is no room above), in white or black, whichever contrasts more,
+ * of width + height), framed on both sides by a one-pixel outline in black or white, whichever
+ * contrasts more with the class colour ({@link #outlineBgr(int)}), so that a box stays visible on
+ * pixels of its own colour (an orange box around an orange object). Its caption is written in a
+ * filled, outlined label of the same colour just above the rectangle; when there is no room above
+ * (a box at the top edge), below it, so that the label does not cover the object; only when there
+ * is room neither above nor below, inside the box at its top. The text is white or black,
+ * whichever contrasts more,
  * in the charts' font ({@link Palette#FONT_FAMILY}, {@link #captionFontPx(int)} pixels, drawn with
  * Java2D; OpenCV's Hershey font where Java2D has no fonts, e.g. a bare headless server).
  * Corners are rounded to whole pixels and clipped to the image, so a box reaching past an edge is
@@ -62,6 +67,34 @@ public final class Annotator {
     checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
     int rgb = Palette.rgb(classIndex);
     return new int[] {rgb & 0xFF, (rgb >> 8) & 0xFF, (rgb >> 16) & 0xFF};
+  }
+
+  /**
+   * The outline colour of boxes and labels of a class, {B, G, R}: black on light class colours,
+   * white on dark ones ({@link Palette#darkTextOn(int)}), so the outline contrasts with the box.
+   *
+   * @throws IllegalArgumentException when {@code classIndex < 0}
+   */
+  public static int[] outlineBgr(int classIndex) {
+    int v = Palette.darkTextOn(classIndex) ? 0 : 255;
+    return new int[] {v, v, v};
+  }
+
+  /**
+   * The top row of a caption label {@code labelHeight} pixels high for a box whose (clipped) top
+   * and bottom rows are {@code y1} and {@code y2}, in an image {@code imageHeight} pixels high,
+   * for a box line {@code thickness} pixels wide: above the box when the label fits there, else
+   * just below it (a box at the top edge keeps its object visible), else inside the box at its top.
+   */
+  static int labelTop(int y1, int y2, int labelHeight, int imageHeight, int thickness) {
+    if (y1 - labelHeight >= 0) {
+      return y1 - labelHeight;
+    }
+    int below = y2 + (thickness + 1) / 2 + 1;
+    if (below + labelHeight <= imageHeight) {
+      return below;
+    }
+    return Math.min(y1, Math.max(0, imageHeight - labelHeight));
   }
 
   /** Box line width in pixels for an image of this size: {@code max(1, round((w + h) / 600))}. */
@@ -172,16 +205,20 @@ public final class Annotator {
     int x2 = clip(box.x2(), w);
     int y2 = clip(box.y2(), h);
     int[] bgr = colorBgr(box.classIndex());
+    int[] outline = outlineBgr(box.classIndex());
     try (Scalar color = new Scalar(bgr[0], bgr[1], bgr[2], 0);
+        Scalar outlineColor = new Scalar(outline[0], outline[1], outline[2], 0);
         Point p1 = new Point(x1, y1);
         Point p2 = new Point(x2, y2)) {
+      // The outline first, two pixels wider than the line (one on each side), then the line on it.
+      opencv_imgproc.rectangle(mat, p1, p2, outlineColor, thickness + 2, LINE_8, 0);
       opencv_imgproc.rectangle(mat, p1, p2, color, thickness, LINE_8, 0);
       if (box.caption().isEmpty()) {
         return;
       }
       if (!java2dTextBroken) {
         try {
-          drawCaptionJava2d(mat, box, x1, y1, w, h, thickness);
+          drawCaptionJava2d(mat, box, x1, y1, y2, w, h, thickness);
           return;
         } catch (RuntimeException | Error e) { // AWTError, UnsatisfiedLinkError: no fonts
           java2dTextBroken = true;
@@ -195,8 +232,7 @@ public final class Annotator {
         int th = text.height() + baseline[0];
         int pad = Math.max(1, thickness);
         int boxH = th + 2 * pad;
-        // Above the box when it fits, else just inside its top edge.
-        int top = y1 - boxH >= 0 ? y1 - boxH : Math.min(y1, Math.max(0, h - boxH));
+        int top = labelTop(y1, y2, boxH, h, thickness);
         int left = Math.max(0, Math.min(x1, w - tw - 2 * pad));
         double luminance = 0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2];
         int ink = luminance > 140 ? 0 : 255;
@@ -205,6 +241,7 @@ public final class Annotator {
             Point origin = new Point(left + pad, top + pad + text.height());
             Scalar inkColor = new Scalar(ink, ink, ink, 0)) {
           opencv_imgproc.rectangle(mat, b1, b2, color, FILLED, LINE_8, 0);
+          opencv_imgproc.rectangle(mat, b1, b2, outlineColor, 1, LINE_8, 0);
           opencv_imgproc.putText(
               mat, box.caption(), origin, FONT_HERSHEY_SIMPLEX, fontScale, inkColor,
               textThickness, LINE_AA, false);
@@ -214,8 +251,8 @@ public final class Annotator {
   }
 
   /** The caption label (box colour, black or white text) drawn with Java2D and copied in. */
-  private static void drawCaptionJava2d(Mat mat, AnnotatedBox box, int x1, int y1, int w, int h,
-      int thickness) {
+  private static void drawCaptionJava2d(Mat mat, AnnotatedBox box, int x1, int y1, int y2, int w,
+      int h, int thickness) {
     java.awt.Font font = new java.awt.Font(Palette.FONT_FAMILY, java.awt.Font.PLAIN,
         captionFontPx(thickness));
     java.awt.image.BufferedImage scratch =
@@ -229,7 +266,7 @@ public final class Annotator {
     if (tw <= 0 || th <= 0) {
       return;
     }
-    int top = y1 - th >= 0 ? y1 - th : Math.min(y1, Math.max(0, h - th));
+    int top = labelTop(y1, y2, th, h, thickness);
     int left = Math.max(0, Math.min(x1, w - tw));
     int[] rgb = Palette.rgbArray(box.classIndex());
     java.awt.image.BufferedImage label =
@@ -244,6 +281,9 @@ public final class Annotator {
       g.setColor(Palette.darkTextOn(box.classIndex()) ? java.awt.Color.BLACK
           : java.awt.Color.WHITE);
       g.drawString(box.caption(), pad, pad / 2 + fm.getAscent());
+      int[] outline = outlineBgr(box.classIndex());
+      g.setColor(new java.awt.Color(outline[2], outline[1], outline[0]));
+      g.drawRect(0, 0, tw - 1, th - 1);
     } finally {
       g.dispose();
     }

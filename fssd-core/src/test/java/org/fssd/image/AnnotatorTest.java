@@ -65,6 +65,45 @@ class AnnotatorTest {
   }
 
   @Test
+  void aBoxOnPixelsOfItsOwnColourKeepsAContrastingOutline() {
+    int[] orange = Annotator.colorBgr(3); // Okabe-Ito orange, a light colour
+    try (BgrImage img = loader.fromBufferedImage(
+            TestImages.solidBgr(100, 100, orange[0], orange[1], orange[2]), "orange");
+        BgrImage drawn = annotator.draw(img, List.of(new AnnotatedBox(20f, 40f, 80f, 90f, 3, "")))) {
+      byte[] bgr = drawn.toBgrBytes();
+      assertThat(Annotator.outlineBgr(3)).containsExactly(0, 0, 0);
+      assertThat(bgrAt(bgr, 100, 20, 60)).as("the line").containsExactly(orange);
+      assertThat(bgrAt(bgr, 100, 19, 60)).as("outline outside the line").containsExactly(0, 0, 0);
+      assertThat(bgrAt(bgr, 100, 21, 60)).as("outline inside the line").containsExactly(0, 0, 0);
+      assertThat(bgrAt(bgr, 100, 50, 65)).as("the object is untouched").containsExactly(orange);
+    }
+    assertThat(Annotator.outlineBgr(0)).as("white around the dark blue").containsExactly(255, 255, 255);
+  }
+
+  @Test
+  void aCaptionOfABoxAtTheTopEdgeGoesBelowTheBoxNotOverTheObject() {
+    try (BgrImage img = loader.fromBufferedImage(TestImages.solidBgr(120, 120, 50, 50, 50), "grey");
+        BgrImage drawn = annotator.draw(img, List.of(new AnnotatedBox(10f, 0f, 100f, 60f, 2, "cat 0.9")))) {
+      byte[] bgr = drawn.toBgrBytes();
+      int[] colour = Annotator.colorBgr(2);
+      // the top of the box's inside is not covered by a label
+      for (int x = 13; x < 60; x++) {
+        assertThat(bgrAt(bgr, 120, x, 5)).as("inside the box at x=%d", x).containsExactly(50, 50, 50);
+      }
+      // the label's background is just below the bottom edge
+      assertThat(bgrAt(bgr, 120, 11, 66)).as("label below the box").containsExactly(colour);
+    }
+  }
+
+  @Test
+  void labelPlacement() {
+    assertThat(Annotator.labelTop(50, 90, 20, 200, 1)).as("above").isEqualTo(30);
+    assertThat(Annotator.labelTop(5, 90, 20, 200, 1)).as("below").isEqualTo(92);
+    assertThat(Annotator.labelTop(5, 190, 20, 200, 1)).as("inside, no room above or below").isEqualTo(5);
+    assertThat(Annotator.labelTop(0, 195, 20, 200, 1)).as("inside at the top").isEqualTo(0);
+  }
+
+  @Test
   void paletteAndThickness() {
     assertThat(Annotator.colorBgr(0)).containsExactly(0xB2, 0x72, 0x00); // Okabe-Ito blue
     assertThat(Annotator.colorBgr(1)).containsExactly(0x00, 0x5E, 0xD5); // vermillion
