@@ -34,13 +34,15 @@ class ReadmeJavaSnippetTest {
   @TempDir Path tmp;
 
   @Test
-  void thePomBlockNamesThisProjectsCoordinatesAndRelease17() throws IOException {
+  void thePomBlockNamesThisProjectsCoordinatesAndJava17() throws IOException {
     String section = javaSection();
     String xml = fencedBlocks(section, "xml").get(0);
     assertThat(xml).contains("<groupId>org.fssd</groupId>")
         .contains("<artifactId>fssd-core</artifactId>")
         .contains("<version>" + projectVersion() + "</version>")
-        .contains("<maven.compiler.release>17</maven.compiler.release>");
+        // Maven 3.8's default compiler plugin (3.1) knows no 'release': source and target it is.
+        .contains("<maven.compiler.source>17</maven.compiler.source>")
+        .contains("<maven.compiler.target>17</maven.compiler.target>");
     assertThat(section).as("how to install first").contains("mvn -B install -DskipTests");
   }
 
