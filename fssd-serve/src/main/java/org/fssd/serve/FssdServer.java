@@ -253,11 +253,20 @@ public final class FssdServer implements AutoCloseable {
    * slow uploads cannot take the last thread from /health. At least Javalin's default of 250.
    */
   private QueuedThreadPool httpThreadPool() {
-    int threads = Math.max(DEFAULT_HTTP_THREADS,
-        settings.maxUploads + settings.maxQueue + settings.workers * settings.maxBatch + RESERVE_HTTP_THREADS);
-    QueuedThreadPool pool = new QueuedThreadPool(threads, 8, 60_000);
+    QueuedThreadPool pool = new QueuedThreadPool(
+        httpThreads(settings.maxUploads, settings.maxQueue, settings.workers, settings.maxBatch), 8, 60_000);
     pool.setName("fssd-http");
     return pool;
+  }
+
+  /** The size of Jetty's thread pool for these settings (see {@link #httpThreadPool()}). */
+  static int httpThreads(int maxUploads, int maxQueue, int workers, int maxBatch) {
+    return Math.max(DEFAULT_HTTP_THREADS, maxUploads + maxQueue + workers * maxBatch + RESERVE_HTTP_THREADS);
+  }
+
+  /** The most threads Jetty runs requests on (for tests). */
+  int httpThreadLimit() {
+    return ((QueuedThreadPool) app.jettyServer().threadPool()).getMaxThreads();
   }
 
   /** Registers an endpoint and remembers its method for 405 answers. */
