@@ -10,9 +10,9 @@ import picocli.CommandLine;
 /** The flags of {@link FssdServer#main}: parsed onto the builder, without starting a server. */
 class FssdServerMainTest {
 
-  private static FssdServer.MainCommand parse(String... args) {
-    FssdServer.MainCommand cmd = new FssdServer.MainCommand();
-    FssdServer.MainCommand.commandLine(cmd).parseArgs(args);
+  private static FssdServerCommand parse(String... args) {
+    FssdServerCommand cmd = new FssdServerCommand();
+    FssdServerCommand.commandLine(cmd).parseArgs(args);
     return cmd;
   }
 
@@ -20,7 +20,7 @@ class FssdServerMainTest {
   private static String[] execute(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = FssdServer.MainCommand.commandLine(new FssdServer.MainCommand());
+    CommandLine cli = FssdServerCommand.commandLine(new FssdServerCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
@@ -29,7 +29,7 @@ class FssdServerMainTest {
 
   @Test
   void defaultsAreTheDocumentedOnes() {
-    FssdServer.MainCommand cmd = parse("--model", "m.zip");
+    FssdServerCommand cmd = parse("--model", "m.zip");
     assertThat(cmd.builder().toString()).isEqualTo("{model=m.zip, host=127.0.0.1, port=8080, maxBatch=8,"
         + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1, maxUploads=64,"
         + " bodyIdleTimeoutMs=10000, bodyTimeoutMs=30000}");
@@ -39,7 +39,7 @@ class FssdServerMainTest {
 
   @Test
   void everyFlagInBothSpellingsAndTheLastRepeatWins() {
-    FssdServer.MainCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
+    FssdServerCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
         "--max-delay-ms=7", "--max-queue", "9", "--max-upload-bytes=1000", "--threshold", "0.5",
         "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--max-uploads", "3",
         "--body-idle-timeout-ms=400", "--body-timeout-ms", "5000", "--model", "b.zip", "--port", "9090");
