@@ -175,9 +175,6 @@ final class Uploads {
           return true;
         }
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return false;
   }
