@@ -3,8 +3,17 @@
 # and 16 concurrent clients, with dynamic batching off (--max-batch 1) and on (--max-batch 8
 # --max-delay-ms 5). Each run sends a fixed number of requests (ApacheBench), so it is bounded in
 # count and time. After each mode it prints the server's batches by size (from /metrics), its
-# warm-up time and its peak RSS. Usage:
+# warm-up time and its peak RSS.
+#
+# Then the slow-client scenario: --slow-clients (300) clients upload to /v1/detect on loopback, each
+# sending one body byte every 2 s and reconnecting a second after its connection is answered or
+# closed, for --slow-seconds (30); meanwhile /health is asked every 100 ms on a fresh connection
+# (tools/SlowClients.java). It prints the /health latency percentiles and failed probes, how the
+# slow uploads ended (408 upload_timeout, 503 too_many_uploads, ...), and the server's log: lines,
+# ERROR lines, WARN lines. The server runs with its default upload limits and --max-batch 1 (the
+# scenario is about the HTTP layer, not batching). Usage:
 #   tools/load-test.sh [--model M.zip] [--image IMG] [--requests-per-client N] [--width-divisor D]
+#                      [--scenario all|throughput|slow] [--slow-clients N] [--slow-seconds S]
 # (--width-divisor: a narrower random model instead of the full FSSD300; for smoke runs only)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,16 +21,30 @@ MODEL=""
 IMAGE=""
 PER_CLIENT=8
 DIVISOR=1
+SCENARIO=all
+SLOW_CLIENTS=300
+SLOW_SECONDS=30
+usage() {
+  echo "usage: $0 [--model M.zip] [--image IMG] [--requests-per-client N] [--width-divisor D]" \
+    "[--scenario all|throughput|slow] [--slow-clients N] [--slow-seconds S]" >&2
+  exit 2
+}
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
     --image) IMAGE="$2"; shift 2 ;;
     --requests-per-client) PER_CLIENT="$2"; shift 2 ;;
     --width-divisor) DIVISOR="$2"; shift 2 ;;
-    *) echo "usage: $0 [--model M.zip] [--image IMG] [--requests-per-client N] [--width-divisor D]" >&2; exit 2 ;;
+    --scenario) SCENARIO="$2"; shift 2 ;;
+    --slow-clients) SLOW_CLIENTS="$2"; shift 2 ;;
+    --slow-seconds) SLOW_SECONDS="$2"; shift 2 ;;
+    *) usage ;;
   esac
 done
-command -v ab > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils > /dev/null; }
+case "$SCENARIO" in all|throughput|slow) ;; *) usage ;; esac
+if [ "$SCENARIO" != slow ]; then
+  command -v ab > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils > /dev/null; }
+fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fssd-load.XXXXXX")"
 trap 'kill "$SERVER" 2> /dev/null || true; rm -rf "$WORK"' EXIT
 if [ -z "$MODEL" ]; then
@@ -34,19 +57,28 @@ if [ -z "$IMAGE" ]; then
 fi
 PORT=$(( 20000 + RANDOM % 20000 ))
 SERVER=""
-printf '%-9s %3s %9s %10s %8s %8s %8s\n' batching C requests "req/s" p50_ms p95_ms p99_ms
-declare -A RPS
-for mode in off on; do
-  if [ "$mode" = off ]; then BATCH=(--max-batch 1 --max-delay-ms 1); else BATCH=(--max-batch 8 --max-delay-ms 5); fi
+# Starts `fssd serve` on loopback with the given flags, logging to $WORK/server-$1.log; waits for /health.
+start_server() {
+  local name="$1"; shift
   # The batcher's INFO line reports the warm-up time (the CLI logs WARN and above otherwise).
   FSSD_JAVA_OPTS="${FSSD_JAVA_OPTS:--Xmx8g} -Dorg.slf4j.simpleLogger.log.org.fssd.serve.DynamicBatcher=info" \
-    "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" --max-queue 256 "${BATCH[@]}" > "$WORK/server-$mode.log" 2>&1 &
+    "$ROOT/fssd" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" "$@" > "$WORK/server-$name.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 240); do
     curl -sf "http://127.0.0.1:$PORT/health" > /dev/null 2>&1 && break
     sleep 0.5
   done
-  curl -sf "http://127.0.0.1:$PORT/health" > /dev/null || { echo "server did not become healthy; log:" >&2; cat "$WORK/server-$mode.log" >&2; exit 1; }
+  curl -sf "http://127.0.0.1:$PORT/health" > /dev/null || { echo "server did not become healthy; log:" >&2; cat "$WORK/server-$name.log" >&2; exit 1; }
+}
+stop_server() {
+  kill -TERM "$SERVER"; wait "$SERVER" 2> /dev/null || true; SERVER=""
+}
+if [ "$SCENARIO" != slow ]; then
+printf '%-9s %3s %9s %10s %8s %8s %8s\n' batching C requests "req/s" p50_ms p95_ms p99_ms
+declare -A RPS
+for mode in off on; do
+  if [ "$mode" = off ]; then BATCH=(--max-batch 1 --max-delay-ms 1); else BATCH=(--max-batch 8 --max-delay-ms 5); fi
+  start_server "$mode" --max-queue 256 "${BATCH[@]}"
   for c in 1 4 16; do
     n=$(( c * PER_CLIENT ))
     ab -q -n "$n" -c "$c" -p "$IMAGE" -T image/png "http://127.0.0.1:$PORT/v1/detect" > "$WORK/ab.txt" 2>&1
@@ -74,8 +106,21 @@ for mode in off on; do
   hwm=$(awk '/VmHWM/ {printf "%.1f GB", $2 / 1048576}' "/proc/$SERVER/status" 2> /dev/null || true)
   warm=$(grep -o 'warm-up (batch sizes [^)]*) took [0-9]* ms' "$WORK/server-$mode.log" | head -1 || true)
   echo "  batching $mode: server peak RSS ${hwm:-?}; ${warm:-warm-up time not logged}"
-  kill -TERM "$SERVER"; wait "$SERVER" 2> /dev/null || true; SERVER=""
+  stop_server
 done
 for c in 4 16; do
   awk -v a="${RPS[on-$c]}" -v b="${RPS[off-$c]}" -v c="$c" 'BEGIN { printf "batching gain at C=%d: %.2f\n", c, a / b }'
 done
+fi
+if [ "$SCENARIO" != throughput ]; then
+  # Slow clients: bounded in clients, time and place (loopback; SlowClients.java connects to 127.0.0.1 only).
+  start_server slow --max-batch 1
+  before=$(wc -l < "$WORK/server-slow.log")
+  java "$ROOT/tools/SlowClients.java" "$PORT" "$SLOW_CLIENTS" "$SLOW_SECONDS" 2000
+  sleep 1
+  log="$WORK/server-slow.log"
+  echo "server log during the slow-client run: $(( $(wc -l < "$log") - before )) lines," \
+    "$(grep -c ' ERROR ' "$log" || true) ERROR, $(grep -c ' WARN ' "$log" || true) WARN," \
+    "$(grep -c '^[[:space:]]at ' "$log" || true) stack frames"
+  stop_server
+fi

@@ -41,6 +41,18 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threshold", defaultValue = "0.3", description = "default score threshold of a request (default: ${DEFAULT-VALUE})")
   float threshold;
 
+  @Option(names = "--max-uploads", defaultValue = "64",
+      description = "uploads received or decoded at once before 503 (default: ${DEFAULT-VALUE})")
+  int maxUploads;
+
+  @Option(names = "--body-idle-timeout-ms", defaultValue = "10000",
+      description = "longest pause in an upload's body before 408, ms (default: ${DEFAULT-VALUE})")
+  long bodyIdleTimeoutMs;
+
+  @Option(names = "--body-timeout-ms", defaultValue = "30000",
+      description = "most time to receive an upload's body before 408, ms (default: ${DEFAULT-VALUE})")
+  long bodyTimeoutMs;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -48,7 +60,8 @@ final class ServeCommand implements Callable<Integer> {
     Path file = model != null ? model : DefaultModel.require();
     FssdServer.builder().model(file).host(host).port(port).workers(workers)
         .maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
-        .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).build()
+        .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).maxUploads(maxUploads)
+        .bodyIdleTimeoutMs(bodyIdleTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).build()
         .runUntilStopped(spec.commandLine().getOut());
     return 0;
   }

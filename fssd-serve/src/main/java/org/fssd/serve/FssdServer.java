@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import java.io.ByteArrayOutputStream;
+import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -17,12 +17,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -33,6 +35,7 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.fssd.FssdException;
 import org.fssd.ImageDecodeException;
 import org.fssd.detect.Detection;
@@ -44,12 +47,6 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The FSSD HTTP detection service (issue #12): a Javalin (Jetty) server around one {@link
@@ -84,13 +81,26 @@ import picocli.CommandLine.Spec;
  *   <li>{@code GET /}: a self-contained web page to try the detector.
  * </ul>
  *
- * <p><b>Errors</b> are JSON {@code {"error": code, "detail": text}}: 400 {@code bad_request} or
- * {@code bad_image} (not an image, corrupt, empty), 413 {@code payload_too_large} (body over
- * {@link Builder#maxUploadBytes}; refused from {@code Content-Length} before reading, and the read
- * is capped) or {@code image_too_large} (more pixels than {@link Builder#maxPixels}), 503 {@code
- * queue_full} with {@code Retry-After: 1}, 503 {@code shutting_down}, 404/405, and 500 {@code
- * internal_error} whose detail carries an error id that is also logged. The server keeps serving
- * after any of them.
+ * <p><b>Errors</b> are JSON {@code {"error": code, "detail": text}}, Jetty's own included (see
+ * {@link JsonErrorHandler}): 400 {@code bad_request} or {@code bad_image} (not an image, corrupt,
+ * empty) or {@code incomplete_body} (the body ended before its declared length; no answer when the
+ * client has gone), 408 {@code upload_timeout} (no body data for {@link Builder#bodyIdleTimeoutMs},
+ * or the body not complete within {@link Builder#bodyTimeoutMs}), 413 {@code payload_too_large}
+ * (body over {@link Builder#maxUploadBytes}; refused from {@code Content-Length} before reading,
+ * and the read is capped) or {@code image_too_large} (more pixels than {@link Builder#maxPixels}),
+ * 503 {@code queue_full} or {@code too_many_uploads} (more than {@link Builder#maxUploads} uploads
+ * in progress) with {@code Retry-After: 1}, 503 {@code shutting_down}, 404 {@code not_found}, 405
+ * {@code method_not_allowed} with {@code Allow} (a known path, another method), and 500 {@code
+ * internal_error} whose detail carries an error id that is also logged. Jetty's refusals use the
+ * status's name ({@code uri_too_long}, {@code headers_too_large}, ...). The server keeps serving
+ * after any of them. Client faults (incomplete or too slow uploads, uploads over the cap) are
+ * logged as one WARN line without a stack trace, at most one per kind every 10 s ({@link
+ * ClientFaultLog}).
+ *
+ * <p><b>Slow clients.</b> Each upload holds a request thread while its body arrives, so uploads
+ * are capped ({@link Builder#maxUploads}) and bounded in time, and Jetty's thread pool has threads
+ * to spare beyond the uploads and the queue: {@code /health} answers however many clients trickle
+ * their bodies in (see {@link Uploads}).
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
  * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#workers} of them, each
@@ -116,6 +126,10 @@ public final class FssdServer implements AutoCloseable {
   private static final String UPLOAD_NAME = "upload";
   /** Marks the server's own first request (not counted in the metrics). */
   private static final String PRIME_HEADER = "X-Fssd-Prime";
+  /** Javalin's default size of Jetty's thread pool, the least the server uses. */
+  private static final int DEFAULT_HTTP_THREADS = 250;
+  /** Request threads kept beyond those uploads and queued detections can hold. */
+  private static final int RESERVE_HTTP_THREADS = 50;
 
   private final Builder settings;
   private final ObjectMapper mapper = new ObjectMapper();
@@ -123,6 +137,10 @@ public final class FssdServer implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final ServeMetrics metrics;
+  private final ClientFaultLog clientFaults = ClientFaultLog.warnings(LOG);
+  private final Uploads uploads;
+  /** Methods by path, for 405 and its Allow header. */
+  private final Map<String, Set<String>> routes = new LinkedHashMap<>();
   private final byte[] page;
   private volatile FssdDetector detector;
   private volatile DynamicBatcher batcher;
@@ -134,7 +152,8 @@ public final class FssdServer implements AutoCloseable {
   private FssdServer(Builder b) {
     this.settings = b;
     this.detector = b.detector;
-    this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth());
+    this.uploads = new Uploads(b.maxUploads, b.maxUploadBytes, b.bodyIdleTimeoutMs, b.bodyTimeoutMs, clientFaults);
+    this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth(), uploads::active);
     this.page = resource("index.html");
   }
 
@@ -152,26 +171,25 @@ public final class FssdServer implements AutoCloseable {
   public synchronized FssdServer start() {
     checkState(!started, "FssdServer.start() called twice");
     started = true;
+    JsonErrorHandler errors = new JsonErrorHandler(status -> metrics.request("other", status, 0));
     app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
       cfg.http.maxRequestSize = settings.maxUploadBytes;
+      cfg.jetty.threadPool = httpThreadPool();
       // Dispatch on the headers: an over-long Content-Length is refused before any body arrives.
       cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
+      // Jetty's own answers (requests it cannot parse or refuses) in the service's JSON format too.
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
+      cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
     });
-    app.get("/", endpoint("/", this::page));
-    app.get("/health", endpoint("/health", this::health));
-    app.get("/metrics", endpoint("/metrics", this::metrics));
-    app.get("/v1/models", endpoint("/v1/models", this::models));
-    app.post("/v1/detect", endpoint("/v1/detect", this::detect));
-    app.error(404, ctx -> {
-      writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
-      metrics.request("other", 404, 0);
-    });
-    app.error(405, ctx -> {
-      writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + ctx.path());
-      metrics.request("other", 405, 0);
-    });
+    route(HandlerType.GET, "/", this::page);
+    route(HandlerType.GET, "/health", this::health);
+    route(HandlerType.GET, "/metrics", this::metrics);
+    route(HandlerType.GET, "/v1/models", this::models);
+    route(HandlerType.POST, "/v1/detect", this::detect);
+    app.error(404, this::notFoundOrWrongMethod);
+    app.error(405, this::notFoundOrWrongMethod);
     app.start(settings.host, settings.port);
     LOG.info("FssdServer listening on http://{}:{}/", settings.host, port());
     primeJavalin();
@@ -218,6 +236,57 @@ public final class FssdServer implements AutoCloseable {
       c.disconnect();
     } catch (IOException e) {
       LOG.warn("could not prime the HTTP server with a request of its own: {}", e.toString());
+    }
+  }
+
+  /**
+   * Jetty's request threads: enough for every upload permit ({@link Builder#maxUploads}), every
+   * request that can wait for a batch (the queue plus the batches running), and a reserve for
+   * everything else (/health, /metrics, error answers, Jetty's acceptor and selectors), so that
+   * slow uploads cannot take the last thread from /health. At least Javalin's default of 250.
+   */
+  private QueuedThreadPool httpThreadPool() {
+    QueuedThreadPool pool = new QueuedThreadPool(
+        httpThreads(settings.maxUploads, settings.maxQueue, settings.workers, settings.maxBatch), 8, 60_000);
+    pool.setName("fssd-http");
+    return pool;
+  }
+
+  /** The size of Jetty's thread pool for these settings (see {@link #httpThreadPool()}). */
+  static int httpThreads(int maxUploads, int maxQueue, int workers, int maxBatch) {
+    return Math.max(DEFAULT_HTTP_THREADS, maxUploads + maxQueue + workers * maxBatch + RESERVE_HTTP_THREADS);
+  }
+
+  /** The most threads Jetty runs requests on (for tests). */
+  int httpThreadLimit() {
+    return ((QueuedThreadPool) app.jettyServer().threadPool()).getMaxThreads();
+  }
+
+  /** Registers an endpoint and remembers its method for 405 answers. */
+  private void route(HandlerType method, String path, Handler h) {
+    app.addHttpHandler(method, path, endpoint(path, h));
+    Set<String> methods = routes.computeIfAbsent(path, p -> new LinkedHashSet<>());
+    methods.add(method.name());
+    if (method == HandlerType.GET) {
+      methods.add(HandlerType.HEAD.name()); // Javalin answers HEAD for every GET endpoint
+    }
+  }
+
+  /** 405 with {@code Allow} for a known path asked with the wrong method, 404 for an unknown path. */
+  private void notFoundOrWrongMethod(Context ctx) {
+    String path = ctx.path();
+    if (path.length() > 1 && path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1); // Javalin ignores a trailing slash
+    }
+    Set<String> allowed = routes.get(path);
+    if (allowed != null && !allowed.contains(ctx.method().name())) {
+      ctx.header("Allow", String.join(", ", allowed));
+      writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + path
+          + "; allowed: " + String.join(", ", allowed));
+      metrics.request("other", 405, 0);
+    } else {
+      writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
+      metrics.request("other", 404, 0);
     }
   }
 
@@ -330,14 +399,12 @@ public final class FssdServer implements AutoCloseable {
   }
 
   private void writeError(Context ctx, int status, String code, String detail) {
-    ObjectNode o = mapper.createObjectNode();
-    o.put("error", code);
-    o.put("detail", detail);
     ctx.status(status);
     if (status == 503) {
       ctx.header("Retry-After", "1");
     }
-    json(ctx, o);
+    ctx.contentType("application/json");
+    ctx.result(ApiException.body(code, detail));
   }
 
   private void json(Context ctx, Object value) {
@@ -406,6 +473,9 @@ public final class FssdServer implements AutoCloseable {
     s.put("maxDelayMs", settings.maxDelayMs);
     s.put("maxQueue", settings.maxQueue);
     s.put("maxUploadBytes", settings.maxUploadBytes);
+    s.put("maxUploads", settings.maxUploads);
+    s.put("bodyIdleTimeoutMs", settings.bodyIdleTimeoutMs);
+    s.put("bodyTimeoutMs", settings.bodyTimeoutMs);
     s.put("maxPixels", d.imageLoader().maxPixels());
     json(ctx, root);
   }
@@ -431,25 +501,28 @@ public final class FssdServer implements AutoCloseable {
       throw new ApiException(413, "payload_too_large", "the body has " + declared
           + " bytes, more than the limit of " + settings.maxUploadBytes + " bytes", true);
     }
-    byte[] body = readCapped(ctx.req().getInputStream(), settings.maxUploadBytes);
-    String contentType = ctx.header("Content-Type");
-    if (Multipart.isMultipart(contentType)) {
-      body = Multipart.field(body, contentType, "image");
-      if (body == null) {
-        throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
-      }
-    }
-    if (body.length == 0) {
-      throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
-    }
     BgrImage image;
-    try {
-      image = detector.imageLoader().load(body, UPLOAD_NAME);
-    } catch (ImageDecodeException e) {
-      if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
-        throw new ApiException(413, "image_too_large", e.getMessage());
+    // The permit covers reading and decoding: both hold a request thread and the upload's memory.
+    try (Uploads.Permit permit = uploads.enter(ctx.req())) {
+      byte[] body = uploads.read(ctx.req());
+      String contentType = ctx.header("Content-Type");
+      if (Multipart.isMultipart(contentType)) {
+        body = Multipart.field(body, contentType, "image");
+        if (body == null) {
+          throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
+        }
       }
-      throw new ApiException(400, "bad_image", e.getMessage());
+      if (body.length == 0) {
+        throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
+      }
+      try {
+        image = detector.imageLoader().load(body, UPLOAD_NAME);
+      } catch (ImageDecodeException e) {
+        if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
+          throw new ApiException(413, "image_too_large", e.getMessage());
+        }
+        throw new ApiException(400, "bad_image", e.getMessage());
+      }
     }
     try (image) {
       CompletableFuture<List<Detection>> future = batcher.submit(image);
@@ -530,22 +603,6 @@ public final class FssdServer implements AutoCloseable {
     return o;
   }
 
-  private static byte[] readCapped(InputStream in, long limit) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    long total = 0;
-    int n;
-    while ((n = in.read(buf)) > 0) {
-      total += n;
-      if (total > limit) {
-        throw new ApiException(413, "payload_too_large",
-            "the body is more than the limit of " + limit + " bytes", true);
-      }
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
-  }
-
   private static float floatParam(Context ctx, String name, float dflt) {
     String v = ctx.queryParam(name);
     if (v == null || v.isEmpty()) {
@@ -602,86 +659,13 @@ public final class FssdServer implements AutoCloseable {
    * {@code --max-batch} (8), {@code --max-delay-ms} (5), {@code --max-queue} (64), {@code
    * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
    * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
-   * --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
+   * --max-uploads} (64), {@code --body-idle-timeout-ms} (10 000), {@code --body-timeout-ms} (30 000),
+   * {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
    */
   public static void main(String[] args) throws InterruptedException {
-    int code = MainCommand.commandLine(new MainCommand()).execute(args);
+    int code = FssdServerCommand.commandLine(new FssdServerCommand()).execute(args);
     if (code != 0) {
       System.exit(code);
-    }
-  }
-
-  /** The command line of {@link #main}: picocli options onto a {@link Builder}. */
-  @Command(name = "fssd serve", sortOptions = false,
-      description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
-  static final class MainCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
-    boolean help;
-
-    @Option(names = "--model", paramLabel = "FILE", required = true, description = "native model file (.zip)")
-    Path model;
-
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
-    String host;
-
-    @Option(names = "--port", defaultValue = "8080", description = "port, 0 = any free one (default: ${DEFAULT-VALUE})")
-    int port;
-
-    @Option(names = "--max-batch", defaultValue = "8", description = "most images per forward pass (default: ${DEFAULT-VALUE})")
-    int maxBatch;
-
-    @Option(names = "--max-delay-ms", defaultValue = "5",
-        description = "how long a request waits for companions, ms (default: ${DEFAULT-VALUE})")
-    long maxDelayMs;
-
-    @Option(names = "--max-queue", defaultValue = "64", description = "queued requests before 503 (default: ${DEFAULT-VALUE})")
-    int maxQueue;
-
-    @Option(names = "--max-upload-bytes", defaultValue = "20971520",
-        description = "largest request body in bytes (default: ${DEFAULT-VALUE})")
-    long maxUploadBytes;
-
-    @Option(names = "--threshold", defaultValue = "0.3",
-        description = "default score threshold of a request, in [0, 1] (default: ${DEFAULT-VALUE})")
-    float threshold;
-
-    @Option(names = "--max-detections", defaultValue = "200",
-        description = "most detections per image (default: ${DEFAULT-VALUE})")
-    int maxDetections;
-
-    @Option(names = "--workers", defaultValue = "1",
-        description = "batcher threads, one model copy each (default: ${DEFAULT-VALUE})")
-    int workers;
-
-    @Option(names = "--max-pixels", defaultValue = "100000000",
-        description = "largest image in pixels (default: ${DEFAULT-VALUE})")
-    long maxPixels;
-
-    @Spec CommandSpec spec;
-
-    /**
-     * A picocli command line for {@code command}: a later repeat of a flag overrides an earlier one,
-     * arguments are taken as they are (no {@code @file} expansion).
-     */
-    static CommandLine commandLine(MainCommand command) {
-      return new CommandLine(command).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
-    }
-
-    /** The builder these options describe; a value the builder refuses is a usage error. */
-    Builder builder() {
-      try {
-        return FssdServer.builder().model(model).host(host).port(port).maxBatch(maxBatch).maxDelayMs(maxDelayMs)
-            .maxQueue(maxQueue).maxUploadBytes(maxUploadBytes).scoreThreshold(threshold)
-            .maxDetections(maxDetections).workers(workers).maxPixels(maxPixels);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-      }
-    }
-
-    @Override
-    public Integer call() throws InterruptedException {
-      builder().build().runUntilStopped(spec.commandLine().getOut());
-      return 0;
     }
   }
 
@@ -692,7 +676,8 @@ public final class FssdServer implements AutoCloseable {
    * server builds, owns and closes the detector) or {@link #detector(FssdDetector)} (the caller
    * keeps ownership). Defaults:
    * host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64, maxUploadBytes 20
-   * MiB, request threshold 0.3, 200 detections, 1 worker, 100 megapixels, drain timeout 30 s.
+   * MiB, request threshold 0.3, 200 detections, 1 worker, 100 megapixels, drain timeout 30 s, 64
+   * uploads at once, body idle timeout 10 s, body deadline 30 s.
    */
   public static final class Builder {
     private FssdDetector detector;
@@ -710,6 +695,9 @@ public final class FssdServer implements AutoCloseable {
     private int workers = 1;
     private long maxPixels = 100_000_000L;
     private long drainTimeoutMs = 30_000;
+    private int maxUploads = 64;
+    private long bodyIdleTimeoutMs = 10_000;
+    private long bodyTimeoutMs = 30_000;
 
     private Builder() {}
 
@@ -828,6 +816,34 @@ public final class FssdServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Most uploads being received or decoded at once; a detection request beyond them gets 503
+     * {@code too_many_uploads} with {@code Retry-After} at once, so slow uploads hold at most this
+     * many request threads. Jetty's thread pool is sized above this plus {@link #maxQueue}.
+     */
+    public Builder maxUploads(int n) {
+      checkArgument(n >= 1 && n <= 10_000, "maxUploads must be in [1, 10000], got %s", n);
+      this.maxUploads = n;
+      return this;
+    }
+
+    /** Longest pause, in ms, between two arrivals of body data; longer gets 408 {@code upload_timeout}. */
+    public Builder bodyIdleTimeoutMs(long ms) {
+      checkArgument(ms >= 1 && ms <= 3_600_000, "bodyIdleTimeoutMs must be in [1, 3600000], got %s", ms);
+      this.bodyIdleTimeoutMs = ms;
+      return this;
+    }
+
+    /**
+     * Most time, in ms, to receive a whole body, however steadily it trickles in; longer gets 408
+     * {@code upload_timeout}.
+     */
+    public Builder bodyTimeoutMs(long ms) {
+      checkArgument(ms >= 1 && ms <= 3_600_000, "bodyTimeoutMs must be in [1, 3600000], got %s", ms);
+      this.bodyTimeoutMs = ms;
+      return this;
+    }
+
     /** How long {@link FssdServer#close()} waits for requests in flight. */
     public Builder drainTimeoutMs(long ms) {
       checkArgument(ms >= 0, "drainTimeoutMs must be >= 0, got %s", ms);
@@ -847,7 +863,9 @@ public final class FssdServer implements AutoCloseable {
     public String toString() {
       return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + host + ", port=" + port
           + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
-          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers + "}";
+          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers
+          + ", maxUploads=" + maxUploads + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + ", bodyTimeoutMs=" + bodyTimeoutMs
+          + "}";
     }
   }
 }

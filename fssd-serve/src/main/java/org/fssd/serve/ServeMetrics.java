@@ -10,8 +10,8 @@ import java.util.function.IntSupplier;
 /**
  * The counters behind {@code GET /metrics}, written in the Prometheus text exposition format
  * (version 0.0.4): requests by endpoint and status, request latency per endpoint, batch sizes,
- * batch inference time, time requests wait in the queue, queue depth, images processed and images
- * per second over the last 10 seconds. Thread-safe.
+ * batch inference time, time requests wait in the queue, queue depth, uploads in progress, images
+ * processed and images per second over the last 10 seconds. Thread-safe.
  */
 final class ServeMetrics {
   static final double[] LATENCY_BUCKETS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -27,9 +27,15 @@ final class ServeMetrics {
   private final LongAdder rejected = new LongAdder();
   private final ArrayDeque<long[]> recent = new ArrayDeque<>();
   private final IntSupplier queueDepth;
+  private final IntSupplier uploadsInProgress;
 
   ServeMetrics(IntSupplier queueDepth) {
+    this(queueDepth, () -> 0);
+  }
+
+  ServeMetrics(IntSupplier queueDepth, IntSupplier uploadsInProgress) {
     this.queueDepth = queueDepth;
+    this.uploadsInProgress = uploadsInProgress;
   }
 
   /** Records one finished request. */
@@ -109,6 +115,9 @@ final class ServeMetrics {
     sb.append("# HELP fssd_queue_rejected_total Requests turned away with 503 because the queue was full.\n");
     sb.append("# TYPE fssd_queue_rejected_total counter\n");
     sb.append("fssd_queue_rejected_total ").append(rejected.sum()).append('\n');
+    sb.append("# HELP fssd_uploads_in_progress Uploads being received or decoded (each holds an upload permit).\n");
+    sb.append("# TYPE fssd_uploads_in_progress gauge\n");
+    sb.append("fssd_uploads_in_progress ").append(uploadsInProgress.getAsInt()).append('\n');
     sb.append("# HELP fssd_images_total Images run through the detector.\n");
     sb.append("# TYPE fssd_images_total counter\n");
     sb.append("fssd_images_total ").append(images.sum()).append('\n');

@@ -8,7 +8,10 @@
  * 1, 2, 4, ... or max-batch images, started when max-batch wait or the oldest has waited
  * max-delay),
  * {@code ServeMetrics} (Prometheus text), {@code Multipart} (reads the {@code image} field of a
- * form upload), {@code ApiException} (an error answer). The page is the resource {@code
+ * form upload), {@code ApiException} (an error answer), {@code Uploads} (upload permits, body
+ * reads bounded in size and time), {@code ClientFaultLog} (rate-limited WARN lines for client
+ * faults), {@code JsonErrorHandler} (Jetty's own error answers as JSON), {@code FssdServerCommand}
+ * (the flags of {@code main}). The page is the resource {@code
  * org/fssd/serve/index.html}; its real-browser test is {@code WebPageBrowserIT} (Maven profile
  * {@code browser}, on where {@code /usr/bin/chromedriver} exists).
  *

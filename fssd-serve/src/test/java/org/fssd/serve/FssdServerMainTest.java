@@ -10,9 +10,9 @@ import picocli.CommandLine;
 /** The flags of {@link FssdServer#main}: parsed onto the builder, without starting a server. */
 class FssdServerMainTest {
 
-  private static FssdServer.MainCommand parse(String... args) {
-    FssdServer.MainCommand cmd = new FssdServer.MainCommand();
-    FssdServer.MainCommand.commandLine(cmd).parseArgs(args);
+  private static FssdServerCommand parse(String... args) {
+    FssdServerCommand cmd = new FssdServerCommand();
+    FssdServerCommand.commandLine(cmd).parseArgs(args);
     return cmd;
   }
 
@@ -20,7 +20,7 @@ class FssdServerMainTest {
   private static String[] execute(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = FssdServer.MainCommand.commandLine(new FssdServer.MainCommand());
+    CommandLine cli = FssdServerCommand.commandLine(new FssdServerCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
@@ -29,20 +29,23 @@ class FssdServerMainTest {
 
   @Test
   void defaultsAreTheDocumentedOnes() {
-    FssdServer.MainCommand cmd = parse("--model", "m.zip");
+    FssdServerCommand cmd = parse("--model", "m.zip");
     assertThat(cmd.builder().toString()).isEqualTo("{model=m.zip, host=127.0.0.1, port=8080, maxBatch=8,"
-        + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1}");
+        + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1, maxUploads=64,"
+        + " bodyIdleTimeoutMs=10000, bodyTimeoutMs=30000}");
     assertThat(cmd.maxDetections).isEqualTo(200);
     assertThat(cmd.maxPixels).isEqualTo(100_000_000L);
   }
 
   @Test
   void everyFlagInBothSpellingsAndTheLastRepeatWins() {
-    FssdServer.MainCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
+    FssdServerCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
         "--max-delay-ms=7", "--max-queue", "9", "--max-upload-bytes=1000", "--threshold", "0.5",
-        "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--model", "b.zip", "--port", "9090");
+        "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--max-uploads", "3",
+        "--body-idle-timeout-ms=400", "--body-timeout-ms", "5000", "--model", "b.zip", "--port", "9090");
     assertThat(cmd.builder().toString()).isEqualTo("{model=b.zip, host=0.0.0.0, port=9090, maxBatch=4,"
-        + " maxDelayMs=7, maxQueue=9, maxUploadBytes=1000, threshold=0.5, workers=2}");
+        + " maxDelayMs=7, maxQueue=9, maxUploadBytes=1000, threshold=0.5, workers=2, maxUploads=3,"
+        + " bodyIdleTimeoutMs=400, bodyTimeoutMs=5000}");
     assertThat(cmd.maxDetections).isEqualTo(11);
     assertThat(cmd.maxPixels).isEqualTo(12_345L);
   }
@@ -52,6 +55,7 @@ class FssdServerMainTest {
     String[] r = execute("--help");
     assertThat(r[0]).isEqualTo("0");
     assertThat(r[1]).contains("--model=FILE").contains("--max-upload-bytes").contains("--max-pixels")
+        .contains("--max-uploads").contains("--body-idle-timeout-ms").contains("--body-timeout-ms")
         .contains("default: 8080");
   }
 
@@ -69,6 +73,12 @@ class FssdServerMainTest {
     String[] missing = execute("--port", "0");
     assertThat(missing[0]).isEqualTo("2");
     assertThat(missing[2]).contains("--model");
+    String[] uploads = execute("--model", "m.zip", "--max-uploads", "0");
+    assertThat(uploads[0]).isEqualTo("2");
+    assertThat(uploads[2]).contains("maxUploads must be in [1, 10000], got 0");
+    String[] idle = execute("--model", "m.zip", "--body-idle-timeout-ms", "0");
+    assertThat(idle[0]).isEqualTo("2");
+    assertThat(idle[2]).contains("bodyIdleTimeoutMs must be in [1, 3600000], got 0");
     String[] unknown = execute("--model", "m.zip", "--colour", "red");
     assertThat(unknown[0]).isEqualTo("2");
     assertThat(unknown[2]).contains("--colour");
