@@ -1,5 +1,6 @@
 package org.fssd.train;
 
+import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -96,8 +97,8 @@ class EvalDuringTrainingTest {
       TrainingHistory.Step y = b.steps().get(i);
       assertThat(x.iteration()).isEqualTo(y.iteration());
       assertThat(x.epoch()).isEqualTo(y.epoch());
-      assertThat(x.locLoss()).isCloseTo(y.locLoss(), within(1e-4 * Math.abs(y.locLoss()) + 1e-6));
-      assertThat(x.confLoss()).isCloseTo(y.confLoss(), within(1e-4 * Math.abs(y.confLoss()) + 1e-6));
+      FloatArrays.assertClose(x.locLoss(), y.locLoss(), 1e-4, 1e-6, "loc loss at step " + i);
+      FloatArrays.assertClose(x.confLoss(), y.confLoss(), 1e-4, 1e-6, "conf loss at step " + i);
       assertThat(x.learningRate()).isEqualTo(y.learningRate());
     }
     assertThat(a.evaluations()).extracting(TrainingHistory.Evaluation::iteration)
