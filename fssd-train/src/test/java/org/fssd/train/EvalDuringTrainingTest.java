@@ -1,6 +1,5 @@
 package org.fssd.train;
 
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -12,6 +11,7 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

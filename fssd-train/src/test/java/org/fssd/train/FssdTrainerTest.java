@@ -1,6 +1,5 @@
 package org.fssd.train;
 
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +13,7 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,9 +1,6 @@
 package org.fssd.train;
 
-import org.fssd.testing.Numerical;
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.Map;
@@ -12,6 +9,8 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

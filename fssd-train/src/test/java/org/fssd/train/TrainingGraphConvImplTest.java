@@ -1,9 +1,6 @@
 package org.fssd.train;
 
-import org.fssd.testing.Numerical;
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -16,6 +13,8 @@ import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdTestModels;
 import org.fssd.model.graph.FastConvolutionLayer;
 import org.fssd.train.optim.PyTorchSgd;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

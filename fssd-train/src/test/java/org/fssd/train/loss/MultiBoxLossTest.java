@@ -1,7 +1,5 @@
 package org.fssd.train.loss;
 
-import org.fssd.testing.Numerical;
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -17,6 +15,8 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.train.TrainTestFixtures.MultiBoxReference;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;

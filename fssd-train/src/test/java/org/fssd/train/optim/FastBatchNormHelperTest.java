@@ -1,7 +1,5 @@
 package org.fssd.train.optim;
 
-import org.fssd.testing.Numerical;
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -18,6 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 
 /**
  * {@link FastBatchNormHelper} against DL4J's own batch-norm code: the same network (conv, BN,

@@ -1,6 +1,5 @@
 package org.fssd.train.optim;
 
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -17,6 +16,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,5 @@
 package org.fssd.train.optim;
 
-import org.fssd.testing.FloatArrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +14,7 @@ import org.fssd.model.FssdTestModels;
 import org.fssd.train.FssdTrainer;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
