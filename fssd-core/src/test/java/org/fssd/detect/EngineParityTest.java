@@ -12,12 +12,14 @@ import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.reference.ReferenceFixtures;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 
 /** The oneDNN engine (the CPU default) and the DL4J graph give the same detections. */
 class EngineParityTest {
 
   @Test
+  @Numerical
   void oneDnnAndGraphGiveTheSameDetections() {
     for (String file : List.of("narrow300.pth", "bn_pruned300.pth")) {
       FssdModel model = PyTorchImporter.importModel(ReferenceFixtures.file(file), FssdConfig.voc300());

@@ -23,6 +23,7 @@ import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -127,6 +128,7 @@ class FssdDetectorTest {
   }
 
   @Test
+  @Numerical
   void manyThreadsGetTheSameAnswersAsOne() throws Exception {
     FssdModel model = FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
     // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.

@@ -87,12 +87,11 @@ class VocDatasetTest {
     }
     sb.append("]>\n<annotation><filename>&lol9;</filename></annotation>");
     write("2007", "test", "000005", sb.toString());
-    long t0 = System.nanoTime();
+    // Refused for its DOCTYPE before any entity is expanded (the message says so), not after.
     assertThatThrownBy(() -> VocDataset.builder(root).add("2007", "test").build())
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("000005.xml")
         .hasMessageContaining("DOCTYPE");
-    assertThat(System.nanoTime() - t0).isLessThan(5_000_000_000L);
   }
 
   @Test

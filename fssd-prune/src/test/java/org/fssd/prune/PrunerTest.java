@@ -17,6 +17,7 @@ import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,6 +30,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * the network's outputs.
  */
 class PrunerTest {
+  /**
+   * Pruned vs unpruned on this machine: the same sums without the zero terms of dead channels, but
+   * blocked differently for the new channel counts, so equal up to float32 summation order.
+   */
   private static final double TOLERANCE = 1e-5;
 
   @Test
@@ -80,8 +85,7 @@ class PrunerTest {
     INDArray[] after = pruned.graph().output(input);
     for (int i = 0; i < 2; i++) {
       assertThat(before[i].amaxNumber().doubleValue()).as("output %s is not trivial", i).isGreaterThan(1e-2);
-      double diff = before[i].sub(after[i]).amaxNumber().doubleValue();
-      assertThat(diff).as("max |difference| of output %s", i).isLessThanOrEqualTo(TOLERANCE);
+      FloatArrays.assertClose(after[i], before[i], TOLERANCE, TOLERANCE, "output " + i + " pruned vs unpruned");
     }
   }
 

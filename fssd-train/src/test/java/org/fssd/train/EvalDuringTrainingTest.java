@@ -11,6 +11,7 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,8 +97,8 @@ class EvalDuringTrainingTest {
       TrainingHistory.Step y = b.steps().get(i);
       assertThat(x.iteration()).isEqualTo(y.iteration());
       assertThat(x.epoch()).isEqualTo(y.epoch());
-      assertThat(x.locLoss()).isCloseTo(y.locLoss(), within(1e-4 * Math.abs(y.locLoss()) + 1e-6));
-      assertThat(x.confLoss()).isCloseTo(y.confLoss(), within(1e-4 * Math.abs(y.confLoss()) + 1e-6));
+      FloatArrays.assertClose(x.locLoss(), y.locLoss(), 1e-4, 1e-6, "loc loss at step " + i);
+      FloatArrays.assertClose(x.confLoss(), y.confLoss(), 1e-4, 1e-6, "conf loss at step " + i);
       assertThat(x.learningRate()).isEqualTo(y.learningRate());
     }
     assertThat(a.evaluations()).extracting(TrainingHistory.Evaluation::iteration)

@@ -11,6 +11,7 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -80,8 +81,8 @@ class FssdTrainerPreciseBnTest {
         stats++;
         // Same batches through the same code on the same weights: equal up to float summation
         // order, 1e-5 relative to max(1, max |expected|).
-        double scale = Math.max(1, want.get(k).amaxNumber().doubleValue());
-        assertThat(maxDiff(e.getValue(), want.get(k)) / scale).as(k).isLessThan(1e-5);
+        double scale = Math.max(1, FloatArrays.maxAbs(want.get(k)));
+        FloatArrays.assertClose(e.getValue(), want.get(k), 1e-5, 1e-5 * scale, k);
       } else {
         assertThat(e.getValue()).as(k).isEqualTo(rawParams.get(k));
       }
@@ -109,8 +110,7 @@ class FssdTrainerPreciseBnTest {
     assertThat(plainRun.provenance().asMap()).doesNotContainKey("bn.recalibrated");
     for (Map.Entry<String, INDArray> e : plainRun.graph().paramTable().entrySet()) {
       if (!isStat(e.getKey())) {
-        assertThat(maxDiff(e.getValue(), got.get(e.getKey()))).as(e.getKey())
-            .isLessThanOrEqualTo(1e-5);
+        FloatArrays.assertClose(e.getValue(), got.get(e.getKey()), 1e-5, 1e-5, e.getKey() + " without vs with preciseBn");
       }
     }
   }

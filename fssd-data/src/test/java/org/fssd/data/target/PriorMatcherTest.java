@@ -1,7 +1,6 @@
 package org.fssd.data.target;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
 import org.fssd.box.Box;
@@ -75,9 +74,7 @@ class PriorMatcherTest {
         gt[4 * g + 3] = y + 0.02f + rnd.nextFloat() * (1 - y - 0.02f);
         labels[g] = 1 + rnd.nextInt(20);
       }
-      long t0 = System.nanoTime();
       PriorMatcher.Targets t = m.match(gt, labels);
-      long ns = System.nanoTime() - t0;
       int[] naive = naive(gt, labels, priors);
       assertThat(t.conf()).containsExactly(naive);
       assertThat(t.positives()).isGreaterThanOrEqualTo(1);
@@ -88,15 +85,17 @@ class PriorMatcherTest {
         float[] prior = {priors[4 * p], priors[4 * p + 1], priors[4 * p + 2], priors[4 * p + 3]};
         float[] l = {t.loc()[4 * p], t.loc()[4 * p + 1], t.loc()[4 * p + 2], t.loc()[4 * p + 3]};
         Box d = coder.decode(l, prior);
+        // Every corner of a GT box of the prior's class (float encode/decode round trip of
+        // normalised coordinates: a few ulp of 1, far below 1e-4).
         boolean any = false;
         for (int g = 0; g < n; g++) {
-          any |= Math.abs(d.x1() - gt[4 * g]) < 1e-4 && Math.abs(d.y2() - gt[4 * g + 3]) < 1e-4;
+          any |= labels[g] == t.conf()[p]
+              && Math.abs(d.x1() - gt[4 * g]) < 1e-4 && Math.abs(d.y1() - gt[4 * g + 1]) < 1e-4
+              && Math.abs(d.x2() - gt[4 * g + 2]) < 1e-4 && Math.abs(d.y2() - gt[4 * g + 3]) < 1e-4;
         }
-        assertThat(any).as("prior %s decodes to a GT", p).isTrue();
+        assertThat(any).as("prior %s (class %s) decodes to a GT box of its class", p, t.conf()[p]).isTrue();
       }
-      assertThat(ns).isLessThan(500_000_000L);
     }
-    assertThat(0.5f).isCloseTo(0.5f, within(0f));
   }
 
   /** Straightforward SPEC §5 with Box.iou. */

@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 
 /**
  * {@link FastBatchNormHelper} against DL4J's own batch-norm code: the same network (conv, BN,
@@ -23,6 +25,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * in training and inference mode, the same gradients and the same parameters (running mean and
  * variance included) after a few SGD steps.
  */
+@Numerical
 class FastBatchNormHelperTest {
   private static MultiLayerNetwork net(boolean fast) {
     DecayedBatchNormalization bn = new DecayedBatchNormalization();
@@ -73,7 +76,7 @@ class FastBatchNormHelperTest {
     slow.setInput(x);
     slow.setLabels(y);
     slow.computeGradientAndScore();
-    assertThat(fast.score()).isCloseTo(slow.score(), org.assertj.core.data.Offset.offset(1e-6));
+    FloatArrays.assertClose(fast.score(), slow.score(), 1e-6, 1e-6, "score fast vs DL4J");
     assertClose(fast.getGradientsViewArray(), slow.getGradientsViewArray(), 1e-4);
 
     // A few SGD steps: parameters (running statistics included) stay together.
@@ -88,16 +91,8 @@ class FastBatchNormHelperTest {
     assertClose(fast.output(x, false), slow.output(x, false), 1e-4);
   }
 
+  /** |a - b| <= tol * max(1, max |b|): float32 sums in other orders (see FloatArrays). */
   private static void assertClose(INDArray a, INDArray b, double tol) {
-    double[] x = a.dup().data().asDouble();
-    double[] y = b.dup().data().asDouble();
-    assertThat(x).hasSameSizeAs(y);
-    double worst = 0;
-    double scale = 1;
-    for (int i = 0; i < x.length; i++) {
-      worst = Math.max(worst, Math.abs(x[i] - y[i]));
-      scale = Math.max(scale, Math.abs(y[i]));
-    }
-    assertThat(worst / scale).as("max |diff| / max(1, max |b|)").isLessThan(tol);
+    FloatArrays.assertClose(a, b, tol, tol * Math.max(1, FloatArrays.maxAbs(b)), "fast vs DL4J batch norm");
   }
 }
