@@ -36,11 +36,11 @@ import org.fssd.detect.Labels;
  *       detection's area.
  *   <li>Per class: all kept detections of all images sorted by score (stable: images in
  *       ascending id order, numerically for integer ids, as the official code walks its sorted
- *       image ids; within an image in score order, ties in input order), cumulative TP/FP, precision {@code tp / (tp + fp + eps)}, made non-increasing
- *       from the right, sampled at the first point whose recall reaches each recall threshold (0
- *       when none does). AP = mean over IoU thresholds, recall thresholds and the classes that
- *       have at least one non-ignored GT; AR = mean over IoU thresholds and those classes of the
- *       final recall.
+ *       image ids; within an image in score order, ties in input order), cumulative TP/FP,
+ *       precision {@code tp / (tp + fp + eps)}, made non-increasing from the right, sampled at the
+ *       first point whose recall reaches each recall threshold (0 when none does). AP = mean over
+ *       IoU thresholds, recall thresholds and the classes that have at least one non-ignored GT;
+ *       AR = mean over IoU thresholds and those classes of the final recall.
  * </ul>
  *
  * <p><b>Boxes.</b> A {@link Detection} / {@link ScoredBox} with 0-based inclusive-style corners is

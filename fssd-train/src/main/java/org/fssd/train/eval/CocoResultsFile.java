@@ -65,8 +65,8 @@ public final class CocoResultsFile {
   /**
    * Writes the detections of {@code dataset}'s images, in dataset order.
    *
-   * @param detections dataset image id ({@link org.fssd.data.Annotation#id()}) -> detections in 0-based
-   *     pixels of the original image; images absent have none
+   * @param detections dataset image id ({@link org.fssd.data.Annotation#id()}) -> detections in
+   *     0-based pixels of the original image; images absent have none
    * @throws IllegalArgumentException when an id is not a dataset image or a class not a label
    * @throws org.fssd.FssdException naming the file when writing fails
    */
