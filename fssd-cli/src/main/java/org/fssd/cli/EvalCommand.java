@@ -5,13 +5,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fssd.data.CocoDataset;
 import org.fssd.data.DetectionDataset;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
 import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.train.eval.ApMethod;
+import org.fssd.train.eval.CocoEvaluation;
 import org.fssd.train.eval.CocoEvaluator;
 import org.fssd.train.eval.CocoResult;
+import org.fssd.train.eval.CocoResultsFile;
 import org.fssd.train.eval.DetectorEvaluation;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.eval.EvalTable;
@@ -25,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code fssd eval}: VOC-protocol AP of a model on a dataset (SPEC §10), or with {@code --metric
- * coco} the COCO summary; last line {@code mAP: 0.xxxx}.
+ * coco} the COCO summary (on a COCO dataset the official evaluation with the file's own boxes,
+ * areas and crowd flags, see {@link CocoEvaluation}); last line {@code mAP: 0.xxxx}.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Evaluate a model (VOC protocol, SPEC 10): per-class AP and a last line 'mAP: 0.xxxx'.")
@@ -46,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--plots", description = "write PR curves per class and ap.png (with --metric coco: coco-iou.png and ap.png) and report.html here")
   Path plots;
 
-  @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here")
+  @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here; with --dataset coco --metric coco the COCO results JSON file ([{image_id, category_id, bbox: [x, y, w, h], score}], bbox = [x1, y1, x2 - x1 + 1, y2 - y1 + 1])")
   Path results;
 
   @Spec CommandSpec spec;
@@ -78,12 +82,17 @@ final class EvalCommand implements Callable<Integer> {
       });
       err.println();
     }
-    if (results != null) {
+    CocoDataset cocoSet = coco && ds instanceof CocoDataset c ? c : null;
+    if (results != null && cocoSet != null) {
+      CocoResultsFile.write(results, cocoSet, collected);
+    } else if (results != null) {
       String set = dataset.imageSet != null ? dataset.imageSet : "test";
       VocResultFiles.write(results, set, ds.labels(), collected, VocResultFiles.Format.PUBLISHED);
     }
     CocoResult cocoResult = null;
-    if (coco) {
+    if (cocoSet != null) {
+      cocoResult = CocoEvaluation.evaluateDetections(cocoSet, collected);
+    } else if (coco) {
       CocoEvaluator ev = new CocoEvaluator(ds.labels());
       for (int i = 0; i < ds.size(); i++) {
         ev.add(ds.annotation(i), collected.get(ds.annotation(i).id()));

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --metric voc07|voc10|coco}; default: 11-point for VOC2007, all-point otherwise. */
 final class MetricOption {
-  @Option(names = "--metric", description = "voc07 (11-point) | voc10 (all-point) | coco (AP@[.50:.95], fssd eval only); default voc07 for 2007 and the shapes set, voc10 otherwise")
+  @Option(names = "--metric", description = "voc07 (11-point) | voc10 (all-point) | coco (the COCO AP@[.50:.95] summary; eval-detections: with --dataset coco and a COCO results JSON); default voc07 for 2007 and the shapes set, voc10 otherwise")
   String metric;
 
   /** Whether {@code --metric coco} was given (the COCO evaluation; {@link #resolve} is then the default). */

@@ -42,6 +42,9 @@ import org.fssd.image.ImageLoader;
  *       few sub-pixel boxes) is bad input (use {@link BadInputPolicy#SKIP} for the full sets).
  *   <li><b>Crowd</b> ({@code iscrowd = 1}) objects are kept with {@link GtBox#crowd()} set: they
  *       are never training targets, evaluation may use them.
+ *   <li><b>Evaluation objects</b>: {@link #cocoObjects(int)} keeps each annotation as the file
+ *       has it (double {@code bbox}, the annotation {@code area}, or {@code w * h} without one,
+ *       {@code iscrowd}), which the official COCO evaluation needs.
  * </ul>
  *
  * <p>Malformed JSON, a missing field, an unknown image or category id, or a missing image file
@@ -51,12 +54,51 @@ import org.fssd.image.ImageLoader;
 public final class CocoDataset extends FileDataset {
   private final int[] categoryIds; // label - 1 -> category id
   private final long[] imageIds;
+  private final List<List<CocoObject>> objects;
+  private final Map<Long, Integer> indexOfImageId;
+  private final Map<Integer, Integer> labelOfCategory;
 
   private CocoDataset(String name, Labels labels, List<Annotation> annotations,
-      DataProblems problems, ImageLoader loader, int[] categoryIds, long[] imageIds) {
+      DataProblems problems, ImageLoader loader, int[] categoryIds, long[] imageIds,
+      List<List<CocoObject>> objects) {
     super(name, labels, annotations, true, problems, loader);
     this.categoryIds = categoryIds;
     this.imageIds = imageIds;
+    this.objects = List.copyOf(objects);
+    Map<Long, Integer> byId = new java.util.HashMap<>();
+    for (int i = 0; i < imageIds.length; i++) {
+      byId.put(imageIds[i], i);
+    }
+    this.indexOfImageId = java.util.Collections.unmodifiableMap(byId);
+    Map<Integer, Integer> byCat = new java.util.HashMap<>();
+    for (int i = 0; i < categoryIds.length; i++) {
+      byCat.put(categoryIds[i], i + 1);
+    }
+    this.labelOfCategory = java.util.Collections.unmodifiableMap(byCat);
+  }
+
+  /**
+   * The objects of image {@code index} exactly as the JSON holds them, for the official COCO
+   * evaluation: raw {@code bbox}, {@code area} and {@code iscrowd}, in file order. Unlike {@link
+   * #annotation(int)}'s boxes these are neither clipped nor converted, and with {@link
+   * BadInputPolicy#SKIP} they include objects whose box was rejected as a training target (a
+   * sub-pixel box, one outside the image) but whose image, category and numbers are valid.
+   */
+  public List<CocoObject> cocoObjects(int index) {
+    return objects.get(com.google.common.base.Preconditions.checkElementIndex(index,
+        objects.size()));
+  }
+
+  /** Index of the image with COCO id {@code imageId}, or -1 when the dataset has none. */
+  public int indexOfImageId(long imageId) {
+    Integer i = indexOfImageId.get(imageId);
+    return i == null ? -1 : i;
+  }
+
+  /** Label (1..K) of a COCO category id, or -1 when the file has no such category. */
+  public int labelOfCategoryId(int categoryId) {
+    Integer l = labelOfCategory.get(categoryId);
+    return l == null ? -1 : l;
   }
 
   /** COCO category id of a label in 1..80. */
@@ -157,6 +199,7 @@ public final class CocoDataset extends FileDataset {
     List<long[]> imageInfo = new ArrayList<>(); // id, width, height
     List<String> imagePaths = new ArrayList<>();
     List<List<GtBox>> boxes = new ArrayList<>();
+    List<List<CocoObject>> objects = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
       JsonNode im = images.get(i);
       String where = "COCO file " + file + ", images[" + i + "]";
@@ -183,6 +226,7 @@ public final class CocoDataset extends FileDataset {
         imageInfo.add(new long[] {id, w, h});
         imagePaths.add(path.toString());
         boxes.add(new ArrayList<>());
+        objects.add(new ArrayList<>());
       } catch (DatasetFormatException e) {
         problems.badImage(e.getMessage(), e);
       }
@@ -224,6 +268,23 @@ public final class CocoDataset extends FileDataset {
         long[] info = imageInfo.get(idx);
         int w = (int) info[1];
         int h = (int) info[2];
+        double area = v[2] * v[3];
+        if (a.has("area") && !a.get("area").isNull()) {
+          if (!a.get("area").isNumber()) {
+            throw new DatasetFormatException(where + ": 'area' is not a number: " + a.get("area"));
+          }
+          area = a.get("area").asDouble();
+        }
+        if (!(v[2] >= 0 && v[3] >= 0 && area >= 0 && Double.isFinite(area)
+            && Double.isFinite(v[0] + v[1] + v[2] + v[3]))) {
+          throw new DatasetFormatException(where + ": bbox " + bb + " / area " + area
+              + " must be finite with w, h, area >= 0");
+        }
+        boolean crowd = a.has("iscrowd") && a.get("iscrowd").asInt() != 0;
+        long annId = a.has("id") && a.get("id").isIntegralNumber() ? a.get("id").asLong() : -1;
+        // Kept before the training-box checks below: the evaluation sees every object, as the
+        // official code does, even one too small to be a training target (SKIP policy).
+        objects.get(idx).add(new CocoObject(annId, label, v[0], v[1], v[2], v[3], area, crowd));
         float x1 = (float) Math.max(0, v[0]);
         float y1 = (float) Math.max(0, v[1]);
         float x2 = (float) Math.min(w - 1, x1 + Math.max(0, v[2] - 1));
@@ -232,7 +293,6 @@ public final class CocoDataset extends FileDataset {
         if (bad != null) {
           throw new DatasetFormatException(where + ": bbox " + bb + " -> " + bad);
         }
-        boolean crowd = a.has("iscrowd") && a.get("iscrowd").asInt() != 0;
         boxes.get(idx).add(new GtBox(Box.of(x1, y1, x2, y2), label, false, crowd));
       } catch (DatasetFormatException e) {
         problems.badObject(e.getMessage());
@@ -248,8 +308,12 @@ public final class CocoDataset extends FileDataset {
           (int) info[2], boxes.get(i)));
     }
     String name = "COCO:" + instancesJson.getFileName();
+    List<List<CocoObject>> frozen = new ArrayList<>(objects.size());
+    for (List<CocoObject> o : objects) {
+      frozen.add(List.copyOf(o));
+    }
     return new CocoDataset(name, labels, out, problems, loader,
-        Ints.toArray(labelOf.keySet()), ids);
+        Ints.toArray(labelOf.keySet()), ids, frozen);
   }
 
   private static JsonNode field(JsonNode n, String key, String where) {

@@ -49,6 +49,44 @@ class CocoDatasetTest {
   }
 
   @Test
+  void keepsTheFilesObjectsForEvaluation() throws Exception {
+    Path f = json("{\"id\": 1, \"image_id\": 391895, \"category_id\": 18, \"bbox\": [10.25, 20, 30.5, 40],"
+        + " \"area\": 812.5, \"iscrowd\": 0},"
+        + "{\"id\": 2, \"image_id\": 391895, \"category_id\": 90, \"bbox\": [0, 0, 50, 50], \"iscrowd\": 1},"
+        + "{\"id\": 3, \"image_id\": 7, \"category_id\": 1, \"bbox\": [-2, 5, 60, 10], \"area\": 0.5},"
+        + "{\"id\": 4, \"image_id\": 7, \"category_id\": 1, \"bbox\": [3, 3, 0.4, 0.7], \"area\": 0.2}");
+    // The last box is sub-pixel: not a training target (skipped), still an object to evaluate.
+    CocoDataset coco = CocoDataset.load(f, root.resolve("img"), BadInputPolicy.SKIP,
+        org.fssd.image.ImageLoader.defaults());
+    assertThat(coco.cocoObjects(0)).containsExactly(
+        new CocoObject(1, 2, 10.25, 20, 30.5, 40, 812.5, false),
+        new CocoObject(2, 3, 0, 0, 50, 50, 2500, true)); // no area: the box area
+    // neither clipped (x = -2, w = 60 in a 50 px image) nor the box area
+    assertThat(coco.cocoObjects(1)).containsExactly(
+        new CocoObject(3, 1, -2, 5, 60, 10, 0.5, false),
+        new CocoObject(4, 1, 3, 3, 0.4, 0.7, 0.2, false));
+    assertThat(coco.annotation(1).boxes()).hasSize(1);
+    assertThat(coco.indexOfImageId(7)).isEqualTo(1);
+    assertThat(coco.indexOfImageId(8)).isEqualTo(-1);
+    assertThat(coco.labelOfCategoryId(90)).isEqualTo(3);
+    assertThat(coco.labelOfCategoryId(2)).isEqualTo(-1);
+  }
+
+  @Test
+  void badAreaIsBadInput() throws Exception {
+    Path f = json("{\"id\": 9, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": \"big\"}");
+    assertThatThrownBy(() -> CocoDataset.load(f, root.resolve("img")))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageContaining("annotations[0] (id 9)")
+        .hasMessageContaining("'area' is not a number");
+    Path g = json("{\"id\": 10, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": -3}");
+    assertThatThrownBy(() -> CocoDataset.load(g, root.resolve("img")))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageContaining("annotations[0] (id 10)")
+        .hasMessageContaining("area -3.0");
+  }
+
+  @Test
   void badElementsNameTheElement() throws Exception {
     Path f = json("{\"id\": 5, \"image_id\": 7, \"category_id\": 3, \"bbox\": [1, 1, 5, 5]}");
     assertThatThrownBy(() -> CocoDataset.load(f, root.resolve("img")))

@@ -34,23 +34,28 @@ import org.fssd.detect.Labels;
  *       matched to an ignored GT is ignored; an unmatched detection outside the area range is
  *       ignored. IoU is continuous on {@code [x, y, w, h]}; for a crowd GT its denominator is the
  *       detection's area.
- *   <li>Per class: all kept detections of all images sorted by score (stable: images in {@code
- *       add} order), cumulative TP/FP, precision {@code tp / (tp + fp + eps)}, made non-increasing
- *       from the right, sampled at the first point whose recall reaches each recall threshold (0
- *       when none does). AP = mean over IoU thresholds, recall thresholds and the classes that
- *       have at least one non-ignored GT; AR = mean over IoU thresholds and those classes of the
- *       final recall.
+ *   <li>Per class: all kept detections of all images sorted by score (stable: images in
+ *       ascending id order, numerically for integer ids, as the official code walks its sorted
+ *       image ids; within an image in score order, ties in input order), cumulative TP/FP,
+ *       precision {@code tp / (tp + fp + eps)}, made non-increasing from the right, sampled at the
+ *       first point whose recall reaches each recall threshold (0 when none does). AP = mean over
+ *       IoU thresholds, recall thresholds and the classes that have at least one non-ignored GT;
+ *       AR = mean over IoU thresholds and those classes of the final recall.
  * </ul>
  *
  * <p><b>Boxes.</b> A {@link Detection} / {@link ScoredBox} with 0-based inclusive-style corners is
  * converted as the reference writes COCO results: {@code [x1, y1, x2 - x1 + 1, y2 - y1 + 1]};
  * ground truth from a dataset by {@link CocoGt#of(GtBox)}.
  *
- * <p><b>Simplifications</b>: the GT area of {@link CocoGt#of(GtBox)} is the box area, whereas
- * COCO's annotation {@code area} is the segmentation area (pass {@link CocoGt}s with the real area
- * to match the official small/medium/large split exactly); undefined numbers are NaN (not -1);
- * images are those added (the official code uses every image id of the GT file; an image without
- * GT or detections changes nothing either way).
+ * <p><b>Ground truth</b>: for a COCO dataset use {@link CocoGt#of(org.fssd.data.CocoObject)} (the
+ * annotation's own {@code bbox} and {@code area}, as {@link CocoEvaluation} does); {@link
+ * CocoGt#of(GtBox)} takes the box area, which differs from COCO's segmentation {@code area} and
+ * so moves objects between small, medium and large. Detections of a results file go in through
+ * {@link #addImage} with their {@code [x, y, w, h]} unchanged.
+ *
+ * <p><b>Differences</b> from the official code: undefined numbers are NaN (not -1); images are
+ * those added (add every image of the GT file, as {@link CocoEvaluation} does; an image without GT
+ * or detections changes nothing either way).
  *
  * <p>Thread-safe: {@code add} and {@code result} are synchronized.
  */
@@ -83,9 +88,9 @@ public final class CocoEvaluator {
 
   private final Labels labels;
   private final Set<String> imageIds = new HashSet<>();
+  private final List<String> imageOrder = new ArrayList<>(); // add order
   private final int[][] positives; // [class][area]: non-ignored GTs
   private final Log[][] logs; // [class][area]
-  private long sequence;
 
   /** An empty evaluator for the object classes of {@code labels}. */
   public CocoEvaluator(Labels labels) {
@@ -127,18 +132,34 @@ public final class CocoEvaluator {
    *
    * @throws IllegalArgumentException when the image was added before or a class is out of range
    */
-  public synchronized void add(String imageId, List<CocoGt> gts, List<ScoredBox> detections) {
+  public void add(String imageId, List<CocoGt> gts, List<ScoredBox> detections) {
+    List<CocoDet> d = new ArrayList<>(detections.size());
+    for (ScoredBox x : detections) {
+      d.add(CocoDet.of(x));
+    }
+    addImage(imageId, gts, d);
+  }
+
+  /**
+   * Adds one image by id with detections already in COCO's {@code [x, y, w, h]} (a results file),
+   * in the order of the file: among equal scores the earlier detection ranks first.
+   *
+   * @throws IllegalArgumentException when the image was added before or a class is out of range
+   */
+  public synchronized void addImage(String imageId, List<CocoGt> gts, List<CocoDet> detections) {
     checkNotNull(imageId, "imageId");
     int c = labels.numClasses();
     for (CocoGt g : gts) {
       checkArgument(g.classIndex() < c, "image %s: ground-truth label %s is not in 1..%s",
           imageId, g.classIndex(), c - 1);
     }
-    for (ScoredBox d : detections) {
+    for (CocoDet d : detections) {
       checkArgument(d.classIndex() < c, "image %s: detection class %s is not in 1..%s", imageId,
           d.classIndex(), c - 1);
     }
     checkArgument(imageIds.add(imageId), "image %s was added twice", imageId);
+    int slot = imageOrder.size();
+    imageOrder.add(imageId);
     for (int k = 1; k < c; k++) {
       List<CocoGt> g = new ArrayList<>();
       for (CocoGt x : gts) {
@@ -146,25 +167,26 @@ public final class CocoEvaluator {
           g.add(x);
         }
       }
-      List<ScoredBox> d = new ArrayList<>();
-      for (ScoredBox x : detections) {
+      List<CocoDet> d = new ArrayList<>();
+      for (CocoDet x : detections) {
         if (x.classIndex() == k) {
           d.add(x);
         }
       }
       if (!g.isEmpty() || !d.isEmpty()) {
-        addClass(k, g, d);
+        addClass(k, slot, g, d);
       }
     }
   }
 
-  private void addClass(int k, List<CocoGt> gts, List<ScoredBox> dets) {
-    dets.sort(Comparator.comparingDouble(ScoredBox::score).reversed()); // stable
+  private void addClass(int k, int slot, List<CocoGt> gts, List<CocoDet> dets) {
+    dets.sort(Comparator.comparingDouble(CocoDet::score).reversed()); // stable, as mergesort
     int nd = Math.min(dets.size(), MAX_DETS[MAX_DETS.length - 1]);
     int ng = gts.size();
     double[][] db = new double[nd][];
     for (int d = 0; d < nd; d++) {
-      db[d] = xywh(dets.get(d).box());
+      CocoDet x = dets.get(d);
+      db[d] = new double[] {x.x(), x.y(), x.w(), x.h()};
     }
     double[][] ious = new double[nd][ng];
     for (int d = 0; d < nd; d++) {
@@ -172,8 +194,6 @@ public final class CocoEvaluator {
         ious[d][j] = iou(db[d], gts.get(j));
       }
     }
-    long firstSeq = sequence;
-    sequence += nd;
     for (int a = 0; a < AREAS.length; a++) {
       double lo = AREAS[a][0];
       double hi = AREAS[a][1];
@@ -225,7 +245,7 @@ public final class CocoEvaluator {
         }
       }
       for (int d = 0; d < nd; d++) {
-        logs[k][a].add(dets.get(d).score(), firstSeq + d, d, matchedBits[d], ignoredBits[d]);
+        logs[k][a].add(dets.get(d).score(), slot, d, matchedBits[d], ignoredBits[d]);
       }
     }
   }
@@ -271,6 +291,7 @@ public final class CocoEvaluator {
     double[][] arSum = new double[AREAS.length][MAX_DETS.length];
     double[] perIouSum = new double[T];
     int[] valid = new int[AREAS.length];
+    int[] imageRank = imageRanks(imageOrder);
     for (int k = 1; k < c; k++) {
       classAp[k - 1] = Double.NaN;
       for (int a = 0; a < AREAS.length; a++) {
@@ -282,7 +303,7 @@ public final class CocoEvaluator {
         for (int mi = 0; mi < MAX_DETS.length; mi++) {
           double[][] pr = new double[T][R];
           double[] rc = new double[T];
-          logs[k][a].accumulate(MAX_DETS[mi], npig, pr, rc);
+          logs[k][a].accumulate(MAX_DETS[mi], npig, imageRank, pr, rc);
           double s = 0;
           double s50 = 0;
           double s75 = 0;
@@ -333,6 +354,45 @@ public final class CocoEvaluator {
     return new CocoResult(labels, stats, classAp, imageIds.size(), perIou);
   }
 
+  /**
+   * The rank of each image (by add slot) in the official accumulation order: the evaluation
+   * walks the sorted unique image ids, so among equal scores detections of the image with the
+   * smaller id come first. Ids that are integers sort numerically, before any other id; other
+   * ids sort as strings.
+   */
+  static int[] imageRanks(List<String> ids) {
+    Integer[] slots = new Integer[ids.size()];
+    Long[] numeric = new Long[ids.size()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = i;
+      numeric[i] = parseLongOrNull(ids.get(i));
+    }
+    Arrays.sort(slots, (x, y) -> {
+      Long a = numeric[x];
+      Long b = numeric[y];
+      if (a != null && b != null) {
+        return Long.compare(a, b);
+      }
+      if (a != null || b != null) {
+        return a != null ? -1 : 1;
+      }
+      return ids.get(x).compareTo(ids.get(y));
+    });
+    int[] rank = new int[slots.length];
+    for (int r = 0; r < slots.length; r++) {
+      rank[slots[r]] = r;
+    }
+    return rank;
+  }
+
+  private static Long parseLongOrNull(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   private static double mean(double sum, int n) {
     return n == 0 ? Double.NaN : sum / n;
   }
@@ -340,23 +400,23 @@ public final class CocoEvaluator {
   /** Detections of one class and area range, in add order. */
   private static final class Log {
     private double[] scores = new double[16];
-    private long[] seqs = new long[16];
+    private int[] slots = new int[16];
     private int[] ranks = new int[16];
     private short[] matched = new short[16];
     private short[] ignored = new short[16];
     private int n;
 
-    void add(double score, long seq, int rank, short m, short ig) {
+    void add(double score, int slot, int rank, short m, short ig) {
       if (n == scores.length) {
         int len = n * 2;
         scores = Arrays.copyOf(scores, len);
-        seqs = Arrays.copyOf(seqs, len);
+        slots = Arrays.copyOf(slots, len);
         ranks = Arrays.copyOf(ranks, len);
         matched = Arrays.copyOf(matched, len);
         ignored = Arrays.copyOf(ignored, len);
       }
       scores[n] = score;
-      seqs[n] = seq;
+      slots[n] = slot;
       ranks[n] = rank;
       matched[n] = m;
       ignored[n] = ig;
@@ -364,7 +424,8 @@ public final class CocoEvaluator {
     }
 
     /** Fills precision[t][r] and the final recall[t] for at most {@code maxDet} per image. */
-    void accumulate(int maxDet, int npig, double[][] precision, double[] recall) {
+    void accumulate(int maxDet, int npig, int[] imageRank, double[][] precision,
+        double[] recall) {
       List<Integer> kept = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (ranks[i] < maxDet) {
@@ -373,7 +434,11 @@ public final class CocoEvaluator {
       }
       kept.sort((x, y) -> {
         int cmp = Double.compare(scores[y], scores[x]);
-        return cmp != 0 ? cmp : Long.compare(seqs[x], seqs[y]);
+        if (cmp != 0) {
+          return cmp;
+        }
+        cmp = Integer.compare(imageRank[slots[x]], imageRank[slots[y]]);
+        return cmp != 0 ? cmp : Integer.compare(ranks[x], ranks[y]);
       });
       int nd = kept.size();
       double eps = Math.ulp(1.0); // numpy.spacing(1)

@@ -2,6 +2,7 @@ package org.fssd.train.eval;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import org.fssd.data.CocoObject;
 import org.fssd.data.GtBox;
 
 /**
@@ -39,10 +40,19 @@ public record CocoGt(int classIndex, double x, double y, double w, double h, dou
   }
 
   /**
+   * A COCO annotation exactly as the instances JSON holds it: its own {@code bbox} and {@code
+   * area} (the segmentation area, which decides small/medium/large as in the official code) and
+   * {@code iscrowd}.
+   */
+  public static CocoGt of(CocoObject o) {
+    return new CocoGt(o.label(), o.x(), o.y(), o.w(), o.h(), o.area(), o.crowd(), false);
+  }
+
+  /**
    * A dataset object: its inclusive pixel corners become {@code [x1, y1, x2 - x1 + 1, y2 - y1 +
    * 1]} (for {@link org.fssd.data.CocoDataset} this gives back the file's box unless the loader
-   * clipped it), area {@code w * h} (the box area: the JSON's segmentation area is not kept by the
-   * loader); VOC "difficult" becomes {@code ignore}.
+   * clipped it), area {@code w * h} (the box area; for COCO data {@link #of(CocoObject)} has the
+   * file's own area); VOC "difficult" becomes {@code ignore}.
    */
   public static CocoGt of(GtBox g) {
     double w = (double) g.box().x2() - g.box().x1() + 1.0;

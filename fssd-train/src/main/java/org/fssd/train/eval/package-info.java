@@ -12,7 +12,9 @@
  *
  * <p><b>COCO</b>: {@link org.fssd.train.eval.CocoEvaluator} (the official bbox protocol: AP over
  * IoU 0.50:0.05:0.95 with 101-point interpolation, AP50, AP75, small/medium/large, AR) giving a
- * {@link org.fssd.train.eval.CocoResult}.
+ * {@link org.fssd.train.eval.CocoResult}; {@link org.fssd.train.eval.CocoEvaluation} runs it on a
+ * COCO dataset as pycocotools does (the annotations' own boxes, areas and crowd flags), and {@link
+ * org.fssd.train.eval.CocoResultsFile} writes and reads the standard COCO results JSON.
  *
  * <p><b>Coordinates</b>: detections ({@link org.fssd.train.eval.ScoredBox}, {@link
  * org.fssd.detect.Detection}) and ground truth ({@link org.fssd.data.GtBox}) are both in 0-based
