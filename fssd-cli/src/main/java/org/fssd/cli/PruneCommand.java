@@ -40,7 +40,7 @@ final class PruneCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions configOptions = new ConfigOptions();
 
-  @Option(names = "--percent", defaultValue = "0.5", description = "share of BN channels to remove globally (default: ${DEFAULT-VALUE})")
+  @Option(names = "--percent", defaultValue = "0.5", description = "share of BN channels to remove globally: exactly floor(n*p)+1 of the n prunable channels, smallest |gamma| first, ties by network position; warns when the model does not look sparse-trained (default: ${DEFAULT-VALUE})")
   double percent;
 
   @Option(names = "--min-channels", defaultValue = "1", description = "channels every layer keeps at least (default: ${DEFAULT-VALUE})")
