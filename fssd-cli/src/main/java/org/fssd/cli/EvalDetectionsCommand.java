@@ -8,6 +8,7 @@ import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.eval.EvalTable;
 import org.fssd.train.eval.VocEvaluation;
+import org.fssd.train.eval.VocResultFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,8 +16,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code fssd eval-detections}: scores VOC-format result files from any detector (SPEC §10), or
- * with {@code --metric coco} a COCO results JSON against a COCO instances file.
+ * {@code fssd eval-detections}: scores VOC-format result files from any detector (SPEC §10), line
+ * for line as the published {@code voc_eval} does: a box with swapped corners ({@code x1 > x2} or
+ * {@code y1 > y2}) is scored with the reference's formula (see {@code VocMatcher}) and reported in
+ * one warning on stderr with the count and the first {@code file:line}. With {@code --dataset coco
+ * --metric coco} it scores a COCO results JSON against a COCO instances file instead.
  */
 @Command(name = "eval-detections", mixinStandardHelpOptions = true,
     description = "Score VOC result files (comp4_det_<set>_<class>.txt) against a VOC set, or (--dataset coco --metric coco) a COCO results JSON with the official COCO evaluation; last line 'mAP: 0.xxxx'.")
@@ -39,7 +43,13 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     }
     DetectionDataset ds = dataset.open();
     String set = dataset.imageSet != null ? dataset.imageSet : "test";
-    EvalResult result = VocEvaluation.evaluateFiles(ds, results, set, metric.resolve(dataset));
+    VocResultFiles.Read read = VocResultFiles.readFiles(results, set, ds.labels());
+    if (read.warning() != null) {
+      // one line, not one per detection: the reference scores these lines, so this is a notice
+      spec.commandLine().getErr().println("eval-detections: warning: " + read.warning());
+      spec.commandLine().getErr().flush();
+    }
+    EvalResult result = VocEvaluation.evaluate(ds, read.detections(), metric.resolve(dataset));
     if (plots != null) {
       RunPictures pictures = new RunPictures(plots, "fssd eval-detections", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       pictures.evaluation(result);

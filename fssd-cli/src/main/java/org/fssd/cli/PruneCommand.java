@@ -3,6 +3,7 @@ package org.fssd.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.fssd.io.pytorch.PyTorchImporter;
@@ -39,7 +40,7 @@ final class PruneCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions configOptions = new ConfigOptions();
 
-  @Option(names = "--percent", defaultValue = "0.5", description = "share of BN channels to remove globally (default: ${DEFAULT-VALUE})")
+  @Option(names = "--percent", defaultValue = "0.5", description = "share of BN channels to remove globally: exactly floor(n*p)+1 of the n prunable channels, smallest |gamma| first, ties by network position; warns when the model does not look sparse-trained (default: ${DEFAULT-VALUE})")
   double percent;
 
   @Option(names = "--min-channels", defaultValue = "1", description = "channels every layer keeps at least (default: ${DEFAULT-VALUE})")
@@ -131,6 +132,7 @@ final class PruneCommand implements Callable<Integer> {
       return iterative(model, b.build());
     }
     PruneResult result = Pruner.prune(model, b.build());
+    warn(result.selection().warnings(), "");
     FssdModel pruned = result.model();
     if (fineTuneEpochs > 0) {
       org.fssd.data.DetectionDataset ds = dataset.open();
@@ -153,6 +155,9 @@ final class PruneCommand implements Callable<Integer> {
     var o = spec.commandLine().getOut();
     o.println(result.report());
     o.println(String.format(Locale.ROOT, "threshold: %.6g", result.selection().threshold()));
+    for (String w : result.selection().warnings()) {
+      o.println("warning: " + w);
+    }
     o.println(String.format(Locale.ROOT, "params: %d -> %d (%.2fx smaller)", result.report().paramsBefore(),
         result.report().paramsAfter(), (double) result.report().paramsBefore() / result.report().paramsAfter()));
     try {
@@ -174,11 +179,24 @@ final class PruneCommand implements Callable<Integer> {
       pictures.number("params", result.report().paramsBefore() + " -> " + result.report().paramsAfter());
       pictures.number("GMACs/image", String.format(Locale.ROOT, "%.2f -> %.2f", result.report().gmacsBefore(), result.report().gmacsAfter()));
       pictures.number("threshold", String.format(Locale.ROOT, "%.6g", result.selection().threshold()));
+      List<String> ws = result.selection().warnings();
+      for (int i = 0; i < ws.size(); i++) {
+        pictures.number("warning " + (i + 1), ws.get(i));
+      }
       pictures.report(pruned);
     }
     o.println("wrote " + out);
     o.flush();
     return 0;
+  }
+
+  /** Prints the selection's sparsity warnings on stderr, one line each. */
+  private void warn(List<String> warnings, String prefix) {
+    var err = spec.commandLine().getErr();
+    for (String w : warnings) {
+      err.println("prune: warning: " + prefix + w);
+    }
+    err.flush();
   }
 
   /** Median wall time of a batch-1 detect call (see IterativePruner#msPerImage). */
@@ -219,6 +237,9 @@ final class PruneCommand implements Callable<Integer> {
       ib.evaluator(eval);
     }
     IterativePruner.Result result = ib.build().run(model);
+    for (IterativePruner.Round r : result.rounds()) {
+      warn(r.pruning().selection().warnings(), "round " + r.index() + ": ");
+    }
     result.finalModel().save(out);
     var o = spec.commandLine().getOut();
     o.println(result);

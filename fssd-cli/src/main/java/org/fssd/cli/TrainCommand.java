@@ -2,7 +2,11 @@ package org.fssd.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fssd.data.DetectionDataset;
 import org.fssd.io.pytorch.PyTorchImporter;
@@ -18,10 +22,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code fssd train}: trains FSSD on a dataset with the reference recipe (SPEC §6-§8). */
+/**
+ * {@code fssd train}: trains FSSD on a dataset with the reference recipe (SPEC §6-§8).
+ *
+ * <p>{@code --resume} continues the newest checkpoint of {@code --checkpoint-dir}. Every option of
+ * the run is stored in the checkpoints: the trainer's own settings in its {@link
+ * org.fssd.train.TrainingState} and {@link org.fssd.train.RunSettings}, this command's
+ * augmentation, Mixup, precise-BN and evaluation options as the settings' notes (keyed by option
+ * name). A resumed run takes an option from the command line when it is given there, else from
+ * the checkpoint; options the checkpoint fixes (network, batch, seed, learning-rate schedule,
+ * sparsity) are refused when given with another value. See {@link #RESUME_HELP}.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train FSSD (MultiBox loss, SGD momentum 0.9, weight decay 5e-4, warm-up + step decay, SSD augmentation).")
+    description = "Train FSSD (MultiBox loss, SGD momentum 0.9, weight decay 5e-4, warm-up + step decay, SSD augmentation).",
+    footer = {"", TrainCommand.RESUME_HELP})
 final class TrainCommand implements Callable<Integer> {
+  /** What {@code --resume} takes from where (the help's footer). */
+  static final String RESUME_HELP = "With --resume (same --dataset options and --checkpoint-dir):%n"
+      + "  fixed by the checkpoint (refused when given with another value): --config, --bn,%n"
+      + "    --width-divisor (the network), --batch, --seed, --lr, --warmup, --decay-epochs,%n"
+      + "    --sparsity; --init-model and --backbone are refused.%n"
+      + "  from the command line when given, else from the checkpoint: --epochs,%n"
+      + "    --checkpoint-every, --augment, --mixup/--no-mixup, --mixup-alpha, --mixup-prob,%n"
+      + "    --mixup-off-epochs, --precise-bn, --eval-every, --eval-shapes-seed,%n"
+      + "    --eval-shapes-count, --eval-voc-sets.%n"
+      + "  this invocation only (not stored): --max-iterations (a total, counted from iteration%n"
+      + "    0), --workers, --log-every, --plots, --out.";
+
   @Mixin ConfigOptions configOptions = new ConfigOptions();
   @Mixin DatasetOptions dataset = new DatasetOptions();
 
@@ -44,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--augment", defaultValue = "ssd",
-      description = "ssd (the reference's augmentation) | light (mirror + resize only; pass the same value with --resume) (default: ${DEFAULT-VALUE})")
+      description = "ssd (the reference's augmentation) | light (mirror + resize only) (default: ${DEFAULT-VALUE})")
   String augment;
 
   @Option(names = "--workers", defaultValue = "2", description = "data loading threads (default: ${DEFAULT-VALUE})")
@@ -54,7 +81,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "network slimming: add s*sign(gamma) to BN gamma gradients (reference 1e-4; needs --bn) (default: ${DEFAULT-VALUE})")
   double sparsity;
 
-  @Option(names = "--mixup", description = "Mixup for detection: blend pairs of training images, boxes weighted by lam (pass it again with --resume)")
+  @Option(names = "--mixup", negatable = true,
+      description = "Mixup for detection: blend pairs of training images, boxes weighted by lam (--no-mixup turns it off when resuming a run that had it)")
   boolean mixup;
 
   @Option(names = "--mixup-alpha", defaultValue = "1.5", description = "Mixup lam ~ Beta(alpha, alpha) (default: ${DEFAULT-VALUE})")
@@ -67,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
   int mixupOffEpochs;
 
   @Option(names = "--precise-bn", defaultValue = "0", paramLabel = "N",
-      description = "at the end, re-estimate the BN running mean/variance over N training batches, as recalibrate-bn does (0 = off; no effect without BN; pass again with --resume) (default: ${DEFAULT-VALUE})")
+      description = "at the end, re-estimate the BN running mean/variance over N training batches, as recalibrate-bn does (0 = off; no effect without BN) (default: ${DEFAULT-VALUE})")
   int preciseBn;
 
   @Option(names = "--init-model", description = "start from this model file instead of a fresh initialisation")
@@ -82,10 +110,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "iterations between checkpoints (default: ${DEFAULT-VALUE})")
   int checkpointEvery;
 
-  @Option(names = "--resume", description = "continue the newest checkpoint of --checkpoint-dir (settings come from it)")
+  @Option(names = "--resume", description = "continue the newest checkpoint of --checkpoint-dir (see below for which options come from it)")
   boolean resume;
 
-  @Option(names = "--max-iterations", description = "stop after this many updates in total")
+  @Option(names = "--max-iterations", description = "stop after this many updates in total (counted from the run's start, also when resuming; not stored)")
   Long maxIterations;
 
   @Option(names = "--log-every", defaultValue = "10", description = "print progress every N iterations (default: ${DEFAULT-VALUE})")
@@ -95,7 +123,7 @@ final class TrainCommand implements Callable<Integer> {
   Path plots;
 
   @Option(names = "--eval-every", defaultValue = "0",
-      description = "evaluate mAP (VOC07 11-point) on a held-out set every K iterations and at the end of the planned epochs; with --plots, map.png (0 = off; pass again with --resume) (default: ${DEFAULT-VALUE})")
+      description = "evaluate mAP (VOC07 11-point) on a held-out set every K iterations and at the end of the planned epochs; with --plots, map.png (0 = off) (default: ${DEFAULT-VALUE})")
   int evalEvery;
 
   @Option(names = "--eval-shapes-seed",
@@ -120,18 +148,61 @@ final class TrainCommand implements Callable<Integer> {
     DetectionDataset ds = dataset.open();
     PrintWriter err = spec.commandLine().getErr();
     FssdTrainer.Builder b;
+    FssdConfig runConfig;
     if (resume) {
       if (checkpointDir == null) {
         throw new IllegalArgumentException("--resume needs --checkpoint-dir");
       }
+      for (String o : new String[] {"--init-model", "--backbone"}) {
+        if (given(o)) {
+          throw new IllegalArgumentException(o + " cannot be used with --resume: a resumed run continues from the"
+              + " parameters of its checkpoint");
+        }
+      }
       b = FssdTrainer.resume(checkpointDir, ds);
+      org.fssd.train.TrainingState st = b.resumedState().orElseThrow();
+      runConfig = st.config();
+      inherited = b.resumedSettings().map(org.fssd.train.RunSettings::notes).orElse(Map.of());
+      // options the checkpoint fixes: forwarded only when given, the trainer refuses other values
+      if (given("--config") || given("--bn") || given("--width-divisor")) {
+        b.config(configOptions.toConfig().toBuilder().numClasses(ds.labels().numClasses()).build());
+      }
+      if (given("--batch")) {
+        b.batchSize(batch);
+      }
+      if (given("--seed")) {
+        b.seed(seed);
+      }
+      if (given("--lr")) {
+        b.learningRate(lr);
+      }
+      if (given("--warmup")) {
+        b.warmup(warmup);
+      }
+      if (given("--decay-epochs")) {
+        b.decayEpochs(decayEpochs);
+      }
+      if (given("--sparsity")) {
+        b.sparsity(sparsity);
+      }
+      if (given("--epochs")) {
+        b.epochs(epochs);
+      }
+      if (given("--checkpoint-every") || b.resumedSettings().isEmpty()) {
+        b.checkpointEvery(checkpointEvery);
+      }
+      err.println("train: resuming " + checkpointDir + " at iteration " + st.iteration() + " (epoch " + st.epoch()
+          + " of " + (given("--epochs") ? epochs : st.epochs()) + ")");
     } else {
       b = FssdTrainer.builder(ds).batchSize(batch).epochs(epochs).seed(seed).learningRate(lr).warmup(warmup)
           .decayEpochs(decayEpochs).sparsity(sparsity);
       if (initModel != null) {
-        b.initialModel(FssdModel.load(initModel));
+        FssdModel init = FssdModel.load(initModel);
+        runConfig = init.config();
+        b.initialModel(init);
       } else {
         FssdConfig config = configOptions.toConfig().toBuilder().numClasses(ds.labels().numClasses()).build();
+        runConfig = config;
         if (backbone != null) {
           FssdModel m = FssdModel.create(config, ds.labels(), seed);
           int n = PyTorchImporter.importBackbone(backbone, config, m.graph());
@@ -145,21 +216,44 @@ final class TrainCommand implements Callable<Integer> {
         b.checkpointDir(checkpointDir).checkpointEvery(checkpointEvery);
       }
     }
+    // the options stored as notes: the command line's value when given, else the checkpoint's
+    String augmentUsed = setting("--augment", augment);
+    boolean mixupUsed = Boolean.parseBoolean(setting("--mixup", Boolean.toString(mixup)));
+    double alphaUsed = Double.parseDouble(setting("--mixup-alpha", Double.toString(mixupAlpha)));
+    double probUsed = Double.parseDouble(setting("--mixup-prob", Double.toString(mixupProb)));
+    int offUsed = Integer.parseInt(setting("--mixup-off-epochs", Integer.toString(mixupOffEpochs)));
+    int preciseBnUsed = Integer.parseInt(setting("--precise-bn", Integer.toString(preciseBn)));
+    int evalEveryUsed = Integer.parseInt(setting("--eval-every", Integer.toString(evalEvery)));
+    String evalSeedUsed = setting("--eval-shapes-seed", evalShapesSeed == null ? "" : evalShapesSeed.toString());
+    int evalCountUsed = Integer.parseInt(setting("--eval-shapes-count", Integer.toString(evalShapesCount)));
+    String evalVocUsed = setting("--eval-voc-sets", evalVocSets == null ? "" : String.join(",", evalVocSets));
+    Map<String, String> notes = new LinkedHashMap<>();
+    notes.put("--augment", augmentUsed);
+    notes.put("--mixup", Boolean.toString(mixupUsed));
+    notes.put("--mixup-alpha", Double.toString(alphaUsed));
+    notes.put("--mixup-prob", Double.toString(probUsed));
+    notes.put("--mixup-off-epochs", Integer.toString(offUsed));
+    notes.put("--precise-bn", Integer.toString(preciseBnUsed));
+    notes.put("--eval-every", Integer.toString(evalEveryUsed));
+    notes.put("--eval-shapes-seed", evalSeedUsed);
+    notes.put("--eval-shapes-count", Integer.toString(evalCountUsed));
+    notes.put("--eval-voc-sets", evalVocUsed);
+    b.notes(notes);
     b.workers(workers);
-    b.preciseBnBatches(preciseBn);
-    if (mixup) {
-      b.mixup(org.fssd.data.augment.MixupOptions.builder().alpha(mixupAlpha).probability(mixupProb)
-          .offEpochs(mixupOffEpochs).build());
+    b.preciseBnBatches(preciseBnUsed);
+    if (mixupUsed) {
+      b.mixup(org.fssd.data.augment.MixupOptions.builder().alpha(alphaUsed).probability(probUsed)
+          .offEpochs(offUsed).build());
     }
-    b.transform(org.fssd.data.augment.TrainTransform.named(augment,
-        configOptions.toConfig().inputSize()));
+    b.transform(org.fssd.data.augment.TrainTransform.named(augmentUsed, runConfig.inputSize()));
     if (maxIterations != null) {
       b.maxIterations(maxIterations);
     }
-    if (evalEvery > 0) {
-      DetectionDataset heldOut = heldOut();
-      err.println("train: evaluating on " + heldOut.name() + " (" + heldOut.size() + " images) every " + evalEvery + " iterations");
-      b.evaluateEvery(evalEvery, heldOut);
+    if (evalEveryUsed > 0) {
+      DetectionDataset heldOut = heldOut(evalSeedUsed.isEmpty() ? null : Long.valueOf(evalSeedUsed), evalCountUsed,
+          evalVocUsed.isEmpty() ? null : Arrays.asList(evalVocUsed.split(",")));
+      err.println("train: evaluating on " + heldOut.name() + " (" + heldOut.size() + " images) every " + evalEveryUsed + " iterations");
+      b.evaluateEvery(evalEveryUsed, heldOut);
     }
     FssdTrainer[] trainer = new FssdTrainer[1];
     RunPictures pictures = plots == null ? null
@@ -205,8 +299,21 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Whether {@code option} was given on the command line (not just defaulted). */
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  /** Notes of the resumed checkpoint (empty for a new run). */
+  private Map<String, String> inherited = Map.of();
+
+  /** The value of a stored option: the command line's when given, else the checkpoint's, else the default. */
+  private String setting(String option, String commandLine) {
+    return !given(option) && inherited.containsKey(option) ? inherited.get(option) : commandLine;
+  }
+
   /** The held-out set of --eval-every: shapes with another seed, or VOC sets under --voc-root. */
-  private DetectionDataset heldOut() {
+  private DetectionDataset heldOut(Long evalShapesSeed, int evalShapesCount, List<String> evalVocSets) {
     String kind = dataset.kind == null ? "voc" : dataset.kind.toLowerCase(Locale.ROOT);
     switch (kind) {
       case "shapes": {

@@ -24,38 +24,71 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * configuration of the network that results.
  *
  * <p>{@link #select(FssdModel, PruneOptions)} collects |gamma| of the BatchNorm after every body
- * convolution (base, conv6, conv7, extras, ft_module, pyramid_ext; SPEC §2.7) into one list,
- * sorts it ascending and takes the value at index {@code floor(total * percent)} as the global
- * threshold; a layer keeps its channels with {@code |gamma| > threshold} (strictly), and never
- * fewer than its minimum: a layer that would keep fewer keeps its largest-|gamma| channels (ties
- * broken by the lower index). Decisions the SPEC leaves open:
+ * convolution (base, conv6, conv7, extras, ft_module, pyramid_ext; SPEC §2.7) into one list of
+ * {@code n} channels and prunes exactly {@code k = floor(n * percent) + 1} of them: the first
+ * {@code k} in the total order (|gamma| ascending, then layer in network order, then channel index
+ * ascending). When the |gamma| are distinct this is exactly SPEC §11's rule (threshold = the value
+ * at position {@code floor(n * percent)} of the sorted list, keep {@code |gamma| > threshold}); when
+ * many channels share the threshold value (a model that was never sparse-trained: every gamma of
+ * a fresh BN is 1.0) the SPEC rule would prune all of them at once, whereas here the count stays
+ * {@code k} and the tie is cut deterministically by network position. No layer goes below its
+ * minimum ({@link PruneOptions#minChannels(String)}, capped at its width): a channel that would
+ * take its layer below the minimum is skipped and the next one in the order is pruned instead, so
+ * exactly {@code k} channels go whenever the minimums allow it (a layer at its minimum keeps its
+ * largest |gamma|). Decisions the SPEC leaves open:
  *
  * <ul>
  *   <li>The optional BN after the fusion concat ({@code ft_bn}) is <b>not</b> collected: each of
  *       its channels is an ft_module output channel, already governed by that conv's own BN, and
  *       cannot be removed on its own. It keeps the slices of the kept ft_module channels.
- *   <li>Excluded layers keep every channel and their gammas take no part in the threshold, so
+ *   <li>Excluded layers keep every channel and their gammas take no part in the selection, so
  *       {@code percent} is a share of the prunable channels.
- *   <li>As in the reference, {@code percent = 0} still removes the channels equal to the smallest
- *       |gamma| (threshold = the minimum, kept = strictly greater).
+ *   <li>As in the reference, {@code percent = 0} still removes one channel (the smallest |gamma|;
+ *       the reference removes every channel equal to it).
  *   <li>Heads ({@code loc.k}, {@code conf.k}) are never pruned.
  * </ul>
+ *
+ * <p><b>Sparsity warnings</b> ({@link #warnings()}): network slimming assumes the |gamma| were
+ * pushed towards zero by sparse training (SPEC §7), so that the pruned channels are the nearly
+ * dead ones. A selection lists a warning, naming the layers, when
+ *
+ * <ol>
+ *   <li><b>flat layers</b>: a prunable layer of at least 2 channels has all its |gamma| within
+ *       {@value #FLAT_RELATIVE_SPREAD} of its largest ({@code max - min <= 0.001 * max}), the
+ *       signature of BN layers that never trained (fresh BN: all 1.0);
+ *   <li><b>tie at the threshold</b>: at least 2 collected channels have exactly the threshold
+ *       |gamma| and the cut falls inside them (some pruned, some kept), so network position, not
+ *       |gamma|, decided which ones go;
+ *   <li><b>no mass near zero</b>: more than half of the pruned channels have |gamma| of at least
+ *       {@value #NEAR_ZERO_RELATIVE} of the largest collected |gamma|: the cut goes through live
+ *       channels rather than a cluster near zero, so the model does not look sparse-trained and
+ *       pruning will cost accuracy (train with the L1 term first).
+ * </ol>
  *
  * <p>A selection can also be given by hand ({@link #of(FssdConfig, Map)}), e.g. to remove
  * channels known to be dead. Kept indices are ascending. Immutable and thread-safe (arrays are
  * copied in and out).
  */
 public final class ChannelSelection {
+  /** A layer is flat when {@code max|gamma| - min|gamma| <= FLAT_RELATIVE_SPREAD * max|gamma|}. */
+  public static final double FLAT_RELATIVE_SPREAD = 1e-3;
+  /** A |gamma| is near zero below {@code NEAR_ZERO_RELATIVE * max|gamma|} of the collected ones. */
+  public static final double NEAR_ZERO_RELATIVE = 0.1;
+  /** Layers named in one warning before "and N more". */
+  private static final int NAMED_LAYERS = 8;
+
   private final FssdConfig original;
   private final FssdConfig pruned;
   private final ImmutableMap<String, int[]> kept;
   private final double percent;
   private final double threshold;
   private final int collected;
+  private final ImmutableList<String> warnings;
 
   private ChannelSelection(FssdConfig original, Map<String, int[]> kept, double percent, double threshold,
-      int collected) {
+      int collected, List<String> warnings) {
     this.original = original;
+    this.warnings = ImmutableList.copyOf(warnings);
     this.kept = ImmutableMap.copyOf(kept);
     this.percent = percent;
     this.threshold = threshold;
@@ -114,26 +147,148 @@ public final class ChannelSelection {
       }
     }
     checkArgument(total > 0, "every layer is excluded: nothing to prune");
-    float[] all = new float[total];
-    int n = 0;
+    // every collected channel as (layer position, channel); sorted by (|gamma|, layer, channel)
+    List<ConvSpec> voters = new ArrayList<>();
     for (ConvSpec c : body) {
       if (!options.isExcluded(c.name())) {
-        for (float v : gammas.get(c.name())) {
-          all[n++] = Math.abs(v);
+        voters.add(c);
+      }
+    }
+    float[] abs = new float[total];
+    int[] layerOf = new int[total];
+    int[] channelOf = new int[total];
+    int n = 0;
+    for (int l = 0; l < voters.size(); l++) {
+      float[] g = gammas.get(voters.get(l).name());
+      for (int i = 0; i < g.length; i++) {
+        abs[n] = Math.abs(g[i]);
+        layerOf[n] = l;
+        channelOf[n] = i;
+        n++;
+      }
+    }
+    Integer[] order = new Integer[total];
+    for (int i = 0; i < total; i++) {
+      order[i] = i;
+    }
+    // entries were collected in (layer, channel) order, so the stable sort on |gamma| alone gives
+    // the total order (|gamma|, layer, channel)
+    Arrays.sort(order, (x, y) -> Float.compare(abs[x], abs[y]));
+    float threshold = threshold(abs, options.percent());
+    int k = Math.min((int) Math.floor(total * options.percent()) + 1, total);
+    int[] remaining = new int[voters.size()];
+    int[] minimum = new int[voters.size()];
+    for (int l = 0; l < voters.size(); l++) {
+      remaining[l] = voters.get(l).out();
+      minimum[l] = Math.min(options.minChannels(voters.get(l).name()), voters.get(l).out());
+    }
+    boolean[] pruned = new boolean[total];
+    int done = 0;
+    for (int i = 0; i < total && done < k; i++) {
+      int e = order[i];
+      if (remaining[layerOf[e]] > minimum[layerOf[e]]) {
+        pruned[e] = true;
+        remaining[layerOf[e]]--;
+        done++;
+      }
+    }
+    Map<String, int[]> kept = new LinkedHashMap<>();
+    int e = 0;
+    for (ConvSpec c : body) {
+      if (options.isExcluded(c.name())) {
+        kept.put(c.name(), all(c.out()));
+        continue;
+      }
+      int[] keep = new int[c.out()];
+      int m = 0;
+      for (int i = 0; i < c.out(); i++, e++) {
+        if (!pruned[e]) {
+          keep[m++] = i;
+        }
+      }
+      kept.put(c.name(), Arrays.copyOf(keep, m));
+    }
+    List<String> warnings = warnings(voters, abs, layerOf, pruned, threshold);
+    return new ChannelSelection(config, kept, options.percent(), threshold, total, warnings);
+  }
+
+  /** The sparsity warnings of the class comment, in the order flat, tie, near zero. */
+  private static List<String> warnings(List<ConvSpec> voters, float[] abs, int[] layerOf,
+      boolean[] pruned, float threshold) {
+    List<String> out = new ArrayList<>();
+    int layers = voters.size();
+    float[] min = new float[layers];
+    float[] max = new float[layers];
+    Arrays.fill(min, Float.POSITIVE_INFINITY);
+    Arrays.fill(max, Float.NEGATIVE_INFINITY);
+    float globalMax = 0f;
+    for (int i = 0; i < abs.length; i++) {
+      min[layerOf[i]] = Math.min(min[layerOf[i]], abs[i]);
+      max[layerOf[i]] = Math.max(max[layerOf[i]], abs[i]);
+      globalMax = Math.max(globalMax, abs[i]);
+    }
+    List<String> flat = new ArrayList<>();
+    for (int l = 0; l < layers; l++) {
+      if (voters.get(l).out() >= 2 && max[l] - min[l] <= FLAT_RELATIVE_SPREAD * max[l]) {
+        flat.add(voters.get(l).name() + " (|gamma| " + fmt(max[l]) + ")");
+      }
+    }
+    if (!flat.isEmpty()) {
+      out.add(flat.size() + " of " + layers + " prunable layers have (almost) equal |gamma| in all"
+          + " their channels, as BN layers that never trained: " + names(flat)
+          + "; the model does not look sparse-trained");
+    }
+    int tiedPruned = 0;
+    int tiedKept = 0;
+    java.util.Set<String> tiedLayers = new java.util.LinkedHashSet<>();
+    for (int i = 0; i < abs.length; i++) {
+      if (abs[i] == threshold) {
+        tiedLayers.add(voters.get(layerOf[i]).name());
+        if (pruned[i]) {
+          tiedPruned++;
+        } else {
+          tiedKept++;
         }
       }
     }
-    float threshold = threshold(all, options.percent());
-    Map<String, int[]> kept = new LinkedHashMap<>();
-    for (ConvSpec c : body) {
-      float[] g = gammas.get(c.name());
-      if (options.isExcluded(c.name())) {
-        kept.put(c.name(), all(c.out()));
-      } else {
-        kept.put(c.name(), keep(g, threshold, Math.min(options.minChannels(c.name()), c.out())));
+    if (tiedPruned > 0 && tiedKept > 0) {
+      out.add((tiedPruned + tiedKept) + " channels have exactly the threshold |gamma| "
+          + fmt(threshold) + "; " + tiedPruned + " of them were pruned by network position (layer"
+          + " order, channel index), not by |gamma|; layers: " + names(new ArrayList<>(tiedLayers)));
+    }
+    int prunedCount = 0;
+    Map<String, Integer> live = new LinkedHashMap<>();
+    int liveCount = 0;
+    for (int i = 0; i < abs.length; i++) {
+      if (pruned[i]) {
+        prunedCount++;
+        if (abs[i] >= NEAR_ZERO_RELATIVE * globalMax) {
+          liveCount++;
+          live.merge(voters.get(layerOf[i]).name(), 1, Integer::sum);
+        }
       }
     }
-    return new ChannelSelection(config, kept, options.percent(), threshold, total);
+    if (prunedCount > 0 && 2 * liveCount > prunedCount) {
+      List<String> named = new ArrayList<>();
+      live.forEach((name, c) -> named.add(name + " (" + c + ")"));
+      out.add(liveCount + " of the " + prunedCount + " pruned channels have |gamma| >= "
+          + NEAR_ZERO_RELATIVE + " x the largest (" + fmt(globalMax) + "): no cluster near zero,"
+          + " the model does not look sparse-trained (train with the L1 term, --sparsity, first);"
+          + " pruned channels by layer: " + names(named));
+    }
+    return out;
+  }
+
+  private static String names(List<String> items) {
+    if (items.size() <= NAMED_LAYERS) {
+      return String.join(", ", items);
+    }
+    return String.join(", ", items.subList(0, NAMED_LAYERS)) + " and " + (items.size() - NAMED_LAYERS)
+        + " more";
+  }
+
+  private static String fmt(float v) {
+    return String.format(java.util.Locale.ROOT, "%.4g", v);
   }
 
   /**
@@ -164,7 +319,7 @@ public final class ChannelSelection {
     for (String name : keptChannels.keySet()) {
       checkArgument(kept.containsKey(name), "'%s' is not a body convolution of the network", name);
     }
-    return new ChannelSelection(config, kept, Double.NaN, Double.NaN, 0);
+    return new ChannelSelection(config, kept, Double.NaN, Double.NaN, 0, List.of());
   }
 
   /**
@@ -195,37 +350,6 @@ public final class ChannelSelection {
       out.put(c.name(), g.castTo(DataType.FLOAT).dup('c').reshape(g.length()).toFloatVector());
     }
     return out;
-  }
-
-  private static int[] keep(float[] gammas, float threshold, int min) {
-    int count = 0;
-    for (float g : gammas) {
-      if (Math.abs(g) > threshold) {
-        count++;
-      }
-    }
-    if (count >= min) {
-      int[] k = new int[count];
-      int n = 0;
-      for (int i = 0; i < gammas.length; i++) {
-        if (Math.abs(gammas[i]) > threshold) {
-          k[n++] = i;
-        }
-      }
-      return k;
-    }
-    // Largest |gamma| first, lower index first among equals (the sort is stable).
-    Integer[] order = new Integer[gammas.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Float.compare(Math.abs(gammas[b]), Math.abs(gammas[a])));
-    int[] k = new int[min];
-    for (int i = 0; i < min; i++) {
-      k[i] = order[i];
-    }
-    Arrays.sort(k);
-    return k;
   }
 
   private static int[] all(int n) {
@@ -388,9 +512,23 @@ public final class ChannelSelection {
     return percent;
   }
 
-  /** The global |gamma| threshold; NaN for a selection given by hand. */
+  /**
+   * The global |gamma| threshold of SPEC §11 (the value at position {@code floor(n * percent)} of
+   * the sorted list): every channel below it is pruned, every channel above it kept (minimums
+   * aside), and of the channels equal to it only as many as make the count {@code floor(n *
+   * percent) + 1}; NaN for a selection given by hand.
+   */
   public double threshold() {
     return threshold;
+  }
+
+  /**
+   * Warnings that the |gamma| do not look sparse-trained (flat layers, a tie at the threshold, no
+   * mass near zero; see the class comment), each naming the layers; empty when none applies or
+   * for a selection given by hand.
+   */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** How many gammas took part in the threshold (0 for a selection given by hand). */

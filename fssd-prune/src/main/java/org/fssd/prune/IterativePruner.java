@@ -83,7 +83,8 @@ public final class IterativePruner {
 
     /**
      * A plain-text report: a summary line per stage (params, size, GMACs, GFLOPs, ms/image, mAP)
-     * and the layer widths of every round.
+     * and the layer widths of every round, with its sparsity warnings ({@link
+     * ChannelSelection#warnings()}) as {@code warning: ...} lines.
      */
     @Override
     public String toString() {
@@ -106,6 +107,9 @@ public final class IterativePruner {
         s.append(String.format(Locale.ROOT, "%nround %d (percent %.3f, threshold %.6g):%n",
             r.index(), r.stage().percent(), r.pruning().selection().threshold()));
         s.append(r.pruning().report());
+        for (String w : r.pruning().selection().warnings()) {
+          s.append(String.format(Locale.ROOT, "warning: %s%n", w));
+        }
       }
       return s.toString();
     }

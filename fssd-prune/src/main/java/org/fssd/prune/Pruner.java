@@ -51,6 +51,9 @@ public final class Pruner {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(options, "options");
     ChannelSelection selection = ChannelSelection.select(model, options);
+    for (String w : selection.warnings()) {
+      LOG.warn("prune: {}", w);
+    }
     FssdModel pruned = apply(model, selection);
     PruneReport report = PruneReport.compare(model.config(), pruned.config());
     LOG.info("pruned {} of {} BN channels (percent {}, threshold {}): {} -> {} parameters",

@@ -126,22 +126,29 @@ class ChannelSelectionTest {
       e2[i] = 0.001f * (i % 5); // 0, .001, .002, .003, .004, 0, ...
     }
     gammas.put("extras.2", e2);
-    // With percent 0 the threshold is the global minimum 0: 12 of extras.2's channels are > 0.
+    // With percent 0 the threshold is the global minimum 0, shared by 4 channels of extras.2:
+    // exactly floor(n * 0) + 1 = 1 channel goes, the first of the tie (channel 0).
     ChannelSelection s0 = ChannelSelection.select(NARROW, gammas, PruneOptions.builder().percent(0).build());
     assertThat(s0.threshold()).isEqualTo(0.0);
-    assertThat(s0.kept("extras.2")).hasSize(12).doesNotContain(0, 5, 10, 15);
-    // percent 0.1: threshold = 1.0 (the ones), every layer would keep nothing -> its minimum.
+    assertThat(s0.kept("extras.2")).hasSize(15).doesNotContain(0);
+    assertThat(s0.channelsBefore() - s0.channelsAfter()).isEqualTo(1);
+    // percent 0.1: threshold = 1.0 (the ones); k = floor(n / 10) + 1 channels go, smallest first:
+    // 13 of extras.2 (down to its minimum 3), then the ones in network order, each layer down to
+    // its minimum; base.0's minimum is above its width, so it keeps everything.
     PruneOptions o = PruneOptions.builder().percent(0.1).minChannels(2).minChannels("extras.2", 3)
         .minChannels("base.0", 100).build();
     ChannelSelection s = ChannelSelection.select(NARROW, gammas, o);
     assertThat(s.threshold()).isEqualTo(1.0);
+    int k = s.channelsBefore() / 10 + 1;
+    assertThat(s.channelsBefore() - s.channelsAfter()).isEqualTo(k);
     // The three largest |gamma| of extras.2 are .004 at 4, 9, 14.
     assertThat(s.kept("extras.2")).containsExactly(4, 9, 14);
-    // Equal gammas: the lowest indices win.
-    assertThat(s.kept("base.2")).containsExactly(0, 1);
+    // Equal gammas: the lower indices go first, the layer keeps its last two.
+    assertThat(s.kept("base.2")).containsExactly(6, 7);
     // A minimum above the width keeps the whole layer.
     assertThat(s.kept("base.0")).hasSize(8);
-    assertThat(s.widths().pyramid(0)).isEqualTo(2);
+    // k is used up long before the pyramid: it keeps every channel.
+    assertThat(s.widths().pyramid(0)).isEqualTo(NARROW.widths().pyramid(0));
   }
 
   @Test

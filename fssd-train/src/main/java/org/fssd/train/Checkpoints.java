@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}</pre>
  *
- * <p>and, when written by {@link FssdTrainer}, the run's {@link TrainingHistory} in the entry
- * {@value #HISTORY_ENTRY} (losses and learning rate per iteration, held-out evaluations), which a
- * resumed run continues.
+ * <p>(written by {@link FssdTrainer}, the object also holds {@code "settings"}: the run's {@link
+ * RunSettings}, absent in older checkpoints) and, when written by {@link FssdTrainer}, the run's
+ * {@link TrainingHistory} in the entry {@value #HISTORY_ENTRY} (losses and learning rate per
+ * iteration, held-out evaluations), which a resumed run continues.
  *
  * <p>A checkpoint is written to a hidden temporary file ({@code .checkpoint-N.zip.*.tmp}) in the
  * same directory and then renamed with {@code ATOMIC_MOVE}, so a file under a checkpoint name is
@@ -89,11 +90,31 @@ public final class Checkpoints {
    */
   public static Path write(Path dir, ComputationGraph graph, TrainingState state,
       TrainingHistory history, int keep) {
+    return write(dir, graph, state, history, null, keep);
+  }
+
+  /**
+   * As {@link #write(Path, ComputationGraph, TrainingState, TrainingHistory, int)}, keeping {@code
+   * settings.keepCheckpoints()} checkpoints and storing {@code settings} for {@link
+   * #readSettings}.
+   *
+   * @return the checkpoint file
+   */
+  public static Path write(Path dir, ComputationGraph graph, TrainingState state,
+      TrainingHistory history, RunSettings settings) {
+    return write(dir, graph, state, history, settings, settings.keepCheckpoints());
+  }
+
+  private static Path write(Path dir, ComputationGraph graph, TrainingState state,
+      TrainingHistory history, RunSettings settings, int keep) {
     Path target = dir.resolve(fileName(state.iteration())).toAbsolutePath();
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
     root.put("formatVersion", FORMAT_VERSION);
     root.set("state", state.toJson(MAPPER));
+    if (settings != null) {
+      root.set("settings", settings.toJson(MAPPER));
+    }
     try {
       java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
       entries.put(ENTRY, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
@@ -143,6 +164,33 @@ public final class Checkpoints {
 
   /** Reads the state of a checkpoint without restoring the network. */
   public static TrainingState readState(Path file) {
+    JsonNode root = readRoot(file);
+    try {
+      return TrainingState.fromJson(root.get("state"));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ModelFormatException(file + ": invalid checkpoint state: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The {@link RunSettings} a checkpoint recorded; empty for a checkpoint written without them
+   * (by {@link #write(Path, ComputationGraph, TrainingState, int)} or an older version).
+   *
+   * @throws ModelFormatException when the file cannot be read or its settings are invalid
+   */
+  public static Optional<RunSettings> readSettings(Path file) {
+    JsonNode s = readRoot(file).get("settings");
+    if (s == null || s.isNull()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(RunSettings.fromJson(s));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(file + ": invalid checkpoint settings: " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode readRoot(Path file) {
     try (ZipFile zip = new ZipFile(file.toFile())) {
       ZipEntry e = zip.getEntry(ENTRY);
       if (e == null) {
@@ -167,11 +215,9 @@ public final class Checkpoints {
         throw new ModelFormatException(file + ": checkpoint format version " + version
             + " is not supported (this reader: 1.." + FORMAT_VERSION + ")");
       }
-      return TrainingState.fromJson(root.get("state"));
+      return root;
     } catch (IOException e) {
       throw new ModelFormatException(file + ": cannot read checkpoint: " + e.getMessage(), e);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new ModelFormatException(file + ": invalid checkpoint state: " + e.getMessage(), e);
     }
   }
 

@@ -74,6 +74,7 @@ public final class FssdTrainer {
   private final Path checkpointDir;
   private final int checkpointEvery;
   private final int keepCheckpoints;
+  private final RunSettings settings;
   private final long maxIterations;
   private final Path resumedFrom;
   private final MixupOptions mixup;
@@ -99,6 +100,7 @@ public final class FssdTrainer {
     this.checkpointDir = b.checkpointDir;
     this.checkpointEvery = b.checkpointEvery;
     this.keepCheckpoints = b.keepCheckpoints;
+    this.settings = new RunSettings(b.checkpointEvery, b.keepCheckpoints, b.notes);
     this.maxIterations = b.maxIterations;
     this.resumedFrom = b.resumeFile;
     this.lastCheckpoint = b.resumeFile;
@@ -118,9 +120,23 @@ public final class FssdTrainer {
 
   /**
    * A builder that continues the run of the newest checkpoint in {@code checkpointDir} on {@code
-   * dataset} (the same dataset: its name and size must match). The run's settings come from the
-   * checkpoint; {@link Builder#epochs}, {@link Builder#maxIterations}, checkpointing, workers and
-   * listeners may still be set.
+   * dataset} (the same dataset: its name and size must match).
+   *
+   * <p><b>From the checkpoint, fixed</b>: the network (configuration, classes, parameters,
+   * optimiser state), batch size, seed, learning-rate schedule (base rate, warm-up, decay epochs
+   * and factor), momentum, weight decay and sparsity. Setting one of them on this builder to
+   * another value than the checkpoint's makes {@link Builder#build()} throw an {@link
+   * IllegalArgumentException} naming both values (the same value is accepted); {@link
+   * Builder#config} and {@link Builder#initialModel} are refused.
+   *
+   * <p><b>From the checkpoint unless set here</b>: {@link Builder#epochs} (the planned epochs),
+   * {@link Builder#checkpointEvery}, {@link Builder#keepCheckpoints} and the {@link
+   * Builder#notes} ({@link RunSettings}; a checkpoint without settings gives 0, 2 and none).
+   *
+   * <p><b>Only from this builder</b> (not stored): {@link Builder#maxIterations}, {@link
+   * Builder#mixup}, {@link Builder#evaluate}, {@link Builder#preciseBnBatches}, {@link
+   * Builder#transform}, {@link Builder#workers} and the listeners. Checkpoints go on to {@code
+   * checkpointDir}.
    *
    * @throws FssdException when the directory holds no readable checkpoint
    */
@@ -140,6 +156,14 @@ public final class FssdTrainer {
     b.decayFactor = s.decayFactor();
     b.momentum = s.momentum();
     b.weightDecay = s.weightDecay();
+    b.resumedState = s;
+    b.resumedSettings = Checkpoints.readSettings(file).orElse(null);
+    if (b.resumedSettings != null) {
+      b.checkpointEvery = b.resumedSettings.checkpointEvery();
+      b.keepCheckpoints = b.resumedSettings.keepCheckpoints();
+      b.notes.putAll(b.resumedSettings.notes());
+    }
+    b.fixed.clear(); // the values above are the checkpoint's, not the caller's
     return b;
   }
 
@@ -326,7 +350,7 @@ public final class FssdTrainer {
   }
 
   private void checkpoint() {
-    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, history(), keepCheckpoints);
+    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, history(), settings);
     LOG.info("checkpoint {}", lastCheckpoint);
     for (ProgressListener l : listeners) {
       l.onCheckpoint(lastCheckpoint, state.iteration());
@@ -380,6 +404,11 @@ public final class FssdTrainer {
     private EvalDuringTraining evaluation;
     private int preciseBnBatches;
     private TrainingHistory resumedHistory = TrainingHistory.empty();
+    private TrainingState resumedState;
+    private RunSettings resumedSettings;
+    private final java.util.Map<String, String> notes = new java.util.LinkedHashMap<>();
+    /** Settings a resumed run takes from its checkpoint that the caller set (checked in build). */
+    private final java.util.Set<String> fixed = new java.util.LinkedHashSet<>();
 
     private Builder(DetectionDataset dataset) {
       this.dataset = checkNotNull(dataset, "dataset");
@@ -388,12 +417,14 @@ public final class FssdTrainer {
     /** Train a new network of {@code config}, initialised per SPEC §7 from the seed. */
     public Builder config(FssdConfig config) {
       this.config = checkNotNull(config, "config");
+      fixed.add("config");
       return this;
     }
 
     /** Start from the parameters of {@code model} (e.g. an imported or pretrained one). */
     public Builder initialModel(FssdModel model) {
       this.initialModel = checkNotNull(model, "model");
+      fixed.add("initialModel");
       return this;
     }
 
@@ -401,6 +432,7 @@ public final class FssdTrainer {
     public Builder batchSize(int batchSize) {
       checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
       this.batchSize = batchSize;
+      fixed.add("batchSize");
       return this;
     }
 
@@ -414,6 +446,7 @@ public final class FssdTrainer {
     /** Seed of initialisation, shuffling and augmentation (default 0). */
     public Builder seed(long seed) {
       this.seed = seed;
+      fixed.add("seed");
       return this;
     }
 
@@ -421,34 +454,38 @@ public final class FssdTrainer {
     public Builder learningRate(double lr) {
       checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be > 0, got %s", lr);
       this.learningRate = lr;
+      fixed.add("learningRate");
       return this;
     }
 
     /** Warm-up during epoch 0 (default {@link Warmup#LINEAR}). */
     public Builder warmup(Warmup warmup) {
       this.warmup = checkNotNull(warmup, "warmup");
+      fixed.add("warmup");
       return this;
     }
 
     /** Epochs at which the rate is multiplied by the decay factor (default 150, 200). */
     public Builder decayEpochs(int... epochs) {
       this.decayEpochs = epochs.clone();
+      fixed.add("decayEpochs");
       return this;
     }
 
     /** The decay factor (default 0.1). */
     public Builder decayFactor(double factor) {
       this.decayFactor = factor;
+      fixed.add("decayFactor");
       return this;
     }
 
     /** SGD momentum (default 0.9). */
     public Builder momentum(double momentum) {
       this.momentum = momentum;
+      fixed.add("momentum");
       return this;
     }
 
-    /** Weight decay on every parameter (default 5e-4). */
     /**
      * Network slimming (SPEC §7): adds {@code s * sign(gamma)} to every BN gamma gradient
      * (the reference uses s = 1e-4). Needs the BN variant. Default 0 (off). Kept by the
@@ -457,11 +494,14 @@ public final class FssdTrainer {
     public Builder sparsity(double s) {
       checkArgument(s >= 0 && Double.isFinite(s), "sparsity must be finite and >= 0, got %s", s);
       this.sparsity = s;
+      fixed.add("sparsity");
       return this;
     }
 
+    /** Weight decay on every parameter (default 5e-4). */
     public Builder weightDecay(double weightDecay) {
       this.weightDecay = weightDecay;
+      fixed.add("weightDecay");
       return this;
     }
 
@@ -547,6 +587,29 @@ public final class FssdTrainer {
       return this;
     }
 
+    /**
+     * Stores {@code notes} (name to value) in every checkpoint of the run ({@link RunSettings}),
+     * adding to or replacing those a resumed checkpoint had; for the application's own settings,
+     * read back with {@link #resumedSettings()}.
+     */
+    public Builder notes(java.util.Map<String, String> notes) {
+      this.notes.putAll(checkNotNull(notes, "notes"));
+      return this;
+    }
+
+    /** The state of the checkpoint this builder resumes; empty for a new run. */
+    public Optional<TrainingState> resumedState() {
+      return Optional.ofNullable(resumedState);
+    }
+
+    /**
+     * The {@link RunSettings} of the checkpoint this builder resumes; empty for a new run or a
+     * checkpoint written without them.
+     */
+    public Optional<RunSettings> resumedSettings() {
+      return Optional.ofNullable(resumedSettings);
+    }
+
     /** Adds a progress listener. */
     public Builder listener(ProgressListener listener) {
       listeners.add(checkNotNull(listener, "listener"));
@@ -567,6 +630,7 @@ public final class FssdTrainer {
             "checkpoint %s was made on dataset %s (%s images), not on %s (%s images)",
             resumeFile, state.dataset(), state.datasetSize(), dataset.name(), dataset.size());
         graph = loaded.graph();
+        checkFixedSettings(loaded.state(), graph);
         resumedHistory = Checkpoints.readHistory(resumeFile).upTo(state.iteration());
         TrainingGraph.loss(graph); // checks it is a training graph
         LOG.info("resuming from {} at iteration {}", resumeFile, state.iteration());
@@ -623,6 +687,57 @@ public final class FssdTrainer {
         data.close();
         throw e;
       }
+    }
+
+    /**
+     * Refuses a setting of the run that the caller changed on a resume builder (see {@link
+     * FssdTrainer#resume}): the checkpoint's data order, optimiser state and schedule depend on
+     * them.
+     */
+    private void checkFixedSettings(TrainingState s, ComputationGraph graph) {
+      List<String> conflicts = new ArrayList<>();
+      for (String name : fixed) {
+        switch (name) {
+          case "config" -> {
+            if (!config.equals(s.config())) {
+              conflicts.add("config " + config + " (the checkpoint's is " + s.config() + ")");
+            }
+          }
+          case "initialModel" -> conflicts.add("initialModel (a resumed run continues from the"
+              + " checkpoint's parameters)");
+          case "batchSize" -> differs(conflicts, name, batchSize, s.batchSize());
+          case "seed" -> differs(conflicts, name, seed, s.seed());
+          case "learningRate" -> differs(conflicts, name, learningRate, s.baseLr());
+          case "warmup" -> differs(conflicts, name, warmup, s.warmup());
+          case "decayEpochs" -> differs(conflicts, name, java.util.Arrays.toString(decayEpochs),
+              java.util.Arrays.toString(s.decayEpochs()));
+          case "decayFactor" -> differs(conflicts, name, decayFactor, s.decayFactor());
+          case "momentum" -> differs(conflicts, name, momentum, s.momentum());
+          case "weightDecay" -> differs(conflicts, name, weightDecay, s.weightDecay());
+          case "sparsity" -> differs(conflicts, name, sparsity, sparsityOf(graph));
+          default -> throw new IllegalStateException(name);
+        }
+      }
+      checkArgument(conflicts.isEmpty(), "cannot resume %s with changed settings: %s; a resumed run"
+          + " keeps the network, batch size, seed, learning-rate schedule, momentum, weight decay"
+          + " and sparsity of its checkpoint (start a new run in an empty directory to change"
+          + " them)", resumeFile, String.join("; ", conflicts));
+    }
+
+    private static void differs(List<String> conflicts, String name, Object given, Object stored) {
+      if (!given.equals(stored)) {
+        conflicts.add(name + " " + given + " (the checkpoint's is " + stored + ")");
+      }
+    }
+
+    /** The network-slimming coefficient of a training graph's BN layers (0 without BN). */
+    private static double sparsityOf(ComputationGraph graph) {
+      for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
+        if (l.conf().getLayer() instanceof org.fssd.train.optim.DecayedBatchNormalization d) {
+          return d.getGammaL1();
+        }
+      }
+      return 0.0;
     }
   }
 }

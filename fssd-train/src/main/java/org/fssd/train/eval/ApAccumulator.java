@@ -42,6 +42,10 @@ import org.fssd.train.eval.VocMatcher.Outcome;
  * only involves detections of the same image, each image is matched when it is added, which gives
  * the same outcomes as matching after one global sort.
  *
+ * <p><b>Degenerate boxes</b>: a detection read from a result file with swapped corners ({@link
+ * ScoredBox#swapped()}) is scored exactly as {@code voc_eval} scores it, see {@link
+ * VocMatcher#iou(double, double, double, double, Box)} (in practice almost always a FP).
+ *
  * <p><b>Coordinates</b>: detections and GT boxes both in 0-based pixels of the original image (the
  * frame of {@link Detection#box()} and of {@link org.fssd.data.VocDataset}, which stores the XML
  * values minus 1).
@@ -129,11 +133,7 @@ public final class ApAccumulator {
       }
       // List.sort is stable: ties keep the input order.
       dets.sort(Comparator.comparingDouble(ScoredBox::score).reversed());
-      List<Box> boxes = new ArrayList<>(dets.size());
-      for (ScoredBox d : dets) {
-        boxes.add(d.box());
-      }
-      Outcome[] out = VocMatcher.match(boxes, gtByClass.get(k));
+      Outcome[] out = VocMatcher.match(dets, gtByClass.get(k));
       for (int i = 0; i < out.length; i++) {
         logs[k].add(dets.get(i).score(), sequence++, out[i]);
       }

@@ -17,6 +17,8 @@ import org.fssd.data.DetectionDataset;
  * without detections still contribute their positives. Stateless and thread-safe.
  */
 public final class VocEvaluation {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VocEvaluation.class);
+
   private VocEvaluation() {}
 
   /**
@@ -56,12 +58,17 @@ public final class VocEvaluation {
 
   /**
    * Reads {@code comp4_det_<imageSet>_<class>.txt} for every class of the dataset from {@code dir}
-   * and evaluates them.
+   * and evaluates them. Boxes with swapped corners are scored as the reference scores them, with
+   * one logged warning ({@link VocResultFiles.Read#warning()}).
    *
    * @throws EvalException when a file is missing or malformed, or names an unknown image
    */
   public static EvalResult evaluateFiles(DetectionDataset dataset, Path dir, String imageSet,
       ApMethod method) {
-    return evaluate(dataset, VocResultFiles.readAll(dir, imageSet, dataset.labels()), method);
+    VocResultFiles.Read read = VocResultFiles.readFiles(dir, imageSet, dataset.labels());
+    if (read.warning() != null) {
+      LOG.warn("{}: {}", dir, read.warning());
+    }
+    return evaluate(dataset, read.detections(), method);
   }
 }

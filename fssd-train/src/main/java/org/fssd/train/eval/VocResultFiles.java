@@ -167,8 +167,11 @@ public final class VocResultFiles {
 
   /**
    * Reads one result file. Blank lines are skipped; every other line must be {@code image_id score
-   * x1 y1 x2 y2} (white-space separated, finite numbers, {@code x1 <= x2}, {@code y1 <= y2}); the
-   * box is returned 0-based (each coordinate minus 1, as float).
+   * x1 y1 x2 y2} (white-space separated, finite numbers). The detection keeps the 1-based numbers
+   * exactly ({@link ScoredBox#vocX1()} ...) and its {@link ScoredBox#box()} is 0-based (each
+   * coordinate minus 1, as float). A box with swapped corners ({@code x1 > x2} or {@code y1 > y2})
+   * is accepted as written, because the published {@code voc_eval} scores it (almost always as a
+   * false positive; {@link ScoredBox#swapped()}); {@link #readFiles} counts them.
    *
    * @param file the file
    * @param classIndex the class its detections belong to, >= 1
@@ -177,6 +180,11 @@ public final class VocResultFiles {
    *     file cannot be read
    */
   public static List<Entry> read(Path file, int classIndex) {
+    return read(file, classIndex, new ArrayList<>());
+  }
+
+  /** {@link #read(Path, int)}, also giving the 1-based line number of every entry. */
+  private static List<Entry> read(Path file, int classIndex, List<Integer> lineNumbers) {
     checkArgument(classIndex >= 1, "classIndex must be >= 1, got %s", classIndex);
     List<Entry> out = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -189,6 +197,7 @@ public final class VocResultFiles {
           continue;
         }
         out.add(parseLine(file, n, t, classIndex));
+        lineNumbers.add(n);
       }
     } catch (NoSuchFileException e) {
       throw new EvalException("result file " + file + " does not exist", e);
@@ -222,10 +231,8 @@ public final class VocResultFiles {
     if (!(Float.isFinite(x1) && Float.isFinite(y1) && Float.isFinite(x2) && Float.isFinite(y2))) {
       throw bad(file, n, line, "a coordinate is out of float range");
     }
-    if (x1 > x2 || y1 > y2) {
-      throw bad(file, n, line, "box needs x1 <= x2 and y1 <= y2");
-    }
-    return new Entry(f[0], new ScoredBox(classIndex, v[0], Box.of(x1, y1, x2, y2)));
+    // swapped corners are kept as written: the reference scores such a line (see VocMatcher)
+    return new Entry(f[0], ScoredBox.ofFileCoordinates(classIndex, v[0], v[1], v[2], v[3], v[4]));
   }
 
   private static EvalException bad(Path file, int n, String line, String why) {
@@ -235,20 +242,64 @@ public final class VocResultFiles {
   }
 
   /**
+   * What {@link #readFiles} read: the detections per file image id and the boxes with swapped
+   * corners among them.
+   *
+   * @param detections detections per file image id, ids in order of first appearance (class
+   *     order, then line order), each list in that order
+   * @param swappedBoxes lines whose box has {@code x1 > x2} or {@code y1 > y2}
+   * @param firstSwapped {@code file:line} of the first such line, or null when there is none
+   */
+  public record Read(Map<String, List<ScoredBox>> detections, int swappedBoxes, String firstSwapped) {
+    /**
+     * The one warning about swapped corners, or null when there are none: the count, the first
+     * {@code file:line}, and how they are scored.
+     */
+    public String warning() {
+      return swappedBoxes == 0 ? null : swappedBoxes + " detection" + (swappedBoxes == 1 ? " has"
+          : "s have") + " a box with x1 > x2 or y1 > y2 (first at " + firstSwapped + "); scored"
+          + " as the reference voc_eval scores them (its overlap formula on the swapped corners,"
+          + " in practice false positives)";
+    }
+  }
+
+  /**
    * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code
-   * dir}.
+   * dir}, counting the boxes with swapped corners.
+   *
+   * @throws EvalException when a file is missing or malformed
+   */
+  public static Read readFiles(Path dir, String imageSet, Labels labels) {
+    Map<String, List<ScoredBox>> out = new LinkedHashMap<>();
+    int swapped = 0;
+    String first = null;
+    for (int k = 1; k < labels.numClasses(); k++) {
+      Path file = dir.resolve(fileName(imageSet, labels.name(k)));
+      List<Integer> lines = new ArrayList<>();
+      List<Entry> entries = read(file, k, lines);
+      for (int i = 0; i < entries.size(); i++) {
+        Entry e = entries.get(i);
+        out.computeIfAbsent(e.imageId(), x -> new ArrayList<>()).add(e.detection());
+        if (e.detection().swapped()) {
+          swapped++;
+          if (first == null) {
+            first = file + ":" + lines.get(i);
+          }
+        }
+      }
+    }
+    return new Read(out, swapped, first);
+  }
+
+  /**
+   * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code
+   * dir} ({@link #readFiles} without the count).
    *
    * @return detections per file image id, ids in order of first appearance (class order, then line
    *     order), each list in that order
    * @throws EvalException when a file is missing or malformed
    */
   public static Map<String, List<ScoredBox>> readAll(Path dir, String imageSet, Labels labels) {
-    Map<String, List<ScoredBox>> out = new LinkedHashMap<>();
-    for (int k = 1; k < labels.numClasses(); k++) {
-      for (Entry e : read(dir.resolve(fileName(imageSet, labels.name(k))), k)) {
-        out.computeIfAbsent(e.imageId(), x -> new ArrayList<>()).add(e.detection());
-      }
-    }
-    return out;
+    return readFiles(dir, imageSet, labels).detections();
   }
 }
