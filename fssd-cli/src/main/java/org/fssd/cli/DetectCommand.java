@@ -40,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
             + "--model FILE.zip (./fssd import/train) or --weights FILE.pth --config voc300."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:every image was detected",
-        "1:nothing was detected (bad model, options or output; message on stderr)",
+        "1:the command failed before detecting (bad model, options or output; message on stderr)",
         "2:usage error",
         DetectCommand.EXIT_SOME_IMAGES_FAILED + ":some images could not be read: each has an \"error\" entry in the "
             + "JSON and a line on stderr; all other images were detected"})
