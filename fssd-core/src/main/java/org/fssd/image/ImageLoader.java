@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * the stored pixels (verified by a test). Detections therefore refer to the image as displayed.
  *
  * <p><b>Truncated or corrupt data</b>: before any decoder runs, the file's structure is walked
- * ({@link ImageStructure}: JPEG markers up to EOI after the last scan, PNG chunks up to IEND with
+ * ({@code ImageStructure}: JPEG markers up to EOI after the last scan, PNG chunks up to IEND with
  * critical-chunk CRCs, BMP/PNM/WBMP pixel-array sizes, TIFF strip/tile extents, WebP RIFF size,
  * GIF blocks of the first frame). A file that ends early is refused with an {@link
  * ImageDecodeException} whose message names it and says "truncated" — libjpeg alone would decode a

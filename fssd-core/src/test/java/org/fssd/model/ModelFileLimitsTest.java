@@ -178,6 +178,29 @@ class ModelFileLimitsTest {
   }
 
   @Test
+  void coefficientsStoredAsARowVectorOfShape1ByNLoadToo() throws IOException {
+    // Older DL4J writers stored the flattened parameters as [1, n]: 16 header bytes more.
+    FssdModel original = FssdModel.load(writeGood("rewritten-src.zip"));
+    org.nd4j.linalg.api.ndarray.INDArray row = original.graph().params().reshape(1, original.graph().numParams());
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      org.nd4j.linalg.factory.Nd4j.write(row, out);
+    }
+    assertThat(bytes.size()).isEqualTo(coefficientBytes + 16);
+    List<HostileZips.Entry> entries = new ArrayList<>();
+    good.forEach((k, v) -> entries.add(HostileZips.of(k, k.equals(ModelZip.COEFFICIENTS) ? bytes.toByteArray() : v)));
+    Path f = dir.resolve("row.zip");
+    HostileZips.write(f, entries);
+    assertThat(FssdModel.load(f).graph().params()).isEqualTo(original.graph().params());
+  }
+
+  private Path writeGood(String name) throws IOException {
+    Path f = dir.resolve(name);
+    HostileZips.write(f, goodEntries());
+    return f;
+  }
+
+  @Test
   void theHandWrittenZipOfTheGoodEntriesLoads() throws IOException {
     Path f = dir.resolve("rewritten.zip");
     HostileZips.write(f, goodEntries());
