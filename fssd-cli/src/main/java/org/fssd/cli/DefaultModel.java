@@ -12,6 +12,12 @@ import java.nio.file.Paths;
 final class DefaultModel {
   static final String RELATIVE = "models/demo-shapes.zip";
 
+  /** What {@code detect} prints first on stderr when it falls back to this model. */
+  static final String NOTICE = "fssd detect: no --model or --weights given: using the synthetic-shapes demo model "
+      + RELATIVE + ", which only knows circles, squares, triangles, ellipses, crosses and stars "
+      + "(see ./fssd sample-image), not real-world objects. For photos use --model FILE.zip "
+      + "(./fssd import --weights fssd300_voc.pth --config voc300 --out FILE.zip) or --weights FILE.pth --config voc300.";
+
   private DefaultModel() {}
 
   static Path path() {

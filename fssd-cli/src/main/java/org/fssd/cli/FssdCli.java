@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code fssd} command: one entry point, a subcommand per job. Started by {@code ./fssd} at
  * the repository root. Exit codes: 0 success, 1 a refused input or failed job (message on
- * stderr), 2 a usage error.
+ * stderr), 2 a usage error, 3 ({@code detect} only) some of the images could not be read while
+ * the others were detected (see {@link DetectCommand}).
  */
 @Command(
     name = "fssd",

@@ -49,10 +49,15 @@ import org.slf4j.LoggerFactory;
  * whose EXIF says "rotate 90 degrees" comes out rotated, with width and height swapped relative to
  * the stored pixels (verified by a test). Detections therefore refer to the image as displayed.
  *
- * <p><b>Truncated or corrupt data</b>: libjpeg decodes as much of a truncated JPEG as is present
- * and fills the rest with grey (OpenCV prints a libjpeg warning on stderr); such an image loads with
- * its full size. Other formats (PNG, ...) with truncated data are rejected. Either way the result is
- * a {@link BgrImage} of the declared size or an {@link ImageDecodeException}, never another error.
+ * <p><b>Truncated or corrupt data</b>: before any decoder runs, the file's structure is walked
+ * ({@code ImageStructure}: JPEG markers up to EOI after the last scan, PNG chunks up to IEND with
+ * critical-chunk CRCs, BMP/PNM/WBMP pixel-array sizes, TIFF strip/tile extents, WebP RIFF size,
+ * GIF blocks of the first frame). A file that ends early is refused with an {@link
+ * ImageDecodeException} whose message names it and says "truncated" — libjpeg alone would decode a
+ * cut JPEG, fill the missing part with grey and only warn on stderr, and libpng would print {@code
+ * libpng error} lines; neither decoder ever sees such a file. Corrupt data that is structurally
+ * complete is left to the decoders: the result is a {@link BgrImage} of the declared size or an
+ * {@link ImageDecodeException}, never another error.
  *
  * <p><b>Limits.</b> Before any pixel is decoded, the width and height declared in the header are
  * read — with {@code javax.imageio} readers (JPEG, PNG, BMP, GIF, WBMP, TIFF; header only, so a CMYK
@@ -225,10 +230,21 @@ public final class ImageLoader {
     if (bytes.length == 0) {
       throw new ImageDecodeException("image " + source + ": empty (0 bytes), not an image");
     }
-    ImageHeaders.Header header = ImageHeaders.probe(bytes, source);
+    ImageHeaders.Header header;
+    try {
+      header = ImageHeaders.probe(bytes, source);
+    } catch (ImageDecodeException e) {
+      // A header that cannot be read is most often a cut file: say so precisely when it is.
+      ImageStructure.checkComplete(bytes, null, source);
+      throw e;
+    }
     if (header != null) {
       checkSize(header.width(), header.height(), source, " (declared in its "
           + header.format().toUpperCase(Locale.ROOT) + " header)");
+    }
+    // Before any decoder: libjpeg would fill a cut JPEG with grey, libpng prints to stderr.
+    ImageStructure.checkComplete(bytes, header == null ? null : header.format(), source);
+    if (header != null) {
       if (IMAGEIO_ONLY.contains(header.format())) {
         return decodeWithImageIo(bytes, source, header.format());
       }

@@ -127,28 +127,60 @@ public final class ModelFile {
     return root;
   }
 
-  /** Reads a model file; every failure is a {@link ModelFormatException} naming the file. */
+  /**
+   * Reads a model file; every failure is a {@link ModelFormatException} naming the file.
+   *
+   * <p>The zip may hold only {@value #ENTRY} (at most 4 MiB), {@code configuration.json} (at most
+   * {@link ModelZip#configurationLimit(FssdConfig)} of the recorded configuration), {@code
+   * coefficients.bin} (exactly {@link ModelZip#coefficientBytes(long)} of the configuration's
+   * parameter count) and {@code updaterState.bin} (written by {@code write(..., true)}; at most two
+   * state values per parameter; not read). Each limit is checked against the size the zip declares
+   * and again while inflating, so that no entry is ever inflated past its limit (see {@link
+   * ModelZip}).
+   */
   public static FssdModel read(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new ModelFormatException(file + ": no such model file");
     }
-    JsonNode meta;
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      ZipEntry e = zip.getEntry(ENTRY);
-      if (e == null) {
+      ModelZip.Limits names = new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
+          .allow(ModelZip.CONFIGURATION, Long.MAX_VALUE).allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE)
+          .allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE);
+      if (zip.getEntry(ENTRY) == null) {
         throw new ModelFormatException(file + ": not an fssd4j model file (no " + ENTRY + " entry)");
       }
-      try (InputStream in = zip.getInputStream(e)) {
-        byte[] bytes = in.readNBytes((int) MAX_METADATA_BYTES + 1);
-        if (bytes.length > MAX_METADATA_BYTES) {
-          throw new ModelFormatException(file + ": " + ENTRY + " is larger than " + MAX_METADATA_BYTES + " bytes");
-        }
-        meta = MAPPER.readTree(bytes);
+      ModelZip.checkEntries(file, zip, names);
+      Metadata m = metadata(file, ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES));
+      org.deeplearning4j.nn.conf.ComputationGraphConfiguration expected;
+      try {
+        expected = FssdGraph.configuration(m.config());
+      } catch (RuntimeException e) {
+        throw new ModelFormatException(file + ": invalid " + ENTRY + ": " + e.getMessage(), e);
       }
+      long params = ModelZip.paramCount(expected);
+      long configLimit = ModelZip.configurationLimit(expected);
+      ModelZip.checkEntries(file, zip, new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
+          .allow(ModelZip.CONFIGURATION, configLimit)
+          .allow(ModelZip.COEFFICIENTS, ModelZip.coefficientBytes(params) + 16)
+          .allow(ModelZip.UPDATER_STATE, ModelZip.coefficientBytes(2 * params) + 16));
+      ComputationGraph graph = ModelZip.restore(file, zip, params, configLimit, false);
+      checkFits(file, m.config(), graph);
+      return FssdModel.of(m.config(), graph, m.labels(), m.provenance());
     } catch (ZipException | NoSuchFileException e) {
       throw new ModelFormatException(file + ": not a readable model file (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new ModelFormatException(file + ": cannot read model file: " + e.getMessage(), e);
+    }
+  }
+
+  private record Metadata(FssdConfig config, Labels labels, Provenance provenance) {}
+
+  private static Metadata metadata(Path file, byte[] bytes) {
+    JsonNode meta;
+    try {
+      meta = MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw new ModelFormatException(file + ": invalid " + ENTRY + ": " + e.getMessage(), e);
     }
     FssdConfig config;
     Labels labels;
@@ -185,15 +217,9 @@ public final class ModelFile {
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ModelFormatException(file + ": invalid " + ENTRY + ": " + e.getMessage(), e);
     }
-    ComputationGraph graph;
-    try {
-      graph = ModelSerializer.restoreComputationGraph(file.toFile(), false);
-    } catch (IOException | RuntimeException e) {
-      throw new ModelFormatException(file + ": cannot restore the network: " + e.getMessage(), e);
-    }
-    checkFits(file, config, graph);
-    return FssdModel.of(config, graph, labels, provenance);
+    return new Metadata(config, labels, provenance);
   }
+
 
   /** The stored graph must have exactly the parameters the recorded configuration implies. */
   private static void checkFits(Path file, FssdConfig config, ComputationGraph graph) {

@@ -162,6 +162,57 @@ class FssdSparkTest {
   }
 
   @Test
+  void everyBadInputFileGivesExactlyOneErrorRow() throws IOException {
+    Path mixed = dir.resolve("mixed");
+    Files.createDirectories(mixed.resolve("sub"));
+    Files.createDirectories(mixed.resolve("empty-dir"));
+    Path good = mixed.resolve("good.png");
+    Files.copy(expected.keySet().iterator().next(), good);
+    Path inner = mixed.resolve("sub").resolve("inner.jpg");
+    Path someJpg = expected.keySet().stream().filter(p -> p.toString().endsWith(".jpg")).findFirst().orElseThrow();
+    Files.copy(someJpg, inner);
+    Path empty = Files.createFile(mixed.resolve("empty.jpg"));
+    byte[] jpg = Files.readAllBytes(someJpg);
+    Path cut = mixed.resolve("cut.jpg");
+    Files.write(cut, java.util.Arrays.copyOf(jpg, jpg.length / 2));
+    Path text = mixed.resolve("notes.txt");
+    Files.writeString(text, "not an image at all");
+
+    List<Row> rows = FssdSpark.detectPaths(spark, mixed.toUri().toString(), modelBytes,
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build()).collectAsList();
+    Map<Path, List<Row>> byImage = byImage(rows);
+
+    assertThat(byImage.keySet()).containsExactlyInAnyOrder(good, inner, empty, cut, text);
+    assertThat(byImage.get(good)).hasSize(expected.get(expected.keySet().iterator().next()).size());
+    assertThat(byImage.get(inner)).hasSize(expected.get(someJpg).size());
+    for (Path bad : List.of(empty, cut, text)) {
+      assertThat(byImage.get(bad)).as("rows of %s", bad).singleElement().satisfies(r -> {
+        assertThat(r.getString(r.fieldIndex("error"))).contains(bad.getFileName().toString());
+        assertThat(r.isNullAt(r.fieldIndex("class"))).isTrue();
+      });
+    }
+    assertThat(error(byImage, empty)).contains("empty");
+    assertThat(error(byImage, cut)).contains("truncated JPEG");
+    assertThat(error(byImage, text)).contains("cannot decode");
+
+    // The empty files come from Spark's own listing; a plan that hides it falls back to Hadoop's.
+    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(mixed.toUri().toString());
+    DetectOptions defaults = DetectOptions.defaults();
+    assertThat(FssdSpark.emptyFiles(spark, files, mixed.toUri().toString(), defaults))
+        .containsExactly(empty.toUri().toString().replace("file:///", "file:/"));
+    assertThat(FssdSpark.emptyFiles(spark, files.select("path"), mixed.toUri().toString(), defaults))
+        .containsExactly(empty.toUri().toString().replace("file:///", "file:/"));
+    assertThat(FssdSpark.emptyFiles(spark, files.select("path"), mixed.toUri().toString(),
+        DetectOptions.builder().pathGlobFilter("*.png").build())).isEmpty();
+  }
+
+  private static String error(Map<Path, List<Row>> byImage, Path p) {
+    Row r = byImage.get(p).get(0);
+    return r.getString(r.fieldIndex("error"));
+  }
+
+  @Test
   void badInputIsRefusedOnTheDriver() {
     Dataset<Row> noContent = spark.range(3).toDF("path");
     assertThatThrownBy(() -> FssdSpark.detect(spark, noContent, modelBytes, DetectOptions.defaults()))

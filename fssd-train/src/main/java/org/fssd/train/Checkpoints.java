@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
 import org.fssd.model.ModelFile;
+import org.fssd.model.ModelZip;
 import org.fssd.ModelFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +61,8 @@ public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{10})\\.zip");
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MAX_METADATA_BYTES = 1 << 20;
+  /** The history holds a few numbers per iteration: 64 MiB is far more than any real run. */
+  private static final long MAX_HISTORY_BYTES = 64L << 20;
 
   private Checkpoints() {}
 
@@ -232,9 +234,8 @@ public final class Checkpoints {
       if (e == null) {
         return TrainingHistory.empty();
       }
-      try (InputStream in = zip.getInputStream(e)) {
-        return TrainingHistory.fromJsonBytes(in.readAllBytes());
-      }
+      return TrainingHistory.fromJsonBytes(
+          ModelZip.readEntry(file, zip, HISTORY_ENTRY, MAX_HISTORY_BYTES));
     } catch (IOException e) {
       throw new ModelFormatException(file + ": cannot read the training history: " + e.getMessage(), e);
     } catch (ModelFormatException e) {
@@ -245,10 +246,16 @@ public final class Checkpoints {
   /** Reads a checkpoint: training graph with updater state, and its {@link TrainingState}. */
   public static Loaded read(Path file) {
     TrainingState state = readState(file);
-    try {
-      ComputationGraph g = ModelSerializer.restoreComputationGraph(file.toFile(), true);
+    // Every entry bounded before it is inflated (ModelZip); the parameter and updater-state
+    // sizes follow from the stored configuration, whose own size is bounded by the state's config.
+    long configLimit = ModelZip.configurationLimit(state.config());
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ModelZip.checkEntries(file, zip, new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
+          .allow(HISTORY_ENTRY, MAX_HISTORY_BYTES).allow(ModelZip.CONFIGURATION, configLimit)
+          .allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE).allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE));
+      ComputationGraph g = ModelZip.restore(file, zip, -1, configLimit, true);
       return new Loaded(file, g, state);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       throw new ModelFormatException(file + ": cannot restore the training graph: " + e.getMessage(), e);
     }
   }
