@@ -21,7 +21,8 @@ import org.fssd.model.FssdModel;
  *
  * <p>{@code single}: 3 x detect of one image; {@code lengths N}: detectBatch of 1, 2, ..., N
  * images; {@code pow2 N}: detectBatch of 1, 2, 4, ... and N images (what the service's batcher
- * forms). The detector is built with {@code maxBatch(N)} where the API has it (1 for single).
+ * forms). The detector is built with {@code maxBatch(N)} (1 for single); a third argument {@code
+ * batched} sets {@code batchedPlans(true)}.
  */
 public final class DetectorRssProbe {
   private DetectorRssProbe() {}
@@ -56,7 +57,8 @@ public final class DetectorRssProbe {
     FssdModel model = FssdModel.create(FssdConfig.voc300(), Labels.voc(), 1);
     long afterModel = hwmKb();
     FssdDetector.Builder b = FssdDetector.builder().model(model).scoreThreshold(0.01f);
-    configure(b, n);
+    boolean batched = args.length > 2 && args[2].equals("batched");
+    b.maxBatch(n).batchedPlans(batched);
     try (FssdDetector detector = b.build()) {
       long afterBuild = hwmKb();
       BufferedImage img = new BufferedImage(480, 360, BufferedImage.TYPE_INT_RGB);
@@ -72,20 +74,15 @@ public final class DetectorRssProbe {
         }
         detector.detectBatch(images);
       }
-      System.out.printf("rss-probe mode=%s n=%d engine=%s: VmHWM after model %d MiB, after build %d MiB, at end %d MiB"
-          + " (VmRSS at end %d MiB, %.1f s)%n", mode, n, detector.engine(), afterModel / 1024, afterBuild / 1024,
+      System.out.printf("rss-probe mode=%s n=%d batched=%s engine=%s: VmHWM after model %d MiB, after build %d MiB, at end %d MiB"
+          + " (VmRSS at end %d MiB, %.1f s)%n", mode, n, batched, detector.engine(), afterModel / 1024, afterBuild / 1024,
           hwmKb() / 1024, statusKb("VmRSS:") / 1024, (System.nanoTime() - start) / 1e9);
-    }
-  }
-
-  /** Sets the batch bound where the builder has one. */
-  private static void configure(FssdDetector.Builder b, int n) {
-    try {
-      FssdDetector.Builder.class.getMethod("maxBatch", int.class).invoke(b, n);
-    } catch (NoSuchMethodException e) {
-      // an older detector without a batch bound
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
+      if (detector.oneDnnWeights() != null) {
+        System.out.printf("rss-probe: weights %d MiB in %d conv copies, arena %d MiB per replica, batch sizes %s%n",
+            detector.oneDnnWeights().nativeBytes() >> 20, detector.oneDnnWeights().copies(),
+            ((NetworkRunner.OneDnn) detector.networks().get(0)).arenaBytes() >> 20,
+            java.util.Arrays.toString(detector.batchSizes()));
+      }
     }
   }
 

@@ -723,6 +723,12 @@ public final class OneDnnPlan implements AutoCloseable {
         pd = convPd(c, chosen.winograd ? dnnl.algorithm.convolution_winograd : dnnl.algorithm.convolution_direct,
             srcAny, chosen.weightsMd, biasMd, dstAny, attr);
         algorithm = chosen.winograd ? "winograd" : "direct";
+        if (pd.impl_info_str().getString().startsWith("ref")) {
+          // only oneDNN's slow reference code takes that layout: better a second copy
+          LOG.debug("{} at batch {} would run {} on the shared layout; choosing anew", c, batchSize,
+              pd.impl_info_str().getString());
+          pd = null;
+        }
       } catch (RuntimeException e) {
         LOG.debug("oneDNN refused {}'s shared weight layout at batch {} ({}); choosing anew", c, batchSize,
             e.getMessage());
