@@ -530,7 +530,9 @@ public final class OneDnnPlan implements AutoCloseable {
       int perImage = c.out() * size * size;
       memory out = y.mem;
       if (!y.md.equals(nhwc)) {
-        out = activation(nhwc);
+        // Outside the arena: the arena then only ever holds values of the plan's data type (a
+        // BF16 plan's padded lanes never see halves of fp32 words).
+        out = keep(new memory(nhwc, eng, keep(new FloatPointer((long) batchSize * perImage))));
         addReorder(c.name() + ".nhwc", y.mem, out);
       }
       outs.add(new HeadOutput(out, perImage, offset));
