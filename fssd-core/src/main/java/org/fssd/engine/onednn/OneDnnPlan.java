@@ -897,7 +897,16 @@ public final class OneDnnPlan implements AutoCloseable {
     layers.add(name + (impl.isEmpty() ? "" : ": " + impl));
   }
 
-  private static float[] floats(INDArray a) {
-    return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
+  /**
+   * The values of {@code a} in C order. The flattened off-heap copy is freed at once rather than
+   * when the garbage collector gets to it (all of them together are a second copy of the model).
+   */
+  static float[] floats(INDArray a) {
+    INDArray flat = Nd4j.toFlattened('c', a.castTo(DataType.FLOAT));
+    float[] v = flat.toFloatVector();
+    if (flat != a && flat.closeable()) {
+      flat.close();
+    }
+    return v;
   }
 }

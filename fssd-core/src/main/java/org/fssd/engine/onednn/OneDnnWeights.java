@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.FssdConfig;
@@ -145,26 +146,27 @@ public final class OneDnnWeights implements AutoCloseable {
         return e.mem;
       }
     }
-    float[] v = values.get();
-    memory m = new memory(md, OneDnnPlan.engine()).retainReference();
-    if (plain == null || md.equals(plain)) {
-      if (md.get_size() != 4L * v.length) {
-        m.releaseReference();
-        throw new FssdException(name + ": oneDNN wants " + md.get_size() + " bytes, have " + v.length + " floats");
+    memory m;
+    // A scope of its own: the plain copy and the re-order are freed now, not when the whole plan
+    // is compiled (together they would hold a second copy of all parameters at the peak).
+    try (PointerScope scope = new PointerScope()) {
+      float[] v = values.get();
+      m = new memory(md, OneDnnPlan.engine()).retainReference();
+      if (plain == null || md.equals(plain)) {
+        if (md.get_size() != 4L * v.length) {
+          m.releaseReference();
+          throw new FssdException(name + ": oneDNN wants " + md.get_size() + " bytes, have " + v.length + " floats");
+        }
+        new FloatPointer(m.get_data_handle()).put(v, 0, v.length);
+      } else {
+        if (loader == null) {
+          loader = new stream(OneDnnPlan.engine()).retainReference();
+        }
+        FloatPointer data = new FloatPointer(v);
+        memory user = new memory(plain, OneDnnPlan.engine(), data);
+        new reorder(user, m).execute(loader, user, m);
+        loader._wait();
       }
-      new FloatPointer(m.get_data_handle()).put(v, 0, v.length);
-    } else {
-      if (loader == null) {
-        loader = new stream(OneDnnPlan.engine()).retainReference();
-      }
-      FloatPointer data = new FloatPointer(v);
-      memory user = new memory(plain, OneDnnPlan.engine(), data);
-      reorder r = new reorder(user, m);
-      r.execute(loader, user, m);
-      loader._wait();
-      r.close();
-      user.close();
-      data.close();
     }
     list.add(new Entry(retained(md), m));
     nativeBytes += md.get_size();
