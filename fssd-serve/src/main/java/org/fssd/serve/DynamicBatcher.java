@@ -234,8 +234,8 @@ final class DynamicBatcher implements AutoCloseable {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
     int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
-    // Exactly the batch sizes the batcher forms: the oneDNN engine compiles one plan per batch
-    // size, and compiling one on the first request of that size stalls the request for seconds.
+    // Exactly the batch sizes the batcher forms, once each, so that the first requests of each
+    // size do not pay for first-touch memory and kernel caches.
     for (int n : sizes) {
       List<BgrImage> images = new ArrayList<>();
       try {
