@@ -16,6 +16,8 @@ import org.bytedeco.javacpp.Pointer;
  * using the same arena at once fails with an exception instead of corrupting both runs.
  */
 final class Arena implements AutoCloseable {
+  /** Bytes of all arenas not yet freed, in this JVM (tests check that closing frees them). */
+  private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
   private final Pointer raw;
   private final long base;
   private final long bytes;
@@ -46,7 +48,13 @@ final class Arena implements AutoCloseable {
     if (p == null || p.isNull()) {
       throw new OutOfMemoryError("cannot allocate a oneDNN arena of " + bytes + " bytes");
     }
+    LIVE.addAndGet(bytes);
     return new Arena(p, bytes);
+  }
+
+  /** Bytes of all arenas allocated and not yet closed. */
+  static long liveBytes() {
+    return LIVE.get();
   }
 
   long bytes() {
@@ -79,6 +87,7 @@ final class Arena implements AutoCloseable {
       closed = true;
       if (raw != null) {
         Pointer.free(raw);
+        LIVE.addAndGet(-bytes);
       }
     }
   }
