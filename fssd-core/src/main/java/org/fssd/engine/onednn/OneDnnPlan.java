@@ -281,6 +281,11 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
+  /** The arena the plan runs in (tests). */
+  Arena arena() {
+    return arena;
+  }
+
   /** The engine all plans are compiled on. */
   static engine engine() {
     return CpuEngine.INSTANCE;

@@ -96,6 +96,31 @@ class OneDnnSharingTest {
     }
   }
 
+  /** A run while another thread is inside the same arena is refused, not allowed to mix data. */
+  @Test
+  void aSecondRunInTheSameArenaAtOnceIsRefused() {
+    FssdConfig config = FssdTestModels.narrow300(3, false);
+    try (OneDnnWeights weights = OneDnnWeights.of(config, OneDnnPlanTest.randomGraph(config, 2), PlanOptions.defaults());
+        OneDnnPlanSet set = OneDnnPlanSet.compile(weights, 1, 2);
+        OneDnnPlan other = OneDnnPlan.compile(weights, 1)) {
+      OneDnnPlan two = set.plan(2);
+      float[] in = input(config, 2, 5);
+      float[] loc = new float[two.locLength()];
+      float[] conf = new float[two.confLength()];
+      set.plan(1).arena().acquire(); // as if another thread were running the batch-1 plan
+      try {
+        assertThatThrownBy(() -> two.run(in, loc, conf)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("one thread at a time");
+        // A plan with its own arena (another replica) is not affected.
+        other.run(in, 0, new float[other.locLength()], 0, new float[other.confLength()], 0);
+      } finally {
+        set.plan(1).arena().release();
+      }
+      two.run(in, loc, conf);
+      assertThat(loc).isNotEqualTo(new float[loc.length]);
+    }
+  }
+
   @Test
   void closingIsOnceAndUseAfterCloseFails() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
