@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Long thread-safety check, not in the default run ({@code mvn -pl fssd-core -am test -Pstress
- * -Dtest=FssdDetectorStressIT}; ~10 minutes on 2 cores): the full random-weight FSSD300 with
+ * -Dtest=FssdDetectorStressIT}; 40 s on 2 quiet cores, 2.5 min at load 14): the full random-weight FSSD300 with
  * Winograd everywhere it applies, 2 replicas, 8 threads x 25 calls on three images; every result
  * must equal the single-threaded one.
  */
