@@ -145,10 +145,11 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /**
-   * The batch sizes run for a bound of {@code maxBatch}: 1, 2, 4, ... (powers of two below it) and
-   * {@code maxBatch} itself, ascending.
+   * The batch sizes a detector with {@code batchedPlans(true)} compiles for a bound of {@code
+   * maxBatch} (and the graph engine runs): 1, 2, 4, ... (powers of two below it) and {@code
+   * maxBatch} itself, ascending.
    */
-  static int[] batchSizes(int maxBatch) {
+  public static int[] batchSizes(int maxBatch) {
     checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
     List<Integer> sizes = new ArrayList<>();
     for (int n = 1; n < maxBatch; n *= 2) {

@@ -3,8 +3,6 @@ package org.fssd.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +24,7 @@ class FssdDetectorBatchTest {
   }
 
   static BufferedImage picture(int w, int h, long seed) {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    java.util.Random r = new java.util.Random(seed);
-    for (int i = 0; i < 12; i++) {
-      g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
-      g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
-    }
-    g.dispose();
-    return img;
+    return FssdDetectorTest.picture(w, h, seed);
   }
 
   static List<BufferedImage> pictures(int n) {

@@ -62,7 +62,7 @@ class FssdDetectorTest {
     return model;
   }
 
-  private static BufferedImage picture(int w, int h, long seed) {
+  static BufferedImage picture(int w, int h, long seed) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     java.util.Random r = new java.util.Random(seed);
