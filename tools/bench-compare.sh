@@ -26,7 +26,8 @@
 #     and PyTorch again; TRAIN_RUNS timed steps each after one warm-up step. Both print the loss
 #     of their first step (same weights and batch: they must agree).
 #  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
-#     PyTorch), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
+#     PyTorch, peak RSS: VmHWM of a process running only that engine, i.e. OnnxCompare --only
+#     onnxruntime / --only fssd4j, and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
 #     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
 #     uniform 50 %), training step vs pytorch (PyTorch's faster memory format).
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get
@@ -92,6 +93,12 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
     || { cat "$DIR/java.log" >&2; exit 1; }
   torch_time
   [ "$HAS_BF16" = 1 ] && torch_time --bf16
+  # Peak RSS: each engine alone in its own JVM (VmHWM only grows), a few runs after its warm-up.
+  for engine in onnxruntime fssd4j; do
+    java ${FSSD_JAVA_OPTS:--Xmx8g} -cp "$JAR" org.fssd.bench.OnnxCompare --dir "$DIR" --size "$SIZE" \
+      --threads "$THREADS" --batch "$BATCH" --runs 3 --graph-runs 0 --only "$engine" 2>> "$DIR/java.log" \
+      | grep '^RSS ' || { cat "$DIR/java.log" >&2; exit 1; }
+  done
   true
 } > "$DIR/results.txt"
 
@@ -127,6 +134,7 @@ has_bf16 = sys.argv[2] == '1'
 batch = int(sys.argv[3])
 train_runs = int(sys.argv[4])
 rows = {}   # name -> (median, min, diff_ort, diff_torch)
+rss = {}    # name -> peak RSS MiB of a process running only that engine
 torch_samples = {}
 train_samples = {}  # name -> ms per step (PyTorch's two passes pooled)
 train_batch = {}
@@ -144,18 +152,25 @@ for l in lines:
         train_loss.setdefault(f[1], (float(f[2]), float(f[3]), int(f[4])))
     elif f[0] == 'RESULT':
         rows[f[1]] = (float(f[2]), float(f[3]), f[4], f[5])
+    elif f[0] == 'RSS':
+        rss[f[1]] = max(rss.get(f[1], 0), float(f[2]))
+    elif f[0] == 'TORCHRSS':
+        k = 'pytorch-%s-channels_last' % f[1]
+        rss[k] = max(rss.get(k, 0), float(f[2]))
     elif f[0] == 'NOTE':
         print(' '.join(f[1:]))
 for prec, s in torch_samples.items():
     rows['pytorch-%s-channels_last' % prec] = (statistics.median(s), min(s), '-', '-')
 order = [k for k in rows if k.startswith('pytorch')] + [k for k in rows if not k.startswith('pytorch')]
-print('%-34s %12s %12s %9s %15s %15s' % ('engine (batch %d)' % batch, 'ms/img med', 'ms/img min',
-                                           'img/s', 'max|d| vs ORT', 'max|d| vs torch'))
-print('-' * 102)
+print('%-34s %12s %12s %9s %15s %15s %13s' % ('engine (batch %d)' % batch, 'ms/img med', 'ms/img min',
+                                           'img/s', 'max|d| vs ORT', 'max|d| vs torch', 'peak RSS MiB'))
+print('-' * 116)
 for k in order:
     med, mn, dort, dt = rows[k]
     name = k + (' (b1)' if k.startswith('fssd4j-graph') else '')
-    print('%-34s %12.1f %12.1f %9.2f %15s %15s' % (name, med, mn, 1000.0 / med, dort, dt))
+    print('%-34s %12.1f %12.1f %9.2f %15s %15s %13s' % (name, med, mn, 1000.0 / med, dort, dt,
+                                                      '%.0f' % rss[k] if k in rss else '-'))
+print('  peak RSS: VmHWM of a process running only that engine (model loading included); - = not measured alone')
 if any(k.endswith('-half') or k.endswith('-pruned') for k in rows):
     print('  -pruned: published pruned widths of SPEC 2.8 (base, conv6, conv7 only; 23.35 G MACs/image)')
     print('  -half:   uniform 50 % of every prunable layer (Widths.half300; 9.88 G MACs/image; full: 38.06 G)')

@@ -95,6 +95,11 @@ def time_torch(a):
     print('TORCH %s batch %d %.3f %.3f %s' % (
         'bf16' if a.bf16 else 'fp32', a.batch, statistics.median(times),
         min(times), ','.join('%.3f' % t for t in times)))
+    # Peak resident set of this process (model load + timing), for bench-compare's RSS column.
+    with open('/proc/self/status') as f:
+        hwm = [l.split()[1] for l in f if l.startswith('VmHWM:')]
+    if hwm:
+        print('TORCHRSS %s %.0f' % ('bf16' if a.bf16 else 'fp32', int(hwm[0]) / 1024.0))
 
 
 def main():

@@ -49,9 +49,16 @@ import picocli.CommandLine.Spec;
  * <p>Line format: {@code RESULT <name> <median ms/image> <min ms/image> <max|diff| vs ORT> <max|diff|
  * vs PyTorch>} (diffs {@code -} where not comparable).
  *
+ * <p>Peak memory: with {@code --only onnxruntime} or {@code --only fssd4j} the process builds and
+ * runs just that engine ({@code fssd4j}: the FP32 oneDNN plan on the imported weights) and ends
+ * with {@code RSS <name> <VmHWM MiB>}, the peak resident set of the whole process (JVM, model
+ * loading and the engine). One engine per process, since VmHWM only grows; {@code
+ * tools/bench-compare.sh} runs one such process per engine for its peak-RSS column.
+ *
  * <pre>
  * OMP_NUM_THREADS=2 java -Xmx6g -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.OnnxCompare \
- *     --dir DIR [--size 300] [--threads 2] [--batch 1] [--runs 10] [--graph-runs 2] [--bf16] [--help]
+ *     --dir DIR [--size 300] [--threads 2] [--batch 1] [--runs 10] [--graph-runs 2] [--bf16]
+ *     [--only onnxruntime|fssd4j] [--help]
  * </pre>
  */
 @Command(name = "OnnxCompare", sortOptions = false,
@@ -86,6 +93,10 @@ public final class OnnxCompare implements Callable<Integer> {
 
   @Option(names = "--bf16", description = "also time the BF16 oneDNN plan (on a CPU with AVX512_BF16)")
   private boolean bf16;
+
+  @Option(names = "--only", paramLabel = "ENGINE",
+      description = "run just this engine (onnxruntime or fssd4j, no graph) and print its process's peak RSS")
+  private String only;
 
   @Spec private CommandSpec spec;
 
@@ -125,6 +136,11 @@ public final class OnnxCompare implements Callable<Integer> {
     BenchMains.checkAtLeast(spec, "--batch", batch, 1);
     BenchMains.checkAtLeast(spec, "--runs", runs, 1);
     BenchMains.checkAtLeast(spec, "--graph-runs", graphRuns, 0);
+    if (only != null && !only.equals("onnxruntime") && !only.equals("fssd4j")) {
+      throw new ParameterException(spec.commandLine(), "option '--only' must be onnxruntime or fssd4j, got " + only);
+    }
+    boolean ortToo = only == null || only.equals("onnxruntime");
+    boolean fssdToo = only == null || only.equals("fssd4j");
     FssdConfig preset = FssdConfig.preset("voc" + size);
     float[] one = Nd4j.createFromNpyFile(dir.resolve("input.npy").toFile()).ravel().toFloatVector();
     float[] input = new float[one.length * batch];
@@ -135,11 +151,17 @@ public final class OnnxCompare implements Callable<Integer> {
     float[] torchConf = Nd4j.createFromNpyFile(dir.resolve("fssd" + size + "_conf.npy").toFile()).ravel().toFloatVector();
 
     List<Runner> runners = new ArrayList<>();
-    runners.add(ortRunner(dir.resolve("fssd" + size + ".onnx"), input, batch, size, threads,
-        torchLoc.length * batch, torchConf.length * batch));
-    FssdModel imported = PyTorchImporter.importModel(dir.resolve("fssd" + size + ".pth"), preset);
-    runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch, PlanOptions.defaults()));
-    if (bf16) {
+    if (ortToo) {
+      runners.add(ortRunner(dir.resolve("fssd" + size + ".onnx"), input, batch, size, threads,
+          torchLoc.length * batch, torchConf.length * batch));
+    }
+    FssdModel imported = fssdToo ? PyTorchImporter.importModel(dir.resolve("fssd" + size + ".pth"), preset) : null;
+    if (fssdToo) {
+      runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch, PlanOptions.defaults()));
+    }
+    if (only != null) {
+      // one engine in this process: no BF16, pruned or graph variants
+    } else if (bf16) {
       if (OneDnnPlan.cpuHasBf16()) {
         runners.add(planRunner("fssd4j-onednn-bf16", imported, input, batch,
             PlanOptions.builder().precision(PlanOptions.Precision.BF16).build()));
@@ -147,7 +169,7 @@ public final class OnnxCompare implements Callable<Integer> {
         System.out.println("NOTE no AVX512_BF16 on this CPU: BF16 plan not timed");
       }
     }
-    if (size == 300) { // the pruned widths are FSSD300's
+    if (size == 300 && only == null) { // the pruned widths are FSSD300's
       for (String[] m : new String[][] {{"pruned300", "pruned"}, {"half300", "half"}}) {
         FssdModel model = BenchModels.model(m[0]);
         float[] randomInput = BenchModels.randomInput(model.config(), batch);
@@ -168,16 +190,20 @@ public final class OnnxCompare implements Callable<Integer> {
         r.ms.add((System.nanoTime() - t0) / 1e6 / batch);
       }
     }
-    Runner ort = runners.get(0);
+    Runner ort = ortToo ? runners.get(0) : null;
     int locPer = torchLoc.length;
     int confPer = torchConf.length;
     for (Runner r : runners) {
       boolean comparable = !(r.name.endsWith("-pruned") || r.name.endsWith("-half"));
-      String vsOrt = comparable && r != ort ? fmt(Math.max(maxDiff(r.loc, ort.loc, locPer), maxDiff(r.conf, ort.conf, confPer))) : "-";
+      String vsOrt = comparable && ort != null && r != ort ? fmt(Math.max(maxDiff(r.loc, ort.loc, locPer), maxDiff(r.conf, ort.conf, confPer))) : "-";
       String vsTorch = comparable ? fmt(Math.max(maxDiff(r.loc, torchLoc, locPer), maxDiff(r.conf, torchConf, confPer))) : "-";
       System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f %s %s%n", r.name, BenchMains.median(r.ms),
           BenchMains.min(r.ms), vsOrt, vsTorch);
       r.close();
+    }
+    if (only != null) {
+      System.out.printf(Locale.ROOT, "RSS %s %.0f%n", runners.get(0).name, ProcStatus.peakRssMib());
+      return 0;
     }
     if (graphRuns > 0) {
       ComputationGraph graph = imported.graph();

@@ -15,6 +15,8 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.fssd.FssdException;
+import org.fssd.engine.onednn.OneDnnPlan;
+import org.fssd.engine.onednn.OneDnnWeights;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
@@ -49,13 +51,35 @@ import org.slf4j.LoggerFactory;
  * the DL4J graph ({@link Engine#GRAPH}). Both give the same numbers within 1e-4. See {@link
  * Builder#engine(Engine)}.
  *
- * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once. The
- * detector owns a pool of {@link Builder#replicas(int)} independent copies of the network (default
- * 1); a call borrows one for the forward pass and waits while all are busy, so results never mix.
- * More replicas give more parallelism at the cost of memory (one parameter copy each).
+ * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link
+ * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing one
+ * replica for the whole list. On the oneDNN engine the default is one batch-1 plan run once per
+ * image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
+ * {@link Builder#batchedPlans(boolean)} the sizes are 1, 2, 4, ... and {@link
+ * Builder#maxBatch(int)} (default 8), each a plan compiled in {@link Builder#build()}, and the
+ * results of one image may differ between batch sizes by float rounding: raw outputs within {@link
+ * OneDnnPlan#BATCH_TOLERANCE} relative, boxes within 1e-2 px of a 300 px input (scaled to the
+ * original image), scores within 1e-5 (README, "Coordinate contract"). The graph engine runs
+ * chunks of up to maxBatch. Either way a call never compiles a plan or allocates native memory.
  *
- * <p><b>Lifecycle.</b> {@link #close()} waits for calls in flight, then releases the networks;
- * closing twice is harmless; any call after close throws {@link IllegalStateException}.
+ * <p><b>Memory.</b> The detector owns all native memory of its networks and frees it in {@link
+ * #close()}. On the oneDNN engine that is one copy of the re-ordered weights, shared by every
+ * batch size and every replica, plus per replica one arena for the activations and scratchpad of
+ * its largest batch (placed by liveness: buffers of layers no longer needed are reused) and small
+ * input and output buffers. For the full FSSD300 the weights are ~370 MB (Winograd layouts are
+ * larger than the parameters) and a batch-1 arena ~120 MB; see docs/performance.md for measured
+ * peak RSS.
+ *
+ * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
+ * detector may be built on one thread and used on others. The detector owns a pool of {@link
+ * Builder#replicas(int)} independent networks (default 1); a call borrows one for its forward
+ * passes and waits while all are busy. A replica is used by one thread at a time, any thread: it
+ * owns its activation arena and scratchpad, and holds no thread-local state. More replicas give
+ * more parallelism at the cost of one arena each (oneDNN) or one parameter copy each (graph).
+ *
+ * <p><b>Lifecycle.</b> {@link #close()} waits for calls in flight, then releases the networks and
+ * their native memory, exactly once; closing twice is harmless; any call after close throws
+ * {@link IllegalStateException}.
  *
  * <p><b>Errors.</b> A missing, unreadable, corrupt or zero-sized image, or one above the pixel
  * limit ({@link Builder#maxPixels(long)}, default 100 megapixels) throws {@link
@@ -72,6 +96,9 @@ public final class FssdDetector implements AutoCloseable {
   private final BlockingQueue<NetworkRunner> replicas;
   private final java.util.List<NetworkRunner> allReplicas = new ArrayList<>();
   private final Engine engine;
+  private int[] batchSizes;
+  /** The oneDNN engine's weights, shared by all replicas; null on the graph engine. */
+  private OneDnnWeights weights;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final String settings;
   private volatile boolean closed;
@@ -94,12 +121,17 @@ public final class FssdDetector implements AutoCloseable {
         .build();
     this.replicas = new ArrayBlockingQueue<>(b.replicas);
     this.engine = resolveEngine(b, model);
-    for (int i = 0; i < b.replicas; i++) {
-      NetworkRunner r = engine == Engine.ONEDNN
-          ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(model, b.planOptions))
-          : new NetworkRunner.Graph(i == 0 ? model : model.replica());
-      allReplicas.add(r);
-      replicas.add(r);
+    try {
+      for (int i = 0; i < b.replicas; i++) {
+        NetworkRunner r = engine == Engine.ONEDNN
+            ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(weights, batchSizes))
+            : new NetworkRunner.Graph(i == 0 ? model : model.replica());
+        allReplicas.add(r);
+        replicas.add(r);
+      }
+    } catch (RuntimeException | Error e) {
+      releaseNetworks();
+      throw e;
     }
     firstPlan = null;
     this.settings = b.toString();
@@ -112,10 +144,43 @@ public final class FssdDetector implements AutoCloseable {
     return new Builder();
   }
 
-  /** Set by resolveEngine when it compiled (and so proved) a oneDNN plan; becomes replica 0. */
+  /**
+   * The batch sizes a detector with {@code batchedPlans(true)} compiles for a bound of {@code
+   * maxBatch} (and the graph engine runs): 1, 2, 4, ... (powers of two below it) and {@code
+   * maxBatch} itself, ascending.
+   */
+  public static int[] batchSizes(int maxBatch) {
+    checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
+    List<Integer> sizes = new ArrayList<>();
+    for (int n = 1; n < maxBatch; n *= 2) {
+      sizes.add(n);
+    }
+    sizes.add(maxBatch);
+    return sizes.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** How {@code n} images are split: the largest compiled size that fits, repeatedly. */
+  static List<Integer> chunks(int n, int[] sizes) {
+    List<Integer> out = new ArrayList<>();
+    int left = n;
+    while (left > 0) {
+      int k = sizes[0];
+      for (int size : sizes) {
+        if (size <= left) {
+          k = size;
+        }
+      }
+      out.add(k);
+      left -= k;
+    }
+    return out;
+  }
+
+  /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
   private NetworkRunner.OneDnn firstPlan;
 
   private Engine resolveEngine(Builder b, FssdModel model) {
+    batchSizes = batchSizes(b.maxBatch); // the graph runs any size
     if (b.engine == Engine.GRAPH) {
       return Engine.GRAPH;
     }
@@ -125,9 +190,16 @@ public final class FssdDetector implements AutoCloseable {
       return Engine.GRAPH;
     }
     try {
-      firstPlan = new NetworkRunner.OneDnn(model, b.planOptions).warm();
+      batchSizes = b.batchedPlans ? batchSizes(b.maxBatch) : new int[] {1};
+      weights = OneDnnWeights.of(model.config(), model.graph(), b.planOptions);
+      firstPlan = new NetworkRunner.OneDnn(weights, batchSizes);
       return Engine.ONEDNN;
     } catch (LinkageError | RuntimeException e) {
+      if (weights != null) {
+        weights.close();
+        weights = null;
+      }
+      batchSizes = batchSizes(b.maxBatch);
       if (b.engine == Engine.ONEDNN) {
         throw new FssdException("the oneDNN engine is not available here: " + e, e);
       }
@@ -160,7 +232,8 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /**
-   * Detects objects in several images with one forward pass. Elements may be {@link Path}, {@code
+   * Detects objects in several images, in forward passes of up to {@link Builder#maxBatch(int)}
+   * images (see "Batches" above). Elements may be {@link Path}, {@code
    * byte[]} (encoded), {@link BufferedImage} or {@link BgrImage} (not closed here). The result has
    * one list per input, in order. Decoding fails fast: a bad image throws before the network runs.
    */
@@ -219,7 +292,11 @@ public final class FssdDetector implements AutoCloseable {
     float[] conf = new float[n * p * c];
     NetworkRunner replica = borrow();
     try {
-      replica.run(input, n, loc, conf);
+      int first = 0;
+      for (int k : chunks(n, batchSizes)) {
+        replica.run(input, first, k, loc, conf);
+        first += k;
+      }
     } finally {
       replicas.add(replica);
     }
@@ -250,6 +327,21 @@ public final class FssdDetector implements AutoCloseable {
     return engine;
   }
 
+  /** The batch sizes the network runs (compiled plans on the oneDNN engine), ascending. */
+  public int[] batchSizes() {
+    return batchSizes.clone();
+  }
+
+  /** The oneDNN weights shared by the replicas (tests), or null on the graph engine. */
+  OneDnnWeights oneDnnWeights() {
+    return weights;
+  }
+
+  /** The replicas (tests). */
+  List<NetworkRunner> networks() {
+    return List.copyOf(allReplicas);
+  }
+
   /** The class names reported in detections. */
   public Labels labels() {
     return postprocessor.labels();
@@ -267,13 +359,26 @@ public final class FssdDetector implements AutoCloseable {
     try {
       if (!closed) {
         closed = true;
-        replicas.clear();
-        allReplicas.forEach(NetworkRunner::close);
-        allReplicas.clear();
+        releaseNetworks();
         LOG.debug("FssdDetector closed");
       }
     } finally {
       lifecycle.writeLock().unlock();
+    }
+  }
+
+  /** Frees the replicas, then the weights they share. */
+  private void releaseNetworks() {
+    replicas.clear();
+    if (firstPlan != null && !allReplicas.contains(firstPlan)) {
+      firstPlan.close(); // built, but the constructor failed before it joined the pool
+    }
+    firstPlan = null;
+    allReplicas.forEach(NetworkRunner::close);
+    allReplicas.clear();
+    if (weights != null) {
+      weights.close();
+      weights = null;
     }
   }
 
@@ -285,7 +390,8 @@ public final class FssdDetector implements AutoCloseable {
   /**
    * Builds a detector. Set exactly one model source: {@link #model(Path)} (native file) or {@link
    * #model(FssdModel)}. Defaults: score threshold 0.3 (applications; evaluation uses 0.01), NMS IoU
-   * 0.45, 40 per class, 200 per image, no clipping, 1 replica, 100-megapixel limit.
+   * 0.45, 40 per class, 200 per image, no clipping, 1 replica, batches of up to 8, 100-megapixel
+   * limit.
    */
   public static final class Builder {
     private Path modelFile;
@@ -299,6 +405,8 @@ public final class FssdDetector implements AutoCloseable {
     private int maxDetections = 200;
     private boolean clipToImage;
     private int replicas = 1;
+    private int maxBatch = 8;
+    private boolean batchedPlans;
     private long maxPixels = ImageLoader.DEFAULT_MAX_PIXELS;
     private Engine engine = Engine.AUTO;
     private PlanOptions planOptions = PlanOptions.defaults();
@@ -400,6 +508,38 @@ public final class FssdDetector implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Most images per forward pass, in 1..128. Default 8. The detector runs batches of 1, 2, 4, ...
+     * (the powers of two below {@code n}) and {@code n}, compiled (oneDNN) in {@link #build()};
+     * {@code detectBatch} splits a longer list into chunks of those sizes. Each replica holds an
+     * arena for the activations of a batch of {@code n}: lower it where memory matters more than
+     * batch throughput.
+     */
+    public Builder maxBatch(int n) {
+      checkArgument(n >= 1 && n <= 128, "maxBatch must be in 1..128, got %s", n);
+      this.maxBatch = n;
+      return this;
+    }
+
+    /**
+     * Whether the oneDNN engine runs a batch as one forward pass of a plan compiled for that size
+     * (true), or as one batch-1 pass per image on a single plan (false, the default).
+     *
+     * <p>Default false: every image gives exactly the same result whatever batch it comes in, and a
+     * replica holds one plan and the activations of one image (full FSSD300: peak RSS ~1.3 GB for
+     * the whole JVM). True: plans of 1, 2, 4, ... and {@link #maxBatch(int)} images, all compiled
+     * in {@link #build()}; up to ~16% more images/s at batch 8 (docs/performance.md), but each
+     * replica holds the activations and scratchpad of a whole batch (full FSSD300 at maxBatch 8:
+     * peak RSS ~2.1 GB), the Winograd weights of some layers get a second layout for larger
+     * batches (oneDNN blocks them by batch size), and an image's raw outputs may differ between
+     * batch sizes by up to {@link OneDnnPlan#BATCH_TOLERANCE} relative (boxes by ~1e-2 px).
+     * The graph engine always runs batches of up to maxBatch.
+     */
+    public Builder batchedPlans(boolean batched) {
+      this.batchedPlans = batched;
+      return this;
+    }
+
     /** Largest image accepted, in pixels (checked from the header before decoding). */
     public Builder maxPixels(long maxPixels) {
       checkArgument(maxPixels >= 1, "maxPixels must be >= 1, got %s", maxPixels);
@@ -427,7 +567,7 @@ public final class FssdDetector implements AutoCloseable {
       String src = modelFile != null ? modelFile.toString() : model != null ? "<in memory>" : modelSourceName;
       return "{model=" + src + ", scoreThreshold=" + scoreThreshold + ", nmsIouThreshold=" + nmsIouThreshold
           + ", perClassTopK=" + perClassTopK + ", maxDetections=" + maxDetections + ", clipToImage="
-          + clipToImage + ", replicas=" + replicas + ", maxPixels=" + maxPixels + ", engine=" + engine
+          + clipToImage + ", replicas=" + replicas + ", maxBatch=" + maxBatch + ", batchedPlans=" + batchedPlans + ", maxPixels=" + maxPixels + ", engine=" + engine
           + ", planOptions=" + planOptions
           + (labels != null ? ", labels=" + labels : "") + "}";
     }

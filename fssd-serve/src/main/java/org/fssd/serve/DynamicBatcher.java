@@ -37,18 +37,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Batch sizes.</b> Only the sizes of {@link #batchSizes(int)} are formed: the powers of two
  * below {@code maxBatch}, and {@code maxBatch} (1, 2, 4, 8 for 8). With more requests waiting than
  * the largest of them that fits, the rest stay queued (first in line for the next batch, or for
- * another worker). The CPU engine compiles one oneDNN plan per batch size, each with its own copy
- * of the re-ordered weights and its own activation buffers (about 1 GB and more for the full
- * FSSD300), so each worker compiles exactly these sizes in its warm-up, and no request ever waits
- * for a plan to be compiled: compiling on first use stalled requests for seconds in the load
- * test, and warming every size 1..8 took 8 plans and ~15 GB.
+ * another worker). The detector compiles whatever it needs in its own build (the CPU engine: by
+ * default one batch-1 plan run once per image, see {@code FssdDetector} "Batches"), so no request
+ * waits for a compilation; the warm-up runs each size once.
  *
- * <p><b>One thread per detector.</b> Each worker thread builds its detector (from the factory it
- * is given), warms it up, runs all its batches and, when it owns it, closes it. oneDNN's Winograd
- * convolutions keep their scratch memory in a thread-local buffer shared by the primitives created
- * on that thread, so a plan must be created, run and destroyed on one thread; running the CPU
- * engine's plans from several threads crashed the JVM (SIGSEGV in {@code wino_conv_4x3}) in
- * testing.
+ * <p><b>Threads.</b> Each worker thread builds its detector (from the factory it is given), warms
+ * it up, runs all its batches and, when it owns it, closes it. This confinement is not needed for
+ * correctness: an {@code FssdDetector} may be built on one thread and called from any number of
+ * others (each replica is used by one thread at a time and holds no thread-local state).
  *
  * <p>Images are decoded by the caller before {@link #submit}, so a bad upload never reaches (and
  * never fails) a batch. The caller keeps ownership of the image and must not close it before the
@@ -238,8 +234,8 @@ final class DynamicBatcher implements AutoCloseable {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
     int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
-    // Exactly the batch sizes the batcher forms: the oneDNN engine compiles one plan per batch
-    // size, and compiling one on the first request of that size stalls the request for seconds.
+    // Exactly the batch sizes the batcher forms, once each, so that the first requests of each
+    // size do not pay for first-touch memory and kernel caches.
     for (int n : sizes) {
       List<BgrImage> images = new ArrayList<>();
       try {

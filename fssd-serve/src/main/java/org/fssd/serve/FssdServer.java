@@ -702,11 +702,9 @@ public final class FssdServer implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Serve this detector (not closed by the server). The server runs it on its batcher thread
-     * only; on the CPU oneDNN engine prefer {@link #model(Path)} or {@link #model(FssdModel)},
-     * which build the detector on that thread: oneDNN's Winograd primitives must be created, run
-     * and destroyed on one thread (see {@link DynamicBatcher}), and this detector's batch-1 plan
-     * was compiled on the thread that built it.
+     * Serve this detector (not closed by the server). The server calls it from its batcher thread;
+     * that it was built on another thread does not matter (a detector may be used from any
+     * thread).
      */
     public Builder detector(FssdDetector detector) {
       this.detector = Objects.requireNonNull(detector, "detector");

@@ -16,7 +16,7 @@
  * {@code browser}, on where {@code /usr/bin/chromedriver} exists).
  *
  * <p>Thread safety: {@code FssdServer} is safe to use from any thread; requests are served by
- * Jetty's pool; every detector call happens on the worker thread that built the detector (oneDNN
- * primitives must stay on one thread, see {@code DynamicBatcher}).
+ * Jetty's pool; every detector call happens on the worker thread that built the detector (a
+ * design choice: a detector may be used from any thread, see {@code DynamicBatcher}).
  */
 package org.fssd.serve;

@@ -2,10 +2,15 @@ package org.fssd.engine.onednn;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import com.google.common.base.Suppliers;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.concat;
@@ -68,13 +73,36 @@ import org.slf4j.LoggerFactory;
  * in bfloat16 (fp32 accumulation, biases and outputs; ~1e-2 relative error) and needs a CPU with
  * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere.
  *
+ * <p><b>Memory.</b> The re-ordered weights live in an {@link OneDnnWeights}, shared by every plan
+ * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one
+ * arena ({@link ArenaPlanner}): a layer's output buffer is reused once no later layer reads it,
+ * so the arena holds about the two or three largest live maps instead of every layer's output.
+ * Every primitive runs with a user-managed scratchpad, and all of a plan's primitives share one
+ * scratchpad region (sized to the largest) at the end of the arena. The plans of an {@link
+ * OneDnnPlanSet} share one arena, sized to the largest of them. {@link #activationBytes()} and
+ * {@link #arenaBytes()} report the sizes.
+ *
+ * <p><b>Batch sizes.</b> The first plan compiled from an {@link OneDnnWeights} fixes each
+ * convolution's algorithm and weight layout, and later plans (other batch sizes) ask oneDNN for
+ * exactly that layout, so they share the weights and run the same kernel family; where oneDNN
+ * refuses (it blocks Winograd weights by batch size for some layers) the plan gets the layout
+ * it wants, as a second copy. Results of one image therefore differ between batch sizes by float
+ * rounding, within {@link #BATCH_TOLERANCE}; for identical results run each image on the batch-1
+ * plan, as {@code FssdDetector} does by default.
+ *
  * <p>The plan copies the parameters: later changes to the graph are not seen; compile again.
  *
  * <p>Threads: oneDNN uses OpenMP with {@code OMP_NUM_THREADS} threads, read once when the native
  * library loads; set it before the JVM starts.
  *
- * <p>Not thread-safe: one plan per thread. {@link #close()} frees all native memory; closing twice
- * is harmless; {@link #run} after {@link #close()} throws {@link IllegalStateException}.
+ * <p><b>Thread safety.</b> A plan may be compiled on one thread and run on any other (it never
+ * uses oneDNN's per-thread library scratchpad), but by one thread at a time: a run writes the
+ * plan's arena. Two runs at once on plans sharing an arena (one plan, or one {@link
+ * OneDnnPlanSet}) are refused with {@link IllegalStateException} instead of mixing their data.
+ * Plans with different arenas may run concurrently, also when they share weights.
+ *
+ * <p>{@link #close()} frees all native memory the plan owns; closing twice is harmless; {@link
+ * #run} after {@link #close()} throws {@link IllegalStateException}.
  */
 public final class OneDnnPlan implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
@@ -87,10 +115,29 @@ public final class OneDnnPlan implements AutoCloseable {
   /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
   static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
 
+  /**
+   * Largest difference, relative to {@code max(1, max |output|)}, between the raw outputs of one
+   * image run by a plan of batch 1 and by a plan of another batch size: 1e-5. oneDNN blocks some
+   * kernels by batch size (the F(4x4, 3x3) Winograd kernel's weight layout and tiling change for
+   * the 512-channel layers at batch 2-4 and up), so the fp32 sums are rounded in another order.
+   * Measured on the full FSSD300 (random weights, batches 2, 4, 8 against 1): at most 8.8e-5 on
+   * outputs of magnitude 33.6, i.e. 2.6e-6 relative. In boxes of a 300 px input that is below 1e-2
+   * px. A single plan is deterministic: the same input gives bit-identical outputs.
+   */
+  public static final double BATCH_TOLERANCE = 1e-5;
+
   private final FssdConfig config;
   private final int batchSize;
   private final PlanOptions options;
+  private final OneDnnWeights weights;
   private final List<Pointer> owned = new ArrayList<>();
+  private final ArenaPlanner planner = new ArenaPlanner();
+  /** Activation memories (created without a buffer) and where each lives in the arena. */
+  private final List<memory> arenaMemories = new ArrayList<>();
+  private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
+  private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
+  /** Scratchpad memories of the primitives; all point at the one scratchpad region. */
+  private final List<memory> scratchpads = new ArrayList<>();
   private final List<primitive> primitives = new ArrayList<>();
   private final List<IntMemoryMap> arguments = new ArrayList<>();
   private final List<String> layers = new ArrayList<>();
@@ -103,6 +150,10 @@ public final class OneDnnPlan implements AutoCloseable {
   private engine eng;
   private stream strm;
   private FloatPointer inputBuffer;
+  private long scratchpadBytes;
+  private long activationArenaBytes;
+  private Arena arena;
+  private boolean ownsArena;
   private boolean closed;
 
   /**
@@ -113,14 +164,15 @@ public final class OneDnnPlan implements AutoCloseable {
     static final engine INSTANCE = new engine(engine.kind.cpu, 0).retainReference();
   }
 
-  /** One head level's NHWC buffer and where its values go in the flat output. */
+  /** One head level's NHWC memory and where its values go in the flat output. */
   private static final class HeadOutput {
-    final FloatPointer buffer;
+    final memory mem; // its data handle is set when the plan is bound to an arena
     final int perImage; // H * W * A * k floats of one image
     final int offset; // first float of this level inside one image's flat output
+    FloatPointer buffer;
 
-    HeadOutput(FloatPointer buffer, int perImage, int offset) {
-      this.buffer = buffer;
+    HeadOutput(memory mem, int perImage, int offset) {
+      this.mem = mem;
       this.perImage = perImage;
       this.offset = offset;
     }
@@ -139,10 +191,11 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  private OneDnnPlan(FssdConfig config, int batchSize, PlanOptions options) {
-    this.config = config;
+  private OneDnnPlan(OneDnnWeights weights, int batchSize) {
+    this.weights = weights;
+    this.config = weights.config();
     this.batchSize = batchSize;
-    this.options = options;
+    this.options = weights.options();
     this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
     int s = config.inputSize();
     this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
@@ -152,33 +205,90 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /**
    * Compiles the network of {@code graph} (built by {@link FssdGraph} for {@code config}) for
-   * batches of exactly {@code batchSize} images.
+   * batches of exactly {@code batchSize} images, with its own weights and arena.
    *
    * @throws UnsupportedOperationException for {@link PlanOptions.Precision#BF16} on a CPU without
    *     AVX512_BF16
    * @throws FssdException when oneDNN refuses a layer or the graph does not match {@code config}
    */
   public static OneDnnPlan compile(FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions options) {
-    checkNotNull(config, "config");
-    checkNotNull(graph, "graph");
-    checkNotNull(options, "options");
+    try (OneDnnWeights weights = OneDnnWeights.of(config, graph, options)) {
+      return compile(weights, batchSize); // the plan keeps its own reference to the weights
+    }
+  }
+
+  /**
+   * Compiles a plan for batches of exactly {@code batchSize} images on shared {@code weights}, with
+   * its own arena. The plan holds a reference to the weights until it is closed.
+   *
+   * @throws UnsupportedOperationException for {@link PlanOptions.Precision#BF16} on a CPU without
+   *     AVX512_BF16
+   * @throws FssdException when oneDNN refuses a layer or the graph does not match the config
+   */
+  public static OneDnnPlan compile(OneDnnWeights weights, int batchSize) {
+    OneDnnPlan plan = compileUnbound(weights, batchSize);
+    try {
+      plan.bind(Arena.allocate(plan.arenaBytes()), true);
+    } catch (RuntimeException | Error e) {
+      plan.close();
+      throw e;
+    }
+    return plan;
+  }
+
+  /** A compiled plan whose activations have no memory yet: {@link #bind} gives it an arena. */
+  static OneDnnPlan compileUnbound(OneDnnWeights weights, int batchSize) {
+    checkNotNull(weights, "weights");
     checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
-    if (options.precision() == PlanOptions.Precision.BF16 && !cpuHasBf16() && !allowEmulatedBf16) {
+    checkState(weights.isOpen(), "the weights are closed");
+    if (weights.options().precision() == PlanOptions.Precision.BF16 && !cpuHasBf16() && !allowEmulatedBf16) {
       throw new UnsupportedOperationException("oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
           + " this CPU's oneDNN ISA is " + dnnl.get_effective_cpu_isa() + ": use FP32");
     }
-    OneDnnPlan plan = new OneDnnPlan(config, batchSize, options);
+    weights.retain();
+    OneDnnPlan plan = new OneDnnPlan(weights, batchSize);
     try (PointerScope scope = new PointerScope()) {
-      plan.build(graph);
+      plan.build(weights.graph());
     } catch (RuntimeException | Error e) {
       plan.close();
       throw e;
     }
     if (LOG.isDebugEnabled()) {
-      LOG.debug("compiled oneDNN plan for {} batch {} {}:\n  {}", config, batchSize, options,
+      LOG.debug("compiled oneDNN plan for {} batch {} {} (arena {} bytes, activations {} bytes):\n  {}",
+          plan.config, batchSize, plan.options, plan.arenaBytes(), plan.activationBytes(),
           String.join("\n  ", plan.layers));
     }
     return plan;
+  }
+
+  /** Points every activation, scratchpad and head output of the plan into {@code a}. */
+  void bind(Arena a, boolean owns) {
+    checkState(arena == null, "already bound");
+    checkArgument(a.bytes() >= arenaBytes(), "arena of %s bytes, the plan needs %s", a.bytes(), arenaBytes());
+    arena = a;
+    ownsArena = owns;
+    for (int i = 0; i < arenaMemories.size(); i++) {
+      arenaMemories.get(i).set_data_handle(a.at(arenaBuffers.get(i).offset()));
+    }
+    for (memory m : scratchpads) {
+      m.set_data_handle(a.at(activationArenaBytes));
+    }
+    for (HeadOutput h : locHeads) {
+      h.buffer = keep(new FloatPointer(h.mem.get_data_handle()));
+    }
+    for (HeadOutput h : confHeads) {
+      h.buffer = keep(new FloatPointer(h.mem.get_data_handle()));
+    }
+  }
+
+  /** The arena the plan runs in (tests). */
+  Arena arena() {
+    return arena;
+  }
+
+  /** The engine all plans are compiled on. */
+  static engine engine() {
+    return CpuEngine.INSTANCE;
   }
 
   /** Whether oneDNN may use native bfloat16 instructions on this CPU (AVX512_BF16 or AMX). */
@@ -219,6 +329,29 @@ public final class OneDnnPlan implements AutoCloseable {
     return confLength;
   }
 
+  /** The weights the plan runs on. */
+  public OneDnnWeights weights() {
+    return weights;
+  }
+
+  /**
+   * Bytes of arena the plan needs: its activations placed by liveness plus one scratchpad region
+   * (the largest any primitive asks for). Inputs, head outputs and weights are not included.
+   */
+  public long arenaBytes() {
+    return activationArenaBytes + scratchpadBytes;
+  }
+
+  /** Bytes of all activation buffers of the plan added up, as if none were reused. */
+  public long activationBytes() {
+    return planner.totalBytes();
+  }
+
+  /** Bytes of the largest scratchpad any of the plan's primitives asks for. */
+  public long scratchpadBytes() {
+    return scratchpadBytes;
+  }
+
   /**
    * One line per layer: name, oneDNN implementation (e.g. {@code jit_wino_4x3:avx512_core}) and,
    * for a convolution, the algorithm asked for; plus the inserted re-orders. For logs and tests.
@@ -232,13 +365,11 @@ public final class OneDnnPlan implements AutoCloseable {
    * raw outputs: {@code locOut} [N, P*4] and {@code confOut} [N, P*C], row-major, exactly as the
    * graph's {@value FssdGraph#LOC} and {@value FssdGraph#CONF} outputs.
    *
-   * @throws IllegalStateException after {@link #close()}
+   * @throws IllegalStateException after {@link #close()}, or while another thread runs a plan on
+   *     the same arena
    * @throws IllegalArgumentException when an array has the wrong length
    */
   public void run(float[] input, float[] locOut, float[] confOut) {
-    if (closed) {
-      throw new IllegalStateException("run() on a closed OneDnnPlan");
-    }
     checkNotNull(input, "input");
     checkNotNull(locOut, "locOut");
     checkNotNull(confOut, "confOut");
@@ -248,24 +379,49 @@ public final class OneDnnPlan implements AutoCloseable {
         locOut.length, locLength);
     checkArgument(confOut.length == confLength, "confOut has %s floats, expected N*P*C = %s",
         confOut.length, confLength);
-    inputBuffer.position(0).put(input, 0, inputLength);
-    for (int i = 0; i < primitives.size(); i++) {
-      primitives.get(i).execute(strm, arguments.get(i));
-    }
-    strm._wait();
-    copyHeads(locHeads, locOut, locLength / batchSize);
-    copyHeads(confHeads, confOut, confLength / batchSize);
+    run(input, 0, locOut, 0, confOut, 0);
   }
 
-  private void copyHeads(List<HeadOutput> heads, float[] out, int perImage) {
+  /**
+   * As {@link #run(float[], float[], float[])} on slices: the N images start at {@code
+   * input[inputOffset]}, and their outputs go to {@code locOut[locOffset...]} and {@code
+   * confOut[confOffset...]}. Lets a caller run a long list in chunks without copying.
+   *
+   * @throws IllegalStateException after {@link #close()}, or while another thread runs a plan on
+   *     the same arena
+   * @throws IndexOutOfBoundsException when a slice does not fit its array
+   */
+  public void run(float[] input, int inputOffset, float[] locOut, int locOffset, float[] confOut, int confOffset) {
+    checkState(!closed, "run() on a closed OneDnnPlan");
+    java.util.Objects.checkFromIndexSize(inputOffset, inputLength, input.length);
+    java.util.Objects.checkFromIndexSize(locOffset, locLength, locOut.length);
+    java.util.Objects.checkFromIndexSize(confOffset, confLength, confOut.length);
+    arena.acquire();
+    try {
+      inputBuffer.position(0).put(input, inputOffset, inputLength);
+      for (int i = 0; i < primitives.size(); i++) {
+        primitives.get(i).execute(strm, arguments.get(i));
+      }
+      strm._wait();
+      copyHeads(locHeads, locOut, locOffset, locLength / batchSize);
+      copyHeads(confHeads, confOut, confOffset, confLength / batchSize);
+    } finally {
+      arena.release();
+    }
+  }
+
+  private void copyHeads(List<HeadOutput> heads, float[] out, int outOffset, int perImage) {
     for (HeadOutput h : heads) {
       for (int n = 0; n < batchSize; n++) {
-        h.buffer.position((long) n * h.perImage).get(out, n * perImage + h.offset, h.perImage);
+        h.buffer.position((long) n * h.perImage).get(out, outOffset + n * perImage + h.offset, h.perImage);
       }
     }
   }
 
-  /** Frees every native object of the plan; further calls do nothing. */
+  /**
+   * Frees every native object the plan owns (its arena unless an {@link OneDnnPlanSet} owns it) and
+   * drops its reference to the weights; further calls do nothing.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -276,10 +432,18 @@ public final class OneDnnPlan implements AutoCloseable {
     arguments.clear();
     locHeads.clear();
     confHeads.clear();
+    scratchpads.clear();
+    arenaMemories.clear();
+    bufferOf.clear();
     for (int i = owned.size() - 1; i >= 0; i--) {
       owned.get(i).releaseReference();
     }
     owned.clear();
+    if (ownsArena) {
+      arena.close();
+    }
+    arena = null;
+    weights.release();
   }
 
   @Override
@@ -348,6 +512,16 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     buildHeads(graph, Group.LOC, pyramid, locHeads, 4);
     buildHeads(graph, Group.CONF, pyramid, confHeads, config.numClasses());
+    // Head outputs in the arena are read after the last step, by copyHeads.
+    for (List<HeadOutput> heads : List.of(locHeads, confHeads)) {
+      for (HeadOutput h : heads) {
+        ArenaPlanner.Buffer b = bufferOf.get(h.mem);
+        if (b != null) {
+          planner.use(b, primitives.size());
+        }
+      }
+    }
+    activationArenaBytes = ArenaPlanner.align(planner.place());
   }
 
   private void buildHeads(ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
@@ -359,15 +533,14 @@ public final class OneDnnPlan implements AutoCloseable {
       memory.desc nhwc = new memory.desc(new long[] {batchSize, c.out(), size, size},
           memory.data_type.f32, memory.format_tag.nhwc);
       int perImage = c.out() * size * size;
-      FloatPointer buffer;
-      if (y.md.equals(nhwc)) {
-        buffer = new FloatPointer(y.mem.get_data_handle()); // a view; y.mem is kept by the plan
-      } else {
-        buffer = keep(new FloatPointer((long) batchSize * perImage));
-        memory m = keep(new memory(nhwc, eng, buffer));
-        addReorder(c.name() + ".nhwc", y.mem, m);
+      memory out = y.mem;
+      if (!y.md.equals(nhwc)) {
+        // Outside the arena: the arena then only ever holds values of the plan's data type (a
+        // BF16 plan's padded lanes never see halves of fp32 words).
+        out = keep(new memory(nhwc, eng, keep(new FloatPointer((long) batchSize * perImage))));
+        addReorder(c.name() + ".nhwc", y.mem, out);
       }
-      outs.add(new HeadOutput(buffer, perImage, offset));
+      outs.add(new HeadOutput(out, perImage, offset));
       offset += perImage;
     }
     int expected = config.numPriors() * perPrior;
@@ -420,7 +593,7 @@ public final class OneDnnPlan implements AutoCloseable {
             new long[] {padR, padR}),
         userScratchpad(), eng);
     memory.desc dstMd = pd.dst_desc();
-    memory dst = keep(new memory(dstMd, eng));
+    memory dst = activation(dstMd);
     addStep(name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR, pd.impl_info_str().getString(),
         keep(new pooling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
     scratchpad(pd.scratchpad_desc());
@@ -435,7 +608,7 @@ public final class OneDnnPlan implements AutoCloseable {
             x.md, dstAny),
         userScratchpad(), eng);
     memory.desc dstMd = pd.dst_desc();
-    memory dst = keep(new memory(dstMd, eng));
+    memory dst = activation(dstMd);
     addStep(name + " bilinear -> " + size, pd.impl_info_str().getString(),
         keep(new resampling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
     scratchpad(pd.scratchpad_desc());
@@ -449,12 +622,12 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
-    memory dst = keep(new memory(dstMd, eng));
+    memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
     for (int i = 0; i < parts.length; i++) {
-      args.put(dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
+      arg(args, dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
     }
-    args.put(dnnl.DNNL_ARG_DST, dst);
+    arg(args, dnnl.DNNL_ARG_DST, dst);
     putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new concat(pd)));
     arguments.add(args);
@@ -475,17 +648,18 @@ public final class OneDnnPlan implements AutoCloseable {
     float[] scaleShift = new float[2 * gamma.length];
     System.arraycopy(gamma, 0, scaleShift, 0, gamma.length);
     System.arraycopy(beta, 0, scaleShift, gamma.length, beta.length);
-    memory mean = constant(pd.mean_desc(), floats(graph.getParam(name + "_mean")));
-    memory variance = constant(pd.variance_desc(), floats(graph.getParam(name + "_var")));
-    memory weights = constant(pd.weights_desc(), scaleShift);
+    // values only read when these weights have no copy of them yet
+    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(graph.getParam(name + "_mean")), false);
+    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(graph.getParam(name + "_var")), false);
+    memory scale = weights.get(name + "_scaleshift", pd.weights_desc(), null, () -> scaleShift, false);
     memory.desc dstMd = pd.dst_desc();
-    memory dst = keep(new memory(dstMd, eng));
+    memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
-    args.put(dnnl.DNNL_ARG_SRC, x.mem);
-    args.put(dnnl.DNNL_ARG_MEAN, mean);
-    args.put(dnnl.DNNL_ARG_VARIANCE, variance);
-    args.put(dnnl.DNNL_ARG_SCALE_SHIFT, weights);
-    args.put(dnnl.DNNL_ARG_DST, dst);
+    arg(args, dnnl.DNNL_ARG_SRC, x.mem);
+    arg(args, dnnl.DNNL_ARG_MEAN, mean);
+    arg(args, dnnl.DNNL_ARG_VARIANCE, variance);
+    arg(args, dnnl.DNNL_ARG_SCALE_SHIFT, scale);
+    arg(args, dnnl.DNNL_ARG_DST, dst);
     putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new batch_normalization_forward(pd)));
     arguments.add(args);
@@ -493,18 +667,14 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  /** A memory of plain layout {@code md} (a vector or a 2-D nc array) holding {@code values}. */
-  private memory constant(memory.desc md, float[] values) {
-    if (md.get_size() != 4L * values.length) {
-      throw new FssdException("oneDNN wants " + md.get_size() + " bytes, have " + values.length + " floats");
-    }
-    memory m = keep(new memory(md, eng));
-    new FloatPointer(m.get_data_handle()).put(values, 0, values.length);
-    return m;
-  }
-
   /** A convolution block of {@code c}: conv (+ folded BN) + bias (+ ReLU unless a head). */
   private Act convBlock(ComputationGraph graph, ConvSpec c, Act src, boolean firstLayer) {
+    Supplier<float[][]> params = Suppliers.memoize(() -> convParams(graph, c));
+    return conv(c, src, params, !c.isHead(), firstLayer);
+  }
+
+  /** The weights and bias of {@code c} as the plan runs them: {@code {w, b}}, BN folded in. */
+  private float[][] convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
     String convName = bn ? c.name() + ".conv" : c.name();
     float[] w = floats(graph.getParam(convName + "_W"));
@@ -523,7 +693,7 @@ public final class OneDnnPlan implements AutoCloseable {
       fold(w, b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
           floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
     }
-    return conv(c, src, w, b, !c.isHead(), firstLayer);
+    return new float[][] {w, b};
   }
 
   /** Folds an inference BatchNorm into the weights and bias of the convolution before it. */
@@ -539,7 +709,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  private Act conv(ConvSpec c, Act src, float[] w, float[] b, boolean relu, boolean firstLayer) {
+  private Act conv(ConvSpec c, Act src, Supplier<float[][]> params, boolean relu, boolean firstLayer) {
     long n = batchSize;
     long k = c.kernel();
     memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
@@ -555,51 +725,76 @@ public final class OneDnnPlan implements AutoCloseable {
       ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
       attr.set_post_ops(ops);
     }
-    boolean winogradShape = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1;
-    PlanOptions.Algorithm choice = options.algorithm();
-    boolean tryWinograd = winogradShape && (choice == PlanOptions.Algorithm.WINOGRAD
-        || choice == PlanOptions.Algorithm.AUTO && !firstLayer);
     convolution_forward.primitive_desc pd = null;
     String algorithm = "direct";
-    if (tryWinograd) {
+    OneDnnWeights.Choice chosen = weights.choice(c.name());
+    if (chosen != null) {
+      // An earlier plan of these weights chose: same algorithm, same weight layout (so one copy).
       try {
-        pd = convPd(c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
-        algorithm = "winograd";
-        String impl = pd.impl_info_str().getString();
-        if (choice == PlanOptions.Algorithm.AUTO && !autoAcceptsWinograd(c, impl)) {
-          LOG.debug("AUTO: {} would run Winograd as {}; using direct", c, impl);
+        pd = convPd(c, chosen.winograd ? dnnl.algorithm.convolution_winograd : dnnl.algorithm.convolution_direct,
+            srcAny, chosen.weightsMd, biasMd, dstAny, attr);
+        algorithm = chosen.winograd ? "winograd" : "direct";
+        if (pd.impl_info_str().getString().startsWith("ref")) {
+          // only oneDNN's slow reference code takes that layout: better a second copy
+          LOG.debug("{} at batch {} would run {} on the shared layout; choosing anew", c, batchSize,
+              pd.impl_info_str().getString());
           pd = null;
-          algorithm = "direct";
         }
       } catch (RuntimeException e) {
-        LOG.debug("oneDNN refused Winograd for {} ({}); using direct", c, e.getMessage());
+        LOG.debug("oneDNN refused {}'s shared weight layout at batch {} ({}); choosing anew", c, batchSize,
+            e.getMessage());
       }
     }
     if (pd == null) {
-      try {
-        pd = convPd(c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
-      } catch (RuntimeException e) {
-        throw new FssdException("oneDNN refused convolution " + c + ": " + e.getMessage(), e);
-      }
+      pd = choose(c, srcAny, weightsAny, biasMd, dstAny, attr, firstLayer);
+      algorithm = pd.impl_info_str().getString().contains("wino") ? "winograd" : "direct";
     }
+    weights.choose(c.name(), algorithm.equals("winograd"), pd.weights_desc());
     memory srcMem = as(c.name(), src, pd.src_desc());
-    memory weights = keep(new memory(pd.weights_desc(), eng));
-    load(w, new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32, memory.format_tag.oihw),
-        weights);
-    memory bias = constant(pd.bias_desc(), b);
+    memory.desc plain = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32,
+        memory.format_tag.oihw);
+    memory w = weights.get(c.name() + "_W", pd.weights_desc(), plain, () -> params.get()[0], true);
+    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get()[1], false);
     memory.desc dstMd = pd.dst_desc();
-    memory dst = keep(new memory(dstMd, eng));
+    memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
-    args.put(dnnl.DNNL_ARG_SRC, srcMem);
-    args.put(dnnl.DNNL_ARG_WEIGHTS, weights);
-    args.put(dnnl.DNNL_ARG_BIAS, bias);
-    args.put(dnnl.DNNL_ARG_DST, dst);
+    arg(args, dnnl.DNNL_ARG_SRC, srcMem);
+    arg(args, dnnl.DNNL_ARG_WEIGHTS, w);
+    arg(args, dnnl.DNNL_ARG_BIAS, bias);
+    arg(args, dnnl.DNNL_ARG_DST, dst);
     putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new convolution_forward(pd)));
     arguments.add(args);
     layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + " " + dataType
         + (relu ? " +relu" : ""));
     return new Act(dst, dstMd);
+  }
+
+  /** The first plan's choice for {@code c}: Winograd as the options say, else direct. */
+  private convolution_forward.primitive_desc choose(ConvSpec c, memory.desc srcAny, memory.desc weightsAny,
+      memory.desc biasMd, memory.desc dstAny, primitive_attr attr, boolean firstLayer) {
+    boolean winogradShape = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1;
+    PlanOptions.Algorithm choice = options.algorithm();
+    boolean tryWinograd = winogradShape && (choice == PlanOptions.Algorithm.WINOGRAD
+        || choice == PlanOptions.Algorithm.AUTO && !firstLayer);
+    if (tryWinograd) {
+      try {
+        convolution_forward.primitive_desc pd =
+            convPd(c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
+        String impl = pd.impl_info_str().getString();
+        if (choice != PlanOptions.Algorithm.AUTO || autoAcceptsWinograd(c, impl)) {
+          return pd;
+        }
+        LOG.debug("AUTO: {} would run Winograd as {}; using direct", c, impl);
+      } catch (RuntimeException e) {
+        LOG.debug("oneDNN refused Winograd for {} ({}); using direct", c, e.getMessage());
+      }
+    }
+    try {
+      return convPd(c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
+    } catch (RuntimeException e) {
+      throw new FssdException("oneDNN refused convolution " + c + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -638,7 +833,7 @@ public final class OneDnnPlan implements AutoCloseable {
         return x.copies.get(i);
       }
     }
-    memory copy = keep(new memory(md, eng));
+    memory copy = activation(md);
     addReorder(consumer + " input", x.mem, copy);
     x.copyDescs.add(md);
     x.copies.add(copy);
@@ -653,10 +848,10 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /**
    * Attributes asking for a user-managed scratchpad. In oneDNN's default (library) mode the
-   * scratchpad is a per-thread buffer sized for the primitives created on that thread, so running
-   * a plan on another thread than the one that compiled it can overrun memory (seen as a SIGSEGV in
-   * the Winograd input transform). With its own scratchpad per primitive a plan runs correctly on
-   * any thread (still one thread at a time).
+   * scratchpad of a primitive is a buffer of the thread that created it, sized for the primitives
+   * created on that thread, so running a plan on another thread could overrun it (two plans
+   * compiled on one thread and run on two others crashed the JVM in the Winograd input transform).
+   * With the plan's own scratchpad region nothing thread-local is left.
    */
   private primitive_attr userScratchpad() {
     primitive_attr attr = keep(new primitive_attr());
@@ -670,33 +865,53 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   private void putScratchpad(IntMemoryMap args, memory.desc md) {
-    if (md.get_size() > 0) {
-      args.put(dnnl.DNNL_ARG_SCRATCHPAD, keep(new memory(md, eng)));
+    long size = md.get_size();
+    if (size > 0) {
+      memory m = keep(new memory(md, eng, (Pointer) null));
+      scratchpads.add(m);
+      scratchpadBytes = Math.max(scratchpadBytes, ArenaPlanner.align(size));
+      args.put(dnnl.DNNL_ARG_SCRATCHPAD, m);
+    }
+  }
+
+  /** An activation of layout {@code md}, written by the next step; its memory is in the arena. */
+  private memory activation(memory.desc md) {
+    memory m = keep(new memory(md, eng, (Pointer) null));
+    ArenaPlanner.Buffer b = planner.add(md.get_size(), primitives.size());
+    arenaMemories.add(m);
+    arenaBuffers.add(b);
+    bufferOf.put(m, b);
+    return m;
+  }
+
+  /** Adds {@code m} to the next step's arguments; an activation stays live until that step. */
+  private void arg(IntMemoryMap args, int key, memory m) {
+    args.put(key, m);
+    ArenaPlanner.Buffer b = bufferOf.get(m);
+    if (b != null) {
+      planner.use(b, primitives.size());
     }
   }
 
   private void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
     IntMemoryMap args = keep(new IntMemoryMap());
-    args.put(argA, a);
-    args.put(argB, b);
+    arg(args, argA, a);
+    arg(args, argB, b);
     primitives.add(p);
     arguments.add(args);
     layers.add(name + (impl.isEmpty() ? "" : ": " + impl));
   }
 
-  /** Writes {@code values} (laid out as {@code plain}) into {@code target}, re-ordering once, now. */
-  private void load(float[] values, memory.desc plain, memory target) {
-    if (target.get_desc().equals(plain)) {
-      new FloatPointer(target.get_data_handle()).put(values, 0, values.length);
-      return;
+  /**
+   * The values of {@code a} in C order. The flattened off-heap copy is freed at once rather than
+   * when the garbage collector gets to it (all of them together are a second copy of the model).
+   */
+  static float[] floats(INDArray a) {
+    INDArray flat = Nd4j.toFlattened('c', a.castTo(DataType.FLOAT));
+    float[] v = flat.toFloatVector();
+    if (flat != a && flat.closeable()) {
+      flat.close();
     }
-    FloatPointer data = new FloatPointer(values);
-    memory user = new memory(plain, eng, data);
-    new reorder(user, target).execute(strm, user, target);
-    strm._wait();
-  }
-
-  private static float[] floats(INDArray a) {
-    return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
+    return v;
   }
 }
