@@ -76,9 +76,18 @@ import org.slf4j.LoggerFactory;
  *       settings}]}}.
  *   <li>{@code GET /health}: 200 {@code {"status": "ok"}} once the model is loaded and warmed up;
  *       503 before that and while shutting down.
- *   <li>{@code GET /metrics}: Prometheus text (requests by endpoint and status, latency and batch
- *       size histograms, queue depth, images per second).
+ *   <li>{@code GET /metrics}: Prometheus text through the Prometheus Java client (requests by
+ *       endpoint and status, latency and batch size histograms, queue depth, native memory, build
+ *       info, JVM and process metrics; see {@link ServeMetrics}).
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3 document of these endpoints (resource {@code
+ *       org/fssd/serve/openapi.json}).
  *   <li>{@code GET /}: a self-contained web page to try the detector.
+ *   <li>The Open Inference Protocol (KServe v2): {@code GET /v2}, {@code /v2/health/live} (200
+ *       whenever the process answers: the port opens before the model loads), {@code
+ *       /v2/health/ready} (503 until ready), {@code /v2/models/{name}} (metadata), {@code
+ *       /v2/models/{name}/ready} and {@code POST /v2/models/{name}/infer} (images as a BYTES
+ *       tensor of base64 strings; see {@link V2Protocol}); another model name gets 404 {@code
+ *       model_not_found}. The name is {@link Builder#modelName}.
  * </ul>
  *
  * <p><b>Errors</b> are JSON {@code {"error": code, "detail": text}}, Jetty's own included (see
@@ -840,7 +849,7 @@ public final class FssdServer implements AutoCloseable {
    * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
    * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
    * --max-uploads} (64), {@code --body-idle-timeout-ms} (10 000), {@code --body-timeout-ms} (30 000),
-   * {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
+   * {@code --model-name} (the v2 name; default the file name without {@code .zip}), {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
    */
   public static void main(String[] args) throws InterruptedException {
     int code = FssdServerCommand.commandLine(new FssdServerCommand()).execute(args);
@@ -1080,7 +1089,7 @@ public final class FssdServer implements AutoCloseable {
           + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
           + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers
           + ", maxUploads=" + maxUploads + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + ", bodyTimeoutMs=" + bodyTimeoutMs
-          + "}";
+          + ", modelName=" + modelName() + "}";
     }
   }
 }

@@ -314,6 +314,54 @@ class FssdServerV2Test {
     assertThat(FssdServer.matches("/v2/models/{name}", "/v2/models/x/ready")).isFalse();
   }
 
+  // ------------------------------------------------------------------ OpenAPI
+
+  /**
+   * The statuses each handler can answer (its own ApiExceptions, the 503 of a loading server, the
+   * 500 of the endpoint wrapper, 405 for another method on its path), by "METHOD path".
+   */
+  private static final java.util.Map<String, java.util.Set<Integer>> PRODUCED = java.util.Map.ofEntries(
+      java.util.Map.entry("GET /", java.util.Set.of(200, 500)),
+      java.util.Map.entry("GET /health", java.util.Set.of(200, 500, 503)),
+      java.util.Map.entry("GET /metrics", java.util.Set.of(200, 500)),
+      java.util.Map.entry("GET /openapi.json", java.util.Set.of(200, 500)),
+      java.util.Map.entry("GET /v1/models", java.util.Set.of(200, 500, 503)),
+      java.util.Map.entry("POST /v1/detect", java.util.Set.of(200, 400, 405, 408, 413, 500, 503)),
+      java.util.Map.entry("GET /v2", java.util.Set.of(200, 500)),
+      java.util.Map.entry("GET /v2/health/live", java.util.Set.of(200, 500)),
+      java.util.Map.entry("GET /v2/health/ready", java.util.Set.of(200, 500, 503)),
+      java.util.Map.entry("GET /v2/models/{name}", java.util.Set.of(200, 404, 500)),
+      java.util.Map.entry("GET /v2/models/{name}/ready", java.util.Set.of(200, 404, 500, 503)),
+      java.util.Map.entry("POST /v2/models/{name}/infer", java.util.Set.of(200, 400, 404, 405, 408, 413, 500, 503)));
+
+  @Test
+  void theOpenApiDocumentListsExactlyTheServersRoutesAndTheirStatuses() throws Exception {
+    HttpResponse<String> r = get("/openapi.json");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode doc = json(r);
+    assertThat(doc.get("openapi").asText()).startsWith("3.");
+    java.util.Set<String> documented = new java.util.TreeSet<>();
+    doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(
+        m -> documented.add(m.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey())));
+    java.util.Set<String> served = new java.util.TreeSet<>();
+    // HEAD is Javalin's automatic twin of every GET, so the document leaves it out (and says so).
+    server.routes().forEach((path, methods) -> methods.stream().filter(m -> !m.equals("HEAD"))
+        .forEach(m -> served.add(m + " " + path)));
+    assertThat(documented).isEqualTo(served);
+    assertThat(PRODUCED.keySet()).as("every route has its statuses listed here").isEqualTo(served);
+    for (String op : served) {
+      String[] mp = op.split(" ", 2);
+      JsonNode responses = doc.get("paths").get(mp[1]).get(mp[0].toLowerCase(java.util.Locale.ROOT)).get("responses");
+      java.util.Set<Integer> codes = new java.util.TreeSet<>();
+      responses.fieldNames().forEachRemaining(c -> codes.add(Integer.parseInt(c)));
+      assertThat(codes).as(op).containsAll(PRODUCED.get(op));
+      if (mp[1].contains("{name}")) {
+        assertThat(doc.get("paths").get(mp[1]).get(mp[0].toLowerCase(java.util.Locale.ROOT)).get("parameters")
+            .toString()).as(op).contains("\"in\":\"path\"");
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ metrics
 
   @Test
