@@ -99,7 +99,7 @@ for mode in off on; do
   # Batches by size: the sizes are 1, 2, 4, ... and max-batch, the histogram's bucket bounds.
   curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v mode="$mode" '
     /^fssd_batch_size_bucket/ { match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5);
-      if (le != "+Inf") { n = $2 - prev; prev = $2; if (n > 0) out = out sprintf(" %sx%d", le, n) } }
+      if (le != "+Inf") { n = $2 - prev; prev = $2; if (n > 0) out = out sprintf(" %sx%d", le + 0, n) } }
     /^fssd_queue_wait_seconds_sum/ { w = $2 } /^fssd_queue_wait_seconds_count/ { c = $2 }
     END { printf "  batching %s: batches (size x count):%s; mean queue wait %.0f ms\n", mode, out, c ? 1000 * w / c : 0 }'
   # The server JVM is the launcher's exec'd java (same pid).

@@ -76,9 +76,18 @@ import org.slf4j.LoggerFactory;
  *       settings}]}}.
  *   <li>{@code GET /health}: 200 {@code {"status": "ok"}} once the model is loaded and warmed up;
  *       503 before that and while shutting down.
- *   <li>{@code GET /metrics}: Prometheus text (requests by endpoint and status, latency and batch
- *       size histograms, queue depth, images per second).
+ *   <li>{@code GET /metrics}: Prometheus text through the Prometheus Java client (requests by
+ *       endpoint and status, latency and batch size histograms, queue depth, native memory, build
+ *       info, JVM and process metrics; see {@link ServeMetrics}).
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3 document of these endpoints (resource {@code
+ *       org/fssd/serve/openapi.json}).
  *   <li>{@code GET /}: a self-contained web page to try the detector.
+ *   <li>The Open Inference Protocol (KServe v2): {@code GET /v2}, {@code /v2/health/live} (200
+ *       whenever the process answers: the port opens before the model loads), {@code
+ *       /v2/health/ready} (503 until ready), {@code /v2/models/{name}} (metadata), {@code
+ *       /v2/models/{name}/ready} and {@code POST /v2/models/{name}/infer} (images as a BYTES
+ *       tensor of base64 strings; see {@link V2Protocol}); another model name gets 404 {@code
+ *       model_not_found}. The name is {@link Builder#modelName}.
  * </ul>
  *
  * <p><b>Errors</b> are JSON {@code {"error": code, "detail": text}}, Jetty's own included (see
@@ -126,6 +135,8 @@ public final class FssdServer implements AutoCloseable {
   private static final String UPLOAD_NAME = "upload";
   /** Marks the server's own first request (not counted in the metrics). */
   private static final String PRIME_HEADER = "X-Fssd-Prime";
+  /** Request attribute: the answer is an error the service wrote (Javalin's 404/405 mappers leave it). */
+  private static final String OWN_ERROR = "fssd.ownError";
   /** Javalin's default size of Jetty's thread pool, the least the server uses. */
   private static final int DEFAULT_HTTP_THREADS = 250;
   /** Request threads kept beyond those uploads and queued detections can hold. */
@@ -142,6 +153,7 @@ public final class FssdServer implements AutoCloseable {
   /** Methods by path, for 405 and its Allow header. */
   private final Map<String, Set<String>> routes = new LinkedHashMap<>();
   private final byte[] page;
+  private final byte[] openApi;
   private volatile FssdDetector detector;
   private volatile DynamicBatcher batcher;
   private volatile boolean ready;
@@ -155,6 +167,7 @@ public final class FssdServer implements AutoCloseable {
     this.uploads = new Uploads(b.maxUploads, b.maxUploadBytes, b.bodyIdleTimeoutMs, b.bodyTimeoutMs, clientFaults);
     this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth(), uploads::active);
     this.page = resource("index.html");
+    this.openApi = resource("openapi.json");
   }
 
   /** A new builder. */
@@ -186,14 +199,25 @@ public final class FssdServer implements AutoCloseable {
     route(HandlerType.GET, "/", this::page);
     route(HandlerType.GET, "/health", this::health);
     route(HandlerType.GET, "/metrics", this::metrics);
+    route(HandlerType.GET, "/openapi.json", this::openApi);
     route(HandlerType.GET, "/v1/models", this::models);
     route(HandlerType.POST, "/v1/detect", this::detect);
+    // The Open Inference Protocol (KServe v2) REST endpoints.
+    route(HandlerType.GET, "/v2", this::v2Server);
+    route(HandlerType.GET, "/v2/health/live", this::v2Live);
+    route(HandlerType.GET, "/v2/health/ready", this::v2Ready);
+    route(HandlerType.GET, "/v2/models/{name}", this::v2Model);
+    route(HandlerType.GET, "/v2/models/{name}/ready", this::v2ModelReady);
+    route(HandlerType.POST, "/v2/models/{name}/infer", this::v2Infer);
     app.error(404, this::notFoundOrWrongMethod);
     app.error(405, this::notFoundOrWrongMethod);
     app.start(settings.host, settings.port);
     LOG.info("FssdServer listening on http://{}:{}/", settings.host, port());
     primeJavalin();
     try {
+      if (settings.beforeLoad != null) {
+        settings.beforeLoad.accept(port());
+      }
       FssdDetector given = settings.detector;
       IntFunction<FssdDetector> factory;
       if (given != null) {
@@ -262,6 +286,16 @@ public final class FssdServer implements AutoCloseable {
     return ((QueuedThreadPool) app.jettyServer().threadPool()).getMaxThreads();
   }
 
+  /**
+   * The endpoints: path (Javalin's syntax, {@code {name}} a path parameter) to methods, HEAD
+   * included for every GET (Javalin answers it). The OpenAPI document is checked against this.
+   */
+  Map<String, Set<String>> routes() {
+    Map<String, Set<String>> copy = new LinkedHashMap<>();
+    routes.forEach((path, methods) -> copy.put(path, Set.copyOf(methods)));
+    return copy;
+  }
+
   /** Registers an endpoint and remembers its method for 405 answers. */
   private void route(HandlerType method, String path, Handler h) {
     app.addHttpHandler(method, path, endpoint(path, h));
@@ -274,11 +308,20 @@ public final class FssdServer implements AutoCloseable {
 
   /** 405 with {@code Allow} for a known path asked with the wrong method, 404 for an unknown path. */
   private void notFoundOrWrongMethod(Context ctx) {
+    if (ctx.attribute(OWN_ERROR) != null) {
+      return; // an endpoint's own 404 (an unknown model), already written
+    }
     String path = ctx.path();
     if (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1); // Javalin ignores a trailing slash
     }
-    Set<String> allowed = routes.get(path);
+    Set<String> allowed = null;
+    for (Map.Entry<String, Set<String>> r : routes.entrySet()) {
+      if (matches(r.getKey(), path)) {
+        allowed = r.getValue();
+        break;
+      }
+    }
     if (allowed != null && !allowed.contains(ctx.method().name())) {
       ctx.header("Allow", String.join(", ", allowed));
       writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + path
@@ -288,6 +331,22 @@ public final class FssdServer implements AutoCloseable {
       writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
       metrics.request("other", 404, 0);
     }
+  }
+
+  /** Whether a request path fits a route path, whose {@code {param}} segments match any one segment. */
+  static boolean matches(String route, String path) {
+    String[] r = route.split("/", -1);
+    String[] p = path.split("/", -1);
+    if (r.length != p.length) {
+      return false;
+    }
+    for (int i = 0; i < r.length; i++) {
+      boolean param = r[i].startsWith("{") && r[i].endsWith("}");
+      if (param ? p[i].isEmpty() : !r[i].equals(p[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Builds a detector the server owns (runs on the worker thread that will use it). */
@@ -399,6 +458,7 @@ public final class FssdServer implements AutoCloseable {
   }
 
   private void writeError(Context ctx, int status, String code, String detail) {
+    ctx.attribute(OWN_ERROR, Boolean.TRUE);
     ctx.status(status);
     if (status == 503) {
       ctx.header("Retry-After", "1");
@@ -436,10 +496,123 @@ public final class FssdServer implements AutoCloseable {
     }
   }
 
-  private void metrics(Context ctx) {
-    ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
-    ctx.result(metrics.scrape());
+  private void metrics(Context ctx) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(32_768);
+    ctx.contentType(metrics.write(ctx.header("Accept"), out));
+    ctx.result(out.toByteArray());
   }
+
+  private void openApi(Context ctx) {
+    ctx.contentType("application/json");
+    ctx.result(openApi);
+  }
+
+  // ---------------------------------------------------------------- Open Inference Protocol (v2)
+
+  /** The name the model is served under in the v2 endpoints ({@link Builder#modelName}). */
+  public String modelName() {
+    return settings.modelName();
+  }
+
+  private void v2Server(Context ctx) {
+    ObjectNode o = mapper.createObjectNode();
+    o.put("name", "fssd4j");
+    o.put("version", org.fssd.model.Provenance.version());
+    o.putArray("extensions");
+    json(ctx, o);
+  }
+
+  /** 200 whenever the process answers, during model loading too (the port opens first). */
+  private void v2Live(Context ctx) {
+    json(ctx, mapper.createObjectNode().put("live", true));
+  }
+
+  private void v2Ready(Context ctx) {
+    ctx.status(isReady() ? 200 : 503);
+    json(ctx, mapper.createObjectNode().put("ready", isReady()));
+  }
+
+  /** The path's model name, or 404 {@code model_not_found}. */
+  private String v2ModelName(Context ctx) {
+    String name = ctx.pathParam("name");
+    if (!name.equals(modelName())) {
+      throw new ApiException(404, "model_not_found", "no model named '" + name + "'; this server serves '"
+          + modelName() + "'");
+    }
+    return name;
+  }
+
+  private void v2Model(Context ctx) {
+    json(ctx, V2Protocol.metadata(mapper, v2ModelName(ctx)));
+  }
+
+  private void v2ModelReady(Context ctx) {
+    String name = v2ModelName(ctx);
+    ctx.status(isReady() ? 200 : 503);
+    json(ctx, mapper.createObjectNode().put("name", name).put("ready", isReady()));
+  }
+
+  private void v2Infer(Context ctx) {
+    inFlight.incrementAndGet();
+    try {
+      v2InferInFlight(ctx);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private void v2InferInFlight(Context ctx) {
+    String name = v2ModelName(ctx);
+    checkServing();
+    checkDeclaredLength(ctx);
+    V2Protocol.Request request;
+    List<BgrImage> decoded = new ArrayList<>();
+    try {
+      try (Uploads.Permit permit = uploads.enter(ctx.req())) {
+        request = V2Protocol.parse(mapper, uploads.read(ctx.req()), settings.scoreThreshold);
+        if (request.images().size() > settings.maxQueue) {
+          throw new ApiException(413, "too_many_images", request.images().size() + " images in one request;"
+              + " at most " + settings.maxQueue + " (the queue's size)");
+        }
+        for (int i = 0; i < request.images().size(); i++) {
+          decoded.add(decode(request.images().get(i), "image[" + i + "]"));
+        }
+      }
+      List<CompletableFuture<List<Detection>>> futures = new ArrayList<>();
+      boolean queueFull = false;
+      for (BgrImage image : decoded) {
+        CompletableFuture<List<Detection>> f = batcher.submit(image);
+        if (f == null) {
+          queueFull = true;
+          break;
+        }
+        futures.add(f);
+      }
+      // Every submitted image is awaited before the finally below closes it, whatever happens.
+      List<List<Detection>> found = new ArrayList<>();
+      RuntimeException failure = null;
+      for (CompletableFuture<List<Detection>> f : futures) {
+        try {
+          found.add(filter(await(f), request.threshold(), request.max()));
+        } catch (RuntimeException e) {
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      if (queueFull) {
+        metrics.rejected();
+        throw new ApiException(503, "queue_full", "the detection queue is full (" + settings.maxQueue
+            + " waiting); retry shortly");
+      }
+      json(ctx, V2Protocol.response(mapper, name, request, found));
+    } finally {
+      decoded.forEach(BgrImage::close);
+    }
+  }
+
+  // ---------------------------------------------------------------- detection
 
   private void models(Context ctx) {
     FssdDetector d = detector;
@@ -450,6 +623,7 @@ public final class FssdServer implements AutoCloseable {
     ObjectNode root = mapper.createObjectNode();
     ObjectNode m = root.putArray("models").addObject();
     m.put("name", settings.modelFile != null ? String.valueOf(settings.modelFile.getFileName()) : "in-memory");
+    m.put("v2Name", modelName());
     m.put("architecture", "FSSD" + c.inputSize());
     m.put("inputSize", c.inputSize());
     m.put("numClasses", c.numClasses());
@@ -489,18 +663,43 @@ public final class FssdServer implements AutoCloseable {
     }
   }
 
-  private void detectInFlight(Context ctx) throws IOException {
+  /** 503 unless the model is ready and the server not closing. */
+  private void checkServing() {
     if (!isReady()) {
       throw new ApiException(503, closing ? "shutting_down" : "not_ready",
           closing ? "the server is shutting down" : "the model is loading or warming up");
     }
-    float threshold = floatParam(ctx, "threshold", settings.scoreThreshold);
-    int max = intParam(ctx, "max", Integer.MAX_VALUE);
+  }
+
+  /** 413 from the {@code Content-Length} alone, before any of the body is read. */
+  private void checkDeclaredLength(Context ctx) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > settings.maxUploadBytes) {
       throw new ApiException(413, "payload_too_large", "the body has " + declared
           + " bytes, more than the limit of " + settings.maxUploadBytes + " bytes", true);
     }
+  }
+
+  /** Decodes an uploaded image: 400 {@code bad_image} or 413 {@code image_too_large} when it cannot. */
+  private BgrImage decode(byte[] bytes, String name) {
+    if (bytes.length == 0) {
+      throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
+    }
+    try {
+      return detector.imageLoader().load(bytes, name);
+    } catch (ImageDecodeException e) {
+      if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
+        throw new ApiException(413, "image_too_large", e.getMessage());
+      }
+      throw new ApiException(400, "bad_image", e.getMessage());
+    }
+  }
+
+  private void detectInFlight(Context ctx) throws IOException {
+    checkServing();
+    float threshold = floatParam(ctx, "threshold", settings.scoreThreshold);
+    int max = intParam(ctx, "max", Integer.MAX_VALUE);
+    checkDeclaredLength(ctx);
     BgrImage image;
     // The permit covers reading and decoding: both hold a request thread and the upload's memory.
     try (Uploads.Permit permit = uploads.enter(ctx.req())) {
@@ -512,17 +711,7 @@ public final class FssdServer implements AutoCloseable {
           throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
         }
       }
-      if (body.length == 0) {
-        throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
-      }
-      try {
-        image = detector.imageLoader().load(body, UPLOAD_NAME);
-      } catch (ImageDecodeException e) {
-        if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
-          throw new ApiException(413, "image_too_large", e.getMessage());
-        }
-        throw new ApiException(400, "bad_image", e.getMessage());
-      }
+      image = decode(body, UPLOAD_NAME);
     }
     try (image) {
       CompletableFuture<List<Detection>> future = batcher.submit(image);
@@ -660,7 +849,7 @@ public final class FssdServer implements AutoCloseable {
    * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
    * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
    * --max-uploads} (64), {@code --body-idle-timeout-ms} (10 000), {@code --body-timeout-ms} (30 000),
-   * {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
+   * {@code --model-name} (the v2 name; default the file name without {@code .zip}), {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
    */
   public static void main(String[] args) throws InterruptedException {
     int code = FssdServerCommand.commandLine(new FssdServerCommand()).execute(args);
@@ -684,6 +873,8 @@ public final class FssdServer implements AutoCloseable {
     private Path modelFile;
     private FssdModel model;
     private Consumer<List<BgrImage>> beforeBatch;
+    private java.util.function.IntConsumer beforeLoad;
+    private String modelName;
     private String host = "127.0.0.1";
     private int port;
     private int maxBatch = 8;
@@ -733,6 +924,39 @@ public final class FssdServer implements AutoCloseable {
     Builder beforeBatch(Consumer<List<BgrImage>> hook) {
       this.beforeBatch = hook;
       return this;
+    }
+
+    /**
+     * Test hook: runs in {@link FssdServer#start()} once the port (given) is open, before the
+     * model is loaded and warmed up.
+     */
+    Builder beforeLoad(java.util.function.IntConsumer hook) {
+      this.beforeLoad = hook;
+      return this;
+    }
+
+    /**
+     * The model's name in the v2 endpoints ({@code /v2/models/NAME}): letters, digits, {@code
+     * _.-}, starting with a letter or digit. Default: the model file's name without {@code .zip},
+     * or {@code fssd} for a model or detector given in memory.
+     */
+    public Builder modelName(String name) {
+      checkArgument(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"),
+          "modelName must be letters, digits, '_', '.', '-' (starting with a letter or digit, at most 128), got %s", name);
+      this.modelName = name;
+      return this;
+    }
+
+    String modelName() {
+      if (modelName != null) {
+        return modelName;
+      }
+      if (modelFile != null) {
+        String f = String.valueOf(modelFile.getFileName()).replaceFirst("(?i)\\.zip$", "")
+            .replaceAll("[^A-Za-z0-9_.-]", "_");
+        return f.isEmpty() || !Character.isLetterOrDigit(f.charAt(0)) ? "fssd" + f : f;
+      }
+      return "fssd";
     }
 
     /** Address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces). */
@@ -863,7 +1087,7 @@ public final class FssdServer implements AutoCloseable {
           + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
           + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers
           + ", maxUploads=" + maxUploads + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + ", bodyTimeoutMs=" + bodyTimeoutMs
-          + "}";
+          + ", modelName=" + modelName() + "}";
     }
   }
 }

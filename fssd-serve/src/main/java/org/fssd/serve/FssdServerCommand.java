@@ -67,6 +67,10 @@ final class FssdServerCommand implements Callable<Integer> {
       description = "most time to receive an upload's body before 408, ms (default: ${DEFAULT-VALUE})")
   long bodyTimeoutMs;
 
+  @Option(names = "--model-name", paramLabel = "NAME",
+      description = "the model's name in /v2/models/NAME (default: the file name without .zip)")
+  String modelName;
+
   @Spec CommandSpec spec;
 
   /**
@@ -80,7 +84,11 @@ final class FssdServerCommand implements Callable<Integer> {
   /** The builder these options describe; a value the builder refuses is a usage error. */
   FssdServer.Builder builder() {
     try {
-      return FssdServer.builder().model(model).host(host).port(port).maxBatch(maxBatch).maxDelayMs(maxDelayMs)
+      FssdServer.Builder b = FssdServer.builder();
+      if (modelName != null) {
+        b.modelName(modelName);
+      }
+      return b.model(model).host(host).port(port).maxBatch(maxBatch).maxDelayMs(maxDelayMs)
           .maxQueue(maxQueue).maxUploadBytes(maxUploadBytes).scoreThreshold(threshold)
           .maxDetections(maxDetections).workers(workers).maxPixels(maxPixels).maxUploads(maxUploads)
           .bodyIdleTimeoutMs(bodyIdleTimeoutMs).bodyTimeoutMs(bodyTimeoutMs);

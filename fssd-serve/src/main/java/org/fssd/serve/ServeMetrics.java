@@ -1,59 +1,98 @@
 package org.fssd.serve;
 
-import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
+import org.bytedeco.javacpp.Pointer;
+import org.fssd.model.Provenance;
 
 /**
- * The counters behind {@code GET /metrics}, written in the Prometheus text exposition format
- * (version 0.0.4): requests by endpoint and status, request latency per endpoint, batch sizes,
- * batch inference time, time requests wait in the queue, queue depth, uploads in progress, images
- * processed and images per second over the last 10 seconds. Thread-safe.
+ * The metrics behind {@code GET /metrics}, kept in a Prometheus Java client registry of their own
+ * (one per server, so that servers in one JVM do not share counters): requests by endpoint and
+ * status, request latency per endpoint, batch sizes, batch inference time, time requests wait in
+ * the queue, queue depth, uploads in progress, images processed, refusals for a full queue; the
+ * native memory JavaCPP tracks (ND4J's and OpenCV's buffers), {@code fssd_build_info}; and the
+ * client's JVM and process collectors ({@code jvm_*}, {@code process_*}: heap, GC, threads,
+ * resident memory, CPU, open files). A rate such as images per second is left to Prometheus:
+ * {@code rate(fssd_images_total[1m])}. Thread-safe.
  */
 final class ServeMetrics {
   static final double[] LATENCY_BUCKETS_S = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
-  private static final long RATE_WINDOW_NANOS = 10_000_000_000L;
 
-  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-  private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
-  private final Histogram batchSizes = new Histogram(BATCH_BUCKETS);
-  private final Histogram batchSeconds = new Histogram(LATENCY_BUCKETS_S);
-  private final Histogram queueWaitSeconds = new Histogram(LATENCY_BUCKETS_S);
-  private final LongAdder images = new LongAdder();
-  private final LongAdder rejected = new LongAdder();
-  private final ArrayDeque<long[]> recent = new ArrayDeque<>();
-  private final IntSupplier queueDepth;
-  private final IntSupplier uploadsInProgress;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final Counter requests;
+  private final Histogram latency;
+  private final Histogram batchSizes;
+  private final Histogram batchSeconds;
+  private final Histogram queueWaitSeconds;
+  private final Counter images;
+  private final Counter rejected;
 
   ServeMetrics(IntSupplier queueDepth) {
     this(queueDepth, () -> 0);
   }
 
   ServeMetrics(IntSupplier queueDepth, IntSupplier uploadsInProgress) {
-    this.queueDepth = queueDepth;
-    this.uploadsInProgress = uploadsInProgress;
+    requests = Counter.builder().name("fssd_http_requests_total")
+        .help("HTTP requests answered, by endpoint and status.")
+        .labelNames("endpoint", "status").register(registry);
+    latency = histogram("fssd_http_request_duration_seconds", "Time from request start to answer, by endpoint.",
+        LATENCY_BUCKETS_S, "endpoint");
+    batchSizes = histogram("fssd_batch_size", "Images per detector batch.", BATCH_BUCKETS);
+    batchSeconds = histogram("fssd_batch_duration_seconds", "Time the detector took per batch.", LATENCY_BUCKETS_S);
+    queueWaitSeconds = histogram("fssd_queue_wait_seconds",
+        "Time a request waited in the queue before its batch started.", LATENCY_BUCKETS_S);
+    GaugeWithCallback.builder().name("fssd_queue_depth").help("Requests waiting for a batch.")
+        .callback(cb -> cb.call(queueDepth.getAsInt())).register(registry);
+    rejected = Counter.builder().name("fssd_queue_rejected_total")
+        .help("Requests turned away with 503 because the queue was full.").register(registry);
+    GaugeWithCallback.builder().name("fssd_uploads_in_progress")
+        .help("Uploads being received or decoded (each holds an upload permit).")
+        .callback(cb -> cb.call(uploadsInProgress.getAsInt())).register(registry);
+    images = Counter.builder().name("fssd_images_total").help("Images run through the detector.").register(registry);
+    // JavaCPP counts the native memory it allocates (ND4J's arrays and OpenCV's Mats among it);
+    // the heap metrics do not see it, and it is what grows with batch size and workers.
+    GaugeWithCallback.builder().name("fssd_native_bytes")
+        .help("Native memory allocated through JavaCPP (ND4J arrays, OpenCV images) and not yet freed.")
+        .callback(cb -> cb.call(Pointer.totalBytes())).register(registry);
+    GaugeWithCallback.builder().name("fssd_native_max_bytes")
+        .help("JavaCPP's limit on fssd_native_bytes (-Dorg.bytedeco.javacpp.maxBytes).")
+        .callback(cb -> cb.call(Pointer.maxBytes())).register(registry);
+    Info build = Info.builder().name("fssd_build_info").help("The fssd4j version serving, and the Java runtime.")
+        .labelNames("version", "java_version").register(registry);
+    build.setLabelValues(Provenance.version(), System.getProperty("java.version", "unknown"));
+    JvmMetrics.builder().register(registry);
+  }
+
+  private Histogram histogram(String name, String help, double[] bounds, String... labels) {
+    return Histogram.builder().name(name).help(help).classicOnly().classicUpperBounds(bounds)
+        .labelNames(labels).register(registry);
   }
 
   /** Records one finished request. */
   void request(String endpoint, int status, long nanos) {
-    requests.computeIfAbsent(endpoint + '\u0000' + status, k -> new LongAdder()).increment();
-    latency.computeIfAbsent(endpoint, k -> new Histogram(LATENCY_BUCKETS_S)).observe(nanos / 1e9);
+    requests.labelValues(endpoint, Integer.toString(status)).inc();
+    latency.labelValues(endpoint).observe(nanos / 1e9);
   }
 
   /** Records one batch run through the detector. */
   void batch(int size, long nanos) {
     batchSizes.observe(size);
     batchSeconds.observe(nanos / 1e9);
-    images.add(size);
-    long now = System.nanoTime();
-    synchronized (recent) {
-      recent.addLast(new long[] {now, size});
-      evict(now);
-    }
+    images.inc(size);
   }
 
   /** Records how long one request waited in the queue before its batch started. */
@@ -63,113 +102,30 @@ final class ServeMetrics {
 
   /** Records a request turned away because the queue was full. */
   void rejected() {
-    rejected.increment();
+    rejected.inc();
   }
 
-  /** Images finished per second over the last 10 seconds. */
-  double imagesPerSecond() {
-    long now = System.nanoTime();
-    long sum = 0;
-    synchronized (recent) {
-      evict(now);
-      for (long[] r : recent) {
-        sum += r[1];
-      }
+  /**
+   * Writes every metric to {@code out} in the format the {@code Accept} header asks for (Prometheus
+   * text 0.0.4 by default, OpenMetrics text when asked) and returns its content type.
+   */
+  String write(String accept, OutputStream out) throws IOException {
+    ExpositionFormatWriter w = formats.findWriter(accept);
+    if (w == null || !w.isAvailable()) {
+      w = formats.getPrometheusTextFormatWriter();
     }
-    return sum / (RATE_WINDOW_NANOS / 1e9);
+    w.write(out, registry.scrape());
+    return w.getContentType();
   }
 
-  private void evict(long now) {
-    while (!recent.isEmpty() && now - recent.peekFirst()[0] > RATE_WINDOW_NANOS) {
-      recent.removeFirst();
-    }
-  }
-
-  /** The Prometheus text. */
+  /** The Prometheus text (format 0.0.4). */
   String scrape() {
-    StringBuilder sb = new StringBuilder(4096);
-    sb.append("# HELP fssd_http_requests_total HTTP requests answered, by endpoint and status.\n");
-    sb.append("# TYPE fssd_http_requests_total counter\n");
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(requests).entrySet()) {
-      String[] k = e.getKey().split("\u0000", 2);
-      sb.append("fssd_http_requests_total{endpoint=\"").append(escape(k[0])).append("\",status=\"")
-          .append(k[1]).append("\"} ").append(e.getValue().sum()).append('\n');
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16_384);
+    try {
+      formats.getPrometheusTextFormatWriter().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    sb.append("# HELP fssd_http_request_duration_seconds Time from request start to answer, by endpoint.\n");
-    sb.append("# TYPE fssd_http_request_duration_seconds histogram\n");
-    for (Map.Entry<String, Histogram> e : new TreeMap<>(latency).entrySet()) {
-      e.getValue().write(sb, "fssd_http_request_duration_seconds", "endpoint=\"" + escape(e.getKey()) + "\"");
-    }
-    sb.append("# HELP fssd_batch_size Images per detector batch.\n");
-    sb.append("# TYPE fssd_batch_size histogram\n");
-    batchSizes.write(sb, "fssd_batch_size", "");
-    sb.append("# HELP fssd_batch_duration_seconds Time the detector took per batch.\n");
-    sb.append("# TYPE fssd_batch_duration_seconds histogram\n");
-    batchSeconds.write(sb, "fssd_batch_duration_seconds", "");
-    sb.append("# HELP fssd_queue_wait_seconds Time a request waited in the queue before its batch started.\n");
-    sb.append("# TYPE fssd_queue_wait_seconds histogram\n");
-    queueWaitSeconds.write(sb, "fssd_queue_wait_seconds", "");
-    sb.append("# HELP fssd_queue_depth Requests waiting for a batch.\n");
-    sb.append("# TYPE fssd_queue_depth gauge\n");
-    sb.append("fssd_queue_depth ").append(queueDepth.getAsInt()).append('\n');
-    sb.append("# HELP fssd_queue_rejected_total Requests turned away with 503 because the queue was full.\n");
-    sb.append("# TYPE fssd_queue_rejected_total counter\n");
-    sb.append("fssd_queue_rejected_total ").append(rejected.sum()).append('\n');
-    sb.append("# HELP fssd_uploads_in_progress Uploads being received or decoded (each holds an upload permit).\n");
-    sb.append("# TYPE fssd_uploads_in_progress gauge\n");
-    sb.append("fssd_uploads_in_progress ").append(uploadsInProgress.getAsInt()).append('\n');
-    sb.append("# HELP fssd_images_total Images run through the detector.\n");
-    sb.append("# TYPE fssd_images_total counter\n");
-    sb.append("fssd_images_total ").append(images.sum()).append('\n');
-    sb.append("# HELP fssd_images_per_second Images per second over the last 10 seconds.\n");
-    sb.append("# TYPE fssd_images_per_second gauge\n");
-    sb.append("fssd_images_per_second ").append(num(imagesPerSecond())).append('\n');
-    return sb.toString();
-  }
-
-  private static String escape(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-  }
-
-  static String num(double v) {
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      return Long.toString((long) v);
-    }
-    return Double.toString(v);
-  }
-
-  /** A cumulative histogram with fixed upper bounds. */
-  private static final class Histogram {
-    private final double[] bounds;
-    private final long[] counts;
-    private long count;
-    private double sum;
-
-    Histogram(double[] bounds) {
-      this.bounds = bounds;
-      this.counts = new long[bounds.length];
-    }
-
-    synchronized void observe(double v) {
-      for (int i = 0; i < bounds.length; i++) {
-        if (v <= bounds[i]) {
-          counts[i]++;
-        }
-      }
-      count++;
-      sum += v;
-    }
-
-    synchronized void write(StringBuilder sb, String name, String labels) {
-      String sep = labels.isEmpty() ? "" : ",";
-      for (int i = 0; i < bounds.length; i++) {
-        sb.append(name).append("_bucket{").append(labels).append(sep).append("le=\"").append(num(bounds[i]))
-            .append("\"} ").append(counts[i]).append('\n');
-      }
-      sb.append(name).append("_bucket{").append(labels).append(sep).append("le=\"+Inf\"} ").append(count).append('\n');
-      String braces = labels.isEmpty() ? "" : "{" + labels + "}";
-      sb.append(name).append("_sum").append(braces).append(' ').append(num(sum)).append('\n');
-      sb.append(name).append("_count").append(braces).append(' ').append(count).append('\n');
-    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 }

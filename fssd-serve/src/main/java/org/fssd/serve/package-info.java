@@ -7,12 +7,14 @@
  * {@code DynamicBatcher} (bounded queue, worker threads that each own one detector; batches of
  * 1, 2, 4, ... or max-batch images, started when max-batch wait or the oldest has waited
  * max-delay),
- * {@code ServeMetrics} (Prometheus text), {@code Multipart} (reads the {@code image} field of a
+ * {@code ServeMetrics} (a Prometheus Java client registry: the service's series, JVM, process,
+ * native memory), {@code V2Protocol} (the Open Inference Protocol's JSON tensors), {@code Multipart} (reads the {@code image} field of a
  * form upload), {@code ApiException} (an error answer), {@code Uploads} (upload permits, body
  * reads bounded in size and time), {@code ClientFaultLog} (rate-limited WARN lines for client
  * faults), {@code JsonErrorHandler} (Jetty's own error answers as JSON), {@code FssdServerCommand}
  * (the flags of {@code main}). The page is the resource {@code
- * org/fssd/serve/index.html}; its real-browser test is {@code WebPageBrowserIT} (Maven profile
+ * org/fssd/serve/index.html}, the OpenAPI document {@code org/fssd/serve/openapi.json}; the
+ * page's real-browser test is {@code WebPageBrowserIT} (Maven profile
  * {@code browser}, on where {@code /usr/bin/chromedriver} exists).
  *
  * <p>Thread safety: {@code FssdServer} is safe to use from any thread; requests are served by

@@ -105,7 +105,7 @@ class FssdServerFaultsTest {
   private static long metric(String nameAndLabels) throws IOException {
     for (String line : get("/metrics").body().split("\n")) {
       if (line.startsWith(nameAndLabels + " ")) {
-        return Long.parseLong(line.substring(nameAndLabels.length() + 1).trim());
+        return (long) Double.parseDouble(line.substring(nameAndLabels.length() + 1).trim());
       }
     }
     return 0;

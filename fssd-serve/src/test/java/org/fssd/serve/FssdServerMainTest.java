@@ -32,7 +32,7 @@ class FssdServerMainTest {
     FssdServerCommand cmd = parse("--model", "m.zip");
     assertThat(cmd.builder().toString()).isEqualTo("{model=m.zip, host=127.0.0.1, port=8080, maxBatch=8,"
         + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1, maxUploads=64,"
-        + " bodyIdleTimeoutMs=10000, bodyTimeoutMs=30000}");
+        + " bodyIdleTimeoutMs=10000, bodyTimeoutMs=30000, modelName=m}");
     assertThat(cmd.maxDetections).isEqualTo(200);
     assertThat(cmd.maxPixels).isEqualTo(100_000_000L);
   }
@@ -42,10 +42,12 @@ class FssdServerMainTest {
     FssdServerCommand cmd = parse("--model=a.zip", "--host", "0.0.0.0", "--port=0", "--max-batch", "4",
         "--max-delay-ms=7", "--max-queue", "9", "--max-upload-bytes=1000", "--threshold", "0.5",
         "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--max-uploads", "3",
-        "--body-idle-timeout-ms=400", "--body-timeout-ms", "5000", "--model", "b.zip", "--port", "9090");
+        "--body-idle-timeout-ms=400", "--body-timeout-ms", "5000", "--model", "b.zip", "--port", "9090",
+        "--model-name", "voc");
     assertThat(cmd.builder().toString()).isEqualTo("{model=b.zip, host=0.0.0.0, port=9090, maxBatch=4,"
         + " maxDelayMs=7, maxQueue=9, maxUploadBytes=1000, threshold=0.5, workers=2, maxUploads=3,"
-        + " bodyIdleTimeoutMs=400, bodyTimeoutMs=5000}");
+        + " bodyIdleTimeoutMs=400, bodyTimeoutMs=5000, modelName=voc}");
+    assertThat(parse("--model", "dir/fssd300_voc.zip").builder().toString()).endsWith("modelName=fssd300_voc}");
     assertThat(cmd.maxDetections).isEqualTo(11);
     assertThat(cmd.maxPixels).isEqualTo(12_345L);
   }
@@ -55,7 +57,7 @@ class FssdServerMainTest {
     String[] r = execute("--help");
     assertThat(r[0]).isEqualTo("0");
     assertThat(r[1]).contains("--model=FILE").contains("--max-upload-bytes").contains("--max-pixels")
-        .contains("--max-uploads").contains("--body-idle-timeout-ms").contains("--body-timeout-ms")
+        .contains("--max-uploads").contains("--model-name").contains("--body-idle-timeout-ms").contains("--body-timeout-ms")
         .contains("default: 8080");
   }
 
