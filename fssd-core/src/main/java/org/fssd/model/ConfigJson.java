@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fssd.box.PriorConfig;
 
 /**
- * {@link FssdConfig} <-> JSON, field by field (no reflection, so renaming a Java field can never
+ * {@link FssdConfig} to and from JSON, field by field (no reflection, so renaming a Java field can never
  * silently change the file format). Missing or mistyped fields raise {@link
  * IllegalArgumentException} naming the field.
  */

@@ -204,7 +204,7 @@ public final class Mixup {
   }
 
   /**
-   * A Gamma(shape, 1) draw: Marsaglia and Tsang (2000) for shape >= 1; for shape < 1, {@code
+   * A Gamma(shape, 1) draw: Marsaglia and Tsang (2000) for shape &ge; 1; for shape &lt; 1, {@code
    * Gamma(shape + 1) * U^(1/shape)}.
    */
   static double gamma(SplittableRandom r, double shape) {
