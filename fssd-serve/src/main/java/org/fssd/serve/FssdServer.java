@@ -32,7 +32,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -112,11 +111,11 @@ import org.slf4j.LoggerFactory;
  * their bodies in (see {@link Uploads}).
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
- * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#workers} of them, each
- * with its own detector) runs the waiting ones, up to {@link Builder#maxBatch}, in one {@link
+ * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#workers} of them, all
+ * sharing one detector whose replicas hold one copy of the weights) runs the waiting ones, up to {@link Builder#maxBatch}, in one {@link
  * FssdDetector#detectBatch} call, once {@code maxBatch} wait or the oldest has waited {@link
  * Builder#maxDelayMs}; batches are 1, 2, 4, ... or {@code maxBatch} images (one compiled plan
- * each, all compiled in the warm-up; see {@link DynamicBatcher}). Per-request {@code threshold}
+ * the detector's plans are all compiled when it is built; see {@link DynamicBatcher}). Per-request {@code threshold}
  * and {@code max} are applied to the detector's results
  * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
  * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
@@ -155,6 +154,8 @@ public final class FssdServer implements AutoCloseable {
   private final byte[] page;
   private final byte[] openApi;
   private volatile FssdDetector detector;
+  /** The detector this server built (and so closes); null when it serves a given one. */
+  private volatile FssdDetector ownedDetector;
   private volatile DynamicBatcher batcher;
   private volatile boolean ready;
   private volatile boolean closing;
@@ -218,17 +219,17 @@ public final class FssdServer implements AutoCloseable {
       if (settings.beforeLoad != null) {
         settings.beforeLoad.accept(port());
       }
-      FssdDetector given = settings.detector;
-      IntFunction<FssdDetector> factory;
-      if (given != null) {
-        factory = i -> given;
-      } else {
+      FssdDetector shared = settings.detector;
+      if (shared == null) {
         FssdModel loaded = settings.modelFile != null ? FssdModel.load(settings.modelFile) : settings.model;
-        // Worker 0 uses the model itself, the others a copy each (the graph engine runs the
-        // model's own network, which is not safe to share between threads).
-        factory = i -> buildDetector(i == 0 ? loaded : loaded.replica());
+        // One detector for all batcher threads: a detector may be called from any thread, and
+        // its replicas (one per worker) share one copy of the engine's weights, where a detector
+        // per worker would hold one copy each.
+        shared = buildDetector(loaded);
+        ownedDetector = shared;
       }
-      batcher = new DynamicBatcher(factory, given == null, settings.workers, settings.maxBatch,
+      FssdDetector forWorkers = shared;
+      batcher = new DynamicBatcher(i -> forWorkers, false, settings.workers, settings.maxBatch,
           settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
       detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
@@ -349,10 +350,11 @@ public final class FssdServer implements AutoCloseable {
     return true;
   }
 
-  /** Builds a detector the server owns (runs on the worker thread that will use it). */
+  /** Builds the detector the server owns: one replica per batcher thread. */
   private FssdDetector buildDetector(FssdModel m) {
     return FssdDetector.builder()
         .model(m)
+        .replicas(settings.workers)
         .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
         .maxDetections(settings.maxDetections)
         .maxPixels(settings.maxPixels)
@@ -423,6 +425,11 @@ public final class FssdServer implements AutoCloseable {
     } finally {
       if (batcher != null) {
         batcher.close();
+      }
+      FssdDetector owned = ownedDetector;
+      if (owned != null) {
+        ownedDetector = null;
+        owned.close(); // after the batcher: its threads have finished their last batches
       }
       if (app != null) {
         app.stop();
@@ -1021,9 +1028,10 @@ public final class FssdServer implements AutoCloseable {
     }
 
     /**
-     * Batcher threads, each with its own detector (one model copy each) taking batches from the
-     * shared queue: more parallelism for more memory. Only with a model the server builds; a
-     * given {@link #detector(FssdDetector)} is run by one thread.
+     * Batcher threads taking batches from the shared queue, all calling one detector. With a model
+     * the server builds, that detector gets one replica per thread (one set of activation buffers
+     * each; the weights are shared); a given {@link #detector(FssdDetector)} runs as many batches
+     * at once as it has replicas, the other threads wait for one.
      */
     public Builder workers(int n) {
       checkArgument(n >= 1 && n <= 64, "workers must be in [1, 64], got %s", n);
@@ -1077,7 +1085,6 @@ public final class FssdServer implements AutoCloseable {
     public FssdServer build() {
       int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
       checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
-      checkArgument(detector == null || workers == 1, "workers(%s) needs a model the server builds, not a detector", workers);
       return new FssdServer(this);
     }
 

@@ -371,6 +371,25 @@ class FssdServerTest {
   }
 
   @Test
+  void twoWorkersShareAGivenDetectorAndLeaveItOpen() throws Exception {
+    // A detector may be called from any thread: several batcher threads share one, each call
+    // borrowing one of its replicas; the server does not close a detector it was given.
+    String[][] answers;
+    try (FssdServer two = FssdServer.builder().detector(detector).scoreThreshold(THRESHOLD).workers(2)
+        .maxBatch(2).maxDelayMs(5).build().start()) {
+      answers = hammer(two);
+    }
+    for (int c = 0; c < 8; c++) {
+      for (int i = 0; i < 20; i++) {
+        int k = (c + i) % images.size();
+        BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(images.get(k)));
+        assertSameDetections(MAPPER.readTree(answers[c][i]), expected(images.get(k)), decoded.getWidth(), decoded.getHeight());
+      }
+    }
+    assertThat(detector.detect(images.get(0))).as("the given detector still works").isNotNull();
+  }
+
+  @Test
   void concurrentClientsGetTheirOwnAnswersWithAndWithoutBatchingAndWithTwoWorkers() throws Exception {
     String[][] batched = hammer(server);
     String[][] single;
