@@ -172,6 +172,10 @@ final class PruneCommand implements Callable<Integer> {
       double after = medianMs(pruned, timingRuns);
       o.println(String.format(Locale.ROOT, "ms_per_image (detect, default CPU engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
           timingRuns, before, after, before / after));
+      o.println("note: ms_per_image times the whole detect call (decode, resize, forward, NMS) of these two models on"
+          + " this machine; fixed per-image work does not shrink with the widths, so small models gain less than their"
+          + " GMACs ratio, and bench-compare's forward-only figures on full FSSD300 differ (docs/pruning.md, 'Why the"
+          + " speed-up figures differ')");
     }
     if (plots != null) {
       RunPictures pictures = new RunPictures(plots, "fssd prune", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
