@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.fssd.box.Box;
 import org.fssd.data.GtBox;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdModel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -27,25 +25,10 @@ import picocli.CommandLine;
  * border are the usual misses) and at least 90 % of the confident detections (score >= 0.5) are
  * real shapes.
  */
+@ExtendWith(FssdHomeAtRepoRoot.class)
 class DemoModelTest {
-  private static final Path ROOT = Paths.get("..").toAbsolutePath().normalize();
+  private static final Path ROOT = FssdHomeAtRepoRoot.ROOT;
   @TempDir Path dir;
-  private String oldHome;
-
-  @BeforeEach
-  void home() {
-    oldHome = System.getProperty("fssd.home");
-    System.setProperty("fssd.home", ROOT.toString());
-  }
-
-  @AfterEach
-  void restore() {
-    if (oldHome == null) {
-      System.clearProperty("fssd.home");
-    } else {
-      System.setProperty("fssd.home", oldHome);
-    }
-  }
 
   private static String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

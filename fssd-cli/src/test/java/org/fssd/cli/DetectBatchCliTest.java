@@ -6,12 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,25 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * each bad one has an {@code error} entry and a stderr line, the exit status is 3; and the default
  * (demo) model is announced on stderr and in {@code --help}.
  */
+@ExtendWith(FssdHomeAtRepoRoot.class)
 class DetectBatchCliTest {
-  private static final Path ROOT = Paths.get("..").toAbsolutePath().normalize();
+  private static final Path ROOT = FssdHomeAtRepoRoot.ROOT;
   @TempDir Path dir;
-  private String oldHome;
-
-  @BeforeEach
-  void home() {
-    oldHome = System.getProperty("fssd.home");
-    System.setProperty("fssd.home", ROOT.toString());
-  }
-
-  @AfterEach
-  void restore() {
-    if (oldHome == null) {
-      System.clearProperty("fssd.home");
-    } else {
-      System.setProperty("fssd.home", oldHome);
-    }
-  }
 
   @Test
   void badFilesAmongGoodOnesAreReportedAndTheGoodOnesStillDetected() throws Exception {

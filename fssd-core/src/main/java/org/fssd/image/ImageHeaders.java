@@ -151,11 +151,13 @@ final class ImageHeaders {
     return null;
   }
 
-  private static boolean isPnmSpace(byte c) {
+  /** Whitespace as the PNM formats define it (also used by {@link ImageStructure}). */
+  static boolean isPnmSpace(byte c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
   }
 
-  private static long parseOrMinus(String s) {
+  /** A decimal number, or -1 when {@code s} is not one. */
+  static long parseOrMinus(String s) {
     try {
       return Long.parseLong(s);
     } catch (NumberFormatException e) {

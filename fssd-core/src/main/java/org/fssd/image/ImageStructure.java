@@ -84,7 +84,7 @@ final class ImageStructure {
     if (n >= 12 && ascii(b, 0, "RIFF") && ascii(b, 8, "WEBP")) {
       return webp(b);
     }
-    if (n >= 3 && b[0] == 'P' && isPnmSpace(b[2]) && "1234567Ff".indexOf(b[1]) >= 0) {
+    if (n >= 3 && b[0] == 'P' && ImageHeaders.isPnmSpace(b[2]) && "1234567Ff".indexOf(b[1]) >= 0) {
       return pnm(b);
     }
     if ("wbmp".equals(probedFormat)) {
@@ -442,7 +442,7 @@ final class ImageStructure {
       }
       if (kind == 'F' || kind == 'f') {
         if (k == 2) { // the scale factor is a real number; skip its token
-          while (pos < b.length && !isPnmSpace(b[pos])) {
+          while (pos < b.length && !ImageHeaders.isPnmSpace(b[pos])) {
             pos++;
           }
           continue;
@@ -496,7 +496,7 @@ final class ImageStructure {
     for (String line : text.substring(0, end).split("[\r\n]+")) {
       String[] t = line.trim().split("\\s+");
       if (t.length >= 2) {
-        long v = parseOrMinus(t[1]);
+        long v = ImageHeaders.parseOrMinus(t[1]);
         switch (t[0]) {
           case "WIDTH" -> width = v;
           case "HEIGHT" -> height = v;
@@ -525,7 +525,7 @@ final class ImageStructure {
         while (pos < b.length && b[pos] != '\n' && b[pos] != '\r') {
           pos++;
         }
-      } else if (isPnmSpace(b[pos])) {
+      } else if (ImageHeaders.isPnmSpace(b[pos])) {
         pos++;
       } else {
         break;
@@ -553,7 +553,7 @@ final class ImageStructure {
       if (b[i] >= '0' && b[i] <= '9') {
         found++;
       }
-      while (i < b.length && !isPnmSpace(b[i]) && b[i] != '#') {
+      while (i < b.length && !ImageHeaders.isPnmSpace(b[i]) && b[i] != '#') {
         i++;
       }
       i = skipSpaceAndComments(b, i);
@@ -561,17 +561,6 @@ final class ImageStructure {
     return found;
   }
 
-  private static boolean isPnmSpace(byte c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
-  }
-
-  private static long parseOrMinus(String s) {
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
 
   // ---- WBMP ----------------------------------------------------------------------------------
 

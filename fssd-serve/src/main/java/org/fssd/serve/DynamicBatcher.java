@@ -128,17 +128,12 @@ final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * The batch sizes the batcher forms for {@code maxBatch}: 1, 2, 4, ... (powers of two below
-   * {@code maxBatch}) and {@code maxBatch} itself, ascending.
+   * The batch sizes the batcher forms for {@code maxBatch}: the detector's own {@link
+   * FssdDetector#batchSizes(int)} (1, 2, 4, ... and {@code maxBatch}), so that with batched plans
+   * every batch formed is one compiled plan.
    */
   static int[] batchSizes(int maxBatch) {
-    checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
-    List<Integer> out = new ArrayList<>();
-    for (int n = 1; n < maxBatch; n *= 2) {
-      out.add(n);
-    }
-    out.add(maxBatch);
-    return out.stream().mapToInt(Integer::intValue).toArray();
+    return FssdDetector.batchSizes(maxBatch);
   }
 
   /** The largest of {@link #sizes} that is at most {@code available} (>= 1). */
