@@ -21,7 +21,7 @@ import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.EvalResult;
 
 /**
- * The pictures and {@code report.html} the CLI leaves beside a run (issue 13): training curves,
+ * The pictures and {@code report.html} the CLI leaves beside a run: training curves,
  * PR curves and AP bars, the |gamma| histogram and kept channels of a prune. Each picture is drawn
  * from the numbers the workflow computed; files are written atomically by fssd-plots.
  */

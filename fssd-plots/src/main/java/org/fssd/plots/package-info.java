@@ -1,5 +1,5 @@
 /**
- * Charts and run reports (issue #13): pictures of training (loss, learning rate), evaluation (mAP
+ * Charts and run reports: pictures of training (loss, learning rate), evaluation (mAP
  * per epoch, precision-recall, AP per class) and pruning (BatchNorm |gamma| histogram, channels
  * kept), and one self-contained HTML page per run.
  *

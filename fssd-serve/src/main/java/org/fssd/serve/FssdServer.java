@@ -48,7 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The FSSD HTTP detection service (issue #12): a Javalin (Jetty) server around one {@link
+ * The FSSD HTTP detection service: a Javalin (Jetty) server around one {@link
  * FssdDetector}, with dynamic batching.
  *
  * <pre>{@code

@@ -1,5 +1,5 @@
 /**
- * The FSSD HTTP detection service (issue #12): the detector behind a small JSON API, with dynamic
+ * The FSSD HTTP detection service: the detector behind a small JSON API, with dynamic
  * batching, health and Prometheus metrics, and a self-contained web page.
  *
  * <p>Entry point: {@link org.fssd.serve.FssdServer} (builder, {@code start()}, {@code port()},

@@ -1,5 +1,5 @@
 /**
- * Batch object detection on Apache Spark 3.5 (DESIGN "Scale-out"; issue #9).
+ * Batch object detection on Apache Spark 3.5 (DESIGN "Scale-out").
  *
  * <p>Entry points: {@link org.fssd.spark.FssdSpark} ({@code detect} on a Dataset of (path,
  * content) rows, {@code detectPaths} on any Hadoop path), configured by {@link
