@@ -98,6 +98,10 @@ public final class OnnxCompare implements Callable<Integer> {
       description = "run just this engine (onnxruntime or fssd4j, no graph) and print its process's peak RSS")
   private String only;
 
+  @Option(names = "--algorithm", paramLabel = "ALG", defaultValue = "AUTO",
+      description = "convolution algorithm of the fssd4j FP32 plans: AUTO (default), DIRECT or WINOGRAD")
+  private PlanOptions.Algorithm algorithm;
+
   @Spec private CommandSpec spec;
 
   private OnnxCompare() {}
@@ -155,10 +159,14 @@ public final class OnnxCompare implements Callable<Integer> {
       runners.add(ortRunner(dir.resolve("fssd" + size + ".onnx"), input, batch, size, threads,
           torchLoc.length * batch, torchConf.length * batch));
     }
+    System.err.println(ProcStatus.stage("start"));
     FssdModel imported = fssdToo ? PyTorchImporter.importModel(dir.resolve("fssd" + size + ".pth"), preset) : null;
     if (fssdToo) {
-      runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch, PlanOptions.defaults()));
+      System.err.println(ProcStatus.stage("imported"));
+      runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch,
+          PlanOptions.builder().algorithm(algorithm).build()));
     }
+    System.err.println(ProcStatus.stage("built"));
     if (only != null) {
       // one engine in this process: no BF16, pruned or graph variants
     } else if (bf16) {
@@ -190,6 +198,7 @@ public final class OnnxCompare implements Callable<Integer> {
         r.ms.add((System.nanoTime() - t0) / 1e6 / batch);
       }
     }
+    System.err.println(ProcStatus.stage("after runs"));
     Runner ort = ortToo ? runners.get(0) : null;
     int locPer = torchLoc.length;
     int confPer = torchConf.length;

@@ -96,6 +96,55 @@ public final class TorchTensor {
     return out;
   }
 
+  /** Receives consecutive runs of a tensor's values; see {@link #readFloats}. */
+  interface FloatChunkSink {
+    /** Values {@code [start, start + length)} of the tensor (C order) are {@code chunk[0, length)}. */
+    void accept(long start, float[] chunk, int length);
+  }
+
+  /**
+   * The values as floats in C order (as {@link #toFloatArray()}), handed to {@code sink} in runs
+   * of at most {@code chunkSize} values through one reused buffer, so that a caller copying them
+   * into memory of its own needs no array of the whole tensor.
+   *
+   * @throws CheckpointFormatException for an integer or bool tensor, naming the key and dtype
+   */
+  void readFloats(int chunkSize, FloatChunkSink sink) {
+    requireFloating("readFloats()");
+    if (chunkSize < 1) {
+      throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
+    }
+    float[] chunk = new float[Math.min(chunkSize, Math.max(1, numel))];
+    int[] fill = {0};
+    long[] start = {0};
+    ElementSink each;
+    switch (dtype) {
+      case FLOAT32:
+        each = (i, p) -> chunk[fill[0]++] = data.getFloat(p * 4);
+        break;
+      case FLOAT64:
+        each = (i, p) -> chunk[fill[0]++] = (float) data.getDouble(p * 8);
+        break;
+      case FLOAT16:
+        each = (i, p) -> chunk[fill[0]++] = halfToFloat(data.getShort(p * 2));
+        break;
+      default: // BFLOAT16
+        each = (i, p) -> chunk[fill[0]++] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16);
+        break;
+    }
+    forEach((i, p) -> {
+      each.accept(i, p);
+      if (fill[0] == chunk.length) {
+        sink.accept(start[0], chunk, fill[0]);
+        start[0] += fill[0];
+        fill[0] = 0;
+      }
+    });
+    if (fill[0] > 0) {
+      sink.accept(start[0], chunk, fill[0]);
+    }
+  }
+
   /**
    * The values as doubles in C order; any floating-point dtype, exactly.
    *
