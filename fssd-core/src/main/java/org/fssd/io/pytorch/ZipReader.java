@@ -171,11 +171,22 @@ final class ZipReader {
       if (in == null) {
         throw new CheckpointFormatException(file, "zip entry '" + name + "' is missing");
       }
-      byte[] out = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes((int) n));
-      if (out.length != n) {
+      byte[] out;
+      int got;
+      if (e.getMethod() == ZipEntry.STORED) {
+        // A stored entry's size was checked against the file's: allocate once and read into it
+        // (readNBytes(n) would gather chunks and copy them, holding twice the bytes at its peak).
+        out = new byte[(int) n];
+        got = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes(out, 0, (int) n));
+      } else { // a deflated entry's declared size may lie: grow with the bytes actually inflated
+        byte[] read = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes((int) n));
+        out = read;
+        got = read.length;
+      }
+      if (got != n) {
         throw new CheckpointFormatException(
             file, "truncated: " + what + " needs " + n + " bytes, zip entry '" + name
-                + "' gave " + out.length);
+                + "' gave " + got);
       }
       return out;
     } catch (IOException ex) { // from close()
