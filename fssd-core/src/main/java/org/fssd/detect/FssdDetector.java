@@ -24,6 +24,7 @@ import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -191,9 +192,18 @@ public final class FssdDetector implements AutoCloseable {
     FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
         loaded.labels(), loaded.provenance());
     INDArray params = loaded.graph().params();
-    if (params != null && params.closeable()) {
-      params.close(); // now, rather than whenever a GC finds the graph unreachable
+    // The graph hands out a view of its flat parameter buffer; free that buffer now, rather than
+    // whenever a GC finds the graph unreachable. Nothing else reads it: the detector loaded it.
+    DataBuffer buffer = params == null || params.isEmpty() ? null : params.data();
+    if (buffer != null && buffer.originalDataBuffer() != null) {
+      buffer = buffer.originalDataBuffer();
     }
+    boolean freed = buffer != null && buffer.closeable() && !buffer.wasClosed();
+    if (freed) {
+      buffer.close();
+    }
+    LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
+        params == null ? 0 : params.length(), freed ? "now" : "by the garbage collector");
     return kept;
   }
 
