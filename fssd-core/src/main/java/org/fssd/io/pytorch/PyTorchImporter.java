@@ -66,7 +66,7 @@ public final class PyTorchImporter {
   public static FssdModel importModel(Path file, FssdConfig preset) {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(preset, "preset");
-    StateDict sd = TorchCheckpoint.read(file);
+    StateDict sd = TorchCheckpoint.readLazily(file); // each tensor streamed into its parameter
     FssdModel model = fromStateDict(sd, preset, file);
     return model.withProvenance(model.provenance().with("sha256", sha256(file)));
   }

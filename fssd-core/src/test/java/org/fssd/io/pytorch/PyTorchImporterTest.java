@@ -93,6 +93,26 @@ class PyTorchImporterTest {
   }
 
   @Test
+  void aLazilyReadCheckpointGivesTheSameValuesAsAnEagerOne() {
+    StateDict eager = TorchCheckpoint.read(FILE);
+    StateDict lazy = TorchCheckpoint.readLazily(FILE);
+    assertThat(lazy.keys()).isEqualTo(eager.keys());
+    for (String k : eager.keys()) {
+      TorchTensor e = eager.get(k);
+      TorchTensor l = lazy.get(k);
+      assertThat(l.shape()).as(k).isEqualTo(e.shape());
+      if (e.dtype().isFloatingPoint()) {
+        float[] streamed = new float[(int) l.numel()];
+        l.readFloats(100, (start, chunk, length) -> System.arraycopy(chunk, 0, streamed, (int) start, length));
+        assertThat(streamed).as(k).containsExactly(e.toFloatArray());
+        assertThat(l.toFloatArray()).as(k).containsExactly(e.toFloatArray());
+      } else {
+        assertThat(l.toLongArray()).as(k).containsExactly(e.toLongArray());
+      }
+    }
+  }
+
+  @Test
   void missingTensorIsNamed() {
     Map<String, TorchTensor> m = fixture();
     m.remove("pyramid_ext.2.conv.bias");
