@@ -27,7 +27,8 @@
 #     of their first step (same weights and batch: they must agree).
 #  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
 #     PyTorch, peak RSS: VmHWM of a process running only that engine, i.e. OnnxCompare --only
-#     onnxruntime / --only fssd4j, and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
+#     onnxruntime (the session) / --only fssd4j (an FssdDetector that imports the .pth itself, as an
+#     application would), and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
 #     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
 #     uniform 50 %), training step vs pytorch (PyTorch's faster memory format).
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get

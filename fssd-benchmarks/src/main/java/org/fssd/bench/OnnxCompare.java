@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.detect.Engine;
+import org.fssd.detect.FssdDetector;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.io.pytorch.PyTorchImporter;
@@ -50,9 +53,12 @@ import picocli.CommandLine.Spec;
  * vs PyTorch>} (diffs {@code -} where not comparable).
  *
  * <p>Peak memory: with {@code --only onnxruntime} or {@code --only fssd4j} the process builds and
- * runs just that engine ({@code fssd4j}: the FP32 oneDNN plan on the imported weights) and ends
- * with {@code RSS <name> <VmHWM MiB>}, the peak resident set of the whole process (JVM, model
- * loading and the engine). One engine per process, since VmHWM only grows; {@code
+ * runs just that engine and ends with {@code RSS <name> <VmHWM MiB>}, the peak resident set of the
+ * whole process (JVM, model loading and the engine). {@code onnxruntime}: the session above;
+ * {@code fssd4j}: what an application runs, an {@code FssdDetector} on the oneDNN engine that
+ * imports the {@code .pth} itself (so it owns the model and frees its DL4J parameters once the
+ * plan is compiled), {@code detect} on a synthetic image (its {@code RESULT} line, named {@code
+ * fssd4j-detector-fp32}, times the whole call). Per-stage VmRSS/VmHWM and Java heap go to stderr. One engine per process, since VmHWM only grows; {@code
  * tools/bench-compare.sh} runs one such process per engine for its peak-RSS column.
  *
  * <pre>
@@ -98,6 +104,10 @@ public final class OnnxCompare implements Callable<Integer> {
       description = "run just this engine (onnxruntime or fssd4j, no graph) and print its process's peak RSS")
   private String only;
 
+  @Option(names = "--algorithm", paramLabel = "ALG", defaultValue = "AUTO",
+      description = "convolution algorithm of the fssd4j FP32 plans: AUTO (default), DIRECT or WINOGRAD")
+  private PlanOptions.Algorithm algorithm;
+
   @Spec private CommandSpec spec;
 
   private OnnxCompare() {}
@@ -139,6 +149,9 @@ public final class OnnxCompare implements Callable<Integer> {
     if (only != null && !only.equals("onnxruntime") && !only.equals("fssd4j")) {
       throw new ParameterException(spec.commandLine(), "option '--only' must be onnxruntime or fssd4j, got " + only);
     }
+    if ("fssd4j".equals(only)) {
+      return detectorOnly();
+    }
     boolean ortToo = only == null || only.equals("onnxruntime");
     boolean fssdToo = only == null || only.equals("fssd4j");
     FssdConfig preset = FssdConfig.preset("voc" + size);
@@ -155,10 +168,14 @@ public final class OnnxCompare implements Callable<Integer> {
       runners.add(ortRunner(dir.resolve("fssd" + size + ".onnx"), input, batch, size, threads,
           torchLoc.length * batch, torchConf.length * batch));
     }
+    System.err.println(ProcStatus.stage("start"));
     FssdModel imported = fssdToo ? PyTorchImporter.importModel(dir.resolve("fssd" + size + ".pth"), preset) : null;
     if (fssdToo) {
-      runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch, PlanOptions.defaults()));
+      System.err.println(ProcStatus.stage("imported"));
+      runners.add(planRunner("fssd4j-onednn-fp32", imported, input, batch,
+          PlanOptions.builder().algorithm(algorithm).build()));
     }
+    System.err.println(ProcStatus.stage("built"));
     if (only != null) {
       // one engine in this process: no BF16, pruned or graph variants
     } else if (bf16) {
@@ -190,6 +207,7 @@ public final class OnnxCompare implements Callable<Integer> {
         r.ms.add((System.nanoTime() - t0) / 1e6 / batch);
       }
     }
+    System.err.println(ProcStatus.stage("after runs"));
     Runner ort = ortToo ? runners.get(0) : null;
     int locPer = torchLoc.length;
     int confPer = torchConf.length;
@@ -222,6 +240,51 @@ public final class OnnxCompare implements Callable<Integer> {
           fmt(Math.max(maxDiff(gl, ort.loc, locPer), maxDiff(gc, ort.conf, confPer))),
           fmt(Math.max(maxDiff(gl, torchLoc, locPer), maxDiff(gc, torchConf, confPer))));
     }
+    return 0;
+  }
+
+  /**
+   * {@code --only fssd4j}: what an application gets, an {@link FssdDetector} (oneDNN engine, batch-1
+   * plan) that imports the {@code .pth} itself, then {@code detect} on a synthetic image.
+   */
+  private int detectorOnly() {
+    System.err.println(ProcStatus.stage("start"));
+    FssdConfig preset = FssdConfig.preset("voc" + size);
+    Path pth = dir.resolve("fssd" + size + ".pth");
+    List<Double> ms = new ArrayList<>();
+    try (FssdDetector detector = FssdDetector.builder()
+        .model(() -> {
+          FssdModel m = PyTorchImporter.importModel(pth, preset);
+          System.err.println(ProcStatus.stage("imported"));
+          return m;
+        }, pth.getFileName().toString())
+        .engine(Engine.ONEDNN)
+        .planOptions(PlanOptions.builder().algorithm(algorithm).build())
+        .maxBatch(batch)
+        .scoreThreshold(0.01f)
+        .build()) {
+      System.err.println(ProcStatus.stage("built"));
+      BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          img.setRGB(x, y, (x * 7 + y * 13) & 0xffffff);
+        }
+      }
+      List<BufferedImage> images = java.util.Collections.nCopies(batch, img);
+      for (int i = 0; i < 3 + runs; i++) {
+        long t0 = System.nanoTime();
+        detector.detectBatch(images);
+        if (i >= 3) {
+          ms.add((System.nanoTime() - t0) / 1e6 / batch);
+        }
+      }
+      System.err.println(ProcStatus.stage("after runs"));
+    }
+    // ms/image of the whole detect call (decode, preprocessing, network, NMS): not comparable with
+    // the raw-output rows, hence its own name; the RSS line is the table's fssd4j-onednn-fp32 row.
+    System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f - -%n", "fssd4j-detector-fp32", BenchMains.median(ms),
+        BenchMains.min(ms));
+    System.out.printf(Locale.ROOT, "RSS %s %.0f%n", "fssd4j-onednn-fp32", ProcStatus.peakRssMib());
     return 0;
   }
 

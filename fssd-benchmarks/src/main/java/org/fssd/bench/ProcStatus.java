@@ -13,6 +13,19 @@ final class ProcStatus {
     return field("VmHWM:");
   }
 
+  /** Current resident set size (VmRSS) in MiB, or -1 where /proc is not available. */
+  static double rssMib() {
+    return field("VmRSS:");
+  }
+
+  /** One line for stderr: {@code stage <what>: VmRSS x MiB, VmHWM y MiB}. */
+  static String stage(String what) {
+    return String.format(java.util.Locale.ROOT, "stage %s: VmRSS %.0f MiB, VmHWM %.0f MiB (Java heap committed %d MiB, used %d MiB; JavaCPP tracked %d MiB)",
+        what, rssMib(), peakRssMib(), Runtime.getRuntime().totalMemory() >> 20,
+        (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20,
+        org.bytedeco.javacpp.Pointer.totalBytes() >> 20);
+  }
+
   private static double field(String name) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

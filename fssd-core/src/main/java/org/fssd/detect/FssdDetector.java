@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.OneDnnWeights;
@@ -21,7 +22,10 @@ import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
+import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * its largest batch (placed by liveness: buffers of layers no longer needed are reused) and small
  * input and output buffers. For the full FSSD300 the weights are ~370 MB (Winograd layouts are
  * larger than the parameters) and a batch-1 arena ~120 MB; see docs/performance.md for measured
- * peak RSS.
+ * peak RSS. A model the detector loaded itself (from a file or a supplier) has its DL4J
+ * parameters freed once the plans are compiled, since the plans no longer read them ({@link
+ * #model()}); a model given by the caller is left untouched.
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
@@ -103,8 +109,7 @@ public final class FssdDetector implements AutoCloseable {
   private final String settings;
   private volatile boolean closed;
 
-  private FssdDetector(Builder b, FssdModel model) {
-    this.model = model;
+  private FssdDetector(Builder b, FssdModel model, boolean ownsModel) {
     this.loader = ImageLoader.builder().maxPixels(b.maxPixels).build();
     this.preprocessor = new Preprocessor(model.config().inputSize());
     Labels labels = b.labels != null ? b.labels : model.labels();
@@ -134,6 +139,7 @@ public final class FssdDetector implements AutoCloseable {
       throw e;
     }
     firstPlan = null;
+    this.model = ownsModel && engine == Engine.ONEDNN ? releaseParameters(model) : model;
     this.settings = b.toString();
     LOG.info("FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
         model.config().inputSize(), model.config().numClasses(), engine, b.replicas, model.provenance().get("source"));
@@ -174,6 +180,31 @@ public final class FssdDetector implements AutoCloseable {
       left -= k;
     }
     return out;
+  }
+
+  /**
+   * Frees the DL4J parameters of a model this detector loaded itself, once every plan is compiled
+   * (the plans run on their own re-ordered copy): returns a model with the same configuration,
+   * labels and provenance whose graph is not initialised (it holds no parameters).
+   */
+  private FssdModel releaseParameters(FssdModel loaded) {
+    weights.releaseGraph();
+    FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
+        loaded.labels(), loaded.provenance());
+    INDArray params = loaded.graph().params();
+    // The graph hands out a view of its flat parameter buffer; free that buffer now, rather than
+    // whenever a GC finds the graph unreachable. Nothing else reads it: the detector loaded it.
+    DataBuffer buffer = params == null || params.isEmpty() ? null : params.data();
+    if (buffer != null && buffer.originalDataBuffer() != null) {
+      buffer = buffer.originalDataBuffer();
+    }
+    boolean freed = buffer != null && buffer.closeable() && !buffer.wasClosed();
+    if (freed) {
+      buffer.close();
+    }
+    LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
+        params == null ? 0 : params.length(), freed ? "now" : "by the garbage collector");
+    return kept;
   }
 
   /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
@@ -317,7 +348,14 @@ public final class FssdDetector implements AutoCloseable {
     }
   }
 
-  /** The model this detector runs (its first replica). */
+  /**
+   * The model this detector runs (its first replica). On the oneDNN engine, a detector that loaded
+   * its model itself ({@link Builder#model(Path)} or {@link Builder#model(Supplier, String)}) frees
+   * the model's DL4J parameters once its plans are compiled in {@link Builder#build()}: the model
+   * returned then has the configuration, labels, priors and provenance, but its {@link
+   * FssdModel#graph() graph} is not initialised (no parameters). A model given with {@link
+   * Builder#model(FssdModel)} stays the caller's and is returned as it is, parameters included.
+   */
   public FssdModel model() {
     return model;
   }
@@ -433,7 +471,11 @@ public final class FssdDetector implements AutoCloseable {
       return this;
     }
 
-    /** A native model file written by {@link FssdModel#save(Path)}. */
+    /**
+     * A native model file written by {@link FssdModel#save(Path)}, loaded in {@link #build()} and
+     * owned by the detector (on the oneDNN engine its DL4J parameters are freed once the plans are
+     * compiled; see {@link FssdDetector#model()}).
+     */
     public Builder model(Path file) {
       this.modelFile = Objects.requireNonNull(file, "file");
       this.model = null;
@@ -451,7 +493,10 @@ public final class FssdDetector implements AutoCloseable {
 
     /**
      * A model made on {@link #build()} by {@code supplier} (e.g. a PyTorch import); {@code name}
-     * appears in {@link #toString()}.
+     * appears in {@link #toString()}. The supplier must return a new model, which the detector
+     * then owns: on the oneDNN engine its DL4J parameters are freed once the plans are compiled
+     * (see {@link FssdDetector#model()}); to keep using a model, pass it with {@link
+     * #model(FssdModel)}.
      */
     public Builder model(Supplier<FssdModel> supplier, String name) {
       this.modelSupplier = Objects.requireNonNull(supplier, "supplier");
@@ -559,7 +604,7 @@ public final class FssdDetector implements AutoCloseable {
       } else {
         throw new IllegalStateException("no model: call model(Path), model(FssdModel) or model(Supplier, name)");
       }
-      return new FssdDetector(this, m);
+      return new FssdDetector(this, m, model == null);
     }
 
     @Override

@@ -36,6 +36,37 @@ class EngineParityTest {
   }
 
   @Test
+  @Numerical
+  void aModelTheDetectorLoadedHasItsParametersFreedAndStillDetectsAsTheGraph() {
+    // Same weights three times: the graph engine on a caller's model (the reference), the oneDNN
+    // engine on a model made by a supplier (owned: parameters freed after build) and the oneDNN
+    // engine on the caller's model (not owned: left as it was).
+    FssdModel callers = PyTorchImporter.importModel(ReferenceFixtures.file("narrow300.pth"), FssdConfig.voc300());
+    double sumBefore = callers.graph().params().sumNumber().doubleValue();
+    try (FssdDetector graph = FssdDetector.builder().model(callers).scoreThreshold(0.01f).engine(Engine.GRAPH).build();
+        FssdDetector owned = FssdDetector.builder()
+            .model(() -> PyTorchImporter.importModel(ReferenceFixtures.file("narrow300.pth"), FssdConfig.voc300()),
+                "narrow300.pth")
+            .scoreThreshold(0.01f).engine(Engine.ONEDNN).build();
+        FssdDetector given = FssdDetector.builder().model(callers).scoreThreshold(0.01f).engine(Engine.ONEDNN).build()) {
+      assertThat(owned.oneDnnWeights().graphReleased()).isTrue();
+      assertThat(owned.model().graph().params().length()).as("owned model's parameters").isZero();
+      assertThat(owned.model().config()).isEqualTo(callers.config());
+      assertThat(owned.model().provenance().get("source")).isEqualTo(callers.provenance().get("source"));
+      assertThat(given.oneDnnWeights().graphReleased()).isFalse();
+      assertThat(given.model()).isSameAs(callers);
+      assertThat(callers.graph().params().sumNumber().doubleValue()).isEqualTo(sumBefore);
+
+      List<Detection> g = graph.detect(ReferenceFixtures.file("image.png"));
+      assertThat(g).isNotEmpty();
+      DetectionAssert.assertSameDetections(owned.detect(ReferenceFixtures.file("image.png")), g, 1e-3f, 1e-4f);
+      DetectionAssert.assertSameDetections(given.detect(ReferenceFixtures.file("image.png")), g, 1e-3f, 1e-4f);
+      // The caller's model still runs on the graph engine after the oneDNN detectors were built.
+      DetectionAssert.assertSameDetections(graph.detect(ReferenceFixtures.file("image.png")), g, 0f, 0f);
+    }
+  }
+
+  @Test
   void bf16OnACpuWithoutItIsAClearError() {
     assumeFalse(OneDnnPlan.cpuHasBf16(), "this CPU has AVX512_BF16");
     FssdModel model = PyTorchImporter.importModel(ReferenceFixtures.file("narrow300.pth"), FssdConfig.voc300());

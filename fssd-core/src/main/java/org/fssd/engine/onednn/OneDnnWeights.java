@@ -35,7 +35,7 @@ import org.fssd.model.FssdConfig;
  * a second copy in the layout it wants made; {@link #copies()} counts them.
  *
  * <p><b>Lifetime.</b> Parameters are read from the graph when a plan first needs them: compile
- * every plan before changing the graph's parameters. Reference-counted: the creator holds one
+ * every plan before changing the graph's parameters, or before {@link #releaseGraph()}. Reference-counted: the creator holds one
  * reference, released by {@link #close()} (idempotent); every plan compiled from the weights holds
  * another until it is closed; the native memory is freed when the last one goes. So closing the
  * weights while plans still run is safe.
@@ -45,7 +45,7 @@ import org.fssd.model.FssdConfig;
  */
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
-  private final ComputationGraph graph;
+  private ComputationGraph graph; // null once released
   private final PlanOptions options;
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
@@ -104,8 +104,24 @@ public final class OneDnnWeights implements AutoCloseable {
     return options;
   }
 
-  ComputationGraph graph() {
+  synchronized ComputationGraph graph() {
+    checkState(graph != null, "these weights no longer read the graph (releaseGraph() was called): "
+        + "compile every plan before releasing it");
     return graph;
+  }
+
+  /**
+   * Drops the reference to the graph: the plans compiled so far keep running on the re-ordered
+   * copies, but no further plan can be compiled from these weights ({@link IllegalStateException}).
+   * Lets an owner that has compiled all its plans free the graph's parameters. Idempotent.
+   */
+  public synchronized void releaseGraph() {
+    graph = null;
+  }
+
+  /** Whether {@link #releaseGraph()} was called. */
+  public synchronized boolean graphReleased() {
+    return graph == null;
   }
 
   /** Bytes of native memory the re-ordered parameters occupy now. */

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
 import org.fssd.detect.Labels;
@@ -23,7 +25,10 @@ import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Provenance;
 import org.fssd.model.Widths;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -44,6 +49,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class PyTorchImporter {
   private static final Pattern BASE_PLAIN = Pattern.compile("base\\.(\\d+)\\.weight");
   private static final Pattern BASE_BN = Pattern.compile("base\\.(\\d+)\\.conv\\.weight");
+  /** Values per run when a tensor is copied into a parameter (256 KiB of floats). */
+  private static final int COPY_CHUNK = 1 << 16;
   private static final Pattern BACKBONE = Pattern.compile("(\\d+)\\.weight");
 
   private PyTorchImporter() {}
@@ -59,7 +66,7 @@ public final class PyTorchImporter {
   public static FssdModel importModel(Path file, FssdConfig preset) {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(preset, "preset");
-    StateDict sd = TorchCheckpoint.read(file);
+    StateDict sd = TorchCheckpoint.readLazily(file); // each tensor streamed into its parameter
     FssdModel model = fromStateDict(sd, preset, file);
     return model.withProvenance(model.provenance().with("sha256", sha256(file)));
   }
@@ -73,8 +80,15 @@ public final class PyTorchImporter {
     Objects.requireNonNull(sd, "sd");
     Objects.requireNonNull(preset, "preset");
     FssdConfig config = inferConfig(sd, preset, file);
-    ComputationGraph graph = new ComputationGraph(FssdGraph.configuration(config));
-    graph.init();
+    ComputationGraphConfiguration graphConf = FssdGraph.configuration(config);
+    long numParams = 0;
+    for (GraphVertex v : graphConf.getVertices().values()) {
+      numParams += v.numParams(true);
+    }
+    ComputationGraph graph = new ComputationGraph(graphConf);
+    // Every parameter is overwritten below (checked after the loop), so no random initialisation:
+    // its temporary arrays would hold as much native memory as the parameters until a GC ran.
+    graph.init(Nd4j.create(graph.getConfiguration().getDataType(), 1, numParams), false);
     Set<String> used = new LinkedHashSet<>();
     List<String> baseKeys = baseKeys(sd, config.batchNorm(), file);
     int baseIndex = 0;
@@ -107,6 +121,13 @@ public final class PyTorchImporter {
           used.add(bn + ".num_batches_tracked");
         }
       }
+    }
+    long copied = 0;
+    for (String k : used) {
+      copied += k.endsWith(".num_batches_tracked") ? 0 : sd.get(k).numel();
+    }
+    if (copied != numParams) {
+      throw new IllegalStateException("the import filled " + copied + " of the graph's " + numParams + " parameters");
     }
     List<String> unused = new ArrayList<>();
     for (String k : sd.keys()) {
@@ -261,19 +282,33 @@ public final class PyTorchImporter {
       throw new ModelFormatException(file + ": tensor '" + key + "' has shape " + Arrays.toString(t.shape())
           + " but the network needs " + Arrays.toString(expected));
     }
-    float[] data;
     try {
-      data = t.toFloatArray();
-    } catch (RuntimeException e) {
+      if (param.dataType() == DataType.FLOAT && param.ordering() == 'c' && Shape.hasDefaultStridesForShape(param)
+          && param.length() == t.numel()) {
+        // Straight into the graph's parameter buffer in small runs: no array of the whole tensor,
+        // no temporary INDArray (whose native memory would wait for a GC to be freed).
+        FloatPointer dst = new FloatPointer(param.data().addressPointer());
+        t.readFloats(COPY_CHUNK, (start, chunk, length) -> {
+          checkFinite(file, key, chunk, length);
+          dst.position(start).put(chunk, 0, length);
+        });
+      } else {
+        float[] data = t.toFloatArray();
+        checkFinite(file, key, data, data.length);
+        param.assign(Nd4j.create(data, param.shape(), 'c'));
+      }
+    } catch (CheckpointFormatException e) {
       throw new ModelFormatException(file + ": tensor '" + key + "': " + e.getMessage(), e);
     }
-    for (float v : data) {
-      if (!Float.isFinite(v)) {
-        throw new ModelFormatException(file + ": tensor '" + key + "' holds a non-finite value (" + v + ")");
+    used.add(key);
+  }
+
+  private static void checkFinite(Path file, String key, float[] values, int length) {
+    for (int i = 0; i < length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new ModelFormatException(file + ": tensor '" + key + "' holds a non-finite value (" + values[i] + ")");
       }
     }
-    param.assign(Nd4j.create(data, param.shape(), 'c'));
-    used.add(key);
   }
 
   private static Labels labelsFor(FssdConfig preset, int numClasses) {

@@ -79,6 +79,19 @@ public final class TorchCheckpoint {
     return sd;
   }
 
+  /**
+   * {@link #read(Path)} for a caller that reads each tensor once, in turn (an importer): the
+   * storages of a zip checkpoint stay in the file and are read when a tensor's values are asked
+   * for, so the whole checkpoint is never in memory at once. Everything but the storage bytes is
+   * checked now; a storage that turns out unreadable later throws {@link
+   * CheckpointFormatException} from the tensor's accessor. Legacy files are read eagerly.
+   */
+  static StateDict readLazily(Path file) {
+    checkNotNull(file, "file");
+    ReaderLimits limits = ReaderLimits.defaults();
+    return detect(file) == Format.ZIP ? ZipReader.read(file, limits, true) : LegacyReader.read(file, limits);
+  }
+
   /** The format of {@code file}, from its first bytes. */
   static Format detect(Path file) {
     if (!Files.isRegularFile(file)) {
@@ -191,14 +204,27 @@ public final class TorchCheckpoint {
   /** Builds the state dict once the storages' bytes are known. */
   static StateDict assemble(
       Path file, Selected selected, Map<String, byte[]> storages, ByteOrder order) {
+    return assemble(file, selected, storages, Map.of(), order);
+  }
+
+  /** {@link #assemble} where the storages of {@code lazy} are read when their tensors are. */
+  static StateDict assemble(Path file, Selected selected, Map<String, byte[]> storages,
+      Map<String, TorchTensor.StorageSource> lazy, ByteOrder order) {
     ImmutableMap.Builder<String, TorchTensor> b = ImmutableMap.builder();
     for (Map.Entry<String, TensorRef> e : selected.tensors().entrySet()) {
       TensorRef t = e.getValue();
       StorageRef s = t.storage;
       byte[] data = storages.get(s.key);
-      if (data == null || data.length / s.dtype.elementSize() < s.elementOffset + s.numel) {
+      TorchTensor.StorageSource source = lazy.get(s.key);
+      long bytes = data != null ? data.length : source != null ? source.byteCount() : -1;
+      if (bytes < 0 || bytes / s.dtype.elementSize() < s.elementOffset + s.numel) {
         throw new CheckpointFormatException(
             file, "storage '" + s.key + "' of tensor '" + e.getKey() + "' is too short");
+      }
+      if (data == null) {
+        b.put(e.getKey(), new TorchTensor(file.toString(), e.getKey(), s.dtype, t.shape, t.stride,
+            s.elementOffset + t.offset, t.numel, source, order));
+        continue;
       }
       b.put(
           e.getKey(),

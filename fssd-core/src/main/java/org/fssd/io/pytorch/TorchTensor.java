@@ -1,5 +1,7 @@
 package org.fssd.io.pytorch;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -24,7 +26,18 @@ public final class TorchTensor {
   private final long[] stride;
   private final long offset;
   private final int numel;
-  private final ByteBuffer data;
+  private final ByteBuffer data; // null when read lazily from source
+  private final StorageSource source;
+  private final ByteOrder order;
+
+  /** Where the storage bytes of a lazily read tensor come from (each call reads them anew). */
+  interface StorageSource {
+    /** The storage's bytes from its first one; the caller closes the stream. */
+    InputStream open();
+
+    /** Bytes the storage holds (checked against what the tensor needs when it was made). */
+    long byteCount();
+  }
 
   /**
    * @param offset element offset of element [0, ..., 0] in {@code data}
@@ -48,6 +61,59 @@ public final class TorchTensor {
     this.offset = offset;
     this.numel = Math.toIntExact(numel);
     this.data = ByteBuffer.wrap(data).asReadOnlyBuffer().order(order);
+    this.source = null;
+    this.order = order;
+  }
+
+  /** A tensor whose storage is read from {@code source} each time its values are asked for. */
+  TorchTensor(
+      String file,
+      String key,
+      TorchDtype dtype,
+      long[] shape,
+      long[] stride,
+      long offset,
+      long numel,
+      StorageSource source,
+      ByteOrder order) {
+    this.file = file;
+    this.key = key;
+    this.dtype = dtype;
+    this.shape = shape.clone();
+    this.stride = stride.clone();
+    this.offset = offset;
+    this.numel = Math.toIntExact(numel);
+    this.data = null;
+    this.source = source;
+    this.order = order;
+  }
+
+  /** The whole storage: the bytes held, or (lazy) read now and dropped after use. */
+  private ByteBuffer storage() {
+    if (data != null) {
+      return data;
+    }
+    try (InputStream in = source.open()) {
+      byte[] bytes = new byte[Math.toIntExact(source.byteCount())];
+      if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
+        throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early");
+      }
+      return ByteBuffer.wrap(bytes).order(order);
+    } catch (IOException e) {
+      throw new CheckpointFormatException(file, "cannot read the storage of tensor '" + key + "': " + e, e);
+    }
+  }
+
+  /** Whether the view covers its storage elements in C order, without gaps. */
+  private boolean contiguous() {
+    long expected = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] != 1 && stride[d] != expected) {
+        return false;
+      }
+      expected *= shape[d];
+    }
+    return true;
   }
 
   /** The element type. */
@@ -78,6 +144,7 @@ public final class TorchTensor {
    */
   public float[] toFloatArray() {
     requireFloating("toFloatArray()");
+    ByteBuffer data = storage();
     float[] out = new float[numel];
     switch (dtype) {
       case FLOAT32:
@@ -96,6 +163,98 @@ public final class TorchTensor {
     return out;
   }
 
+  /** Receives consecutive runs of a tensor's values; see {@link #readFloats}. */
+  interface FloatChunkSink {
+    /** Values {@code [start, start + length)} of the tensor (C order) are {@code chunk[0, length)}. */
+    void accept(long start, float[] chunk, int length);
+  }
+
+  /**
+   * The values as floats in C order (as {@link #toFloatArray()}), handed to {@code sink} in runs
+   * of at most {@code chunkSize} values through one reused buffer, so that a caller copying them
+   * into memory of its own needs no array of the whole tensor.
+   *
+   * @throws CheckpointFormatException for an integer or bool tensor, naming the key and dtype
+   */
+  void readFloats(int chunkSize, FloatChunkSink sink) {
+    requireFloating("readFloats()");
+    if (chunkSize < 1) {
+      throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
+    }
+    float[] chunk = new float[Math.min(chunkSize, Math.max(1, numel))];
+    if (data == null && contiguous()) {
+      streamFloats(chunk, sink);
+      return;
+    }
+    ByteBuffer data = storage();
+    int[] fill = {0};
+    long[] start = {0};
+    ElementSink each;
+    switch (dtype) {
+      case FLOAT32:
+        each = (i, p) -> chunk[fill[0]++] = data.getFloat(p * 4);
+        break;
+      case FLOAT64:
+        each = (i, p) -> chunk[fill[0]++] = (float) data.getDouble(p * 8);
+        break;
+      case FLOAT16:
+        each = (i, p) -> chunk[fill[0]++] = halfToFloat(data.getShort(p * 2));
+        break;
+      default: // BFLOAT16
+        each = (i, p) -> chunk[fill[0]++] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16);
+        break;
+    }
+    forEach((i, p) -> {
+      each.accept(i, p);
+      if (fill[0] == chunk.length) {
+        sink.accept(start[0], chunk, fill[0]);
+        start[0] += fill[0];
+        fill[0] = 0;
+      }
+    });
+    if (fill[0] > 0) {
+      sink.accept(start[0], chunk, fill[0]);
+    }
+  }
+
+  /** {@link #readFloats} of a contiguous lazy tensor: straight from the stream, chunk by chunk. */
+  private void streamFloats(float[] chunk, FloatChunkSink sink) {
+    int size = dtype.elementSize();
+    byte[] raw = new byte[chunk.length * size];
+    ByteBuffer buf = ByteBuffer.wrap(raw).order(order);
+    try (InputStream in = source.open()) {
+      in.skipNBytes(offset * size);
+      for (long start = 0; start < numel; ) {
+        int n = (int) Math.min(chunk.length, numel - start);
+        if (in.readNBytes(raw, 0, n * size) != n * size) {
+          throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early");
+        }
+        for (int i = 0; i < n; i++) {
+          switch (dtype) {
+            case FLOAT32:
+              chunk[i] = buf.getFloat(i * 4);
+              break;
+            case FLOAT64:
+              chunk[i] = (float) buf.getDouble(i * 8);
+              break;
+            case FLOAT16:
+              chunk[i] = halfToFloat(buf.getShort(i * 2));
+              break;
+            default: // BFLOAT16
+              chunk[i] = Float.intBitsToFloat((buf.getShort(i * 2) & 0xffff) << 16);
+              break;
+          }
+        }
+        sink.accept(start, chunk, n);
+        start += n;
+      }
+    } catch (java.io.EOFException e) {
+      throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early", e);
+    } catch (IOException e) {
+      throw new CheckpointFormatException(file, "cannot read the storage of tensor '" + key + "': " + e, e);
+    }
+  }
+
   /**
    * The values as doubles in C order; any floating-point dtype, exactly.
    *
@@ -104,6 +263,7 @@ public final class TorchTensor {
   public double[] toDoubleArray() {
     requireFloating("toDoubleArray()");
     if (dtype == TorchDtype.FLOAT64) {
+      ByteBuffer data = storage();
       double[] out = new double[numel];
       forEach((i, p) -> out[i] = data.getDouble(p * 8));
       return out;
@@ -129,6 +289,7 @@ public final class TorchTensor {
           "tensor '" + key + "' has dtype " + dtype
               + "; toLongArray() reads INT64, INT32, INT16, INT8, UINT8 and BOOL tensors");
     }
+    ByteBuffer data = storage();
     long[] out = new long[numel];
     switch (dtype) {
       case INT64:

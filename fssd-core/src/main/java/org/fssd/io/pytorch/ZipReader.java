@@ -1,6 +1,7 @@
 package org.fssd.io.pytorch;
 
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteOrder;
@@ -31,6 +32,15 @@ final class ZipReader {
   }
 
   static StateDict read(Path file, ReaderLimits limits) {
+    return read(file, limits, false);
+  }
+
+  /**
+   * {@code lazy}: a stored storage entry is not read now; its tensors read it from the archive
+   * each time their values are asked for (its size is checked now), so an importer that copies
+   * tensor by tensor never holds the whole checkpoint in memory.
+   */
+  static StateDict read(Path file, ReaderLimits limits, boolean lazy) {
     try (ZipFile zip = zipCall(file, "open", () -> new ZipFile(file.toFile()))) {
       String prefix = findPrefix(file, zip);
       ZipEntry pklEntry = entry(file, zip, prefix + "data.pkl");
@@ -43,6 +53,7 @@ final class ZipReader {
       TorchCheckpoint.Selected selected = TorchCheckpoint.select(file, top, limits);
 
       Map<String, byte[]> storages = new LinkedHashMap<>();
+      Map<String, TorchTensor.StorageSource> sources = new LinkedHashMap<>();
       long total = 0;
       for (String key : selected.storageKeys()) {
         StorageRegistry.Declared d = registry.declared(key);
@@ -60,11 +71,52 @@ final class ZipReader {
                   + " bytes (ReaderLimits.maxTensorBytes)");
         }
         String what = "storage '" + key + "'";
-        storages.put(key, readEntry(file, zip, e, need, limits.maxTensorBytes(), what));
+        if (lazy && e.getMethod() == ZipEntry.STORED && e.getSize() >= need && need <= Integer.MAX_VALUE - 8) {
+          sources.put(key, new EntrySource(file, name, need));
+        } else {
+          storages.put(key, readEntry(file, zip, e, need, limits.maxTensorBytes(), what));
+        }
       }
-      return TorchCheckpoint.assemble(file, selected, storages, order);
+      return TorchCheckpoint.assemble(file, selected, storages, sources, order);
     } catch (IOException e) { // from close()
       throw new CheckpointFormatException(file, "cannot read zip archive: " + e, e);
+    }
+  }
+
+  /** A stored entry's first {@code bytes} bytes, read from the archive anew on each open. */
+  private record EntrySource(Path file, String name, long bytes) implements TorchTensor.StorageSource {
+    @Override
+    public InputStream open() {
+      ZipFile zip = zipCall(file, "open", () -> new ZipFile(file.toFile()));
+      try {
+        ZipEntry e = zipCall(file, "find entry", () -> zip.getEntry(name));
+        if (e == null || e.getMethod() != ZipEntry.STORED || e.getSize() < bytes) {
+          throw new CheckpointFormatException(file, "zip entry '" + name + "' changed since the archive was read");
+        }
+        InputStream in = zipCall(file, "open entry '" + name + "'", () -> zip.getInputStream(e));
+        return new FilterInputStream(in) {
+          @Override
+          public void close() throws IOException {
+            try {
+              super.close();
+            } finally {
+              zip.close();
+            }
+          }
+        };
+      } catch (RuntimeException ex) {
+        try {
+          zip.close();
+        } catch (IOException suppressed) {
+          ex.addSuppressed(suppressed);
+        }
+        throw ex;
+      }
+    }
+
+    @Override
+    public long byteCount() {
+      return bytes;
     }
   }
 
@@ -171,11 +223,22 @@ final class ZipReader {
       if (in == null) {
         throw new CheckpointFormatException(file, "zip entry '" + name + "' is missing");
       }
-      byte[] out = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes((int) n));
-      if (out.length != n) {
+      byte[] out;
+      int got;
+      if (e.getMethod() == ZipEntry.STORED) {
+        // A stored entry's size was checked against the file's: allocate once and read into it
+        // (readNBytes(n) would gather chunks and copy them, holding twice the bytes at its peak).
+        out = new byte[(int) n];
+        got = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes(out, 0, (int) n));
+      } else { // a deflated entry's declared size may lie: grow with the bytes actually inflated
+        byte[] read = zipCall(file, "read entry '" + name + "'", () -> in.readNBytes((int) n));
+        out = read;
+        got = read.length;
+      }
+      if (got != n) {
         throw new CheckpointFormatException(
             file, "truncated: " + what + " needs " + n + " bytes, zip entry '" + name
-                + "' gave " + out.length);
+                + "' gave " + got);
       }
       return out;
     } catch (IOException ex) { // from close()

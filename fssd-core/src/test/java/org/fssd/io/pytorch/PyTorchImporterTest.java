@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
+import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.reference.ReferenceFixtures;
@@ -42,6 +43,73 @@ class PyTorchImporterTest {
     byte[] data = new byte[(int) n * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(new float[(int) n]);
     return new TorchTensor(FILE.toString(), key, TorchDtype.FLOAT32, shape, stride, 0, n, data, ByteOrder.LITTLE_ENDIAN);
+  }
+
+  @Test
+  void parametersHoldTheTensorsValuesInCOrderEvenFromAStridedView() {
+    Map<String, TorchTensor> m = fixture();
+    // conf.0.weight as a transposed view: the storage holds [in, out, k, k], the strides swap the
+    // first two dimensions back, so a copy that ignored the strides would scramble the values.
+    long[] shape = m.get("conf.0.weight").shape();
+    int o = (int) shape[0];
+    int in = (int) shape[1];
+    int kk = (int) (shape[2] * shape[3]);
+    byte[] data = new byte[o * in * kk * 4];
+    ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < o * in * kk; i++) {
+      buf.putFloat(i * 4, i * 0.001f - 1f);
+    }
+    m.put("conf.0.weight", new TorchTensor(FILE.toString(), "conf.0.weight", TorchDtype.FLOAT32, shape,
+        new long[] {kk, (long) o * kk, shape[3], 1}, 0, (long) o * in * kk, data, ByteOrder.LITTLE_ENDIAN));
+    StateDict sd = dict(m);
+    ComputationGraph graph = PyTorchImporter.fromStateDict(sd, FssdConfig.voc300(), FILE).graph();
+    int checked = 0;
+    for (ConvSpec c : PyTorchImporter.inferConfig(sd, FssdConfig.voc300(), FILE).convs()) {
+      if (c.isHead()) {
+        assertThat(graph.getParam(c.name() + "_W").dup('c').data().asFloat())
+            .as(c.name()).containsExactly(sd.get(c.name() + ".weight").toFloatArray());
+        assertThat(graph.getParam(c.name() + "_b").dup('c').data().asFloat())
+            .as(c.name()).containsExactly(sd.get(c.name() + ".bias").toFloatArray());
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThan(1);
+    assertThat(graph.getParam("conf.0_W").getFloat(1, 0, 0, 0)).isEqualTo(kk * 0.001f - 1f);
+  }
+
+  @Test
+  void readFloatsHandsOutTheValuesInChunks() {
+    TorchTensor t = fixture().get("conf.0.weight");
+    float[] all = t.toFloatArray();
+    float[] seen = new float[all.length];
+    int[] calls = {0};
+    t.readFloats(1000, (start, chunk, length) -> {
+      assertThat(length).isBetween(1, 1000);
+      System.arraycopy(chunk, 0, seen, (int) start, length);
+      calls[0]++;
+    });
+    assertThat(seen).containsExactly(all);
+    assertThat(calls[0]).isEqualTo((all.length + 999) / 1000);
+  }
+
+  @Test
+  void aLazilyReadCheckpointGivesTheSameValuesAsAnEagerOne() {
+    StateDict eager = TorchCheckpoint.read(FILE);
+    StateDict lazy = TorchCheckpoint.readLazily(FILE);
+    assertThat(lazy.keys()).isEqualTo(eager.keys());
+    for (String k : eager.keys()) {
+      TorchTensor e = eager.get(k);
+      TorchTensor l = lazy.get(k);
+      assertThat(l.shape()).as(k).isEqualTo(e.shape());
+      if (e.dtype().isFloatingPoint()) {
+        float[] streamed = new float[(int) l.numel()];
+        l.readFloats(100, (start, chunk, length) -> System.arraycopy(chunk, 0, streamed, (int) start, length));
+        assertThat(streamed).as(k).containsExactly(e.toFloatArray());
+        assertThat(l.toFloatArray()).as(k).containsExactly(e.toFloatArray());
+      } else {
+        assertThat(l.toLongArray()).as(k).containsExactly(e.toLongArray());
+      }
+    }
   }
 
   @Test
