@@ -24,9 +24,6 @@ import org.fssd.model.ConvSpec.Group;
  * }</pre>
  */
 public final class FssdConfig {
-  /** BGR means subtracted by the preprocessing (SPEC §1). */
-  public static final float[] MEANS_BGR = {104f, 117f, 123f};
-
   private final int inputSize;
   private final int numClasses;
   private final boolean batchNorm;

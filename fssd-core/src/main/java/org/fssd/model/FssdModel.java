@@ -78,14 +78,17 @@ public final class FssdModel {
     return new FssdModel(config, graph, labels, p);
   }
 
-  /** The prior boxes (SPEC §3), flat centre-size [P*4]; computed once. Do not modify. */
+  /**
+   * The prior boxes (SPEC §3), flat centre-size [P*4]: a fresh copy each call (computed once and
+   * kept; a caller changing its copy cannot change what others see).
+   */
   public float[] priors() {
     float[] p = priors;
     if (p == null) {
       p = PriorBoxes.generate(config.priors());
       priors = p;
     }
-    return p;
+    return p.clone();
   }
 
   /** An independent copy of the network (parameters copied) for use on another thread. */
