@@ -23,7 +23,7 @@ final class ServeCommand implements Callable<Integer> {
   int port;
 
   @Option(names = {"--workers", "--replicas"}, defaultValue = "1",
-      description = "detector replicas (one batcher thread and model copy each) (default: ${DEFAULT-VALUE})")
+      description = "batcher threads, sharing one detector with as many replicas (default: ${DEFAULT-VALUE})")
   int workers;
 
   @Option(names = "--max-batch", defaultValue = "8", description = "images per forward pass (default: ${DEFAULT-VALUE})")
@@ -53,13 +53,20 @@ final class ServeCommand implements Callable<Integer> {
       description = "most time to receive an upload's body before 408, ms (default: ${DEFAULT-VALUE})")
   long bodyTimeoutMs;
 
+  @Option(names = "--model-name", paramLabel = "NAME",
+      description = "the model's name in /v2/models/NAME (default: the file name without .zip)")
+  String modelName;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
     Path file = model != null ? model : DefaultModel.require();
-    FssdServer.builder().model(file).host(host).port(port).workers(workers)
-        .maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
+    FssdServer.Builder server = FssdServer.builder().model(file).host(host).port(port).workers(workers);
+    if (modelName != null) {
+      server.modelName(modelName);
+    }
+    server.maxBatch(maxBatch).maxDelayMs(maxDelayMs).maxQueue(maxQueue)
         .maxUploadBytes((long) maxUploadMb << 20).scoreThreshold(threshold).maxUploads(maxUploads)
         .bodyIdleTimeoutMs(bodyIdleTimeoutMs).bodyTimeoutMs(bodyTimeoutMs).build()
         .runUntilStopped(spec.commandLine().getOut());
