@@ -114,6 +114,12 @@ public final class OneDnnPlan implements AutoCloseable {
   static final int WINOGRAD_2X3_MIN_SIZE = 100;
   /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
   static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
+  /**
+   * Smallest output map (px) on which AUTO takes Winograd at all: below it (FSSD300's 19 px
+   * conv5 block, the extras, the small heads) Winograd saved ~4 % of the time of a forward pass
+   * but its 4x larger weights held ~110 MB more (2-vCPU AMD EPYC Zen 5, batch 1).
+   */
+  static final int WINOGRAD_MIN_SIZE = 32;
 
   /**
    * Largest difference, relative to {@code max(1, max |output|)}, between the raw outputs of one
@@ -669,47 +675,72 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /** A convolution block of {@code c}: conv (+ folded BN) + bias (+ ReLU unless a head). */
   private Act convBlock(ComputationGraph graph, ConvSpec c, Act src, boolean firstLayer) {
-    Supplier<float[][]> params = Suppliers.memoize(() -> convParams(graph, c));
+    Supplier<ConvParams> params = Suppliers.memoize(() -> convParams(graph, c));
     return conv(c, src, params, !c.isHead(), firstLayer);
   }
 
-  /** The weights and bias of {@code c} as the plan runs them: {@code {w, b}}, BN folded in. */
-  private float[][] convParams(ComputationGraph graph, ConvSpec c) {
+  /**
+   * The weights of a convolution as the plan runs them (native, C order {@code [out, in, k, k]}),
+   * {@code owned} when made for the plan (BN folded in) rather than the graph's own view, and the
+   * bias.
+   */
+  private static final class ConvParams {
+    final INDArray weights;
+    final boolean owned;
+    final float[] bias;
+
+    ConvParams(INDArray weights, boolean owned, float[] bias) {
+      this.weights = weights;
+      this.owned = owned;
+      this.bias = bias;
+    }
+  }
+
+  /** The weights and bias of {@code c} as the plan runs them, BN folded in. */
+  private ConvParams convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
     String convName = bn ? c.name() + ".conv" : c.name();
-    float[] w = floats(graph.getParam(convName + "_W"));
-    if (w.length != c.weightCount()) {
-      throw new FssdException(convName + "_W has " + w.length + " values, " + c + " needs " + c.weightCount());
+    INDArray w = graph.getParam(convName + "_W");
+    if (w.length() != c.weightCount()) {
+      throw new FssdException(convName + "_W has " + w.length() + " values, " + c + " needs " + c.weightCount());
     }
     float[] b = new float[c.out()];
     if (graph.getLayer(convName).paramTable().containsKey("b")) {
       b = floats(graph.getParam(convName + "_b"));
     }
-    if (bn) {
-      String bnName = c.name() + ".bn";
-      // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
-      // normalised value as is), so none is applied here either.
-      BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
-      fold(w, b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
-          floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
+    if (!bn) {
+      return new ConvParams(w, false, b);
     }
-    return new float[][] {w, b};
+    String bnName = c.name() + ".bn";
+    // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
+    // normalised value as is), so none is applied here either.
+    BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
+    float[] scale = fold(b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
+        floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
+    // a native copy of this layer's weights only, scaled per output channel
+    INDArray folded = w.castTo(DataType.FLOAT).reshape('c', c.out(), c.weightCount() / c.out()).dup('c');
+    try (INDArray column = Nd4j.createFromArray(scale).reshape(c.out(), 1)) {
+      folded.muliColumnVector(column);
+    }
+    return new ConvParams(folded, true, b);
   }
 
-  /** Folds an inference BatchNorm into the weights and bias of the convolution before it. */
-  static void fold(float[] w, float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
-    int out = b.length;
-    int perOut = w.length / out;
-    for (int o = 0; o < out; o++) {
-      double scale = gamma[o] / Math.sqrt(var[o] + eps);
-      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
-        w[i] = (float) (w[i] * scale);
-      }
-      b[o] = (float) (beta[o] + (b[o] - mean[o]) * scale);
+  /**
+   * Folds an inference BatchNorm into the bias of the convolution before it ({@code b} updated in
+   * place) and returns the per-output-channel factor {@code gamma / sqrt(var + eps)} that
+   * multiplies the convolution's weights.
+   */
+  static float[] fold(float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
+    float[] scale = new float[b.length];
+    for (int o = 0; o < b.length; o++) {
+      double s = gamma[o] / Math.sqrt(var[o] + eps);
+      scale[o] = (float) s;
+      b[o] = (float) (beta[o] + (b[o] - mean[o]) * s);
     }
+    return scale;
   }
 
-  private Act conv(ConvSpec c, Act src, Supplier<float[][]> params, boolean relu, boolean firstLayer) {
+  private Act conv(ConvSpec c, Act src, Supplier<ConvParams> params, boolean relu, boolean firstLayer) {
     long n = batchSize;
     long k = c.kernel();
     memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
@@ -753,8 +784,10 @@ public final class OneDnnPlan implements AutoCloseable {
     memory srcMem = as(c.name(), src, pd.src_desc());
     memory.desc plain = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32,
         memory.format_tag.oihw);
-    memory w = weights.get(c.name() + "_W", pd.weights_desc(), plain, () -> params.get()[0], true);
-    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get()[1], false);
+    // the folded copy, if one was made, is freed by the re-order that reads it
+    memory w = weights.getNative(c.name() + "_W", pd.weights_desc(), plain,
+        () -> new OneDnnWeights.NativeValues(params.get().weights, params.get().owned), true);
+    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get().bias, false);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -804,10 +837,11 @@ public final class OneDnnPlan implements AutoCloseable {
    * faster on the large early maps (300 and 150 px, 64+ channels) but slower on small maps and
    * narrow layers (heads, the first layer), so it is used only for maps of at least {@value
    * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and out.
+   * Neither is taken on maps smaller than {@value #WINOGRAD_MIN_SIZE} px (memory, see there).
    */
   static boolean autoAcceptsWinograd(ConvSpec c, String impl) {
     if (impl.contains(WINOGRAD_4X3)) {
-      return true;
+      return c.outSize() >= WINOGRAD_MIN_SIZE;
     }
     return impl.contains(WINOGRAD_2X3) && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
         && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
