@@ -77,8 +77,9 @@ import org.slf4j.LoggerFactory;
  * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one
  * arena ({@link ArenaPlanner}): a layer's output buffer is reused once no later layer reads it,
  * so the arena holds about the two or three largest live maps instead of every layer's output.
- * Every primitive runs with a user-managed scratchpad, and all of a plan's primitives share one
- * scratchpad region (sized to the largest) at the end of the arena. The plans of an {@link
+ * Every primitive runs with a user-managed scratchpad, placed in the same arena as a buffer live
+ * during that primitive only: a large scratchpad (the Winograd kernels' transformed tiles) reuses
+ * the bytes of maps that are dead at its step. The plans of an {@link
  * OneDnnPlanSet} share one arena, sized to the largest of them. {@link #activationBytes()} and
  * {@link #arenaBytes()} report the sizes.
  *
@@ -142,8 +143,6 @@ public final class OneDnnPlan implements AutoCloseable {
   private final List<memory> arenaMemories = new ArrayList<>();
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
   private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
-  /** Scratchpad memories of the primitives; all point at the one scratchpad region. */
-  private final List<memory> scratchpads = new ArrayList<>();
   private final List<primitive> primitives = new ArrayList<>();
   private final List<IntMemoryMap> arguments = new ArrayList<>();
   private final List<String> layers = new ArrayList<>();
@@ -156,8 +155,9 @@ public final class OneDnnPlan implements AutoCloseable {
   private engine eng;
   private stream strm;
   private FloatPointer inputBuffer;
-  private long scratchpadBytes;
-  private long activationArenaBytes;
+  private long scratchpadBytes; // the largest
+  private long scratchpadTotalBytes; // all added up
+  private long arenaBytes;
   private Arena arena;
   private boolean ownsArena;
   private boolean closed;
@@ -276,9 +276,6 @@ public final class OneDnnPlan implements AutoCloseable {
     for (int i = 0; i < arenaMemories.size(); i++) {
       arenaMemories.get(i).set_data_handle(a.at(arenaBuffers.get(i).offset()));
     }
-    for (memory m : scratchpads) {
-      m.set_data_handle(a.at(activationArenaBytes));
-    }
     for (HeadOutput h : locHeads) {
       h.buffer = keep(new FloatPointer(h.mem.get_data_handle()));
     }
@@ -290,6 +287,16 @@ public final class OneDnnPlan implements AutoCloseable {
   /** The arena the plan runs in (tests). */
   Arena arena() {
     return arena;
+  }
+
+  /**
+   * Loads oneDNN's native library and creates its CPU engine now (idempotent), so that a caller
+   * learns whether plans can be compiled here before it commits to them.
+   *
+   * @throws LinkageError when the native library cannot be loaded
+   */
+  public static void loadNative() {
+    engine();
   }
 
   /** The engine all plans are compiled on. */
@@ -341,16 +348,16 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /**
-   * Bytes of arena the plan needs: its activations placed by liveness plus one scratchpad region
-   * (the largest any primitive asks for). Inputs, head outputs and weights are not included.
+   * Bytes of arena the plan needs: its activations and its primitives' scratchpads, placed by
+   * liveness. Inputs, head outputs and weights are not included.
    */
   public long arenaBytes() {
-    return activationArenaBytes + scratchpadBytes;
+    return arenaBytes;
   }
 
   /** Bytes of all activation buffers of the plan added up, as if none were reused. */
   public long activationBytes() {
-    return planner.totalBytes();
+    return planner.totalBytes() - scratchpadTotalBytes;
   }
 
   /** Bytes of the largest scratchpad any of the plan's primitives asks for. */
@@ -438,7 +445,6 @@ public final class OneDnnPlan implements AutoCloseable {
     arguments.clear();
     locHeads.clear();
     confHeads.clear();
-    scratchpads.clear();
     arenaMemories.clear();
     bufferOf.clear();
     for (int i = owned.size() - 1; i >= 0; i--) {
@@ -527,7 +533,7 @@ public final class OneDnnPlan implements AutoCloseable {
         }
       }
     }
-    activationArenaBytes = ArenaPlanner.align(planner.place());
+    arenaBytes = ArenaPlanner.align(planner.place());
   }
 
   private void buildHeads(ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
@@ -649,14 +655,14 @@ public final class OneDnnPlan implements AutoCloseable {
     batch_normalization_forward.primitive_desc pd = new batch_normalization_forward.primitive_desc(
         new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags),
         userScratchpad(), eng);
-    float[] gamma = floats(graph.getParam(name + "_gamma"));
-    float[] beta = floats(graph.getParam(name + "_beta"));
+    float[] gamma = floats(weights.param(name + "_gamma"));
+    float[] beta = floats(weights.param(name + "_beta"));
     float[] scaleShift = new float[2 * gamma.length];
     System.arraycopy(gamma, 0, scaleShift, 0, gamma.length);
     System.arraycopy(beta, 0, scaleShift, gamma.length, beta.length);
     // values only read when these weights have no copy of them yet
-    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(graph.getParam(name + "_mean")), false);
-    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(graph.getParam(name + "_var")), false);
+    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(weights.param(name + "_mean")), false);
+    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(weights.param(name + "_var")), false);
     memory scale = weights.get(name + "_scaleshift", pd.weights_desc(), null, () -> scaleShift, false);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
@@ -699,14 +705,14 @@ public final class OneDnnPlan implements AutoCloseable {
   /** The weights and bias of {@code c} as the plan runs them, BN folded in. */
   private ConvParams convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
-    String convName = bn ? c.name() + ".conv" : c.name();
-    INDArray w = graph.getParam(convName + "_W");
+    String convName = convName(c);
+    INDArray w = weights.param(convName + "_W");
     if (w.length() != c.weightCount()) {
       throw new FssdException(convName + "_W has " + w.length() + " values, " + c + " needs " + c.weightCount());
     }
     float[] b = new float[c.out()];
     if (graph.getLayer(convName).paramTable().containsKey("b")) {
-      b = floats(graph.getParam(convName + "_b"));
+      b = floats(weights.param(convName + "_b"));
     }
     if (!bn) {
       return new ConvParams(w, false, b);
@@ -715,14 +721,19 @@ public final class OneDnnPlan implements AutoCloseable {
     // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
     // normalised value as is), so none is applied here either.
     BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
-    float[] scale = fold(b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
-        floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
+    float[] scale = fold(b, floats(weights.param(bnName + "_gamma")), floats(weights.param(bnName + "_beta")),
+        floats(weights.param(bnName + "_mean")), floats(weights.param(bnName + "_var")), conf.getEps());
     // a native copy of this layer's weights only, scaled per output channel
     INDArray folded = w.castTo(DataType.FLOAT).reshape('c', c.out(), c.weightCount() / c.out()).dup('c');
     try (INDArray column = Nd4j.createFromArray(scale).reshape(c.out(), 1)) {
       folded.muliColumnVector(column);
     }
     return new ConvParams(folded, true, b);
+  }
+
+  /** The graph layer of {@code c}'s convolution (inside its block when BN follows it). */
+  private String convName(ConvSpec c) {
+    return config.batchNorm() && !c.isHead() ? c.name() + ".conv" : c.name();
   }
 
   /**
@@ -788,6 +799,7 @@ public final class OneDnnPlan implements AutoCloseable {
     memory w = weights.getNative(c.name() + "_W", pd.weights_desc(), plain,
         () -> new OneDnnWeights.NativeValues(params.get().weights, params.get().owned), true);
     memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get().bias, false);
+    weights.consumed(convName(c) + "_W");
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -895,15 +907,23 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /** Adds the scratchpad the last step's primitive needs (if any) to that step's arguments. */
   private void scratchpad(memory.desc md) {
-    putScratchpad(arguments.get(arguments.size() - 1), md);
+    addScratchpad(arguments.get(arguments.size() - 1), md, primitives.size() - 1);
   }
 
+  /** Adds the scratchpad the next step's primitive needs (if any) to {@code args}. */
   private void putScratchpad(IntMemoryMap args, memory.desc md) {
+    addScratchpad(args, md, primitives.size());
+  }
+
+  private void addScratchpad(IntMemoryMap args, memory.desc md, int step) {
     long size = md.get_size();
     if (size > 0) {
       memory m = keep(new memory(md, eng, (Pointer) null));
-      scratchpads.add(m);
+      ArenaPlanner.Buffer b = planner.add(size, step); // live during its primitive only
+      arenaMemories.add(m);
+      arenaBuffers.add(b);
       scratchpadBytes = Math.max(scratchpadBytes, ArenaPlanner.align(size));
+      scratchpadTotalBytes += ArenaPlanner.align(size);
       args.put(dnnl.DNNL_ARG_SCRATCHPAD, m);
     }
   }

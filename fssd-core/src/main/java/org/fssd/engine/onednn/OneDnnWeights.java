@@ -50,6 +50,11 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
   private ComputationGraph graph; // null once released
+  /**
+   * Own copies of the graph's parameters, each freed once re-ordered: non-null only for weights
+   * made by {@link #consuming}.
+   */
+  private Map<String, INDArray> detached;
   private final PlanOptions options;
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
@@ -96,6 +101,50 @@ public final class OneDnnWeights implements AutoCloseable {
   public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options) {
     return new OneDnnWeights(checkNotNull(config, "config"), checkNotNull(graph, "graph"),
         checkNotNull(options, "options"));
+  }
+
+  /**
+   * Weights for an owner that frees the graph's parameters itself, before compiling: every
+   * parameter of {@code graph} is copied now into a native array of its own, after which the
+   * caller may free the graph's flat parameter buffer (its layers and configuration must stay).
+   * Each convolution's copy is freed as soon as it is re-ordered, so the peak memory while plans
+   * compile is about the re-ordered weights plus the parameters not yet re-ordered, never both
+   * whole copies. All plans must therefore be compiled in one go for one layout of each
+   * parameter: a later plan that needs a parameter in another layout fails with {@link
+   * IllegalStateException}.
+   */
+  public static OneDnnWeights consuming(FssdConfig config, ComputationGraph graph, PlanOptions options) {
+    OneDnnWeights w = of(config, graph, options);
+    Map<String, INDArray> copies = new HashMap<>();
+    for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+      copies.put(e.getKey(), e.getValue().castTo(DataType.FLOAT).dup('c'));
+    }
+    w.detached = copies;
+    return w;
+  }
+
+  /**
+   * Parameter {@code name} ({@code layer_key}, as {@link ComputationGraph#getParam}): the graph's
+   * own view, or, for {@link #consuming} weights, the copy not yet freed.
+   */
+  synchronized INDArray param(String name) {
+    if (detached == null) {
+      return graph().getParam(name);
+    }
+    INDArray a = detached.get(name);
+    checkState(a != null, "parameter %s was re-ordered and freed already: compile every plan of "
+        + "consuming weights before any runs another layout", name);
+    return a;
+  }
+
+  /** For {@link #consuming} weights: frees the copy of {@code name} (re-ordered, never read again). */
+  synchronized void consumed(String name) {
+    if (detached != null) {
+      INDArray a = detached.remove(name);
+      if (a != null && a.closeable()) {
+        a.close();
+      }
+    }
   }
 
   /** The network configuration. */
@@ -259,6 +308,14 @@ public final class OneDnnWeights implements AutoCloseable {
       }
       entries.clear();
       choices.clear();
+      if (detached != null) {
+        detached.values().forEach(a -> {
+          if (a.closeable()) {
+            a.close();
+          }
+        });
+        detached.clear();
+      }
       descs.forEach(d -> d.releaseReference());
       descs.clear();
       if (loader != null) {
