@@ -69,12 +69,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Memory.</b> The detector owns all native memory of its networks and frees it in {@link
  * #close()}. On the oneDNN engine that is one copy of the re-ordered weights, shared by every
  * batch size and every replica, plus per replica one arena for the activations and scratchpad of
- * its largest batch (placed by liveness: buffers of layers no longer needed are reused) and small
- * input and output buffers. For the full FSSD300 the weights are ~370 MB (Winograd layouts are
- * larger than the parameters) and a batch-1 arena ~120 MB; see docs/performance.md for measured
- * peak RSS. A model the detector loaded itself (from a file or a supplier) has its DL4J
- * parameters freed once the plans are compiled, since the plans no longer read them ({@link
- * #model()}); a model given by the caller is left untouched.
+ * its largest batch (placed by liveness: buffers of layers no longer needed are reused, and each
+ * primitive's scratchpad lives during that primitive only) and small input and output buffers.
+ * For the full FSSD300 the weights are ~280 MB (Winograd layouts are larger than the parameters)
+ * and a batch-1 arena ~89 MB; see docs/performance.md for measured peak RSS. A model the detector
+ * loaded itself (from a file or a supplier) has its DL4J parameters freed ({@link #model()}): with
+ * the default single plan size they are copied apart before compiling and each copy is freed once
+ * re-ordered, so parameters and re-ordered weights are never both whole in memory; with {@link
+ * Builder#batchedPlans(boolean)} they are freed after all plans are compiled. A model given by
+ * the caller is left untouched.
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
