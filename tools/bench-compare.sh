@@ -95,9 +95,11 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
   torch_time
   [ "$HAS_BF16" = 1 ] && torch_time --bf16
   # Peak RSS: each engine alone in its own JVM (VmHWM only grows), a few runs after its warm-up.
-  for engine in onnxruntime fssd4j; do
+  # fssd4j twice: the default convolutions (Winograd where it pays) and DIRECT only, the lean choice.
+  for engine in onnxruntime fssd4j "fssd4j --algorithm DIRECT"; do
+    # shellcheck disable=SC2086
     java ${FSSD_JAVA_OPTS:--Xmx8g} -cp "$JAR" org.fssd.bench.OnnxCompare --dir "$DIR" --size "$SIZE" \
-      --threads "$THREADS" --batch "$BATCH" --runs 3 --graph-runs 0 --only "$engine" 2>> "$DIR/java.log" \
+      --threads "$THREADS" --batch "$BATCH" --runs 3 --graph-runs 0 --only $engine 2>> "$DIR/java.log" \
       | grep '^RSS ' || { cat "$DIR/java.log" >&2; exit 1; }
   done
   true
@@ -172,6 +174,12 @@ for k in order:
     print('%-34s %12.1f %12.1f %9.2f %15s %15s %13s' % (name, med, mn, 1000.0 / med, dort, dt,
                                                       '%.0f' % rss[k] if k in rss else '-'))
 print('  peak RSS: VmHWM of a process running only that engine (model loading included); - = not measured alone')
+ort_rss = next((v for k, v in rss.items() if k.startswith('onnxruntime')), None)
+if ort_rss and 'fssd4j-onednn-fp32' in rss:
+    lean = rss.get('fssd4j-onednn-fp32-direct')
+    print('peak RSS ratio vs onnxruntime: %.2f (default convolutions)%s' % (
+        rss['fssd4j-onednn-fp32'] / ort_rss,
+        ', %.2f (DIRECT convolutions only: %.0f MiB)' % (lean / ort_rss, lean) if lean else ''))
 if any(k.endswith('-half') or k.endswith('-pruned') for k in rows):
     print('  -pruned: published pruned widths of SPEC 2.8 (base, conv6, conv7 only; 23.35 G MACs/image)')
     print('  -half:   uniform 50 % of every prunable layer (Widths.half300; 9.88 G MACs/image; full: 38.06 G)')

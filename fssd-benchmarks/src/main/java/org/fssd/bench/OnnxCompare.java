@@ -284,7 +284,9 @@ public final class OnnxCompare implements Callable<Integer> {
     // the raw-output rows, hence its own name; the RSS line is the table's fssd4j-onednn-fp32 row.
     System.out.printf(Locale.ROOT, "RESULT %s %.3f %.3f - -%n", "fssd4j-detector-fp32", BenchMains.median(ms),
         BenchMains.min(ms));
-    System.out.printf(Locale.ROOT, "RSS %s %.0f%n", "fssd4j-onednn-fp32", ProcStatus.peakRssMib());
+    String rssName = "fssd4j-onednn-fp32"
+        + (algorithm == PlanOptions.Algorithm.AUTO ? "" : "-" + algorithm.name().toLowerCase(Locale.ROOT));
+    System.out.printf(Locale.ROOT, "RSS %s %.0f%n", rssName, ProcStatus.peakRssMib());
     return 0;
   }
 

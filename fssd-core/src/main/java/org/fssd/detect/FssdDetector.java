@@ -69,12 +69,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Memory.</b> The detector owns all native memory of its networks and frees it in {@link
  * #close()}. On the oneDNN engine that is one copy of the re-ordered weights, shared by every
  * batch size and every replica, plus per replica one arena for the activations and scratchpad of
- * its largest batch (placed by liveness: buffers of layers no longer needed are reused) and small
- * input and output buffers. For the full FSSD300 the weights are ~370 MB (Winograd layouts are
- * larger than the parameters) and a batch-1 arena ~120 MB; see docs/performance.md for measured
- * peak RSS. A model the detector loaded itself (from a file or a supplier) has its DL4J
- * parameters freed once the plans are compiled, since the plans no longer read them ({@link
- * #model()}); a model given by the caller is left untouched.
+ * its largest batch (placed by liveness: buffers of layers no longer needed are reused, and each
+ * primitive's scratchpad lives during that primitive only) and small input and output buffers.
+ * For the full FSSD300 the weights are ~280 MB (Winograd layouts are larger than the parameters)
+ * and a batch-1 arena ~89 MB; see docs/performance.md for measured peak RSS. A model the detector
+ * loaded itself (from a file or a supplier) has its DL4J parameters freed ({@link #model()}): with
+ * the default single plan size they are copied apart before compiling and each copy is freed once
+ * re-ordered, so parameters and re-ordered weights are never both whole in memory; with {@link
+ * Builder#batchedPlans(boolean)} they are freed after all plans are compiled. A model given by
+ * the caller is left untouched.
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
@@ -125,7 +128,7 @@ public final class FssdDetector implements AutoCloseable {
         .clipToImage(b.clipToImage)
         .build();
     this.replicas = new ArrayBlockingQueue<>(b.replicas);
-    this.engine = resolveEngine(b, model);
+    this.engine = resolveEngine(b, model, ownsModel);
     try {
       for (int i = 0; i < b.replicas; i++) {
         NetworkRunner r = engine == Engine.ONEDNN
@@ -140,6 +143,9 @@ public final class FssdDetector implements AutoCloseable {
     }
     firstPlan = null;
     this.model = ownsModel && engine == Engine.ONEDNN ? releaseParameters(model) : model;
+    if (engine == Engine.ONEDNN) {
+      NativeHeap.trim();
+    }
     this.settings = b.toString();
     LOG.info("FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
         model.config().inputSize(), model.config().numClasses(), engine, b.replicas, model.provenance().get("source"));
@@ -191,6 +197,12 @@ public final class FssdDetector implements AutoCloseable {
     weights.releaseGraph();
     FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
         loaded.labels(), loaded.provenance());
+    freeGraphParameters(loaded);
+    return kept;
+  }
+
+  /** Frees the flat parameter buffer of {@code loaded}'s graph (idempotent); its layers stay. */
+  private static void freeGraphParameters(FssdModel loaded) {
     INDArray params = loaded.graph().params();
     // The graph hands out a view of its flat parameter buffer; free that buffer now, rather than
     // whenever a GC finds the graph unreachable. Nothing else reads it: the detector loaded it.
@@ -204,13 +216,12 @@ public final class FssdDetector implements AutoCloseable {
     }
     LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
         params == null ? 0 : params.length(), freed ? "now" : "by the garbage collector");
-    return kept;
   }
 
   /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
   private NetworkRunner.OneDnn firstPlan;
 
-  private Engine resolveEngine(Builder b, FssdModel model) {
+  private Engine resolveEngine(Builder b, FssdModel model, boolean ownsModel) {
     batchSizes = batchSizes(b.maxBatch); // the graph runs any size
     if (b.engine == Engine.GRAPH) {
       return Engine.GRAPH;
@@ -220,12 +231,28 @@ public final class FssdDetector implements AutoCloseable {
       LOG.info("engine AUTO: ND4J backend {} is not the CPU backend; using the graph", Nd4j.getBackend().getClass().getSimpleName());
       return Engine.GRAPH;
     }
+    // A model the detector loaded itself, run on one plan size: its parameters are copied apart
+    // and the graph's buffer freed before compiling, and each copy is freed once re-ordered, so
+    // the parameters and the re-ordered weights are never both whole in memory at once.
+    boolean consume = ownsModel && !b.batchedPlans;
     try {
       batchSizes = b.batchedPlans ? batchSizes(b.maxBatch) : new int[] {1};
-      weights = OneDnnWeights.of(model.config(), model.graph(), b.planOptions);
+      if (consume) {
+        OneDnnPlan.loadNative(); // while the graph could still run instead
+        weights = OneDnnWeights.consuming(model.config(), model.graph(), b.planOptions);
+        freeGraphParameters(model);
+      } else {
+        weights = OneDnnWeights.of(model.config(), model.graph(), b.planOptions);
+      }
       firstPlan = new NetworkRunner.OneDnn(weights, batchSizes);
       return Engine.ONEDNN;
     } catch (LinkageError | RuntimeException e) {
+      if (consume && weights != null) {
+        weights.close();
+        weights = null;
+        throw new FssdException("oneDNN could not compile " + model.config() + " (its parameters are already "
+            + "freed, so no fallback to the graph): " + e, e);
+      }
       if (weights != null) {
         weights.close();
         weights = null;

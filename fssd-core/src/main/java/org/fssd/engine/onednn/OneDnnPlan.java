@@ -77,8 +77,9 @@ import org.slf4j.LoggerFactory;
  * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one
  * arena ({@link ArenaPlanner}): a layer's output buffer is reused once no later layer reads it,
  * so the arena holds about the two or three largest live maps instead of every layer's output.
- * Every primitive runs with a user-managed scratchpad, and all of a plan's primitives share one
- * scratchpad region (sized to the largest) at the end of the arena. The plans of an {@link
+ * Every primitive runs with a user-managed scratchpad, placed in the same arena as a buffer live
+ * during that primitive only: a large scratchpad (the Winograd kernels' transformed tiles) reuses
+ * the bytes of maps that are dead at its step. The plans of an {@link
  * OneDnnPlanSet} share one arena, sized to the largest of them. {@link #activationBytes()} and
  * {@link #arenaBytes()} report the sizes.
  *
@@ -114,6 +115,12 @@ public final class OneDnnPlan implements AutoCloseable {
   static final int WINOGRAD_2X3_MIN_SIZE = 100;
   /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
   static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
+  /**
+   * Smallest output map (px) on which AUTO takes Winograd at all: below it (FSSD300's 19 px
+   * conv5 block, the extras, the small heads) Winograd saved ~4 % of the time of a forward pass
+   * but its 4x larger weights held ~110 MB more (2-vCPU AMD EPYC Zen 5, batch 1).
+   */
+  static final int WINOGRAD_MIN_SIZE = 32;
 
   /**
    * Largest difference, relative to {@code max(1, max |output|)}, between the raw outputs of one
@@ -136,8 +143,6 @@ public final class OneDnnPlan implements AutoCloseable {
   private final List<memory> arenaMemories = new ArrayList<>();
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
   private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
-  /** Scratchpad memories of the primitives; all point at the one scratchpad region. */
-  private final List<memory> scratchpads = new ArrayList<>();
   private final List<primitive> primitives = new ArrayList<>();
   private final List<IntMemoryMap> arguments = new ArrayList<>();
   private final List<String> layers = new ArrayList<>();
@@ -150,8 +155,9 @@ public final class OneDnnPlan implements AutoCloseable {
   private engine eng;
   private stream strm;
   private FloatPointer inputBuffer;
-  private long scratchpadBytes;
-  private long activationArenaBytes;
+  private long scratchpadBytes; // the largest
+  private long scratchpadTotalBytes; // all added up
+  private long arenaBytes;
   private Arena arena;
   private boolean ownsArena;
   private boolean closed;
@@ -270,9 +276,6 @@ public final class OneDnnPlan implements AutoCloseable {
     for (int i = 0; i < arenaMemories.size(); i++) {
       arenaMemories.get(i).set_data_handle(a.at(arenaBuffers.get(i).offset()));
     }
-    for (memory m : scratchpads) {
-      m.set_data_handle(a.at(activationArenaBytes));
-    }
     for (HeadOutput h : locHeads) {
       h.buffer = keep(new FloatPointer(h.mem.get_data_handle()));
     }
@@ -284,6 +287,16 @@ public final class OneDnnPlan implements AutoCloseable {
   /** The arena the plan runs in (tests). */
   Arena arena() {
     return arena;
+  }
+
+  /**
+   * Loads oneDNN's native library and creates its CPU engine now (idempotent), so that a caller
+   * learns whether plans can be compiled here before it commits to them.
+   *
+   * @throws LinkageError when the native library cannot be loaded
+   */
+  public static void loadNative() {
+    engine();
   }
 
   /** The engine all plans are compiled on. */
@@ -335,16 +348,16 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /**
-   * Bytes of arena the plan needs: its activations placed by liveness plus one scratchpad region
-   * (the largest any primitive asks for). Inputs, head outputs and weights are not included.
+   * Bytes of arena the plan needs: its activations and its primitives' scratchpads, placed by
+   * liveness. Inputs, head outputs and weights are not included.
    */
   public long arenaBytes() {
-    return activationArenaBytes + scratchpadBytes;
+    return arenaBytes;
   }
 
   /** Bytes of all activation buffers of the plan added up, as if none were reused. */
   public long activationBytes() {
-    return planner.totalBytes();
+    return planner.totalBytes() - scratchpadTotalBytes;
   }
 
   /** Bytes of the largest scratchpad any of the plan's primitives asks for. */
@@ -432,7 +445,6 @@ public final class OneDnnPlan implements AutoCloseable {
     arguments.clear();
     locHeads.clear();
     confHeads.clear();
-    scratchpads.clear();
     arenaMemories.clear();
     bufferOf.clear();
     for (int i = owned.size() - 1; i >= 0; i--) {
@@ -521,7 +533,7 @@ public final class OneDnnPlan implements AutoCloseable {
         }
       }
     }
-    activationArenaBytes = ArenaPlanner.align(planner.place());
+    arenaBytes = ArenaPlanner.align(planner.place());
   }
 
   private void buildHeads(ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
@@ -643,14 +655,14 @@ public final class OneDnnPlan implements AutoCloseable {
     batch_normalization_forward.primitive_desc pd = new batch_normalization_forward.primitive_desc(
         new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags),
         userScratchpad(), eng);
-    float[] gamma = floats(graph.getParam(name + "_gamma"));
-    float[] beta = floats(graph.getParam(name + "_beta"));
+    float[] gamma = floats(weights.param(name + "_gamma"));
+    float[] beta = floats(weights.param(name + "_beta"));
     float[] scaleShift = new float[2 * gamma.length];
     System.arraycopy(gamma, 0, scaleShift, 0, gamma.length);
     System.arraycopy(beta, 0, scaleShift, gamma.length, beta.length);
     // values only read when these weights have no copy of them yet
-    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(graph.getParam(name + "_mean")), false);
-    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(graph.getParam(name + "_var")), false);
+    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(weights.param(name + "_mean")), false);
+    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(weights.param(name + "_var")), false);
     memory scale = weights.get(name + "_scaleshift", pd.weights_desc(), null, () -> scaleShift, false);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
@@ -669,47 +681,77 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /** A convolution block of {@code c}: conv (+ folded BN) + bias (+ ReLU unless a head). */
   private Act convBlock(ComputationGraph graph, ConvSpec c, Act src, boolean firstLayer) {
-    Supplier<float[][]> params = Suppliers.memoize(() -> convParams(graph, c));
+    Supplier<ConvParams> params = Suppliers.memoize(() -> convParams(graph, c));
     return conv(c, src, params, !c.isHead(), firstLayer);
   }
 
-  /** The weights and bias of {@code c} as the plan runs them: {@code {w, b}}, BN folded in. */
-  private float[][] convParams(ComputationGraph graph, ConvSpec c) {
+  /**
+   * The weights of a convolution as the plan runs them (native, C order {@code [out, in, k, k]}),
+   * {@code owned} when made for the plan (BN folded in) rather than the graph's own view, and the
+   * bias.
+   */
+  private static final class ConvParams {
+    final INDArray weights;
+    final boolean owned;
+    final float[] bias;
+
+    ConvParams(INDArray weights, boolean owned, float[] bias) {
+      this.weights = weights;
+      this.owned = owned;
+      this.bias = bias;
+    }
+  }
+
+  /** The weights and bias of {@code c} as the plan runs them, BN folded in. */
+  private ConvParams convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
-    String convName = bn ? c.name() + ".conv" : c.name();
-    float[] w = floats(graph.getParam(convName + "_W"));
-    if (w.length != c.weightCount()) {
-      throw new FssdException(convName + "_W has " + w.length + " values, " + c + " needs " + c.weightCount());
+    String convName = convName(c);
+    INDArray w = weights.param(convName + "_W");
+    if (w.length() != c.weightCount()) {
+      throw new FssdException(convName + "_W has " + w.length() + " values, " + c + " needs " + c.weightCount());
     }
     float[] b = new float[c.out()];
     if (graph.getLayer(convName).paramTable().containsKey("b")) {
-      b = floats(graph.getParam(convName + "_b"));
+      b = floats(weights.param(convName + "_b"));
     }
-    if (bn) {
-      String bnName = c.name() + ".bn";
-      // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
-      // normalised value as is), so none is applied here either.
-      BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
-      fold(w, b, floats(graph.getParam(bnName + "_gamma")), floats(graph.getParam(bnName + "_beta")),
-          floats(graph.getParam(bnName + "_mean")), floats(graph.getParam(bnName + "_var")), conf.getEps());
+    if (!bn) {
+      return new ConvParams(w, false, b);
     }
-    return new float[][] {w, b};
+    String bnName = c.name() + ".bn";
+    // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
+    // normalised value as is), so none is applied here either.
+    BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
+    float[] scale = fold(b, floats(weights.param(bnName + "_gamma")), floats(weights.param(bnName + "_beta")),
+        floats(weights.param(bnName + "_mean")), floats(weights.param(bnName + "_var")), conf.getEps());
+    // a native copy of this layer's weights only, scaled per output channel
+    INDArray folded = w.castTo(DataType.FLOAT).reshape('c', c.out(), c.weightCount() / c.out()).dup('c');
+    try (INDArray column = Nd4j.createFromArray(scale).reshape(c.out(), 1)) {
+      folded.muliColumnVector(column);
+    }
+    return new ConvParams(folded, true, b);
   }
 
-  /** Folds an inference BatchNorm into the weights and bias of the convolution before it. */
-  static void fold(float[] w, float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
-    int out = b.length;
-    int perOut = w.length / out;
-    for (int o = 0; o < out; o++) {
-      double scale = gamma[o] / Math.sqrt(var[o] + eps);
-      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
-        w[i] = (float) (w[i] * scale);
-      }
-      b[o] = (float) (beta[o] + (b[o] - mean[o]) * scale);
-    }
+  /** The graph layer of {@code c}'s convolution (inside its block when BN follows it). */
+  private String convName(ConvSpec c) {
+    return config.batchNorm() && !c.isHead() ? c.name() + ".conv" : c.name();
   }
 
-  private Act conv(ConvSpec c, Act src, Supplier<float[][]> params, boolean relu, boolean firstLayer) {
+  /**
+   * Folds an inference BatchNorm into the bias of the convolution before it ({@code b} updated in
+   * place) and returns the per-output-channel factor {@code gamma / sqrt(var + eps)} that
+   * multiplies the convolution's weights.
+   */
+  static float[] fold(float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
+    float[] scale = new float[b.length];
+    for (int o = 0; o < b.length; o++) {
+      double s = gamma[o] / Math.sqrt(var[o] + eps);
+      scale[o] = (float) s;
+      b[o] = (float) (beta[o] + (b[o] - mean[o]) * s);
+    }
+    return scale;
+  }
+
+  private Act conv(ConvSpec c, Act src, Supplier<ConvParams> params, boolean relu, boolean firstLayer) {
     long n = batchSize;
     long k = c.kernel();
     memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
@@ -753,8 +795,11 @@ public final class OneDnnPlan implements AutoCloseable {
     memory srcMem = as(c.name(), src, pd.src_desc());
     memory.desc plain = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32,
         memory.format_tag.oihw);
-    memory w = weights.get(c.name() + "_W", pd.weights_desc(), plain, () -> params.get()[0], true);
-    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get()[1], false);
+    // the folded copy, if one was made, is freed by the re-order that reads it
+    memory w = weights.getNative(c.name() + "_W", pd.weights_desc(), plain,
+        () -> new OneDnnWeights.NativeValues(params.get().weights, params.get().owned), true);
+    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get().bias, false);
+    weights.consumed(convName(c) + "_W");
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -804,10 +849,11 @@ public final class OneDnnPlan implements AutoCloseable {
    * faster on the large early maps (300 and 150 px, 64+ channels) but slower on small maps and
    * narrow layers (heads, the first layer), so it is used only for maps of at least {@value
    * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and out.
+   * Neither is taken on maps smaller than {@value #WINOGRAD_MIN_SIZE} px (memory, see there).
    */
   static boolean autoAcceptsWinograd(ConvSpec c, String impl) {
     if (impl.contains(WINOGRAD_4X3)) {
-      return true;
+      return c.outSize() >= WINOGRAD_MIN_SIZE;
     }
     return impl.contains(WINOGRAD_2X3) && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
         && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
@@ -861,15 +907,23 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /** Adds the scratchpad the last step's primitive needs (if any) to that step's arguments. */
   private void scratchpad(memory.desc md) {
-    putScratchpad(arguments.get(arguments.size() - 1), md);
+    addScratchpad(arguments.get(arguments.size() - 1), md, primitives.size() - 1);
   }
 
+  /** Adds the scratchpad the next step's primitive needs (if any) to {@code args}. */
   private void putScratchpad(IntMemoryMap args, memory.desc md) {
+    addScratchpad(args, md, primitives.size());
+  }
+
+  private void addScratchpad(IntMemoryMap args, memory.desc md, int step) {
     long size = md.get_size();
     if (size > 0) {
       memory m = keep(new memory(md, eng, (Pointer) null));
-      scratchpads.add(m);
+      ArenaPlanner.Buffer b = planner.add(size, step); // live during its primitive only
+      arenaMemories.add(m);
+      arenaBuffers.add(b);
       scratchpadBytes = Math.max(scratchpadBytes, ArenaPlanner.align(size));
+      scratchpadTotalBytes += ArenaPlanner.align(size);
       args.put(dnnl.DNNL_ARG_SCRATCHPAD, m);
     }
   }

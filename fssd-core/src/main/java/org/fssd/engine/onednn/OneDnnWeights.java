@@ -12,10 +12,14 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.FssdConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The re-ordered parameters of one model for oneDNN, shared by every {@link OneDnnPlan} compiled
@@ -46,6 +50,11 @@ import org.fssd.model.FssdConfig;
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
   private ComputationGraph graph; // null once released
+  /**
+   * Own copies of the graph's parameters, each freed once re-ordered: non-null only for weights
+   * made by {@link #consuming}.
+   */
+  private Map<String, INDArray> detached;
   private final PlanOptions options;
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
@@ -92,6 +101,50 @@ public final class OneDnnWeights implements AutoCloseable {
   public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options) {
     return new OneDnnWeights(checkNotNull(config, "config"), checkNotNull(graph, "graph"),
         checkNotNull(options, "options"));
+  }
+
+  /**
+   * Weights for an owner that frees the graph's parameters itself, before compiling: every
+   * parameter of {@code graph} is copied now into a native array of its own, after which the
+   * caller may free the graph's flat parameter buffer (its layers and configuration must stay).
+   * Each convolution's copy is freed as soon as it is re-ordered, so the peak memory while plans
+   * compile is about the re-ordered weights plus the parameters not yet re-ordered, never both
+   * whole copies. All plans must therefore be compiled in one go for one layout of each
+   * parameter: a later plan that needs a parameter in another layout fails with {@link
+   * IllegalStateException}.
+   */
+  public static OneDnnWeights consuming(FssdConfig config, ComputationGraph graph, PlanOptions options) {
+    OneDnnWeights w = of(config, graph, options);
+    Map<String, INDArray> copies = new HashMap<>();
+    for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+      copies.put(e.getKey(), e.getValue().castTo(DataType.FLOAT).dup('c'));
+    }
+    w.detached = copies;
+    return w;
+  }
+
+  /**
+   * Parameter {@code name} ({@code layer_key}, as {@link ComputationGraph#getParam}): the graph's
+   * own view, or, for {@link #consuming} weights, the copy not yet freed.
+   */
+  synchronized INDArray param(String name) {
+    if (detached == null) {
+      return graph().getParam(name);
+    }
+    INDArray a = detached.get(name);
+    checkState(a != null, "parameter %s was re-ordered and freed already: compile every plan of "
+        + "consuming weights before any runs another layout", name);
+    return a;
+  }
+
+  /** For {@link #consuming} weights: frees the copy of {@code name} (re-ordered, never read again). */
+  synchronized void consumed(String name) {
+    if (detached != null) {
+      INDArray a = detached.remove(name);
+      if (a != null && a.closeable()) {
+        a.close();
+      }
+    }
   }
 
   /** The network configuration. */
@@ -151,9 +204,35 @@ public final class OneDnnWeights implements AutoCloseable {
   /**
    * The native copy of parameter {@code name} in layout {@code md}, made now (from {@code values},
    * laid out as {@code plain}, re-ordered once) unless one exists. {@code plain} null means {@code
-   * md} itself is plain.
+   * md} itself is plain. For small parameters (biases, per-channel values); large ones go through
+   * {@link #getNative}, which reads them without a Java heap copy.
    */
   synchronized memory get(String name, memory.desc md, memory.desc plain, Supplier<float[]> values,
+      boolean convWeights) {
+    return getNative(name, md, plain, () -> new NativeValues(Nd4j.createFromArray(values.get()), true), convWeights);
+  }
+
+  /**
+   * Values read straight from native memory: {@code array} (float, any shape, read in C order);
+   * {@code owned} means the caller made it for this copy and it is freed once re-ordered.
+   */
+  static final class NativeValues {
+    final INDArray array;
+    final boolean owned;
+
+    NativeValues(INDArray array, boolean owned) {
+      this.array = array;
+      this.owned = owned;
+    }
+  }
+
+  /**
+   * As {@link #get}, reading the values from native memory: the re-order reads the array's own
+   * buffer (a contiguous float C-order view, as DL4J's parameter views are) or, failing that, one
+   * native copy of this parameter alone. No copy of the parameters passes through the Java heap,
+   * whose pages would stay resident long after the detector is built.
+   */
+  synchronized memory getNative(String name, memory.desc md, memory.desc plain, Supplier<NativeValues> values,
       boolean convWeights) {
     checkState(references > 0, "the weights are closed");
     List<Entry> list = entries.computeIfAbsent(name, k -> new ArrayList<>());
@@ -163,25 +242,39 @@ public final class OneDnnWeights implements AutoCloseable {
       }
     }
     memory m;
-    // A scope of its own: the plain copy and the re-order are freed now, not when the whole plan
-    // is compiled (together they would hold a second copy of all parameters at the peak).
+    NativeValues given = values.get();
+    INDArray v = given.array;
+    boolean direct = v.dataType() == DataType.FLOAT && v.ordering() == 'c' && v.elementWiseStride() == 1
+        && v.offset() == v.data().offset();
+    INDArray c = direct ? v : v.castTo(DataType.FLOAT).dup('c');
+    // A scope of its own: the plain view and the re-order are freed now, not when the whole plan
+    // is compiled.
     try (PointerScope scope = new PointerScope()) {
-      float[] v = values.get();
+      long count = c.length();
       m = new memory(md, OneDnnPlan.engine()).retainReference();
-      if (plain == null || md.equals(plain)) {
-        if (md.get_size() != 4L * v.length) {
-          m.releaseReference();
-          throw new FssdException(name + ": oneDNN wants " + md.get_size() + " bytes, have " + v.length + " floats");
-        }
-        new FloatPointer(m.get_data_handle()).put(v, 0, v.length);
+      FloatPointer data = new FloatPointer(c.data().addressPointer()).capacity(count).limit(count);
+      boolean plainLayout = plain == null || md.equals(plain);
+      long wanted = (plainLayout ? md : plain).get_size();
+      if (wanted != 4L * count) {
+        m.releaseReference();
+        throw new FssdException(name + ": oneDNN wants " + wanted + " bytes, have " + count + " floats");
+      }
+      if (plainLayout) {
+        Pointer.memcpy(new FloatPointer(m.get_data_handle()), data, 4L * count);
       } else {
         if (loader == null) {
           loader = new stream(OneDnnPlan.engine()).retainReference();
         }
-        FloatPointer data = new FloatPointer(v);
         memory user = new memory(plain, OneDnnPlan.engine(), data);
         new reorder(user, m).execute(loader, user, m);
         loader._wait();
+      }
+    } finally {
+      if (c != v && c.closeable()) {
+        c.close();
+      }
+      if (given.owned && v.closeable()) {
+        v.close();
       }
     }
     list.add(new Entry(retained(md), m));
@@ -215,6 +308,14 @@ public final class OneDnnWeights implements AutoCloseable {
       }
       entries.clear();
       choices.clear();
+      if (detached != null) {
+        detached.values().forEach(a -> {
+          if (a.closeable()) {
+            a.close();
+          }
+        });
+        detached.clear();
+      }
       descs.forEach(d -> d.releaseReference());
       descs.clear();
       if (loader != null) {

@@ -104,6 +104,17 @@ class OneDnnPlanTest {
   }
 
   @Test
+  void autoRunsTheSmallLateMapsDirectToSaveWinogradWeightMemory() {
+    FssdConfig voc = FssdConfig.voc300();
+    ConvSpec conv4c = voc.conv(ConvSpec.Group.BASE, 21); // conv4_3: 512 -> 512 at 38 px
+    ConvSpec conv5a = voc.conv(ConvSpec.Group.BASE, 24); // conv5_1: 512 -> 512 at 19 px
+    assertThat(conv4c.outSize()).isEqualTo(38);
+    assertThat(conv5a.outSize()).isEqualTo(19);
+    assertThat(OneDnnPlan.autoAcceptsWinograd(conv4c, "jit_wino_4x3:avx512_core")).isTrue();
+    assertThat(OneDnnPlan.autoAcceptsWinograd(conv5a, "jit_wino_4x3:avx512_core")).isFalse();
+  }
+
+  @Test
   void runAfterCloseThrowsAndCloseTwiceIsHarmless() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
     OneDnnPlan plan = OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, PlanOptions.defaults());

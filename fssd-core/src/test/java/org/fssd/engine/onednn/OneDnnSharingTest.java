@@ -47,12 +47,48 @@ class OneDnnSharingTest {
   }
 
   @Test
+  void consumingWeightsGiveTheSameOutputsAndFreeEachConvolutionOnceReordered() {
+    for (FssdConfig config : new FssdConfig[] {FssdTestModels.narrow300(4, false),
+        FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build()}) {
+      ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 5);
+      int s = config.inputSize();
+      float[] in = new float[3 * s * s];
+      Random rng = new Random(2);
+      for (int i = 0; i < in.length; i++) {
+        in[i] = rng.nextFloat() * 2 - 1;
+      }
+      try (OneDnnWeights plain = OneDnnWeights.of(config, graph, PlanOptions.defaults());
+          OneDnnPlan expected = OneDnnPlan.compile(plain, 1);
+          OneDnnWeights consuming = OneDnnWeights.consuming(config, graph, PlanOptions.defaults());
+          OneDnnPlan actual = OneDnnPlan.compile(consuming, 1)) {
+        float[] l1 = new float[expected.locLength()];
+        float[] c1 = new float[expected.confLength()];
+        float[] l2 = new float[actual.locLength()];
+        float[] c2 = new float[actual.confLength()];
+        expected.run(in, l1, c1);
+        actual.run(in, l2, c2);
+        assertThat(l2).containsExactly(l1);
+        assertThat(c2).containsExactly(c1);
+        String firstConv = config.convs().get(0).name() + (config.batchNorm() ? ".conv" : "") + "_W";
+        assertThatThrownBy(() -> consuming.param(firstConv)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(firstConv).hasMessageContaining("freed");
+        // A replica of the same size reads the re-ordered copies only.
+        try (OneDnnPlan again = OneDnnPlan.compile(consuming, 1)) {
+          again.run(in, l2, c2);
+          assertThat(l2).containsExactly(l1);
+        }
+      }
+    }
+  }
+
+  @Test
   void activationsAreReusedByLiveness() {
     FssdConfig config = FssdTestModels.narrow300(5, false);
     try (OneDnnPlan plan = OneDnnPlan.compile(config, OneDnnPlanTest.randomGraph(config, 1), 2, PlanOptions.defaults())) {
-      long activations = plan.arenaBytes() - plan.scratchpadBytes();
-      // ~40 layer outputs, of which at most a few are live at once.
-      assertThat(activations).isGreaterThan(0).isLessThan(plan.activationBytes() / 2);
+      // ~40 layer outputs, of which at most a few are live at once; each scratchpad is live
+      // during its own primitive only.
+      assertThat(plan.arenaBytes()).isGreaterThan(0)
+          .isLessThan(plan.activationBytes() / 2 + plan.scratchpadBytes());
     }
   }
 
