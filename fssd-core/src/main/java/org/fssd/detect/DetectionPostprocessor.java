@@ -536,8 +536,13 @@ public final class DetectionPostprocessor {
       this.priors = priors.clone();
     }
 
-    /** Box-coding variances (default 0.1, 0.2). */
+    /**
+     * Box-coding variances, each finite and > 0 (default 0.1, 0.2): the decoder divides by
+     * neither, but a zero or negative variance turns every box into a point or flips it.
+     */
     public Builder variances(double variance0, double variance1) {
+      checkArgument(variance0 > 0 && Double.isFinite(variance0), "variance0 must be finite and > 0, got %s", variance0);
+      checkArgument(variance1 > 0 && Double.isFinite(variance1), "variance1 must be finite and > 0, got %s", variance1);
       this.variance0 = variance0;
       this.variance1 = variance1;
       return this;
@@ -552,7 +557,7 @@ public final class DetectionPostprocessor {
       return this;
     }
 
-    /** NMS IoU threshold in [0, 1] (default 0.45); suppression needs IoU strictly greater. */
+    /** NMS IoU threshold in (0, 1] (default 0.45); suppression needs IoU strictly greater. */
     public Builder nmsIouThreshold(float nmsIouThreshold) {
       this.nmsIouThreshold = nmsIouThreshold;
       return this;
@@ -587,8 +592,8 @@ public final class DetectionPostprocessor {
           "scoreThreshold must be in [0, 1), got %s",
           scoreThreshold);
       checkArgument(
-          nmsIouThreshold >= 0f && nmsIouThreshold <= 1f,
-          "nmsIouThreshold must be in [0, 1], got %s",
+          nmsIouThreshold > 0f && nmsIouThreshold <= 1f,
+          "nmsIouThreshold must be in (0, 1], got %s",
           nmsIouThreshold);
       checkArgument(perClassTopK >= 1, "perClassTopK must be >= 1, got %s", perClassTopK);
       checkArgument(maxPerImage >= 1, "maxPerImage must be >= 1, got %s", maxPerImage);

@@ -386,6 +386,13 @@ class DetectionPostprocessorTest {
         .hasMessageContaining("maxPerImage");
     assertThatThrownBy(() -> builder(ONE_PRIOR).variances(0.1, 0).build())
         .hasMessageContaining("variance1");
+    // Refused by the setter itself, before build(), with the same ranges as DetectorSettings.
+    assertThatThrownBy(() -> builder(ONE_PRIOR).variances(Double.NaN, 0.2))
+        .hasMessageContaining("variance0 must be finite and > 0, got NaN");
+    assertThatThrownBy(() -> builder(ONE_PRIOR).variances(0.1, -0.2))
+        .hasMessageContaining("variance1 must be finite and > 0, got -0.2");
+    assertThatThrownBy(() -> builder(ONE_PRIOR).nmsIouThreshold(0f).build())
+        .hasMessageContaining("nmsIouThreshold must be in (0, 1], got 0.0");
     assertThatThrownBy(() -> builder(new float[] {1, 2, 3}))
         .hasMessageContaining("4 floats (cx, cy, w, h) per prior, got 3");
     assertThatThrownBy(() -> builder(new float[] {0, 0, Float.NaN, 1}))
