@@ -87,6 +87,8 @@ final class DetectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // First: a setting out of range is a usage error, before any model is loaded.
+    DetectorSettings settings = detectorOptions.settings(spec.commandLine());
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ArrayNode root = mapper.createArrayNode();
     int failed = 0;
@@ -109,7 +111,6 @@ final class DetectCommand implements Callable<Integer> {
       builder.model(() -> org.fssd.io.pytorch.PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
           source.weights.toString());
     }
-    DetectorSettings settings = detectorOptions.settings(spec.commandLine());
     try (FssdDetector detector = builder.engine(engine).settings(settings).build()) {
       for (Path path : images) {
         // Only a problem with this image is confined to its entry; anything else (the model,
