@@ -122,11 +122,7 @@ public final class FssdDetector implements AutoCloseable {
     double[] v = model.config().priors().variances();
     this.postprocessor = DetectionPostprocessor.builder(model.priors(), labels)
         .variances(v[0], v[1])
-        .scoreThreshold(s.scoreThreshold())
-        .nmsIouThreshold(s.nmsIouThreshold())
-        .perClassTopK(s.perClassTopK())
-        .maxPerImage(s.maxDetections())
-        .clipToImage(s.clipToImage())
+        .settings(s)
         .build();
     this.replicas = new ArrayBlockingQueue<>(s.replicas());
     this.engine = resolveEngine(b, model);
