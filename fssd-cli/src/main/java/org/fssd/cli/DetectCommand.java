@@ -3,7 +3,6 @@ package org.fssd.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,10 +10,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.fssd.ImageDecodeException;
 import org.fssd.detect.Detection;
+import org.fssd.detect.DetectionJson;
+import org.fssd.detect.DetectorSettings;
 import org.fssd.detect.FssdDetector;
 import org.fssd.image.AnnotatedBox;
 import org.fssd.image.Annotator;
 import org.fssd.image.BgrImage;
+import org.fssd.serve.DetectorOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,14 +64,8 @@ final class DetectCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ConfigOptions configOptions = new ConfigOptions();
 
-  @Option(names = "--threshold", defaultValue = "0.3", description = "score threshold, exclusive (default: ${DEFAULT-VALUE})")
-  float threshold;
-
-  @Option(names = "--nms", defaultValue = "0.45", description = "NMS IoU threshold (default: ${DEFAULT-VALUE})")
-  float nms;
-
-  @Option(names = "--max", defaultValue = "200", description = "detections per image (default: ${DEFAULT-VALUE})")
-  int max;
+  /** The detection settings: the same options as fssd serve's (fssd-serve's {@link DetectorOptions}). */
+  @picocli.CommandLine.Mixin DetectorOptions detectorOptions = new DetectorOptions();
 
   @Option(names = "--json", description = "write the JSON here (default: standard output)")
   Path json;
@@ -91,6 +87,8 @@ final class DetectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // First: a setting out of range is a usage error, before any model is loaded.
+    DetectorSettings settings = detectorOptions.settings(spec.commandLine());
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ArrayNode root = mapper.createArrayNode();
     int failed = 0;
@@ -113,8 +111,7 @@ final class DetectCommand implements Callable<Integer> {
       builder.model(() -> org.fssd.io.pytorch.PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
           source.weights.toString());
     }
-    try (FssdDetector detector = builder.engine(engine).scoreThreshold(threshold)
-        .nmsIouThreshold(nms).maxDetections(max).build()) {
+    try (FssdDetector detector = builder.engine(engine).settings(settings).build()) {
       for (Path path : images) {
         // Only a problem with this image is confined to its entry; anything else (the model,
         // the engine, the annotation folder) still ends the command.
@@ -123,14 +120,14 @@ final class DetectCommand implements Callable<Integer> {
           image = detector.imageLoader().load(path);
         } catch (ImageDecodeException e) {
           failed++;
-          root.addObject().put("image", path.toString()).put("error", e.getMessage());
+          root.add(DetectionJson.error(path.toString(), e.getMessage()));
           spec.commandLine().getErr().println("fssd detect: " + e.getMessage());
           spec.commandLine().getErr().flush();
           continue;
         }
         try (image) {
           List<Detection> found = detector.detect(image);
-          root.add(toJson(mapper, path, image, found));
+          root.add(DetectionJson.image(path.toString(), image.width(), image.height(), found));
           if (annotate != null) {
             List<AnnotatedBox> boxes = new ArrayList<>();
             for (Detection d : found) {
@@ -158,22 +155,5 @@ final class DetectCommand implements Callable<Integer> {
       return EXIT_SOME_IMAGES_FAILED;
     }
     return 0;
-  }
-
-  static ObjectNode toJson(ObjectMapper mapper, Path path, BgrImage image, List<Detection> found) {
-    ObjectNode o = mapper.createObjectNode();
-    o.put("image", path.toString());
-    o.put("width", image.width());
-    o.put("height", image.height());
-    ArrayNode dets = o.putArray("detections");
-    for (Detection d : found) {
-      ObjectNode j = dets.addObject();
-      j.put("class", d.classIndex());
-      j.put("label", d.label());
-      j.put("score", d.score());
-      ArrayNode box = j.putArray("box");
-      box.add(d.box().x1()).add(d.box().y1()).add(d.box().x2()).add(d.box().y2());
-    }
-    return o;
   }
 }

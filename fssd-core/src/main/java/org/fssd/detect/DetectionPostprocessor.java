@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>for each class j >= 1: the priors whose score is <b>strictly greater</b> than the score
  *       threshold, greedy {@link Nms} with the IoU threshold (pixel convention, strict {@code >}),
  *       at most {@code perClassTopK} kept;
- *   <li>if more than {@code maxPerImage} detections remain over all classes, keep those whose score
- *       is {@code >=} the {@code maxPerImage}-th highest score (ties may keep more);
+ *   <li>if more than {@code maxDetections} detections remain over all classes, keep those whose score
+ *       is {@code >=} the {@code maxDetections}-th highest score (ties may keep more);
  *   <li>sort by score descending, then class index ascending, then prior index ascending.
  * </ol>
  *
@@ -75,7 +75,7 @@ public final class DetectionPostprocessor {
   private final float scoreThreshold;
   private final float nmsIouThreshold;
   private final int perClassTopK;
-  private final int maxPerImage;
+  private final int maxDetections;
   private final boolean clipToImage;
   private final ThreadLocal<Workspace> workspace;
 
@@ -88,7 +88,7 @@ public final class DetectionPostprocessor {
     this.scoreThreshold = b.scoreThreshold;
     this.nmsIouThreshold = b.nmsIouThreshold;
     this.perClassTopK = b.perClassTopK;
-    this.maxPerImage = b.maxPerImage;
+    this.maxDetections = b.maxDetections;
     this.clipToImage = b.clipToImage;
     int p = numPriors;
     int c = numClasses;
@@ -341,9 +341,9 @@ public final class DetectionPostprocessor {
     }
     Arrays.sort(keys, 0, total);
     int count = total;
-    if (total > maxPerImage) {
-      float cut = ws.resScore[(int) keys[maxPerImage - 1]];
-      count = maxPerImage;
+    if (total > maxDetections) {
+      float cut = ws.resScore[(int) keys[maxDetections - 1]];
+      count = maxDetections;
       while (count < total && ws.resScore[(int) keys[count]] >= cut) {
         count++;
       }
@@ -399,8 +399,8 @@ public final class DetectionPostprocessor {
   }
 
   /** The per-image cut (ties at the cut may keep more). */
-  public int maxPerImage() {
-    return maxPerImage;
+  public int maxDetections() {
+    return maxDetections;
   }
 
   /** Whether boxes are clipped to {@code [0, width] x [0, height]}. */
@@ -423,8 +423,8 @@ public final class DetectionPostprocessor {
         + nmsIouThreshold
         + ", perClassTopK="
         + perClassTopK
-        + ", maxPerImage="
-        + maxPerImage
+        + ", maxDetections="
+        + maxDetections
         + ", clipToImage="
         + clipToImage
         + "}";
@@ -518,7 +518,7 @@ public final class DetectionPostprocessor {
     private float scoreThreshold = 0.01f;
     private float nmsIouThreshold = 0.45f;
     private int perClassTopK = 40;
-    private int maxPerImage = 200;
+    private int maxDetections = 200;
     private boolean clipToImage;
 
     private Builder(float[] priors, Labels labels) {
@@ -536,8 +536,13 @@ public final class DetectionPostprocessor {
       this.priors = priors.clone();
     }
 
-    /** Box-coding variances (default 0.1, 0.2). */
+    /**
+     * Box-coding variances, each finite and > 0 (default 0.1, 0.2): the decoder divides by
+     * neither, but a zero or negative variance turns every box into a point or flips it.
+     */
     public Builder variances(double variance0, double variance1) {
+      checkArgument(variance0 > 0 && Double.isFinite(variance0), "variance0 must be finite and > 0, got %s", variance0);
+      checkArgument(variance1 > 0 && Double.isFinite(variance1), "variance1 must be finite and > 0, got %s", variance1);
       this.variance0 = variance0;
       this.variance1 = variance1;
       return this;
@@ -552,7 +557,7 @@ public final class DetectionPostprocessor {
       return this;
     }
 
-    /** NMS IoU threshold in [0, 1] (default 0.45); suppression needs IoU strictly greater. */
+    /** NMS IoU threshold in (0, 1] (default 0.45); suppression needs IoU strictly greater. */
     public Builder nmsIouThreshold(float nmsIouThreshold) {
       this.nmsIouThreshold = nmsIouThreshold;
       return this;
@@ -565,8 +570,8 @@ public final class DetectionPostprocessor {
     }
 
     /** Per-image cut (>= 1, default 200); ties at the cut may keep more. */
-    public Builder maxPerImage(int maxPerImage) {
-      this.maxPerImage = maxPerImage;
+    public Builder maxDetections(int maxDetections) {
+      this.maxDetections = maxDetections;
       return this;
     }
 
@@ -574,6 +579,18 @@ public final class DetectionPostprocessor {
     public Builder clipToImage(boolean clipToImage) {
       this.clipToImage = clipToImage;
       return this;
+    }
+
+    /**
+     * The post-processing part of {@code settings}, which has the same names and ranges: score
+     * and NMS thresholds, per-class top-k, max detections, clipping (its pixel limit and replicas
+     * concern the detector, not this step).
+     */
+    public Builder settings(DetectorSettings settings) {
+      checkNotNull(settings, "settings");
+      return scoreThreshold(settings.scoreThreshold()).nmsIouThreshold(settings.nmsIouThreshold())
+          .perClassTopK(settings.perClassTopK()).maxDetections(settings.maxDetections())
+          .clipToImage(settings.clipToImage());
     }
 
     /**
@@ -587,11 +604,11 @@ public final class DetectionPostprocessor {
           "scoreThreshold must be in [0, 1), got %s",
           scoreThreshold);
       checkArgument(
-          nmsIouThreshold >= 0f && nmsIouThreshold <= 1f,
-          "nmsIouThreshold must be in [0, 1], got %s",
+          nmsIouThreshold > 0f && nmsIouThreshold <= 1f,
+          "nmsIouThreshold must be in (0, 1], got %s",
           nmsIouThreshold);
       checkArgument(perClassTopK >= 1, "perClassTopK must be >= 1, got %s", perClassTopK);
-      checkArgument(maxPerImage >= 1, "maxPerImage must be >= 1, got %s", maxPerImage);
+      checkArgument(maxDetections >= 1, "maxDetections must be >= 1, got %s", maxDetections);
       checkArgument(
           (long) (labels.numClasses() - 1) * (priors.length / 4) <= Integer.MAX_VALUE - 8,
           "too many priors x classes: %s x %s",

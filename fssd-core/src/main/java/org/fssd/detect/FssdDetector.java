@@ -109,11 +109,15 @@ public final class FssdDetector implements AutoCloseable {
   /** The oneDNN engine's weights, shared by all replicas; null on the graph engine. */
   private OneDnnWeights weights;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-  private final String settings;
+  private final DetectorSettings settings;
+  /** The builder's settings in words, for toString and the log. */
+  private final String description;
   private volatile boolean closed;
 
   private FssdDetector(Builder b, FssdModel model, boolean ownsModel) {
-    this.loader = ImageLoader.builder().maxPixels(b.maxPixels).build();
+    DetectorSettings s = b.settings.build();
+    this.settings = s;
+    this.loader = ImageLoader.builder().maxPixels(s.maxPixels()).build();
     this.preprocessor = new Preprocessor(model.config().inputSize());
     Labels labels = b.labels != null ? b.labels : model.labels();
     checkArgument(labels.numClasses() == model.config().numClasses(),
@@ -121,16 +125,12 @@ public final class FssdDetector implements AutoCloseable {
     double[] v = model.config().priors().variances();
     this.postprocessor = DetectionPostprocessor.builder(model.priors(), labels)
         .variances(v[0], v[1])
-        .scoreThreshold(b.scoreThreshold)
-        .nmsIouThreshold(b.nmsIouThreshold)
-        .perClassTopK(b.perClassTopK)
-        .maxPerImage(b.maxDetections)
-        .clipToImage(b.clipToImage)
+        .settings(s)
         .build();
-    this.replicas = new ArrayBlockingQueue<>(b.replicas);
+    this.replicas = new ArrayBlockingQueue<>(s.replicas());
     this.engine = resolveEngine(b, model, ownsModel);
     try {
-      for (int i = 0; i < b.replicas; i++) {
+      for (int i = 0; i < s.replicas(); i++) {
         NetworkRunner r = engine == Engine.ONEDNN
             ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(weights, batchSizes))
             : new NetworkRunner.Graph(i == 0 ? model : model.replica());
@@ -146,10 +146,10 @@ public final class FssdDetector implements AutoCloseable {
     if (engine == Engine.ONEDNN) {
       NativeHeap.trim();
     }
-    this.settings = b.toString();
+    this.description = b.toString();
     LOG.info("FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
-        model.config().inputSize(), model.config().numClasses(), engine, b.replicas, model.provenance().get("source"));
-    LOG.debug("FssdDetector settings: {}", settings);
+        model.config().inputSize(), model.config().numClasses(), engine, s.replicas(), model.provenance().get("source"));
+    LOG.debug("FssdDetector settings: {}", description);
   }
 
   public static Builder builder() {
@@ -412,6 +412,11 @@ public final class FssdDetector implements AutoCloseable {
     return postprocessor.labels();
   }
 
+  /** The detection settings this detector was built with (thresholds, caps, pixel limit, replicas). */
+  public DetectorSettings settings() {
+    return settings;
+  }
+
   /** The image loader (pixel limit) this detector decodes with. */
   public ImageLoader imageLoader() {
     return loader;
@@ -449,7 +454,7 @@ public final class FssdDetector implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "FssdDetector" + settings + (closed ? " (closed)" : "");
+    return "FssdDetector" + description + (closed ? " (closed)" : "");
   }
 
   /**
@@ -464,15 +469,9 @@ public final class FssdDetector implements AutoCloseable {
     private Supplier<FssdModel> modelSupplier;
     private String modelSourceName;
     private Labels labels;
-    private float scoreThreshold = 0.3f;
-    private float nmsIouThreshold = 0.45f;
-    private int perClassTopK = 40;
-    private int maxDetections = 200;
-    private boolean clipToImage;
-    private int replicas = 1;
+    private DetectorSettings.Builder settings = DetectorSettings.builder();
     private int maxBatch = 8;
     private boolean batchedPlans;
-    private long maxPixels = ImageLoader.DEFAULT_MAX_PIXELS;
     private Engine engine = Engine.AUTO;
     private PlanOptions planOptions = PlanOptions.defaults();
 
@@ -539,44 +538,49 @@ public final class FssdDetector implements AutoCloseable {
       return this;
     }
 
-    /** Minimum score, exclusive, in [0, 1). Default 0.3. */
+    /**
+     * All of the detection settings at once (score and NMS thresholds, caps, pixel limit,
+     * clipping, replicas), replacing whatever was set before; the single setters below change
+     * one of them. Default {@link DetectorSettings#defaults()}.
+     */
+    public Builder settings(DetectorSettings settings) {
+      this.settings = Objects.requireNonNull(settings, "settings").toBuilder();
+      return this;
+    }
+
+    /** Minimum score, exclusive, in [0, 1). Default 0.3. See {@link DetectorSettings}. */
     public Builder scoreThreshold(float t) {
-      checkArgument(t >= 0f && t < 1f, "scoreThreshold must be in [0, 1), got %s", t);
-      this.scoreThreshold = t;
+      settings.scoreThreshold(t);
       return this;
     }
 
     /** NMS IoU above which a box is suppressed, in (0, 1]. Default 0.45. */
     public Builder nmsIouThreshold(float t) {
-      checkArgument(t > 0f && t <= 1f, "nmsIouThreshold must be in (0, 1], got %s", t);
-      this.nmsIouThreshold = t;
+      settings.nmsIouThreshold(t);
       return this;
     }
 
-    /** Boxes kept per class after NMS. Default 40. */
+    /** Boxes kept per class after NMS, at least 1. Default 40. */
     public Builder perClassTopK(int k) {
-      checkArgument(k >= 1, "perClassTopK must be >= 1, got %s", k);
-      this.perClassTopK = k;
+      settings.perClassTopK(k);
       return this;
     }
 
     /** Detections per image (ties at the cut may keep more, as the reference does). Default 200. */
     public Builder maxDetections(int max) {
-      checkArgument(max >= 1, "maxDetections must be >= 1, got %s", max);
-      this.maxDetections = max;
+      settings.maxDetections(max);
       return this;
     }
 
     /** Clip boxes to the image (the reference does not). Default false. */
     public Builder clipToImage(boolean clip) {
-      this.clipToImage = clip;
+      settings.clipToImage(clip);
       return this;
     }
 
-    /** Independent network copies for concurrent callers. Default 1. */
+    /** Independent network copies for concurrent callers, in [1, 64]. Default 1. */
     public Builder replicas(int n) {
-      checkArgument(n >= 1 && n <= 64, "replicas must be in 1..64, got %s", n);
-      this.replicas = n;
+      settings.replicas(n);
       return this;
     }
 
@@ -614,8 +618,7 @@ public final class FssdDetector implements AutoCloseable {
 
     /** Largest image accepted, in pixels (checked from the header before decoding). */
     public Builder maxPixels(long maxPixels) {
-      checkArgument(maxPixels >= 1, "maxPixels must be >= 1, got %s", maxPixels);
-      this.maxPixels = maxPixels;
+      settings.maxPixels(maxPixels);
       return this;
     }
 
@@ -637,9 +640,11 @@ public final class FssdDetector implements AutoCloseable {
     @Override
     public String toString() {
       String src = modelFile != null ? modelFile.toString() : model != null ? "<in memory>" : modelSourceName;
-      return "{model=" + src + ", scoreThreshold=" + scoreThreshold + ", nmsIouThreshold=" + nmsIouThreshold
-          + ", perClassTopK=" + perClassTopK + ", maxDetections=" + maxDetections + ", clipToImage="
-          + clipToImage + ", replicas=" + replicas + ", maxBatch=" + maxBatch + ", batchedPlans=" + batchedPlans + ", maxPixels=" + maxPixels + ", engine=" + engine
+      DetectorSettings s = settings.build();
+      return "{model=" + src + ", scoreThreshold=" + s.scoreThreshold() + ", nmsIouThreshold=" + s.nmsIouThreshold()
+          + ", perClassTopK=" + s.perClassTopK() + ", maxDetections=" + s.maxDetections() + ", clipToImage="
+          + s.clipToImage() + ", replicas=" + s.replicas() + ", maxBatch=" + maxBatch + ", batchedPlans="
+          + batchedPlans + ", maxPixels=" + s.maxPixels() + ", engine=" + engine
           + ", planOptions=" + planOptions
           + (labels != null ? ", labels=" + labels : "") + "}";
     }

@@ -6,7 +6,9 @@
  * (class index, label, score, box in pixels of the ORIGINAL image); class names come from {@link
  * org.fssd.detect.Labels}. {@link org.fssd.detect.DetectionPostprocessor} is the SPEC §9 step
  * (softmax, decode, strict score threshold, per-class greedy NMS, per-image cap) on raw network
- * outputs, usable on its own.
+ * outputs, usable on its own. {@link org.fssd.detect.DetectorSettings} is the one settings value
+ * (thresholds, caps, pixel limit, clipping, replicas) the detector, the service, Spark and the CLI
+ * take; {@link org.fssd.detect.DetectionJson} writes the per-image detection JSON they share.
  *
  * <p>Thread safety: {@code FssdDetector} and {@code DetectionPostprocessor} are safe for
  * concurrent use; {@code Detection} and {@code Labels} are immutable. Stability: public API.

@@ -149,7 +149,7 @@ public final class ImageLoader {
         throw new ImageDecodeException("image " + source + ": file is empty (0 bytes)");
       }
       if (size > Math.min(maxFileBytes, MAX_ARRAY)) {
-        throw new ImageDecodeException(
+        throw new org.fssd.ImageTooLargeException(
             "image " + source + ": file is " + size + " bytes, more than the limit of "
                 + Math.min(maxFileBytes, MAX_ARRAY) + " bytes");
       }
@@ -304,7 +304,7 @@ public final class ImageLoader {
     }
     if (width > Integer.MAX_VALUE / 3 || height > Integer.MAX_VALUE / 3
         || width * height > maxPixels) {
-      throw new ImageDecodeException(
+      throw new org.fssd.ImageTooLargeException(
           "image " + source + ": " + width + "x" + height + " = " + width * height
               + " pixels" + where + " is more than the limit of " + maxPixels + " pixels");
     }

@@ -198,7 +198,7 @@ class DetectionPostprocessorTest {
   }
 
   @Test
-  void maxPerImageCutKeepsTiesAtTheCut() {
+  void maxDetectionsCutKeepsTiesAtTheCut() {
     // 10 classes x 30 disjoint priors = 300 detections: 190 distinct high scores, then 20 equal
     // scores 0.5 straddling rank 200, then 90 low ones. 200th highest = 0.5 -> 210 kept.
     Labels labels = Labels.generic(10);
@@ -217,7 +217,7 @@ class DetectionPostprocessorTest {
       conf[slots.get(r)[1] * c + slots.get(r)[0]] = s;
     }
     DetectionPostprocessor post = DetectionPostprocessor.builder(disjointPriors(n), labels).build();
-    assertThat(post.maxPerImage()).isEqualTo(200);
+    assertThat(post.maxDetections()).isEqualTo(200);
     List<Detection> found = post.process(new float[4 * n], conf, false, 1000, 1000);
     assertThat(found).hasSize(210);
     assertThat(found.get(209).score()).isEqualTo(0.5f);
@@ -235,9 +235,9 @@ class DetectionPostprocessorTest {
         }
       }
     }
-    // without a tie at the cut exactly maxPerImage survive
+    // without a tie at the cut exactly maxDetections survive
     DetectionPostprocessor post150 =
-        DetectionPostprocessor.builder(disjointPriors(n), labels).maxPerImage(150).build();
+        DetectionPostprocessor.builder(disjointPriors(n), labels).maxDetections(150).build();
     List<Detection> top150 = post150.process(new float[4 * n], conf, false, 1000, 1000);
     assertThat(top150).hasSize(150);
     assertThat(top150.get(149).score()).isEqualTo(0.99f - 149 * 0.002f);
@@ -382,22 +382,36 @@ class DetectionPostprocessorTest {
         .hasMessageContaining("nmsIouThreshold");
     assertThatThrownBy(() -> builder(ONE_PRIOR).perClassTopK(0).build())
         .hasMessageContaining("perClassTopK");
-    assertThatThrownBy(() -> builder(ONE_PRIOR).maxPerImage(0).build())
-        .hasMessageContaining("maxPerImage");
+    assertThatThrownBy(() -> builder(ONE_PRIOR).maxDetections(0).build())
+        .hasMessageContaining("maxDetections");
     assertThatThrownBy(() -> builder(ONE_PRIOR).variances(0.1, 0).build())
         .hasMessageContaining("variance1");
+    // Refused by the setter itself, before build(), with the same ranges as DetectorSettings.
+    assertThatThrownBy(() -> builder(ONE_PRIOR).variances(Double.NaN, 0.2))
+        .hasMessageContaining("variance0 must be finite and > 0, got NaN");
+    assertThatThrownBy(() -> builder(ONE_PRIOR).variances(0.1, -0.2))
+        .hasMessageContaining("variance1 must be finite and > 0, got -0.2");
+    assertThatThrownBy(() -> builder(ONE_PRIOR).nmsIouThreshold(0f).build())
+        .hasMessageContaining("nmsIouThreshold must be in (0, 1], got 0.0");
     assertThatThrownBy(() -> builder(new float[] {1, 2, 3}))
         .hasMessageContaining("4 floats (cx, cy, w, h) per prior, got 3");
     assertThatThrownBy(() -> builder(new float[] {0, 0, Float.NaN, 1}))
         .hasMessageContaining("priors[2] is not finite");
+    DetectionPostprocessor fromSettings = builder(ONE_PRIOR).settings(DetectorSettings.builder().scoreThreshold(0.2f)
+        .nmsIouThreshold(0.3f).perClassTopK(4).maxDetections(5).clipToImage(true).build()).build();
+    assertThat(fromSettings.scoreThreshold()).isEqualTo(0.2f);
+    assertThat(fromSettings.nmsIouThreshold()).isEqualTo(0.3f);
+    assertThat(fromSettings.perClassTopK()).isEqualTo(4);
+    assertThat(fromSettings.maxDetections()).isEqualTo(5);
+    assertThat(fromSettings.clipToImage()).isTrue();
     DetectionPostprocessor post = builder(ONE_PRIOR).build();
     assertThat(post.scoreThreshold()).isEqualTo(0.01f);
     assertThat(post.nmsIouThreshold()).isEqualTo(0.45f);
     assertThat(post.perClassTopK()).isEqualTo(40);
-    assertThat(post.maxPerImage()).isEqualTo(200);
+    assertThat(post.maxDetections()).isEqualTo(200);
     assertThat(post.clipToImage()).isFalse();
     assertThat(post.numClasses()).isEqualTo(3);
     assertThat(post.numPriors()).isEqualTo(1);
-    assertThat(post.toString()).contains("scoreThreshold=0.01").contains("maxPerImage=200");
+    assertThat(post.toString()).contains("scoreThreshold=0.01").contains("maxDetections=200");
   }
 }

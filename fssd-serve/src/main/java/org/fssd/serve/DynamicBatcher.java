@@ -171,19 +171,42 @@ final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * Queues an image; returns {@code null} when the queue is full or the batcher is closed (the
-   * caller answers 503).
+   * What {@link #submit} did with an image: {@link Accepted} with the future of its detections, or
+   * {@link Refused} with the reason (the caller answers 503 either way, naming it).
    */
-  CompletableFuture<List<Detection>> submit(BgrImage image) {
+  sealed interface Submission {}
+
+  /** The image is queued; {@code result} completes with its detections (or the batch's failure). */
+  record Accepted(CompletableFuture<List<Detection>> result) implements Submission {}
+
+  /** The image was not queued. */
+  record Refused(RefusalReason reason) implements Submission {}
+
+  /** Why an image was not queued. */
+  enum RefusalReason {
+    /** {@code maxQueue} images are already waiting. */
+    QUEUE_FULL,
+    /** The batcher is closed (the server is shutting down). */
+    CLOSED
+  }
+
+  private static final Refused QUEUE_FULL = new Refused(RefusalReason.QUEUE_FULL);
+  private static final Refused CLOSED = new Refused(RefusalReason.CLOSED);
+
+  /** Queues an image, or says why it cannot; never null. */
+  Submission submit(BgrImage image) {
     lock.lock();
     try {
-      if (!running || queue.size() >= maxQueue) {
-        return null;
+      if (!running) {
+        return CLOSED;
+      }
+      if (queue.size() >= maxQueue) {
+        return QUEUE_FULL;
       }
       Job job = new Job(image);
       queue.addLast(job);
       changed.signalAll();
-      return job.result;
+      return new Accepted(job.result);
     } finally {
       lock.unlock();
     }

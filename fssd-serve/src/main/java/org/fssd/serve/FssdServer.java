@@ -3,46 +3,26 @@ package org.fssd.serve;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
-import io.javalin.http.HandlerType;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.fssd.FssdException;
-import org.fssd.ImageDecodeException;
-import org.fssd.detect.Detection;
+import org.fssd.detect.DetectorSettings;
 import org.fssd.detect.FssdDetector;
-import org.fssd.image.AnnotatedBox;
-import org.fssd.image.Annotator;
 import org.fssd.image.BgrImage;
-import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *       multipart/form-data} body with the image in the field {@code image}. Query {@code
  *       threshold} (score threshold, exclusive, in [0, 1]; default {@link Builder#scoreThreshold})
  *       and {@code max} (at most this many detections, highest scores first). Answers the CLI's
- *       JSON {@code {"image": "upload", "width": W, "height": H, "detections": [{"class": k,
+ *       JSON ({@link org.fssd.detect.DetectionJson}) {@code {"image": "upload", "width": W, "height": H, "detections": [{"class": k,
  *       "label": "dog", "score": s, "box": [x1, y1, x2, y2]}]}} (boxes in pixels of the uploaded
  *       image), or with {@code Accept: image/png} the image with the boxes drawn as a PNG.
  *   <li>{@code GET /v1/models}: {@code {"models": [{config summary, labels, provenance, serving
@@ -95,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * client has gone), 408 {@code upload_timeout} (no body data for {@link Builder#bodyIdleTimeoutMs},
  * or the body not complete within {@link Builder#bodyTimeoutMs}), 413 {@code payload_too_large}
  * (body over {@link Builder#maxUploadBytes}; refused from {@code Content-Length} before reading,
- * and the read is capped) or {@code image_too_large} (more pixels than {@link Builder#maxPixels}),
+ * and the read is capped) or {@code image_too_large} (the decoder's {@link
+ * org.fssd.ImageTooLargeException}: more pixels than {@link Builder#maxPixels}),
  * 503 {@code queue_full} or {@code too_many_uploads} (more than {@link Builder#maxUploads} uploads
  * in progress) with {@code Retry-After: 1}, 503 {@code shutting_down}, 404 {@code not_found}, 405
  * {@code method_not_allowed} with {@code Allow} (a known path, another method), and 500 {@code
@@ -111,7 +92,7 @@ import org.slf4j.LoggerFactory;
  * their bodies in (see {@link Uploads}).
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
- * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#workers} of them, all
+ * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#replicas} of them, all
  * sharing one detector whose replicas hold one copy of the weights) runs the waiting ones, up to {@link Builder#maxBatch}, in one {@link
  * FssdDetector#detectBatch} call, once {@code maxBatch} wait or the oldest has waited {@link
  * Builder#maxDelayMs}; batches are 1, 2, 4, ... or {@code maxBatch} images (one compiled plan
@@ -122,6 +103,11 @@ import org.slf4j.LoggerFactory;
  * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
  * detector's own cannot bring anything back. {@code maxBatch(1)} turns batching off.
  *
+ * <p><b>Parts.</b> {@link ServerSettings} is the immutable copy of the builder's settings that the
+ * server reads (its detection settings are one {@link DetectorSettings}); this class is the
+ * lifecycle; {@link Endpoints} holds the handlers; {@link ServeOptions} is the one command line,
+ * shared by {@link #main} and {@code fssd serve}.
+ *
  * <p><b>Lifecycle.</b> {@link #start()} opens the port, loads (if needed) and warms the model on
  * the batcher thread (all detector work runs there, see {@link DynamicBatcher}), then returns; {@code /health} says ok from then on. {@link #close()} is graceful: it stops
  * accepting connections, waits (up to {@link Builder#drainTimeoutMs}) for detections in flight,
@@ -131,28 +117,23 @@ public final class FssdServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FssdServer.class);
   /** Score threshold of a detector the server builds itself; requests filter upwards from it. */
   public static final float DETECTOR_FLOOR_THRESHOLD = 0.01f;
-  private static final String UPLOAD_NAME = "upload";
-  /** Marks the server's own first request (not counted in the metrics). */
-  private static final String PRIME_HEADER = "X-Fssd-Prime";
-  /** Request attribute: the answer is an error the service wrote (Javalin's 404/405 mappers leave it). */
-  private static final String OWN_ERROR = "fssd.ownError";
   /** Javalin's default size of Jetty's thread pool, the least the server uses. */
   private static final int DEFAULT_HTTP_THREADS = 250;
   /** Request threads kept beyond those uploads and queued detections can hold. */
   private static final int RESERVE_HTTP_THREADS = 50;
 
-  private final Builder settings;
-  private final ObjectMapper mapper = new ObjectMapper();
-  private final Annotator annotator = new Annotator();
-  private final AtomicInteger inFlight = new AtomicInteger();
+  /** An immutable copy of the builder's settings, taken in {@link Builder#build()}. */
+  private final ServerSettings settings;
+  /** The model source: exactly one of these three is set. */
+  private final FssdDetector givenDetector;
+  private final Path modelFile;
+  private final FssdModel model;
+  private final Consumer<List<BgrImage>> beforeBatch;
+  private final IntConsumer beforeLoad;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final ServeMetrics metrics;
-  private final ClientFaultLog clientFaults = ClientFaultLog.warnings(LOG);
   private final Uploads uploads;
-  /** Methods by path, for 405 and its Allow header. */
-  private final Map<String, Set<String>> routes = new LinkedHashMap<>();
-  private final byte[] page;
-  private final byte[] openApi;
+  private final Endpoints endpoints;
   private volatile FssdDetector detector;
   /** The detector this server built (and so closes); null when it serves a given one. */
   private volatile FssdDetector ownedDetector;
@@ -162,18 +143,48 @@ public final class FssdServer implements AutoCloseable {
   private Javalin app;
   private boolean started;
 
-  private FssdServer(Builder b) {
-    this.settings = b;
+  private FssdServer(Builder b, ServerSettings settings) {
+    this.settings = settings;
+    this.givenDetector = b.detector;
+    this.modelFile = b.modelFile;
+    this.model = b.model;
+    this.beforeBatch = b.beforeBatch;
+    this.beforeLoad = b.beforeLoad;
     this.detector = b.detector;
-    this.uploads = new Uploads(b.maxUploads, b.maxUploadBytes, b.bodyIdleTimeoutMs, b.bodyTimeoutMs, clientFaults);
+    this.uploads = new Uploads(settings.maxUploads(), settings.maxUploadBytes(), settings.bodyIdleTimeoutMs(),
+        settings.bodyTimeoutMs(), ClientFaultLog.warnings(LOG));
     this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth(), uploads::active);
-    this.page = resource("index.html");
-    this.openApi = resource("openapi.json");
+    this.endpoints = new Endpoints(settings, modelFile, new Endpoints.Backend() {
+      @Override
+      public boolean isReady() {
+        return FssdServer.this.isReady();
+      }
+
+      @Override
+      public boolean isClosing() {
+        return closing;
+      }
+
+      @Override
+      public FssdDetector detector() {
+        return detector;
+      }
+
+      @Override
+      public DynamicBatcher batcher() {
+        return batcher;
+      }
+    }, metrics, uploads);
   }
 
   /** A new builder. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The settings this server runs with (an immutable copy of its builder's). */
+  public ServerSettings settings() {
+    return settings;
   }
 
   /**
@@ -189,7 +200,7 @@ public final class FssdServer implements AutoCloseable {
     app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
-      cfg.http.maxRequestSize = settings.maxUploadBytes;
+      cfg.http.maxRequestSize = settings.maxUploadBytes();
       cfg.jetty.threadPool = httpThreadPool();
       // Dispatch on the headers: an over-long Content-Length is refused before any body arrives.
       cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
@@ -197,47 +208,33 @@ public final class FssdServer implements AutoCloseable {
       cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
       cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
     });
-    route(HandlerType.GET, "/", this::page);
-    route(HandlerType.GET, "/health", this::health);
-    route(HandlerType.GET, "/metrics", this::metrics);
-    route(HandlerType.GET, "/openapi.json", this::openApi);
-    route(HandlerType.GET, "/v1/models", this::models);
-    route(HandlerType.POST, "/v1/detect", this::detect);
-    // The Open Inference Protocol (KServe v2) REST endpoints.
-    route(HandlerType.GET, "/v2", this::v2Server);
-    route(HandlerType.GET, "/v2/health/live", this::v2Live);
-    route(HandlerType.GET, "/v2/health/ready", this::v2Ready);
-    route(HandlerType.GET, "/v2/models/{name}", this::v2Model);
-    route(HandlerType.GET, "/v2/models/{name}/ready", this::v2ModelReady);
-    route(HandlerType.POST, "/v2/models/{name}/infer", this::v2Infer);
-    app.error(404, this::notFoundOrWrongMethod);
-    app.error(405, this::notFoundOrWrongMethod);
-    app.start(settings.host, settings.port);
-    LOG.info("FssdServer listening on http://{}:{}/", settings.host, port());
+    endpoints.register(app);
+    app.start(settings.host(), settings.port());
+    LOG.info("FssdServer listening on http://{}:{}/", settings.host(), port());
     primeJavalin();
     try {
-      if (settings.beforeLoad != null) {
-        settings.beforeLoad.accept(port());
+      if (beforeLoad != null) {
+        beforeLoad.accept(port());
       }
-      FssdDetector shared = settings.detector;
+      FssdDetector shared = givenDetector;
       if (shared == null) {
-        FssdModel loaded = settings.modelFile != null ? FssdModel.load(settings.modelFile) : settings.model;
+        FssdModel loaded = modelFile != null ? FssdModel.load(modelFile) : model;
         // One detector for all batcher threads: a detector may be called from any thread, and
-        // its replicas (one per worker) share one copy of the engine's weights, where a detector
-        // per worker would hold one copy each.
+        // its replicas (one per batcher thread) share one copy of the engine's weights, where a
+        // detector per thread would hold one copy each.
         shared = buildDetector(loaded);
         ownedDetector = shared;
       }
       FssdDetector forWorkers = shared;
-      batcher = new DynamicBatcher(i -> forWorkers, false, settings.workers, settings.maxBatch,
-          settings.maxDelayMs, settings.maxQueue, metrics, settings.beforeBatch);
+      batcher = new DynamicBatcher(i -> forWorkers, false, settings.replicas(), settings.maxBatch(),
+          settings.maxDelayMs(), settings.maxQueue(), metrics, beforeBatch);
       detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
       close();
       throw e;
     }
     ready = true;
-    LOG.info("FssdServer ready: {}", settings);
+    LOG.info("FssdServer ready: {}", describe());
     return this;
   }
 
@@ -247,14 +244,13 @@ public final class FssdServer implements AutoCloseable {
    * Javalin. One request of our own before anyone else's settles it.
    */
   private void primeJavalin() {
-    String h = settings.host.equals("0.0.0.0") || settings.host.equals("::") ? "127.0.0.1" : settings.host;
+    String h = settings.host().equals("0.0.0.0") || settings.host().equals("::") ? "127.0.0.1" : settings.host();
     if (h.contains(":") && !h.startsWith("[")) {
       h = "[" + h + "]";
     }
     try {
-      java.net.HttpURLConnection c =
-          (java.net.HttpURLConnection) new java.net.URL("http://" + h + ":" + port() + "/health").openConnection();
-      c.setRequestProperty(PRIME_HEADER, "1");
+      HttpURLConnection c = (HttpURLConnection) new URL("http://" + h + ":" + port() + "/health").openConnection();
+      c.setRequestProperty(Endpoints.PRIME_HEADER, "1");
       c.setConnectTimeout(5000);
       c.setReadTimeout(5000);
       c.getResponseCode();
@@ -272,14 +268,14 @@ public final class FssdServer implements AutoCloseable {
    */
   private QueuedThreadPool httpThreadPool() {
     QueuedThreadPool pool = new QueuedThreadPool(
-        httpThreads(settings.maxUploads, settings.maxQueue, settings.workers, settings.maxBatch), 8, 60_000);
+        httpThreads(settings.maxUploads(), settings.maxQueue(), settings.replicas(), settings.maxBatch()), 8, 60_000);
     pool.setName("fssd-http");
     return pool;
   }
 
   /** The size of Jetty's thread pool for these settings (see {@link #httpThreadPool()}). */
-  static int httpThreads(int maxUploads, int maxQueue, int workers, int maxBatch) {
-    return Math.max(DEFAULT_HTTP_THREADS, maxUploads + maxQueue + workers * maxBatch + RESERVE_HTTP_THREADS);
+  static int httpThreads(int maxUploads, int maxQueue, int replicas, int maxBatch) {
+    return Math.max(DEFAULT_HTTP_THREADS, maxUploads + maxQueue + replicas * maxBatch + RESERVE_HTTP_THREADS);
   }
 
   /** The most threads Jetty runs requests on (for tests). */
@@ -287,77 +283,19 @@ public final class FssdServer implements AutoCloseable {
     return ((QueuedThreadPool) app.jettyServer().threadPool()).getMaxThreads();
   }
 
-  /**
-   * The endpoints: path (Javalin's syntax, {@code {name}} a path parameter) to methods, HEAD
-   * included for every GET (Javalin answers it). The OpenAPI document is checked against this.
-   */
+  /** The endpoints' paths and methods (for tests; see {@link Endpoints#routes()}). */
   Map<String, Set<String>> routes() {
-    Map<String, Set<String>> copy = new LinkedHashMap<>();
-    routes.forEach((path, methods) -> copy.put(path, Set.copyOf(methods)));
-    return copy;
+    return endpoints.routes();
   }
 
-  /** Registers an endpoint and remembers its method for 405 answers. */
-  private void route(HandlerType method, String path, Handler h) {
-    app.addHttpHandler(method, path, endpoint(path, h));
-    Set<String> methods = routes.computeIfAbsent(path, p -> new LinkedHashSet<>());
-    methods.add(method.name());
-    if (method == HandlerType.GET) {
-      methods.add(HandlerType.HEAD.name()); // Javalin answers HEAD for every GET endpoint
-    }
-  }
-
-  /** 405 with {@code Allow} for a known path asked with the wrong method, 404 for an unknown path. */
-  private void notFoundOrWrongMethod(Context ctx) {
-    if (ctx.attribute(OWN_ERROR) != null) {
-      return; // an endpoint's own 404 (an unknown model), already written
-    }
-    String path = ctx.path();
-    if (path.length() > 1 && path.endsWith("/")) {
-      path = path.substring(0, path.length() - 1); // Javalin ignores a trailing slash
-    }
-    Set<String> allowed = null;
-    for (Map.Entry<String, Set<String>> r : routes.entrySet()) {
-      if (matches(r.getKey(), path)) {
-        allowed = r.getValue();
-        break;
-      }
-    }
-    if (allowed != null && !allowed.contains(ctx.method().name())) {
-      ctx.header("Allow", String.join(", ", allowed));
-      writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + path
-          + "; allowed: " + String.join(", ", allowed));
-      metrics.request("other", 405, 0);
-    } else {
-      writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
-      metrics.request("other", 404, 0);
-    }
-  }
-
-  /** Whether a request path fits a route path, whose {@code {param}} segments match any one segment. */
-  static boolean matches(String route, String path) {
-    String[] r = route.split("/", -1);
-    String[] p = path.split("/", -1);
-    if (r.length != p.length) {
-      return false;
-    }
-    for (int i = 0; i < r.length; i++) {
-      boolean param = r[i].startsWith("{") && r[i].endsWith("}");
-      if (param ? p[i].isEmpty() : !r[i].equals(p[i])) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Builds the detector the server owns: one replica per batcher thread. */
+  /**
+   * Builds the detector the server owns: the settings' detection settings, one replica per
+   * batcher thread, at score threshold {@link #DETECTOR_FLOOR_THRESHOLD} (requests filter upwards).
+   */
   private FssdDetector buildDetector(FssdModel m) {
     return FssdDetector.builder()
         .model(m)
-        .replicas(settings.workers)
-        .scoreThreshold(DETECTOR_FLOOR_THRESHOLD)
-        .maxDetections(settings.maxDetections)
-        .maxPixels(settings.maxPixels)
+        .settings(settings.detector().toBuilder().scoreThreshold(DETECTOR_FLOOR_THRESHOLD).build())
         .build();
   }
 
@@ -377,6 +315,11 @@ public final class FssdServer implements AutoCloseable {
     return detector;
   }
 
+  /** The name the model is served under in the v2 endpoints ({@link Builder#modelName}). */
+  public String modelName() {
+    return settings.modelName();
+  }
+
   /** Blocks until {@link #close()} has finished. */
   public void awaitClose() throws InterruptedException {
     closed.await();
@@ -390,7 +333,7 @@ public final class FssdServer implements AutoCloseable {
   public void runUntilStopped(PrintWriter out) throws InterruptedException {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "fssd-serve-shutdown"));
     start();
-    out.println("fssd serve: http://" + settings.host + ":" + port() + "/  (Ctrl-C stops)");
+    out.println("fssd serve: http://" + settings.host() + ":" + port() + "/  (Ctrl-C stops)");
     out.flush();
     awaitClose();
   }
@@ -412,12 +355,13 @@ public final class FssdServer implements AutoCloseable {
             ((NetworkConnector) c).close();
           }
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.drainTimeoutMs);
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.drainTimeoutMs());
+        while (endpoints.inFlight() > 0 && System.nanoTime() < deadline) {
           Thread.sleep(10);
         }
-        if (inFlight.get() > 0) {
-          LOG.warn("{} request(s) still in flight after {} ms; stopping anyway", inFlight.get(), settings.drainTimeoutMs);
+        if (endpoints.inFlight() > 0) {
+          LOG.warn("{} request(s) still in flight after {} ms; stopping anyway", endpoints.inFlight(),
+              settings.drainTimeoutMs());
         }
       }
     } catch (InterruptedException e) {
@@ -439,424 +383,31 @@ public final class FssdServer implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- endpoints
-
-  /** Wraps a handler: JSON errors, error ids for the unexpected, metrics. */
-  private Handler endpoint(String name, Handler h) {
-    return ctx -> {
-      long t0 = System.nanoTime();
-      try {
-        h.handle(ctx);
-      } catch (ApiException e) {
-        if (e.closeConnection()) {
-          ctx.header("Connection", "close");
-        }
-        writeError(ctx, e.status(), e.code(), e.getMessage());
-      } catch (Exception | LinkageError | AssertionError e) {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        LOG.error("error id {}: {} {} failed", id, ctx.method(), ctx.path(), e);
-        writeError(ctx, 500, "internal_error", "unexpected failure, error id " + id + " (see the server log)");
-      } finally {
-        if (ctx.header(PRIME_HEADER) == null) {
-          metrics.request(name, ctx.statusCode(), System.nanoTime() - t0);
-        }
-      }
-    };
+  /** The settings in words, with the model source. */
+  private String describe() {
+    return describe(modelFile, settings);
   }
 
-  private void writeError(Context ctx, int status, String code, String detail) {
-    ctx.attribute(OWN_ERROR, Boolean.TRUE);
-    ctx.status(status);
-    if (status == 503) {
-      ctx.header("Retry-After", "1");
-    }
-    ctx.contentType("application/json");
-    ctx.result(ApiException.body(code, detail));
-  }
-
-  private void json(Context ctx, Object value) {
-    try {
-      ctx.contentType("application/json");
-      ctx.result(mapper.writeValueAsBytes(value));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private void page(Context ctx) {
-    ctx.contentType("text/html; charset=utf-8");
-    ctx.header("Cache-Control", "no-cache");
-    ctx.result(page);
-  }
-
-  private void health(Context ctx) {
-    ObjectNode o = mapper.createObjectNode();
-    if (isReady()) {
-      o.put("status", "ok");
-      json(ctx, o);
-    } else {
-      o.put("status", closing ? "shutting_down" : "loading");
-      o.put("error", "not_ready");
-      o.put("detail", closing ? "the server is shutting down" : "the model is loading or warming up");
-      ctx.status(503);
-      json(ctx, o);
-    }
-  }
-
-  private void metrics(Context ctx) throws IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(32_768);
-    ctx.contentType(metrics.write(ctx.header("Accept"), out));
-    ctx.result(out.toByteArray());
-  }
-
-  private void openApi(Context ctx) {
-    ctx.contentType("application/json");
-    ctx.result(openApi);
-  }
-
-  // ---------------------------------------------------------------- Open Inference Protocol (v2)
-
-  /** The name the model is served under in the v2 endpoints ({@link Builder#modelName}). */
-  public String modelName() {
-    return settings.modelName();
-  }
-
-  private void v2Server(Context ctx) {
-    ObjectNode o = mapper.createObjectNode();
-    o.put("name", "fssd4j");
-    o.put("version", org.fssd.model.Provenance.version());
-    o.putArray("extensions");
-    json(ctx, o);
-  }
-
-  /** 200 whenever the process answers, during model loading too (the port opens first). */
-  private void v2Live(Context ctx) {
-    json(ctx, mapper.createObjectNode().put("live", true));
-  }
-
-  private void v2Ready(Context ctx) {
-    ctx.status(isReady() ? 200 : 503);
-    json(ctx, mapper.createObjectNode().put("ready", isReady()));
-  }
-
-  /** The path's model name, or 404 {@code model_not_found}. */
-  private String v2ModelName(Context ctx) {
-    String name = ctx.pathParam("name");
-    if (!name.equals(modelName())) {
-      throw new ApiException(404, "model_not_found", "no model named '" + name + "'; this server serves '"
-          + modelName() + "'");
-    }
-    return name;
-  }
-
-  private void v2Model(Context ctx) {
-    json(ctx, V2Protocol.metadata(mapper, v2ModelName(ctx)));
-  }
-
-  private void v2ModelReady(Context ctx) {
-    String name = v2ModelName(ctx);
-    ctx.status(isReady() ? 200 : 503);
-    json(ctx, mapper.createObjectNode().put("name", name).put("ready", isReady()));
-  }
-
-  private void v2Infer(Context ctx) {
-    inFlight.incrementAndGet();
-    try {
-      v2InferInFlight(ctx);
-    } finally {
-      inFlight.decrementAndGet();
-    }
-  }
-
-  private void v2InferInFlight(Context ctx) {
-    String name = v2ModelName(ctx);
-    checkServing();
-    checkDeclaredLength(ctx);
-    V2Protocol.Request request;
-    List<BgrImage> decoded = new ArrayList<>();
-    try {
-      try (Uploads.Permit permit = uploads.enter(ctx.req())) {
-        request = V2Protocol.parse(mapper, uploads.read(ctx.req()), settings.scoreThreshold);
-        if (request.images().size() > settings.maxQueue) {
-          throw new ApiException(413, "too_many_images", request.images().size() + " images in one request;"
-              + " at most " + settings.maxQueue + " (the queue's size)");
-        }
-        for (int i = 0; i < request.images().size(); i++) {
-          decoded.add(decode(request.images().get(i), "image[" + i + "]"));
-        }
-      }
-      List<CompletableFuture<List<Detection>>> futures = new ArrayList<>();
-      boolean queueFull = false;
-      for (BgrImage image : decoded) {
-        CompletableFuture<List<Detection>> f = batcher.submit(image);
-        if (f == null) {
-          queueFull = true;
-          break;
-        }
-        futures.add(f);
-      }
-      // Every submitted image is awaited before the finally below closes it, whatever happens.
-      List<List<Detection>> found = new ArrayList<>();
-      RuntimeException failure = null;
-      for (CompletableFuture<List<Detection>> f : futures) {
-        try {
-          found.add(filter(await(f), request.threshold(), request.max()));
-        } catch (RuntimeException e) {
-          failure = failure == null ? e : failure;
-        }
-      }
-      if (failure != null) {
-        throw failure;
-      }
-      if (queueFull) {
-        metrics.rejected();
-        throw new ApiException(503, "queue_full", "the detection queue is full (" + settings.maxQueue
-            + " waiting); retry shortly");
-      }
-      json(ctx, V2Protocol.response(mapper, name, request, found));
-    } finally {
-      decoded.forEach(BgrImage::close);
-    }
-  }
-
-  // ---------------------------------------------------------------- detection
-
-  private void models(Context ctx) {
-    FssdDetector d = detector;
-    if (d == null) {
-      throw new ApiException(503, "not_ready", "the model is loading");
-    }
-    FssdConfig c = d.model().config();
-    ObjectNode root = mapper.createObjectNode();
-    ObjectNode m = root.putArray("models").addObject();
-    m.put("name", settings.modelFile != null ? String.valueOf(settings.modelFile.getFileName()) : "in-memory");
-    m.put("v2Name", modelName());
-    m.put("architecture", "FSSD" + c.inputSize());
-    m.put("inputSize", c.inputSize());
-    m.put("numClasses", c.numClasses());
-    m.put("batchNorm", c.batchNorm());
-    m.put("numPriors", c.numPriors());
-    m.put("macsPerImage", c.macsPerImage());
-    m.put("engine", d.engine().toString());
-    ArrayNode labels = m.putArray("labels");
-    d.labels().objectClasses().forEach(labels::add);
-    ObjectNode prov = m.putObject("provenance");
-    for (Map.Entry<String, String> e : d.model().provenance().asMap().entrySet()) {
-      prov.put(e.getKey(), e.getValue());
-    }
-    ObjectNode s = m.putObject("serving");
-    s.put("defaultThreshold", settings.scoreThreshold);
-    s.put("maxBatch", settings.maxBatch);
-    ArrayNode sizes = s.putArray("batchSizes");
-    for (int n : DynamicBatcher.batchSizes(settings.maxBatch)) {
-      sizes.add(n);
-    }
-    s.put("maxDelayMs", settings.maxDelayMs);
-    s.put("maxQueue", settings.maxQueue);
-    s.put("maxUploadBytes", settings.maxUploadBytes);
-    s.put("maxUploads", settings.maxUploads);
-    s.put("bodyIdleTimeoutMs", settings.bodyIdleTimeoutMs);
-    s.put("bodyTimeoutMs", settings.bodyTimeoutMs);
-    s.put("maxPixels", d.imageLoader().maxPixels());
-    json(ctx, root);
-  }
-
-  private void detect(Context ctx) throws IOException {
-    inFlight.incrementAndGet();
-    try {
-      detectInFlight(ctx);
-    } finally {
-      inFlight.decrementAndGet();
-    }
-  }
-
-  /** 503 unless the model is ready and the server not closing. */
-  private void checkServing() {
-    if (!isReady()) {
-      throw new ApiException(503, closing ? "shutting_down" : "not_ready",
-          closing ? "the server is shutting down" : "the model is loading or warming up");
-    }
-  }
-
-  /** 413 from the {@code Content-Length} alone, before any of the body is read. */
-  private void checkDeclaredLength(Context ctx) {
-    long declared = ctx.req().getContentLengthLong();
-    if (declared > settings.maxUploadBytes) {
-      throw new ApiException(413, "payload_too_large", "the body has " + declared
-          + " bytes, more than the limit of " + settings.maxUploadBytes + " bytes", true);
-    }
-  }
-
-  /** Decodes an uploaded image: 400 {@code bad_image} or 413 {@code image_too_large} when it cannot. */
-  private BgrImage decode(byte[] bytes, String name) {
-    if (bytes.length == 0) {
-      throw new ApiException(400, "bad_image", "the upload is empty (0 bytes), not an image");
-    }
-    try {
-      return detector.imageLoader().load(bytes, name);
-    } catch (ImageDecodeException e) {
-      if (e.getMessage() != null && e.getMessage().contains("more than the limit")) {
-        throw new ApiException(413, "image_too_large", e.getMessage());
-      }
-      throw new ApiException(400, "bad_image", e.getMessage());
-    }
-  }
-
-  private void detectInFlight(Context ctx) throws IOException {
-    checkServing();
-    float threshold = floatParam(ctx, "threshold", settings.scoreThreshold);
-    int max = intParam(ctx, "max", Integer.MAX_VALUE);
-    checkDeclaredLength(ctx);
-    BgrImage image;
-    // The permit covers reading and decoding: both hold a request thread and the upload's memory.
-    try (Uploads.Permit permit = uploads.enter(ctx.req())) {
-      byte[] body = uploads.read(ctx.req());
-      String contentType = ctx.header("Content-Type");
-      if (Multipart.isMultipart(contentType)) {
-        body = Multipart.field(body, contentType, "image");
-        if (body == null) {
-          throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
-        }
-      }
-      image = decode(body, UPLOAD_NAME);
-    }
-    try (image) {
-      CompletableFuture<List<Detection>> future = batcher.submit(image);
-      if (future == null) {
-        metrics.rejected();
-        throw new ApiException(503, "queue_full", "the detection queue is full (" + settings.maxQueue
-            + " waiting); retry shortly");
-      }
-      List<Detection> found = filter(await(future), threshold, max);
-      String accept = ctx.header("Accept");
-      if (accept != null && accept.toLowerCase(Locale.ROOT).contains("image/png")) {
-        ctx.contentType("image/png");
-        ctx.result(annotator.annotatedPng(image, boxes(found)));
-      } else {
-        json(ctx, toJson(mapper, UPLOAD_NAME, image.width(), image.height(), found));
-      }
-    }
-  }
-
-  private static List<Detection> await(CompletableFuture<List<Detection>> future) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return future.get();
-        } catch (InterruptedException e) {
-          interrupted = true; // the image must outlive the batch; keep waiting
-        } catch (ExecutionException | CompletionException e) {
-          Throwable cause = e.getCause() != null ? e.getCause() : e;
-          throw new FssdException("the detection batch failed: " + cause, cause);
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Detections with score above {@code threshold}, at most {@code max} (they come sorted by score). */
-  static List<Detection> filter(List<Detection> all, float threshold, int max) {
-    List<Detection> out = new ArrayList<>();
-    for (Detection d : all) {
-      if (out.size() >= max) {
-        break;
-      }
-      if (d.score() > threshold) {
-        out.add(d);
-      }
-    }
-    return out;
-  }
-
-  private static List<AnnotatedBox> boxes(List<Detection> found) {
-    List<AnnotatedBox> boxes = new ArrayList<>(found.size());
-    for (Detection d : found) {
-      boxes.add(new AnnotatedBox(d.box().x1(), d.box().y1(), Math.max(d.box().x1(), d.box().x2()),
-          Math.max(d.box().y1(), d.box().y2()), d.classIndex(),
-          String.format(Locale.ROOT, "%s %.2f", d.label(), d.score())));
-    }
-    return boxes;
-  }
-
-  /** The CLI's per-image JSON. */
-  static ObjectNode toJson(ObjectMapper mapper, String name, int width, int height, List<Detection> found) {
-    ObjectNode o = mapper.createObjectNode();
-    o.put("image", name);
-    o.put("width", width);
-    o.put("height", height);
-    ArrayNode dets = o.putArray("detections");
-    for (Detection d : found) {
-      ObjectNode j = dets.addObject();
-      j.put("class", d.classIndex());
-      j.put("label", d.label());
-      j.put("score", d.score());
-      j.putArray("box").add(d.box().x1()).add(d.box().y1()).add(d.box().x2()).add(d.box().y2());
-    }
-    return o;
-  }
-
-  private static float floatParam(Context ctx, String name, float dflt) {
-    String v = ctx.queryParam(name);
-    if (v == null || v.isEmpty()) {
-      return dflt;
-    }
-    try {
-      float f = Float.parseFloat(v);
-      if (f >= 0f && f <= 1f) {
-        return f;
-      }
-    } catch (NumberFormatException e) {
-      // fall through
-    }
-    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a number in [0, 1]");
-  }
-
-  private static int intParam(Context ctx, String name, int dflt) {
-    String v = ctx.queryParam(name);
-    if (v == null || v.isEmpty()) {
-      return dflt;
-    }
-    try {
-      int i = Integer.parseInt(v);
-      if (i >= 0) {
-        return i;
-      }
-    } catch (NumberFormatException e) {
-      // fall through
-    }
-    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a whole number >= 0");
-  }
-
-  private static byte[] resource(String name) {
-    try (InputStream in = FssdServer.class.getResourceAsStream(name)) {
-      if (in == null) {
-        return "<!doctype html><title>fssd</title><p>web page missing from the jar".getBytes(StandardCharsets.UTF_8);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  static String describe(Path modelFile, ServerSettings s) {
+    return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + s.host() + ", port=" + s.port()
+        + ", maxBatch=" + s.maxBatch() + ", maxDelayMs=" + s.maxDelayMs() + ", maxQueue=" + s.maxQueue()
+        + ", maxUploadBytes=" + s.maxUploadBytes() + ", maxUploads=" + s.maxUploads()
+        + ", bodyIdleTimeoutMs=" + s.bodyIdleTimeoutMs() + ", bodyTimeoutMs=" + s.bodyTimeoutMs()
+        + ", drainTimeoutMs=" + s.drainTimeoutMs() + ", modelName=" + s.modelName() + ", detector=" + s.detector() + "}";
   }
 
   @Override
   public String toString() {
-    return "FssdServer" + settings + (app != null && !closing ? " on port " + app.port() : "");
+    return "FssdServer" + describe() + (app != null && !closing ? " on port " + app.port() : "");
   }
 
   // ---------------------------------------------------------------- main
 
   /**
-   * Runs the server until the process is stopped (Ctrl-C closes it gracefully). Flags: {@code
-   * --model FILE} (required), {@code --host} (127.0.0.1), {@code --port} (8080; 0 = any free),
-   * {@code --max-batch} (8), {@code --max-delay-ms} (5), {@code --max-queue} (64), {@code
-   * --max-upload-bytes} (20 MB), {@code --threshold} (default request threshold, 0.3), {@code
-   * --max-detections} (200), {@code --workers} (1), {@code --max-pixels} (100 000 000), {@code
-   * --max-uploads} (64), {@code --body-idle-timeout-ms} (10 000), {@code --body-timeout-ms} (30 000),
-   * {@code --model-name} (the v2 name; default the file name without {@code .zip}), {@code --help}. A bad or missing flag prints the problem and the usage on stderr and exits with code 2.
+   * Runs the server until the process is stopped (Ctrl-C closes it gracefully), with the command
+   * line of {@code fssd serve} ({@link ServeOptions}, shared with fssd-cli), except that {@code
+   * --model FILE} is required here. A bad or missing flag prints the problem and the usage on
+   * stderr and exits with code 2.
    */
   public static void main(String[] args) throws InterruptedException {
     int code = FssdServerCommand.commandLine(new FssdServerCommand()).execute(args);
@@ -870,17 +421,20 @@ public final class FssdServer implements AutoCloseable {
   /**
    * Builds a server. Give exactly one of {@link #model(Path)} or {@link #model(FssdModel)} (the
    * server builds, owns and closes the detector) or {@link #detector(FssdDetector)} (the caller
-   * keeps ownership). Defaults:
-   * host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64, maxUploadBytes 20
-   * MiB, request threshold 0.3, 200 detections, 1 worker, 100 megapixels, drain timeout 30 s, 64
-   * uploads at once, body idle timeout 10 s, body deadline 30 s.
+   * keeps ownership). Every setter checks its value ({@link ServerSettings}, {@link
+   * DetectorSettings} name the ranges); {@link #build()} copies the settings into an immutable
+   * {@link ServerSettings}, so changing the builder afterwards does not change the server.
+   * Defaults: host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64,
+   * maxUploadBytes 20 MiB, 64 uploads at once, body idle timeout 10 s, body deadline 30 s, drain
+   * timeout 30 s, and {@link DetectorSettings#defaults()} (request threshold 0.3, 200 detections,
+   * 1 replica, 100 megapixels, NMS IoU 0.45, 40 per class).
    */
   public static final class Builder {
     private FssdDetector detector;
     private Path modelFile;
     private FssdModel model;
     private Consumer<List<BgrImage>> beforeBatch;
-    private java.util.function.IntConsumer beforeLoad;
+    private IntConsumer beforeLoad;
     private String modelName;
     private String host = "127.0.0.1";
     private int port;
@@ -888,10 +442,7 @@ public final class FssdServer implements AutoCloseable {
     private long maxDelayMs = 5;
     private int maxQueue = 64;
     private long maxUploadBytes = 20L << 20;
-    private float scoreThreshold = 0.3f;
-    private int maxDetections = 200;
-    private int workers = 1;
-    private long maxPixels = 100_000_000L;
+    private DetectorSettings.Builder detectorSettings = DetectorSettings.builder();
     private long drainTimeoutMs = 30_000;
     private int maxUploads = 64;
     private long bodyIdleTimeoutMs = 10_000;
@@ -937,7 +488,7 @@ public final class FssdServer implements AutoCloseable {
      * Test hook: runs in {@link FssdServer#start()} once the port (given) is open, before the
      * model is loaded and warmed up.
      */
-    Builder beforeLoad(java.util.function.IntConsumer hook) {
+    Builder beforeLoad(IntConsumer hook) {
       this.beforeLoad = hook;
       return this;
     }
@@ -948,13 +499,12 @@ public final class FssdServer implements AutoCloseable {
      * or {@code fssd} for a model or detector given in memory.
      */
     public Builder modelName(String name) {
-      checkArgument(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"),
-          "modelName must be letters, digits, '_', '.', '-' (starting with a letter or digit, at most 128), got %s", name);
+      ServerSettings.checkModelName(name);
       this.modelName = name;
       return this;
     }
 
-    String modelName() {
+    private String resolvedModelName() {
       if (modelName != null) {
         return modelName;
       }
@@ -974,17 +524,17 @@ public final class FssdServer implements AutoCloseable {
 
     /** Port (0 = an ephemeral free port, see {@link FssdServer#port()}). */
     public Builder port(int port) {
-      checkArgument(port >= 0 && port <= 65535, "port must be in [0, 65535], got %s", port);
+      ServerSettings.checkPort(port);
       this.port = port;
       return this;
     }
 
     /**
-     * Most images per detector call (1 turns batching off). Batches of 1, 2, 4, ... (powers of two
-     * below it) and of {@code n} itself are formed; each is a compiled plan held in memory.
+     * Most images per detector call, in [1, 128] (1 turns batching off). Batches of 1, 2, 4, ...
+     * (powers of two below it) and of {@code n} itself are formed; each is a compiled plan held in memory.
      */
     public Builder maxBatch(int n) {
-      checkArgument(n >= 1 && n <= 128, "maxBatch must be in [1, 128], got %s", n);
+      ServerSettings.checkMaxBatch(n);
       this.maxBatch = n;
       return this;
     }
@@ -994,55 +544,67 @@ public final class FssdServer implements AutoCloseable {
      * when {@link #maxBatch} requests wait or the oldest has waited this long.
      */
     public Builder maxDelayMs(long ms) {
-      checkArgument(ms >= 0 && ms <= 10_000, "maxDelayMs must be in [0, 10000], got %s", ms);
+      ServerSettings.checkMaxDelayMs(ms);
       this.maxDelayMs = ms;
       return this;
     }
 
     /** Most decoded requests waiting for a batch; beyond that requests get 503. */
     public Builder maxQueue(int n) {
-      checkArgument(n >= 1, "maxQueue must be >= 1, got %s", n);
+      ServerSettings.checkMaxQueue(n);
       this.maxQueue = n;
       return this;
     }
 
     /** Largest request body in bytes; a larger one gets 413. */
     public Builder maxUploadBytes(long bytes) {
-      checkArgument(bytes >= 1, "maxUploadBytes must be >= 1, got %s", bytes);
+      ServerSettings.checkMaxUploadBytes(bytes);
       this.maxUploadBytes = bytes;
       return this;
     }
 
-    /** Default per-request score threshold (exclusive), in [0, 1]. */
-    public Builder scoreThreshold(float t) {
-      checkArgument(t >= 0f && t <= 1f, "scoreThreshold must be in [0, 1], got %s", t);
-      this.scoreThreshold = t;
+    /**
+     * All detection settings at once, replacing those set before: the score threshold is the
+     * default threshold of a request, replicas the batcher threads; the rest configure a detector
+     * the server builds (a given {@link #detector(FssdDetector)} keeps its own).
+     */
+    public Builder detectorSettings(DetectorSettings settings) {
+      this.detectorSettings = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
     }
 
-    /** Detections per image of a detector the server builds. */
+    /** Default per-request score threshold (exclusive), in [0, 1) (default 0.3). */
+    public Builder scoreThreshold(float t) {
+      detectorSettings.scoreThreshold(t);
+      return this;
+    }
+
+    /** Detections per image of a detector the server builds (default 200). */
     public Builder maxDetections(int n) {
-      checkArgument(n >= 1, "maxDetections must be >= 1, got %s", n);
-      this.maxDetections = n;
+      detectorSettings.maxDetections(n);
       return this;
     }
 
     /**
-     * Batcher threads taking batches from the shared queue, all calling one detector. With a model
-     * the server builds, that detector gets one replica per thread (one set of activation buffers
-     * each; the weights are shared); a given {@link #detector(FssdDetector)} runs as many batches
-     * at once as it has replicas, the other threads wait for one.
+     * Batcher threads taking batches from the shared queue, all calling one detector, in [1, 64]
+     * (default 1). With a model the server builds, that detector gets one replica per thread (one
+     * set of activation buffers each; the weights are shared); a given {@link
+     * #detector(FssdDetector)} runs as many batches at once as it has replicas, the other threads
+     * wait for one.
      */
-    public Builder workers(int n) {
-      checkArgument(n >= 1 && n <= 64, "workers must be in [1, 64], got %s", n);
-      this.workers = n;
+    public Builder replicas(int n) {
+      detectorSettings.replicas(n);
       return this;
+    }
+
+    /** The same as {@link #replicas(int)} (the name of earlier versions). */
+    public Builder workers(int n) {
+      return replicas(n);
     }
 
     /** Pixel limit of a detector the server builds; larger uploads get 413. */
     public Builder maxPixels(long n) {
-      checkArgument(n >= 1, "maxPixels must be >= 1, got %s", n);
-      this.maxPixels = n;
+      detectorSettings.maxPixels(n);
       return this;
     }
 
@@ -1052,14 +614,14 @@ public final class FssdServer implements AutoCloseable {
      * many request threads. Jetty's thread pool is sized above this plus {@link #maxQueue}.
      */
     public Builder maxUploads(int n) {
-      checkArgument(n >= 1 && n <= 10_000, "maxUploads must be in [1, 10000], got %s", n);
+      ServerSettings.checkMaxUploads(n);
       this.maxUploads = n;
       return this;
     }
 
     /** Longest pause, in ms, between two arrivals of body data; longer gets 408 {@code upload_timeout}. */
     public Builder bodyIdleTimeoutMs(long ms) {
-      checkArgument(ms >= 1 && ms <= 3_600_000, "bodyIdleTimeoutMs must be in [1, 3600000], got %s", ms);
+      ServerSettings.checkBodyIdleTimeoutMs(ms);
       this.bodyIdleTimeoutMs = ms;
       return this;
     }
@@ -1069,32 +631,34 @@ public final class FssdServer implements AutoCloseable {
      * {@code upload_timeout}.
      */
     public Builder bodyTimeoutMs(long ms) {
-      checkArgument(ms >= 1 && ms <= 3_600_000, "bodyTimeoutMs must be in [1, 3600000], got %s", ms);
+      ServerSettings.checkBodyTimeoutMs(ms);
       this.bodyTimeoutMs = ms;
       return this;
     }
 
     /** How long {@link FssdServer#close()} waits for requests in flight. */
     public Builder drainTimeoutMs(long ms) {
-      checkArgument(ms >= 0, "drainTimeoutMs must be >= 0, got %s", ms);
+      ServerSettings.checkDrainTimeoutMs(ms);
       this.drainTimeoutMs = ms;
       return this;
     }
 
-    /** The server (not started). */
+    /** The settings this builder holds now, as the server would copy them. */
+    public ServerSettings settings() {
+      return new ServerSettings(host, port, resolvedModelName(), maxBatch, maxDelayMs, maxQueue, maxUploadBytes,
+          maxUploads, bodyIdleTimeoutMs, bodyTimeoutMs, drainTimeoutMs, detectorSettings.build());
+    }
+
+    /** The server (not started), with an immutable copy of this builder's settings. */
     public FssdServer build() {
       int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
       checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
-      return new FssdServer(this);
+      return new FssdServer(this, settings());
     }
 
     @Override
     public String toString() {
-      return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + host + ", port=" + port
-          + ", maxBatch=" + maxBatch + ", maxDelayMs=" + maxDelayMs + ", maxQueue=" + maxQueue
-          + ", maxUploadBytes=" + maxUploadBytes + ", threshold=" + scoreThreshold + ", workers=" + workers
-          + ", maxUploads=" + maxUploads + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + ", bodyTimeoutMs=" + bodyTimeoutMs
-          + ", modelName=" + modelName() + "}";
+      return describe(modelFile, settings());
     }
   }
 }

@@ -90,9 +90,9 @@ class DynamicBatcherTest {
   }
 
   private CompletableFuture<List<Detection>> submit(long seed) {
-    CompletableFuture<List<Detection>> f = batcher.submit(image(seed));
-    assertThat(f).as("accepted").isNotNull();
-    return f;
+    DynamicBatcher.Submission s = batcher.submit(image(seed));
+    assertThat(s).as("accepted").isInstanceOf(DynamicBatcher.Accepted.class);
+    return ((DynamicBatcher.Accepted) s).result();
   }
 
   @Test
@@ -102,6 +102,25 @@ class DynamicBatcherTest {
     assertThat(DynamicBatcher.batchSizes(6)).containsExactly(1, 2, 4, 6);
     assertThat(DynamicBatcher.batchSizes(8)).containsExactly(1, 2, 4, 8);
     assertThat(DynamicBatcher.batchSizes(12)).containsExactly(1, 2, 4, 8, 12);
+  }
+
+  @Test
+  void submitSaysWhyItRefusesAQueueFullFromAClosedBatcher() throws Exception {
+    Gate gate = new Gate();
+    batcher = new DynamicBatcher(i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(), true, 1,
+        1, 0, 1, new ServeMetrics(() -> 0), gate, System::nanoTime);
+    batcher.awaitReady();
+    CompletableFuture<List<Detection>> running = submit(1);
+    gate.entered.await(); // the worker holds image 1; the queue is empty again
+    CompletableFuture<List<Detection>> queued = submit(2); // the queue's one place
+    assertThat(batcher.submit(image(3)))
+        .isEqualTo(new DynamicBatcher.Refused(DynamicBatcher.RefusalReason.QUEUE_FULL));
+    gate.release.countDown();
+    assertThat(running.get()).isNotNull();
+    assertThat(queued.get()).isNotNull();
+    batcher.close();
+    assertThat(batcher.submit(image(4)))
+        .isEqualTo(new DynamicBatcher.Refused(DynamicBatcher.RefusalReason.CLOSED));
   }
 
   @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import org.fssd.detect.DetectorSettings;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -31,10 +33,11 @@ class FssdServerMainTest {
   void defaultsAreTheDocumentedOnes() {
     FssdServerCommand cmd = parse("--model", "m.zip");
     assertThat(cmd.builder().toString()).isEqualTo("{model=m.zip, host=127.0.0.1, port=8080, maxBatch=8,"
-        + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, threshold=0.3, workers=1, maxUploads=64,"
-        + " bodyIdleTimeoutMs=10000, bodyTimeoutMs=30000, modelName=m}");
-    assertThat(cmd.maxDetections).isEqualTo(200);
-    assertThat(cmd.maxPixels).isEqualTo(100_000_000L);
+        + " maxDelayMs=5, maxQueue=64, maxUploadBytes=20971520, maxUploads=64, bodyIdleTimeoutMs=10000,"
+        + " bodyTimeoutMs=30000, drainTimeoutMs=30000, modelName=m, detector=" + DetectorSettings.defaults() + "}");
+    // The same defaults as a builder's, and as DetectorSettings' for the detection settings.
+    assertThat(cmd.builder().settings()).isEqualTo(FssdServer.builder().model(Path.of("m.zip")).port(8080).settings());
+    assertThat(cmd.builder().settings().detector()).isEqualTo(DetectorSettings.defaults());
   }
 
   @Test
@@ -43,13 +46,19 @@ class FssdServerMainTest {
         "--max-delay-ms=7", "--max-queue", "9", "--max-upload-bytes=1000", "--threshold", "0.5",
         "--max-detections=11", "--workers", "2", "--max-pixels=12345", "--max-uploads", "3",
         "--body-idle-timeout-ms=400", "--body-timeout-ms", "5000", "--model", "b.zip", "--port", "9090",
-        "--model-name", "voc");
-    assertThat(cmd.builder().toString()).isEqualTo("{model=b.zip, host=0.0.0.0, port=9090, maxBatch=4,"
-        + " maxDelayMs=7, maxQueue=9, maxUploadBytes=1000, threshold=0.5, workers=2, maxUploads=3,"
-        + " bodyIdleTimeoutMs=400, bodyTimeoutMs=5000, modelName=voc}");
-    assertThat(parse("--model", "dir/fssd300_voc.zip").builder().toString()).endsWith("modelName=fssd300_voc}");
-    assertThat(cmd.maxDetections).isEqualTo(11);
-    assertThat(cmd.maxPixels).isEqualTo(12_345L);
+        "--model-name", "voc", "--nms=0.6", "--per-class-top-k", "7", "--clip");
+    ServerSettings s = cmd.builder().settings();
+    assertThat(s).isEqualTo(new ServerSettings("0.0.0.0", 9090, "voc", 4, 7, 9, 1000, 3, 400, 5000, 30_000,
+        DetectorSettings.builder().scoreThreshold(0.5f).maxDetections(11).replicas(2).maxPixels(12_345)
+            .nmsIouThreshold(0.6f).perClassTopK(7).clipToImage(true).build()));
+    assertThat(cmd.builder().toString()).startsWith("{model=b.zip,");
+    assertThat(parse("--model", "dir/fssd300_voc.zip").builder().settings().modelName()).isEqualTo("fssd300_voc");
+    // --replicas is the name, --workers the older one; --max-upload-mb another unit for the same cap.
+    assertThat(parse("--model", "m.zip", "--replicas", "3").builder().settings().replicas()).isEqualTo(3);
+    assertThat(parse("--model", "m.zip", "--max-upload-bytes", "5", "--max-upload-mb", "2").builder().settings()
+        .maxUploadBytes()).isEqualTo(2L << 20);
+    assertThat(parse("--model", "m.zip", "--max-upload-mb", "2", "--max-upload-bytes", "5").builder().settings()
+        .maxUploadBytes()).isEqualTo(5);
   }
 
   @Test
@@ -58,7 +67,8 @@ class FssdServerMainTest {
     assertThat(r[0]).isEqualTo("0");
     assertThat(r[1]).contains("--model=FILE").contains("--max-upload-bytes").contains("--max-pixels")
         .contains("--max-uploads").contains("--model-name").contains("--body-idle-timeout-ms").contains("--body-timeout-ms")
-        .contains("default: 8080");
+        .contains("--max-upload-mb").contains("--replicas").contains("--nms").contains("--per-class-top-k")
+        .contains("--clip").contains("default: 8080");
   }
 
   @Test
@@ -71,7 +81,16 @@ class FssdServerMainTest {
     assertThat(notANumber[2]).contains("--max-batch").contains("many");
     String[] threshold = execute("--model", "m.zip", "--threshold", "1.5");
     assertThat(threshold[0]).isEqualTo("2");
-    assertThat(threshold[2]).contains("scoreThreshold must be in [0, 1], got 1.5");
+    assertThat(threshold[2]).contains("scoreThreshold must be in [0, 1), got 1.5");
+    String[] one = execute("--model", "m.zip", "--threshold", "1");
+    assertThat(one[0]).isEqualTo("2");
+    assertThat(one[2]).contains("scoreThreshold must be in [0, 1), got 1.0");
+    String[] nms = execute("--model", "m.zip", "--nms", "0");
+    assertThat(nms[0]).isEqualTo("2");
+    assertThat(nms[2]).contains("nmsIouThreshold must be in (0, 1], got 0.0");
+    String[] mb = execute("--model", "m.zip", "--max-upload-mb", "0");
+    assertThat(mb[0]).isEqualTo("2");
+    assertThat(mb[2]).contains("--max-upload-mb must be in [1, ");
     String[] missing = execute("--port", "0");
     assertThat(missing[0]).isEqualTo("2");
     assertThat(missing[2]).contains("--model");

@@ -84,7 +84,7 @@ class FssdServerTest {
 
   /** What the server should answer without query parameters: the reference, filtered. */
   private static List<Detection> expected(byte[] img) {
-    return FssdServer.filter(detector.detect(img), THRESHOLD, Integer.MAX_VALUE);
+    return Endpoints.filter(detector.detect(img), THRESHOLD, Integer.MAX_VALUE);
   }
 
   private static BufferedImage noise(int w, int h, long seed) {
@@ -222,7 +222,7 @@ class FssdServerTest {
 
       HttpResponse<byte[]> f = post(server, "/v1/detect?threshold=0.4&max=3", img);
       assertThat(f.statusCode()).isEqualTo(200);
-      assertSameDetections(json(f), FssdServer.filter(expected, 0.4f, 3), decoded.getWidth(), decoded.getHeight());
+      assertSameDetections(json(f), Endpoints.filter(expected, 0.4f, 3), decoded.getWidth(), decoded.getHeight());
       for (JsonNode d : json(f).get("detections")) {
         assertThat(d.get("score").floatValue()).isGreaterThan(0.4f);
       }

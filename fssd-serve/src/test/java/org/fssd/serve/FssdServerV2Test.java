@@ -309,9 +309,9 @@ class FssdServerV2Test {
         + "Connection: close\r\n\r\n");
     assertThat(b.status()).isEqualTo(405);
     assertThat(b.header("Allow")).isEqualTo("GET, HEAD");
-    assertThat(FssdServer.matches("/v2/models/{name}/ready", "/v2/models/x/ready")).isTrue();
-    assertThat(FssdServer.matches("/v2/models/{name}/ready", "/v2/models//ready")).isFalse();
-    assertThat(FssdServer.matches("/v2/models/{name}", "/v2/models/x/ready")).isFalse();
+    assertThat(Endpoints.matches("/v2/models/{name}/ready", "/v2/models/x/ready")).isTrue();
+    assertThat(Endpoints.matches("/v2/models/{name}/ready", "/v2/models//ready")).isFalse();
+    assertThat(Endpoints.matches("/v2/models/{name}", "/v2/models/x/ready")).isFalse();
   }
 
   // ------------------------------------------------------------------ OpenAPI

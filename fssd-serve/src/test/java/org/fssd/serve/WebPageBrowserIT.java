@@ -111,8 +111,8 @@ class WebPageBrowserIT {
   @Test
   void uploadShowsTheDetectorsBoxesAndTheSliderFiltersThem() throws IOException {
     // What the page gets (it asks with threshold 0.01) and what it shows at the default threshold.
-    List<Detection> answer = FssdServer.filter(detector.detect(sampleBytes), PAGE_QUERY_THRESHOLD, Integer.MAX_VALUE);
-    List<Detection> shown = FssdServer.filter(answer, DEFAULT_THRESHOLD, Integer.MAX_VALUE);
+    List<Detection> answer = Endpoints.filter(detector.detect(sampleBytes), PAGE_QUERY_THRESHOLD, Integer.MAX_VALUE);
+    List<Detection> shown = Endpoints.filter(answer, DEFAULT_THRESHOLD, Integer.MAX_VALUE);
     assertThat(shown).as("detections above %s on the sample image", DEFAULT_THRESHOLD).isNotEmpty();
 
     setViewport(1280, 800, false);
@@ -151,7 +151,7 @@ class WebPageBrowserIT {
 
     // The slider filters live: move it to a threshold between the scores, away from any of them.
     float t = thresholdBetween(answer);
-    List<Detection> fewer = FssdServer.filter(answer, t, Integer.MAX_VALUE);
+    List<Detection> fewer = Endpoints.filter(answer, t, Integer.MAX_VALUE);
     browser.executeScript("var s = document.getElementById('threshold'); s.value = arguments[0];"
         + " s.dispatchEvent(new Event('input'));", format(t));
     assertThat(browser.findElement(By.id("tval")).getText()).isEqualTo(format(t));
@@ -204,9 +204,9 @@ class WebPageBrowserIT {
     for (int k = 1; k <= 99; k++) {
       float t = k / 100f;
       boolean clear = found.stream().allMatch(d -> Math.abs(d.score() - t) > 0.0005f);
-      int kept = FssdServer.filter(found, t, Integer.MAX_VALUE).size();
+      int kept = Endpoints.filter(found, t, Integer.MAX_VALUE).size();
       if (clear && kept > 0 && kept < found.size() && (best < 0 || Math.abs(kept - found.size() / 2.0)
-          < Math.abs(FssdServer.filter(found, best, Integer.MAX_VALUE).size() - found.size() / 2.0))) {
+          < Math.abs(Endpoints.filter(found, best, Integer.MAX_VALUE).size() - found.size() / 2.0))) {
         best = t;
       }
     }

@@ -5,38 +5,41 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.io.Serializable;
 import java.util.Objects;
 import java.util.Optional;
+import org.fssd.detect.DetectorSettings;
 
 /**
  * Settings of a distributed detection run ({@link FssdSpark}): what each executor's detector is
- * built with and how partitions are batched. Immutable and serialisable (it travels to the
- * executors inside the task closure).
+ * built with (one {@link DetectorSettings}, the same value the detector, the service and the CLI
+ * take) and how partitions are batched. Immutable and serialisable (it travels to the executors
+ * inside the task closure).
  *
  * <pre>{@code
  * DetectOptions options = DetectOptions.builder()
- *     .scoreThreshold(0.3f)   // the detector's strict score threshold (default 0.3)
+ *     .detectorSettings(DetectorSettings.builder().scoreThreshold(0.3f).maxDetections(100).build())
  *     .batchSize(8)           // images per forward pass inside a partition (default 8)
  *     .partitions(64)         // repartition the images first (default 0: keep the input's)
  *     .build();
  * }</pre>
  */
 public final class DetectOptions implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
-  private final float scoreThreshold;
+  private final DetectorSettings detectorSettings;
   private final int batchSize;
   private final int partitions;
-  private final int replicas;
   private final String pathGlobFilter;
 
   private DetectOptions(Builder b) {
-    this.scoreThreshold = b.scoreThreshold;
+    this.detectorSettings = b.detectorSettings.build();
     this.batchSize = b.batchSize;
     this.partitions = b.partitions;
-    this.replicas = b.replicas;
     this.pathGlobFilter = b.pathGlobFilter;
   }
 
-  /** The defaults: threshold 0.3, batch 8, input partitioning kept, 1 replica, every file. */
+  /**
+   * The defaults: {@link DetectorSettings#defaults()} (threshold 0.3, 1 replica, ...), batch 8,
+   * input partitioning kept, every file.
+   */
   public static DetectOptions defaults() {
     return builder().build();
   }
@@ -49,17 +52,21 @@ public final class DetectOptions implements Serializable {
   /** A builder starting from these settings. */
   public Builder toBuilder() {
     Builder b = new Builder();
-    b.scoreThreshold = scoreThreshold;
+    b.detectorSettings = detectorSettings.toBuilder();
     b.batchSize = batchSize;
     b.partitions = partitions;
-    b.replicas = replicas;
     b.pathGlobFilter = pathGlobFilter;
     return b;
   }
 
-  /** Detections must score strictly above this (see {@code FssdDetector.Builder#scoreThreshold}). */
+  /** What each executor's detector is built with. */
+  public DetectorSettings detectorSettings() {
+    return detectorSettings;
+  }
+
+  /** Detections must score strictly above this ({@link DetectorSettings#scoreThreshold()}). */
   public float scoreThreshold() {
-    return scoreThreshold;
+    return detectorSettings.scoreThreshold();
   }
 
   /** Images per forward pass inside a partition. */
@@ -74,7 +81,7 @@ public final class DetectOptions implements Serializable {
 
   /** Network copies in each executor's detector (tasks running at once on an executor share it). */
   public int replicas() {
-    return replicas;
+    return detectorSettings.replicas();
   }
 
   /** The glob file names must match in {@link FssdSpark#detectPaths} (e.g. {@code *.jpg}), if any. */
@@ -84,7 +91,7 @@ public final class DetectOptions implements Serializable {
 
   /** Identifies the detector these settings build on an executor (batching does not matter). */
   String detectorKey() {
-    return "threshold=" + Float.floatToIntBits(scoreThreshold) + ",replicas=" + replicas;
+    return "detector=" + detectorSettings;
   }
 
   @Override
@@ -96,39 +103,42 @@ public final class DetectOptions implements Serializable {
       return false;
     }
     DetectOptions that = (DetectOptions) o;
-    return Float.compare(scoreThreshold, that.scoreThreshold) == 0
+    return detectorSettings.equals(that.detectorSettings)
         && batchSize == that.batchSize
         && partitions == that.partitions
-        && replicas == that.replicas
         && Objects.equals(pathGlobFilter, that.pathGlobFilter);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(scoreThreshold, batchSize, partitions, replicas, pathGlobFilter);
+    return Objects.hash(detectorSettings, batchSize, partitions, pathGlobFilter);
   }
 
   @Override
   public String toString() {
-    return "DetectOptions{scoreThreshold=" + scoreThreshold + ", batchSize=" + batchSize
-        + ", partitions=" + partitions + ", replicas=" + replicas
+    return "DetectOptions{detector=" + detectorSettings + ", batchSize=" + batchSize
+        + ", partitions=" + partitions
         + (pathGlobFilter == null ? "" : ", pathGlobFilter=" + pathGlobFilter) + "}";
   }
 
   /** Builds {@link DetectOptions}; each setter checks its argument. */
   public static final class Builder {
-    private float scoreThreshold = 0.3f;
+    private DetectorSettings.Builder detectorSettings = DetectorSettings.builder();
     private int batchSize = 8;
     private int partitions;
-    private int replicas = 1;
     private String pathGlobFilter;
 
     private Builder() {}
 
-    /** Score threshold in [0, 1) (default 0.3). */
+    /** All detection settings at once, replacing those set before (default {@link DetectorSettings#defaults()}). */
+    public Builder detectorSettings(DetectorSettings settings) {
+      detectorSettings = Objects.requireNonNull(settings, "settings").toBuilder();
+      return this;
+    }
+
+    /** Score threshold in [0, 1) (default 0.3); the same as the detector settings' one. */
     public Builder scoreThreshold(float t) {
-      checkArgument(t >= 0f && t < 1f, "scoreThreshold must be in [0, 1), got %s", t);
-      scoreThreshold = t;
+      detectorSettings.scoreThreshold(t);
       return this;
     }
 
@@ -148,8 +158,7 @@ public final class DetectOptions implements Serializable {
 
     /** Network copies per executor detector, 1 to 64 (default 1); match the executor's cores. */
     public Builder replicas(int n) {
-      checkArgument(n >= 1 && n <= 64, "replicas must be in [1, 64], got %s", n);
-      replicas = n;
+      detectorSettings.replicas(n);
       return this;
     }
 

@@ -62,8 +62,7 @@ final class ExecutorDetectors {
     }
     FssdDetector detector = FssdDetector.builder()
         .model(model)
-        .scoreThreshold(options.scoreThreshold())
-        .replicas(options.replicas())
+        .settings(options.detectorSettings())
         .build();
     CREATED.incrementAndGet();
     LOG.info("fssd-spark: detector for model {} ({}) ready in {} ms", sha.substring(0, 12), options.detectorKey(),

@@ -13,6 +13,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.fssd.detect.DetectorSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +31,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options: {@code --model M} (model file, any Hadoop path), {@code --input PATH}, {@code --output
  * DIR}, {@code [--master URL]} (default: what spark-submit set, else {@code local[*]}), {@code
- * [--threshold T]} (0.3), {@code [--batch N]} (8), {@code [--partitions N]} (0: as read), {@code
- * [--replicas N]} (1), {@code [--glob G]} (file-name filter), {@code [--overwrite]}.
+ * [--batch N]} (8), {@code [--partitions N]} (0: as read), {@code [--glob G]} (file-name filter),
+ * {@code [--overwrite]}, and the detection settings under the names and with the defaults of
+ * {@code fssd detect} ({@link org.fssd.detect.DetectorSettings}): {@code [--threshold T]} (0.3),
+ * {@code [--nms IOU]} (0.45), {@code [--per-class-top-k K]} (40), {@code [--max-detections N]}
+ * (200), {@code [--max-pixels N]} (100000000), {@code [--clip]}, {@code [--replicas N]} (1).
  */
 public final class FssdSparkJob {
   private static final Logger LOG = LoggerFactory.getLogger(FssdSparkJob.class);
 
   static final String USAGE = "usage: FssdSparkJob --model M --input PATH --output DIR [--master URL]"
-      + " [--threshold T] [--batch N] [--partitions N] [--replicas N] [--glob G] [--overwrite]";
+      + " [--threshold T] [--nms IOU] [--per-class-top-k K] [--max-detections N] [--max-pixels N] [--clip]"
+      + " [--batch N] [--partitions N] [--replicas N] [--glob G] [--overwrite]";
 
   private FssdSparkJob() {}
 
@@ -57,6 +62,7 @@ public final class FssdSparkJob {
     String master;
     boolean overwrite;
     DetectOptions.Builder options = DetectOptions.builder();
+    DetectorSettings.Builder detector = DetectorSettings.builder();
 
     static Args parse(String[] argv) {
       Args a = new Args();
@@ -64,6 +70,10 @@ public final class FssdSparkJob {
         String flag = argv[i];
         if (flag.equals("--overwrite")) {
           a.overwrite = true;
+          continue;
+        }
+        if (flag.equals("--clip")) {
+          a.detector.clipToImage(true);
           continue;
         }
         if (i + 1 >= argv.length) {
@@ -75,10 +85,14 @@ public final class FssdSparkJob {
           case "--input": a.input = v; break;
           case "--output": a.output = v; break;
           case "--master": a.master = v; break;
-          case "--threshold": a.options.scoreThreshold(number(flag, v, Float::parseFloat)); break;
+          case "--threshold": a.detector.scoreThreshold(number(flag, v, Float::parseFloat)); break;
+          case "--nms": a.detector.nmsIouThreshold(number(flag, v, Float::parseFloat)); break;
+          case "--per-class-top-k": a.detector.perClassTopK(number(flag, v, Integer::parseInt)); break;
+          case "--max-detections": a.detector.maxDetections(number(flag, v, Integer::parseInt)); break;
+          case "--max-pixels": a.detector.maxPixels(number(flag, v, Long::parseLong)); break;
           case "--batch": a.options.batchSize(number(flag, v, Integer::parseInt)); break;
           case "--partitions": a.options.partitions(number(flag, v, Integer::parseInt)); break;
-          case "--replicas": a.options.replicas(number(flag, v, Integer::parseInt)); break;
+          case "--replicas": a.detector.replicas(number(flag, v, Integer::parseInt)); break;
           case "--glob": a.options.pathGlobFilter(v); break;
           default: throw new IllegalArgumentException("unknown option " + flag);
         }
@@ -88,6 +102,7 @@ public final class FssdSparkJob {
           throw new IllegalArgumentException("missing " + required[0]);
         }
       }
+      a.options.detectorSettings(a.detector.build());
       return a;
     }
 

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import org.fssd.detect.DetectorSettings;
 import org.junit.jupiter.api.Test;
 
 class DetectOptionsTest {
@@ -50,5 +51,30 @@ class DetectOptionsTest {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       assertThat(in.readObject()).isEqualTo(a);
     }
+  }
+
+  @Test
+  void theDetectorSettingsAreOneDetectorSettingsValue() {
+    DetectorSettings s = DetectorSettings.builder().scoreThreshold(0.4f).nmsIouThreshold(0.5f).perClassTopK(3)
+        .maxDetections(9).maxPixels(4096).clipToImage(true).replicas(2).build();
+    DetectOptions o = DetectOptions.builder().detectorSettings(s).batchSize(2).build();
+    assertThat(o.detectorSettings()).isEqualTo(s);
+    assertThat(o.scoreThreshold()).isEqualTo(0.4f);
+    assertThat(o.replicas()).isEqualTo(2);
+    assertThat(DetectOptions.defaults().detectorSettings()).isEqualTo(DetectorSettings.defaults());
+    // Any detection setting gives another executor detector.
+    assertThat(DetectOptions.builder().detectorSettings(s.toBuilder().maxDetections(10).build()).batchSize(2).build()
+        .detectorKey()).isNotEqualTo(o.detectorKey());
+  }
+
+  @Test
+  void theJobTakesTheDetectionOptionsUnderTheCliNames() {
+    FssdSparkJob.Args a = FssdSparkJob.Args.parse(new String[] {"--model", "m.zip", "--input", "in", "--output", "out",
+        "--threshold", "0.4", "--nms", "0.5", "--per-class-top-k", "3", "--max-detections", "9", "--max-pixels", "4096",
+        "--clip", "--replicas", "2"});
+    assertThat(a.options.build().detectorSettings()).isEqualTo(DetectorSettings.builder().scoreThreshold(0.4f)
+        .nmsIouThreshold(0.5f).perClassTopK(3).maxDetections(9).maxPixels(4096).clipToImage(true).replicas(2).build());
+    assertThatThrownBy(() -> FssdSparkJob.Args.parse(new String[] {"--nms", "0"}))
+        .hasMessageContaining("nmsIouThreshold must be in (0, 1], got 0.0");
   }
 }

@@ -472,15 +472,17 @@ public final class FssdTrainer {
       return this;
     }
 
-    /** The decay factor (default 0.1). */
+    /** The decay factor, in (0, 1] (default 0.1). */
     public Builder decayFactor(double factor) {
+      checkArgument(factor > 0 && factor <= 1, "decayFactor must be in (0, 1], got %s", factor);
       this.decayFactor = factor;
       fixed.add("decayFactor");
       return this;
     }
 
-    /** SGD momentum (default 0.9). */
+    /** SGD momentum, in [0, 1) (default 0.9). */
     public Builder momentum(double momentum) {
+      checkArgument(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got %s", momentum);
       this.momentum = momentum;
       fixed.add("momentum");
       return this;
@@ -498,8 +500,10 @@ public final class FssdTrainer {
       return this;
     }
 
-    /** Weight decay on every parameter (default 5e-4). */
+    /** Weight decay on every parameter, finite and >= 0 (default 5e-4). */
     public Builder weightDecay(double weightDecay) {
+      checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay must be finite and >= 0, got %s",
+          weightDecay);
       this.weightDecay = weightDecay;
       fixed.add("weightDecay");
       return this;
