@@ -90,7 +90,7 @@ class ModelFileTest {
     Path future = dir.resolve("future.zip");
     rewriteMetadata(good, future, s -> s.replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
     assertThatThrownBy(() -> FssdModel.load(future)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("format version 7").hasMessageContaining("reads versions 1..1");
+        .hasMessageContaining("format version 7").hasMessageContaining("reads versions 1..2");
   }
 
   @Test
