@@ -126,28 +126,28 @@ public final class OneDnnPlan implements AutoCloseable {
    */
   public static final double BATCH_TOLERANCE = 1e-5;
 
-  private final FssdConfig config;
-  private final int batchSize;
+  final FssdConfig config;
+  final int batchSize;
   private final PlanOptions options;
-  private final OneDnnWeights weights;
+  final OneDnnWeights weights;
   private final List<Pointer> owned = new ArrayList<>();
-  private final ArenaPlanner planner = new ArenaPlanner();
+  final ArenaPlanner planner = new ArenaPlanner();
   /** Activation memories (created without a buffer) and where each lives in the arena. */
   private final List<memory> arenaMemories = new ArrayList<>();
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
-  private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
+  final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
   /** Scratchpad memories of the primitives; all point at the one scratchpad region. */
   private final List<memory> scratchpads = new ArrayList<>();
-  private final List<primitive> primitives = new ArrayList<>();
-  private final List<IntMemoryMap> arguments = new ArrayList<>();
-  private final List<String> layers = new ArrayList<>();
-  private final List<HeadOutput> locHeads = new ArrayList<>();
-  private final List<HeadOutput> confHeads = new ArrayList<>();
+  final List<primitive> primitives = new ArrayList<>();
+  final List<IntMemoryMap> arguments = new ArrayList<>();
+  final List<String> layers = new ArrayList<>();
+  final List<HeadOutput> locHeads = new ArrayList<>();
+  final List<HeadOutput> confHeads = new ArrayList<>();
   private final memory.data_type dataType;
   private final int inputLength;
   private final int locLength;
   private final int confLength;
-  private engine eng;
+  engine eng;
   private stream strm;
   private FloatPointer inputBuffer;
   private long scratchpadBytes;
@@ -165,7 +165,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** One head level's NHWC memory and where its values go in the flat output. */
-  private static final class HeadOutput {
+  static final class HeadOutput {
     final memory mem; // its data handle is set when the plan is bound to an arena
     final int perImage; // H * W * A * k floats of one image
     final int offset; // first float of this level inside one image's flat output
@@ -179,7 +179,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** An activation: its memory, its layout, and the re-ordered copies made for consumers. */
-  private static final class Act {
+  static final class Act {
     final memory mem;
     final memory.desc md;
     final List<memory.desc> copyDescs = new ArrayList<>();
@@ -196,6 +196,7 @@ public final class OneDnnPlan implements AutoCloseable {
     this.config = weights.config();
     this.batchSize = batchSize;
     this.options = weights.options();
+    // INT8 plans choose u8 / s8 / f32 per tensor (Int8Network); this is their fp32 part's type
     this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
     int s = config.inputSize();
     this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
@@ -455,7 +456,7 @@ public final class OneDnnPlan implements AutoCloseable {
   // Compilation
 
   /** Keeps {@code p} alive until {@link #close()} (the compile-time scope frees everything else). */
-  private <T extends Pointer> T keep(T p) {
+  <T extends Pointer> T keep(T p) {
     p.retainReference();
     owned.add(p);
     return p;
@@ -469,6 +470,11 @@ public final class OneDnnPlan implements AutoCloseable {
         memory.format_tag.nchw);
     inputBuffer = keep(new FloatPointer(inputLength));
     Act x = new Act(keep(new memory(inputMd, eng, inputBuffer)), inputMd);
+    if (options.precision() == PlanOptions.Precision.INT8) {
+      new Int8Network(this, graph).build(x);
+      finish();
+      return;
+    }
 
     List<ConvSpec> convs = config.convs();
     Act source1 = null;
@@ -512,6 +518,11 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     buildHeads(graph, Group.LOC, pyramid, locHeads, 4);
     buildHeads(graph, Group.CONF, pyramid, confHeads, config.numClasses());
+    finish();
+  }
+
+  /** Places the activations in the arena, once every step is added. */
+  private void finish() {
     // Head outputs in the arena are read after the last step, by copyHeads.
     for (List<HeadOutput> heads : List.of(locHeads, confHeads)) {
       for (HeadOutput h : heads) {
@@ -551,7 +562,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
-  private Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
     String name = Group.BASE.prefix() + "." + (before.index() + 2);
     GraphVertex v = graph.getVertex(name);
     if (v == null || !v.hasLayer() || !(v.getLayer().conf().getLayer() instanceof SubsamplingLayer)) {
@@ -586,7 +597,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     int channels = before.out();
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, out, out},
-        dataType, memory.format_tag.any);
+        x.md.data_type(), memory.format_tag.any);
     pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
         new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
             dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
@@ -600,9 +611,9 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  private Act resize(String name, Act x, int channels, int size) {
+  Act resize(String name, Act x, int channels, int size) {
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, size, size},
-        dataType, memory.format_tag.any);
+        x.md.data_type(), memory.format_tag.any);
     resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
         new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
             x.md, dstAny),
@@ -615,7 +626,7 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  private Act concat(Act[] parts) {
+  Act concat(Act[] parts) {
     memory.desc srcs = new memory.desc(parts.length);
     for (int i = 0; i < parts.length; i++) {
       srcs.getPointer(i).data(parts[i].md.data());
@@ -636,7 +647,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** Inference BatchNorm (the optional fusion BN after the concat); output in the input's layout. */
-  private Act batchNorm(ComputationGraph graph, String name, Act x) {
+  Act batchNorm(ComputationGraph graph, String name, Act x) {
     BatchNormalization conf = (BatchNormalization) graph.getLayer(name).conf().getLayer();
     float eps = (float) conf.getEps();
     int flags = dnnl.normalization_flags.use_global_stats.value | dnnl.normalization_flags.use_scale_shift.value;
@@ -674,7 +685,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** The weights and bias of {@code c} as the plan runs them: {@code {w, b}}, BN folded in. */
-  private float[][] convParams(ComputationGraph graph, ConvSpec c) {
+  float[][] convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
     String convName = bn ? c.name() + ".conv" : c.name();
     float[] w = floats(graph.getParam(convName + "_W"));
@@ -813,7 +824,7 @@ public final class OneDnnPlan implements AutoCloseable {
         && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
   }
 
-  private convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
+  convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
       memory.desc weights, memory.desc bias, memory.desc dst, primitive_attr attr) {
     long s = c.stride();
     long p = c.padding();
@@ -824,7 +835,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** {@code x} in layout {@code md}: itself, or a re-ordered copy (made once per layout). */
-  private memory as(String consumer, Act x, memory.desc md) {
+  memory as(String consumer, Act x, memory.desc md) {
     if (x.md.equals(md)) {
       return x.mem;
     }
@@ -840,7 +851,7 @@ public final class OneDnnPlan implements AutoCloseable {
     return copy;
   }
 
-  private void addReorder(String name, memory from, memory to) {
+  void addReorder(String name, memory from, memory to) {
     reorder.primitive_desc pd = new reorder.primitive_desc(from, to, userScratchpad(), false);
     addStep(name + " reorder", "", keep(new reorder(pd)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
     scratchpad(pd.scratchpad_desc());
@@ -853,18 +864,18 @@ public final class OneDnnPlan implements AutoCloseable {
    * compiled on one thread and run on two others crashed the JVM in the Winograd input transform).
    * With the plan's own scratchpad region nothing thread-local is left.
    */
-  private primitive_attr userScratchpad() {
+  primitive_attr userScratchpad() {
     primitive_attr attr = keep(new primitive_attr());
     attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
     return attr;
   }
 
   /** Adds the scratchpad the last step's primitive needs (if any) to that step's arguments. */
-  private void scratchpad(memory.desc md) {
+  void scratchpad(memory.desc md) {
     putScratchpad(arguments.get(arguments.size() - 1), md);
   }
 
-  private void putScratchpad(IntMemoryMap args, memory.desc md) {
+  void putScratchpad(IntMemoryMap args, memory.desc md) {
     long size = md.get_size();
     if (size > 0) {
       memory m = keep(new memory(md, eng, (Pointer) null));
@@ -875,7 +886,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** An activation of layout {@code md}, written by the next step; its memory is in the arena. */
-  private memory activation(memory.desc md) {
+  memory activation(memory.desc md) {
     memory m = keep(new memory(md, eng, (Pointer) null));
     ArenaPlanner.Buffer b = planner.add(md.get_size(), primitives.size());
     arenaMemories.add(m);
@@ -885,7 +896,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** Adds {@code m} to the next step's arguments; an activation stays live until that step. */
-  private void arg(IntMemoryMap args, int key, memory m) {
+  void arg(IntMemoryMap args, int key, memory m) {
     args.put(key, m);
     ArenaPlanner.Buffer b = bufferOf.get(m);
     if (b != null) {
@@ -893,7 +904,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  private void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
+  void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
     IntMemoryMap args = keep(new IntMemoryMap());
     arg(args, argA, a);
     arg(args, argB, b);
