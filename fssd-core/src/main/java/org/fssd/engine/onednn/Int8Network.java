@@ -58,9 +58,15 @@ final class Int8Network {
       this.scale = scale;
     }
 
+    /** The data type (read back from oneDNN: compare with {@link #same}, not ==). */
     memory.data_type type() {
       return act.md.data_type();
     }
+  }
+
+  /** Whether two oneDNN data types are the same (the binding makes new enum objects). */
+  static boolean same(memory.data_type a, memory.data_type b) {
+    return a.value == b.value;
   }
 
   Int8Network(OneDnnPlan plan, ComputationGraph graph) {
@@ -137,7 +143,7 @@ final class Int8Network {
     }
     OneDnnPlan.Act real = dequantise(name, y, channels, fromSize);
     OneDnnPlan.Act resized = plan.resize(name, real, channels, size);
-    memory.desc md = new memory.desc(new long[] {plan.batchSize(), channels, size, size}, y.type(),
+    memory.desc md = new memory.desc(new long[] {plan.batchSize(), channels, size, size}, memory.data_type.u8,
         memory.format_tag.nhwc);
     memory dst = plan.activation(md);
     scaledReorder(name + " quantise", resized.mem, dst, 1f / y.scale);
@@ -167,7 +173,7 @@ final class Int8Network {
    * fp32 tensors are quantised on the way.
    */
   private memory source(String consumer, T x, memory.desc md) {
-    if (x.type() == md.data_type()) {
+    if (same(x.type(), md.data_type())) {
       return plan.as(consumer, x.act, md);
     }
     memory dst = plan.activation(md);
@@ -214,7 +220,8 @@ final class Int8Network {
     boolean realOut = Float.isNaN(dstScale);
     long n = plan.batchSize();
     long k = c.kernel();
-    memory.data_type srcType = src.type() == memory.data_type.f32 ? memory.data_type.s8 : src.type();
+    memory.data_type srcType = same(src.type(), memory.data_type.f32) ? memory.data_type.s8
+        : same(src.type(), memory.data_type.u8) ? memory.data_type.u8 : memory.data_type.s8;
     memory.data_type dstType = realOut ? memory.data_type.f32 : relu ? memory.data_type.u8 : memory.data_type.s8;
     memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()}, srcType,
         memory.format_tag.any);
@@ -248,7 +255,8 @@ final class Int8Network {
       try {
         pd = plan.convPd(c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
       } catch (RuntimeException e) {
-        throw new FssdException("oneDNN refused int8 convolution " + c + ": " + e.getMessage(), e);
+        throw new FssdException("oneDNN refused int8 convolution " + c + " (" + srcType + " -> " + dstType + "): "
+            + e.getMessage(), e);
       }
     }
     plan.weights().choose(c.name(), false, pd.weights_desc());
