@@ -21,8 +21,8 @@ class QuantizeCliTest {
   void quantizePrintsMapsAndWritesAnInt8ModelThatDetectRuns() throws Exception {
     Path out = dir.resolve("demo-int8.zip");
     CliRun q = CliRun.run("quantize", "--model", FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
-        "--dataset", "shapes", "--shapes-preset", "SEPARATED", "--shapes-count", "16", "--shapes-seed", "3",
-        "--calibration-images", "8", "--held-out", "8", "--methods", "minmax,mse", "--batch", "4",
+        "--dataset", "shapes", "--shapes-preset", "SEPARATED", "--shapes-count", "8", "--shapes-seed", "3",
+        "--calibration-images", "4", "--held-out", "4", "--methods", "minmax,mse", "--batch", "4",
         "--out", out.toString());
     assertThat(q.code()).as(q.err()).isZero();
     assertThat(q.out()).contains("calibration mAP fp32:").contains("calibration mAP int8 minmax:")

@@ -64,6 +64,38 @@ class Int8PlanTest {
   }
 
   @Test
+  @Numerical
+  void int8PlansOfSeveralBatchSizesShareWeightsAndAgree() {
+    FssdConfig config = FssdTestModels.narrow300(4, true);
+    ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 21);
+    Quantization q = calibrate(config, graph, 21);
+    int s = config.inputSize();
+    float[] one = input(3 * s * s, 22);
+    float[] three = new float[3 * one.length];
+    for (int i = 0; i < 3; i++) {
+      System.arraycopy(one, 0, three, i * one.length, one.length);
+    }
+    try (OneDnnWeights w = OneDnnWeights.of(config, graph, int8(), q);
+        OneDnnPlanSet set = OneDnnPlanSet.compile(w, 1, 3)) {
+      assertThat(w.copies()).as("one int8 copy of each convolution's weights").isEqualTo(config.convs().size());
+      float[] loc1 = new float[set.plan(1).locLength()];
+      float[] conf1 = new float[set.plan(1).confLength()];
+      set.plan(1).run(one, loc1, conf1);
+      float[] loc3 = new float[set.plan(3).locLength()];
+      float[] conf3 = new float[set.plan(3).confLength()];
+      set.plan(3).run(three, loc3, conf3);
+      for (int i = 0; i < 3; i++) {
+        // integer sums are exact; only the fp32 rescaling of the heads may round differently
+        float[] l = java.util.Arrays.copyOfRange(loc3, i * loc1.length, (i + 1) * loc1.length);
+        float[] c = java.util.Arrays.copyOfRange(conf3, i * conf1.length, (i + 1) * conf1.length);
+        double scale = Math.max(1, Math.max(FloatArrays.maxAbs(loc1), FloatArrays.maxAbs(conf1)));
+        FloatArrays.assertClose(l, loc1, 0, OneDnnPlan.BATCH_TOLERANCE * scale, "loc, image " + i + " of 3 vs batch 1");
+        FloatArrays.assertClose(c, conf1, 0, OneDnnPlan.BATCH_TOLERANCE * scale, "conf, image " + i + " of 3 vs batch 1");
+      }
+    }
+  }
+
+  @Test
   void int8NeedsAQuantisationAndOnlyInt8UsesOne() {
     FssdConfig config = FssdTestModels.narrow300(4, false);
     ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 4);
