@@ -77,7 +77,10 @@ class Int8PlanTest {
     }
     try (OneDnnWeights w = OneDnnWeights.of(config, graph, int8(), q);
         OneDnnPlanSet set = OneDnnPlanSet.compile(w, 1, 3)) {
-      assertThat(w.copies()).as("one int8 copy of each convolution's weights").isEqualTo(config.convs().size());
+      // the batch-3 plan reuses the batch-1 plan's weight layouts (oneDNN may want another for a
+      // layer or two, as in fp32): far fewer than a copy per plan
+      int convs = config.convs().size();
+      assertThat(w.copies()).as("int8 weight copies").isBetween(convs, convs + 2);
       float[] loc1 = new float[set.plan(1).locLength()];
       float[] conf1 = new float[set.plan(1).confLength()];
       set.plan(1).run(one, loc1, conf1);
