@@ -127,7 +127,7 @@ class ModelFileTest {
     }
   }
 
-  private static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit) throws IOException {
+  static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit) throws IOException {
     try (ZipFile src = new ZipFile(in.toFile());
         OutputStream os = Files.newOutputStream(out);
         ZipOutputStream z = new ZipOutputStream(os)) {
