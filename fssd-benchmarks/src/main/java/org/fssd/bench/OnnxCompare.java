@@ -342,21 +342,15 @@ public final class OnnxCompare implements Callable<Integer> {
         PlanOptions.builder().precision(PlanOptions.Precision.INT8).build(), q);
     OneDnnPlan plan = OneDnnPlan.compile(w, batch);
     w.close(); // the plan holds its own reference
-    return new Runner("fssd4j-onednn-int8", plan.locLength(), plan.confLength()) {
-      @Override
-      void run() {
-        plan.run(input, loc, conf);
-      }
-
-      @Override
-      public void close() {
-        plan.close();
-      }
-    };
+    return planRunner("fssd4j-onednn-int8", plan, input);
   }
 
   private static Runner planRunner(String name, FssdModel model, float[] input, int batch, PlanOptions options) {
-    OneDnnPlan plan = OneDnnPlan.compile(model.config(), model.graph(), batch, options);
+    return planRunner(name, OneDnnPlan.compile(model.config(), model.graph(), batch, options), input);
+  }
+
+  /** Times {@code plan} on {@code input}; closing the runner closes the plan. */
+  private static Runner planRunner(String name, OneDnnPlan plan, float[] input) {
     return new Runner(name, plan.locLength(), plan.confLength()) {
       @Override
       void run() {

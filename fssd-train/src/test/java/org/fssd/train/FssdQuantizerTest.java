@@ -143,14 +143,7 @@ class FssdQuantizerTest {
 
   private static void assertBounded(String what, float[] actual, float[] expected) {
     double maxAbs = FloatArrays.maxAbs(expected);
-    double se = 0;
-    double ss = 0;
-    for (int i = 0; i < expected.length; i++) {
-      double d = actual[i] - expected[i];
-      se += d * d;
-      ss += (double) expected[i] * expected[i];
-    }
-    double rel = Math.sqrt(se / ss);
+    double rel = FloatArrays.relativeRmsError(actual, expected);
     System.out.printf("demo int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, rel, maxAbs);
     assertThat(rel).as("%s rms error relative to fp32 rms", what).isLessThan(RMS_BOUND);
     FloatArrays.assertClose(actual, expected, 0, MAX_BOUND * maxAbs, what + " (int8 vs fp32)");

@@ -144,14 +144,7 @@ class Int8PlanTest {
   static void assertErrorBounded(String what, float[] actual, float[] expected) {
     double maxAbs = FloatArrays.maxAbs(expected);
     assertThat(maxAbs).as("%s: fp32 output must not be trivial", what).isGreaterThan(1e-3);
-    double se = 0;
-    double ss = 0;
-    for (int i = 0; i < expected.length; i++) {
-      double d = actual[i] - expected[i];
-      se += d * d;
-      ss += (double) expected[i] * expected[i];
-    }
-    double relRms = Math.sqrt(se / ss);
+    double relRms = FloatArrays.relativeRmsError(actual, expected);
     System.out.printf("int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, relRms, maxAbs);
     assertThat(relRms).as("%s: rms error relative to the fp32 rms", what).isLessThan(RMS_BOUND);
     FloatArrays.assertClose(actual, expected, 0, MAX_BOUND * maxAbs, what + " (int8 vs fp32)");
