@@ -129,16 +129,16 @@ public final class OneDnnPlan implements AutoCloseable {
    */
   public static final double BATCH_TOLERANCE = 1e-5;
 
-  final FssdConfig config;
-  final int batchSize;
+  private final FssdConfig config;
+  private final int batchSize;
   private final PlanOptions options;
-  final OneDnnWeights weights;
+  private final OneDnnWeights weights;
   private final List<Pointer> owned = new ArrayList<>();
-  final ArenaPlanner planner = new ArenaPlanner();
+  private final ArenaPlanner planner = new ArenaPlanner();
   /** Activation memories (created without a buffer) and where each lives in the arena. */
   private final List<memory> arenaMemories = new ArrayList<>();
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
-  final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
+  private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
   /** Scratchpad memories of the primitives; all point at the one scratchpad region. */
   private final List<memory> scratchpads = new ArrayList<>();
   final List<primitive> primitives = new ArrayList<>();
