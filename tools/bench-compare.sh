@@ -18,6 +18,12 @@
 #     only give base/conv6/conv7 (23.35 G MACs), "-half" = uniform 50 % of every prunable layer
 #     (Widths.half300, 9.88 G MACs); engines alternate run by run. Then the DL4J graph engine at
 #     batch 1 (GRAPH_RUNS runs; it takes seconds per image).
+#  3b. Int8: tools/reference/torch_int8.py writes the calibration set (calib.npy: 8 preprocessed
+#     synthetic images); PyTorch 1.13 FX graph mode static quantisation of the same fssdS.pth with
+#     the 'onednn' quantised engine and its default qconfig (per-tensor histogram activations,
+#     per-channel symmetric int8 weights), calibrated on calib.npy, timed before AND after the Java
+#     run (row pytorch-int8); OnnxCompare --int8 times fssd4j's INT8 plan calibrated (mse ranges)
+#     on the same calib.npy (row fssd4j-onednn-int8), alternating with the other engines.
 #  4. Training step (FSSD300 only; --train-runs 0 skips it): org.fssd.bench.TrainCompare writes one
 #     shapes batch of TRAIN_BATCH images (SPEC 8 augmentation + SPEC 5 matching) as .npy; then
 #     tools/reference/train_step_timing.py (PyTorch, same fssd300.pth weights, same batch, same
@@ -30,7 +36,8 @@
 #     onnxruntime (the session) / --only fssd4j (an FssdDetector that imports the .pth itself, as an
 #     application would), and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
 #     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
-#     uniform 50 %), training step vs pytorch (PyTorch's faster memory format).
+#     uniform 50 %), training step vs pytorch (PyTorch's faster memory format), and last the int8
+#     lines: fssd4j int8 vs onnxruntime fp32 and vs pytorch-int8.
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get
 # when missing. Exit 1 when a step fails.
 set -euo pipefail
@@ -79,6 +86,13 @@ echo "== torch $("$PY" -c "import torch; print(torch.__version__)"), onnxruntime
 "$PY" "$ROOT/tools/reference/export_onnx.py" "$DIR" --size "$SIZE" --threads "$THREADS" 2> "$DIR/export.log" \
   || { cat "$DIR/export.log" >&2; exit 1; }
 
+torch_int8() {
+  LD_PRELOAD="$JEMALLOC" MALLOC_CONF="background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1" \
+    "$PY" "$ROOT/tools/reference/torch_int8.py" "$DIR" --size "$SIZE" --threads "$THREADS" \
+    --batch "$BATCH" --runs "$RUNS" 2>> "$DIR/torch-int8.log" || { cat "$DIR/torch-int8.log" >&2; exit 1; }
+}
+"$PY" "$ROOT/tools/reference/torch_int8.py" "$DIR" --write-calib --size "$SIZE" > /dev/null 2> "$DIR/calib.log" \
+  || { cat "$DIR/calib.log" >&2; exit 1; }
 torch_time() { # extra args: --bf16
   LD_PRELOAD="$JEMALLOC" MALLOC_CONF="background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1" \
     "$PY" "$ROOT/tools/reference/export_onnx.py" "$DIR" --time --size "$SIZE" --threads "$THREADS" \
@@ -88,12 +102,14 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
 {
   torch_time
   [ "$HAS_BF16" = 1 ] && torch_time --bf16
+  torch_int8
   JAVA_BF16=(); [ "$HAS_BF16" = 1 ] && JAVA_BF16=(--bf16)
   java ${FSSD_JAVA_OPTS:--Xmx8g} -cp "$JAR" org.fssd.bench.OnnxCompare --dir "$DIR" --size "$SIZE" \
-    --threads "$THREADS" --batch "$BATCH" --runs "$RUNS" --graph-runs "$GRAPH_RUNS" "${JAVA_BF16[@]}" 2> "$DIR/java.log" \
+    --threads "$THREADS" --batch "$BATCH" --runs "$RUNS" --graph-runs "$GRAPH_RUNS" --int8 "${JAVA_BF16[@]}" 2> "$DIR/java.log" \
     || { cat "$DIR/java.log" >&2; exit 1; }
   torch_time
   [ "$HAS_BF16" = 1 ] && torch_time --bf16
+  torch_int8
   # Peak RSS: each engine alone in its own JVM (VmHWM only grows), a few runs after its warm-up.
   # fssd4j twice: the default convolutions (Winograd where it pays) and DIRECT only, the lean choice.
   for engine in onnxruntime fssd4j "fssd4j --algorithm DIRECT"; do
@@ -142,6 +158,7 @@ torch_samples = {}
 train_samples = {}  # name -> ms per step (PyTorch's two passes pooled)
 train_batch = {}
 train_loss = {}     # name -> (loc, conf, positives) of the first step
+torch_int8_diff = '-'  # max |int8 - fp32| of PyTorch's raw outputs
 for l in lines:
     f = l.split()
     if not f:
@@ -157,13 +174,19 @@ for l in lines:
         rows[f[1]] = (float(f[2]), float(f[3]), f[4], f[5])
     elif f[0] == 'RSS':
         rss[f[1]] = max(rss.get(f[1], 0), float(f[2]))
+    elif f[0] == 'TORCHOUT':
+        torch_int8_diff = '%.2e' % max(float(f[2]), float(f[3]))
     elif f[0] == 'TORCHRSS':
-        k = 'pytorch-%s-channels_last' % f[1]
+        k = 'pytorch-int8' if f[1] == 'int8' else 'pytorch-%s-channels_last' % f[1]
         rss[k] = max(rss.get(k, 0), float(f[2]))
     elif f[0] == 'NOTE':
         print(' '.join(f[1:]))
 for prec, s in torch_samples.items():
-    rows['pytorch-%s-channels_last' % prec] = (statistics.median(s), min(s), '-', '-')
+    if prec == 'int8':
+        # its diff column: vs PyTorch's own fp32 outputs
+        rows['pytorch-int8'] = (statistics.median(s), min(s), '-', torch_int8_diff)
+    else:
+        rows['pytorch-%s-channels_last' % prec] = (statistics.median(s), min(s), '-', '-')
 order = [k for k in rows if k.startswith('pytorch')] + [k for k in rows if not k.startswith('pytorch')]
 print('%-34s %12s %12s %9s %15s %15s %13s' % ('engine (batch %d)' % batch, 'ms/img med', 'ms/img min',
                                            'img/s', 'max|d| vs ORT', 'max|d| vs torch', 'peak RSS MiB'))
@@ -243,4 +266,7 @@ elif not train_samples:
     print('training step ratio vs pytorch: n/a (FSSD300 only)')
 else:
     print('training step ratio vs pytorch: %s' % r(train_pt, train_ours))
+int8 = rows.get('fssd4j-onednn-int8', (None,))[0]
+print('int8 ratio vs onnxruntime-fp32: %s' % r(ort, int8))
+print('int8 ratio vs pytorch-int8: %s' % r(rows.get('pytorch-int8', (None,))[0], int8))
 PYEOF

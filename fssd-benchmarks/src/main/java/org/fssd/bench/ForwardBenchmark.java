@@ -4,7 +4,9 @@ import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.Engine;
 import org.fssd.engine.onednn.OneDnnPlan;
+import org.fssd.engine.onednn.OneDnnWeights;
 import org.fssd.engine.onednn.PlanOptions;
+import org.fssd.model.ActivationRanges;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,7 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
  * cores, so it is measured only for voc300 batch 1; its other combinations fail in setup with a
  * message (JMH reports them and moves on). {@code precision} FP32 (default) | BF16 applies to
- * ONEDNN (BF16 needs AVX512_BF16: {@code -p precision=BF16} on such a CPU). Run the ONEDNN grid
+ * ONEDNN (BF16 needs AVX512_BF16: {@code -p precision=BF16} on such a CPU); INT8 ({@code -p
+ * precision=INT8}) runs the int8 plan with activation ranges calibrated (mse method) in setup on
+ * two random inputs of the model's input distribution. Run the ONEDNN grid
  * and the GRAPH point separately:
  *
  * <pre>
@@ -69,8 +73,8 @@ public class ForwardBenchmark {
   public Engine engine;
 
   /**
-   * Plan precision, ONEDNN only: FP32, or BF16 (only on CPUs with AVX512_BF16; elsewhere the plan
-   * refuses it and the combination fails in setup).
+   * Plan precision, ONEDNN only: FP32, BF16 (only on CPUs with AVX512_BF16; elsewhere the plan
+   * refuses it and the combination fails in setup) or INT8 (calibrated in setup).
    */
   @Param({"FP32"})
   public PlanOptions.Precision precision;
@@ -101,8 +105,18 @@ public class ForwardBenchmark {
       inputArray = Nd4j.create(input, new long[] {batch, 3, s, s}, 'c');
       graph.output(inputArray);
     } else {
-      plan = OneDnnPlan.compile(config, m.graph(), batch,
-          PlanOptions.builder().precision(precision).build());
+      PlanOptions options = PlanOptions.builder().precision(precision).build();
+      if (precision == PlanOptions.Precision.INT8) {
+        int s = config.inputSize();
+        ActivationRanges stats = new ActivationRanges(config, 1);
+        stats.add(m.graph(), Nd4j.create(BenchModels.randomInput(config, 2), new long[] {2, 3, s, s}, 'c'));
+        try (OneDnnWeights w = OneDnnWeights.of(config, m.graph(), options,
+            stats.quantization(ActivationRanges.Method.MSE, "2 random inputs"))) {
+          plan = OneDnnPlan.compile(w, batch);
+        }
+      } else {
+        plan = OneDnnPlan.compile(config, m.graph(), batch, options);
+      }
       loc = new float[plan.locLength()];
       conf = new float[plan.confLength()];
       plan.run(input, loc, conf);

@@ -16,12 +16,17 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.Engine;
 import org.fssd.detect.FssdDetector;
 import org.fssd.engine.onednn.OneDnnPlan;
+import org.fssd.engine.onednn.OneDnnWeights;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.io.pytorch.PyTorchImporter;
+import org.fssd.model.ActivationRanges;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Quantization;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,6 +104,9 @@ public final class OnnxCompare implements Callable<Integer> {
 
   @Option(names = "--bf16", description = "also time the BF16 oneDNN plan (on a CPU with AVX512_BF16)")
   private boolean bf16;
+
+  @Option(names = "--int8", description = "also time the INT8 oneDNN plan, calibrated (mse ranges) on DIR/calib.npy")
+  private boolean int8;
 
   @Option(names = "--only", paramLabel = "ENGINE",
       description = "run just this engine (onnxruntime or fssd4j, no graph) and print its process's peak RSS")
@@ -185,6 +193,9 @@ public final class OnnxCompare implements Callable<Integer> {
       } else {
         System.out.println("NOTE no AVX512_BF16 on this CPU: BF16 plan not timed");
       }
+    }
+    if (int8 && only == null) {
+      runners.add(int8Runner(imported, input, batch));
     }
     if (size == 300 && only == null) { // the pruned widths are FSSD300's
       for (String[] m : new String[][] {{"pruned300", "pruned"}, {"half300", "half"}}) {
@@ -318,8 +329,30 @@ public final class OnnxCompare implements Callable<Integer> {
     };
   }
 
+  /**
+   * The INT8 plan of {@code model}, its activation ranges calibrated (MSE method) on the images of
+   * {@code calib.npy}, the calibration set the PyTorch int8 baseline uses too.
+   */
+  private Runner int8Runner(FssdModel model, float[] input, int batch) {
+    INDArray calib = Nd4j.createFromNpyFile(dir.resolve("calib.npy").toFile()).castTo(DataType.FLOAT);
+    ActivationRanges stats = new ActivationRanges(model.config(), 1);
+    for (long i = 0; i < calib.size(0); i++) {
+      stats.add(model.graph(), calib.get(NDArrayIndex.interval(i, i + 1)).dup('c'));
+    }
+    Quantization q = stats.quantization(ActivationRanges.Method.MSE, calib.size(0) + " images of calib.npy");
+    OneDnnWeights w = OneDnnWeights.of(model.config(), model.graph(),
+        PlanOptions.builder().precision(PlanOptions.Precision.INT8).build(), q);
+    OneDnnPlan plan = OneDnnPlan.compile(w, batch);
+    w.close(); // the plan holds its own reference
+    return planRunner("fssd4j-onednn-int8", plan, input);
+  }
+
   private static Runner planRunner(String name, FssdModel model, float[] input, int batch, PlanOptions options) {
-    OneDnnPlan plan = OneDnnPlan.compile(model.config(), model.graph(), batch, options);
+    return planRunner(name, OneDnnPlan.compile(model.config(), model.graph(), batch, options), input);
+  }
+
+  /** Times {@code plan} on {@code input}; closing the runner closes the plan. */
+  private static Runner planRunner(String name, OneDnnPlan plan, float[] input) {
     return new Runner(name, plan.locLength(), plan.confLength()) {
       @Override
       void run() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FssdCli.Version.class,
     description = "FSSD object detection on the JVM (fssd4j).",
-    subcommands = {InfoCommand.class, InitCommand.class, ImportCommand.class, DetectCommand.class, ForwardCommand.class, TrainCommand.class, CheckpointModelCommand.class, RecalibrateBnCommand.class, PruneCommand.class, EvalCommand.class, EvalDetectionsCommand.class, ServeCommand.class, AugmentPreviewCommand.class, SampleImageCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InfoCommand.class, InitCommand.class, ImportCommand.class, DetectCommand.class, ForwardCommand.class, TrainCommand.class, CheckpointModelCommand.class, RecalibrateBnCommand.class, QuantizeCommand.class, PruneCommand.class, EvalCommand.class, EvalDetectionsCommand.class, ServeCommand.class, AugmentPreviewCommand.class, SampleImageCommand.class, CommandLine.HelpCommand.class})
 public final class FssdCli {
 
   public static void main(String[] args) {

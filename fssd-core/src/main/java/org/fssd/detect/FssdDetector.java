@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * the DL4J graph ({@link Engine#GRAPH}). Both give the same numbers within 1e-4. See {@link
  * Builder#engine(Engine)}.
  *
+ * <p><b>Int8.</b> A quantised model (from {@code fssd quantize}, {@link FssdModel#quantization()})
+ * runs on the oneDNN engine in int8 ({@link PlanOptions.Precision#INT8}) whatever precision the
+ * options ask, and on the graph engine in fp32. Asking INT8 ({@link Builder#precision}) for a model
+ * that is not quantised fails in {@link Builder#build()}.
+ *
  * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link
  * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing one
  * replica for the whole list. On the oneDNN engine the default is one batch-1 plan run once per
@@ -196,7 +201,7 @@ public final class FssdDetector implements AutoCloseable {
   private FssdModel releaseParameters(FssdModel loaded) {
     weights.releaseGraph();
     FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
-        loaded.labels(), loaded.provenance());
+        loaded.labels(), loaded.provenance()).withQuantization(loaded.quantization());
     freeGraphParameters(loaded);
     return kept;
   }
@@ -223,6 +228,9 @@ public final class FssdDetector implements AutoCloseable {
 
   private Engine resolveEngine(Builder b, FssdModel model, boolean ownsModel) {
     batchSizes = batchSizes(b.maxBatch); // the graph runs any size
+    if (b.planOptions.precision() == PlanOptions.Precision.INT8 && model.quantization() == null) {
+      throw new FssdException("precision INT8 needs a quantised model (see fssd quantize); this model is not quantised");
+    }
     if (b.engine == Engine.GRAPH) {
       return Engine.GRAPH;
     }
@@ -234,7 +242,8 @@ public final class FssdDetector implements AutoCloseable {
     // A model the detector loaded itself, run on one plan size: its parameters are copied apart
     // and the graph's buffer freed before compiling, and each copy is freed once re-ordered, so
     // the parameters and the re-ordered weights are never both whole in memory at once.
-    boolean consume = ownsModel && !b.batchedPlans;
+    // (Not for a quantised model: its int8 plan reads the parameters again for every replica.)
+    boolean consume = ownsModel && !b.batchedPlans && model.quantization() == null;
     try {
       batchSizes = b.batchedPlans ? batchSizes(b.maxBatch) : new int[] {1};
       if (consume) {
@@ -242,7 +251,9 @@ public final class FssdDetector implements AutoCloseable {
         weights = OneDnnWeights.consuming(model.config(), model.graph(), b.planOptions);
         freeGraphParameters(model);
       } else {
-        weights = OneDnnWeights.of(model.config(), model.graph(), b.planOptions);
+        PlanOptions options = model.quantization() == null ? b.planOptions
+            : PlanOptions.builder().algorithm(b.planOptions.algorithm()).precision(PlanOptions.Precision.INT8).build();
+        weights = OneDnnWeights.of(model.config(), model.graph(), options, model.quantization());
       }
       firstPlan = new NetworkRunner.OneDnn(weights, batchSizes);
       return Engine.ONEDNN;
@@ -494,6 +505,17 @@ public final class FssdDetector implements AutoCloseable {
      */
     public Builder planOptions(PlanOptions options) {
       this.planOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * The precision of the oneDNN plan, keeping the options' algorithm (see {@link
+     * #planOptions}). {@link PlanOptions.Precision#INT8} needs a quantised model; a quantised
+     * model runs in INT8 anyway.
+     */
+    public Builder precision(PlanOptions.Precision precision) {
+      this.planOptions = PlanOptions.builder().algorithm(planOptions.algorithm())
+          .precision(Objects.requireNonNull(precision, "precision")).build();
       return this;
     }
 

@@ -24,13 +24,23 @@ public final class FssdModel {
   private final ComputationGraph graph;
   private final Labels labels;
   private final Provenance provenance;
+  private final Quantization quantization; // null: not quantised
   private volatile float[] priors;
 
   private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
+    this(config, graph, labels, provenance, null);
+  }
+
+  private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance,
+      Quantization quantization) {
     this.config = Objects.requireNonNull(config, "config");
     this.graph = Objects.requireNonNull(graph, "graph");
     this.labels = Objects.requireNonNull(labels, "labels");
     this.provenance = Objects.requireNonNull(provenance, "provenance");
+    this.quantization = quantization;
+    if (quantization != null) {
+      quantization.checkCovers(config);
+    }
     checkArgument(labels.numClasses() == config.numClasses(),
         "labels have %s classes (with background) but the network has %s", labels.numClasses(), config.numClasses());
   }
@@ -75,7 +85,24 @@ public final class FssdModel {
 
   /** A copy with other provenance (same graph instance). */
   public FssdModel withProvenance(Provenance p) {
-    return new FssdModel(config, graph, labels, p);
+    return new FssdModel(config, graph, labels, p, quantization);
+  }
+
+  /**
+   * The int8 quantisation of the model (from {@code fssd quantize}), or null for a plain fp32
+   * model. A quantised model runs in int8 on the oneDNN engine and in fp32 on the graph.
+   */
+  public Quantization quantization() {
+    return quantization;
+  }
+
+  /**
+   * A copy with {@code q} as its quantisation (null: none), same graph instance.
+   *
+   * @throws IllegalArgumentException when {@code q} lacks a range the network needs
+   */
+  public FssdModel withQuantization(Quantization q) {
+    return new FssdModel(config, graph, labels, provenance, q);
   }
 
   /**
@@ -93,11 +120,12 @@ public final class FssdModel {
 
   /** An independent copy of the network (parameters copied) for use on another thread. */
   public FssdModel replica() {
-    return new FssdModel(config, graph.clone(), labels, provenance);
+    return new FssdModel(config, graph.clone(), labels, provenance, quantization);
   }
 
   @Override
   public String toString() {
-    return "FssdModel{" + config + ", labels=" + labels + ", provenance=" + provenance + "}";
+    return "FssdModel{" + config + ", labels=" + labels + ", provenance=" + provenance
+        + (quantization != null ? ", " + quantization : "") + "}";
   }
 }

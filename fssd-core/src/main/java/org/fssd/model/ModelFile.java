@@ -38,6 +38,17 @@ import org.fssd.io.AtomicFiles;
  *  "provenance": {"source": "...", ...}}
  * }</pre>
  *
+ * <p>Format version 2 is an int8-quantised model ({@link Quantization}, written by {@code fssd
+ * quantize}): version 1 plus
+ *
+ * <pre>{@code
+ *  "quantization": {"precision": "int8", "method": "mse", "calibration": "...",
+ *                   "ranges": {"input": 151.0, "base.0": 17.2, ...}}
+ * }</pre>
+ *
+ * Models without a quantisation are still written as version 1, so that older readers keep
+ * reading them; an older reader refuses a version-2 file, naming the version it reads.
+ *
  * <p>Reading refuses files of a newer format version (naming the maximum supported), files without
  * {@value #ENTRY}, and graphs whose parameters do not fit the recorded configuration. Writing goes
  * to a temporary file in the target directory that is then moved into place atomically, so a
@@ -48,8 +59,10 @@ public final class ModelFile {
   public static final String ENTRY = "fssd.json";
   /** The format identifier. */
   public static final String FORMAT = "fssd4j-model";
-  /** The newest format version this reader understands (and the one it writes). */
-  public static final int FORMAT_VERSION = 1;
+  /** The newest format version this reader understands (written for quantised models). */
+  public static final int FORMAT_VERSION = 2;
+  /** The format version of models without a quantisation. */
+  public static final int FORMAT_VERSION_FP32 = 1;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final long MAX_METADATA_BYTES = 4 << 20;
@@ -119,11 +132,20 @@ public final class ModelFile {
   private static ObjectNode metadata(FssdModel model) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
-    root.put("formatVersion", FORMAT_VERSION);
+    Quantization q = model.quantization();
+    root.put("formatVersion", q == null ? FORMAT_VERSION_FP32 : FORMAT_VERSION);
     root.set("config", ConfigJson.toJson(model.config()));
     model.labels().objectClasses().forEach(root.putArray("labels")::add);
     ObjectNode prov = root.putObject("provenance");
     model.provenance().asMap().forEach(prov::put);
+    if (q != null) {
+      ObjectNode qn = root.putObject("quantization");
+      qn.put("precision", "int8");
+      qn.put("method", q.method());
+      qn.put("calibration", q.calibration());
+      ObjectNode ranges = qn.putObject("ranges");
+      q.ranges().forEach(ranges::put);
+    }
     return root;
   }
 
@@ -165,7 +187,8 @@ public final class ModelFile {
           .allow(ModelZip.UPDATER_STATE, ModelZip.coefficientBytes(2 * params) + 16));
       ComputationGraph graph = ModelZip.restore(file, zip, params, configLimit, false);
       checkFits(file, m.config(), graph);
-      return FssdModel.of(m.config(), graph, m.labels(), m.provenance());
+      FssdModel model = FssdModel.of(m.config(), graph, m.labels(), m.provenance());
+      return m.quantization() == null ? model : model.withQuantization(m.quantization());
     } catch (ZipException | NoSuchFileException e) {
       throw new ModelFormatException(file + ": not a readable model file (" + e.getMessage() + ")", e);
     } catch (IOException e) {
@@ -173,7 +196,7 @@ public final class ModelFile {
     }
   }
 
-  private record Metadata(FssdConfig config, Labels labels, Provenance provenance) {}
+  private record Metadata(FssdConfig config, Labels labels, Provenance provenance, Quantization quantization) {}
 
   private static Metadata metadata(Path file, byte[] bytes) {
     JsonNode meta;
@@ -185,6 +208,7 @@ public final class ModelFile {
     FssdConfig config;
     Labels labels;
     Provenance provenance;
+    Quantization quantization = null;
     try {
       if (meta == null || !meta.isObject() || !FORMAT.equals(meta.path("format").asText())) {
         throw new IllegalArgumentException("format is not '" + FORMAT + "'");
@@ -214,10 +238,36 @@ public final class ModelFile {
       } else {
         provenance = Provenance.unknown();
       }
+      JsonNode quant = meta.get("quantization");
+      if (version.intValue() >= 2 && quant == null) {
+        throw new IllegalArgumentException("format version " + version.intValue() + " without a quantization object");
+      }
+      if (quant != null) {
+        quantization = quantization(quant);
+        quantization.checkCovers(config);
+      }
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ModelFormatException(file + ": invalid " + ENTRY + ": " + e.getMessage(), e);
     }
-    return new Metadata(config, labels, provenance);
+    return new Metadata(config, labels, provenance, quantization);
+  }
+
+  private static Quantization quantization(JsonNode q) {
+    if (!q.isObject() || !"int8".equals(q.path("precision").asText())) {
+      throw new IllegalArgumentException("quantization.precision is not 'int8'");
+    }
+    JsonNode ranges = q.get("ranges");
+    if (ranges == null || !ranges.isObject()) {
+      throw new IllegalArgumentException("quantization without a ranges object");
+    }
+    Map<String, Float> m = new LinkedHashMap<>();
+    ranges.fields().forEachRemaining(f -> {
+      if (!f.getValue().isNumber()) {
+        throw new IllegalArgumentException("quantization range of " + f.getKey() + " is not a number");
+      }
+      m.put(f.getKey(), f.getValue().floatValue());
+    });
+    return Quantization.of(q.path("method").asText("unknown"), q.path("calibration").asText("unknown"), m);
   }
 
 

@@ -90,7 +90,7 @@ class ModelFileTest {
     Path future = dir.resolve("future.zip");
     rewriteMetadata(good, future, s -> s.replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
     assertThatThrownBy(() -> FssdModel.load(future)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("format version 7").hasMessageContaining("reads versions 1..1");
+        .hasMessageContaining("format version 7").hasMessageContaining("reads versions 1..2");
   }
 
   @Test
@@ -127,7 +127,7 @@ class ModelFileTest {
     }
   }
 
-  private static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit) throws IOException {
+  static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit) throws IOException {
     try (ZipFile src = new ZipFile(in.toFile());
         OutputStream os = Files.newOutputStream(out);
         ZipOutputStream z = new ZipOutputStream(os)) {

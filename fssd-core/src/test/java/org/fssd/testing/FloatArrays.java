@@ -72,6 +72,24 @@ public final class FloatArrays {
     assertClose(new double[] {actual}, new double[] {expected}, null, rel, abs, what);
   }
 
+  /**
+   * The rms of {@code actual - expected} divided by the rms of {@code expected}: the relative size
+   * of an approximation's error (e.g. int8 against fp32 outputs).
+   */
+  public static double relativeRmsError(float[] actual, float[] expected) {
+    if (actual.length != expected.length) {
+      throw new IllegalArgumentException(actual.length + " values against " + expected.length);
+    }
+    double se = 0;
+    double ss = 0;
+    for (int i = 0; i < expected.length; i++) {
+      double d = actual[i] - expected[i];
+      se += d * d;
+      ss += (double) expected[i] * expected[i];
+    }
+    return Math.sqrt(se / ss);
+  }
+
   /** Largest absolute value, for an absolute term that scales with the array. */
   public static double maxAbs(float[] values) {
     double m = 0;

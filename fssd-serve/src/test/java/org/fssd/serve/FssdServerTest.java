@@ -246,6 +246,28 @@ class FssdServerTest {
   }
 
   @Test
+  void servesAnInt8ModelFile() throws Exception {
+    java.nio.file.Path file = java.nio.file.Path.of("..").toAbsolutePath().normalize()
+        .resolve("models/demo-shapes-int8.zip");
+    byte[] img = images.get(3);
+    List<Detection> want;
+    try (FssdDetector d = FssdDetector.builder().model(file).scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
+        .maxDetections(MAX_DETECTIONS)
+        .build()) {
+      assertThat(d.model().quantization()).as("the demo int8 model is quantised").isNotNull();
+      want = Endpoints.filter(d.detect(img), THRESHOLD, Integer.MAX_VALUE);
+    }
+    assertThat(want).as("int8 detections above %s on the test image", THRESHOLD).isNotEmpty();
+    try (FssdServer s = FssdServer.builder().model(file).scoreThreshold(THRESHOLD).maxDetections(MAX_DETECTIONS)
+        .maxBatch(1).build().start()) {
+      assertHealthy(s);
+      HttpResponse<byte[]> r = post(s, "/v1/detect", img);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertSameDetections(json(r), want, 300, 300);
+    }
+  }
+
+  @Test
   void pngAnswerHasTheImageSize() throws Exception {
     byte[] img = images.get(1);
     HttpResponse<byte[]> r = post(server, "/v1/detect", img, "Accept", "image/png");

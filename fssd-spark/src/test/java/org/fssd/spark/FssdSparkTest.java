@@ -125,6 +125,31 @@ class FssdSparkTest {
   }
 
   @Test
+  void anInt8ModelFileRunsUnchanged() throws IOException {
+    Path int8 = Path.of("..").toAbsolutePath().normalize().resolve("models/demo-shapes-int8.zip");
+    Map<Path, List<Detection>> want = new TreeMap<>();
+    try (FssdDetector d = FssdDetector.builder().model(int8).scoreThreshold(THRESHOLD).build()) {
+      assertThat(d.model().quantization()).as("the demo int8 model is quantised").isNotNull();
+      for (Path f : expected.keySet()) {
+        if (f.toString().endsWith(".png")) {
+          want.put(f, d.detect(Files.readAllBytes(f)));
+        }
+      }
+    }
+    assertThat(want.values()).anySatisfy(list -> assertThat(list).isNotEmpty());
+    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.png").load(images.toString());
+    List<Row> rows = FssdSpark.detect(spark, files, Files.readAllBytes(int8),
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build()).collectAsList();
+    Map<Path, List<Row>> byImage = byImage(rows);
+    for (Map.Entry<Path, List<Detection>> e : want.entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        DetectionAssert.assertSameDetections(toDetections(byImage.get(e.getKey())), e.getValue(), 1e-3f, 1e-5f);
+      }
+    }
+  }
+
+  @Test
   void detectTakesAnyDatasetOfPathAndContent() {
     Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
         .option("pathGlobFilter", "*.png").load(images.toString());

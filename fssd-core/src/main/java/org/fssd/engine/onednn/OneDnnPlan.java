@@ -71,7 +71,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Precision: FP32 by default. {@link PlanOptions.Precision#BF16} keeps weights and activations
  * in bfloat16 (fp32 accumulation, biases and outputs; ~1e-2 relative error) and needs a CPU with
- * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere.
+ * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere. {@link
+ * PlanOptions.Precision#INT8} runs the network in 8-bit integers with the activation ranges of the
+ * weights' {@link org.fssd.model.Quantization} (steps built by {@link Int8Network}; about 4 % rms
+ * error on random networks, far less on trained ones).
  *
  * <p><b>Memory.</b> The re-ordered weights live in an {@link OneDnnWeights}, shared by every plan
  * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one
@@ -143,16 +146,16 @@ public final class OneDnnPlan implements AutoCloseable {
   private final List<memory> arenaMemories = new ArrayList<>();
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
   private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
-  private final List<primitive> primitives = new ArrayList<>();
-  private final List<IntMemoryMap> arguments = new ArrayList<>();
-  private final List<String> layers = new ArrayList<>();
-  private final List<HeadOutput> locHeads = new ArrayList<>();
-  private final List<HeadOutput> confHeads = new ArrayList<>();
+  final List<primitive> primitives = new ArrayList<>();
+  final List<IntMemoryMap> arguments = new ArrayList<>();
+  final List<String> layers = new ArrayList<>();
+  final List<HeadOutput> locHeads = new ArrayList<>();
+  final List<HeadOutput> confHeads = new ArrayList<>();
   private final memory.data_type dataType;
   private final int inputLength;
   private final int locLength;
   private final int confLength;
-  private engine eng;
+  engine eng;
   private stream strm;
   private FloatPointer inputBuffer;
   private long scratchpadBytes; // the largest
@@ -171,7 +174,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** One head level's NHWC memory and where its values go in the flat output. */
-  private static final class HeadOutput {
+  static final class HeadOutput {
     final memory mem; // its data handle is set when the plan is bound to an arena
     final int perImage; // H * W * A * k floats of one image
     final int offset; // first float of this level inside one image's flat output
@@ -185,7 +188,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** An activation: its memory, its layout, and the re-ordered copies made for consumers. */
-  private static final class Act {
+  static final class Act {
     final memory mem;
     final memory.desc md;
     final List<memory.desc> copyDescs = new ArrayList<>();
@@ -202,6 +205,7 @@ public final class OneDnnPlan implements AutoCloseable {
     this.config = weights.config();
     this.batchSize = batchSize;
     this.options = weights.options();
+    // INT8 plans choose u8 / s8 / f32 per tensor (Int8Network); this is their fp32 part's type
     this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
     int s = config.inputSize();
     this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
@@ -467,7 +471,7 @@ public final class OneDnnPlan implements AutoCloseable {
   // Compilation
 
   /** Keeps {@code p} alive until {@link #close()} (the compile-time scope frees everything else). */
-  private <T extends Pointer> T keep(T p) {
+  <T extends Pointer> T keep(T p) {
     p.retainReference();
     owned.add(p);
     return p;
@@ -481,6 +485,11 @@ public final class OneDnnPlan implements AutoCloseable {
         memory.format_tag.nchw);
     inputBuffer = keep(new FloatPointer(inputLength));
     Act x = new Act(keep(new memory(inputMd, eng, inputBuffer)), inputMd);
+    if (options.precision() == PlanOptions.Precision.INT8) {
+      new Int8Network(this, graph).build(x);
+      finish();
+      return;
+    }
 
     List<ConvSpec> convs = config.convs();
     Act source1 = null;
@@ -524,6 +533,11 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     buildHeads(graph, Group.LOC, pyramid, locHeads, 4);
     buildHeads(graph, Group.CONF, pyramid, confHeads, config.numClasses());
+    finish();
+  }
+
+  /** Places the activations in the arena, once every step is added. */
+  private void finish() {
     // Head outputs in the arena are read after the last step, by copyHeads.
     for (List<HeadOutput> heads : List.of(locHeads, confHeads)) {
       for (HeadOutput h : heads) {
@@ -563,7 +577,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
-  private Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
     String name = Group.BASE.prefix() + "." + (before.index() + 2);
     GraphVertex v = graph.getVertex(name);
     if (v == null || !v.hasLayer() || !(v.getLayer().conf().getLayer() instanceof SubsamplingLayer)) {
@@ -598,7 +612,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     int channels = before.out();
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, out, out},
-        dataType, memory.format_tag.any);
+        x.md.data_type(), memory.format_tag.any);
     pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
         new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
             dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
@@ -612,9 +626,9 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  private Act resize(String name, Act x, int channels, int size) {
+  Act resize(String name, Act x, int channels, int size) {
     memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, size, size},
-        dataType, memory.format_tag.any);
+        x.md.data_type(), memory.format_tag.any);
     resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
         new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
             x.md, dstAny),
@@ -627,7 +641,7 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  private Act concat(Act[] parts) {
+  Act concat(Act[] parts) {
     memory.desc srcs = new memory.desc(parts.length);
     for (int i = 0; i < parts.length; i++) {
       srcs.getPointer(i).data(parts[i].md.data());
@@ -648,7 +662,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** Inference BatchNorm (the optional fusion BN after the concat); output in the input's layout. */
-  private Act batchNorm(ComputationGraph graph, String name, Act x) {
+  Act batchNorm(ComputationGraph graph, String name, Act x) {
     BatchNormalization conf = (BatchNormalization) graph.getLayer(name).conf().getLayer();
     float eps = (float) conf.getEps();
     int flags = dnnl.normalization_flags.use_global_stats.value | dnnl.normalization_flags.use_scale_shift.value;
@@ -690,7 +704,7 @@ public final class OneDnnPlan implements AutoCloseable {
    * {@code owned} when made for the plan (BN folded in) rather than the graph's own view, and the
    * bias.
    */
-  private static final class ConvParams {
+  static final class ConvParams {
     final INDArray weights;
     final boolean owned;
     final float[] bias;
@@ -702,8 +716,21 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
+  /**
+   * The weights and bias of {@code c} as the plan runs them, {@code {w, b}} in Java arrays, BN
+   * folded in: for the int8 plan, which quantises them itself.
+   */
+  float[][] convParamArrays(ComputationGraph graph, ConvSpec c) {
+    ConvParams p = convParams(graph, c);
+    float[] w = floats(p.weights);
+    if (p.owned && p.weights.closeable()) {
+      p.weights.close();
+    }
+    return new float[][] {w, p.bias};
+  }
+
   /** The weights and bias of {@code c} as the plan runs them, BN folded in. */
-  private ConvParams convParams(ComputationGraph graph, ConvSpec c) {
+  ConvParams convParams(ComputationGraph graph, ConvSpec c) {
     boolean bn = config.batchNorm() && !c.isHead();
     String convName = convName(c);
     INDArray w = weights.param(convName + "_W");
@@ -859,7 +886,7 @@ public final class OneDnnPlan implements AutoCloseable {
         && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
   }
 
-  private convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
+  convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
       memory.desc weights, memory.desc bias, memory.desc dst, primitive_attr attr) {
     long s = c.stride();
     long p = c.padding();
@@ -870,7 +897,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** {@code x} in layout {@code md}: itself, or a re-ordered copy (made once per layout). */
-  private memory as(String consumer, Act x, memory.desc md) {
+  memory as(String consumer, Act x, memory.desc md) {
     if (x.md.equals(md)) {
       return x.mem;
     }
@@ -886,7 +913,7 @@ public final class OneDnnPlan implements AutoCloseable {
     return copy;
   }
 
-  private void addReorder(String name, memory from, memory to) {
+  void addReorder(String name, memory from, memory to) {
     reorder.primitive_desc pd = new reorder.primitive_desc(from, to, userScratchpad(), false);
     addStep(name + " reorder", "", keep(new reorder(pd)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
     scratchpad(pd.scratchpad_desc());
@@ -899,19 +926,19 @@ public final class OneDnnPlan implements AutoCloseable {
    * compiled on one thread and run on two others crashed the JVM in the Winograd input transform).
    * With the plan's own scratchpad region nothing thread-local is left.
    */
-  private primitive_attr userScratchpad() {
+  primitive_attr userScratchpad() {
     primitive_attr attr = keep(new primitive_attr());
     attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
     return attr;
   }
 
   /** Adds the scratchpad the last step's primitive needs (if any) to that step's arguments. */
-  private void scratchpad(memory.desc md) {
+  void scratchpad(memory.desc md) {
     addScratchpad(arguments.get(arguments.size() - 1), md, primitives.size() - 1);
   }
 
   /** Adds the scratchpad the next step's primitive needs (if any) to {@code args}. */
-  private void putScratchpad(IntMemoryMap args, memory.desc md) {
+  void putScratchpad(IntMemoryMap args, memory.desc md) {
     addScratchpad(args, md, primitives.size());
   }
 
@@ -929,7 +956,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** An activation of layout {@code md}, written by the next step; its memory is in the arena. */
-  private memory activation(memory.desc md) {
+  memory activation(memory.desc md) {
     memory m = keep(new memory(md, eng, (Pointer) null));
     ArenaPlanner.Buffer b = planner.add(md.get_size(), primitives.size());
     arenaMemories.add(m);
@@ -939,7 +966,7 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /** Adds {@code m} to the next step's arguments; an activation stays live until that step. */
-  private void arg(IntMemoryMap args, int key, memory m) {
+  void arg(IntMemoryMap args, int key, memory m) {
     args.put(key, m);
     ArenaPlanner.Buffer b = bufferOf.get(m);
     if (b != null) {
@@ -947,7 +974,7 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  private void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
+  void addStep(String name, String impl, primitive p, int argA, memory a, int argB, memory b) {
     IntMemoryMap args = keep(new IntMemoryMap());
     arg(args, argA, a);
     arg(args, argB, b);

@@ -17,6 +17,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.FssdConfig;
+import org.fssd.model.Quantization;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,6 +57,7 @@ public final class OneDnnWeights implements AutoCloseable {
    */
   private Map<String, INDArray> detached;
   private final PlanOptions options;
+  private final Quantization quantization; // null unless options ask INT8
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
   private final List<memory.desc> descs = new ArrayList<>();
@@ -87,10 +89,11 @@ public final class OneDnnWeights implements AutoCloseable {
     }
   }
 
-  private OneDnnWeights(FssdConfig config, ComputationGraph graph, PlanOptions options) {
+  private OneDnnWeights(FssdConfig config, ComputationGraph graph, PlanOptions options, Quantization quantization) {
     this.config = config;
     this.graph = graph;
     this.options = options;
+    this.quantization = quantization;
   }
 
   /**
@@ -99,8 +102,37 @@ public final class OneDnnWeights implements AutoCloseable {
    * when the first plan that needs it is compiled.
    */
   public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options) {
-    return new OneDnnWeights(checkNotNull(config, "config"), checkNotNull(graph, "graph"),
-        checkNotNull(options, "options"));
+    return of(config, graph, options, null);
+  }
+
+  /**
+   * As {@link #of(FssdConfig, ComputationGraph, PlanOptions)} for {@link
+   * PlanOptions.Precision#INT8} plans, which need the activation ranges of {@code quantization}
+   * (weights are quantised from the graph's fp32 parameters when a plan is compiled).
+   *
+   * @throws IllegalArgumentException when {@code quantization} is null for INT8, given for
+   *     another precision, or lacks a range the network needs
+   */
+  public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options,
+      Quantization quantization) {
+    checkNotNull(options, "options");
+    boolean int8 = options.precision() == PlanOptions.Precision.INT8;
+    if (int8 && quantization == null) {
+      throw new IllegalArgumentException("precision INT8 needs a quantised model (fssd quantize / FssdQuantizer);"
+          + " this one has no quantisation");
+    }
+    if (!int8 && quantization != null) {
+      throw new IllegalArgumentException("a quantisation is only used by precision INT8, not " + options.precision());
+    }
+    if (quantization != null) {
+      quantization.checkCovers(checkNotNull(config, "config"));
+    }
+    return new OneDnnWeights(checkNotNull(config, "config"), checkNotNull(graph, "graph"), options, quantization);
+  }
+
+  /** The int8 quantisation of INT8 weights, else null. */
+  public Quantization quantization() {
+    return quantization;
   }
 
   /**

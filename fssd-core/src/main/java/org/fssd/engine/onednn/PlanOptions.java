@@ -50,7 +50,14 @@ public final class PlanOptions {
      * relative error. Needs a CPU with AVX512_BF16 ({@link OneDnnPlan#cpuHasBf16()}); refused with
      * UnsupportedOperationException elsewhere.
      */
-    BF16
+    BF16,
+    /**
+     * 8-bit integers: int8 weights (symmetric, per output channel) and u8/s8 activations with the
+     * per-tensor scales of a model's {@link org.fssd.model.Quantization} (from {@code fssd
+     * quantize}); int32 accumulation, fp32 head outputs. Only for quantised models: weights built
+     * without a quantisation refuse it. Fastest on CPUs with AVX512_VNNI.
+     */
+    INT8
   }
 
   private static final PlanOptions DEFAULTS = builder().build();
