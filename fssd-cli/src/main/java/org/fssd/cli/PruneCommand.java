@@ -142,7 +142,7 @@ final class PruneCommand implements Callable<Integer> {
         tb.checkpointDir(checkpointDir);
       }
       var err = spec.commandLine().getErr();
-      tb.listener(new org.fssd.train.ProgressListener() {
+      tb.listener(new org.fssd.train.TrainingListener() {
         @Override
         public void onEpochEnd(int epoch, long iteration) {
           err.println("prune: fine-tuning epoch " + (epoch + 1) + "/" + fineTuneEpochs + " done");
@@ -264,7 +264,7 @@ final class PruneCommand implements Callable<Integer> {
     if (checkpointDir != null) {
       tb.checkpointDir(checkpointDir.resolve("round" + round + (s > 0 ? "-sparse" : "-fine-tune")));
     }
-    tb.listener(new org.fssd.train.ProgressListener() {
+    tb.listener(new org.fssd.train.TrainingListener() {
       @Override
       public void onEpochEnd(int epoch, long iteration) {
         err.println("prune: " + what + " epoch " + (epoch + 1) + "/" + epochs + " done");

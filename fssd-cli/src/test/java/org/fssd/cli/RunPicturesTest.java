@@ -27,7 +27,7 @@ import org.fssd.model.Widths;
 import org.fssd.plots.ChartData;
 import org.fssd.plots.PlotStyle;
 import org.fssd.train.FssdTrainer;
-import org.fssd.train.ProgressListener;
+import org.fssd.train.TrainingListener;
 import org.fssd.train.TrainingHistory;
 import org.fssd.train.eval.CocoEvaluator;
 import org.fssd.train.eval.CocoResult;
@@ -63,7 +63,7 @@ class RunPicturesTest {
   private static FssdTrainer.Builder run(List<long[]> evalIterations, List<EvalResult> evals) {
     return FssdTrainer.builder(TRAIN).config(tiny()).batchSize(2).epochs(2).seed(11)
         .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1).workers(1)
-        .evaluateEvery(2, HELD_OUT).listener(new ProgressListener() {
+        .evaluateEvery(2, HELD_OUT).listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             evalIterations.add(new long[] {iteration, epoch});
@@ -97,7 +97,7 @@ class RunPicturesTest {
         .maxIterations(3).build().train();
     List<long[]> atResumed = new ArrayList<>();
     FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1).evaluateEvery(2, HELD_OUT)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             atResumed.add(new long[] {iteration, epoch});

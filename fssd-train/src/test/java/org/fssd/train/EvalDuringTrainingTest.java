@@ -27,7 +27,7 @@ class EvalDuringTrainingTest {
     return FssdTrainer.builder(TRAIN).config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
         .batchSize(2).epochs(2).seed(11).learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1)
         .workers(1).evaluateEvery(4, HELD_OUT)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             seen.add(new Seen(iteration, epoch, result));
@@ -75,7 +75,7 @@ class EvalDuringTrainingTest {
 
     List<Seen> seenResumed = new ArrayList<>();
     FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1)
-        .evaluateEvery(4, HELD_OUT).listener(new ProgressListener() {
+        .evaluateEvery(4, HELD_OUT).listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             seenResumed.add(new Seen(iteration, epoch, result));

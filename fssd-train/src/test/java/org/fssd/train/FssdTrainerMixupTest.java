@@ -17,7 +17,7 @@ class FssdTrainerMixupTest {
     FssdTrainer.Builder b = FssdTrainer.builder(data)
         .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1)).batchSize(2).epochs(1)
         .seed(11).learningRate(1e-2).decayEpochs(1).workers(2)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             losses.add(p.loss());

@@ -36,7 +36,7 @@ class FssdTrainerResumeTest {
   }
 
   /** Records the iterations at which checkpoints were written. */
-  private static final class Checkpointed implements ProgressListener {
+  private static final class Checkpointed implements TrainingListener {
     final List<Long> at = new ArrayList<>();
 
     @Override

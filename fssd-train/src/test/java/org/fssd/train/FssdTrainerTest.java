@@ -47,7 +47,7 @@ class FssdTrainerTest {
     Path ckpt = dir.resolve("run");
     List<TrainingProgress> seen = new ArrayList<>();
     FssdModel half = tinyRun(data).checkpointDir(ckpt).checkpointEvery(2).maxIterations(4)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             seen.add(p);
@@ -106,7 +106,7 @@ class FssdTrainerTest {
   void nanLossStopsTrainingAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
     ShapesDataset data = shapes(4);
     FssdTrainer trainer = tinyRun(data).checkpointDir(dir).checkpointEvery(1)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onCheckpoint(Path file, long iteration) {
             if (iteration == 1) {
@@ -133,7 +133,7 @@ class FssdTrainerTest {
     FssdTrainer.builder(data).config(tiny()).batchSize(4).epochs(6).seed(3)
         .learningRate(1e-3).warmup(Warmup.NONE).decayEpochs().workers(2)
         .transform(new EvalTransform(300))
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             seen.add(p);
