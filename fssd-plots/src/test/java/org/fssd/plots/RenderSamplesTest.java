@@ -37,20 +37,20 @@ class RenderSamplesTest {
       double base = it[i] < 80000 ? 1e-3 : it[i] < 100000 ? 1e-4 : 1e-5;
       lr[i] = it[i] < 500 ? base * it[i] / 500.0 : base;
     }
-    Plots.trainingLoss(dir.resolve("loss.png"), it, total, loc, conf);
-    Plots.learningRate(dir.resolve("lr.png"), it, lr);
+    TrainingCharts.trainingLoss(dir.resolve("loss.png"), it, total, loc, conf);
+    TrainingCharts.learningRate(dir.resolve("lr.png"), it, lr);
     int[] epochs = new int[24];
     double[] map = new double[24];
     for (int e = 0; e < 24; e++) {
       epochs[e] = 10 * (e + 1);
       map[e] = 0.78 * (1 - Math.exp(-(e + 1) / 5.0)) + 0.01 * rnd.nextGaussian();
     }
-    Plots.mapCurve(dir.resolve("map.png"), epochs, map);
+    TrainingCharts.mapCurve(dir.resolve("map.png"), epochs, map);
     long[] evalIt = new long[24];
     for (int e = 0; e < 24; e++) {
       evalIt[e] = 5000L * (e + 1);
     }
-    Plots.mapDuringTraining(dir.resolve("map-it.png"), evalIt, map, "VOC07 11-point");
+    TrainingCharts.mapDuringTraining(dir.resolve("map-it.png"), evalIt, map, "VOC07 11-point");
     double[] iou = new double[10];
     double[] apIou = new double[10];
     double apSum = 0;
@@ -59,8 +59,8 @@ class RenderSamplesTest {
       apIou[t] = 0.52 * (1 - Math.pow(t / 10.0, 2.2)) + 0.02;
       apSum += apIou[t];
     }
-    Plots.cocoApPerIou(dir.resolve("coco-iou.png"), iou, apIou, apSum / 10);
-    Plots.precisionRecall(dir.resolve("pr-class1.png"), "aeroplane", 1, new double[] {0.1, 0.3, 0.5},
+    EvaluationCharts.cocoApPerIou(dir.resolve("coco-iou.png"), iou, apIou, apSum / 10);
+    EvaluationCharts.precisionRecall(dir.resolve("pr-class1.png"), "aeroplane", 1, new double[] {0.1, 0.3, 0.5},
         new double[] {1.0, 0.8, 0.6}, 0.5);
     int m = 200;
     double[] rec = new double[m];
@@ -73,7 +73,7 @@ class RenderSamplesTest {
       rec[i] = tp / 150.0;
       prec[i] = tp / (double) (i + 1);
     }
-    Plots.precisionRecall(dir.resolve("pr.png"), "dog", rec, prec, Plots.allPointAp(rec, prec));
+    EvaluationCharts.precisionRecall(dir.resolve("pr.png"), "dog", rec, prec, org.fssd.train.eval.ApMethod.VOC10_ALL_POINT.ap(rec, prec));
     String[] voc = {"aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
         "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
         "train", "tvmonitor"};
@@ -81,12 +81,12 @@ class RenderSamplesTest {
     for (int i = 0; i < ap.length; i++) {
       ap[i] = 0.45 + 0.45 * rnd.nextDouble();
     }
-    Plots.apBars(dir.resolve("ap.png"), voc, ap);
+    EvaluationCharts.apBars(dir.resolve("ap.png"), voc, ap);
     float[] gam = new float[5000];
     for (int i = 0; i < gam.length; i++) {
       gam[i] = i % 50 == 0 ? 0f : (float) Math.exp(rnd.nextGaussian() * 1.5 - 2.5);
     }
-    Plots.gammaHistogram(dir.resolve("gamma.png"), gam, 0.02);
+    PruningCharts.gammaHistogram(dir.resolve("gamma.png"), gam, 0.02);
     String[] layers = {"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3",
         "conv4_1", "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3", "fc6", "fc7"};
     int[] before = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
@@ -94,7 +94,7 @@ class RenderSamplesTest {
     for (int i = 0; i < before.length; i++) {
       after[i] = (int) (before[i] * (0.3 + 0.6 * rnd.nextDouble()));
     }
-    Plots.keptChannels(dir.resolve("kept.png"), layers, before, after);
+    PruningCharts.keptChannels(dir.resolve("kept.png"), layers, before, after);
     Map<String, String> cfg = new LinkedHashMap<>();
     cfg.put("model", "VOC_300");
     cfg.put("batch", "32");
