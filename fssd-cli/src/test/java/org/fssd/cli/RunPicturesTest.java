@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +34,6 @@ import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Issue 13: the pictures of a training run with evaluation, stop/resume, COCO, the shared look,
@@ -232,18 +228,10 @@ class RunPicturesTest {
   }
 
   private static String[] cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CommandLine c = new CommandLine(new FssdCli());
-    c.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    c.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    c.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      e.printStackTrace(cmd.getErr());
-      return 1;
-    });
-    int code = c.execute(args);
-    return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    CliRun r = CliRun.run(args);
+    return new String[] {Integer.toString(r.code()), r.out(), r.err()};
   }
+
 
   private static String[] concat(String[] a, String[] b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
