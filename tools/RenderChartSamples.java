@@ -1,27 +1,36 @@
-package org.fssd.plots;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.fssd.plots.EvaluationCharts;
+import org.fssd.plots.PruningCharts;
+import org.fssd.plots.RunReport;
+import org.fssd.plots.TrainingCharts;
+import org.fssd.train.eval.ApMethod;
 
 /**
- * Renders every chart and a report from realistic made-up data into the directory named by
- * {@code -Dfssd.plots.lookDir=...}, for a person to look at; skipped without it. Run: {@code mvn
- * -o test -pl fssd-plots -Dtest=RenderSamplesTest -Dfssd.plots.lookDir=/tmp/plots-look}.
+ * Renders every chart and a report from realistic made-up data into a directory, for a person to
+ * look at (the chart tests check the data drawn, not the look). A single-file program on the
+ * class path of fssd-plots:
+ *
+ * <pre>
+ * mvn -B -o -q -pl fssd-plots -am compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
+ * java -cp "fssd-plots/target/classes:fssd-train/target/classes:$(cat /tmp/cp.txt)" \
+ *     tools/RenderChartSamples.java /tmp/plots-look
+ * </pre>
  */
-class RenderSamplesTest {
-  @Test
-  void renderSamples() throws Exception {
-    String dirName = System.getProperty("fssd.plots.lookDir");
-    Assumptions.assumeTrue(dirName != null, "set -Dfssd.plots.lookDir to render samples");
+public final class RenderChartSamples {
+  private RenderChartSamples() {}
+
+  /** Writes the pictures and report.html to the directory {@code args[0]}. */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: RenderChartSamples OUTPUT_DIR");
+      System.exit(2);
+    }
     System.setProperty("java.awt.headless", "true");
-    Path dir = Files.createDirectories(Path.of(dirName));
+    Path dir = Files.createDirectories(Path.of(args[0]));
     Random rnd = new Random(42);
     int n = 1200;
     long[] it = new long[n];
@@ -73,7 +82,7 @@ class RenderSamplesTest {
       rec[i] = tp / 150.0;
       prec[i] = tp / (double) (i + 1);
     }
-    EvaluationCharts.precisionRecall(dir.resolve("pr.png"), "dog", rec, prec, org.fssd.train.eval.ApMethod.VOC10_ALL_POINT.ap(rec, prec));
+    EvaluationCharts.precisionRecall(dir.resolve("pr.png"), "dog", rec, prec, ApMethod.VOC10_ALL_POINT.ap(rec, prec));
     String[] voc = {"aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
         "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
         "train", "tvmonitor"};
@@ -107,6 +116,6 @@ class RenderSamplesTest {
       b.picture(dir.resolve(p + ".png"), p + " chart");
     }
     b.build().writeTo(dir.resolve("report.html"));
-    assertThat(dir.resolve("report.html")).exists();
+    System.out.println("wrote " + dir.resolve("report.html") + " and its pictures");
   }
 }
