@@ -32,6 +32,7 @@ import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 13: the pictures of a training run with evaluation, stop/resume, COCO, the shared look,
  * and the report rendered by headless Chromium.
  */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class RunPicturesTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 96)

@@ -12,9 +12,12 @@ import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class EvalDuringTrainingTest {
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 80)
       .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();

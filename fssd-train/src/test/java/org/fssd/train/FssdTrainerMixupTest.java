@@ -8,8 +8,11 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerMixupTest {
   private static FssdModel run(MixupOptions mixup, List<Double> losses) {
     ShapesDataset data = ShapesDataset.builder().count(4).imageSize(96, 80).seed(5)

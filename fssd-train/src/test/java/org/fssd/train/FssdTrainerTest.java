@@ -14,6 +14,7 @@ import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,6 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerTest {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainerTest.class);
   private final FssdTrainer[] trainerRef = new FssdTrainer[1];

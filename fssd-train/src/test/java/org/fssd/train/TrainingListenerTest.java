@@ -10,10 +10,13 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A listener of the application's own sees the loop's events in order, next to the built-ins. */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class TrainingListenerTest {
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(4).imageSize(96, 80)
       .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
