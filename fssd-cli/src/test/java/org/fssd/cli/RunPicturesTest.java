@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: the pictures of a training run with evaluation, stop/resume, COCO, the shared look,
+ * The pictures of a training run with evaluation, stop/resume, COCO, the shared look,
  * and the report rendered by headless Chromium.
  */
 // trains a network: seconds to a minute on 2 cores
