@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ablation on the HARD shapes preset (issue 14): what BN, Mixup and (iterative) pruning buy.
+# Ablation on the HARD shapes preset: what BN, Mixup and (iterative) pruning buy.
 #
 # Rows, each trained with ABL_SEEDS (default 3 seeds) and reported as mean +- sample standard
 # deviation over the seeds:

@@ -23,8 +23,16 @@ public final class FssdCli {
     System.exit(run(args));
   }
 
-  /** Runs the CLI and returns the exit code (for tests). */
+  /** Runs the CLI on the process's stdout and stderr and returns the exit code. */
   public static int run(String... args) {
+    return run(null, null, args);
+  }
+
+  /**
+   * Runs the CLI exactly as {@link #main} does, printing to {@code out} and {@code err} (null: the
+   * process's streams), and returns the exit code. Tests capture the output through it.
+   */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
     // Library INFO logs (ND4J start-up banner) would drown the output; --verbose is for debugging.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
@@ -37,6 +45,12 @@ public final class FssdCli {
     CommandLine cli = new CommandLine(new FssdCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(FssdCli::handle);
+    if (out != null) {
+      cli.setOut(out);
+    }
+    if (err != null) {
+      cli.setErr(err);
+    }
     return cli.execute(args);
   }
 

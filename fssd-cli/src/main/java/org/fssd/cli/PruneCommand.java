@@ -11,7 +11,6 @@ import org.fssd.model.FssdModel;
 import org.fssd.prune.IterativePruner;
 import org.fssd.prune.PruneOptions;
 import org.fssd.prune.PruneResult;
-import org.fssd.prune.Pruner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * threshold, channel selection, weight surgery — with a report of widths, parameters, size,
  * GMACs and measured detect time before and after (this machine, default engine, batch 1).
  *
- * <p>Iterative pruning ({@code --rounds R} or {@code --percents a,b,..}): R rounds of sparse
+ * <p>A plain prune is one round of {@link IterativePruner} without sparse training, reported as
+ * a before/after comparison. Iterative pruning ({@code --rounds R} or {@code --percents a,b,..}): R rounds of sparse
  * training ({@code --sparse-epochs}, with {@code --sparsity}) -> pruning -> fine-tuning ({@code
  * --fine-tune-epochs}), each round saved as {@code <out stem>-round<r>.zip} (the last also as
  * {@code --out}) and reported; mAP per round with {@code --eval-shapes-seed} or {@code
@@ -128,29 +128,16 @@ final class PruneCommand implements Callable<Integer> {
     if (out == null) {
       throw new IllegalArgumentException("--out is required (unless --report-only)");
     }
-    if (rounds != 1 || percents != null || Arrays.stream(sparseEpochs).anyMatch(e -> e > 0)) {
-      return iterative(model, b.build());
+    boolean iterative = rounds != 1 || percents != null
+        || Arrays.stream(sparseEpochs).anyMatch(e -> e > 0);
+    IterativePruner.Result run = pruner(b.build(), iterative).run(model);
+    if (iterative) {
+      return reportRounds(run);
     }
-    PruneResult result = Pruner.prune(model, b.build());
+    // one round, reported as a before/after comparison
+    PruneResult result = run.rounds().get(0).pruning();
     warn(result.selection().warnings(), "");
-    FssdModel pruned = result.model();
-    if (fineTuneEpochs > 0) {
-      org.fssd.data.DetectionDataset ds = dataset.open();
-      org.fssd.train.FssdTrainer.Builder tb = org.fssd.train.FssdTrainer.builder(ds).initialModel(pruned)
-          .epochs(fineTuneEpochs).batchSize(batch).learningRate(lr);
-      if (checkpointDir != null) {
-        tb.checkpointDir(checkpointDir);
-      }
-      var err = spec.commandLine().getErr();
-      tb.listener(new org.fssd.train.ProgressListener() {
-        @Override
-        public void onEpochEnd(int epoch, long iteration) {
-          err.println("prune: fine-tuning epoch " + (epoch + 1) + "/" + fineTuneEpochs + " done");
-          err.flush();
-        }
-      });
-      pruned = tb.build().train();
-    }
+    FssdModel pruned = run.finalModel();
     pruned.save(out);
     var o = spec.commandLine().getOut();
     o.println(result.report());
@@ -168,8 +155,8 @@ final class PruneCommand implements Callable<Integer> {
     }
     o.println(String.format(Locale.ROOT, "gmacs: %.2f -> %.2f", result.report().gmacsBefore(), result.report().gmacsAfter()));
     if (timingRuns > 0) {
-      double before = medianMs(model, timingRuns);
-      double after = medianMs(pruned, timingRuns);
+      double before = run.input().msPerImage();
+      double after = run.rounds().get(0).stage().msPerImage();
       o.println(String.format(Locale.ROOT, "ms_per_image (detect, default CPU engine, batch 1, median of %d): %.1f -> %.1f (%.2fx)",
           timingRuns, before, after, before / after));
       o.println("note: ms_per_image times the whole detect call (decode, resize, forward, NMS) of these two models on"
@@ -203,12 +190,13 @@ final class PruneCommand implements Callable<Integer> {
     err.flush();
   }
 
-  /** Median wall time of a batch-1 detect call (see IterativePruner#msPerImage). */
-  static double medianMs(FssdModel model, int runs) {
-    return IterativePruner.msPerImage(model, runs);
-  }
-
-  private int iterative(FssdModel model, PruneOptions options) {
+  /**
+   * The rounds of this command line: {@code --percents} (or {@code --rounds} times {@code
+   * --percent}), sparse training and fine-tuning on {@code --dataset} where asked for, mAP with
+   * {@code --eval-*}. A plain prune is one round without sparse training; its model is saved to
+   * {@code --out} only, while iterative runs also keep each round's file.
+   */
+  private IterativePruner pruner(PruneOptions options, boolean iterative) {
     double[] ps = percents;
     if (ps == null) {
       ps = new double[rounds];
@@ -224,23 +212,35 @@ final class PruneCommand implements Callable<Integer> {
     }
     var err = spec.commandLine().getErr();
     IterativePruner.Builder ib = IterativePruner.builder().percents(ps).options(options)
-        .timingRuns(timingRuns).output(out);
-    boolean needsData = fineTuneEpochs > 0 || Arrays.stream(sparseEpochs).anyMatch(e -> e > 0);
-    org.fssd.data.DetectionDataset ds = needsData ? dataset.open() : null;
-    if (Arrays.stream(sparseEpochs).anyMatch(e -> e > 0)) {
+        .timingRuns(timingRuns);
+    if (iterative) {
+      ib.output(out);
+    }
+    boolean sparse = Arrays.stream(sparseEpochs).anyMatch(e -> e > 0);
+    org.fssd.data.DetectionDataset ds = fineTuneEpochs > 0 || sparse ? dataset.open() : null;
+    if (sparse) {
       ib.sparseTrainer((m, r) -> {
         int epochs = sparseEpochs.length == 1 ? sparseEpochs[0] : sparseEpochs[r - 1];
-        return epochs == 0 ? m : train(ds, m, epochs, sparsity, "round " + r + " sparse training", r, err);
+        return epochs == 0 ? m : train(ds, m, epochs, sparsity, "round " + r + " sparse training",
+            checkpointDir == null ? null : checkpointDir.resolve("round" + r + "-sparse"), err);
       });
     }
     if (fineTuneEpochs > 0) {
-      ib.fineTuner((m, r) -> train(ds, m, fineTuneEpochs, 0, "round " + r + " fine-tuning", r, err));
+      // a plain prune fine-tunes straight into --checkpoint-dir (resumable with fssd train)
+      ib.fineTuner((m, r) -> train(ds, m, fineTuneEpochs, 0,
+          iterative ? "round " + r + " fine-tuning" : "fine-tuning",
+          checkpointDir == null ? null
+              : iterative ? checkpointDir.resolve("round" + r + "-fine-tune") : checkpointDir, err));
     }
     java.util.function.ToDoubleFunction<FssdModel> eval = evaluator();
     if (eval != null) {
       ib.evaluator(eval);
     }
-    IterativePruner.Result result = ib.build().run(model);
+    return ib.build();
+  }
+
+  /** Saves the last round's model to --out and prints the table and the metrics lines. */
+  private int reportRounds(IterativePruner.Result result) {
     for (IterativePruner.Round r : result.rounds()) {
       warn(r.pruning().selection().warnings(), "round " + r.index() + ": ");
     }
@@ -251,20 +251,20 @@ final class PruneCommand implements Callable<Integer> {
     for (IterativePruner.Round r : result.rounds()) {
       o.println(metrics("round" + r.index(), r.stage()));
     }
-    o.println("wrote " + out + " (= round " + n + ")");
+    o.println("wrote " + out + " (= round " + result.rounds().size() + ")");
     o.flush();
     return 0;
   }
 
   private FssdModel train(org.fssd.data.DetectionDataset ds, FssdModel m, int epochs, double s,
-      String what, int round, java.io.PrintWriter err) {
+      String what, Path checkpoints, java.io.PrintWriter err) {
     org.fssd.train.FssdTrainer.Builder tb = org.fssd.train.FssdTrainer.builder(ds).initialModel(m)
         .epochs(epochs).batchSize(batch).learningRate(lr).sparsity(s).seed(seed).workers(workers);
     tb.transform(org.fssd.data.augment.TrainTransform.named(augment, m.config().inputSize()));
-    if (checkpointDir != null) {
-      tb.checkpointDir(checkpointDir.resolve("round" + round + (s > 0 ? "-sparse" : "-fine-tune")));
+    if (checkpoints != null) {
+      tb.checkpointDir(checkpoints);
     }
-    tb.listener(new org.fssd.train.ProgressListener() {
+    tb.listener(new org.fssd.train.TrainingListener() {
       @Override
       public void onEpochEnd(int epoch, long iteration) {
         err.println("prune: " + what + " epoch " + (epoch + 1) + "/" + epochs + " done");

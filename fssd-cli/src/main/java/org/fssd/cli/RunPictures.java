@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.fssd.FssdException;
 import org.fssd.model.FssdModel;
-import org.fssd.plots.Plots;
+import org.fssd.plots.EvaluationCharts;
+import org.fssd.plots.PruningCharts;
+import org.fssd.plots.TrainingCharts;
 import org.fssd.plots.RunReport;
 import org.fssd.prune.ChannelSelection;
 import org.fssd.plots.ChartData;
@@ -69,8 +71,8 @@ final class RunPictures {
       conf[i] = s.confLoss();
       lr[i] = s.learningRate();
     }
-    add(dir.resolve("loss.png"), "Training loss (total, localisation, confidence) per iteration", p -> Plots.trainingLoss(p, it, total, loc, conf));
-    add(dir.resolve("lr.png"), "Learning-rate schedule", p -> Plots.learningRate(p, it, lr));
+    add(dir.resolve("loss.png"), "Training loss (total, localisation, confidence) per iteration", p -> TrainingCharts.trainingLoss(p, it, total, loc, conf));
+    add(dir.resolve("lr.png"), "Learning-rate schedule", p -> TrainingCharts.learningRate(p, it, lr));
     numbers.put("iterations", Long.toString(it[n - 1]));
     numbers.put("final loss", String.format(Locale.ROOT, "%.4f (loc %.4f, conf %.4f)", total[n - 1], loc[n - 1], conf[n - 1]));
     List<TrainingHistory.Evaluation> evals = history.evaluations();
@@ -78,7 +80,7 @@ final class RunPictures {
       long[] at = evals.stream().mapToLong(TrainingHistory.Evaluation::iteration).toArray();
       double[] map = evals.stream().mapToDouble(TrainingHistory.Evaluation::map).toArray();
       String method = methodName(evals.get(evals.size() - 1).method());
-      add(dir.resolve("map.png"), "mAP on the held-out set, evaluated during training", p -> Plots.mapDuringTraining(p, at, map, method));
+      add(dir.resolve("map.png"), "mAP on the held-out set, evaluated during training", p -> TrainingCharts.mapDuringTraining(p, at, map, method));
       TrainingHistory.Evaluation last = evals.get(evals.size() - 1);
       numbers.put("held-out mAP (" + method + ")", String.format(Locale.ROOT, "%.4f at iteration %d", last.map(), last.iteration()));
     }
@@ -102,7 +104,7 @@ final class RunPictures {
     double[] t = CocoEvaluator.iouThresholds();
     double[] ap = result.apPerIou();
     if (java.util.Arrays.stream(ap).anyMatch(Double::isFinite)) {
-      add(dir.resolve("coco-iou.png"), "COCO AP per IoU threshold", p -> Plots.cocoApPerIou(p, t, ap, result.ap()));
+      add(dir.resolve("coco-iou.png"), "COCO AP per IoU threshold", p -> EvaluationCharts.cocoApPerIou(p, t, ap, result.ap()));
     }
     String[] names = new String[labels.numClasses() - 1];
     double[] classAp = new double[names.length];
@@ -110,7 +112,7 @@ final class RunPictures {
       names[k - 1] = labels.name(k);
       classAp[k - 1] = result.classAp(k);
     }
-    add(dir.resolve("ap.png"), "COCO AP@[.50:.95] per class", p -> Plots.apBars(p, names, classAp));
+    add(dir.resolve("ap.png"), "COCO AP@[.50:.95] per class", p -> EvaluationCharts.apBars(p, names, classAp));
     numbers.put("COCO AP@[.50:.95]", String.format(Locale.ROOT, "%.4f", result.ap()));
     numbers.put("COCO AP50 / AP75", String.format(Locale.ROOT, "%.4f / %.4f", result.ap50(), result.ap75()));
   }
@@ -123,10 +125,10 @@ final class RunPictures {
       aps.add(c.ap());
       if (c.hasPositives()) {
         add(dir.resolve("pr-" + c.name().replaceAll("[^A-Za-z0-9_-]", "_") + ".png"),
-            "Precision-recall of " + c.name(), p -> Plots.precisionRecall(p, c.name(), c.classIndex(), c.recall(), c.precision(), c.ap()));
+            "Precision-recall of " + c.name(), p -> EvaluationCharts.precisionRecall(p, c.name(), c.classIndex(), c.recall(), c.precision(), c.ap()));
       }
     }
-    add(dir.resolve("ap.png"), "AP per class", p -> Plots.apBars(p, names.toArray(new String[0]),
+    add(dir.resolve("ap.png"), "AP per class", p -> EvaluationCharts.apBars(p, names.toArray(new String[0]),
         aps.stream().mapToDouble(Double::doubleValue).toArray()));
     numbers.put("mAP (" + result.method() + ")", String.format(Locale.ROOT, "%.4f", result.map()));
   }
@@ -142,7 +144,7 @@ final class RunPictures {
       }
     }
     add(dir.resolve("gamma.png"), "|gamma| of every BN channel with the global threshold",
-        p -> Plots.gammaHistogram(p, all, selection.threshold()));
+        p -> PruningCharts.gammaHistogram(p, all, selection.threshold()));
     List<String> layers = selection.layers();
     int[] b = new int[layers.size()];
     int[] a = new int[layers.size()];
@@ -153,7 +155,7 @@ final class RunPictures {
       a[i] = selection.kept(layers.get(i)).length;
     }
     add(dir.resolve("channels.png"), "Kept / total channels per layer",
-        p -> Plots.keptChannels(p, layers.toArray(new String[0]), b, a));
+        p -> PruningCharts.keptChannels(p, layers.toArray(new String[0]), b, a));
   }
 
   void number(String key, String value) {

@@ -13,7 +13,7 @@ import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.train.FssdTrainer;
-import org.fssd.train.ProgressListener;
+import org.fssd.train.TrainingListener;
 import org.fssd.train.TrainingProgress;
 import org.fssd.train.optim.WarmupStepSchedule;
 import picocli.CommandLine.Command;
@@ -258,7 +258,7 @@ final class TrainCommand implements Callable<Integer> {
     FssdTrainer[] trainer = new FssdTrainer[1];
     RunPictures pictures = plots == null ? null
         : new RunPictures(plots, "fssd train", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-    b.listener(new ProgressListener() {
+    b.listener(new TrainingListener() {
       @Override
       public void onIteration(TrainingProgress p) {
         if (p.iteration() % logEvery == 0) {

@@ -3,11 +3,11 @@ package org.fssd.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
 
 /**
- * Test utility: runs the {@code fssd} command line in-process with captured output. An exception
- * from a command is reported on stderr as {@code fssd <command>: <message>} with exit code 1.
+ * Test utility: runs the real {@code fssd} command line ({@link FssdCli#run(PrintWriter,
+ * PrintWriter, String...)}: the same wiring, options and error handling as {@code ./fssd})
+ * in-process with captured output.
  *
  * @param code the exit code
  * @param out what the command printed on stdout
@@ -19,14 +19,8 @@ record CliRun(int code, String out, String err) {
   static CliRun run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CommandLine cli = new CommandLine(new FssdCli());
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("fssd " + cmd.getCommandName() + ": " + e.getMessage());
-      return 1;
-    });
-    int code = cli.execute(args);
+    int code = FssdCli.run(new PrintWriter(out, true, StandardCharsets.UTF_8),
+        new PrintWriter(err, true, StandardCharsets.UTF_8), args);
     return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +14,6 @@ import org.fssd.model.FssdModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The shipped demo model (models/demo-shapes.zip) through the README's main command: {@code
@@ -31,14 +28,11 @@ class DemoModelTest {
   @TempDir Path dir;
 
   private static String run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    CommandLine cli = new CommandLine(new FssdCli());
-    cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
-    int code = cli.execute(args);
-    assertThat(code).as("exit code of %s", String.join(" ", args)).isZero();
-    return out.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.run(args);
+    assertThat(r.code()).as("exit code of %s: %s", String.join(" ", args), r.err()).isZero();
+    return r.out();
   }
+
 
   @Test
   void theShippedModelIsTheDocumentedOne() {

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fssd.model.FssdModel;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code fssd train --precise-bn N}: a tiny BN run on shapes writes a recalibrated model. */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class PreciseBnCliTest {
   @TempDir Path dir;
 

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +24,7 @@ import org.fssd.model.Widths;
 import org.fssd.plots.ChartData;
 import org.fssd.plots.PlotStyle;
 import org.fssd.train.FssdTrainer;
-import org.fssd.train.ProgressListener;
+import org.fssd.train.TrainingListener;
 import org.fssd.train.TrainingHistory;
 import org.fssd.train.eval.CocoEvaluator;
 import org.fssd.train.eval.CocoResult;
@@ -35,14 +32,16 @@ import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
- * Issue 13: the pictures of a training run with evaluation, stop/resume, COCO, the shared look,
+ * The pictures of a training run with evaluation, stop/resume, COCO, the shared look,
  * and the report rendered by headless Chromium.
  */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class RunPicturesTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 96)
@@ -63,7 +62,7 @@ class RunPicturesTest {
   private static FssdTrainer.Builder run(List<long[]> evalIterations, List<EvalResult> evals) {
     return FssdTrainer.builder(TRAIN).config(tiny()).batchSize(2).epochs(2).seed(11)
         .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1).workers(1)
-        .evaluateEvery(2, HELD_OUT).listener(new ProgressListener() {
+        .evaluateEvery(2, HELD_OUT).listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             evalIterations.add(new long[] {iteration, epoch});
@@ -97,7 +96,7 @@ class RunPicturesTest {
         .maxIterations(3).build().train();
     List<long[]> atResumed = new ArrayList<>();
     FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1).evaluateEvery(2, HELD_OUT)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             atResumed.add(new long[] {iteration, epoch});
@@ -232,18 +231,10 @@ class RunPicturesTest {
   }
 
   private static String[] cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CommandLine c = new CommandLine(new FssdCli());
-    c.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    c.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    c.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      e.printStackTrace(cmd.getErr());
-      return 1;
-    });
-    int code = c.execute(args);
-    return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    CliRun r = CliRun.run(args);
+    return new String[] {Integer.toString(r.code()), r.out(), r.err()};
   }
+
 
   private static String[] concat(String[] a, String[] b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);

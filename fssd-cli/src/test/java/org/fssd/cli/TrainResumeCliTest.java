@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.fssd.train.Checkpoints;
 import org.fssd.train.RunSettings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoints at its --checkpoint-every, takes the options it was started with from the
  * checkpoint, applies the ones given again, and refuses those the checkpoint fixes.
  */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class TrainResumeCliTest {
   @TempDir Path dir;
 

@@ -2,33 +2,24 @@ package org.fssd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fssd.model.FssdModel;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The research workflow through the CLI on a tiny network: train (sparse), eval, prune, preview. */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class WorkflowCliTest {
   @TempDir Path dir;
 
   private static String[] run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    CommandLine cli = new CommandLine(new FssdCli());
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      e.printStackTrace(cmd.getErr());
-      return 1;
-    });
-    int code = cli.execute(args);
-    return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    CliRun r = CliRun.run(args);
+    return new String[] {Integer.toString(r.code()), r.out(), r.err()};
   }
+
 
   @Test
   void trainEvalPruneOnShapes() throws Exception {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-/** Issue 5's "done when": a VOC folder, a COCO JSON, a CSV dataset and the shapes generator all feed the same iterator. */
+/** Every dataset kind a user can bring: a VOC folder, a COCO JSON, a CSV dataset and the shapes generator all feed the same iterator. */
 class AllDatasetsFeedTheIteratorTest {
   @TempDir Path root;
 

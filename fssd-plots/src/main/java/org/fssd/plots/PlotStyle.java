@@ -14,7 +14,8 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * The look of every fssd4j chart in one place: picture size, fonts, colours, and the axis titles
- * (with their units) shared between charts. {@link Plots} builds each chart through {@link
+ * (with their units) shared between charts. The chart classes ({@link TrainingCharts}, {@link
+ * EvaluationCharts}, {@link PruningCharts}) build each chart through {@link
  * #xyChart} or {@link #categoryChart}, so a change here changes every picture.
  *
  * <p>Colours and font come from fssd-core's {@link Palette}, which the annotated images ({@code

@@ -33,7 +33,7 @@ class EvalChartsTest {
     long[] it = {500, 1000, 1500, 2000};
     double[] map = {0.12, 0.31, Double.NaN, 0.29};
     Path png = dir.resolve("map.png");
-    ChartData d = Plots.mapDuringTraining(png, it, map, "VOC07 11-point");
+    ChartData d = TrainingCharts.mapDuringTraining(png, it, map, "VOC07 11-point");
     assertPng(png, 800, 500);
     assertThat(d.x("mAP")).containsExactly(500, 1000, 2000);
     assertThat(d.y("mAP")).containsExactly(0.12, 0.31, 0.29);
@@ -53,7 +53,7 @@ class EvalChartsTest {
       sum += ap[i];
     }
     Path png = dir.resolve("coco-iou.png");
-    ChartData d = Plots.cocoApPerIou(png, t, ap, sum / 10);
+    ChartData d = EvaluationCharts.cocoApPerIou(png, t, ap, sum / 10);
     assertPng(png, 800, 500);
     assertThat(d.x("AP")).containsExactly(t);
     assertThat(d.y("AP")).containsExactly(ap);

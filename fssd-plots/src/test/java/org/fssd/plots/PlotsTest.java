@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.fssd.FssdException;
+import org.fssd.train.eval.ApMethod;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,14 +57,14 @@ class PlotsTest {
     }
     total[7] = Double.NaN; // a diverged step is left out
     Path png = dir.resolve("loss.png");
-    ChartData d = Plots.trainingLoss(png, it, total, loc, conf);
+    ChartData d = TrainingCharts.trainingLoss(png, it, total, loc, conf);
     assertOnlyPng(png, 800, 500);
     assertThat(d.series().keySet()).containsExactly(
         "total (raw)", "total", "loc (raw)", "loc", "conf (raw)", "conf");
     assertThat(d.y("loc (raw)")).containsExactly(loc);
     assertThat(d.x("loc (raw)")[299]).isEqualTo(2990.0);
     assertThat(d.y("total (raw)")).hasSize(n - 1).doesNotContain(Double.NaN);
-    assertThat(d.y("conf")).containsExactly(Plots.smooth(conf, n / 30));
+    assertThat(d.y("conf")).containsExactly(TrainingCharts.smooth(conf, n / 30));
     assertThat(d.title()).contains("EMA over 10 points");
   }
 
@@ -77,17 +78,17 @@ class PlotsTest {
       it[i] = i;
       v[i] = 1 + rnd.nextGaussian();
     }
-    ChartData d = Plots.trainingLoss(dir.resolve("loss.png"), it, v, v, v);
+    ChartData d = TrainingCharts.trainingLoss(dir.resolve("loss.png"), it, v, v, v);
     double[] raw = d.y("loc (raw)");
-    assertThat(raw.length).isLessThanOrEqualTo(Plots.MAX_DRAWN_POINTS);
+    assertThat(raw.length).isLessThanOrEqualTo(TrainingCharts.MAX_DRAWN_POINTS);
     assertThat(Arrays.stream(raw).min().orElseThrow())
         .isEqualTo(Arrays.stream(v).min().orElseThrow());
     assertThat(Arrays.stream(raw).max().orElseThrow())
         .isEqualTo(Arrays.stream(v).max().orElseThrow());
-    double[] full = Plots.smooth(v, n / 30 > 500 ? 500 : n / 30);
+    double[] full = TrainingCharts.smooth(v, n / 30 > 500 ? 500 : n / 30);
     double[] sx = d.x("loc");
     double[] sy = d.y("loc");
-    assertThat(sx.length).isLessThanOrEqualTo(Plots.MAX_DRAWN_POINTS + 1);
+    assertThat(sx.length).isLessThanOrEqualTo(TrainingCharts.MAX_DRAWN_POINTS + 1);
     assertThat(sx[sx.length - 1]).isEqualTo(n - 1);
     for (int i = 0; i < sx.length; i++) {
       assertThat(sy[i]).isEqualTo(full[(int) sx[i]]);
@@ -98,11 +99,11 @@ class PlotsTest {
   @Test
   void smoothIsUnbiasedAtTheStartAndIdentityForSpanOne() {
     double[] v = {3, 1, 4, 1, 5};
-    assertThat(Plots.smooth(v, 1)).containsExactly(v);
-    assertThat(Plots.smooth(new double[] {2, 2, 2, 2}, 10))
+    assertThat(TrainingCharts.smooth(v, 1)).containsExactly(v);
+    assertThat(TrainingCharts.smooth(new double[] {2, 2, 2, 2}, 10))
         .containsExactly(new double[] {2, 2, 2, 2}, within(1e-12));
     // span 3: alpha = 0.5; m = 0.5 * 0 + 0.5 * 4 = 2, corrected by 1 - 0.5 = 0.5 -> 4
-    double[] s = Plots.smooth(new double[] {4, 0}, 3);
+    double[] s = TrainingCharts.smooth(new double[] {4, 0}, 3);
     assertThat(s[0]).isCloseTo(4, within(1e-12));
     // m1 = 0.5 * 2 + 0 = 1, corrected by 1 - 0.25 -> 4 / 3
     assertThat(s[1]).isCloseTo(4.0 / 3, within(1e-12));
@@ -113,7 +114,7 @@ class PlotsTest {
     long[] it = {0, 1, 2, 3};
     double[] lr = {0, 1e-4, 1e-3, 1e-3};
     Path png = dir.resolve("lr.png");
-    ChartData d = Plots.learningRate(png, it, lr);
+    ChartData d = TrainingCharts.learningRate(png, it, lr);
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("learning rate")).containsExactly(1, 2, 3);
     assertThat(d.y("learning rate")).containsExactly(1e-4, 1e-3, 1e-3);
@@ -123,7 +124,7 @@ class PlotsTest {
   @Test
   void mapCurveMarksTheBestEpoch() throws IOException {
     Path png = dir.resolve("map.png");
-    ChartData d = Plots.mapCurve(png, new int[] {5, 10, 15, 20},
+    ChartData d = TrainingCharts.mapCurve(png, new int[] {5, 10, 15, 20},
         new double[] {0.41, 0.62, Double.NaN, 0.58});
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("mAP")).containsExactly(5, 10, 20);
@@ -136,14 +137,18 @@ class PlotsTest {
   void precisionRecallEnvelopeMatchesHandComputation() throws IOException {
     double[] r = {0.2, 0.4, 0.4, 0.6, 0.8};
     double[] p = {1.0, 0.5, 2.0 / 3, 0.5, 0.4};
-    // by hand: max of the precisions to the right
-    assertThat(Plots.envelope(p)).containsExactly(new double[] {1, 2.0 / 3, 2.0 / 3, 0.5, 0.4},
-        within(1e-12));
     // VOC all-point: 0.2 * 1 + 0.2 * 2/3 + 0.2 * 0.5 + 0.2 * 0.4 + 0.2 * 0
     double ap = 0.2 + 0.2 * 2 / 3 + 0.1 + 0.08;
-    assertThat(Plots.allPointAp(r, p)).isCloseTo(ap, within(1e-12));
+    // the staircase drawn is the curve the AP integrates: its area is the AP
+    double[][] s = EvaluationCharts.staircase(r, p);
+    double area = 0;
+    for (int i = 0; i + 1 < s[0].length; i++) {
+      area += (s[0][i + 1] - s[0][i]) * s[1][i + 1];
+    }
+    assertThat(area).isCloseTo(ap, within(1e-12));
+    assertThat(ApMethod.VOC10_ALL_POINT.ap(r, p)).isCloseTo(ap, within(1e-12));
     Path png = dir.resolve("pr.png");
-    ChartData d = Plots.precisionRecall(png, "cat <b>", r, p, ap);
+    ChartData d = EvaluationCharts.precisionRecall(png, "cat <b>", r, p, ap);
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("precision")).containsExactly(r);
     assertThat(d.y("precision")).containsExactly(p);
@@ -156,7 +161,7 @@ class PlotsTest {
 
   @Test
   void precisionRecallRefusesValuesOutsideUnitInterval() {
-    assertThatThrownBy(() -> Plots.precisionRecall(dir.resolve("x.png"), "c",
+    assertThatThrownBy(() -> EvaluationCharts.precisionRecall(dir.resolve("x.png"), "c",
         new double[] {1.5}, new double[] {1}, 0)).hasMessageContaining("recall[0] = 1.5");
   }
 
@@ -170,7 +175,7 @@ class PlotsTest {
     }
     ap[3] = Double.NaN; // no ground truth: drawn as 0, not in the mean
     Path png = dir.resolve("ap.png");
-    ChartData d = Plots.apBars(png, classes, ap);
+    ChartData d = EvaluationCharts.apBars(png, classes, ap);
     assertOnlyPng(png, 800, Math.max(500, 120 + 22 * 20));
     double[] values = d.x("AP");
     for (int i = 1; i < values.length; i++) {
@@ -198,24 +203,24 @@ class PlotsTest {
     g[6] = 0;
     g[7] = -0f;
     Path png = dir.resolve("gamma.png");
-    ChartData d = Plots.gammaHistogram(png, g, 0.01);
+    ChartData d = PruningCharts.gammaHistogram(png, g, 0.01);
     assertOnlyPng(png, 800, 500);
     double[] counts = d.y("count");
-    assertThat(counts).hasSize(Plots.GAMMA_BINS);
+    assertThat(counts).hasSize(PruningCharts.GAMMA_BINS);
     assertThat(Arrays.stream(counts).sum()).isEqualTo(997);
     assertThat(d.title()).contains("of 1000 channels (3 zeros not shown)");
     double[] edges = d.x("edges");
-    assertThat(edges).hasSize(Plots.GAMMA_BINS + 1);
+    assertThat(edges).hasSize(PruningCharts.GAMMA_BINS + 1);
     double ratio = edges[1] / edges[0];
     for (int i = 1; i < edges.length; i++) {
       assertThat(edges[i] / edges[i - 1]).isCloseTo(ratio, within(1e-9));
     }
     // brute force: each value in [e_i, e_(i+1)), last bin closed
-    double[] brute = new double[Plots.GAMMA_BINS];
+    double[] brute = new double[PruningCharts.GAMMA_BINS];
     for (float v : g) {
       double a = Math.abs(v);
-      for (int i = 0; a > 0 && i < Plots.GAMMA_BINS; i++) {
-        if (a >= edges[i] && (a < edges[i + 1] || i == Plots.GAMMA_BINS - 1)) {
+      for (int i = 0; a > 0 && i < PruningCharts.GAMMA_BINS; i++) {
+        if (a >= edges[i] && (a < edges[i + 1] || i == PruningCharts.GAMMA_BINS - 1)) {
           brute[i]++;
           break;
         }
@@ -234,21 +239,21 @@ class PlotsTest {
   void keptChannelsKeepsNetworkOrder() throws IOException {
     String[] layers = {"conv1_1", "conv1_2", "conv2_1", "fc7"};
     Path png = dir.resolve("kept.png");
-    ChartData d = Plots.keptChannels(png, layers, new int[] {64, 64, 128, 1024},
+    ChartData d = PruningCharts.keptChannels(png, layers, new int[] {64, 64, 128, 1024},
         new int[] {40, 64, 100, 300});
     assertOnlyPng(png, 800, 500);
     assertThat(d.categories()).containsExactly(layers);
     assertThat(d.y("before")).containsExactly(64, 64, 128, 1024);
     assertThat(d.y("after")).containsExactly(40, 64, 100, 300);
     assertThat(d.title()).contains("504 of 1280");
-    assertThatThrownBy(() -> Plots.keptChannels(png, layers, new int[] {1, 1, 1, 1},
+    assertThatThrownBy(() -> PruningCharts.keptChannels(png, layers, new int[] {1, 1, 1, 1},
         new int[] {2, 1, 1, 1})).hasMessageContaining("conv1_1 keeps 2 of 1");
   }
 
   @Test
   void failedWriteLeavesNothing() {
     Path missing = dir.resolve("no-such-dir").resolve("lr.png");
-    assertThatThrownBy(() -> Plots.learningRate(missing, new long[] {1}, new double[] {1e-3}))
+    assertThatThrownBy(() -> TrainingCharts.learningRate(missing, new long[] {1}, new double[] {1e-3}))
         .isInstanceOf(FssdException.class).hasMessageContaining("no-such-dir");
     assertThat(dir.toFile().list()).isEmpty();
   }

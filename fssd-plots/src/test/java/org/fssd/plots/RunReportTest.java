@@ -25,9 +25,9 @@ class RunReportTest {
   @Test
   void embedsEveryPictureAndEscapesValues() throws Exception {
     Path lr = dir.resolve("lr.png");
-    Plots.learningRate(lr, new long[] {1, 2}, new double[] {1e-3, 1e-4});
+    TrainingCharts.learningRate(lr, new long[] {1, 2}, new double[] {1e-3, 1e-4});
     Path map = dir.resolve("map.png");
-    Plots.mapCurve(map, new int[] {1, 2}, new double[] {0.3, 0.4});
+    TrainingCharts.mapCurve(map, new int[] {1, 2}, new double[] {0.3, 0.4});
     Map<String, String> config = new LinkedHashMap<>();
     config.put("batch", "32");
     config.put("data", "<script>alert('x')</script> & more");

@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * batches of the current epoch that were already used are prepared again and skipped (data work
  * only, no forward pass).
  *
+ * <p><b>One loop, listeners for the rest</b>: the loop fits batches; the divergence check,
+ * evaluation during training and checkpointing are {@link TrainingListener}s on it, and an
+ * application adds its own with {@link Builder#listener}.
+ *
  * <p><b>Divergence</b>: when the loss of a batch is NaN or infinite, {@link #train()} throws a
  * {@link TrainingDivergedException} naming the iteration and the last good checkpoint (checkpoints
  * are only written after good iterations, so it is intact).
@@ -70,15 +74,10 @@ public final class FssdTrainer {
   private final ComputationGraph graph;
   private final MultiBoxLoss loss;
   private final FssdDataSetIterator data;
-  private final List<ProgressListener> listeners;
-  private final Path checkpointDir;
-  private final int checkpointEvery;
-  private final int keepCheckpoints;
-  private final RunSettings settings;
+  private final List<TrainingListener> listeners;
   private final long maxIterations;
   private final Path resumedFrom;
   private final MixupOptions mixup;
-  private final EvalDuringTraining evaluation;
   private final int preciseBnBatches;
   private final int workers;
   private final SampleTransform transform;
@@ -96,16 +95,23 @@ public final class FssdTrainer {
     this.graph = graph;
     this.loss = TrainingGraph.loss(graph);
     this.data = data;
-    this.listeners = List.copyOf(b.listeners);
-    this.checkpointDir = b.checkpointDir;
-    this.checkpointEvery = b.checkpointEvery;
-    this.keepCheckpoints = b.keepCheckpoints;
-    this.settings = new RunSettings(b.checkpointEvery, b.keepCheckpoints, b.notes);
+    // one loop, every job on it a listener: the divergence check sees an update first, so no one
+    // else sees a NaN loss; evaluation comes before the checkpoint that stores its result
+    List<TrainingListener> all = new ArrayList<>();
+    all.add(new DivergenceCheck());
+    all.addAll(b.listeners);
+    if (b.evaluation != null) {
+      all.add(new EvaluationListener(b.evaluation));
+    }
+    if (b.checkpointDir != null) {
+      all.add(new CheckpointListener(b.checkpointDir, b.checkpointEvery,
+          new RunSettings(b.checkpointEvery, b.keepCheckpoints, b.notes)));
+    }
+    this.listeners = List.copyOf(all);
     this.maxIterations = b.maxIterations;
     this.resumedFrom = b.resumeFile;
     this.lastCheckpoint = b.resumeFile;
     this.mixup = b.mixup;
-    this.evaluation = b.evaluation;
     this.preciseBnBatches = b.preciseBnBatches;
     this.workers = b.workers;
     this.transform = b.transform;
@@ -260,10 +266,12 @@ public final class FssdTrainer {
         data.next(); // already trained on: same data, skipped
       }
     }
-    boolean dirty = false;
     LOG.info("training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {})",
         state.config(), dataset.name(), dataset.size(), perEpoch, state.batchSize(), iteration,
         epoch, batchInEpoch);
+    for (TrainingListener l : listeners) {
+      l.onTrainingStart(this);
+    }
     while (epoch < state.epochs() && iteration < maxIterations) {
       while (data.hasNext() && iteration < maxIterations) {
         long t0 = System.nanoTime();
@@ -275,35 +283,23 @@ public final class FssdTrainer {
             new INDArray[] {TrainingGraph.labels(batch)}));
         MultiBoxLoss.Result r = loss.lastResult();
         double score = graph.score();
-        if (r == null || !Double.isFinite(r.total()) || !Double.isFinite(score)) {
-          throw new TrainingDivergedException(String.format(
-              "training diverged at iteration %d (epoch %d, batch %d): loss is %s (loc %s, conf %s);"
-                  + " the parameters are no longer usable. Last good checkpoint: %s",
-              iteration + 1, epoch, batchInEpoch + 1, r == null ? score : r.total(),
-              r == null ? "?" : r.locLoss(), r == null ? "?" : r.confLoss(),
-              lastCheckpoint == null ? "none" : lastCheckpoint));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        TrainingProgress p = new TrainingProgress(iteration + 1, epoch, batchInEpoch + 1, perEpoch,
+            r == null ? Double.NaN : r.locLoss(), r == null ? Double.NaN : r.confLoss(),
+            r == null ? 0 : r.numPositives(), lr, n / seconds, n);
+        for (TrainingListener l : listeners) {
+          l.onUpdate(p, score);
         }
         iteration++;
         batchInEpoch++;
-        dirty = true;
         state = state.at(iteration, epoch, batchInEpoch);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        TrainingProgress p = new TrainingProgress(iteration, epoch, batchInEpoch, perEpoch,
-            r.locLoss(), r.confLoss(), r.numPositives(), lr, n / seconds, n);
-        steps.add(new TrainingHistory.Step(iteration, epoch, r.locLoss(), r.confLoss(), lr));
-        for (ProgressListener l : listeners) {
+        steps.add(new TrainingHistory.Step(iteration, epoch, p.locLoss(), p.confLoss(), lr));
+        for (TrainingListener l : listeners) {
           l.onIteration(p);
-        }
-        if (evaluation != null && evaluation.dueAt(iteration)) {
-          evaluate();
-        }
-        if (checkpointDir != null && checkpointEvery > 0 && iteration % checkpointEvery == 0) {
-          checkpoint();
-          dirty = false;
         }
       }
       if (!data.hasNext()) {
-        for (ProgressListener l : listeners) {
+        for (TrainingListener l : listeners) {
           l.onEpochEnd(epoch, iteration);
         }
         epoch++;
@@ -315,14 +311,8 @@ public final class FssdTrainer {
         }
       }
     }
-    if (evaluation != null && epoch >= state.epochs() && iteration > 0 && (evaluations.isEmpty()
-        || evaluations.get(evaluations.size() - 1).iteration() != iteration)) {
-      evaluate(); // the planned end of the run
-      dirty = true;
-    }
-    if (checkpointDir != null && (dirty || lastCheckpoint == null
-        || !lastCheckpoint.equals(checkpointDir.resolve(Checkpoints.fileName(iteration)).toAbsolutePath()))) {
-      checkpoint();
+    for (TrainingListener l : listeners) {
+      l.onTrainingEnd(this);
     }
   }
 
@@ -335,7 +325,11 @@ public final class FssdTrainer {
     return Double.NaN;
   }
 
-  private void evaluate() {
+  /**
+   * Evaluates the current model on {@code evaluation}'s held-out set, records the result in the
+   * history and reports it to every listener.
+   */
+  void evaluate(EvalDuringTraining evaluation) {
     long t0 = System.nanoTime();
     EvalResult r = evaluation.evaluate(model());
     // the epoch of the last update (state.epoch() has moved on at an epoch's end)
@@ -344,17 +338,37 @@ public final class FssdTrainer {
     LOG.info("evaluation at iteration {} on {} ({} images): mAP {} ({} s)", state.iteration(),
         evaluation.dataset().name(), r.images(), String.format(java.util.Locale.ROOT, "%.4f",
             r.map()), String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    for (ProgressListener l : listeners) {
+    for (TrainingListener l : listeners) {
       l.onEvaluation(state.iteration(), epoch, r);
     }
   }
 
-  private void checkpoint() {
-    lastCheckpoint = Checkpoints.write(checkpointDir, graph, state, history(), settings);
+  /** The iteration of the newest evaluation in the history, or -1 when there is none. */
+  long lastEvaluationIteration() {
+    return evaluations.isEmpty() ? -1 : evaluations.get(evaluations.size() - 1).iteration();
+  }
+
+  /** Updates and evaluations recorded so far; grows whenever the history changes. */
+  int historySize() {
+    return steps.size() + evaluations.size();
+  }
+
+  /**
+   * Writes a checkpoint of the current state and history to {@code dir} and reports it to every
+   * listener.
+   */
+  Path checkpoint(Path dir, RunSettings settings) {
+    lastCheckpoint = Checkpoints.write(dir, graph, state, history(), settings);
     LOG.info("checkpoint {}", lastCheckpoint);
-    for (ProgressListener l : listeners) {
+    for (TrainingListener l : listeners) {
       l.onCheckpoint(lastCheckpoint, state.iteration());
     }
+    return lastCheckpoint;
+  }
+
+  /** The newest checkpoint written or resumed from; null when there is none. */
+  Path lastCheckpoint() {
+    return lastCheckpoint;
   }
 
   /**
@@ -398,7 +412,7 @@ public final class FssdTrainer {
     private int checkpointEvery;
     private int keepCheckpoints = 2;
     private long maxIterations = Long.MAX_VALUE;
-    private final List<ProgressListener> listeners = new ArrayList<>();
+    private final List<TrainingListener> listeners = new ArrayList<>();
     private Path resumeFile;
     private MixupOptions mixup;
     private EvalDuringTraining evaluation;
@@ -562,7 +576,7 @@ public final class FssdTrainer {
     /**
      * Evaluates on {@code heldOut} every {@code every} iterations and when the planned epochs are
      * done (see {@link EvalDuringTraining}) with the VOC07 11-point AP, 4 images per forward pass.
-     * The results go to {@link ProgressListener#onEvaluation}, {@link FssdTrainer#history()} and
+     * The results go to {@link TrainingListener#onEvaluation}, {@link FssdTrainer#history()} and
      * the checkpoints. Not stored as a setting of the run: pass it again when resuming.
      */
     public Builder evaluateEvery(int every, DetectionDataset heldOut) {
@@ -614,8 +628,13 @@ public final class FssdTrainer {
       return Optional.ofNullable(resumedSettings);
     }
 
-    /** Adds a progress listener. */
-    public Builder listener(ProgressListener listener) {
+    /**
+     * Adds a listener to the training loop (see {@link TrainingListener} for the order of the
+     * calls). Listeners run in the order they were added, after the built-in divergence check and
+     * before the built-in evaluation and checkpointing. Not stored in checkpoints: add it again
+     * when resuming.
+     */
+    public Builder listener(TrainingListener listener) {
       listeners.add(checkNotNull(listener, "listener"));
       return this;
     }

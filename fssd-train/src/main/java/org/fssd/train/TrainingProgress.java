@@ -1,7 +1,7 @@
 package org.fssd.train;
 
 /**
- * One training iteration as reported to a {@link ProgressListener}.
+ * One training iteration as reported to a {@link TrainingListener}.
  *
  * @param iteration parameter updates done so far, this one included (1-based)
  * @param epoch the epoch of this iteration (0-based)

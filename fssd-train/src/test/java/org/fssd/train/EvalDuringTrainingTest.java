@@ -12,9 +12,12 @@ import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class EvalDuringTrainingTest {
   private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 80)
       .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
@@ -27,7 +30,7 @@ class EvalDuringTrainingTest {
     return FssdTrainer.builder(TRAIN).config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
         .batchSize(2).epochs(2).seed(11).learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1)
         .workers(1).evaluateEvery(4, HELD_OUT)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             seen.add(new Seen(iteration, epoch, result));
@@ -75,7 +78,7 @@ class EvalDuringTrainingTest {
 
     List<Seen> seenResumed = new ArrayList<>();
     FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1)
-        .evaluateEvery(4, HELD_OUT).listener(new ProgressListener() {
+        .evaluateEvery(4, HELD_OUT).listener(new TrainingListener() {
           @Override
           public void onEvaluation(long iteration, int epoch, EvalResult result) {
             seenResumed.add(new Seen(iteration, epoch, result));

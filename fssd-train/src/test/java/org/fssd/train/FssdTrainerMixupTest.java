@@ -8,8 +8,11 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerMixupTest {
   private static FssdModel run(MixupOptions mixup, List<Double> losses) {
     ShapesDataset data = ShapesDataset.builder().count(4).imageSize(96, 80).seed(5)
@@ -17,7 +20,7 @@ class FssdTrainerMixupTest {
     FssdTrainer.Builder b = FssdTrainer.builder(data)
         .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1)).batchSize(2).epochs(1)
         .seed(11).learningRate(1e-2).decayEpochs(1).workers(2)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             losses.add(p.loss());

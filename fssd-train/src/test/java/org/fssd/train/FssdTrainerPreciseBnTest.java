@@ -12,6 +12,7 @@ import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,6 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * other parameter is the trained one, the checkpoints keep the raw running averages, the
  * provenance records it, and a network without BN is left alone.
  */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerPreciseBnTest {
   private static final int SEED = 11;
   private static final int BATCH = 2;

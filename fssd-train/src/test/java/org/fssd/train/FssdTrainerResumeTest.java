@@ -11,6 +11,7 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A run stopped at an iteration and resumed keeps writing checkpoints at its interval, and a
  * resumed builder refuses settings its checkpoint fixes.
  */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerResumeTest {
   @TempDir Path dir;
 
@@ -36,7 +39,7 @@ class FssdTrainerResumeTest {
   }
 
   /** Records the iterations at which checkpoints were written. */
-  private static final class Checkpointed implements ProgressListener {
+  private static final class Checkpointed implements TrainingListener {
     final List<Long> at = new ArrayList<>();
 
     @Override

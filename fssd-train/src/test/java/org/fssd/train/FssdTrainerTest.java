@@ -14,6 +14,7 @@ import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,6 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class FssdTrainerTest {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainerTest.class);
   private final FssdTrainer[] trainerRef = new FssdTrainer[1];
@@ -47,7 +50,7 @@ class FssdTrainerTest {
     Path ckpt = dir.resolve("run");
     List<TrainingProgress> seen = new ArrayList<>();
     FssdModel half = tinyRun(data).checkpointDir(ckpt).checkpointEvery(2).maxIterations(4)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             seen.add(p);
@@ -106,7 +109,7 @@ class FssdTrainerTest {
   void nanLossStopsTrainingAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
     ShapesDataset data = shapes(4);
     FssdTrainer trainer = tinyRun(data).checkpointDir(dir).checkpointEvery(1)
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onCheckpoint(Path file, long iteration) {
             if (iteration == 1) {
@@ -133,7 +136,7 @@ class FssdTrainerTest {
     FssdTrainer.builder(data).config(tiny()).batchSize(4).epochs(6).seed(3)
         .learningRate(1e-3).warmup(Warmup.NONE).decayEpochs().workers(2)
         .transform(new EvalTransform(300))
-        .listener(new ProgressListener() {
+        .listener(new TrainingListener() {
           @Override
           public void onIteration(TrainingProgress p) {
             seen.add(p);

@@ -42,14 +42,9 @@ public enum ApMethod {
     @Override
     double compute(double[] recall, double[] precision) {
       int n = recall.length;
-      double[] mrec = new double[n + 2];
-      double[] mpre = new double[n + 2];
-      mrec[n + 1] = 1;
-      System.arraycopy(recall, 0, mrec, 1, n);
-      System.arraycopy(precision, 0, mpre, 1, n);
-      for (int i = n + 1; i > 0; i--) {
-        mpre[i - 1] = Math.max(mpre[i - 1], mpre[i]);
-      }
+      double[][] env = interpolated(recall, precision);
+      double[] mrec = env[0];
+      double[] mpre = env[1];
       double ap = 0;
       for (int i = 0; i < n + 1; i++) {
         if (mrec[i + 1] != mrec[i]) {
@@ -73,6 +68,30 @@ public enum ApMethod {
         "recall and precision must have the same length, got %s and %s", recall.length,
         precision.length);
     return compute(recall, precision);
+  }
+
+  /**
+   * The interpolated curve that {@link #VOC10_ALL_POINT} integrates: {@code {mrec, mpre}} with
+   * {@code mrec = [0, recall.., 1]}, {@code mpre = [0, precision.., 0]} made non-increasing from
+   * the right ({@code mpre[i] = max(mpre[j], j >= i)}); the AP is the sum of {@code (mrec[i+1] -
+   * mrec[i]) * mpre[i+1]}. Charts draw it as the precision envelope.
+   *
+   * @throws IllegalArgumentException when the lengths differ
+   */
+  public static double[][] interpolated(double[] recall, double[] precision) {
+    checkArgument(recall.length == precision.length,
+        "recall and precision must have the same length, got %s and %s", recall.length,
+        precision.length);
+    int n = recall.length;
+    double[] mrec = new double[n + 2];
+    double[] mpre = new double[n + 2];
+    mrec[n + 1] = 1;
+    System.arraycopy(recall, 0, mrec, 1, n);
+    System.arraycopy(precision, 0, mpre, 1, n);
+    for (int i = n + 1; i > 0; i--) {
+      mpre[i - 1] = Math.max(mpre[i - 1], mpre[i]);
+    }
+    return new double[][] {mrec, mpre};
   }
 
   abstract double compute(double[] recall, double[] precision);

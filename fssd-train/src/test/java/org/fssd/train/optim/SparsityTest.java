@@ -15,6 +15,7 @@ import org.fssd.train.FssdTrainer;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -22,6 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** SPEC §7 network slimming: one step adds exactly s * sign(gamma) to every BN gamma gradient. */
+// trains a network: seconds to a minute on 2 cores
+@Tag("slow")
 class SparsityTest {
 
   @Test

@@ -1,8 +1,10 @@
-package org.fssd.engine.onednn;
+package org.fssd.bench;
 
 import java.util.Arrays;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.OneDnnPlan;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.engine.onednn.PlanOptions.Algorithm;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
@@ -11,11 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Not a test: times one forward pass of the DL4J graph against the oneDNN plans (median of a few
- * runs after warm-up) and prints ms/image and the max difference of the outputs.
+ * A quick look, not a benchmark ({@link ForwardBenchmark} is the measurement): times one forward
+ * pass of the DL4J graph against the oneDNN plans of every convolution algorithm and BF16 (median
+ * of a few runs after warm-up) and prints ms/image and the max difference of the outputs.
  *
- * <p>Run (threads from the environment): {@code OMP_NUM_THREADS=2 java -cp <test classpath>
- * org.fssd.engine.onednn.OneDnnTiming [voc300|voc512|narrow300|narrow512] [batch] [runs]}.
+ * <p>Run (threads from the environment): {@code OMP_NUM_THREADS=2 java -cp
+ * fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.OneDnnTiming
+ * [voc300|voc512|narrow300|narrow512] [batch] [runs] [nograph]}.
  */
 public final class OneDnnTiming {
   private OneDnnTiming() {}
@@ -59,7 +63,6 @@ public final class OneDnnTiming {
       refLoc = Nd4j.toFlattened('c', out[0]).toFloatVector();
       System.out.printf("%s batch %d graph: %.1f ms/image (median of %d)%n", model, batch, median(t), runs);
     }
-    OneDnnPlan.allowEmulatedBf16 = true; // measure BF16 even where oneDNN only emulates it
     PlanOptions[] all = {
       PlanOptions.builder().algorithm(Algorithm.AUTO).build(),
       PlanOptions.builder().algorithm(Algorithm.DIRECT).build(),
@@ -67,8 +70,12 @@ public final class OneDnnTiming {
       PlanOptions.builder().precision(PlanOptions.Precision.BF16).build()
     };
     for (PlanOptions o : all) {
-      String a = o.precision() == PlanOptions.Precision.BF16
-          ? "BF16" + (OneDnnPlan.cpuHasBf16() ? "" : " (emulated)") : o.algorithm().name();
+      String a = o.precision() == PlanOptions.Precision.BF16 ? "BF16" : o.algorithm().name();
+      if (o.precision() == PlanOptions.Precision.BF16 && !OneDnnPlan.cpuHasBf16()) {
+        System.out.printf("%s batch %d plan BF16: skipped (this CPU has no AVX512_BF16)%n", model,
+            batch);
+        continue;
+      }
       long c0 = System.nanoTime();
       try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, batch, o)) {
         double compileMs = (System.nanoTime() - c0) / 1e6;

@@ -1,4 +1,4 @@
-package org.fssd.train;
+package org.fssd.bench;
 
 import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -8,6 +8,7 @@ import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.Widths;
+import org.fssd.train.TrainingGraph;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.fssd.train.optim.PyTorchSgd;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -17,9 +18,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Manual timing of one training step of the divisor-8 FSSD300 (6 classes, batch 8), split into the
- * data iterator, the forward pass, forward + backward + update, and the loss alone. Not a test
- * (surefire skips {@code *Timing}); run its {@code main} with the test class path. Arguments:
- * {@code [repeats] [divisor] [STOCK|FAST]}.
+ * data iterator, the forward pass, forward + backward + update, and the loss alone: a quick
+ * breakdown, not a benchmark ({@link TrainStepBenchmark} and {@link IteratorBenchmark} are the
+ * measurements). Run: {@code java -cp fssd-benchmarks/target/fssd-benchmarks.jar
+ * org.fssd.bench.TrainStepTiming [repeats] [divisor] [STOCK|FAST]} ({@code -Dbn=true} for the BN
+ * variant).
  */
 public final class TrainStepTiming {
   private TrainStepTiming() {}
