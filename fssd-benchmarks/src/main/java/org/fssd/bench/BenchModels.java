@@ -3,7 +3,7 @@ package org.fssd.bench;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Random;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Widths;

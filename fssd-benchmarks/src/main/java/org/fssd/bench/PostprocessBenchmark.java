@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionPostprocessor;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.ImageLoader;

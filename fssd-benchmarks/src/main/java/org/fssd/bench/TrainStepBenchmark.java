@@ -2,7 +2,7 @@ package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;

@@ -1,6 +1,6 @@
 package org.fssd.cli;
 
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import picocli.CommandLine.Option;
 

@@ -3,7 +3,7 @@ package org.fssd.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import picocli.CommandLine.Command;

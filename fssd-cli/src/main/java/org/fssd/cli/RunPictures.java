@@ -100,7 +100,7 @@ final class RunPictures {
   }
 
   /** coco-iou.png (AP per IoU threshold), ap.png (COCO AP per class) and the summary numbers. */
-  void coco(CocoResult result, org.fssd.detect.Labels labels) {
+  void coco(CocoResult result, org.fssd.model.Labels labels) {
     double[] t = CocoEvaluator.iouThresholds();
     double[] ap = result.apPerIou();
     if (java.util.Arrays.stream(ap).anyMatch(Double::isFinite)) {

@@ -15,7 +15,7 @@ import org.fssd.data.GtBox;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.AugmentPreview;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.Annotator;
 import org.fssd.image.Palette;
 import org.fssd.model.FssdConfig;

@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.model.Labels;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 

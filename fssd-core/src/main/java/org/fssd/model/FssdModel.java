@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.box.PriorBoxes;
-import org.fssd.detect.Labels;
 
 /**
  * An FSSD network with everything needed to use it: its {@link FssdConfig}, the DL4J {@link

@@ -24,7 +24,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
 import org.fssd.ModelFormatException;
-import org.fssd.detect.Labels;
 import org.fssd.io.AtomicFiles;
 
 /**

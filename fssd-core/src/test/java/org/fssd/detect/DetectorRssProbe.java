@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.model.Labels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -15,7 +15,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.fssd.ImageDecodeException;
 import org.fssd.detect.FssdDetector;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.junit.jupiter.api.Test;

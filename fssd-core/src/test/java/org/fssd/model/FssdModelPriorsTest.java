@@ -3,7 +3,6 @@ package org.fssd.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.fssd.box.PriorBoxes;
-import org.fssd.detect.Labels;
 import org.junit.jupiter.api.Test;
 
 /** {@link FssdModel#priors()} hands out copies: a caller cannot change another's priors. */

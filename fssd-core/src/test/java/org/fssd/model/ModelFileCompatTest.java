@@ -6,7 +6,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import org.fssd.detect.Labels;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;

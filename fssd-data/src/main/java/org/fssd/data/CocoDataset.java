@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.fssd.box.Box;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
 
 /**

@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.fssd.box.Box;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.slf4j.Logger;

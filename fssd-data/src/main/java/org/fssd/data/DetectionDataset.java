@@ -1,7 +1,7 @@
 package org.fssd.data;
 
 import java.util.List;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 
 /**

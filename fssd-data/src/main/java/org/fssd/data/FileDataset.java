@@ -7,7 +7,7 @@ import com.google.common.collect.ImmutableList;
 import java.nio.file.Path;
 import java.util.List;
 import org.fssd.ImageDecodeException;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 

@@ -22,7 +22,7 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.fssd.box.Box;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 
 /**

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.fssd.box.Box;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
 
 /**

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.fssd.FssdException;
 import org.fssd.box.PriorConfig;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.api.MultiDataSet;

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.FssdDetector;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.fssd.model.ConvSpec;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;

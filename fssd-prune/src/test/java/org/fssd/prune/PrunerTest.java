@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;

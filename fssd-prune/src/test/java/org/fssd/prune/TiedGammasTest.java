@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;

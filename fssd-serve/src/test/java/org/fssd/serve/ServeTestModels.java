@@ -1,6 +1,6 @@
 package org.fssd.serve;
 
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;

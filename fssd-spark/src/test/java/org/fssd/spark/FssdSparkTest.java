@@ -30,7 +30,7 @@ import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionAssert;
 import org.fssd.detect.FssdDetector;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.junit.jupiter.api.AfterAll;

@@ -12,7 +12,7 @@ import org.fssd.data.Annotation;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.Sample;
 import org.fssd.detect.FssdDetector;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
 import org.fssd.image.Preprocessor;

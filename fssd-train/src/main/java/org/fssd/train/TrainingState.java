@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConfigJson;
 import org.fssd.model.FssdConfig;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;

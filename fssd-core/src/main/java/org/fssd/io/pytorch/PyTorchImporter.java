@@ -17,7 +17,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.ConvSpec.Group;
 import org.fssd.model.FssdConfig;

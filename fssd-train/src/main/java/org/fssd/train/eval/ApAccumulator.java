@@ -13,7 +13,7 @@ import org.fssd.box.Box;
 import org.fssd.data.Annotation;
 import org.fssd.data.GtBox;
 import org.fssd.detect.Detection;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.train.eval.VocMatcher.Outcome;
 
 /**

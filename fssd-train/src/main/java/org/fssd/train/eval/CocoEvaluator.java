@@ -13,7 +13,7 @@ import org.fssd.box.Box;
 import org.fssd.data.Annotation;
 import org.fssd.data.GtBox;
 import org.fssd.detect.Detection;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 
 /**
  * SPEC §10: the official COCO bbox evaluation ({@code pycocotools} {@code COCOeval}, iouType

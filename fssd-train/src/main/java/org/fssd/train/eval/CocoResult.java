@@ -4,7 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.util.Locale;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 
 /**
  * SPEC §10: the twelve numbers of the official COCO bbox summary and the AP of each class. A

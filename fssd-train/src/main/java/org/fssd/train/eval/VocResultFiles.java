@@ -18,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.fssd.box.Box;
 import org.fssd.detect.Detection;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 
 /**
  * SPEC §10: PASCAL VOC result files, one per class, {@code comp4_det_<set>_<class>.txt}, each line

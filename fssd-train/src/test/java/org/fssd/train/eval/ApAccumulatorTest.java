@@ -12,7 +12,7 @@ import java.util.List;
 import org.fssd.box.Box;
 import org.fssd.data.Annotation;
 import org.fssd.detect.Detection;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 class ApAccumulatorTest {

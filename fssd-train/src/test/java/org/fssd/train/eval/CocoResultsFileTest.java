@@ -104,7 +104,7 @@ class CocoResultsFileTest {
   void scoreTiesAcrossImagesFollowTheImageIds() {
     // One GT in image "10"; equal-score detections: a FP in image "9" and the TP in image "10".
     // Image 9 ranks first whatever the add order, so precision at recall 1 is 1/2.
-    org.fssd.detect.Labels one = org.fssd.detect.Labels.of("thing");
+    org.fssd.model.Labels one = org.fssd.model.Labels.of("thing");
     for (boolean nineFirst : new boolean[] {true, false}) {
       CocoEvaluator ev = new CocoEvaluator(one);
       List<CocoGt> gt = List.of(new CocoGt(1, 0, 0, 10, 10, 100, false, false));

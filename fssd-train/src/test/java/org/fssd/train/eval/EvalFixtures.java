@@ -8,7 +8,7 @@ import org.fssd.data.DataProblems;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.FileDataset;
 import org.fssd.data.GtBox;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
 
 /** Small helpers for the evaluation tests. */

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.fssd.box.Box;
 import org.fssd.data.Annotation;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.train.eval.VocMatcher.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

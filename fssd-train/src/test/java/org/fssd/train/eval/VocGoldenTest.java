@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.fssd.box.Box;
 import org.fssd.data.GtBox;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 /**

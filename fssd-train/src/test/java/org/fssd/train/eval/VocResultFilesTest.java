@@ -17,7 +17,7 @@ import org.fssd.box.Box;
 import org.fssd.data.Annotation;
 import org.fssd.data.DetectionDataset;
 import org.fssd.detect.Detection;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
-import org.fssd.detect.Labels;
+import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;

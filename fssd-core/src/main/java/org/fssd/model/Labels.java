@@ -1,4 +1,4 @@
-package org.fssd.detect;
+package org.fssd.model;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkElementIndex;
