@@ -1,7 +1,7 @@
 package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdConfig;
 import org.nd4j.linalg.dataset.api.MultiDataSet;

@@ -2,7 +2,7 @@ package org.fssd.bench;
 
 import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;

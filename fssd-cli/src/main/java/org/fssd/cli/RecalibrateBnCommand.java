@@ -3,7 +3,7 @@ package org.fssd.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.fssd.data.DetectionDataset;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.augment.TrainTransform;
 import org.fssd.model.FssdModel;
 import org.fssd.train.CheckpointModels;

@@ -6,7 +6,7 @@
  * ({@link org.fssd.data.CustomDataset}: folder of images + XML, or CSV) and synthetic shapes
  * ({@link org.fssd.data.ShapesDataset}); bad input handling ({@link org.fssd.data.BadInputPolicy},
  * {@link org.fssd.data.DataProblems}); and the training batch iterator ({@link
- * org.fssd.data.FssdDataSetIterator}).
+ * org.fssd.data.batch.FssdDataSetIterator}).
  *
  * <p>Annotation boxes are in pixels of the original image. Augmentation lives in {@link
  * org.fssd.data.augment} (SPEC §8), target matching in {@link org.fssd.data.target} (SPEC §5).

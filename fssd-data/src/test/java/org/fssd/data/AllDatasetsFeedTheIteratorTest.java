@@ -1,5 +1,6 @@
 package org.fssd.data;
 
+import org.fssd.data.batch.FssdDataSetIterator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

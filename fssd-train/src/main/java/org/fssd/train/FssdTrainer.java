@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.data.DetectionDataset;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.SampleTransform;
 import org.fssd.model.FssdConfig;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;

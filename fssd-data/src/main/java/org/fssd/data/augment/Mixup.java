@@ -43,7 +43,7 @@ import org.fssd.image.Preprocessor;
  * org.fssd.data.target.PriorMatcher} (each positive prior takes the weight of its ground truth)
  * into the MultiBox loss, which scales that prior's loc and conf terms.
  *
- * <p>{@link org.fssd.data.FssdDataSetIterator} draws the decisions of sample i of epoch e from
+ * <p>{@link org.fssd.data.batch.FssdDataSetIterator} draws the decisions of sample i of epoch e from
  * {@link #random(long, long, long) random(seed, e, i)} (a stream independent of the sample's own
  * augmentation stream, so probability 0 reproduces training without Mixup exactly): {@link #plan}
  * (mixed or not, the partner, lam), then the partner's geometric stage.

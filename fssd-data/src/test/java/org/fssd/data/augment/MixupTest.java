@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.fssd.box.PriorConfig;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.GtBox;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;

@@ -1,5 +1,8 @@
-package org.fssd.data;
+package org.fssd.data.batch;
 
+import org.fssd.data.Annotation;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.ShapesDataset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,8 @@
-package org.fssd.data;
+package org.fssd.data.batch;
 
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.GtBox;
+import org.fssd.data.Sample;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
