@@ -1,7 +1,6 @@
 package org.fssd.bench;
 
 import java.util.Arrays;
-import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.OneDnnWeights;
@@ -10,6 +9,7 @@ import org.fssd.model.ActivationRanges;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.Quantization;
+import org.fssd.testing.FloatArrays;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -34,9 +34,9 @@ public final class Int8Timing {
     ComputationGraph graph = FssdGraph.create(config, 1);
     int s = config.inputSize();
     ActivationRanges stats = new ActivationRanges(config, 1);
-    stats.add(graph, Nd4j.create(smoothInput(2 * 3 * s * s, 5), new long[] {2, 3, s, s}, 'c'));
+    stats.add(graph, Nd4j.create(FloatArrays.smoothImage(2 * 3 * s * s, 5), new long[] {2, 3, s, s}, 'c'));
     Quantization q = stats.quantization(ActivationRanges.Method.MSE, "2 smooth random images");
-    float[] input = smoothInput(batch * 3 * s * s, 9);
+    float[] input = FloatArrays.smoothImage(batch * 3 * s * s, 9);
     PlanOptions int8 = PlanOptions.builder().precision(PlanOptions.Precision.INT8).build();
     try (OneDnnPlan fp32 = OneDnnPlan.compile(config, graph, batch, PlanOptions.defaults());
         OneDnnWeights w = OneDnnWeights.of(config, graph, int8, q);
@@ -71,18 +71,6 @@ public final class Int8Timing {
           + " fp32/int8 %.2fx; conf rms error %.4f of rms%n", preset, batch, median(tf), median(ti), runs,
           median(tf) / median(ti), Math.sqrt(se / ss));
     }
-  }
-
-  /** A smooth random image in the network's input range (BGR minus means), reproducible by seed. */
-  private static float[] smoothInput(int length, long seed) {
-    float[] v = new float[length];
-    Random rng = new Random(seed);
-    float value = 0;
-    for (int i = 0; i < v.length; i++) {
-      value = 0.9f * value + 0.1f * (rng.nextFloat() * 240 - 120) * 3;
-      v[i] = Math.max(-123, Math.min(151, value));
-    }
-    return v;
   }
 
   private static double median(double[] t) {

@@ -186,4 +186,20 @@ public final class FloatArrays {
     }
     return d;
   }
+
+  /**
+   * A smooth random image in the network's input range (BGR minus means, clipped to [-123, 151]):
+   * each value a running blend of uniform noise, so neighbouring pixels correlate as in photos.
+   * Reproducible by {@code seed}.
+   */
+  public static float[] smoothImage(int length, long seed) {
+    float[] v = new float[length];
+    java.util.Random rng = new java.util.Random(seed);
+    float value = 0;
+    for (int i = 0; i < v.length; i++) {
+      value = 0.9f * value + 0.1f * (rng.nextFloat() * 240 - 120) * 3;
+      v[i] = Math.max(-123, Math.min(151, value));
+    }
+    return v;
+  }
 }

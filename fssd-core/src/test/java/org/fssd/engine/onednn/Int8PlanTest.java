@@ -152,13 +152,6 @@ class Int8PlanTest {
 
   /** Smooth random images in the range of BGR-minus-means inputs (real images are smooth). */
   static float[] input(int length, long seed) {
-    float[] v = new float[length];
-    Random rng = new Random(seed);
-    float value = 0;
-    for (int i = 0; i < v.length; i++) {
-      value = 0.9f * value + 0.1f * (rng.nextFloat() * 240 - 120) * 3;
-      v[i] = Math.max(-123, Math.min(151, value));
-    }
-    return v;
+    return org.fssd.testing.FloatArrays.smoothImage(length, seed);
   }
 }
