@@ -37,8 +37,9 @@ public final class TrainingCharts {
 
   /**
    * Training loss per iteration: for each of total, localisation and confidence loss the raw values
-   * (faint) and a smoothed line. Smoothing is a bias-corrected exponential moving average (see
-   * {@link #smooth}) whose span is 1/30 of the points (at least 1, at most 500); it only looks
+   * (faint) and a smoothed line. Smoothing is a bias-corrected exponential moving average
+   * ({@code alpha = 2 / (span + 1)}, divided by {@code 1 - (1 - alpha)^(i+1)} so that the start is
+   * not pulled towards 0) whose span is 1/30 of the points (at least 1, at most 500); it only looks
    * back, so the line lags the data by about half a span. Non-finite values (a diverged step) are
    * left out of both lines. Long runs are thinned for drawing (XChart needs seconds per 100k
    * points): above {@value #MAX_DRAWN_POINTS} points the raw line keeps the lowest and highest

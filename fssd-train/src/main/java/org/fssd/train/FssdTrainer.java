@@ -210,47 +210,11 @@ public final class FssdTrainer {
     }
     FssdModel trained = model();
     if (preciseBnBatches > 0) {
-      trained = preciseBn(trained);
+      trained = PreciseBatchNorm.atEndOfTraining(trained, dataset, state, workers, transform,
+          preciseBnBatches);
       recalibrated = trained;
     }
     return trained;
-  }
-
-  /**
-   * Precise BN on the final model, as {@code fssd recalibrate-bn} does: the first {@code
-   * preciseBnBatches} batches (at most one epoch) of epoch 0 of the run's data (its seed, batch
-   * size and sample transform, without Mixup) through a copy of the model in training mode. The
-   * training graph (and so the checkpoints) keeps its running averages.
-   */
-  private FssdModel preciseBn(FssdModel trained) {
-    if (!trained.config().batchNorm()) {
-      LOG.info("precise BN: the network has no BN layers, nothing to recalibrate");
-      return trained;
-    }
-    long t0 = System.nanoTime();
-    FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
-        .batchSize(state.batchSize())
-        .seed(state.seed())
-        .workers(workers);
-    if (transform != null) {
-      db.transform(transform);
-    }
-    FssdModel out;
-    int batches;
-    try (FssdDataSetIterator it = db.build()) {
-      batches = Math.min(preciseBnBatches, it.batchesPerEpoch());
-      if (batches < preciseBnBatches) {
-        LOG.warn("precise BN: {} batches asked for, one epoch has {}; using {}", preciseBnBatches,
-            it.batchesPerEpoch(), batches);
-      }
-      String note = batches + " batches of " + state.batchSize() + " from " + dataset.name()
-          + " (the run's training augmentation, seed " + state.seed() + ", epoch 0), at the end"
-          + " of training";
-      out = PreciseBatchNorm.recalibrate(trained, PreciseBatchNorm.features(it, batches), note);
-    }
-    LOG.info("precise BN: BN statistics recalibrated over {} batches ({} s)", batches,
-        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    return out.withProvenance(out.provenance().with("train.preciseBn", Integer.toString(batches)));
   }
 
   private void run() {

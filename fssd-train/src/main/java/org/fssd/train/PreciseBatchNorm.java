@@ -10,10 +10,16 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.FssdDataSetIterator;
+import org.fssd.data.augment.SampleTransform;
+import org.fssd.model.FssdModel;
 import org.fssd.train.optim.FastBatchNormHelper;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Re-estimates the running mean and variance of every batch-norm layer of a graph from training
@@ -35,6 +41,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * are not touched.
  */
 public final class PreciseBatchNorm {
+  private static final Logger LOG = LoggerFactory.getLogger(PreciseBatchNorm.class);
   private PreciseBatchNorm() {}
 
   /**
@@ -153,5 +160,43 @@ public final class PreciseBatchNorm {
         return it.next().getFeatures(0);
       }
     };
+  }
+
+  /**
+   * Precise BN on the final model of a run, as {@code fssd recalibrate-bn} does: the first {@code
+   * preciseBnBatches} batches (at most one epoch) of epoch 0 of the run's data (the seed and batch
+   * size of {@code state}, the run's sample transform, without Mixup) through a copy of the model
+   * in training mode. The training graph (and so the checkpoints) keeps its running averages.
+   */
+  static FssdModel atEndOfTraining(FssdModel trained, DetectionDataset dataset,
+      TrainingState state, int workers, SampleTransform transform, int preciseBnBatches) {
+    if (!trained.config().batchNorm()) {
+      LOG.info("precise BN: the network has no BN layers, nothing to recalibrate");
+      return trained;
+    }
+    long t0 = System.nanoTime();
+    FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
+        .batchSize(state.batchSize())
+        .seed(state.seed())
+        .workers(workers);
+    if (transform != null) {
+      db.transform(transform);
+    }
+    FssdModel out;
+    int batches;
+    try (FssdDataSetIterator it = db.build()) {
+      batches = Math.min(preciseBnBatches, it.batchesPerEpoch());
+      if (batches < preciseBnBatches) {
+        LOG.warn("precise BN: {} batches asked for, one epoch has {}; using {}", preciseBnBatches,
+            it.batchesPerEpoch(), batches);
+      }
+      String note = batches + " batches of " + state.batchSize() + " from " + dataset.name()
+          + " (the run's training augmentation, seed " + state.seed() + ", epoch 0), at the end"
+          + " of training";
+      out = PreciseBatchNorm.recalibrate(trained, PreciseBatchNorm.features(it, batches), note);
+    }
+    LOG.info("precise BN: BN statistics recalibrated over {} batches ({} s)", batches,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    return out.withProvenance(out.provenance().with("train.preciseBn", Integer.toString(batches)));
   }
 }
