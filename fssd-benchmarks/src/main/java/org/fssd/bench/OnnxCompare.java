@@ -281,7 +281,7 @@ public final class OnnxCompare implements Callable<Integer> {
           img.setRGB(x, y, (x * 7 + y * 13) & 0xffffff);
         }
       }
-      List<BufferedImage> images = java.util.Collections.nCopies(batch, img);
+      List<org.fssd.image.ImageInput> images = java.util.Collections.nCopies(batch, org.fssd.image.ImageInput.of(img));
       for (int i = 0; i < 3 + runs; i++) {
         long t0 = System.nanoTime();
         detector.detectBatch(images);

@@ -21,6 +21,7 @@ import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.OneDnnWeights;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
+import org.fssd.image.ImageInput;
 import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdGraph;
@@ -139,7 +140,10 @@ public final class FssdDetector implements AutoCloseable {
       for (int i = 0; i < s.replicas(); i++) {
         NetworkRunner r = engine == Engine.ONEDNN
             ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(weights, batchSizes))
-            : new NetworkRunner.Graph(i == 0 ? model : model.replica());
+            // A caller's model may be given to several detectors, or used by the caller; its
+            // ComputationGraph is not safe to run from two threads at once, so the graph engine
+            // only ever runs a graph of its own: the one it loaded, or a copy of the caller's.
+            : new NetworkRunner.Graph(i == 0 && ownsModel ? model : model.replica());
         allReplicas.add(r);
         replicas.add(r);
       }
@@ -279,35 +283,45 @@ public final class FssdDetector implements AutoCloseable {
   }
   /** Detects objects in an image file (any format OpenCV decodes: JPEG, PNG, BMP, TIFF, WebP, ...). */
   public List<Detection> detect(Path image) {
-    Objects.requireNonNull(image, "image");
-    return detectBatch(List.of(image)).get(0);
+    return detectOne(ImageInput.of(image));
   }
 
   /** Detects objects in encoded image bytes (JPEG, PNG, ...). */
   public List<Detection> detect(byte[] encodedImage) {
-    Objects.requireNonNull(encodedImage, "encodedImage");
-    return detectBatch(List.of(encodedImage)).get(0);
+    return detectOne(ImageInput.of(encodedImage));
   }
 
   /** Detects objects in a decoded image of any type (gray, RGB, ARGB, ...). */
   public List<Detection> detect(BufferedImage image) {
-    Objects.requireNonNull(image, "image");
-    return detectBatch(List.of(image)).get(0);
+    return detectOne(ImageInput.of(image));
   }
 
   /** Detects objects in an 8-bit BGR image; the caller keeps ownership of {@code image}. */
   public List<Detection> detect(BgrImage image) {
-    Objects.requireNonNull(image, "image");
+    return detectOne(ImageInput.of(image));
+  }
+
+  /** Detects objects in one image given in any of the {@link ImageInput} forms. */
+  public List<Detection> detect(ImageInput image) {
+    return detectOne(Objects.requireNonNull(image, "image"));
+  }
+
+  private List<Detection> detectOne(ImageInput image) {
     return detectBatch(List.of(image)).get(0);
   }
 
   /**
    * Detects objects in several images, in forward passes of up to {@link Builder#maxBatch(int)}
-   * images (see "Batches" above). Elements may be {@link Path}, {@code
-   * byte[]} (encoded), {@link BufferedImage} or {@link BgrImage} (not closed here). The result has
-   * one list per input, in order. Decoding fails fast: a bad image throws before the network runs.
+   * images (see "Batches" above). Each element is an {@link ImageInput} (a file, encoded bytes, a
+   * {@link BufferedImage} or a {@link BgrImage}, which is not closed here); the forms may be mixed,
+   * and a {@code List<BgrImage>} is accepted as it is. The result has one list per input, in
+   * order, each equal to what {@link #detect(ImageInput)} gives for that image. Decoding fails
+   * fast: a bad image throws before the network runs.
+   *
+   * @throws NullPointerException when {@code images} or one of its elements is null (naming its
+   *     index)
    */
-  public List<List<Detection>> detectBatch(List<?> images) {
+  public List<List<Detection>> detectBatch(List<? extends ImageInput> images) {
     Objects.requireNonNull(images, "images");
     if (images.isEmpty()) {
       return List.of();
@@ -319,11 +333,14 @@ public final class FssdDetector implements AutoCloseable {
       List<BgrImage> owned = new ArrayList<>(images.size());
       try {
         for (int i = 0; i < images.size(); i++) {
-          Object o = images.get(i);
-          if (o instanceof BgrImage) {
-            decoded.add((BgrImage) o);
+          ImageInput in = images.get(i);
+          if (in == null) {
+            throw new NullPointerException("images[" + i + "] is null");
+          }
+          if (in instanceof BgrImage) {
+            decoded.add((BgrImage) in);
           } else {
-            BgrImage img = decode(o, i);
+            BgrImage img = decode(in, i);
             owned.add(img);
             decoded.add(img);
           }
@@ -337,16 +354,18 @@ public final class FssdDetector implements AutoCloseable {
     }
   }
 
-  private BgrImage decode(Object o, int index) {
-    if (o instanceof Path) {
-      return loader.load((Path) o);
-    } else if (o instanceof byte[]) {
-      return loader.load((byte[]) o, "<bytes #" + index + ">");
-    } else if (o instanceof BufferedImage) {
-      return loader.fromBufferedImage((BufferedImage) o, "<BufferedImage #" + index + ">");
+  /** Decodes a non-BGR input; the sealed interface leaves exactly these three forms. */
+  private BgrImage decode(ImageInput in, int index) {
+    // Unnamed bytes and images are told apart in messages by their place in the batch.
+    String name = in.name().startsWith("<") ? in.name().replace(">", " #" + index + ">") : in.name();
+    if (in instanceof ImageInput.FromPath) {
+      return loader.load(((ImageInput.FromPath) in).path());
+    } else if (in instanceof ImageInput.FromBytes) {
+      return loader.load(((ImageInput.FromBytes) in).bytes(), name);
+    } else if (in instanceof ImageInput.FromBufferedImage) {
+      return loader.fromBufferedImage(((ImageInput.FromBufferedImage) in).image(), name);
     }
-    throw new IllegalArgumentException("image #" + index + " is a "
-        + (o == null ? "null" : o.getClass().getName()) + "; expected Path, byte[], BufferedImage or BgrImage");
+    throw new AssertionError("unknown ImageInput " + in.getClass().getName());
   }
 
   private List<List<Detection>> run(List<BgrImage> images) {
@@ -388,12 +407,13 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /**
-   * The model this detector runs (its first replica). On the oneDNN engine, a detector that loaded
+   * The model this detector was built from. On the oneDNN engine, a detector that loaded
    * its model itself ({@link Builder#model(Path)} or {@link Builder#model(Supplier, String)}) frees
    * the model's DL4J parameters once its plans are compiled in {@link Builder#build()}: the model
    * returned then has the configuration, labels, priors and provenance, but its {@link
    * FssdModel#graph() graph} is not initialised (no parameters). A model given with {@link
-   * Builder#model(FssdModel)} stays the caller's and is returned as it is, parameters included.
+   * Builder#model(FssdModel)} stays the caller's and is returned as it is, parameters included (the
+   * detector runs its own plans or graph copies, never this model's graph).
    */
   public FssdModel model() {
     return model;
@@ -532,7 +552,13 @@ public final class FssdDetector implements AutoCloseable {
       return this;
     }
 
-    /** A model already in memory (it becomes the first replica). */
+    /**
+     * A model already in memory; it stays the caller's. The detector never runs the caller's
+     * {@link org.deeplearning4j.nn.graph.ComputationGraph} (which is not thread-safe): the oneDNN
+     * engine compiles its own plans from the parameters in {@link #build()}, the graph engine runs
+     * copies ({@link FssdModel#replica()}). So one model may be given to several detectors, and
+     * used by the caller, at the same time. Build a new detector after changing its weights.
+     */
     public Builder model(FssdModel model) {
       this.model = Objects.requireNonNull(model, "model");
       this.modelFile = null;

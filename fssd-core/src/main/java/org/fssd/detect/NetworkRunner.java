@@ -29,6 +29,11 @@ abstract class NetworkRunner implements AutoCloseable {
       this.model = model;
     }
 
+    /** The model whose graph this replica runs (tests). */
+    FssdModel model() {
+      return model;
+    }
+
     @Override
     void run(float[] input, int first, int n, float[] loc, float[] conf) {
       int s = model.config().inputSize();

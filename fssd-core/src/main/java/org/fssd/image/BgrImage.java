@@ -31,7 +31,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Instances come from {@link ImageLoader} (files, bytes, {@link BufferedImage}s), from {@link
  * #wrap(Mat, String)} and from {@link Preprocessor#resize(BgrImage)}.
  */
-public final class BgrImage implements AutoCloseable {
+public final class BgrImage implements AutoCloseable, ImageInput {
 
   private final Mat mat;
   private final int width;
@@ -88,6 +88,12 @@ public final class BgrImage implements AutoCloseable {
    * {@link BufferedImage}s ("&lt;bytes&gt;" / "&lt;BufferedImage&gt;" when none was given).
    */
   public String source() {
+    return source;
+  }
+
+  /** The same as {@link #source()}: the name of this image as an {@link ImageInput}. */
+  @Override
+  public String name() {
     return source;
   }
 

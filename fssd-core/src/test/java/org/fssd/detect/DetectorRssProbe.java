@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.image.ImageInput;
 import org.fssd.model.Labels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -69,9 +70,9 @@ public final class DetectorRssProbe {
         }
       }
       for (int len : lengths) {
-        List<BufferedImage> images = new ArrayList<>();
+        List<ImageInput> images = new ArrayList<>();
         for (int i = 0; i < len; i++) {
-          images.add(img);
+          images.add(ImageInput.of(img));
         }
         detector.detectBatch(images);
       }

@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.image.ImageInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
@@ -39,7 +40,7 @@ final class DetectorThreads {
             int k = (i + offset) % images.size();
             if (i % 3 == 2) {
               int k2 = (k + 1) % images.size();
-              List<List<Detection>> got = detector.detectBatch(List.of(images.get(k), images.get(k2)));
+              List<List<Detection>> got = detector.detectBatch(List.of(ImageInput.of(images.get(k)), ImageInput.of(images.get(k2))));
               if (!got.get(0).equals(expected.get(k)) || !got.get(1).equals(expected.get(k2))) {
                 return "thread " + offset + " call " + i + ": batch of images " + k + ", " + k2 + " differs";
               }

@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.image.ImageInput;
 import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -56,7 +57,7 @@ class FssdDetectorBatchTest {
     List<BufferedImage> images = pictures(5);
     try (FssdDetector detector = FssdDetector.builder().model(smallModel()).scoreThreshold(0.01f).maxBatch(4).build()) {
       assertThat(detector.batchSizes()).containsExactly(1);
-      List<List<Detection>> batch = detector.detectBatch(images);
+      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
       for (int i = 0; i < images.size(); i++) {
         List<Detection> single = detector.detect(images.get(i));
         assertThat(single).isNotEmpty();
@@ -76,7 +77,7 @@ class FssdDetectorBatchTest {
     try (FssdDetector detector = FssdDetector.builder().model(smallModel()).scoreThreshold(0.01f)
         .maxBatch(4).batchedPlans(true).build()) {
       assertThat(detector.batchSizes()).containsExactly(1, 2, 4);
-      List<List<Detection>> batch = detector.detectBatch(images);
+      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
       assertThat(batch).hasSize(11);
       for (int i = 0; i < images.size(); i++) {
         List<Detection> single = detector.detect(images.get(i));
@@ -100,7 +101,7 @@ class FssdDetectorBatchTest {
     detector.close();
     assertThat(weights.nativeBytes()).isZero();
     detector.close();
-    assertThatThrownBy(() -> detector.detectBatch(List.of(picture(80, 60, 1))))
+    assertThatThrownBy(() -> detector.detectBatch(List.of(ImageInput.of(picture(80, 60, 1)))))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 }

@@ -1,5 +1,6 @@
 package org.fssd.detect;
 
+import org.fssd.image.ImageInput;
 import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -169,7 +170,7 @@ class FssdDetectorTest {
       }
       // A batch gives exactly the single-image answers (the default runs each image on the
       // batch-1 plan; batched plans are checked in FssdDetectorBatchTest).
-      List<List<Detection>> batch = detector.detectBatch(images);
+      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
       for (int i = 0; i < images.size(); i++) {
         assertThat(batch.get(i)).isEqualTo(expected.get(i));
       }
@@ -187,8 +188,11 @@ class FssdDetectorTest {
           .isInstanceOf(ImageDecodeException.class).hasMessageContaining(empty.toString());
       assertThatThrownBy(() -> detector.detect(dir.resolve("missing.png")))
           .isInstanceOf(ImageDecodeException.class).hasMessageContaining("missing.png");
-      assertThatThrownBy(() -> detector.detectBatch(List.of("not an image")))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.String");
+      List<ImageInput> withNull = new ArrayList<>();
+      withNull.add(ImageInput.of(picture(50, 40, 3)));
+      withNull.add(null);
+      assertThatThrownBy(() -> detector.detectBatch(withNull))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("images[1]");
       assertThat(detector.detect(picture(50, 40, 3))).hasSize(1);
     }
     try (FssdDetector small = FssdDetector.builder().model(oneBoxModel()).maxPixels(1000).build()) {
