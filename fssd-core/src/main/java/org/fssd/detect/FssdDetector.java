@@ -1,6 +1,7 @@
 package org.fssd.detect;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
@@ -25,6 +26,7 @@ import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -103,9 +105,10 @@ public final class FssdDetector implements AutoCloseable {
   private final BlockingQueue<NetworkRunner> replicas;
   private final java.util.List<NetworkRunner> allReplicas = new ArrayList<>();
   private final Engine engine;
+  @SuppressWarnings("NullAway.Init") // set by resolveEngine, which the constructor calls first
   private int[] batchSizes;
   /** The oneDNN engine's weights, shared by all replicas; null on the graph engine. */
-  private OneDnnWeights weights;
+  private @Nullable OneDnnWeights weights;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final String settings;
   private volatile boolean closed;
@@ -130,7 +133,7 @@ public final class FssdDetector implements AutoCloseable {
     try {
       for (int i = 0; i < b.replicas; i++) {
         NetworkRunner r = engine == Engine.ONEDNN
-            ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(weights, batchSizes))
+            ? (i == 0 ? checkNotNull(firstPlan) : new NetworkRunner.OneDnn(checkNotNull(weights), batchSizes))
             // A caller's model may be given to several detectors, or used by the caller; its
             // ComputationGraph is not safe to run from two threads at once, so the graph engine
             // only ever runs a graph of its own: the one it loaded, or a copy of the caller's.
@@ -192,7 +195,7 @@ public final class FssdDetector implements AutoCloseable {
    * labels and provenance whose graph is not initialised (it holds no parameters).
    */
   private FssdModel releaseParameters(FssdModel loaded) {
-    weights.releaseGraph();
+    checkNotNull(weights, "the oneDNN engine has weights").releaseGraph();
     FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
         loaded.labels(), loaded.provenance());
     INDArray params = loaded.graph().params();
@@ -203,7 +206,7 @@ public final class FssdDetector implements AutoCloseable {
       buffer = buffer.originalDataBuffer();
     }
     boolean freed = buffer != null && buffer.closeable() && !buffer.wasClosed();
-    if (freed) {
+    if (freed && buffer != null) {
       buffer.close();
     }
     LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
@@ -212,7 +215,7 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
-  private NetworkRunner.OneDnn firstPlan;
+  private NetworkRunner.@Nullable OneDnn firstPlan;
 
   private Engine resolveEngine(Builder b, FssdModel model) {
     batchSizes = batchSizes(b.maxBatch); // the graph runs any size
@@ -391,7 +394,7 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /** The oneDNN weights shared by the replicas (tests), or null on the graph engine. */
-  OneDnnWeights oneDnnWeights() {
+  @Nullable OneDnnWeights oneDnnWeights() {
     return weights;
   }
 
@@ -452,11 +455,12 @@ public final class FssdDetector implements AutoCloseable {
    * limit.
    */
   public static final class Builder {
-    private Path modelFile;
-    private FssdModel model;
-    private Supplier<FssdModel> modelSupplier;
-    private String modelSourceName;
-    private Labels labels;
+    // Exactly one model source is set (the setters clear the others); labels are optional.
+    private @Nullable Path modelFile;
+    private @Nullable FssdModel model;
+    private @Nullable Supplier<FssdModel> modelSupplier;
+    private @Nullable String modelSourceName;
+    private @Nullable Labels labels;
     private float scoreThreshold = 0.3f;
     private float nmsIouThreshold = 0.45f;
     private int perClassTopK = 40;

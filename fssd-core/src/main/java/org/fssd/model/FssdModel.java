@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.box.PriorBoxes;
 import org.fssd.detect.Labels;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An FSSD network with everything needed to use it: its {@link FssdConfig}, the DL4J {@link
@@ -24,7 +25,7 @@ public final class FssdModel {
   private final ComputationGraph graph;
   private final Labels labels;
   private final Provenance provenance;
-  private volatile float[] priors;
+  private volatile float @Nullable [] priors;
 
   private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
     this.config = Objects.requireNonNull(config, "config");

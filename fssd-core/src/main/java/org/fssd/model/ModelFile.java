@@ -150,7 +150,8 @@ public final class ModelFile {
         throw new ModelFormatException(file + ": not an fssd4j model file (no " + ENTRY + " entry)");
       }
       ModelZip.checkEntries(file, zip, names);
-      Metadata m = metadata(file, ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES));
+      // Present: checked above.
+      Metadata m = metadata(file, java.util.Objects.requireNonNull(ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES)));
       org.deeplearning4j.nn.conf.ComputationGraphConfiguration expected;
       try {
         expected = FssdGraph.configuration(m.config());

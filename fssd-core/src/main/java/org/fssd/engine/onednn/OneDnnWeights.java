@@ -16,6 +16,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.FssdConfig;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The re-ordered parameters of one model for oneDNN, shared by every {@link OneDnnPlan} compiled
@@ -45,12 +46,12 @@ import org.fssd.model.FssdConfig;
  */
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
-  private ComputationGraph graph; // null once released
+  private @Nullable ComputationGraph graph; // null once released
   private final PlanOptions options;
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
   private final List<memory.desc> descs = new ArrayList<>();
-  private stream loader;
+  private @Nullable stream loader;
   private int references = 1;
   private boolean closedByOwner;
   private long nativeBytes;
@@ -138,7 +139,7 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   /** The algorithm and layout the first plan chose for convolution {@code name}, or null. */
-  synchronized Choice choice(String name) {
+  synchronized @Nullable Choice choice(String name) {
     return choices.get(name);
   }
 
@@ -153,7 +154,7 @@ public final class OneDnnWeights implements AutoCloseable {
    * laid out as {@code plain}, re-ordered once) unless one exists. {@code plain} null means {@code
    * md} itself is plain.
    */
-  synchronized memory get(String name, memory.desc md, memory.desc plain, Supplier<float[]> values,
+  synchronized memory get(String name, memory.desc md, memory.@Nullable desc plain, Supplier<float[]> values,
       boolean convWeights) {
     checkState(references > 0, "the weights are closed");
     List<Entry> list = entries.computeIfAbsent(name, k -> new ArrayList<>());
