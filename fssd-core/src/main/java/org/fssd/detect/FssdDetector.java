@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  * Builder#engine(Engine)}.
  *
  * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link
- * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing one
- * replica for the whole list. On the oneDNN engine the default is one batch-1 plan run once per
- * image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
+ * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing a
+ * replica for each chunk's forward pass; its buffers hold one chunk, so a long list costs the
+ * decoded images plus one chunk's tensors. On the oneDNN engine the default is one batch-1 plan
+ * run once per image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
  * {@link Builder#batchedPlans(boolean)} the sizes are 1, 2, 4, ... and {@link
  * Builder#maxBatch(int)} (default 8), each a plan compiled in {@link Builder#build()}, and the
  * results of one image may differ between batch sizes by float rounding: raw outputs within {@link
@@ -81,8 +82,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
- * Builder#replicas(int)} independent networks (default 1); a call borrows one for its forward
- * passes and waits while all are busy. A replica is used by one thread at a time, any thread: it
+ * Builder#replicas(int)} independent networks (default 1); each forward pass (one chunk of a
+ * batch) borrows one and waits while all are busy. A replica is used by one thread at a time, any thread: it
  * owns its activation arena and scratchpad, and holds no thread-local state. More replicas give
  * more parallelism at the cost of one arena each (oneDNN) or one parameter copy each (graph).
  *
@@ -334,29 +335,32 @@ public final class FssdDetector implements AutoCloseable {
 
   private List<List<Detection>> run(List<BgrImage> images) {
     int n = images.size();
-    int s = preprocessor.size();
-    float[] input = new float[n * preprocessor.tensorLength()];
-    for (int i = 0; i < n; i++) {
-      preprocessor.toTensor(images.get(i), input, i * preprocessor.tensorLength());
-    }
     int p = model.config().numPriors();
     int c = model.config().numClasses();
-    float[] loc = new float[n * p * 4];
-    float[] conf = new float[n * p * c];
-    NetworkRunner replica = borrow();
-    try {
-      int first = 0;
-      for (int k : chunks(n, batchSizes)) {
-        replica.run(input, first, k, loc, conf);
-        first += k;
-      }
-    } finally {
-      replicas.add(replica);
-    }
+    int tensor = preprocessor.tensorLength();
+    // Buffers for one chunk, reused: sized for the whole list they would overflow int (and the
+    // heap) for lists of a few thousand images.
+    int most = Math.min(n, batchSizes[batchSizes.length - 1]);
+    float[] input = new float[most * tensor];
+    float[] loc = new float[most * p * 4];
+    float[] conf = new float[most * p * c];
     ImmutableList.Builder<List<Detection>> result = ImmutableList.builderWithExpectedSize(n);
-    for (int i = 0; i < n; i++) {
-      BgrImage img = images.get(i);
-      result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+    int first = 0;
+    for (int k : chunks(n, batchSizes)) {
+      for (int i = 0; i < k; i++) {
+        preprocessor.toTensor(images.get(first + i), input, i * tensor);
+      }
+      NetworkRunner replica = borrow();
+      try {
+        replica.run(input, 0, k, loc, conf);
+      } finally {
+        replicas.add(replica);
+      }
+      for (int i = 0; i < k; i++) {
+        BgrImage img = images.get(first + i);
+        result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+      }
+      first += k;
     }
     return result.build();
   }
