@@ -1,5 +1,6 @@
 package org.fssd;
 
+import org.jspecify.annotations.Nullable;
 /**
  * Root of every exception fssd4j throws on purpose. Unchecked, like Guava's and DJL's: a caller
  * that wants to handle "anything the detector refused" catches this one type.
@@ -13,7 +14,7 @@ public class FssdException extends RuntimeException {
     super(message);
   }
 
-  public FssdException(String message, Throwable cause) {
+  public FssdException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,6 @@
 package org.fssd;
 
+import org.jspecify.annotations.Nullable;
 /**
  * An image could not be used: missing, unreadable, not an image, corrupt, zero-sized or larger
  * than the configured pixel limit. The message names the image and the problem.
@@ -11,7 +12,7 @@ public class ImageDecodeException extends FssdException {
     super(message);
   }
 
-  public ImageDecodeException(String message, Throwable cause) {
+  public ImageDecodeException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

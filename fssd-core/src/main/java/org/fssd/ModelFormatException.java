@@ -1,5 +1,6 @@
 package org.fssd;
 
+import org.jspecify.annotations.Nullable;
 /**
  * A model or checkpoint file is missing, truncated, corrupt, of an unknown format version, or
  * does not fit the network it is loaded into. The message names the file and the problem.
@@ -11,7 +12,7 @@ public class ModelFormatException extends FssdException {
     super(message);
   }
 
-  public ModelFormatException(String message, Throwable cause) {
+  public ModelFormatException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

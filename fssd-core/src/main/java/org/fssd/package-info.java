@@ -7,4 +7,7 @@
  * uses lives in {@code org.fssd.detect}; the network in {@code org.fssd.model}; priors, box coding
  * and NMS in {@code org.fssd.box}; PyTorch checkpoint import in {@code org.fssd.io.pytorch}.
  */
+@NullMarked
 package org.fssd;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkElementIndex;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SPEC §3: the settings that define a detector's prior (default) boxes: input size S, and per
@@ -339,11 +340,11 @@ public final class PriorConfig {
    */
   public static final class Builder {
     private int imageSize;
-    private int[] featureMaps;
-    private double[] steps;
-    private double[] minSizes;
-    private double[] maxSizes;
-    private int[][] aspectRatios;
+    private int @Nullable [] featureMaps;
+    private double @Nullable [] steps;
+    private double @Nullable [] minSizes;
+    private double @Nullable [] maxSizes;
+    private int @Nullable [][] aspectRatios;
     private double variance0 = 0.1;
     private double variance1 = 0.2;
     private boolean clip = true;

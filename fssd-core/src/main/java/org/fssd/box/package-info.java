@@ -21,4 +21,7 @@
  *
  * <p>Stability: the public API of this package is stable; package-private members are not.
  */
+@NullMarked
 package org.fssd.box;
+
+import org.jspecify.annotations.NullMarked;

@@ -2,6 +2,7 @@ package org.fssd.detect;
 
 import org.fssd.model.Labels;
 import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
@@ -26,6 +27,7 @@ import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * that is not quantised fails in {@link Builder#build()}.
  *
  * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link
- * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing one
- * replica for the whole list. On the oneDNN engine the default is one batch-1 plan run once per
- * image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
+ * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing a
+ * replica for each chunk's forward pass; its buffers hold one chunk, so a long list costs the
+ * decoded images plus one chunk's tensors. On the oneDNN engine the default is one batch-1 plan
+ * run once per image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
  * {@link Builder#batchedPlans(boolean)} the sizes are 1, 2, 4, ... and {@link
  * Builder#maxBatch(int)} (default 8), each a plan compiled in {@link Builder#build()}, and the
  * results of one image may differ between batch sizes by float rounding: raw outputs within {@link
@@ -88,8 +91,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
- * Builder#replicas(int)} independent networks (default 1); a call borrows one for its forward
- * passes and waits while all are busy. A replica is used by one thread at a time, any thread: it
+ * Builder#replicas(int)} independent networks (default 1); each forward pass (one chunk of a
+ * batch) borrows one and waits while all are busy. A replica is used by one thread at a time, any thread: it
  * owns its activation arena and scratchpad, and holds no thread-local state. More replicas give
  * more parallelism at the cost of one arena each (oneDNN) or one parameter copy each (graph).
  *
@@ -112,9 +115,10 @@ public final class FssdDetector implements AutoCloseable {
   private final BlockingQueue<NetworkRunner> replicas;
   private final java.util.List<NetworkRunner> allReplicas = new ArrayList<>();
   private final Engine engine;
+  @SuppressWarnings("NullAway.Init") // set by resolveEngine, which the constructor calls first
   private int[] batchSizes;
   /** The oneDNN engine's weights, shared by all replicas; null on the graph engine. */
-  private OneDnnWeights weights;
+  private @Nullable OneDnnWeights weights;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final DetectorSettings settings;
   /** The builder's settings in words, for toString and the log. */
@@ -139,7 +143,7 @@ public final class FssdDetector implements AutoCloseable {
     try {
       for (int i = 0; i < s.replicas(); i++) {
         NetworkRunner r = engine == Engine.ONEDNN
-            ? (i == 0 ? firstPlan : new NetworkRunner.OneDnn(weights, batchSizes))
+            ? (i == 0 ? checkNotNull(firstPlan) : new NetworkRunner.OneDnn(checkNotNull(weights), batchSizes))
             // A caller's model may be given to several detectors, or used by the caller; its
             // ComputationGraph is not safe to run from two threads at once, so the graph engine
             // only ever runs a graph of its own: the one it loaded, or a copy of the caller's.
@@ -204,7 +208,7 @@ public final class FssdDetector implements AutoCloseable {
    * labels and provenance whose graph is not initialised (it holds no parameters).
    */
   private FssdModel releaseParameters(FssdModel loaded) {
-    weights.releaseGraph();
+    checkNotNull(weights, "the oneDNN engine has weights").releaseGraph();
     FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
         loaded.labels(), loaded.provenance()).withQuantization(loaded.quantization());
     freeGraphParameters(loaded);
@@ -221,7 +225,7 @@ public final class FssdDetector implements AutoCloseable {
       buffer = buffer.originalDataBuffer();
     }
     boolean freed = buffer != null && buffer.closeable() && !buffer.wasClosed();
-    if (freed) {
+    if (freed && buffer != null) {
       buffer.close();
     }
     LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
@@ -229,7 +233,7 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
-  private NetworkRunner.OneDnn firstPlan;
+  private NetworkRunner.@Nullable OneDnn firstPlan;
 
   private Engine resolveEngine(Builder b, FssdModel model, boolean ownsModel) {
     batchSizes = batchSizes(b.maxBatch); // the graph runs any size
@@ -370,29 +374,32 @@ public final class FssdDetector implements AutoCloseable {
 
   private List<List<Detection>> run(List<BgrImage> images) {
     int n = images.size();
-    int s = preprocessor.size();
-    float[] input = new float[n * preprocessor.tensorLength()];
-    for (int i = 0; i < n; i++) {
-      preprocessor.toTensor(images.get(i), input, i * preprocessor.tensorLength());
-    }
     int p = model.config().numPriors();
     int c = model.config().numClasses();
-    float[] loc = new float[n * p * 4];
-    float[] conf = new float[n * p * c];
-    NetworkRunner replica = borrow();
-    try {
-      int first = 0;
-      for (int k : chunks(n, batchSizes)) {
-        replica.run(input, first, k, loc, conf);
-        first += k;
-      }
-    } finally {
-      replicas.add(replica);
-    }
+    int tensor = preprocessor.tensorLength();
+    // Buffers for one chunk, reused: sized for the whole list they would overflow int (and the
+    // heap) for lists of a few thousand images.
+    int most = Math.min(n, batchSizes[batchSizes.length - 1]);
+    float[] input = new float[most * tensor];
+    float[] loc = new float[most * p * 4];
+    float[] conf = new float[most * p * c];
     ImmutableList.Builder<List<Detection>> result = ImmutableList.builderWithExpectedSize(n);
-    for (int i = 0; i < n; i++) {
-      BgrImage img = images.get(i);
-      result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+    int first = 0;
+    for (int k : chunks(n, batchSizes)) {
+      for (int i = 0; i < k; i++) {
+        preprocessor.toTensor(images.get(first + i), input, i * tensor);
+      }
+      NetworkRunner replica = borrow();
+      try {
+        replica.run(input, 0, k, loc, conf);
+      } finally {
+        replicas.add(replica);
+      }
+      for (int i = 0; i < k; i++) {
+        BgrImage img = images.get(first + i);
+        result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+      }
+      first += k;
     }
     return result.build();
   }
@@ -430,7 +437,7 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /** The oneDNN weights shared by the replicas (tests), or null on the graph engine. */
-  OneDnnWeights oneDnnWeights() {
+  @Nullable OneDnnWeights oneDnnWeights() {
     return weights;
   }
 
@@ -496,11 +503,12 @@ public final class FssdDetector implements AutoCloseable {
    * limit.
    */
   public static final class Builder {
-    private Path modelFile;
-    private FssdModel model;
-    private Supplier<FssdModel> modelSupplier;
-    private String modelSourceName;
-    private Labels labels;
+    // Exactly one model source is set (the setters clear the others); labels are optional.
+    private @Nullable Path modelFile;
+    private @Nullable FssdModel model;
+    private @Nullable Supplier<FssdModel> modelSupplier;
+    private @Nullable String modelSourceName;
+    private @Nullable Labels labels;
     private DetectorSettings.Builder settings = DetectorSettings.builder();
     private int maxBatch = 8;
     private boolean batchedPlans;

@@ -13,4 +13,7 @@
  * <p>Thread safety: {@code FssdDetector} and {@code DetectionPostprocessor} are safe for
  * concurrent use; {@code Detection} and {@code Labels} are immutable. Stability: public API.
  */
+@NullMarked
 package org.fssd.detect;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,6 +10,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.fssd.ImageDecodeException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an encoded image's declared width and height from its header, without decoding pixels, so
@@ -32,7 +33,7 @@ final class ImageHeaders {
    *
    * @throws ImageDecodeException when a format is recognised but its header cannot be read
    */
-  static Header probe(byte[] bytes, String source) {
+  static @Nullable Header probe(byte[] bytes, String source) {
     Header header = probeImageIo(bytes, source);
     if (header == null) {
       header = probePnm(bytes);
@@ -43,7 +44,7 @@ final class ImageHeaders {
     return header;
   }
 
-  private static Header probeImageIo(byte[] bytes, String source) {
+  private static @Nullable Header probeImageIo(byte[] bytes, String source) {
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
@@ -71,7 +72,7 @@ final class ImageHeaders {
   }
 
   /** PNM family as OpenCV reads it: "P1".."P6" and "PF"/"Pf" then width height; P7 (PAM) keys. */
-  static Header probePnm(byte[] b) {
+  static @Nullable Header probePnm(byte[] b) {
     if (b.length < 3 || b[0] != 'P') {
       return null;
     }
@@ -127,7 +128,7 @@ final class ImageHeaders {
   }
 
   /** WebP: RIFF container, "WEBP", then a VP8 (lossy), VP8L (lossless) or VP8X (extended) chunk. */
-  static Header probeWebp(byte[] b) {
+  static @Nullable Header probeWebp(byte[] b) {
     if (b.length < 30 || !ascii(b, 0, "RIFF") || !ascii(b, 8, "WEBP")) {
       return null;
     }

@@ -168,14 +168,19 @@ public final class ImageLoader {
    * Decodes an encoded image (JPEG, PNG, BMP, GIF, TIFF, WebP, PNM, ...) held in memory.
    *
    * @param bytes the encoded file content; not modified
-   * @param sourceName a name for messages and {@link BgrImage#source()}; {@code null} means
-   *     "&lt;bytes&gt;"
+   * @param sourceName a name for messages and {@link BgrImage#source()} ({@link #load(byte[])}
+   *     names the image "&lt;bytes&gt;")
    * @throws ImageDecodeException when the bytes are empty, not a decodable image, corrupt, or have
    *     too many pixels
    */
   public BgrImage load(byte[] bytes, String sourceName) {
     checkNotNull(bytes, "bytes");
-    return decode(bytes, sourceName == null ? BYTES_SOURCE : sourceName);
+    return decode(bytes, checkNotNull(sourceName, "sourceName"));
+  }
+
+  /** {@link #load(byte[], String)} of an image named "&lt;bytes&gt;". */
+  public BgrImage load(byte[] bytes) {
+    return load(bytes, BYTES_SOURCE);
   }
 
   /**
@@ -189,26 +194,32 @@ public final class ImageLoader {
    * alpha undone). Alpha is <b>dropped</b> (not composited over any background), as OpenCV does for
    * an RGBA PNG read with {@code IMREAD_COLOR}.
    *
-   * @param sourceName a name for messages; {@code null} means "&lt;BufferedImage&gt;"
+   * @param sourceName a name for messages ({@link #fromBufferedImage(BufferedImage)} names the image
+   *     "&lt;BufferedImage&gt;")
    * @throws ImageDecodeException when the image has more than {@link #maxPixels()} pixels
    */
   public BgrImage fromBufferedImage(BufferedImage image, String sourceName) {
     checkNotNull(image, "image");
-    String source = sourceName == null ? BUFFERED_SOURCE : sourceName;
+    String source = checkNotNull(sourceName, "sourceName");
     checkSize(image.getWidth(), image.getHeight(), source, "");
     return fromBgrBytesUnchecked(toBgr(image), image.getWidth(), image.getHeight(), source);
   }
+  /** {@link #fromBufferedImage(BufferedImage, String)} of an image named "&lt;BufferedImage&gt;". */
+  public BgrImage fromBufferedImage(BufferedImage image) {
+    return fromBufferedImage(image, BUFFERED_SOURCE);
+  }
+
 
   /**
    * Copies packed 8-bit BGR pixels (row-major, 3 bytes per pixel: B, G, R) into a new image.
    *
-   * @param sourceName a name for messages; {@code null} means "&lt;bytes&gt;"
+   * @param sourceName a name for messages
    * @throws ImageDecodeException when width or height is not positive, the pixel count exceeds
    *     {@link #maxPixels()}, or {@code bgr.length != 3 * width * height}
    */
   public BgrImage fromBgrBytes(byte[] bgr, int width, int height, String sourceName) {
     checkNotNull(bgr, "bgr");
-    String source = sourceName == null ? BYTES_SOURCE : sourceName;
+    String source = checkNotNull(sourceName, "sourceName");
     checkSize(width, height, source, "");
     long expected = 3L * width * height;
     if (bgr.length != expected) {

@@ -3,6 +3,7 @@ package org.fssd.image;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 import org.fssd.ImageDecodeException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Structural completeness checks of encoded images, run on the bytes before any decoder sees them.
@@ -56,7 +57,7 @@ final class ImageStructure {
    * @throws ImageDecodeException "image SOURCE: truncated FORMAT ..." or "image SOURCE: corrupt
    *     FORMAT ..."
    */
-  static void checkComplete(byte[] b, String probedFormat, String source) {
+  static void checkComplete(byte[] b, @Nullable String probedFormat, String source) {
     String problem = findProblem(b, probedFormat);
     if (problem != null) {
       throw new ImageDecodeException("image " + source + ": " + problem);
@@ -64,7 +65,7 @@ final class ImageStructure {
   }
 
   /** The problem found ("truncated FORMAT (N bytes): ..."), or null when complete or unknown. */
-  static String findProblem(byte[] b, String probedFormat) {
+  static @Nullable String findProblem(byte[] b, @Nullable String probedFormat) {
     int n = b.length;
     if (n >= 2 && u8(b, 0) == 0xFF && u8(b, 1) == 0xD8) {
       return jpeg(b);
@@ -95,7 +96,7 @@ final class ImageStructure {
 
   // ---- JPEG ----------------------------------------------------------------------------------
 
-  private static String jpeg(byte[] b) {
+  private static @Nullable String jpeg(byte[] b) {
     int n = b.length;
     int pos = 2;
     int lastScan = -1;
@@ -182,7 +183,7 @@ final class ImageStructure {
 
   // ---- PNG -----------------------------------------------------------------------------------
 
-  private static String png(byte[] b) {
+  private static @Nullable String png(byte[] b) {
     int n = b.length;
     long pos = 8;
     boolean first = true;
@@ -227,7 +228,7 @@ final class ImageStructure {
 
   // ---- GIF -----------------------------------------------------------------------------------
 
-  private static String gif(byte[] b) {
+  private static @Nullable String gif(byte[] b) {
     int n = b.length;
     if (n < 13) {
       return truncated("GIF", n, "it ends inside the 13-byte header");
@@ -280,7 +281,7 @@ final class ImageStructure {
 
   // ---- BMP -----------------------------------------------------------------------------------
 
-  private static String bmp(byte[] b) {
+  private static @Nullable String bmp(byte[] b) {
     int n = b.length;
     if (n < 18) {
       return n >= 6 && looksLikeBmpStart(b)
@@ -337,7 +338,7 @@ final class ImageStructure {
 
   // ---- TIFF ----------------------------------------------------------------------------------
 
-  private static String tiff(byte[] b) {
+  private static @Nullable String tiff(byte[] b) {
     int n = b.length;
     boolean le = b[0] == 'I';
     if (n < 8) {
@@ -352,10 +353,10 @@ final class ImageStructure {
       return truncated("TIFF", n, "the first IFD at byte " + ifd + " has " + count
           + " entries and a next-IFD offset, the file ends inside them");
     }
-    long[] stripOffsets = null;
-    long[] stripCounts = null;
-    long[] tileOffsets = null;
-    long[] tileCounts = null;
+    long @Nullable [] stripOffsets = null;
+    long @Nullable [] stripCounts = null;
+    long @Nullable [] tileOffsets = null;
+    long @Nullable [] tileCounts = null;
     for (int i = 0; i < count; i++) {
       int e = (int) ifd + 2 + 12 * i;
       int tag = u16(b, e, le);
@@ -389,7 +390,7 @@ final class ImageStructure {
     return strips != null ? strips : blocksFit(b, tileOffsets, tileCounts, "tile");
   }
 
-  private static String blocksFit(byte[] b, long[] offsets, long[] counts, String kind) {
+  private static @Nullable String blocksFit(byte[] b, long @Nullable [] offsets, long @Nullable [] counts, String kind) {
     if (offsets == null || counts == null) {
       return null;
     }
@@ -404,7 +405,7 @@ final class ImageStructure {
 
   // ---- WebP ----------------------------------------------------------------------------------
 
-  private static String webp(byte[] b) {
+  private static @Nullable String webp(byte[] b) {
     int n = b.length;
     long end = 8 + u32le(b, 4);
     if (end > n) {
@@ -427,7 +428,7 @@ final class ImageStructure {
 
   // ---- PNM -----------------------------------------------------------------------------------
 
-  private static String pnm(byte[] b) {
+  private static @Nullable String pnm(byte[] b) {
     char kind = (char) b[1];
     if (kind == '7') {
       return pam(b);
@@ -483,7 +484,7 @@ final class ImageStructure {
         + " bytes of pixel data, the file holds " + have) : null;
   }
 
-  private static String pam(byte[] b) {
+  private static @Nullable String pam(byte[] b) {
     String text = new String(b, 0, Math.min(b.length, 4096), StandardCharsets.ISO_8859_1);
     int end = text.indexOf("ENDHDR");
     if (end < 0) {
@@ -564,7 +565,7 @@ final class ImageStructure {
 
   // ---- WBMP ----------------------------------------------------------------------------------
 
-  private static String wbmp(byte[] b) {
+  private static @Nullable String wbmp(byte[] b) {
     int pos = 2; // type 0, fixed header 0 (ImageIO's probe accepted these)
     long[] size = new long[2];
     for (int k = 0; k < 2; k++) {

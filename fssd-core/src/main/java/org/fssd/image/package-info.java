@@ -25,4 +25,7 @@
  * and safe to share between threads; a {@code BgrImage} may be read from several threads but must
  * not be closed while in use.
  */
+@NullMarked
 package org.fssd.image;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import org.fssd.FssdException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes files so that nobody ever sees a half-written one, even after a crash or a power cut:
@@ -130,7 +131,7 @@ public final class AtomicFiles {
   }
 
   /** Deletes {@code p} if it exists, ignoring failures (for temporary files). */
-  public static void deleteQuietly(Path p) {
+  public static void deleteQuietly(@Nullable Path p) {
     if (p != null) {
       try {
         Files.deleteIfExists(p);

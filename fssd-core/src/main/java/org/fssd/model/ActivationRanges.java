@@ -94,7 +94,7 @@ public final class ActivationRanges {
       float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
       int perImage = (int) (v.length / n);
       for (int i = 0; i < n; i++) {
-        record(stats.get(name), v, i * perImage, perImage);
+        record(stats(name), v, i * perImage, perImage);
       }
     }
     images += (int) n;
@@ -135,11 +135,20 @@ public final class ActivationRanges {
    *
    * @throws IllegalStateException before any image was added
    */
+  /** The statistics of tensor {@code name} (one of {@code names}, each given its own at construction). */
+  private Stats stats(String name) {
+    Stats s = stats.get(name);
+    if (s == null) {
+      throw new IllegalStateException("no statistics for " + name);
+    }
+    return s;
+  }
+
   public Quantization quantization(Method method, String calibration) {
     checkState(images > 0, "no calibration images added");
     Map<String, Float> ranges = new LinkedHashMap<>();
     for (String name : names) {
-      Stats s = stats.get(name);
+      Stats s = stats(name);
       float r = switch (method) {
         case MINMAX -> s.max;
         case PERCENTILE -> percentile(s, 0.9999);

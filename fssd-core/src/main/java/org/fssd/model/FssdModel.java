@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.box.PriorBoxes;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An FSSD network with everything needed to use it: its {@link FssdConfig}, the DL4J {@link
@@ -23,15 +24,15 @@ public final class FssdModel {
   private final ComputationGraph graph;
   private final Labels labels;
   private final Provenance provenance;
-  private final Quantization quantization; // null: not quantised
-  private volatile float[] priors;
+  private final @Nullable Quantization quantization; // null: not quantised
+  private volatile float @Nullable [] priors;
 
   private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
     this(config, graph, labels, provenance, null);
   }
 
   private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance,
-      Quantization quantization) {
+      @Nullable Quantization quantization) {
     this.config = Objects.requireNonNull(config, "config");
     this.graph = Objects.requireNonNull(graph, "graph");
     this.labels = Objects.requireNonNull(labels, "labels");
@@ -91,7 +92,7 @@ public final class FssdModel {
    * The int8 quantisation of the model (from {@code fssd quantize}), or null for a plain fp32
    * model. A quantised model runs in int8 on the oneDNN engine and in fp32 on the graph.
    */
-  public Quantization quantization() {
+  public @Nullable Quantization quantization() {
     return quantization;
   }
 
@@ -100,7 +101,7 @@ public final class FssdModel {
    *
    * @throws IllegalArgumentException when {@code q} lacks a range the network needs
    */
-  public FssdModel withQuantization(Quantization q) {
+  public FssdModel withQuantization(@Nullable Quantization q) {
     return new FssdModel(config, graph, labels, provenance, q);
   }
 

@@ -20,6 +20,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
@@ -171,7 +172,8 @@ public final class ModelFile {
         throw new ModelFormatException(file + ": not an fssd4j model file (no " + ENTRY + " entry)");
       }
       ModelZip.checkEntries(file, zip, names);
-      Metadata m = metadata(file, ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES));
+      // Present: checked above.
+      Metadata m = metadata(file, java.util.Objects.requireNonNull(ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES)));
       org.deeplearning4j.nn.conf.ComputationGraphConfiguration expected;
       try {
         expected = FssdGraph.configuration(m.config());
@@ -195,7 +197,8 @@ public final class ModelFile {
     }
   }
 
-  private record Metadata(FssdConfig config, Labels labels, Provenance provenance, Quantization quantization) {}
+  private record Metadata(FssdConfig config, Labels labels, Provenance provenance,
+      @Nullable Quantization quantization) {}
 
   private static Metadata metadata(Path file, byte[] bytes) {
     JsonNode meta;

@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -110,7 +111,7 @@ public final class ModelZip {
       return this;
     }
 
-    Long limit(String entry) {
+    @Nullable Long limit(String entry) {
       return limits.get(entry);
     }
 
@@ -149,7 +150,7 @@ public final class ModelZip {
    *
    * @return the bytes, or {@code null} when there is no such entry
    */
-  public static byte[] readEntry(Path file, ZipFile zip, String name, long limit) {
+  public static byte @Nullable [] readEntry(Path file, ZipFile zip, String name, long limit) {
     ZipEntry e = zip.getEntry(name);
     if (e == null) {
       return null;
@@ -305,7 +306,7 @@ public final class ModelZip {
         || s.equals("HEAP") || s.equals("JAVACPP");
   }
 
-  private static ModelFormatException causeOf(Throwable t) {
+  private static @Nullable ModelFormatException causeOf(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof ModelFormatException m) {
         return m;

@@ -13,4 +13,7 @@
  * <p>Thread safety: configs, widths and provenance are immutable; a {@code ComputationGraph} is
  * not safe for concurrent use (see {@code FssdDetector} for a replica pool).
  */
+@NullMarked
 package org.fssd.model;
+
+import org.jspecify.annotations.NullMarked;

@@ -49,7 +49,7 @@ class ImageLoaderTest {
   @Test
   void pngPatternDecodesPixelForPixel() {
     BufferedImage src = TestImages.pattern(33, 17);
-    try (BgrImage img = loader.load(TestImages.encode(src, "png"), null)) {
+    try (BgrImage img = loader.load(TestImages.encode(src, "png"))) {
       assertThat(img.source()).isEqualTo("<bytes>");
       byte[] bgr = img.toBgrBytes();
       for (int y = 0; y < 17; y++) {
@@ -124,7 +124,7 @@ class ImageLoaderTest {
     int[] entries = {0xFF0000, 0x00FF00, 0x0000FF, 0x123456};
     BufferedImage indexed = TestImages.palette(6, 3, entries);
     try (BgrImage img = loader.load(TestImages.encode(indexed, "png"), "palette.png");
-        BgrImage fromBuffered = loader.fromBufferedImage(indexed, null)) {
+        BgrImage fromBuffered = loader.fromBufferedImage(indexed)) {
       byte[] bgr = img.toBgrBytes();
       for (int y = 0; y < 3; y++) {
         for (int x = 0; x < 6; x++) {
@@ -261,7 +261,7 @@ class ImageLoaderTest {
   void byteGrayBufferedImageIsReplicatedWithoutColourManagement() {
     BufferedImage gray = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
     gray.getRaster().setSample(1, 1, 0, 128);
-    try (BgrImage img = loader.fromBufferedImage(gray, null)) {
+    try (BgrImage img = loader.fromBufferedImage(gray)) {
       assertThat(bgrAt(img.toBgrBytes(), 3, 1, 1)).containsExactly(128, 128, 128);
       assertThat(bgrAt(img.toBgrBytes(), 3, 0, 0)).containsExactly(0, 0, 0);
     }
@@ -270,7 +270,7 @@ class ImageLoaderTest {
   @Test
   void bufferedImageRoundTrip() {
     BufferedImage src = TestImages.pattern(13, 9);
-    try (BgrImage img = loader.fromBufferedImage(src, null)) {
+    try (BgrImage img = loader.fromBufferedImage(src)) {
       BufferedImage back = img.toBufferedImage();
       for (int y = 0; y < 9; y++) {
         for (int x = 0; x < 13; x++) {

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.javacpp.Pointer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One block of native memory holding the activations and scratchpad of one plan, or of all plans
@@ -18,7 +19,7 @@ import org.bytedeco.javacpp.Pointer;
 final class Arena implements AutoCloseable {
   /** Bytes of all arenas not yet freed, in this JVM (tests check that closing frees them). */
   private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
-  private final Pointer raw;
+  private final @Nullable Pointer raw;
   private final long base;
   private final long bytes;
   private final AtomicBoolean busy = new AtomicBoolean();
@@ -31,7 +32,7 @@ final class Arena implements AutoCloseable {
     }
   }
 
-  private Arena(Pointer raw, long bytes) {
+  private Arena(@Nullable Pointer raw, long bytes) {
     this.raw = raw;
     this.bytes = bytes;
     long a = raw == null ? 0 : raw.address();

@@ -73,7 +73,8 @@ final class Int8Network {
     this.plan = plan;
     this.graph = graph;
     this.config = plan.weights().config();
-    this.q = plan.weights().quantization();
+    this.q = com.google.common.base.Preconditions.checkNotNull(plan.weights().quantization(),
+        "INT8 weights carry a quantisation");
   }
 
   /** The unit of a u8 tensor of range {@code r}. */

@@ -40,6 +40,7 @@ import org.fssd.model.ConvSpec.Group;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.Widths;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -155,13 +156,18 @@ public final class OneDnnPlan implements AutoCloseable {
   private final int inputLength;
   private final int locLength;
   private final int confLength;
+  // Set by the constructor's build steps (compile()), before the plan is handed out.
+  @SuppressWarnings("NullAway.Init")
   engine eng;
+  @SuppressWarnings("NullAway.Init")
   private stream strm;
+  @SuppressWarnings("NullAway.Init")
   private FloatPointer inputBuffer;
   private long scratchpadBytes; // the largest
   private long scratchpadTotalBytes; // all added up
   private long arenaBytes;
-  private Arena arena;
+  /** Null until bind() and after close(). */
+  private @Nullable Arena arena;
   private boolean ownsArena;
   private boolean closed;
 
@@ -178,6 +184,7 @@ public final class OneDnnPlan implements AutoCloseable {
     final memory mem; // its data handle is set when the plan is bound to an arena
     final int perImage; // H * W * A * k floats of one image
     final int offset; // first float of this level inside one image's flat output
+    @SuppressWarnings("NullAway.Init") // set in bind(), before the plan runs
     FloatPointer buffer;
 
     HeadOutput(memory mem, int perImage, int offset) {
@@ -290,7 +297,7 @@ public final class OneDnnPlan implements AutoCloseable {
 
   /** The arena the plan runs in (tests). */
   Arena arena() {
-    return arena;
+    return checkNotNull(arena, "the plan is not bound to an arena");
   }
 
   /**
@@ -413,7 +420,8 @@ public final class OneDnnPlan implements AutoCloseable {
     java.util.Objects.checkFromIndexSize(inputOffset, inputLength, input.length);
     java.util.Objects.checkFromIndexSize(locOffset, locLength, locOut.length);
     java.util.Objects.checkFromIndexSize(confOffset, confLength, confOut.length);
-    arena.acquire();
+    Arena a = checkNotNull(arena, "run() on a plan not bound to an arena");
+    a.acquire();
     try {
       inputBuffer.position(0).put(input, inputOffset, inputLength);
       for (int i = 0; i < primitives.size(); i++) {
@@ -423,7 +431,7 @@ public final class OneDnnPlan implements AutoCloseable {
       copyHeads(locHeads, locOut, locOffset, locLength / batchSize);
       copyHeads(confHeads, confOut, confOffset, confLength / batchSize);
     } finally {
-      arena.release();
+      a.release();
     }
   }
 
@@ -455,7 +463,7 @@ public final class OneDnnPlan implements AutoCloseable {
       owned.get(i).releaseReference();
     }
     owned.clear();
-    if (ownsArena) {
+    if (ownsArena && arena != null) {
       arena.close();
     }
     arena = null;

@@ -7,6 +7,7 @@ import static com.google.common.base.Preconditions.checkState;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Plans of several batch sizes on shared {@link OneDnnWeights}, sharing one arena: what one
@@ -31,7 +32,7 @@ import java.util.Map;
 public final class OneDnnPlanSet implements AutoCloseable {
   private final Map<Integer, OneDnnPlan> plans = new LinkedHashMap<>();
   private final int[] sizes;
-  private Arena arena;
+  private @Nullable Arena arena;
   private boolean closed;
 
   private OneDnnPlanSet(int[] sizes) {

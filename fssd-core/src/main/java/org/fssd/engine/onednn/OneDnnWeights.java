@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.Quantization;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,18 +51,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
-  private ComputationGraph graph; // null once released
+  private @Nullable ComputationGraph graph; // null once released
   /**
    * Own copies of the graph's parameters, each freed once re-ordered: non-null only for weights
    * made by {@link #consuming}.
    */
-  private Map<String, INDArray> detached;
+  private @Nullable Map<String, INDArray> detached;
   private final PlanOptions options;
-  private final Quantization quantization; // null unless options ask INT8
+  private final @Nullable Quantization quantization; // null unless options ask INT8
   private final Map<String, List<Entry>> entries = new HashMap<>();
   private final Map<String, Choice> choices = new HashMap<>();
   private final List<memory.desc> descs = new ArrayList<>();
-  private stream loader;
+  private @Nullable stream loader;
   private int references = 1;
   private boolean closedByOwner;
   private long nativeBytes;
@@ -89,7 +90,8 @@ public final class OneDnnWeights implements AutoCloseable {
     }
   }
 
-  private OneDnnWeights(FssdConfig config, ComputationGraph graph, PlanOptions options, Quantization quantization) {
+  private OneDnnWeights(FssdConfig config, ComputationGraph graph, PlanOptions options,
+      @Nullable Quantization quantization) {
     this.config = config;
     this.graph = graph;
     this.options = options;
@@ -114,7 +116,7 @@ public final class OneDnnWeights implements AutoCloseable {
    *     another precision, or lacks a range the network needs
    */
   public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options,
-      Quantization quantization) {
+      @Nullable Quantization quantization) {
     checkNotNull(options, "options");
     boolean int8 = options.precision() == PlanOptions.Precision.INT8;
     if (int8 && quantization == null) {
@@ -131,7 +133,7 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   /** The int8 quantisation of INT8 weights, else null. */
-  public Quantization quantization() {
+  public @Nullable Quantization quantization() {
     return quantization;
   }
 
@@ -223,7 +225,7 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   /** The algorithm and layout the first plan chose for convolution {@code name}, or null. */
-  synchronized Choice choice(String name) {
+  synchronized @Nullable Choice choice(String name) {
     return choices.get(name);
   }
 
@@ -239,7 +241,7 @@ public final class OneDnnWeights implements AutoCloseable {
    * md} itself is plain. For small parameters (biases, per-channel values); large ones go through
    * {@link #getNative}, which reads them without a Java heap copy.
    */
-  synchronized memory get(String name, memory.desc md, memory.desc plain, Supplier<float[]> values,
+  synchronized memory get(String name, memory.desc md, memory.@Nullable desc plain, Supplier<float[]> values,
       boolean convWeights) {
     return getNative(name, md, plain, () -> new NativeValues(Nd4j.createFromArray(values.get()), true), convWeights);
   }
@@ -264,7 +266,7 @@ public final class OneDnnWeights implements AutoCloseable {
    * native copy of this parameter alone. No copy of the parameters passes through the Java heap,
    * whose pages would stay resident long after the detector is built.
    */
-  synchronized memory getNative(String name, memory.desc md, memory.desc plain, Supplier<NativeValues> values,
+  synchronized memory getNative(String name, memory.desc md, memory.@Nullable desc plain, Supplier<NativeValues> values,
       boolean convWeights) {
     checkState(references > 0, "the weights are closed");
     List<Entry> list = entries.computeIfAbsent(name, k -> new ArrayList<>());
@@ -285,21 +287,24 @@ public final class OneDnnWeights implements AutoCloseable {
       long count = c.length();
       m = new memory(md, OneDnnPlan.engine()).retainReference();
       FloatPointer data = new FloatPointer(c.data().addressPointer()).capacity(count).limit(count);
-      boolean plainLayout = plain == null || md.equals(plain);
-      long wanted = (plainLayout ? md : plain).get_size();
+      // the layout the values are in: md itself when plain, else the plain one to re-order from
+      memory.desc source = plain == null || md.equals(plain) ? md : plain;
+      long wanted = source.get_size();
       if (wanted != 4L * count) {
         m.releaseReference();
         throw new FssdException(name + ": oneDNN wants " + wanted + " bytes, have " + count + " floats");
       }
-      if (plainLayout) {
+      if (source == md) {
         Pointer.memcpy(new FloatPointer(m.get_data_handle()), data, 4L * count);
       } else {
-        if (loader == null) {
-          loader = new stream(OneDnnPlan.engine()).retainReference();
+        stream s = loader;
+        if (s == null) {
+          s = new stream(OneDnnPlan.engine()).retainReference();
+          loader = s;
         }
-        memory user = new memory(plain, OneDnnPlan.engine(), data);
-        new reorder(user, m).execute(loader, user, m);
-        loader._wait();
+        memory user = new memory(source, OneDnnPlan.engine(), data);
+        new reorder(user, m).execute(s, user, m);
+        s._wait();
       }
     } finally {
       if (c != v && c.closeable()) {

@@ -23,4 +23,7 @@
  * scratchpads), so compiling on one thread and running on others is fine. Two threads running
  * plans of one arena at once get an {@code IllegalStateException}.
  */
+@NullMarked
 package org.fssd.engine.onednn;
+
+import org.jspecify.annotations.NullMarked;

@@ -2,6 +2,7 @@ package org.fssd.io.pytorch;
 
 import java.nio.file.Path;
 import org.fssd.ModelFormatException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A PyTorch checkpoint could not be read: it is not a {@code torch.save} file, is truncated or
@@ -21,7 +22,7 @@ public class CheckpointFormatException extends ModelFormatException {
   }
 
   /** A problem with {@code file} caused by {@code cause} (typically an {@code IOException}). */
-  public CheckpointFormatException(Path file, String problem, Throwable cause) {
+  public CheckpointFormatException(Path file, String problem, @Nullable Throwable cause) {
     this(String.valueOf(file), problem, cause);
   }
 
@@ -29,7 +30,7 @@ public class CheckpointFormatException extends ModelFormatException {
     this(file, problem, null);
   }
 
-  CheckpointFormatException(String file, String problem, Throwable cause) {
+  CheckpointFormatException(String file, String problem, @Nullable Throwable cause) {
     super(file + ": " + problem, cause);
     this.file = file;
   }

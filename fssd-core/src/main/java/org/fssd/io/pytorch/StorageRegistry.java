@@ -3,6 +3,7 @@ package org.fssd.io.pytorch;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the persistent ids of a checkpoint pickle, {@code ('storage', torch.<T>Storage, key,
@@ -29,7 +30,7 @@ final class StorageRegistry implements Unpickler.PersistentLoader {
   }
 
   /** What storage {@code key} was declared as, or null if no persistent id named it. */
-  Declared declared(String key) {
+  @Nullable Declared declared(String key) {
     return declared.get(key);
   }
 

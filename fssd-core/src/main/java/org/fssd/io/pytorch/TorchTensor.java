@@ -1,10 +1,13 @@
 package org.fssd.io.pytorch;
 
+import static com.google.common.base.Preconditions.checkNotNull;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SPEC §12: one tensor of a PyTorch state_dict, as read by {@link TorchCheckpoint}: a dtype, a
@@ -26,8 +29,8 @@ public final class TorchTensor {
   private final long[] stride;
   private final long offset;
   private final int numel;
-  private final ByteBuffer data; // null when read lazily from source
-  private final StorageSource source;
+  private final @Nullable ByteBuffer data; // null when read lazily from source
+  private final @Nullable StorageSource source;
   private final ByteOrder order;
 
   /** Where the storage bytes of a lazily read tensor come from (each call reads them anew). */
@@ -74,7 +77,7 @@ public final class TorchTensor {
       long[] stride,
       long offset,
       long numel,
-      StorageSource source,
+      @Nullable StorageSource source,
       ByteOrder order) {
     this.file = file;
     this.key = key;
@@ -93,6 +96,7 @@ public final class TorchTensor {
     if (data != null) {
       return data;
     }
+    StorageSource source = checkNotNull(this.source, "a tensor without bytes has a source");
     try (InputStream in = source.open()) {
       byte[] bytes = new byte[Math.toIntExact(source.byteCount())];
       if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
@@ -222,6 +226,7 @@ public final class TorchTensor {
     int size = dtype.elementSize();
     byte[] raw = new byte[chunk.length * size];
     ByteBuffer buf = ByteBuffer.wrap(raw).order(order);
+    StorageSource source = checkNotNull(this.source, "a lazy tensor has a source");
     try (InputStream in = source.open()) {
       in.skipNBytes(offset * size);
       for (long start = 0; start < numel; ) {

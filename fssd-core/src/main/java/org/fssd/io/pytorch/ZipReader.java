@@ -57,6 +57,9 @@ final class ZipReader {
       long total = 0;
       for (String key : selected.storageKeys()) {
         StorageRegistry.Declared d = registry.declared(key);
+        if (d == null) {
+          throw new CheckpointFormatException(file, "storage '" + key + "' is used by a tensor but never declared");
+        }
         String name = prefix + "data/" + key;
         ZipEntry e = zip.getEntry(name);
         if (e == null) {

@@ -18,4 +18,7 @@
  * Stability: the public API is small and intended to stay; the mapping of keys onto the FSSD
  * graph lives with the importer, not here.
  */
+@NullMarked
 package org.fssd.io.pytorch;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -19,7 +20,7 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
   private final int outHeight;
   private final int outWidth;
   /** Cached [h*w, H*W] transpose of the 2-D interpolation matrix for the last input size. */
-  private transient INDArray matrixT;
+  private transient @Nullable INDArray matrixT;
   private transient long cachedH = -1;
   private transient long cachedW = -1;
 
@@ -97,7 +98,7 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
   }
 
   @Override
-  public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+  public @Nullable Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
     return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
   }
 

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -43,8 +44,8 @@ class FastConvolutionImpl extends ConvolutionLayer {
   private static final int FORMAT_NCHW = 0;
 
   /** The output of the last training-mode forward pass and the input it was computed from. */
-  private transient INDArray lastOutput;
-  private transient INDArray lastOutputInput;
+  private transient @Nullable INDArray lastOutput;
+  private transient @Nullable INDArray lastOutputInput;
 
   FastConvolutionImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);

@@ -3,6 +3,7 @@ package org.fssd.model.graph;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,7 +21,7 @@ abstract class ParameterlessVertexImpl extends BaseGraphVertex {
   }
 
   @Override
-  public Layer getLayer() {
+  public @Nullable Layer getLayer() {
     return null;
   }
 

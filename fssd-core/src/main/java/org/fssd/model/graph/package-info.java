@@ -11,4 +11,7 @@
  * getters) and gradient-checked in the tests. Instances belong to one graph and are not
  * thread-safe.
  */
+@NullMarked
 package org.fssd.model.graph;
+
+import org.jspecify.annotations.NullMarked;
