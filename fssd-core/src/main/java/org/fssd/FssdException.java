@@ -1,6 +1,7 @@
 package org.fssd;
 
 import org.jspecify.annotations.Nullable;
+
 /**
  * Root of every exception fssd4j throws on purpose. Unchecked, like Guava's and DJL's: a caller
  * that wants to handle "anything the detector refused" catches this one type.

@@ -17,7 +17,10 @@ final class BenchMains {
 
   /** The {@code -h}/{@code --help} option (picocli mixin). */
   static final class Help {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "print this help and exit")
     boolean help;
   }
 
@@ -28,10 +31,11 @@ final class BenchMains {
    * stack trace and exits with code 1; success returns normally.
    */
   static void run(Object command, String[] args) {
-    int code = new CommandLine(command)
-        .setOverwrittenOptionsAllowed(true)
-        .setExpandAtFiles(false)
-        .execute(args);
+    int code =
+        new CommandLine(command)
+            .setOverwrittenOptionsAllowed(true)
+            .setExpandAtFiles(false)
+            .execute(args);
     if (code != 0) {
       System.exit(code);
     }
@@ -40,8 +44,8 @@ final class BenchMains {
   /** Checks {@code value >= min} for option {@code name}, else a usage error. */
   static void checkAtLeast(CommandSpec spec, String name, long value, long min) {
     if (value < min) {
-      throw new ParameterException(spec.commandLine(),
-          "option '" + name + "' must be >= " + min + ", got " + value);
+      throw new ParameterException(
+          spec.commandLine(), "option '" + name + "' must be >= " + min + ", got " + value);
     }
   }
 

@@ -3,9 +3,9 @@ package org.fssd.bench;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Random;
-import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.fssd.model.Widths;
 
 /**
@@ -19,8 +19,8 @@ import org.fssd.model.Widths;
  *       groups, so extras, fusion and pyramid stay unpruned (23.35 G multiply-adds per image
  *       instead of 38.06 G);
  *   <li>{@code half300}: "uniform 50 %": FSSD300 with half of the channels of every prunable (BN'd)
- *       layer removed, {@link Widths#half300()} (heads keep their output sizes): what a global 50
- *       % slimming prune looks like when it takes the same share from every layer (9.88 G
+ *       layer removed, {@link Widths#half300()} (heads keep their output sizes): what a global 50 %
+ *       slimming prune looks like when it takes the same share from every layer (9.88 G
  *       multiply-adds per image, 0.26x; 9.17 M parameters instead of 34.13 M);
  *   <li>{@code eighth300}: FSSD300 with every prunable layer at 1/8 width ({@link
  *       Widths#scaled(double) scaled(0.125)}), a small network for smoke runs of the training
@@ -32,11 +32,14 @@ import org.fssd.model.Widths;
 public final class BenchModels {
   /** Seed of every random-weight benchmark model. */
   public static final long SEED = 1;
+
   /** The published pruned FSSD300 VGG base (SPEC §2.8 notation). */
   public static final String PRUNED300_BASE =
       "[38, 58, M, 101, 121, M, 218, 232, 234, C, 282, 297, 243, M, 214, 199, 54]";
+
   /** Width of conv6 in the published pruned FSSD300. */
   public static final int PRUNED300_CONV6 = 136;
+
   /** Width of conv7 in the published pruned FSSD300. */
   public static final int PRUNED300_CONV7 = 212;
 
@@ -81,8 +84,14 @@ public final class BenchModels {
   /** FSSD300 (VOC, 21 classes) with the published pruned widths (base, conv6, conv7 only). */
   public static FssdConfig pruned300() {
     Widths full = Widths.full300();
-    Widths pruned = Widths.of(Widths.parseBase(PRUNED300_BASE), PRUNED300_CONV6, PRUNED300_CONV7,
-        full.extras(), full.fusion(), full.pyramid());
+    Widths pruned =
+        Widths.of(
+            Widths.parseBase(PRUNED300_BASE),
+            PRUNED300_CONV6,
+            PRUNED300_CONV7,
+            full.extras(),
+            full.fusion(),
+            full.pyramid());
     return FssdConfig.voc300().toBuilder().widths(pruned).build();
   }
 

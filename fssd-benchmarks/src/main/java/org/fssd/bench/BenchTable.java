@@ -28,17 +28,18 @@ import picocli.CommandLine.Spec;
 /**
  * The quick speed table behind {@code fssd bench}: for FSSD300 with full widths, the published
  * pruned widths (base only) and uniform 50 % widths ({@link BenchModels}: voc300, pruned300,
- * half300), batch 1 and 8, on the ONEDNN plan (FP32), plus the DL4J GRAPH engine once at batch
- * 1, it times the network forward pass (warm-up, then the median of N runs) and prints images/s,
+ * half300), batch 1 and 8, on the ONEDNN plan (FP32), plus the DL4J GRAPH engine once at batch 1,
+ * it times the network forward pass (warm-up, then the median of N runs) and prints images/s,
  * ms/image, achieved GFLOP/s and peak RSS.
  *
  * <p>GFLOP/s counts 2 floating-point operations per multiply-add of the convolutions ({@link
  * FssdConfig#macsPerImage()}: 38.06 G MACs per FSSD300 image), i.e. 2 x MACs x images / time;
  * pools, resizes and the heads' re-orders are not counted. It is an <em>effective</em> rate: the
  * plan runs most 3x3 layers with Winograd kernels, which do several times fewer multiplications
- * than the direct count, so the figure can exceed the CPU's FP32 peak. Peak RSS is {@code VmHWM} of {@code
- * /proc/self/status}: each row runs in its own child JVM (same java, class path and JVM options) so
- * that the figure belongs to that row alone (model build + plan + buffers, JVM included).
+ * than the direct count, so the figure can exceed the CPU's FP32 peak. Peak RSS is {@code VmHWM} of
+ * {@code /proc/self/status}: each row runs in its own child JVM (same java, class path and JVM
+ * options) so that the figure belongs to that row alone (model build + plan + buffers, JVM
+ * included).
  *
  * <p>Usage ({@code OMP_NUM_THREADS} must be set before the JVM starts; children inherit it):
  *
@@ -47,31 +48,49 @@ import picocli.CommandLine.Spec;
  *     [--runs N] [--graph-runs N] [--no-graph] [--models voc300,pruned300,half300] [--batches 1,8] [--help]
  * </pre>
  */
-@Command(name = "fssd bench", sortOptions = false,
-    description = "Times the FSSD300 forward pass (full, pruned and half widths; oneDNN plan, and the DL4J"
-        + " graph at batch 1) and prints images/s, ms/image, GFLOP/s and peak RSS, one child JVM per row.")
+@Command(
+    name = "fssd bench",
+    sortOptions = false,
+    description =
+        "Times the FSSD300 forward pass (full, pruned and half widths; oneDNN plan, and the DL4J"
+            + " graph at batch 1) and prints images/s, ms/image, GFLOP/s and peak RSS, one child JVM per row.")
 public final class BenchTable implements Callable<Integer> {
   private static final String ROW = "ROW\t";
   private static final List<String> MODEL_NAMES = List.of(BenchModels.NAMES.split(", "));
 
   @Mixin private BenchMains.Help help;
 
-  @Option(names = "--runs", paramLabel = "N", defaultValue = "10",
-      description = "timed runs per oneDNN row, after warm-up; the median is reported (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--runs",
+      paramLabel = "N",
+      defaultValue = "10",
+      description =
+          "timed runs per oneDNN row, after warm-up; the median is reported (default: ${DEFAULT-VALUE})")
   private int runs;
 
-  @Option(names = "--graph-runs", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--graph-runs",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "timed runs of the DL4J graph row (default: ${DEFAULT-VALUE})")
   private int graphRuns;
 
   @Option(names = "--no-graph", description = "leave out the DL4J graph row")
   private boolean noGraph;
 
-  @Option(names = "--models", paramLabel = "MODEL", split = ",", defaultValue = "voc300,pruned300,half300",
+  @Option(
+      names = "--models",
+      paramLabel = "MODEL",
+      split = ",",
+      defaultValue = "voc300,pruned300,half300",
       description = "benchmark models, of " + BenchModels.NAMES + " (default: ${DEFAULT-VALUE})")
   private List<String> models;
 
-  @Option(names = "--batches", paramLabel = "B", split = ",", defaultValue = "1,8",
+  @Option(
+      names = "--batches",
+      paramLabel = "B",
+      split = ",",
+      defaultValue = "1,8",
       description = "batch sizes of the oneDNN rows (default: ${DEFAULT-VALUE})")
   private List<Integer> batches;
 
@@ -92,8 +111,15 @@ public final class BenchTable implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (row != null) {
-      System.out.println(ROW + String.join("\t", measureRow(row[0], Engine.valueOf(row[1]),
-          Integer.parseInt(row[2]), Integer.parseInt(row[3]))));
+      System.out.println(
+          ROW
+              + String.join(
+                  "\t",
+                  measureRow(
+                      row[0],
+                      Engine.valueOf(row[1]),
+                      Integer.parseInt(row[2]),
+                      Integer.parseInt(row[3]))));
       return 0;
     }
     BenchMains.checkAtLeast(spec, "--runs", runs, 1);
@@ -102,22 +128,28 @@ public final class BenchTable implements Callable<Integer> {
     }
     for (String model : models) {
       if (!MODEL_NAMES.contains(model)) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "unknown model '" + model + "' in --models: expected some of " + BenchModels.NAMES);
       }
     }
     for (int b : batches) {
       BenchMains.checkAtLeast(spec, "--batches", b, 1);
     }
-    System.out.printf("fssd bench: %s, OMP_NUM_THREADS=%s, FP32, forward pass only, median of %d runs"
-        + " after warm-up (GRAPH: %d)%n", cpuModel(), System.getenv("OMP_NUM_THREADS"), runs, graphRuns);
-    System.out.printf("GFLOP/s = 2 x conv multiply-adds x images / time (FSSD300 = 38.06 G MACs/image)%n");
+    System.out.printf(
+        "fssd bench: %s, OMP_NUM_THREADS=%s, FP32, forward pass only, median of %d runs"
+            + " after warm-up (GRAPH: %d)%n",
+        cpuModel(), System.getenv("OMP_NUM_THREADS"), runs, graphRuns);
+    System.out.printf(
+        "GFLOP/s = 2 x conv multiply-adds x images / time (FSSD300 = 38.06 G MACs/image)%n");
     for (String model : models) {
       System.out.printf("%-10s %s%n", model, BenchModels.describe(model));
     }
     System.out.println();
-    String header = String.format("%-10s %-7s %5s %9s %10s %9s %10s %12s",
-        "model", "engine", "batch", "img/s", "ms/image", "GFLOP/s", "GMAC/img", "peak RSS MiB");
+    String header =
+        String.format(
+            "%-10s %-7s %5s %9s %10s %9s %10s %12s",
+            "model", "engine", "batch", "img/s", "ms/image", "GFLOP/s", "GMAC/img", "peak RSS MiB");
     System.out.println(header);
     System.out.println("-".repeat(header.length()));
     for (String model : models) {
@@ -135,12 +167,21 @@ public final class BenchTable implements Callable<Integer> {
     if (f == null) {
       return;
     }
-    System.out.printf("%-10s %-7s %5s %9.2f %10.1f %9.1f %10.2f %12.0f%n", f[0], f[1], f[2],
-        Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]),
-        Double.parseDouble(f[6]), Double.parseDouble(f[7]));
+    System.out.printf(
+        "%-10s %-7s %5s %9.2f %10.1f %9.1f %10.2f %12.0f%n",
+        f[0],
+        f[1],
+        f[2],
+        Double.parseDouble(f[3]),
+        Double.parseDouble(f[4]),
+        Double.parseDouble(f[5]),
+        Double.parseDouble(f[6]),
+        Double.parseDouble(f[7]));
   }
 
-  /** Runs one row in a child JVM and returns its fields, or null (after printing why) on failure. */
+  /**
+   * Runs one row in a child JVM and returns its fields, or null (after printing why) on failure.
+   */
   private static String[] runChild(String model, Engine engine, int batch, int runs)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
@@ -157,7 +198,8 @@ public final class BenchTable implements Callable<Integer> {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String[] fields = null;
     List<String> other = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         if (line.startsWith(ROW)) {
@@ -169,8 +211,9 @@ public final class BenchTable implements Callable<Integer> {
     }
     int rc = p.waitFor();
     if (rc != 0 || fields == null) {
-      System.out.printf("%-10s %-7s %5d  FAILED (exit %d): %s%n", model, engine, batch, rc,
-          other.isEmpty() ? "" : other.get(other.size() - 1));
+      System.out.printf(
+          "%-10s %-7s %5d  FAILED (exit %d): %s%n",
+          model, engine, batch, rc, other.isEmpty() ? "" : other.get(other.size() - 1));
       return null;
     }
     return fields;
@@ -208,17 +251,25 @@ public final class BenchTable implements Callable<Integer> {
     }
     double msPerImage = BenchMains.median(ms) / batch;
     double macs = config.macsPerImage();
-    return new String[] {model, engine.name(), Integer.toString(batch),
-        Double.toString(1000.0 / msPerImage), Double.toString(msPerImage),
-        Double.toString(2 * macs / (msPerImage * 1e6)), Double.toString(macs / 1e9),
-        Double.toString(ProcStatus.peakRssMib())};
+    return new String[] {
+      model,
+      engine.name(),
+      Integer.toString(batch),
+      Double.toString(1000.0 / msPerImage),
+      Double.toString(msPerImage),
+      Double.toString(2 * macs / (msPerImage * 1e6)),
+      Double.toString(macs / 1e9),
+      Double.toString(ProcStatus.peakRssMib())
+    };
   }
 
   static String cpuModel() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
         if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim() + " x" + Runtime.getRuntime().availableProcessors();
+          return line.substring(line.indexOf(':') + 1).trim()
+              + " x"
+              + Runtime.getRuntime().availableProcessors();
         }
       }
     } catch (IOException e) {

@@ -25,10 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * forward, box decoding, per-class NMS. One operation = one image.
  *
  * <p>Axes: {@code model} voc300 | pruned300 (published pruned widths, base only) | half300 (uniform
- * 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1), {@code engine} ONEDNN |
- * GRAPH (GRAPH is 3-7 s/image: run it alone with few iterations), {@code threshold} the score
- * threshold (0.3 = the application default; with random weights most scores are spread thin, so
- * 0.01 mostly measures NMS on many candidates). The returned list goes to JMH's implicit
+ * 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1), {@code engine}
+ * ONEDNN | GRAPH (GRAPH is 3-7 s/image: run it alone with few iterations), {@code threshold} the
+ * score threshold (0.3 = the application default; with random weights most scores are spread thin,
+ * so 0.01 mostly measures NMS on many candidates). The returned list goes to JMH's implicit
  * blackhole.
  *
  * <pre>
@@ -40,8 +40,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=8G",
-    "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx6g",
+      "-Dorg.bytedeco.javacpp.maxbytes=8G",
+      "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"
+    })
 public class DetectBenchmark {
   /** Network: voc300, pruned300 or half300 (any name of {@link BenchModels}). */
   @Param({"voc300", "pruned300", "half300"})
@@ -62,11 +67,12 @@ public class DetectBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     jpeg = Fixtures.referenceJpeg();
-    detector = FssdDetector.builder()
-        .model(BenchModels.model(model))
-        .engine(engine)
-        .scoreThreshold(threshold)
-        .build();
+    detector =
+        FssdDetector.builder()
+            .model(BenchModels.model(model))
+            .engine(engine)
+            .scoreThreshold(threshold)
+            .build();
     detector.detect(jpeg);
   }
 

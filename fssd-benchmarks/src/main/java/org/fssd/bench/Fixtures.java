@@ -22,8 +22,12 @@ final class Fixtures {
   static byte[] bytes(String name) {
     try (InputStream in = Fixtures.class.getResourceAsStream(DIR + name)) {
       if (in == null) {
-        throw new IllegalStateException("fixture " + DIR + name + " is not on the class path"
-            + " (it comes from the fssd-core test-jar)");
+        throw new IllegalStateException(
+            "fixture "
+                + DIR
+                + name
+                + " is not on the class path"
+                + " (it comes from the fssd-core test-jar)");
       }
       return in.readAllBytes();
     } catch (IOException e) {
@@ -41,7 +45,8 @@ final class Fixtures {
   static byte[] referenceJpeg() {
     try {
       BufferedImage png = ImageIO.read(new java.io.ByteArrayInputStream(bytes("image.png")));
-      BufferedImage rgb = new BufferedImage(png.getWidth(), png.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+      BufferedImage rgb =
+          new BufferedImage(png.getWidth(), png.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
       rgb.getGraphics().drawImage(png, 0, 0, null);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       if (!ImageIO.write(rgb, "jpg", out)) {

@@ -31,16 +31,15 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code conf} out. No decoding, resizing or NMS. One operation = one batch, so ms/image = score /
  * batch.
  *
- * <p>Axes: {@code model} voc300 | voc512 | pruned300 (published pruned widths, base only) |
- * half300 (uniform 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1),
- * {@code batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, AUTO algorithm) |
- * GRAPH (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2
- * cores, so it is measured only for voc300 batch 1; its other combinations fail in setup with a
- * message (JMH reports them and moves on). {@code precision} FP32 (default) | BF16 applies to
- * ONEDNN (BF16 needs AVX512_BF16: {@code -p precision=BF16} on such a CPU); INT8 ({@code -p
- * precision=INT8}) runs the int8 plan with activation ranges calibrated (mse method) in setup on
- * two random inputs of the model's input distribution. Run the ONEDNN grid
- * and the GRAPH point separately:
+ * <p>Axes: {@code model} voc300 | voc512 | pruned300 (published pruned widths, base only) | half300
+ * (uniform 50 % of every prunable layer) ({@link BenchModels}, random weights, seed 1), {@code
+ * batch} 1 | 8, {@code engine} ONEDNN (the compiled {@link OneDnnPlan}, AUTO algorithm) | GRAPH
+ * (the DL4J {@code ComputationGraph}). GRAPH takes 3-7 s per FSSD300 image on 2 cores, so it is
+ * measured only for voc300 batch 1; its other combinations fail in setup with a message (JMH
+ * reports them and moves on). {@code precision} FP32 (default) | BF16 applies to ONEDNN (BF16 needs
+ * AVX512_BF16: {@code -p precision=BF16} on such a CPU); INT8 ({@code -p precision=INT8}) runs the
+ * int8 plan with activation ranges calibrated (mse method) in setup on two random inputs of the
+ * model's input distribution. Run the ONEDNN grid and the GRAPH point separately:
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar ForwardBenchmark -p engine=ONEDNN
@@ -57,8 +56,13 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=8G",
-    "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx6g",
+      "-Dorg.bytedeco.javacpp.maxbytes=8G",
+      "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"
+    })
 public class ForwardBenchmark {
   /** Network: voc300, voc512, pruned300 or half300 (any name of {@link BenchModels}). */
   @Param({"voc300", "voc512", "pruned300", "half300"})
@@ -93,8 +97,12 @@ public class ForwardBenchmark {
       throw new IllegalStateException("precision applies to the ONEDNN plan only; GRAPH is FP32");
     }
     if (engine == Engine.GRAPH && !(model.equals("voc300") && batch == 1)) {
-      throw new IllegalStateException("GRAPH is benchmarked only for model=voc300 batch=1 (3-7 s/image);"
-          + " skipping model=" + model + " batch=" + batch);
+      throw new IllegalStateException(
+          "GRAPH is benchmarked only for model=voc300 batch=1 (3-7 s/image);"
+              + " skipping model="
+              + model
+              + " batch="
+              + batch);
     }
     FssdModel m = BenchModels.model(model);
     FssdConfig config = m.config();
@@ -109,9 +117,15 @@ public class ForwardBenchmark {
       if (precision == PlanOptions.Precision.INT8) {
         int s = config.inputSize();
         ActivationRanges stats = new ActivationRanges(config, 1);
-        stats.add(m.graph(), Nd4j.create(BenchModels.randomInput(config, 2), new long[] {2, 3, s, s}, 'c'));
-        try (OneDnnWeights w = OneDnnWeights.of(config, m.graph(), options,
-            stats.quantization(ActivationRanges.Method.MSE, "2 random inputs"))) {
+        stats.add(
+            m.graph(),
+            Nd4j.create(BenchModels.randomInput(config, 2), new long[] {2, 3, s, s}, 'c'));
+        try (OneDnnWeights w =
+            OneDnnWeights.of(
+                config,
+                m.graph(),
+                options,
+                stats.quantization(ActivationRanges.Method.MSE, "2 random inputs"))) {
           plan = OneDnnPlan.compile(w, batch);
         }
       } else {

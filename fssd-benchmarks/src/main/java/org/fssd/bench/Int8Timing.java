@@ -13,10 +13,10 @@ import org.fssd.testing.FloatArrays;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Not a test: times the INT8 plan against the FP32 (AUTO) plan on one model, runs alternating,
- * and prints the median ms/image of each, the ratio and the int8 plan's layers.
+ * Not a test: times the INT8 plan against the FP32 (AUTO) plan on one model, runs alternating, and
+ * prints the median ms/image of each, the ratio and the int8 plan's layers.
  *
- * A quick look, not a benchmark ({@link ForwardBenchmark} with {@code precision=INT8} is the
+ * <p>A quick look, not a benchmark ({@link ForwardBenchmark} with {@code precision=INT8} is the
  * measurement).
  *
  * <p>Run: {@code OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar
@@ -34,7 +34,9 @@ public final class Int8Timing {
     ComputationGraph graph = FssdGraph.create(config, 1);
     int s = config.inputSize();
     ActivationRanges stats = new ActivationRanges(config, 1);
-    stats.add(graph, Nd4j.create(FloatArrays.smoothImage(2 * 3 * s * s, 5), new long[] {2, 3, s, s}, 'c'));
+    stats.add(
+        graph,
+        Nd4j.create(FloatArrays.smoothImage(2 * 3 * s * s, 5), new long[] {2, 3, s, s}, 'c'));
     Quantization q = stats.quantization(ActivationRanges.Method.MSE, "2 smooth random images");
     float[] input = FloatArrays.smoothImage(batch * 3 * s * s, 9);
     PlanOptions int8 = PlanOptions.builder().precision(PlanOptions.Precision.INT8).build();
@@ -67,9 +69,10 @@ public final class Int8Timing {
         se += (conf8[i] - conf[i]) * (double) (conf8[i] - conf[i]);
         ss += conf[i] * (double) conf[i];
       }
-      System.out.printf("%s batch %d: fp32 %.1f ms/image, int8 %.1f ms/image (medians of %d, alternating),"
-          + " fp32/int8 %.2fx; conf rms error %.4f of rms%n", preset, batch, median(tf), median(ti), runs,
-          median(tf) / median(ti), Math.sqrt(se / ss));
+      System.out.printf(
+          "%s batch %d: fp32 %.1f ms/image, int8 %.1f ms/image (medians of %d, alternating),"
+              + " fp32/int8 %.2fx; conf rms error %.4f of rms%n",
+          preset, batch, median(tf), median(ti), runs, median(tf) / median(ti), Math.sqrt(se / ss));
     }
   }
 

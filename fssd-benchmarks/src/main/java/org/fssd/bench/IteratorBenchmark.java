@@ -1,8 +1,8 @@
 package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx4g"})
 public class IteratorBenchmark {
   private static final int BATCH = 8;
 
@@ -53,13 +55,14 @@ public class IteratorBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     ShapesDataset shapes = ShapesDataset.builder().count(256).imageSize(400, 300).seed(7).build();
-    iterator = FssdDataSetIterator.builder(shapes, FssdConfig.voc300().priors())
-        .batchSize(BATCH)
-        .workers(workers)
-        .seed(7)
-        .shuffle(true)
-        .dropLast(true)
-        .build();
+    iterator =
+        FssdDataSetIterator.builder(shapes, FssdConfig.voc300().priors())
+            .batchSize(BATCH)
+            .workers(workers)
+            .seed(7)
+            .shuffle(true)
+            .dropLast(true)
+            .build();
   }
 
   /** Stops the worker pool. */

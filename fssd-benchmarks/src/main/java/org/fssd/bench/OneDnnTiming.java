@@ -61,7 +61,8 @@ public final class OneDnnTiming {
         }
       }
       refLoc = Nd4j.toFlattened('c', out[0]).toFloatVector();
-      System.out.printf("%s batch %d graph: %.1f ms/image (median of %d)%n", model, batch, median(t), runs);
+      System.out.printf(
+          "%s batch %d graph: %.1f ms/image (median of %d)%n", model, batch, median(t), runs);
     }
     PlanOptions[] all = {
       PlanOptions.builder().algorithm(Algorithm.AUTO).build(),
@@ -72,8 +73,8 @@ public final class OneDnnTiming {
     for (PlanOptions o : all) {
       String a = o.precision() == PlanOptions.Precision.BF16 ? "BF16" : o.algorithm().name();
       if (o.precision() == PlanOptions.Precision.BF16 && !OneDnnPlan.cpuHasBf16()) {
-        System.out.printf("%s batch %d plan BF16: skipped (this CPU has no AVX512_BF16)%n", model,
-            batch);
+        System.out.printf(
+            "%s batch %d plan BF16: skipped (this CPU has no AVX512_BF16)%n", model, batch);
         continue;
       }
       long c0 = System.nanoTime();
@@ -95,7 +96,8 @@ public final class OneDnnTiming {
             diff = Math.max(diff, Math.abs(loc[i] - refLoc[i]));
           }
         }
-        System.out.printf("%s batch %d plan %s: %.1f ms/image (median of %d), compile %.0f ms, max |loc diff| %.2e%n",
+        System.out.printf(
+            "%s batch %d plan %s: %.1f ms/image (median of %d), compile %.0f ms, max |loc diff| %.2e%n",
             model, batch, a, median(t), runs, compileMs, diff);
       }
     }

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionPostprocessor;
-import org.fssd.model.Labels;
 import org.fssd.engine.onednn.OneDnnPlan;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -55,7 +55,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 public class PostprocessBenchmark {
   private static final int WIDTH = 500;
   private static final int HEIGHT = 375;
@@ -90,16 +92,17 @@ public class PostprocessBenchmark {
         labels = Labels.voc();
         FssdModel m = BenchModels.model("voc300");
         try (OneDnnPlan plan = OneDnnPlan.compile(config, m.graph(), 1, PlanOptions.defaults())) {
-          float[] in = new Preprocessor(config.inputSize())
-              .toTensor(ImageLoader.defaults().load(Fixtures.bytes("image.png"), "image.png"));
+          float[] in =
+              new Preprocessor(config.inputSize())
+                  .toTensor(ImageLoader.defaults().load(Fixtures.bytes("image.png"), "image.png"));
           loc = new float[plan.locLength()];
           conf = new float[plan.confLength()];
           plan.run(in, loc, conf);
         }
         break;
       default:
-        throw new IllegalArgumentException("unknown outputs '" + outputs
-            + "': expected narrow300, bn_pruned300 or random300");
+        throw new IllegalArgumentException(
+            "unknown outputs '" + outputs + "': expected narrow300, bn_pruned300 or random300");
     }
     post = DetectionPostprocessor.builder(config.priors(), labels).scoreThreshold(0.01f).build();
     locHash = Arrays.hashCode(loc);
@@ -110,8 +113,9 @@ public class PostprocessBenchmark {
   @TearDown(Level.Iteration)
   public void checkInputsUnchanged() {
     if (Arrays.hashCode(loc) != locHash || Arrays.hashCode(conf) != confHash) {
-      throw new IllegalStateException("DetectionPostprocessor.process modified its inputs:"
-          + " this benchmark must then copy them per invocation");
+      throw new IllegalStateException(
+          "DetectionPostprocessor.process modified its inputs:"
+              + " this benchmark must then copy them per invocation");
     }
   }
 

@@ -20,8 +20,13 @@ final class ProcStatus {
 
   /** One line for stderr: {@code stage <what>: VmRSS x MiB, VmHWM y MiB}. */
   static String stage(String what) {
-    return String.format(java.util.Locale.ROOT, "stage %s: VmRSS %.0f MiB, VmHWM %.0f MiB (Java heap committed %d MiB, used %d MiB; JavaCPP tracked %d MiB)",
-        what, rssMib(), peakRssMib(), Runtime.getRuntime().totalMemory() >> 20,
+    return String.format(
+        java.util.Locale.ROOT,
+        "stage %s: VmRSS %.0f MiB, VmHWM %.0f MiB (Java heap committed %d MiB, used %d MiB; JavaCPP tracked %d MiB)",
+        what,
+        rssMib(),
+        peakRssMib(),
+        Runtime.getRuntime().totalMemory() >> 20,
         (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20,
         org.bytedeco.javacpp.Pointer.totalBytes() >> 20);
   }

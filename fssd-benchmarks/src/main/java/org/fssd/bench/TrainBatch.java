@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.train.TrainingGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,8 +18,8 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One fixed training batch for the training-step benchmarks: images of the synthetic shapes
- * dataset (seed {@value #DATA_SEED}, 400 x 300 px) through the real training pipeline ({@link
+ * One fixed training batch for the training-step benchmarks: images of the synthetic shapes dataset
+ * (seed {@value #DATA_SEED}, 400 x 300 px) through the real training pipeline ({@link
  * FssdDataSetIterator}: SPEC §8 augmentation, SPEC §5 matching), the first batch of epoch 0.
  *
  * <p>It can be written as {@code .npy} files for {@code tools/reference/train_step_timing.py}, so
@@ -30,10 +30,13 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TrainBatch {
   /** Seed of the shapes dataset and of the iterator. */
   public static final long DATA_SEED = 7;
+
   /** File name of the images. */
   public static final String INPUT = "train_input.npy";
+
   /** File name of the loc targets. */
   public static final String LOC_TARGETS = "train_loc_t.npy";
+
   /** File name of the class targets. */
   public static final String CLASS_TARGETS = "train_conf_t.npy";
 
@@ -51,9 +54,15 @@ public final class TrainBatch {
   public static TrainBatch shapes(FssdConfig config, int batch) {
     Objects.requireNonNull(config, "config");
     checkArgument(batch >= 1, "batch must be >= 1, got %s", batch);
-    ShapesDataset shapes = ShapesDataset.builder().count(batch).imageSize(400, 300).seed(DATA_SEED).build();
-    try (FssdDataSetIterator it = FssdDataSetIterator.builder(shapes, config.priors())
-        .batchSize(batch).seed(DATA_SEED).shuffle(false).workers(1).build()) {
+    ShapesDataset shapes =
+        ShapesDataset.builder().count(batch).imageSize(400, 300).seed(DATA_SEED).build();
+    try (FssdDataSetIterator it =
+        FssdDataSetIterator.builder(shapes, config.priors())
+            .batchSize(batch)
+            .seed(DATA_SEED)
+            .shuffle(false)
+            .workers(1)
+            .build()) {
       MultiDataSet m = it.next();
       return new TrainBatch(m.getFeatures(0), m.getLabels(0), m.getLabels(1));
     }
@@ -63,10 +72,15 @@ public final class TrainBatch {
   public static TrainBatch read(Path dir) {
     INDArray x = Nd4j.createFromNpyFile(dir.resolve(INPUT).toFile()).castTo(DataType.FLOAT);
     INDArray loc = Nd4j.createFromNpyFile(dir.resolve(LOC_TARGETS).toFile()).castTo(DataType.FLOAT);
-    INDArray cls = Nd4j.createFromNpyFile(dir.resolve(CLASS_TARGETS).toFile()).castTo(DataType.FLOAT);
-    checkArgument(x.rank() == 4 && loc.rank() == 3 && cls.rank() == 2,
-        "batch in %s has shapes %s, %s, %s; expected [B,3,S,S], [B,P,4], [B,P]", dir,
-        Arrays.toString(x.shape()), Arrays.toString(loc.shape()), Arrays.toString(cls.shape()));
+    INDArray cls =
+        Nd4j.createFromNpyFile(dir.resolve(CLASS_TARGETS).toFile()).castTo(DataType.FLOAT);
+    checkArgument(
+        x.rank() == 4 && loc.rank() == 3 && cls.rank() == 2,
+        "batch in %s has shapes %s, %s, %s; expected [B,3,S,S], [B,P,4], [B,P]",
+        dir,
+        Arrays.toString(x.shape()),
+        Arrays.toString(loc.shape()),
+        Arrays.toString(cls.shape()));
     long b = x.size(0);
     return new TrainBatch(x, loc.reshape('c', b, loc.size(1) * 4), cls);
   }
@@ -105,7 +119,8 @@ public final class TrainBatch {
 
   /** The batch as the training graph takes it: features and {@link TrainingGraph#labels} labels. */
   public MultiDataSet toTrainingData() {
-    MultiDataSet m = new MultiDataSet(new INDArray[] {features}, new INDArray[] {locTargets, classTargets});
+    MultiDataSet m =
+        new MultiDataSet(new INDArray[] {features}, new INDArray[] {locTargets, classTargets});
     return new MultiDataSet(new INDArray[] {features}, new INDArray[] {TrainingGraph.labels(m)});
   }
 }

@@ -29,9 +29,9 @@ import picocli.CommandLine.Spec;
  * <p>{@code --export-batch} writes the batch ({@link TrainBatch#shapes}, batch {@code --batch})
  * into {@code --dir} as {@code .npy} files and exits. Otherwise it reads that batch back, imports
  * the weights {@code DIR/fssd300.pth} (written by {@code tools/reference/export_onnx.py}) with
- * {@link PyTorchImporter}, builds the training graph ({@link TrainGraphs}: FAST convolutions,
- * SGD momentum 0.9, weight decay 5e-4, learning rate 1e-4), runs one step (warm-up) and then
- * {@code --runs} timed steps, and prints:
+ * {@link PyTorchImporter}, builds the training graph ({@link TrainGraphs}: FAST convolutions, SGD
+ * momentum 0.9, weight decay 5e-4, learning rate 1e-4), runs one step (warm-up) and then {@code
+ * --runs} timed steps, and prints:
  *
  * <pre>
  * TRAINLOSS fssd4j &lt;loc loss&gt; &lt;conf loss&gt; &lt;positives&gt;      (of the first step, at the initial weights)
@@ -46,26 +46,42 @@ import picocli.CommandLine.Spec;
  *     --dir DIR [--batch 8] [--runs 3] [--export-batch] [--help]
  * </pre>
  */
-@Command(name = "TrainCompare", sortOptions = false,
-    description = "One FSSD300 training step on the weights DIR/fssd300.pth and the batch in DIR (or, with"
-        + " --export-batch, writes that batch); prints TRAINLOSS and TRAIN lines.")
+@Command(
+    name = "TrainCompare",
+    sortOptions = false,
+    description =
+        "One FSSD300 training step on the weights DIR/fssd300.pth and the batch in DIR (or, with"
+            + " --export-batch, writes that batch); prints TRAINLOSS and TRAIN lines.")
 public final class TrainCompare implements Callable<Integer> {
   @Mixin private BenchMains.Help help;
 
-  @Option(names = "--dir", paramLabel = "DIR", required = true,
-      description = "the directory of fssd300.pth (tools/reference/export_onnx.py) and of the batch")
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      required = true,
+      description =
+          "the directory of fssd300.pth (tools/reference/export_onnx.py) and of the batch")
   private Path dir;
 
-  @Option(names = "--batch", paramLabel = "B", defaultValue = "8",
-      description = "images in the batch that --export-batch writes; a timing run uses the batch in DIR"
-          + " (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      paramLabel = "B",
+      defaultValue = "8",
+      description =
+          "images in the batch that --export-batch writes; a timing run uses the batch in DIR"
+              + " (default: ${DEFAULT-VALUE})")
   private int batch;
 
-  @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
+  @Option(
+      names = "--runs",
+      paramLabel = "N",
+      defaultValue = "3",
       description = "timed training steps after the warm-up step (default: ${DEFAULT-VALUE})")
   private int runs;
 
-  @Option(names = "--export-batch", description = "write the training batch into --dir as .npy files and exit")
+  @Option(
+      names = "--export-batch",
+      description = "write the training batch into --dir as .npy files and exit")
   private boolean export;
 
   @Spec private CommandSpec spec;
@@ -87,7 +103,8 @@ public final class TrainCompare implements Callable<Integer> {
       Files.createDirectories(dir);
       TrainBatch b = TrainBatch.shapes(config, batch);
       b.write(dir);
-      System.out.printf("NOTE training batch: %d shapes images, %d positive priors, written to %s%n",
+      System.out.printf(
+          "NOTE training batch: %d shapes images, %d positive priors, written to %s%n",
           b.size(), b.positives(), dir);
       return 0;
     }
@@ -98,7 +115,11 @@ public final class TrainCompare implements Callable<Integer> {
     MultiDataSet data = b.toTrainingData();
     graph.fit(data);
     MultiBoxLoss.Result first = TrainingGraph.loss(graph).lastResult();
-    System.out.printf(Locale.ROOT, "TRAINLOSS fssd4j %.6f %.6f %d%n", first.locLoss(), first.confLoss(),
+    System.out.printf(
+        Locale.ROOT,
+        "TRAINLOSS fssd4j %.6f %.6f %d%n",
+        first.locLoss(),
+        first.confLoss(),
         first.numPositives());
     System.out.printf("NOTE fssd4j training graph: %s%n", layers);
     List<Double> ms = new ArrayList<>();
@@ -110,9 +131,15 @@ public final class TrainCompare implements Callable<Integer> {
     if (!Double.isFinite(graph.score())) {
       throw new IllegalStateException("training diverged: loss " + graph.score());
     }
-    System.out.printf(Locale.ROOT, "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n", b.size(), BenchMains.median(ms),
+    System.out.printf(
+        Locale.ROOT,
+        "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n",
+        b.size(),
+        BenchMains.median(ms),
         BenchMains.min(ms),
-        ms.stream().map(d -> String.format(Locale.ROOT, "%.3f", d)).collect(Collectors.joining(",")));
+        ms.stream()
+            .map(d -> String.format(Locale.ROOT, "%.3f", d))
+            .collect(Collectors.joining(",")));
     return 0;
   }
 }

@@ -19,18 +19,25 @@ import org.fssd.train.optim.PyTorchSgd;
 final class TrainGraphs {
   /** SGD learning rate (small, so that repeated steps on one batch stay finite). */
   static final double LEARNING_RATE = 1e-4;
+
   /** SGD momentum. */
   static final double MOMENTUM = 0.9;
+
   /** L2 weight decay, PyTorch style. */
   static final double WEIGHT_DECAY = 5e-4;
 
   private TrainGraphs() {}
 
-  /** A training graph of {@code model}'s configuration with {@code impl} convolutions and its parameters. */
+  /**
+   * A training graph of {@code model}'s configuration with {@code impl} convolutions and its
+   * parameters.
+   */
   static ComputationGraph create(FssdModel model, ConvImpl impl) {
     Objects.requireNonNull(model, "model");
-    ComputationGraph g = new ComputationGraph(TrainingGraph.configuration(model.config(),
-        PyTorchSgd.of(LEARNING_RATE, MOMENTUM), WEIGHT_DECAY, impl));
+    ComputationGraph g =
+        new ComputationGraph(
+            TrainingGraph.configuration(
+                model.config(), PyTorchSgd.of(LEARNING_RATE, MOMENTUM), WEIGHT_DECAY, impl));
     g.init();
     TrainingGraph.copyParams(model.graph(), g);
     return g;
@@ -51,20 +58,35 @@ final class TrainGraphs {
       if (conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer) {
         boolean fast = conf instanceof FastConvolutionLayer;
         if (fast != (impl == ConvImpl.FAST)) {
-          throw new IllegalStateException("layer " + conf.getLayerName() + " is " + conf.getClass().getSimpleName()
-              + ", expected " + (impl == ConvImpl.FAST ? "FastConvolutionLayer" : "DL4J's ConvolutionLayer"));
+          throw new IllegalStateException(
+              "layer "
+                  + conf.getLayerName()
+                  + " is "
+                  + conf.getClass().getSimpleName()
+                  + ", expected "
+                  + (impl == ConvImpl.FAST ? "FastConvolutionLayer" : "DL4J's ConvolutionLayer"));
         }
         convs++;
       }
       if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
         if (!(bn.getHelper() instanceof FastBatchNormHelper)) {
-          throw new IllegalStateException("batch-norm layer " + conf.getLayerName() + " runs "
-              + (bn.getHelper() == null ? "DL4J's generic code" : bn.getHelper().getClass().getName())
-              + ", not FastBatchNormHelper");
+          throw new IllegalStateException(
+              "batch-norm layer "
+                  + conf.getLayerName()
+                  + " runs "
+                  + (bn.getHelper() == null
+                      ? "DL4J's generic code"
+                      : bn.getHelper().getClass().getName())
+                  + ", not FastBatchNormHelper");
         }
         bns++;
       }
     }
-    return convs + " " + impl + " convolutions, " + bns + " batch-norm layers on FastBatchNormHelper";
+    return convs
+        + " "
+        + impl
+        + " convolutions, "
+        + bns
+        + " batch-norm layers on FastBatchNormHelper";
   }
 }

@@ -2,10 +2,10 @@ package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.model.Labels;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * org.fssd.train.TrainingGraph}) on one batch = forward in training mode, MultiBox loss (SPEC §6,
  * hard negative mining), backward, and the SGD update (PyTorch semantics: momentum 0.9, weight
  * decay 5e-4 on every parameter). One operation = one step on one batch; ms/image = score / batch.
- * The data pipeline is not included (one fixed batch, {@link TrainBatch}: shapes images through
- * the SPEC §8 augmentation and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
+ * The data pipeline is not included (one fixed batch, {@link TrainBatch}: shapes images through the
+ * SPEC §8 augmentation and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
  *
  * <p>Axes: {@code model} voc300 (default; VOC, 21 classes) | half300 | pruned300 | eighth300
  * ({@link BenchModels}; eighth300 is a small network for smoke runs), {@code bn} false (the plain
@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * which runs on {@link org.fssd.train.optim.FastBatchNormHelper}), {@code batch} 8, {@code conv}
  * FAST ({@link org.fssd.model.graph.FastConvolutionLayer}, what the trainer uses) | STOCK (DL4J's
  * im2col layer; minutes per step at full width). Setup checks that the graph really runs those
- * layers and helpers (it fails with the layer's name otherwise) and runs one step (JIT and
- * oneDNN primitive creation); a step takes tens of seconds at full width on 2 cores, so the mode is
+ * layers and helpers (it fails with the layer's name otherwise) and runs one step (JIT and oneDNN
+ * primitive creation); a step takes tens of seconds at full width on 2 cores, so the mode is
  * single-shot: every iteration is one timed step.
  *
  * <p>The weights change at every step (as in training, so the FAST layers re-order their weights
@@ -53,8 +53,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=14G",
-    "-Dorg.bytedeco.javacpp.maxphysicalbytes=18G"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx4g",
+      "-Dorg.bytedeco.javacpp.maxbytes=14G",
+      "-Dorg.bytedeco.javacpp.maxphysicalbytes=18G"
+    })
 public class TrainStepBenchmark {
   /** Network widths: voc300, half300, pruned300 or eighth300. */
   @Param({"voc300"})
@@ -87,8 +92,15 @@ public class TrainStepBenchmark {
     if (!Double.isFinite(graph.score())) {
       throw new IllegalStateException("the first step's loss is " + graph.score());
     }
-    System.out.printf("# %s (%s), bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
-        model, BenchModels.describe(model), bn, batch, b.positives(), layers, config.macsPerImage() / 1e9);
+    System.out.printf(
+        "# %s (%s), bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
+        model,
+        BenchModels.describe(model),
+        bn,
+        batch,
+        b.positives(),
+        layers,
+        config.macsPerImage() / 1e9);
   }
 
   /** One training step on the batch; returns the step's loss. */

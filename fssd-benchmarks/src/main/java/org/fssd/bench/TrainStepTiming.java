@@ -2,8 +2,8 @@ package org.fssd.bench;
 
 import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
@@ -36,13 +36,21 @@ public final class TrainStepTiming {
     ShapesDataset shapes = ShapesDataset.builder().count(64).build();
     FssdConfig base =
         FssdConfig.voc300().toBuilder().numClasses(shapes.labels().numClasses()).build();
-    FssdConfig config = base.toBuilder().widths(divide(base.widths(), divisor))
-        .batchNorm(Boolean.getBoolean("bn")).build();
-    System.out.printf("config %s, %.3f GMACs/image, %s convolutions%n", config,
-        config.macsPerImage() / 1e9, impl);
+    FssdConfig config =
+        base.toBuilder()
+            .widths(divide(base.widths(), divisor))
+            .batchNorm(Boolean.getBoolean("bn"))
+            .build();
+    System.out.printf(
+        "config %s, %.3f GMACs/image, %s convolutions%n",
+        config, config.macsPerImage() / 1e9, impl);
 
-    FssdDataSetIterator data = FssdDataSetIterator.builder(shapes, config.priors())
-        .batchSize(batch).seed(1).workers(2).build();
+    FssdDataSetIterator data =
+        FssdDataSetIterator.builder(shapes, config.priors())
+            .batchSize(batch)
+            .seed(1)
+            .workers(2)
+            .build();
     // (a) the iterator alone
     long t0 = System.nanoTime();
     int n = 0;
@@ -68,12 +76,14 @@ public final class TrainStepTiming {
     }
     report("(b) forward (inference graph, test mode)", t0, repeats, batch);
 
-    ComputationGraph train = new ComputationGraph(
-        TrainingGraph.configuration(config, PyTorchSgd.of(1e-4, 0.9), 5e-4, impl));
+    ComputationGraph train =
+        new ComputationGraph(
+            TrainingGraph.configuration(config, PyTorchSgd.of(1e-4, 0.9), 5e-4, impl));
     train.init();
     TrainingGraph.copyParams(inference, train);
-    org.nd4j.linalg.dataset.MultiDataSet mds = new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {features}, new INDArray[] {labels});
+    org.nd4j.linalg.dataset.MultiDataSet mds =
+        new org.nd4j.linalg.dataset.MultiDataSet(
+            new INDArray[] {features}, new INDArray[] {labels});
     // (b') forward in training mode on the training graph
     train.feedForward(new INDArray[] {features}, true, false);
     t0 = System.nanoTime();
@@ -107,14 +117,16 @@ public final class TrainStepTiming {
 
   /** Forward and backward time of every convolution layer alone, on its real input. */
   private static void perLayer(ComputationGraph train, INDArray features, int repeats) {
-    java.util.Map<String, INDArray> acts = train.feedForward(new INDArray[] {features}, true, false);
+    java.util.Map<String, INDArray> acts =
+        train.feedForward(new INDArray[] {features}, true, false);
     org.deeplearning4j.nn.workspace.LayerWorkspaceMgr mgr =
         org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
     double totalF = 0;
     double totalB = 0;
     for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : train.getVertices()) {
-      if (!v.hasLayer() || !(v.getLayer().conf().getLayer()
-          instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c)) {
+      if (!v.hasLayer()
+          || !(v.getLayer().conf().getLayer()
+              instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c)) {
         continue;
       }
       String inName = train.getConfiguration().getVertexInputs().get(v.getVertexName()).get(0);
@@ -138,9 +150,17 @@ public final class TrainStepTiming {
       double b = (System.nanoTime() - t0) / 1e6 / repeats - f;
       totalF += f;
       totalB += b;
-      System.out.printf("  %-22s k%d s%d d%d %4d->%-4d @%-3d fwd %7.1f ms  bwd %7.1f ms%n",
-          v.getVertexName(), c.getKernelSize()[0], c.getStride()[0], c.getDilation()[0], c.getNIn(),
-          c.getNOut(), x.size(2), f, b);
+      System.out.printf(
+          "  %-22s k%d s%d d%d %4d->%-4d @%-3d fwd %7.1f ms  bwd %7.1f ms%n",
+          v.getVertexName(),
+          c.getKernelSize()[0],
+          c.getStride()[0],
+          c.getDilation()[0],
+          c.getNIn(),
+          c.getNOut(),
+          x.size(2),
+          f,
+          b);
     }
     System.out.printf("  all convs: fwd %.1f ms, bwd %.1f ms per batch%n", totalF, totalB);
   }
@@ -151,8 +171,13 @@ public final class TrainStepTiming {
   }
 
   private static Widths divide(Widths w, int d) {
-    return Widths.of(div(w.base(), d), Math.max(1, w.conv6() / d), Math.max(1, w.conv7() / d),
-        div(w.extras(), d), div(w.fusion(), d), div(w.pyramid(), d));
+    return Widths.of(
+        div(w.base(), d),
+        Math.max(1, w.conv6() / d),
+        Math.max(1, w.conv7() / d),
+        div(w.extras(), d),
+        div(w.fusion(), d),
+        div(w.pyramid(), d));
   }
 
   private static int[] div(int[] v, int d) {

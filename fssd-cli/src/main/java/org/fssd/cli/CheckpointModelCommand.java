@@ -10,10 +10,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code fssd checkpoint-model}: writes the inference model of a training checkpoint. */
-@Command(name = "checkpoint-model", mixinStandardHelpOptions = true,
-    description = "Write the model of a training checkpoint (e.g. to evaluate or ship an intermediate one).")
+@Command(
+    name = "checkpoint-model",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write the model of a training checkpoint (e.g. to evaluate or ship an intermediate one).")
 final class CheckpointModelCommand implements Callable<Integer> {
-  @Option(names = "--checkpoint", required = true, description = "checkpoint-NNNNNNNNNN.zip written by ./fssd train")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description = "checkpoint-NNNNNNNNNN.zip written by ./fssd train")
   Path checkpoint;
 
   @Option(names = "--out", required = true, description = "model file (.zip) to write")

@@ -18,20 +18,23 @@ final class CocoResultsScoring {
   /** The dataset as a COCO dataset, or an error naming the option that is wrong. */
   static CocoDataset requireCoco(DetectionDataset ds, String command) {
     if (!(ds instanceof CocoDataset coco)) {
-      throw new IllegalArgumentException(command + " --metric coco with a results JSON needs "
-          + "--dataset coco (--coco-json, --coco-images), got " + ds.name());
+      throw new IllegalArgumentException(
+          command
+              + " --metric coco with a results JSON needs "
+              + "--dataset coco (--coco-json, --coco-images), got "
+              + ds.name());
     }
     return coco;
   }
 
-  /**
-   * Scores a COCO results file against {@code coco}; reports skipped detections on {@code err}.
-   */
+  /** Scores a COCO results file against {@code coco}; reports skipped detections on {@code err}. */
   static CocoResult score(CocoDataset coco, Path results, PrintWriter err) {
     CocoResultsFile.Contents c = CocoResultsFile.read(results, coco);
     if (c.unknownCategory() > 0) {
-      err.printf("eval-detections: %d detections with a category_id not in %s were ignored "
-          + "(as by the official evaluation)%n", c.unknownCategory(), coco.name());
+      err.printf(
+          "eval-detections: %d detections with a category_id not in %s were ignored "
+              + "(as by the official evaluation)%n",
+          c.unknownCategory(), coco.name());
       err.flush();
     }
     return CocoEvaluation.evaluate(coco, c.byImage());

@@ -1,20 +1,25 @@
 package org.fssd.cli;
 
-import org.fssd.model.Labels;
 import org.fssd.model.FssdConfig;
+import org.fssd.model.Labels;
 import picocli.CommandLine.Option;
 
 /** Shared options that pick a network configuration: {@code --config NAME [--bn]}. */
 final class ConfigOptions {
-  @Option(names = "--config", defaultValue = "voc300",
+  @Option(
+      names = "--config",
+      defaultValue = "voc300",
       description = "voc300 | voc512 | coco300 | coco512 (default: ${DEFAULT-VALUE})")
   String config;
 
   @Option(names = "--bn", description = "BatchNorm variant (SPEC 2.7)")
   boolean batchNorm;
 
-  @Option(names = "--width-divisor", defaultValue = "1",
-      description = "divide every conv width by this (at least 1 channel each) for a narrow network (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--width-divisor",
+      defaultValue = "1",
+      description =
+          "divide every conv width by this (at least 1 channel each) for a narrow network (default: ${DEFAULT-VALUE})")
   int widthDivisor = 1;
 
   FssdConfig toConfig() {
@@ -26,8 +31,13 @@ final class ConfigOptions {
   }
 
   static org.fssd.model.Widths divide(org.fssd.model.Widths w, int d) {
-    return org.fssd.model.Widths.of(div(w.base(), d), Math.max(1, w.conv6() / d), Math.max(1, w.conv7() / d),
-        div(w.extras(), d), div(w.fusion(), d), div(w.pyramid(), d));
+    return org.fssd.model.Widths.of(
+        div(w.base(), d),
+        Math.max(1, w.conv6() / d),
+        Math.max(1, w.conv7() / d),
+        div(w.extras(), d),
+        div(w.fusion(), d),
+        div(w.pyramid(), d));
   }
 
   private static int[] div(int[] v, int d) {
@@ -39,17 +49,20 @@ final class ConfigOptions {
   }
 
   /**
-   * For imports, where the variant comes from the checkpoint: refuses an explicit {@code --bn}
-   * that the checkpoint contradicts.
+   * For imports, where the variant comes from the checkpoint: refuses an explicit {@code --bn} that
+   * the checkpoint contradicts.
    */
   void checkVariant(FssdConfig imported) {
     if (batchNorm && !imported.batchNorm()) {
-      throw new IllegalArgumentException("--bn was given but the checkpoint is the plain variant (no base.N.bn keys)");
+      throw new IllegalArgumentException(
+          "--bn was given but the checkpoint is the plain variant (no base.N.bn keys)");
     }
   }
 
   /** The preset's labels: VOC or COCO. */
   Labels presetLabels() {
-    return config.toLowerCase(java.util.Locale.ROOT).startsWith("coco") ? Labels.coco() : Labels.voc();
+    return config.toLowerCase(java.util.Locale.ROOT).startsWith("coco")
+        ? Labels.coco()
+        : Labels.voc();
   }
 }

@@ -18,15 +18,15 @@ import org.fssd.image.Annotator;
 import org.fssd.image.BgrImage;
 import org.fssd.serve.DetectorOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code fssd detect}: detections for images as JSON — a list of {@code {"image", "width",
- * "height", "detections": [{"class", "label", "score", "box": [x1, y1, x2, y2]}]}}, boxes in
- * pixels of the original image, score-descending.
+ * "height", "detections": [{"class", "label", "score", "box": [x1, y1, x2, y2]}]}}, boxes in pixels
+ * of the original image, score-descending.
  *
  * <p>One bad image does not stop a batch: an image that cannot be read (missing, not an image,
  * truncated, corrupt, too large) gets the entry {@code {"image", "error"}} in the JSON and a line
@@ -34,18 +34,26 @@ import picocli.CommandLine.Model.CommandSpec;
  * (the JSON is complete, one entry per image, in the order given). Without {@code --model} or
  * {@code --weights} the synthetic-shapes demo model is used, and stderr says so first.
  */
-@Command(name = "detect", mixinStandardHelpOptions = true,
-    description = {"Detect objects in images; print or write JSON, optionally annotated PNGs.",
-        "Without --model/--weights the default model is the synthetic-shapes demo model "
-            + DefaultModel.RELATIVE + ": it knows only the shapes of ./fssd sample-image (circle, square, "
-            + "triangle, ellipse, cross, star), not real-world objects. For photos give a real model: "
-            + "--model FILE.zip (./fssd import/train) or --weights FILE.pth --config voc300."},
+@Command(
+    name = "detect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Detect objects in images; print or write JSON, optionally annotated PNGs.",
+      "Without --model/--weights the default model is the synthetic-shapes demo model "
+          + DefaultModel.RELATIVE
+          + ": it knows only the shapes of ./fssd sample-image (circle, square, "
+          + "triangle, ellipse, cross, star), not real-world objects. For photos give a real model: "
+          + "--model FILE.zip (./fssd import/train) or --weights FILE.pth --config voc300."
+    },
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:every image was detected",
-        "1:the command failed before detecting (bad model, options or output; message on stderr)",
-        "2:usage error",
-        DetectCommand.EXIT_SOME_IMAGES_FAILED + ":some images could not be read: each has an \"error\" entry in the "
-            + "JSON and a line on stderr; all other images were detected"})
+    exitCodeList = {
+      "0:every image was detected",
+      "1:the command failed before detecting (bad model, options or output; message on stderr)",
+      "2:usage error",
+      DetectCommand.EXIT_SOME_IMAGES_FAILED
+          + ":some images could not be read: each has an \"error\" entry in the "
+          + "JSON and a line on stderr; all other images were detected"
+    })
 final class DetectCommand implements Callable<Integer> {
   /** Exit status when at least one image could not be read but the JSON covers every image. */
   static final int EXIT_SOME_IMAGES_FAILED = 3;
@@ -54,8 +62,12 @@ final class DetectCommand implements Callable<Integer> {
   ModelSource source;
 
   static final class ModelSource {
-    @Option(names = "--model", description = "native model file (.zip); default: the synthetic-shapes demo model "
-        + DefaultModel.RELATIVE + " (shapes only, not real objects)")
+    @Option(
+        names = "--model",
+        description =
+            "native model file (.zip); default: the synthetic-shapes demo model "
+                + DefaultModel.RELATIVE
+                + " (shapes only, not real objects)")
     Path model;
 
     @Option(names = "--weights", description = "PyTorch FSSD checkpoint (.pth); with --config")
@@ -64,16 +76,23 @@ final class DetectCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ConfigOptions configOptions = new ConfigOptions();
 
-  /** The detection settings: the same options as fssd serve's (fssd-serve's {@link DetectorOptions}). */
+  /**
+   * The detection settings: the same options as fssd serve's (fssd-serve's {@link
+   * DetectorOptions}).
+   */
   @picocli.CommandLine.Mixin DetectorOptions detectorOptions = new DetectorOptions();
 
   @Option(names = "--json", description = "write the JSON here (default: standard output)")
   Path json;
 
-  @Option(names = "--annotate", description = "write <image name>.png with labelled boxes into this folder")
+  @Option(
+      names = "--annotate",
+      description = "write <image name>.png with labelled boxes into this folder")
   Path annotate;
 
-  @Option(names = "--engine", defaultValue = "AUTO",
+  @Option(
+      names = "--engine",
+      defaultValue = "AUTO",
       description = "AUTO (oneDNN on CPU, else graph) | ONEDNN | GRAPH (default: ${DEFAULT-VALUE})")
   org.fssd.detect.Engine engine;
 
@@ -108,7 +127,10 @@ final class DetectCommand implements Callable<Integer> {
     if (source.model != null) {
       builder.model(source.model);
     } else {
-      builder.model(() -> org.fssd.io.pytorch.PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
+      builder.model(
+          () ->
+              org.fssd.io.pytorch.PyTorchImporter.importModel(
+                  source.weights, configOptions.toConfig()),
           source.weights.toString());
     }
     try (FssdDetector detector = builder.engine(engine).settings(settings).build()) {
@@ -131,9 +153,14 @@ final class DetectCommand implements Callable<Integer> {
           if (annotate != null) {
             List<AnnotatedBox> boxes = new ArrayList<>();
             for (Detection d : found) {
-              boxes.add(new AnnotatedBox(d.box().x1(), d.box().y1(), Math.max(d.box().x1(), d.box().x2()),
-                  Math.max(d.box().y1(), d.box().y2()), d.classIndex(),
-                  String.format(java.util.Locale.ROOT, "%s %.2f", d.label(), d.score())));
+              boxes.add(
+                  new AnnotatedBox(
+                      d.box().x1(),
+                      d.box().y1(),
+                      Math.max(d.box().x1(), d.box().x2()),
+                      Math.max(d.box().y1(), d.box().y2()),
+                      d.classIndex(),
+                      String.format(java.util.Locale.ROOT, "%s %.2f", d.label(), d.score())));
             }
             String name = path.getFileName().toString().replaceFirst("\\.[^.]*$", "") + ".png";
             annotator.writeAnnotatedPng(image, boxes, annotate.resolve(name));
@@ -145,12 +172,21 @@ final class DetectCommand implements Callable<Integer> {
     if (json != null) {
       org.fssd.io.AtomicFiles.write(json, bytes);
     } else {
-      spec.commandLine().getOut().println(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      spec.commandLine()
+          .getOut()
+          .println(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
       spec.commandLine().getOut().flush();
     }
     if (failed > 0) {
-      spec.commandLine().getErr().println("fssd detect: " + failed + " of " + images.size()
-          + " images could not be read (see their \"error\" entries); exit status " + EXIT_SOME_IMAGES_FAILED);
+      spec.commandLine()
+          .getErr()
+          .println(
+              "fssd detect: "
+                  + failed
+                  + " of "
+                  + images.size()
+                  + " images could not be read (see their \"error\" entries); exit status "
+                  + EXIT_SOME_IMAGES_FAILED);
       spec.commandLine().getErr().flush();
       return EXIT_SOME_IMAGES_FAILED;
     }

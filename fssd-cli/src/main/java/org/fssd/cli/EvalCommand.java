@@ -22,17 +22,20 @@ import org.fssd.train.eval.VocResultFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code fssd eval}: VOC-protocol AP of a model on a dataset (SPEC §10), or with {@code --metric
  * coco} the COCO summary (on a COCO dataset the official evaluation with the file's own boxes,
  * areas and crowd flags, see {@link CocoEvaluation}); last line {@code mAP: 0.xxxx}.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Evaluate a model (VOC protocol, SPEC 10): per-class AP and a last line 'mAP: 0.xxxx'.")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Evaluate a model (VOC protocol, SPEC 10): per-class AP and a last line 'mAP: 0.xxxx'.")
 final class EvalCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   DetectCommand.ModelSource source;
@@ -41,16 +44,28 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin DatasetOptions dataset = new DatasetOptions();
   @Mixin MetricOption metric = new MetricOption();
 
-  @Option(names = "--threshold", defaultValue = "0.01", description = "score threshold (default: ${DEFAULT-VALUE}, as the reference)")
+  @Option(
+      names = "--threshold",
+      defaultValue = "0.01",
+      description = "score threshold (default: ${DEFAULT-VALUE}, as the reference)")
   float threshold;
 
-  @Option(names = "--batch", defaultValue = "4", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      defaultValue = "4",
+      description = "images per forward pass (default: ${DEFAULT-VALUE})")
   int batch;
 
-  @Option(names = "--plots", description = "write PR curves per class and ap.png (with --metric coco: coco-iou.png and ap.png) and report.html here")
+  @Option(
+      names = "--plots",
+      description =
+          "write PR curves per class and ap.png (with --metric coco: coco-iou.png and ap.png) and report.html here")
   Path plots;
 
-  @Option(names = "--results", description = "also write VOC result files comp4_det_<set>_<class>.txt here; with --dataset coco --metric coco the COCO results JSON file ([{image_id, category_id, bbox: [x, y, w, h], score}], bbox = [x1, y1, x2 - x1 + 1, y2 - y1 + 1])")
+  @Option(
+      names = "--results",
+      description =
+          "also write VOC result files comp4_det_<set>_<class>.txt here; with --dataset coco --metric coco the COCO results JSON file ([{image_id, category_id, bbox: [x, y, w, h], score}], bbox = [x1, y1, x2 - x1 + 1, y2 - y1 + 1])")
   Path results;
 
   @Spec CommandSpec spec;
@@ -63,23 +78,35 @@ final class EvalCommand implements Callable<Integer> {
     if (source.model != null) {
       b.model(source.model);
     } else {
-      b.model(() -> PyTorchImporter.importModel(source.weights, configOptions.toConfig()), source.weights.toString());
+      b.model(
+          () -> PyTorchImporter.importModel(source.weights, configOptions.toConfig()),
+          source.weights.toString());
     }
     boolean coco = metric.coco();
     Map<String, List<Detection>> collected = results != null || coco ? new LinkedHashMap<>() : null;
     EvalResult result;
     try (FssdDetector detector = b.build()) {
       if (!detector.labels().equals(ds.labels())) {
-        throw new IllegalArgumentException("the model's labels " + detector.labels() + " differ from the dataset's "
-            + ds.labels());
+        throw new IllegalArgumentException(
+            "the model's labels "
+                + detector.labels()
+                + " differ from the dataset's "
+                + ds.labels());
       }
       var err = spec.commandLine().getErr();
-      result = DetectorEvaluation.evaluate(detector, ds, method, batch, collected, done -> {
-        if (done % 50 < batch || done == ds.size()) {
-          err.printf("\reval: %d/%d images", done, ds.size());
-          err.flush();
-        }
-      });
+      result =
+          DetectorEvaluation.evaluate(
+              detector,
+              ds,
+              method,
+              batch,
+              collected,
+              done -> {
+                if (done % 50 < batch || done == ds.size()) {
+                  err.printf("\reval: %d/%d images", done, ds.size());
+                  err.flush();
+                }
+              });
       err.println();
     }
     CocoDataset cocoSet = coco && ds instanceof CocoDataset c ? c : null;
@@ -100,7 +127,11 @@ final class EvalCommand implements Callable<Integer> {
       cocoResult = ev.result();
     }
     if (plots != null) {
-      RunPictures pictures = new RunPictures(plots, "fssd eval", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      RunPictures pictures =
+          new RunPictures(
+              plots,
+              "fssd eval",
+              String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       if (cocoResult != null) {
         pictures.coco(cocoResult, ds.labels());
       } else {

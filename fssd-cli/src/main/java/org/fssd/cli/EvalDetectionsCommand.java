@@ -11,9 +11,9 @@ import org.fssd.train.eval.VocEvaluation;
 import org.fssd.train.eval.VocResultFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code fssd eval-detections}: scores VOC-format result files from any detector (SPEC §10), line
@@ -22,13 +22,20 @@ import picocli.CommandLine.Model.CommandSpec;
  * one warning on stderr with the count and the first {@code file:line}. With {@code --dataset coco
  * --metric coco} it scores a COCO results JSON against a COCO instances file instead.
  */
-@Command(name = "eval-detections", mixinStandardHelpOptions = true,
-    description = "Score VOC result files (comp4_det_<set>_<class>.txt) against a VOC set, or (--dataset coco --metric coco) a COCO results JSON with the official COCO evaluation; last line 'mAP: 0.xxxx'.")
+@Command(
+    name = "eval-detections",
+    mixinStandardHelpOptions = true,
+    description =
+        "Score VOC result files (comp4_det_<set>_<class>.txt) against a VOC set, or (--dataset coco --metric coco) a COCO results JSON with the official COCO evaluation; last line 'mAP: 0.xxxx'.")
 final class EvalDetectionsCommand implements Callable<Integer> {
   @Mixin DatasetOptions dataset = new DatasetOptions();
   @Mixin MetricOption metric = new MetricOption();
 
-  @Option(names = "--results", required = true, description = "folder holding comp4_det_<set>_<class>.txt; with --metric coco a COCO results JSON file ([{image_id, category_id, bbox: [x, y, w, h], score}])")
+  @Option(
+      names = "--results",
+      required = true,
+      description =
+          "folder holding comp4_det_<set>_<class>.txt; with --metric coco a COCO results JSON file ([{image_id, category_id, bbox: [x, y, w, h], score}])")
   Path results;
 
   @Option(names = "--plots", description = "write PR curves per class, ap.png and report.html here")
@@ -51,7 +58,11 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     }
     EvalResult result = VocEvaluation.evaluate(ds, read.detections(), metric.resolve(dataset));
     if (plots != null) {
-      RunPictures pictures = new RunPictures(plots, "fssd eval-detections", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      RunPictures pictures =
+          new RunPictures(
+              plots,
+              "fssd eval-detections",
+              String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       pictures.evaluation(result);
       pictures.report(null);
     }
@@ -66,7 +77,11 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     CocoDataset coco = CocoResultsScoring.requireCoco(dataset.open(), "eval-detections");
     CocoResult result = CocoResultsScoring.score(coco, results, spec.commandLine().getErr());
     if (plots != null) {
-      RunPictures pictures = new RunPictures(plots, "fssd eval-detections", String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      RunPictures pictures =
+          new RunPictures(
+              plots,
+              "fssd eval-detections",
+              String.join(" ", spec.commandLine().getParseResult().originalArgs()));
       pictures.coco(result, coco.labels());
       pictures.report(null);
     }

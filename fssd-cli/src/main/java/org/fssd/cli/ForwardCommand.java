@@ -15,18 +15,21 @@ import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code fssd forward}: the raw network outputs for one image as {@code .npy} files — {@code
  * loc.npy} [1, P, 4] and {@code conf.npy} [1, P, C] (logits) — for comparisons with other
  * implementations (tools/reference/check-full.sh).
  */
-@Command(name = "forward", mixinStandardHelpOptions = true,
-    description = "Write the raw outputs (loc.npy [1,P,4], conf.npy [1,P,C] logits) of the network for an image.")
+@Command(
+    name = "forward",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write the raw outputs (loc.npy [1,P,4], conf.npy [1,P,C] logits) of the network for an image.")
 final class ForwardCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   DetectCommand.ModelSource source;
@@ -43,8 +46,10 @@ final class ForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    FssdModel model = source.model != null ? FssdModel.load(source.model)
-        : PyTorchImporter.importModel(source.weights, configOptions.toConfig());
+    FssdModel model =
+        source.model != null
+            ? FssdModel.load(source.model)
+            : PyTorchImporter.importModel(source.weights, configOptions.toConfig());
     int s = model.config().inputSize();
     Preprocessor pre = new Preprocessor(s);
     float[] input;
@@ -56,7 +61,9 @@ final class ForwardCommand implements Callable<Integer> {
     Files.createDirectories(out);
     write(outputs[0].reshape('c', 1, p, 4), out.resolve("loc.npy"));
     write(outputs[1].reshape('c', 1, p, model.config().numClasses()), out.resolve("conf.npy"));
-    spec.commandLine().getOut().println("wrote " + out.resolve("loc.npy") + " and " + out.resolve("conf.npy"));
+    spec.commandLine()
+        .getOut()
+        .println("wrote " + out.resolve("loc.npy") + " and " + out.resolve("conf.npy"));
     spec.commandLine().getOut().flush();
     return 0;
   }

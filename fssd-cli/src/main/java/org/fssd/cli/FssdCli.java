@@ -6,17 +6,34 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code fssd} command: one entry point, a subcommand per job. Started by {@code ./fssd} at
- * the repository root. Exit codes: 0 success, 1 a refused input or failed job (message on
- * stderr), 2 a usage error, 3 ({@code detect} only) some of the images could not be read while
- * the others were detected (see {@link DetectCommand}).
+ * The {@code fssd} command: one entry point, a subcommand per job. Started by {@code ./fssd} at the
+ * repository root. Exit codes: 0 success, 1 a refused input or failed job (message on stderr), 2 a
+ * usage error, 3 ({@code detect} only) some of the images could not be read while the others were
+ * detected (see {@link DetectCommand}).
  */
 @Command(
     name = "fssd",
     mixinStandardHelpOptions = true,
     versionProvider = FssdCli.Version.class,
     description = "FSSD object detection on the JVM (fssd4j).",
-    subcommands = {InfoCommand.class, InitCommand.class, ImportCommand.class, DetectCommand.class, ForwardCommand.class, TrainCommand.class, CheckpointModelCommand.class, RecalibrateBnCommand.class, QuantizeCommand.class, PruneCommand.class, EvalCommand.class, EvalDetectionsCommand.class, ServeCommand.class, AugmentPreviewCommand.class, SampleImageCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      InfoCommand.class,
+      InitCommand.class,
+      ImportCommand.class,
+      DetectCommand.class,
+      ForwardCommand.class,
+      TrainCommand.class,
+      CheckpointModelCommand.class,
+      RecalibrateBnCommand.class,
+      QuantizeCommand.class,
+      PruneCommand.class,
+      EvalCommand.class,
+      EvalDetectionsCommand.class,
+      ServeCommand.class,
+      AugmentPreviewCommand.class,
+      SampleImageCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class FssdCli {
 
   public static void main(String[] args) {
@@ -40,7 +57,8 @@ public final class FssdCli {
       System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     }
     if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true"); // charts and PNGs on servers without a display
+      System.setProperty(
+          "java.awt.headless", "true"); // charts and PNGs on servers without a display
     }
     CommandLine cli = new CommandLine(new FssdCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -6,14 +6,17 @@ import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.model.FssdModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code fssd import}: a reference PyTorch checkpoint -> a native model file. */
-@Command(name = "import", mixinStandardHelpOptions = true,
-    description = "Convert a PyTorch FSSD checkpoint (.pth, zip or legacy format) into a native model file. "
-        + "Widths, class count and the BN variant are read from the checkpoint; --config gives size and priors.")
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description =
+        "Convert a PyTorch FSSD checkpoint (.pth, zip or legacy format) into a native model file. "
+            + "Widths, class count and the BN variant are read from the checkpoint; --config gives size and priors.")
 final class ImportCommand implements Callable<Integer> {
   @Mixin ConfigOptions options = new ConfigOptions();
 
@@ -31,9 +34,17 @@ final class ImportCommand implements Callable<Integer> {
     options.checkVariant(model.config());
     model.save(out);
     var o = spec.commandLine().getOut();
-    o.println("wrote " + out + " (FSSD" + model.config().inputSize() + ", "
-        + (model.config().batchNorm() ? "BN variant, " : "") + model.config().numClasses() + " classes, widths "
-        + model.config().widths() + ")");
+    o.println(
+        "wrote "
+            + out
+            + " (FSSD"
+            + model.config().inputSize()
+            + ", "
+            + (model.config().batchNorm() ? "BN variant, " : "")
+            + model.config().numClasses()
+            + " classes, widths "
+            + model.config().widths()
+            + ")");
     o.flush();
     return 0;
   }

@@ -6,11 +6,13 @@ import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code fssd info}: size facts of a configuration, one {@code key: value} per line. */
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
     description = "Print params, priors, size_mb (fp32) and gmacs (per image) of a configuration.")
 final class InfoCommand implements Callable<Integer> {
   @Mixin ConfigOptions options = new ConfigOptions();

@@ -9,12 +9,12 @@ import java.util.Locale;
 import java.util.Map;
 import org.fssd.FssdException;
 import org.fssd.model.FssdModel;
+import org.fssd.plots.ChartData;
 import org.fssd.plots.EvaluationCharts;
 import org.fssd.plots.PruningCharts;
-import org.fssd.plots.TrainingCharts;
 import org.fssd.plots.RunReport;
+import org.fssd.plots.TrainingCharts;
 import org.fssd.prune.ChannelSelection;
-import org.fssd.plots.ChartData;
 import org.fssd.train.TrainingHistory;
 import org.fssd.train.eval.ApMethod;
 import org.fssd.train.eval.ClassAp;
@@ -23,9 +23,9 @@ import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.EvalResult;
 
 /**
- * The pictures and {@code report.html} the CLI leaves beside a run: training curves,
- * PR curves and AP bars, the |gamma| histogram and kept channels of a prune. Each picture is drawn
- * from the numbers the workflow computed; files are written atomically by fssd-plots.
+ * The pictures and {@code report.html} the CLI leaves beside a run: training curves, PR curves and
+ * AP bars, the |gamma| histogram and kept channels of a prune. Each picture is drawn from the
+ * numbers the workflow computed; files are written atomically by fssd-plots.
  */
 final class RunPictures {
   private final Path dir;
@@ -71,18 +71,32 @@ final class RunPictures {
       conf[i] = s.confLoss();
       lr[i] = s.learningRate();
     }
-    add(dir.resolve("loss.png"), "Training loss (total, localisation, confidence) per iteration", p -> TrainingCharts.trainingLoss(p, it, total, loc, conf));
-    add(dir.resolve("lr.png"), "Learning-rate schedule", p -> TrainingCharts.learningRate(p, it, lr));
+    add(
+        dir.resolve("loss.png"),
+        "Training loss (total, localisation, confidence) per iteration",
+        p -> TrainingCharts.trainingLoss(p, it, total, loc, conf));
+    add(
+        dir.resolve("lr.png"),
+        "Learning-rate schedule",
+        p -> TrainingCharts.learningRate(p, it, lr));
     numbers.put("iterations", Long.toString(it[n - 1]));
-    numbers.put("final loss", String.format(Locale.ROOT, "%.4f (loc %.4f, conf %.4f)", total[n - 1], loc[n - 1], conf[n - 1]));
+    numbers.put(
+        "final loss",
+        String.format(
+            Locale.ROOT, "%.4f (loc %.4f, conf %.4f)", total[n - 1], loc[n - 1], conf[n - 1]));
     List<TrainingHistory.Evaluation> evals = history.evaluations();
     if (!evals.isEmpty() && evals.stream().anyMatch(e -> Double.isFinite(e.map()))) {
       long[] at = evals.stream().mapToLong(TrainingHistory.Evaluation::iteration).toArray();
       double[] map = evals.stream().mapToDouble(TrainingHistory.Evaluation::map).toArray();
       String method = methodName(evals.get(evals.size() - 1).method());
-      add(dir.resolve("map.png"), "mAP on the held-out set, evaluated during training", p -> TrainingCharts.mapDuringTraining(p, at, map, method));
+      add(
+          dir.resolve("map.png"),
+          "mAP on the held-out set, evaluated during training",
+          p -> TrainingCharts.mapDuringTraining(p, at, map, method));
       TrainingHistory.Evaluation last = evals.get(evals.size() - 1);
-      numbers.put("held-out mAP (" + method + ")", String.format(Locale.ROOT, "%.4f at iteration %d", last.map(), last.iteration()));
+      numbers.put(
+          "held-out mAP (" + method + ")",
+          String.format(Locale.ROOT, "%.4f at iteration %d", last.map(), last.iteration()));
     }
   }
 
@@ -93,7 +107,9 @@ final class RunPictures {
 
   private static String methodName(String method) {
     try {
-      return ApMethod.valueOf(method) == ApMethod.VOC07_11_POINT ? "VOC07 11-point" : "VOC all-point";
+      return ApMethod.valueOf(method) == ApMethod.VOC07_11_POINT
+          ? "VOC07 11-point"
+          : "VOC all-point";
     } catch (IllegalArgumentException e) {
       return method;
     }
@@ -104,7 +120,10 @@ final class RunPictures {
     double[] t = CocoEvaluator.iouThresholds();
     double[] ap = result.apPerIou();
     if (java.util.Arrays.stream(ap).anyMatch(Double::isFinite)) {
-      add(dir.resolve("coco-iou.png"), "COCO AP per IoU threshold", p -> EvaluationCharts.cocoApPerIou(p, t, ap, result.ap()));
+      add(
+          dir.resolve("coco-iou.png"),
+          "COCO AP per IoU threshold",
+          p -> EvaluationCharts.cocoApPerIou(p, t, ap, result.ap()));
     }
     String[] names = new String[labels.numClasses() - 1];
     double[] classAp = new double[names.length];
@@ -112,9 +131,14 @@ final class RunPictures {
       names[k - 1] = labels.name(k);
       classAp[k - 1] = result.classAp(k);
     }
-    add(dir.resolve("ap.png"), "COCO AP@[.50:.95] per class", p -> EvaluationCharts.apBars(p, names, classAp));
+    add(
+        dir.resolve("ap.png"),
+        "COCO AP@[.50:.95] per class",
+        p -> EvaluationCharts.apBars(p, names, classAp));
     numbers.put("COCO AP@[.50:.95]", String.format(Locale.ROOT, "%.4f", result.ap()));
-    numbers.put("COCO AP50 / AP75", String.format(Locale.ROOT, "%.4f / %.4f", result.ap50(), result.ap75()));
+    numbers.put(
+        "COCO AP50 / AP75",
+        String.format(Locale.ROOT, "%.4f / %.4f", result.ap50(), result.ap75()));
   }
 
   void evaluation(EvalResult result) {
@@ -124,12 +148,22 @@ final class RunPictures {
       names.add(c.name());
       aps.add(c.ap());
       if (c.hasPositives()) {
-        add(dir.resolve("pr-" + c.name().replaceAll("[^A-Za-z0-9_-]", "_") + ".png"),
-            "Precision-recall of " + c.name(), p -> EvaluationCharts.precisionRecall(p, c.name(), c.classIndex(), c.recall(), c.precision(), c.ap()));
+        add(
+            dir.resolve("pr-" + c.name().replaceAll("[^A-Za-z0-9_-]", "_") + ".png"),
+            "Precision-recall of " + c.name(),
+            p ->
+                EvaluationCharts.precisionRecall(
+                    p, c.name(), c.classIndex(), c.recall(), c.precision(), c.ap()));
       }
     }
-    add(dir.resolve("ap.png"), "AP per class", p -> EvaluationCharts.apBars(p, names.toArray(new String[0]),
-        aps.stream().mapToDouble(Double::doubleValue).toArray()));
+    add(
+        dir.resolve("ap.png"),
+        "AP per class",
+        p ->
+            EvaluationCharts.apBars(
+                p,
+                names.toArray(new String[0]),
+                aps.stream().mapToDouble(Double::doubleValue).toArray()));
     numbers.put("mAP (" + result.method() + ")", String.format(Locale.ROOT, "%.4f", result.map()));
   }
 
@@ -143,7 +177,9 @@ final class RunPictures {
         all[k++] = Math.abs(v);
       }
     }
-    add(dir.resolve("gamma.png"), "|gamma| of every BN channel with the global threshold",
+    add(
+        dir.resolve("gamma.png"),
+        "|gamma| of every BN channel with the global threshold",
         p -> PruningCharts.gammaHistogram(p, all, selection.threshold()));
     List<String> layers = selection.layers();
     int[] b = new int[layers.size()];
@@ -154,7 +190,9 @@ final class RunPictures {
       b[i] = widths.get(layers.get(i));
       a[i] = selection.kept(layers.get(i)).length;
     }
-    add(dir.resolve("channels.png"), "Kept / total channels per layer",
+    add(
+        dir.resolve("channels.png"),
+        "Kept / total channels per layer",
         p -> PruningCharts.keptChannels(p, layers.toArray(new String[0]), b, a));
   }
 
@@ -164,7 +202,8 @@ final class RunPictures {
 
   /** Writes report.html with the pictures made so far. */
   void report(FssdModel model) {
-    RunReport.Builder r = RunReport.builder().title(title).commandLine(command).finalNumbers(numbers);
+    RunReport.Builder r =
+        RunReport.builder().title(title).commandLine(command).finalNumbers(numbers);
     if (model != null) {
       r.config(Map.of("config", model.config().toString())).provenance(model.provenance().asMap());
     }

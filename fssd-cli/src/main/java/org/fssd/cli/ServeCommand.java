@@ -13,9 +13,15 @@ import picocli.CommandLine.Spec;
  * options are fssd-serve's {@link ServeOptions}, the same class as {@code FssdServer}'s own main;
  * without {@code --model} it serves the demo model {@code models/demo-shapes.zip}, as detect does.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /."
-        + " Without --model: the demo model " + DefaultModel.RELATIVE + ", as for detect.")
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description =
+        "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /."
+            + " Without --model: the demo model "
+            + DefaultModel.RELATIVE
+            + ", as for detect.")
 final class ServeCommand implements Callable<Integer> {
   @Mixin ServeOptions options = new ServeOptions();
 

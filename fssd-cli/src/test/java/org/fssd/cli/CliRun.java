@@ -19,8 +19,12 @@ record CliRun(int code, String out, String err) {
   static CliRun run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = FssdCli.run(new PrintWriter(out, true, StandardCharsets.UTF_8),
-        new PrintWriter(err, true, StandardCharsets.UTF_8), args);
-    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        FssdCli.run(
+            new PrintWriter(out, true, StandardCharsets.UTF_8),
+            new PrintWriter(err, true, StandardCharsets.UTF_8),
+            args);
+    return new CliRun(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -51,9 +51,19 @@ class CocoEvalCliTest {
   @Test
   void evalDetectionsScoresAResultsFileAsPycocotools() throws Exception {
     Path instances = GOLDEN.resolve("instances.json");
-    CliRun r = CliRun.run("eval-detections", "--dataset", "coco", "--coco-json",
-        instances.toString(), "--coco-images", images(instances).toString(), "--results",
-        GOLDEN.resolve("dets.json").toString(), "--metric", "coco");
+    CliRun r =
+        CliRun.run(
+            "eval-detections",
+            "--dataset",
+            "coco",
+            "--coco-json",
+            instances.toString(),
+            "--coco-images",
+            images(instances).toString(),
+            "--results",
+            GOLDEN.resolve("dets.json").toString(),
+            "--metric",
+            "coco");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode want = JSON.readTree(GOLDEN.resolve("expected.json").toFile()).get("stats");
     double[] got = stats(r.out());
@@ -61,8 +71,8 @@ class CocoEvalCliTest {
       // printed with 4 decimals
       assertThat(got[i]).as("line %s", i + 1).isCloseTo(want.get(i).asDouble(), within(5.001e-5));
     }
-    assertThat(r.out().strip()).endsWith(String.format(java.util.Locale.ROOT, "mAP: %.4f",
-        want.get(0).asDouble()));
+    assertThat(r.out().strip())
+        .endsWith(String.format(java.util.Locale.ROOT, "mAP: %.4f", want.get(0).asDouble()));
     assertThat(r.err()).contains("with a category_id not in");
   }
 
@@ -70,15 +80,35 @@ class CocoEvalCliTest {
   void evalDetectionsNamesTheBadElementAndTheWrongDataset() throws Exception {
     Path instances = GOLDEN.resolve("instances.json");
     Path bad = dir.resolve("bad.json");
-    Files.writeString(bad, "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], "
-        + "\"score\": 0.5}]");
-    CliRun r = CliRun.run("eval-detections", "--dataset", "coco", "--coco-json",
-        instances.toString(), "--coco-images", images(instances).toString(), "--results",
-        bad.toString(), "--metric", "coco");
+    Files.writeString(
+        bad,
+        "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], " + "\"score\": 0.5}]");
+    CliRun r =
+        CliRun.run(
+            "eval-detections",
+            "--dataset",
+            "coco",
+            "--coco-json",
+            instances.toString(),
+            "--coco-images",
+            images(instances).toString(),
+            "--results",
+            bad.toString(),
+            "--metric",
+            "coco");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("element [0]").contains("image_id 1 is not an image");
-    CliRun s = CliRun.run("eval-detections", "--dataset", "shapes", "--shapes-count", "2",
-        "--results", bad.toString(), "--metric", "coco");
+    CliRun s =
+        CliRun.run(
+            "eval-detections",
+            "--dataset",
+            "shapes",
+            "--shapes-count",
+            "2",
+            "--results",
+            bad.toString(),
+            "--metric",
+            "coco");
     assertThat(s.code()).isEqualTo(1);
     assertThat(s.err()).contains("needs --dataset coco");
   }
@@ -99,19 +129,34 @@ class CocoEvalCliTest {
     for (int n = 0; n < imageIds.length; n++) {
       long seed = 300 + n;
       Path img = imageDir.resolve("s" + seed + ".png");
-      CliRun made = CliRun.run("sample-image", "--seed", Long.toString(seed), "--out",
-          img.toString());
+      CliRun made =
+          CliRun.run("sample-image", "--seed", Long.toString(seed), "--out", img.toString());
       assertThat(made.code()).as(made.err()).isZero();
-      images.addObject().put("id", imageIds[n]).put("file_name", img.getFileName().toString())
-          .put("width", 300).put("height", 300);
-      List<GtBox> boxes = ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(1)
-          .seed(seed).imageSize(300, 300).build().annotation(0).boxes();
+      images
+          .addObject()
+          .put("id", imageIds[n])
+          .put("file_name", img.getFileName().toString())
+          .put("width", 300)
+          .put("height", 300);
+      List<GtBox> boxes =
+          ShapesDataset.builder()
+              .preset(ShapesDataset.Preset.SEPARATED)
+              .count(1)
+              .seed(seed)
+              .imageSize(300, 300)
+              .build()
+              .annotation(0)
+              .boxes();
       for (GtBox g : boxes) {
         double w = g.box().x2() - g.box().x1() + 1;
         double h = g.box().y2() - g.box().y1() + 1;
-        ObjectNode a = anns.addObject().put("id", anns.size() + 1).put("image_id", imageIds[n])
-            .put("category_id", catIds[g.label() - 1]).put("area", 0.6 * w * h)
-            .put("iscrowd", 0);
+        ObjectNode a =
+            anns.addObject()
+                .put("id", anns.size() + 1)
+                .put("image_id", imageIds[n])
+                .put("category_id", catIds[g.label() - 1])
+                .put("area", 0.6 * w * h)
+                .put("iscrowd", 0);
         a.putArray("bbox").add(g.box().x1()).add(g.box().y1()).add(w).add(h);
       }
     }
@@ -119,9 +164,23 @@ class CocoEvalCliTest {
     JSON.writeValue(instances.toFile(), gt);
     Path model = ROOT.resolve("models/demo-shapes.zip");
     Path dets = dir.resolve("dets.json");
-    CliRun e = CliRun.run("eval", "--model", model.toString(), "--dataset", "coco", "--coco-json",
-        instances.toString(), "--coco-images", imageDir.toString(), "--metric", "coco",
-        "--results", dets.toString(), "--batch", "1");
+    CliRun e =
+        CliRun.run(
+            "eval",
+            "--model",
+            model.toString(),
+            "--dataset",
+            "coco",
+            "--coco-json",
+            instances.toString(),
+            "--coco-images",
+            imageDir.toString(),
+            "--metric",
+            "coco",
+            "--results",
+            dets.toString(),
+            "--batch",
+            "1");
     assertThat(e.code()).as(e.err()).isZero();
     JsonNode written = JSON.readTree(dets.toFile());
     assertThat(written.size()).isPositive();
@@ -132,9 +191,19 @@ class CocoEvalCliTest {
       assertThat(d.get("score").asDouble()).isBetween(0.0, 1.0);
     }
     assertThat(stats(e.out())[0]).isGreaterThan(0.3); // the demo model finds its shapes
-    CliRun s = CliRun.run("eval-detections", "--dataset", "coco", "--coco-json",
-        instances.toString(), "--coco-images", imageDir.toString(), "--results",
-        dets.toString(), "--metric", "coco");
+    CliRun s =
+        CliRun.run(
+            "eval-detections",
+            "--dataset",
+            "coco",
+            "--coco-json",
+            instances.toString(),
+            "--coco-images",
+            imageDir.toString(),
+            "--results",
+            dets.toString(),
+            "--metric",
+            "coco");
     assertThat(s.code()).as(s.err()).isZero();
     // the whole summary, per-class table included, is the same
     assertThat(s.out()).isEqualTo(e.out());

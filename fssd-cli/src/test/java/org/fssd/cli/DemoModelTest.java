@@ -33,7 +33,6 @@ class DemoModelTest {
     return r.out();
   }
 
-
   @Test
   void theShippedModelIsTheDocumentedOne() {
     FssdModel m = FssdModel.load(ROOT.resolve(DefaultModel.RELATIVE));
@@ -52,10 +51,17 @@ class DemoModelTest {
     for (long seed = 200; seed < 210; seed++) {
       Path img = dir.resolve("s" + seed + ".png");
       run("sample-image", "--seed", Long.toString(seed), "--out", img.toString());
-      JsonNode dets = new ObjectMapper().readTree(run("detect", img.toString())).get(0)
-          .get("detections");
-      List<GtBox> gt = ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(1)
-          .seed(seed).imageSize(300, 300).build().annotation(0).boxes();
+      JsonNode dets =
+          new ObjectMapper().readTree(run("detect", img.toString())).get(0).get("detections");
+      List<GtBox> gt =
+          ShapesDataset.builder()
+              .preset(ShapesDataset.Preset.SEPARATED)
+              .count(1)
+              .seed(seed)
+              .imageSize(300, 300)
+              .build()
+              .annotation(0)
+              .boxes();
       shapes += gt.size();
       List<JsonNode> unmatched = new ArrayList<>();
       dets.forEach(unmatched::add);
@@ -63,8 +69,12 @@ class DemoModelTest {
         JsonNode hit = null;
         for (JsonNode d : unmatched) {
           JsonNode b = d.get("box");
-          Box box = Box.of((float) b.get(0).asDouble(), (float) b.get(1).asDouble(),
-              (float) b.get(2).asDouble(), (float) b.get(3).asDouble());
+          Box box =
+              Box.of(
+                  (float) b.get(0).asDouble(),
+                  (float) b.get(1).asDouble(),
+                  (float) b.get(2).asDouble(),
+                  (float) b.get(3).asDouble());
           if (d.get("class").asInt() == g.label() && iou(box, g.box()) >= 0.5) {
             hit = d;
             break;
@@ -83,10 +93,12 @@ class DemoModelTest {
       }
     }
     assertThat(shapes).isGreaterThan(10);
-    assertThat((double) found / shapes).as("recall, %s of %s shapes", found, shapes)
+    assertThat((double) found / shapes)
+        .as("recall, %s of %s shapes", found, shapes)
         .isGreaterThanOrEqualTo(0.9);
-    assertThat((double) madeUp / confident).as("%s of %s confident detections made up", madeUp,
-        confident).isLessThanOrEqualTo(0.1);
+    assertThat((double) madeUp / confident)
+        .as("%s of %s confident detections made up", madeUp, confident)
+        .isLessThanOrEqualTo(0.1);
   }
 
   private static double iou(Box a, Box b) {

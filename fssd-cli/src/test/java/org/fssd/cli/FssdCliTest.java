@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FssdCliTest {
-  private static final Path FIXTURES = Paths.get("../fssd-core/src/test/resources/org/fssd/reference").toAbsolutePath();
+  private static final Path FIXTURES =
+      Paths.get("../fssd-core/src/test/resources/org/fssd/reference").toAbsolutePath();
 
   @TempDir Path dir;
 
@@ -20,8 +21,11 @@ class FssdCliTest {
   void infoPrintsThePublishedNumbers() {
     CliRun r = CliRun.run("info", "--config", "voc300");
     assertThat(r.code()).isEqualTo(0);
-    assertThat(r.out()).contains("params: 34131424\n").contains("priors: 11620\n")
-        .contains("size_mb: 136.5\n").contains("gmacs: 38.06\n");
+    assertThat(r.out())
+        .contains("params: 34131424\n")
+        .contains("priors: 11620\n")
+        .contains("size_mb: 136.5\n")
+        .contains("gmacs: 38.06\n");
     CliRun r512 = CliRun.run("info", "--config", "voc512");
     assertThat(r512.out()).contains("params: 35526006\n").contains("priors: 32756\n");
   }
@@ -36,19 +40,46 @@ class FssdCliTest {
   @Test
   void importThenDetectGivesTheSameJsonAsDetectingFromTheWeights() throws Exception {
     Path model = dir.resolve("narrow.zip");
-    CliRun imp = CliRun.run("import", "--weights", FIXTURES.resolve("narrow300.pth").toString(), "--config", "voc300",
-        "--out", model.toString());
+    CliRun imp =
+        CliRun.run(
+            "import",
+            "--weights",
+            FIXTURES.resolve("narrow300.pth").toString(),
+            "--config",
+            "voc300",
+            "--out",
+            model.toString());
     assertThat(imp.code()).as("stderr: %s", imp.err()).isEqualTo(0);
     assertThat(Files.exists(model)).isTrue();
     Path image = FIXTURES.resolve("image.png");
     Path a = dir.resolve("a.json");
     Path b = dir.resolve("b.json");
     Path ann = dir.resolve("annotated");
-    CliRun r1 = CliRun.run("detect", "--model", model.toString(), "--threshold", "0.01", "--json", a.toString(),
-        "--annotate", ann.toString(), image.toString());
+    CliRun r1 =
+        CliRun.run(
+            "detect",
+            "--model",
+            model.toString(),
+            "--threshold",
+            "0.01",
+            "--json",
+            a.toString(),
+            "--annotate",
+            ann.toString(),
+            image.toString());
     assertThat(r1.code()).as("stderr: %s", r1.err()).isEqualTo(0);
-    CliRun r2 = CliRun.run("detect", "--weights", FIXTURES.resolve("narrow300_legacy.pth").toString(), "--config", "voc300",
-        "--threshold", "0.01", "--json", b.toString(), image.toString());
+    CliRun r2 =
+        CliRun.run(
+            "detect",
+            "--weights",
+            FIXTURES.resolve("narrow300_legacy.pth").toString(),
+            "--config",
+            "voc300",
+            "--threshold",
+            "0.01",
+            "--json",
+            b.toString(),
+            image.toString());
     assertThat(r2.code()).as("stderr: %s", r2.err()).isEqualTo(0);
     JsonNode ja = new ObjectMapper().readTree(a.toFile());
     JsonNode jb = new ObjectMapper().readTree(b.toFile());
@@ -73,21 +104,30 @@ class FssdCliTest {
   @Test
   void missingModelFileIsNamed() {
     Path missing = dir.resolve("missing.zip");
-    CliRun r = CliRun.run("detect", "--model", missing.toString(), FIXTURES.resolve("image.png").toString());
+    CliRun r =
+        CliRun.run(
+            "detect", "--model", missing.toString(), FIXTURES.resolve("image.png").toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains(missing.toString());
   }
 
   @Test
   void hostileCheckpointIsRefused() {
-    Path hostile = Paths.get("../fssd-core/src/test/resources/org/fssd/io/pytorch").toAbsolutePath();
+    Path hostile =
+        Paths.get("../fssd-core/src/test/resources/org/fssd/io/pytorch").toAbsolutePath();
     Path file;
     try (var files = Files.list(hostile)) {
-      file = files.filter(p -> p.getFileName().toString().contains("os_system")).findFirst().orElseThrow();
+      file =
+          files
+              .filter(p -> p.getFileName().toString().contains("os_system"))
+              .findFirst()
+              .orElseThrow();
     } catch (java.io.IOException e) {
       throw new RuntimeException(e);
     }
-    CliRun r = CliRun.run("import", "--weights", file.toString(), "--out", dir.resolve("x.zip").toString());
+    CliRun r =
+        CliRun.run(
+            "import", "--weights", file.toString(), "--out", dir.resolve("x.zip").toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("os.system");
     assertThat(dir.resolve("x.zip")).doesNotExist();
@@ -96,7 +136,17 @@ class FssdCliTest {
   @Test
   void initWritesALoadableModel() {
     Path out = dir.resolve("init.zip");
-    CliRun r = CliRun.run("init", "--config", "voc300", "--seed", "3", "--labels", "cat,dog", "--out", out.toString());
+    CliRun r =
+        CliRun.run(
+            "init",
+            "--config",
+            "voc300",
+            "--seed",
+            "3",
+            "--labels",
+            "cat,dog",
+            "--out",
+            out.toString());
     assertThat(r.code()).as("stderr: %s", r.err()).isEqualTo(0);
     org.fssd.model.FssdModel m = org.fssd.model.FssdModel.load(out);
     assertThat(m.labels().objectClasses()).containsExactly("cat", "dog");

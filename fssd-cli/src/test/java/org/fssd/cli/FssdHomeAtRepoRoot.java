@@ -15,7 +15,8 @@ final class FssdHomeAtRepoRoot implements BeforeEachCallback, AfterEachCallback 
   /** The repository root (the module's parent folder, where Maven runs the module's tests). */
   static final Path ROOT = Paths.get("..").toAbsolutePath().normalize();
 
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(FssdHomeAtRepoRoot.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(FssdHomeAtRepoRoot.class);
 
   @Override
   public void beforeEach(ExtensionContext context) {

@@ -43,9 +43,11 @@ class PackagedVersionIT {
         try (JarFile jf = new JarFile(p.toFile())) {
           Manifest m = jf.getManifest();
           assertThat(m).as("manifest of %s", p).isNotNull();
-          assertThat(m.getMainAttributes().getValue("Implementation-Version")).as("%s", p)
+          assertThat(m.getMainAttributes().getValue("Implementation-Version"))
+              .as("%s", p)
               .isEqualTo(System.getProperty("fssd.expectedVersion"));
-          assertThat(m.getMainAttributes().getValue("Automatic-Module-Name")).as("%s", p)
+          assertThat(m.getMainAttributes().getValue("Automatic-Module-Name"))
+              .as("%s", p)
               .matches("org\\.fssd\\.[a-z]+");
         }
       }
@@ -54,10 +56,13 @@ class PackagedVersionIT {
 
   private String runJava(Path jar, String... args) throws IOException, InterruptedException {
     String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var cmd = new java.util.ArrayList<String>(java.util.List.of(javaExe, "-Xmx256m", "-jar", jar.toString()));
+    var cmd =
+        new java.util.ArrayList<String>(
+            java.util.List.of(javaExe, "-Xmx256m", "-jar", jar.toString()));
     cmd.addAll(java.util.List.of(args));
     Path outFile = tmp.resolve("out.txt");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile()).start();
     boolean finished = p.waitFor(2, TimeUnit.MINUTES);
     if (!finished) {
       p.destroyForcibly();

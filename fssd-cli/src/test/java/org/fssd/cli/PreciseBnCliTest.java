@@ -16,9 +16,27 @@ class PreciseBnCliTest {
   @TempDir Path dir;
 
   private CliRun train(String preciseBn, Path out) {
-    return CliRun.run("train", "--bn", "--width-divisor", "64", "--batch", "2", "--epochs", "1",
-        "--workers", "1", "--precise-bn", preciseBn, "--dataset", "shapes", "--shapes-count", "4",
-        "--shapes-size", "96", "--out", out.toString());
+    return CliRun.run(
+        "train",
+        "--bn",
+        "--width-divisor",
+        "64",
+        "--batch",
+        "2",
+        "--epochs",
+        "1",
+        "--workers",
+        "1",
+        "--precise-bn",
+        preciseBn,
+        "--dataset",
+        "shapes",
+        "--shapes-count",
+        "4",
+        "--shapes-size",
+        "96",
+        "--out",
+        out.toString());
   }
 
   @Test

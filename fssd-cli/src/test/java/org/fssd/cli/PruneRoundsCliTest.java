@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.fssd.model.Labels;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,19 +20,31 @@ class PruneRoundsCliTest {
     c.batchNorm = true;
     c.widthDivisor = 16;
     Path model = dir.resolve("bn.zip");
-    FssdModel init = FssdModel.create(c.toConfig().toBuilder().numClasses(5).build(), Labels.generic(4), 3);
+    FssdModel init =
+        FssdModel.create(c.toConfig().toBuilder().numClasses(5).build(), Labels.generic(4), 3);
     // distinct |gamma| (a fresh model has all gammas 1, which would prune every layer to 1 channel)
     long k = 0;
     for (var e : init.graph().paramTable().entrySet()) {
       if (e.getKey().endsWith("_gamma")) {
-        e.getValue().assign(org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
-            .addi(0.1 + 1e-3 * k++));
+        e.getValue()
+            .assign(
+                org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
+                    .addi(0.1 + 1e-3 * k++));
       }
     }
     init.save(model);
     Path out = dir.resolve("p.zip");
-    CliRun r = CliRun.run("prune", "--model", model.toString(), "--percents", "0.5,0.3", "--timing-runs", "0",
-        "--out", out.toString());
+    CliRun r =
+        CliRun.run(
+            "prune",
+            "--model",
+            model.toString(),
+            "--percents",
+            "0.5,0.3",
+            "--timing-runs",
+            "0",
+            "--out",
+            out.toString());
     assertThat(r.code()).as("stderr: %s", r.err()).isEqualTo(0);
     assertThat(Files.exists(dir.resolve("p-round1.zip"))).isTrue();
     assertThat(Files.exists(dir.resolve("p-round2.zip"))).isTrue();
@@ -41,14 +53,28 @@ class PruneRoundsCliTest {
     FssdModel r2 = FssdModel.load(out);
     assertThat(r2.graph().numParams()).isLessThan(r1.graph().numParams());
     String text = r.out();
-    assertThat(text).contains("metrics input params=").contains("metrics round1 params=" + r1.graph().numParams())
-        .contains("metrics round2 params=" + r2.graph().numParams()).contains("round 2 (percent 0.300");
-    CliRun m = CliRun.run("prune", "--model", out.toString(), "--report-only", "--timing-runs", "0");
+    assertThat(text)
+        .contains("metrics input params=")
+        .contains("metrics round1 params=" + r1.graph().numParams())
+        .contains("metrics round2 params=" + r2.graph().numParams())
+        .contains("round 2 (percent 0.300");
+    CliRun m =
+        CliRun.run("prune", "--model", out.toString(), "--report-only", "--timing-runs", "0");
     assertThat(m.code()).as("stderr: %s", m.err()).isEqualTo(0);
-    assertThat(m.out()).startsWith("metrics input params=" + r2.graph().numParams() + " ")
+    assertThat(m.out())
+        .startsWith("metrics input params=" + r2.graph().numParams() + " ")
         .contains("map=nan");
-    CliRun bad = CliRun.run("prune", "--model", model.toString(), "--percents", "0.5,0.3", "--rounds", "3",
-        "--out", out.toString());
+    CliRun bad =
+        CliRun.run(
+            "prune",
+            "--model",
+            model.toString(),
+            "--percents",
+            "0.5,0.3",
+            "--rounds",
+            "3",
+            "--out",
+            out.toString());
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("--rounds 3 disagrees");
   }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fssd quantize} on the demo model with a few shapes images, then {@code fssd detect} on
- * the int8 file as on any model file.
+ * {@code fssd quantize} on the demo model with a few shapes images, then {@code fssd detect} on the
+ * int8 file as on any model file.
  */
 @ExtendWith(FssdHomeAtRepoRoot.class)
 class QuantizeCliTest {
@@ -20,21 +20,46 @@ class QuantizeCliTest {
   @Test
   void quantizePrintsMapsAndWritesAnInt8ModelThatDetectRuns() throws Exception {
     Path out = dir.resolve("demo-int8.zip");
-    CliRun q = CliRun.run("quantize", "--model", FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
-        "--dataset", "shapes", "--shapes-preset", "SEPARATED", "--shapes-count", "8", "--shapes-seed", "3",
-        "--calibration-images", "4", "--held-out", "4", "--methods", "minmax,mse", "--batch", "4",
-        "--out", out.toString());
+    CliRun q =
+        CliRun.run(
+            "quantize",
+            "--model",
+            FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
+            "--dataset",
+            "shapes",
+            "--shapes-preset",
+            "SEPARATED",
+            "--shapes-count",
+            "8",
+            "--shapes-seed",
+            "3",
+            "--calibration-images",
+            "4",
+            "--held-out",
+            "4",
+            "--methods",
+            "minmax,mse",
+            "--batch",
+            "4",
+            "--out",
+            out.toString());
     assertThat(q.code()).as(q.err()).isZero();
-    assertThat(q.out()).contains("calibration mAP fp32:").contains("calibration mAP int8 minmax:")
-        .contains("calibration mAP int8 mse:").contains("held-out mAP fp32:").contains("held-out mAP int8:")
-        .contains("held-out mAP drop:").contains("wrote int8 model");
+    assertThat(q.out())
+        .contains("calibration mAP fp32:")
+        .contains("calibration mAP int8 minmax:")
+        .contains("calibration mAP int8 mse:")
+        .contains("held-out mAP fp32:")
+        .contains("held-out mAP int8:")
+        .contains("held-out mAP drop:")
+        .contains("wrote int8 model");
     FssdModel m = FssdModel.load(out);
     assertThat(m.quantization()).isNotNull();
     assertThat(m.quantization().method()).isIn("minmax", "mse");
     assertThat(m.provenance().get("quantize.heldOutMapInt8")).matches("0\\.\\d{4}|1\\.0000");
 
     Path img = dir.resolve("s.png");
-    assertThat(CliRun.run("sample-image", "--seed", "201", "--out", img.toString()).code()).isZero();
+    assertThat(CliRun.run("sample-image", "--seed", "201", "--out", img.toString()).code())
+        .isZero();
     CliRun d = CliRun.run("detect", "--model", out.toString(), img.toString());
     assertThat(d.code()).as(d.err()).isZero();
     assertThat(d.out()).contains("\"detections\"").contains("\"label\"");
@@ -43,8 +68,19 @@ class QuantizeCliTest {
 
   @Test
   void unknownMethodIsRefused() {
-    CliRun q = CliRun.run("quantize", "--model", FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
-        "--dataset", "shapes", "--shapes-count", "4", "--methods", "kl", "--out", dir.resolve("x.zip").toString());
+    CliRun q =
+        CliRun.run(
+            "quantize",
+            "--model",
+            FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
+            "--dataset",
+            "shapes",
+            "--shapes-count",
+            "4",
+            "--methods",
+            "kl",
+            "--out",
+            dir.resolve("x.zip").toString());
     assertThat(q.code()).isNotZero();
     assertThat(q.err()).contains("unknown --methods entry 'kl'");
     assertThat(dir.resolve("x.zip")).doesNotExist();

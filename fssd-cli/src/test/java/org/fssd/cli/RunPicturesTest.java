@@ -15,60 +15,90 @@ import org.fssd.data.GtBox;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.AugmentPreview;
-import org.fssd.model.Labels;
 import org.fssd.image.Annotator;
 import org.fssd.image.Palette;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.fssd.model.Widths;
 import org.fssd.plots.ChartData;
 import org.fssd.plots.PlotStyle;
+import org.fssd.testing.FloatArrays;
 import org.fssd.train.FssdTrainer;
 import org.fssd.train.TrainingListener;
-import org.fssd.train.TrainingHistory;
 import org.fssd.train.eval.CocoEvaluator;
 import org.fssd.train.eval.CocoResult;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
-import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pictures of a training run with evaluation, stop/resume, COCO, the shared look,
- * and the report rendered by headless Chromium.
+ * The pictures of a training run with evaluation, stop/resume, COCO, the shared look, and the
+ * report rendered by headless Chromium.
  */
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class RunPicturesTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 96)
-      .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
-  private static final ShapesDataset HELD_OUT = ShapesDataset.builder().count(2).imageSize(96, 96)
-      .seed(77).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
+  private static final ShapesDataset TRAIN =
+      ShapesDataset.builder()
+          .count(6)
+          .imageSize(96, 96)
+          .seed(5)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
+  private static final ShapesDataset HELD_OUT =
+      ShapesDataset.builder()
+          .count(2)
+          .imageSize(96, 96)
+          .seed(77)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
 
   @TempDir Path dir;
 
   /** FSSD300 with 1-4 channels per conv (as fssd-core's FssdTestModels.tiny300). */
   private static FssdConfig tiny() {
-    Widths w = Widths.of(new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4}, 4, 4,
-        new int[] {3, 4, 2, 3}, new int[] {2, 3, 2}, new int[] {4, 4, 3, 3, 2, 2});
-    return FssdConfig.builder().inputSize(300).numClasses(ShapesDataset.SHAPES.size() + 1)
-        .widths(w).priors(PriorConfig.voc300()).build();
+    Widths w =
+        Widths.of(
+            new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4},
+            4,
+            4,
+            new int[] {3, 4, 2, 3},
+            new int[] {2, 3, 2},
+            new int[] {4, 4, 3, 3, 2, 2});
+    return FssdConfig.builder()
+        .inputSize(300)
+        .numClasses(ShapesDataset.SHAPES.size() + 1)
+        .widths(w)
+        .priors(PriorConfig.voc300())
+        .build();
   }
 
   private static FssdTrainer.Builder run(List<long[]> evalIterations, List<EvalResult> evals) {
-    return FssdTrainer.builder(TRAIN).config(tiny()).batchSize(2).epochs(2).seed(11)
-        .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1).workers(1)
-        .evaluateEvery(2, HELD_OUT).listener(new TrainingListener() {
-          @Override
-          public void onEvaluation(long iteration, int epoch, EvalResult result) {
-            evalIterations.add(new long[] {iteration, epoch});
-            evals.add(result);
-          }
-        });
+    return FssdTrainer.builder(TRAIN)
+        .config(tiny())
+        .batchSize(2)
+        .epochs(2)
+        .seed(11)
+        .learningRate(1e-2)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(1)
+        .workers(1)
+        .evaluateEvery(2, HELD_OUT)
+        .listener(
+            new TrainingListener() {
+              @Override
+              public void onEvaluation(long iteration, int epoch, EvalResult result) {
+                evalIterations.add(new long[] {iteration, epoch});
+                evals.add(result);
+              }
+            });
   }
 
   @Test
@@ -78,7 +108,8 @@ class RunPicturesTest {
     List<EvalResult> evals = new ArrayList<>();
     FssdTrainer straight = run(at, evals).build();
     FssdModel model = straight.train();
-    RunPictures a = new RunPictures(dir.resolve("straight"), "fssd train (test)", "train --eval-every 2");
+    RunPictures a =
+        new RunPictures(dir.resolve("straight"), "fssd train (test)", "train --eval-every 2");
     a.trainingCurves(straight.history());
 
     ChartData map = a.charts().get("map.png");
@@ -92,16 +123,25 @@ class RunPicturesTest {
 
     // stop after 3 (a checkpoint, no evaluation there), resume to the end
     Path ckpt = dir.resolve("ckpt");
-    run(new ArrayList<>(), new ArrayList<>()).checkpointDir(ckpt).checkpointEvery(3)
-        .maxIterations(3).build().train();
+    run(new ArrayList<>(), new ArrayList<>())
+        .checkpointDir(ckpt)
+        .checkpointEvery(3)
+        .maxIterations(3)
+        .build()
+        .train();
     List<long[]> atResumed = new ArrayList<>();
-    FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1).evaluateEvery(2, HELD_OUT)
-        .listener(new TrainingListener() {
-          @Override
-          public void onEvaluation(long iteration, int epoch, EvalResult result) {
-            atResumed.add(new long[] {iteration, epoch});
-          }
-        }).build();
+    FssdTrainer resumed =
+        FssdTrainer.resume(ckpt, TRAIN)
+            .workers(1)
+            .evaluateEvery(2, HELD_OUT)
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onEvaluation(long iteration, int epoch, EvalResult result) {
+                    atResumed.add(new long[] {iteration, epoch});
+                  }
+                })
+            .build();
     resumed.train();
     assertThat(atResumed).extracting(x -> x[0]).containsExactly(4L, 6L);
     RunPictures b = new RunPictures(dir.resolve("resumed"), "fssd train (test)", "train --resume");
@@ -114,7 +154,8 @@ class RunPicturesTest {
         assertThat(y.x(s)).as(png + " " + s).containsExactly(x.x(s));
         // the resumed parameters equal the straight ones to ~1e-5 (FssdTrainerTest), so the losses
         // to ~1e-5 of their size
-        FloatArrays.assertClose(y.y(s), x.y(s), 1e-4, 1e-6, png + " " + s + ", resumed vs straight");
+        FloatArrays.assertClose(
+            y.y(s), x.y(s), 1e-4, 1e-6, png + " " + s + ", resumed vs straight");
       }
     }
 
@@ -133,18 +174,53 @@ class RunPicturesTest {
     Path model = dir.resolve("m.zip");
     Path plots = dir.resolve("train-plots");
     String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
-    String[] r = cli(concat(new String[] {"train", "--width-divisor", "64", "--batch", "2", "--epochs", "2",
-        "--workers", "1", "--eval-every", "2", "--eval-shapes-count", "2", "--plots", plots.toString(),
-        "--out", model.toString()}, shapes));
+    String[] r =
+        cli(
+            concat(
+                new String[] {
+                  "train",
+                  "--width-divisor",
+                  "64",
+                  "--batch",
+                  "2",
+                  "--epochs",
+                  "2",
+                  "--workers",
+                  "1",
+                  "--eval-every",
+                  "2",
+                  "--eval-shapes-count",
+                  "2",
+                  "--plots",
+                  plots.toString(),
+                  "--out",
+                  model.toString()
+                },
+                shapes));
     assertThat(r[0]).as(r[2]).isEqualTo("0");
-    assertThat(r[2]).contains("train: evaluation at iteration 2 (epoch 0): mAP")
+    assertThat(r[2])
+        .contains("train: evaluation at iteration 2 (epoch 0): mAP")
         .contains("train: evaluation at iteration 4 (epoch 1): mAP");
     assertPng(plots.resolve("map.png"), 800, 500);
-    assertThat(Files.readString(plots.resolve("report.html")).contains("held-out mAP (VOC07 11-point)")).isTrue();
+    assertThat(
+            Files.readString(plots.resolve("report.html"))
+                .contains("held-out mAP (VOC07 11-point)"))
+        .isTrue();
 
     Path evalPlots = dir.resolve("eval-plots");
-    String[] e = cli(concat(new String[] {"eval", "--model", model.toString(), "--metric", "coco",
-        "--plots", evalPlots.toString()}, shapes));
+    String[] e =
+        cli(
+            concat(
+                new String[] {
+                  "eval",
+                  "--model",
+                  model.toString(),
+                  "--metric",
+                  "coco",
+                  "--plots",
+                  evalPlots.toString()
+                },
+                shapes));
     assertThat(e[0]).as(e[2]).isEqualTo("0");
     assertThat(e[1]).contains("Average Precision  (AP) @[ IoU=0.50:0.95");
     assertPng(evalPlots.resolve("coco-iou.png"), 800, 500);
@@ -154,23 +230,31 @@ class RunPicturesTest {
   void cocoChartShowsTheEvaluatorsApPerThreshold() throws Exception {
     Labels labels = Labels.of("a", "b");
     CocoEvaluator ev = new CocoEvaluator(labels);
-    try (Sample s0 = TRAIN.sample(0); Sample s1 = TRAIN.sample(1)) {
+    try (Sample s0 = TRAIN.sample(0);
+        Sample s1 = TRAIN.sample(1)) {
       // detections: the ground truth shifted by 0..3 pixels, so IoU falls through the thresholds
       for (Sample s : List.of(s0, s1)) {
         List<org.fssd.detect.Detection> dets = new ArrayList<>();
         int shift = 0;
         for (GtBox g : s.annotation().boxes()) {
           int k = 1 + g.label() % 2;
-          dets.add(org.fssd.detect.Detection.of(k, labels.name(k), 0.9f - 0.1f * shift,
-              org.fssd.box.Box.of(g.box().x1() + shift, g.box().y1(), g.box().x2() + shift, g.box().y2())));
+          dets.add(
+              org.fssd.detect.Detection.of(
+                  k,
+                  labels.name(k),
+                  0.9f - 0.1f * shift,
+                  org.fssd.box.Box.of(
+                      g.box().x1() + shift, g.box().y1(), g.box().x2() + shift, g.box().y2())));
           shift++;
         }
         List<GtBox> gts = new ArrayList<>();
         for (GtBox g : s.annotation().boxes()) {
           gts.add(new GtBox(g.box(), 1 + g.label() % 2, g.difficult(), g.crowd()));
         }
-        ev.add(new org.fssd.data.Annotation(s.annotation().id(), "", s.annotation().width(),
-            s.annotation().height(), gts), dets);
+        ev.add(
+            new org.fssd.data.Annotation(
+                s.annotation().id(), "", s.annotation().width(), s.annotation().height(), gts),
+            dets);
       }
     }
     CocoResult result = ev.result();
@@ -191,7 +275,8 @@ class RunPicturesTest {
     for (int k = 0; k < 2 * Palette.size() + 3; k++) {
       Color c = style.classColor(k);
       int[] bgr = Annotator.colorBgr(k);
-      assertThat(new int[] {bgr[2], bgr[1], bgr[0]}).as("class %s", k)
+      assertThat(new int[] {bgr[2], bgr[1], bgr[0]})
+          .as("class %s", k)
           .containsExactly(c.getRed(), c.getGreen(), c.getBlue());
     }
     // the preview draws each ground-truth box in its class colour: look at a box's left edge
@@ -207,15 +292,30 @@ class RunPicturesTest {
   }
 
   private static void screenshot(Path html, Path png) throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": report not rendered");
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM), "no " + CHROMIUM + ": report not rendered");
     Files.createDirectories(png.toAbsolutePath().getParent());
     Files.deleteIfExists(png);
     Path profile = Files.createTempDirectory("fssd-chromium");
-    Process p = new ProcessBuilder(CHROMIUM.toString(), "--headless=new", "--no-sandbox", "--disable-gpu",
-        "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
-        "--window-size=1280,2000", "--screenshot=" + png.toAbsolutePath(), html.toUri().toString())
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(
+                CHROMIUM.toString(),
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--window-size=1280,2000",
+                "--screenshot=" + png.toAbsolutePath(),
+                html.toUri().toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     if (!p.waitFor(15, TimeUnit.MINUTES)) { // a guard against a hung browser, not a timing test
       p.destroyForcibly();
     }
@@ -234,7 +334,6 @@ class RunPicturesTest {
     CliRun r = CliRun.run(args);
     return new String[] {Integer.toString(r.code()), r.out(), r.err()};
   }
-
 
   private static String[] concat(String[] a, String[] b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);

@@ -33,14 +33,24 @@ class SharedOptionsCliTest {
 
   @Test
   void serveHasExactlyTheSharedServeOptions() {
-    assertThat(names(sub("serve"))).isEqualTo(names(new CommandLine(new ServeOptions()).getCommandSpec()));
+    assertThat(names(sub("serve")))
+        .isEqualTo(names(new CommandLine(new ServeOptions()).getCommandSpec()));
   }
 
   @Test
   void detectAndServeHaveEveryDetectorOption() {
     Set<String> detector = names(new CommandLine(new DetectorOptions()).getCommandSpec());
-    assertThat(detector).contains("--threshold", "--nms", "--per-class-top-k", "--max-detections", "--max",
-        "--max-pixels", "--clip", "--replicas", "--workers");
+    assertThat(detector)
+        .contains(
+            "--threshold",
+            "--nms",
+            "--per-class-top-k",
+            "--max-detections",
+            "--max",
+            "--max-pixels",
+            "--clip",
+            "--replicas",
+            "--workers");
     assertThat(names(sub("detect"))).containsAll(detector);
     assertThat(names(sub("serve"))).containsAll(detector);
   }

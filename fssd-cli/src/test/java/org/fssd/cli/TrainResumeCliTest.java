@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code fssd train --resume}: a run stopped with --max-iterations and resumed keeps writing
- * checkpoints at its --checkpoint-every, takes the options it was started with from the
- * checkpoint, applies the ones given again, and refuses those the checkpoint fixes.
+ * checkpoints at its --checkpoint-every, takes the options it was started with from the checkpoint,
+ * applies the ones given again, and refuses those the checkpoint fixes.
  */
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
@@ -27,9 +27,26 @@ class TrainResumeCliTest {
 
   /** 4 shapes images; with --batch 2, 2 iterations per epoch. */
   private String[] train(String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--width-divisor", "64", "--dataset", "shapes",
-        "--shapes-count", "4", "--shapes-size", "96", "--workers", "1", "--log-every", "100",
-        "--checkpoint-dir", dir.resolve("ck").toString(), "--out", dir.resolve("m.zip").toString()));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--width-divisor",
+                "64",
+                "--dataset",
+                "shapes",
+                "--shapes-count",
+                "4",
+                "--shapes-size",
+                "96",
+                "--workers",
+                "1",
+                "--log-every",
+                "100",
+                "--checkpoint-dir",
+                dir.resolve("ck").toString(),
+                "--out",
+                dir.resolve("m.zip").toString()));
     a.addAll(List.of(extra));
     return a.toArray(new String[0]);
   }
@@ -51,18 +68,31 @@ class TrainResumeCliTest {
 
   @Test
   void aResumedRunKeepsItsCheckpointIntervalAndStoredOptions() throws Exception {
-    CliRun first = CliRun.run(train("--batch", "2", "--epochs", "3", "--checkpoint-every", "2", "--max-iterations", "3",
-        "--augment", "light"));
+    CliRun first =
+        CliRun.run(
+            train(
+                "--batch",
+                "2",
+                "--epochs",
+                "3",
+                "--checkpoint-every",
+                "2",
+                "--max-iterations",
+                "3",
+                "--augment",
+                "light"));
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(checkpointIterations(first.err())).containsExactly(2L, 3L);
 
     // neither --checkpoint-every nor --augment again: both come from the checkpoint
     CliRun second = CliRun.run(train("--resume"));
     assertThat(second.code()).as(second.err()).isZero();
-    assertThat(second.err()).contains("train: resuming " + dir.resolve("ck") + " at iteration 3 (epoch 1 of 3)");
+    assertThat(second.err())
+        .contains("train: resuming " + dir.resolve("ck") + " at iteration 3 (epoch 1 of 3)");
     assertThat(checkpointIterations(second.err())).containsExactly(4L, 6L);
     assertThat(checkpoints()).containsExactly(Checkpoints.fileName(4), Checkpoints.fileName(6));
-    RunSettings s = Checkpoints.readSettings(dir.resolve("ck").resolve(Checkpoints.fileName(6))).orElseThrow();
+    RunSettings s =
+        Checkpoints.readSettings(dir.resolve("ck").resolve(Checkpoints.fileName(6))).orElseThrow();
     assertThat(s.checkpointEvery()).isEqualTo(2);
     assertThat(s.notes()).containsEntry("--augment", "light").containsEntry("--mixup", "false");
 
@@ -74,11 +104,14 @@ class TrainResumeCliTest {
 
   @Test
   void optionsTheCheckpointFixesAreRefusedWithTheirValues() {
-    CliRun first = CliRun.run(train("--batch", "2", "--epochs", "1", "--max-iterations", "1", "--seed", "3"));
+    CliRun first =
+        CliRun.run(train("--batch", "2", "--epochs", "1", "--max-iterations", "1", "--seed", "3"));
     assertThat(first.code()).as(first.err()).isZero();
     CliRun batch = CliRun.run(train("--resume", "--batch", "4", "--seed", "3", "--lr", "0.01"));
     assertThat(batch.code()).isNotZero();
-    assertThat(batch.err()).contains("batchSize 4 (the checkpoint's is 2)").doesNotContain("seed 3")
+    assertThat(batch.err())
+        .contains("batchSize 4 (the checkpoint's is 2)")
+        .doesNotContain("seed 3")
         .contains("learningRate 0.01 (the checkpoint's is 0.001)");
     CliRun net = CliRun.run(train("--resume", "--bn"));
     assertThat(net.code()).isNotZero();
@@ -91,7 +124,9 @@ class TrainResumeCliTest {
   @Test
   void theHelpSaysWhereAResumedRunTakesEachOptionFrom() {
     CliRun r = CliRun.run("train", "--help");
-    assertThat(r.out()).contains("With --resume").contains("fixed by the checkpoint")
+    assertThat(r.out())
+        .contains("With --resume")
+        .contains("fixed by the checkpoint")
         .contains("from the command line when given, else from the checkpoint: --epochs,")
         .contains("this invocation only (not stored): --max-iterations");
   }

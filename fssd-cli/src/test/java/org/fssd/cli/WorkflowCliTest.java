@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The research workflow through the CLI on a tiny network: train (sparse), eval, prune, preview. */
+/**
+ * The research workflow through the CLI on a tiny network: train (sparse), eval, prune, preview.
+ */
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class WorkflowCliTest {
@@ -20,14 +22,33 @@ class WorkflowCliTest {
     return new String[] {Integer.toString(r.code()), r.out(), r.err()};
   }
 
-
   @Test
   void trainEvalPruneOnShapes() throws Exception {
     Path model = dir.resolve("m.zip");
     String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
-    String[] train = concat(new String[] {"train", "--bn", "--sparsity", "1e-4", "--width-divisor", "64",
-        "--batch", "2", "--epochs", "1", "--workers", "1", "--log-every", "1", "--plots", dir.resolve("train-plots").toString(),
-        "--out", model.toString()}, shapes);
+    String[] train =
+        concat(
+            new String[] {
+              "train",
+              "--bn",
+              "--sparsity",
+              "1e-4",
+              "--width-divisor",
+              "64",
+              "--batch",
+              "2",
+              "--epochs",
+              "1",
+              "--workers",
+              "1",
+              "--log-every",
+              "1",
+              "--plots",
+              dir.resolve("train-plots").toString(),
+              "--out",
+              model.toString()
+            },
+            shapes);
     String[] r = run(train);
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[2]).contains("train: epoch 0 batch 2/2 iteration 2 loss");
@@ -37,17 +58,39 @@ class WorkflowCliTest {
 
     assertPng(dir.resolve("train-plots/loss.png"));
     assertPng(dir.resolve("train-plots/lr.png"));
-    assertThat(Files.readString(dir.resolve("train-plots/report.html"))).contains("data:image/png;base64,");
+    assertThat(Files.readString(dir.resolve("train-plots/report.html")))
+        .contains("data:image/png;base64,");
 
-    String[] e = run(concat(new String[] {"eval", "--model", model.toString(), "--plots", dir.resolve("eval-plots").toString()}, shapes));
+    String[] e =
+        run(
+            concat(
+                new String[] {
+                  "eval",
+                  "--model",
+                  model.toString(),
+                  "--plots",
+                  dir.resolve("eval-plots").toString()
+                },
+                shapes));
     assertThat(e[0]).as(e[2]).isEqualTo("0");
     String[] lines = e[1].strip().split("\n");
     assertThat(lines[lines.length - 1]).matches("mAP: (0\\.\\d{4}|1\\.0000|n/a)");
 
     Path pruned = dir.resolve("p.zip");
     assertPng(dir.resolve("eval-plots/ap.png"));
-    String[] p = run("prune", "--model", model.toString(), "--percent", "0.3", "--timing-runs", "0",
-        "--plots", dir.resolve("prune-plots").toString(), "--out", pruned.toString());
+    String[] p =
+        run(
+            "prune",
+            "--model",
+            model.toString(),
+            "--percent",
+            "0.3",
+            "--timing-runs",
+            "0",
+            "--plots",
+            dir.resolve("prune-plots").toString(),
+            "--out",
+            pruned.toString());
     assertThat(p[0]).as(p[2]).isEqualTo("0");
     assertThat(p[1]).contains("parameters").contains("GMACs/image").contains("threshold:");
     FssdModel pm = FssdModel.load(pruned);
@@ -58,7 +101,11 @@ class WorkflowCliTest {
     assertThat(Files.readString(dir.resolve("prune-plots/report.html"))).contains("threshold");
 
     Path prev = dir.resolve("preview");
-    String[] a = run(concat(new String[] {"augment-preview", "--count", "2", "--out", prev.toString()}, shapes));
+    String[] a =
+        run(
+            concat(
+                new String[] {"augment-preview", "--count", "2", "--out", prev.toString()},
+                shapes));
     assertThat(a[0]).as(a[2]).isEqualTo("0");
     try (var files = Files.list(prev)) {
       assertThat(files.count()).isEqualTo(4);

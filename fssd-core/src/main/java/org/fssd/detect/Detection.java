@@ -1,10 +1,10 @@
 package org.fssd.detect;
 
-import org.fssd.model.Labels;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import org.fssd.box.Box;
+import org.fssd.model.Labels;
 
 /**
  * One detected object: class index, class name, score and box.

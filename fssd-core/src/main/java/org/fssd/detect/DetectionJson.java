@@ -15,11 +15,11 @@ import java.util.Objects;
  *  "detections": [{"class": 12, "label": "dog", "score": 0.93, "box": [x1, y1, x2, y2]}]}
  * }</pre>
  *
- * <p>{@code class} is the 1-based class index (0 is background and never reported), {@code box}
- * the corners in pixels of the original image, detections in the order given (score-descending
- * from a detector). An image that could not be read is {@code {"image": NAME, "error": MESSAGE}}.
- * Numbers are written as Jackson writes a float (shortest text that reads back the same float).
- * Stateless and thread-safe.
+ * <p>{@code class} is the 1-based class index (0 is background and never reported), {@code box} the
+ * corners in pixels of the original image, detections in the order given (score-descending from a
+ * detector). An image that could not be read is {@code {"image": NAME, "error": MESSAGE}}. Numbers
+ * are written as Jackson writes a float (shortest text that reads back the same float). Stateless
+ * and thread-safe.
  */
 public final class DetectionJson {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -52,6 +52,9 @@ public final class DetectionJson {
 
   /** The entry of an image that could not be read: {@code {"image": name, "error": message}}. */
   public static ObjectNode error(String name, String message) {
-    return NODES.objectNode().put("image", Objects.requireNonNull(name, "name")).put("error", message);
+    return NODES
+        .objectNode()
+        .put("image", Objects.requireNonNull(name, "name"))
+        .put("error", message);
   }
 }

@@ -1,6 +1,5 @@
 package org.fssd.detect;
 
-import org.fssd.model.Labels;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
@@ -13,6 +12,7 @@ import org.fssd.box.BoxCoder;
 import org.fssd.box.Nms;
 import org.fssd.box.PriorBoxes;
 import org.fssd.box.PriorConfig;
+import org.fssd.model.Labels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>for each class j >= 1: the priors whose score is <b>strictly greater</b> than the score
  *       threshold, greedy {@link Nms} with the IoU threshold (pixel convention, strict {@code >}),
  *       at most {@code perClassTopK} kept;
- *   <li>if more than {@code maxDetections} detections remain over all classes, keep those whose score
- *       is {@code >=} the {@code maxDetections}-th highest score (ties may keep more);
+ *   <li>if more than {@code maxDetections} detections remain over all classes, keep those whose
+ *       score is {@code >=} the {@code maxDetections}-th highest score (ties may keep more);
  *   <li>sort by score descending, then class index ascending, then prior index ascending.
  * </ol>
  *
@@ -538,12 +538,18 @@ public final class DetectionPostprocessor {
     }
 
     /**
-     * Box-coding variances, each finite and > 0 (default 0.1, 0.2): the decoder divides by
-     * neither, but a zero or negative variance turns every box into a point or flips it.
+     * Box-coding variances, each finite and > 0 (default 0.1, 0.2): the decoder divides by neither,
+     * but a zero or negative variance turns every box into a point or flips it.
      */
     public Builder variances(double variance0, double variance1) {
-      checkArgument(variance0 > 0 && Double.isFinite(variance0), "variance0 must be finite and > 0, got %s", variance0);
-      checkArgument(variance1 > 0 && Double.isFinite(variance1), "variance1 must be finite and > 0, got %s", variance1);
+      checkArgument(
+          variance0 > 0 && Double.isFinite(variance0),
+          "variance0 must be finite and > 0, got %s",
+          variance0);
+      checkArgument(
+          variance1 > 0 && Double.isFinite(variance1),
+          "variance1 must be finite and > 0, got %s",
+          variance1);
       this.variance0 = variance0;
       this.variance1 = variance1;
       return this;
@@ -583,14 +589,16 @@ public final class DetectionPostprocessor {
     }
 
     /**
-     * The post-processing part of {@code settings}, which has the same names and ranges: score
-     * and NMS thresholds, per-class top-k, max detections, clipping (its pixel limit and replicas
+     * The post-processing part of {@code settings}, which has the same names and ranges: score and
+     * NMS thresholds, per-class top-k, max detections, clipping (its pixel limit and replicas
      * concern the detector, not this step).
      */
     public Builder settings(DetectorSettings settings) {
       checkNotNull(settings, "settings");
-      return scoreThreshold(settings.scoreThreshold()).nmsIouThreshold(settings.nmsIouThreshold())
-          .perClassTopK(settings.perClassTopK()).maxDetections(settings.maxDetections())
+      return scoreThreshold(settings.scoreThreshold())
+          .nmsIouThreshold(settings.nmsIouThreshold())
+          .perClassTopK(settings.perClassTopK())
+          .maxDetections(settings.maxDetections())
           .clipToImage(settings.clipToImage());
     }
 

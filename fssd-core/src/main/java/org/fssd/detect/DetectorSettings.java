@@ -13,8 +13,8 @@ import org.fssd.image.ImageLoader;
 /**
  * What a detector does with the network's output and which images it takes: one immutable,
  * validated value with one set of names and ranges, taken by {@link FssdDetector.Builder#settings},
- * the HTTP service ({@code FssdServer}), Spark ({@code DetectOptions}) and the command line
- * ({@code fssd detect}, {@code fssd serve}: one picocli mixin declares these options).
+ * the HTTP service ({@code FssdServer}), Spark ({@code DetectOptions}) and the command line ({@code
+ * fssd detect}, {@code fssd serve}: one picocli mixin declares these options).
  *
  * <pre>{@code
  * DetectorSettings s = DetectorSettings.builder()
@@ -49,21 +49,33 @@ import org.fssd.image.ImageLoader;
  * values out of range are refused). Thread-safe (immutable).
  */
 @JsonDeserialize(builder = DetectorSettings.Builder.class)
-@JsonPropertyOrder({"scoreThreshold", "nmsIouThreshold", "perClassTopK", "maxDetections", "maxPixels",
-    "clipToImage", "replicas"})
+@JsonPropertyOrder({
+  "scoreThreshold",
+  "nmsIouThreshold",
+  "perClassTopK",
+  "maxDetections",
+  "maxPixels",
+  "clipToImage",
+  "replicas"
+})
 public final class DetectorSettings implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Default {@link #scoreThreshold()}: 0.3, for applications. */
   public static final float DEFAULT_SCORE_THRESHOLD = 0.3f;
+
   /** Default {@link #nmsIouThreshold()}: 0.45, the reference's. */
   public static final float DEFAULT_NMS_IOU_THRESHOLD = 0.45f;
+
   /** Default {@link #perClassTopK()}: 40. */
   public static final int DEFAULT_PER_CLASS_TOP_K = 40;
+
   /** Default {@link #maxDetections()}: 200. */
   public static final int DEFAULT_MAX_DETECTIONS = 200;
+
   /** Default {@link #maxPixels()}: 100 megapixels. */
   public static final long DEFAULT_MAX_PIXELS = ImageLoader.DEFAULT_MAX_PIXELS;
+
   /** Most {@link #replicas()}. */
   public static final int MAX_REPLICAS = 64;
 
@@ -194,9 +206,21 @@ public final class DetectorSettings implements Serializable {
 
   @Override
   public String toString() {
-    return "{scoreThreshold=" + scoreThreshold + ", nmsIouThreshold=" + nmsIouThreshold + ", perClassTopK="
-        + perClassTopK + ", maxDetections=" + maxDetections + ", maxPixels=" + maxPixels + ", clipToImage="
-        + clipToImage + ", replicas=" + replicas + "}";
+    return "{scoreThreshold="
+        + scoreThreshold
+        + ", nmsIouThreshold="
+        + nmsIouThreshold
+        + ", perClassTopK="
+        + perClassTopK
+        + ", maxDetections="
+        + maxDetections
+        + ", maxPixels="
+        + maxPixels
+        + ", clipToImage="
+        + clipToImage
+        + ", replicas="
+        + replicas
+        + "}";
   }
 
   /**
@@ -265,15 +289,20 @@ public final class DetectorSettings implements Serializable {
     /** Network copies, in [1, 64] (default 1). */
     @JsonProperty("replicas")
     public Builder replicas(int n) {
-      checkArgument(n >= 1 && n <= MAX_REPLICAS, "replicas must be in [1, %s], got %s", MAX_REPLICAS, n);
+      checkArgument(
+          n >= 1 && n <= MAX_REPLICAS, "replicas must be in [1, %s], got %s", MAX_REPLICAS, n);
       this.replicas = n;
       return this;
     }
 
     /** Runs every setter's check again (for values that did not come through the setters). */
     private Builder checkAll() {
-      return scoreThreshold(scoreThreshold).nmsIouThreshold(nmsIouThreshold).perClassTopK(perClassTopK)
-          .maxDetections(maxDetections).maxPixels(maxPixels).replicas(replicas);
+      return scoreThreshold(scoreThreshold)
+          .nmsIouThreshold(nmsIouThreshold)
+          .perClassTopK(perClassTopK)
+          .maxDetections(maxDetections)
+          .maxPixels(maxPixels)
+          .replicas(replicas);
     }
 
     /** The settings (every value was checked by its setter). */

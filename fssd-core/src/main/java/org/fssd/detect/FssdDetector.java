@@ -1,6 +1,5 @@
 package org.fssd.detect;
 
-import org.fssd.model.Labels;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
@@ -27,6 +26,7 @@ import org.fssd.image.ImageLoader;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.jspecify.annotations.Nullable;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,11 +48,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Coordinates.</b> Every {@link Detection#box()} is in pixels of the ORIGINAL image: x to
- * the right, y down, (x1, y1) the top-left and (x2, y2) the bottom-right corner, as floats. Boxes
- * are not clipped to the image unless {@link Builder#clipToImage(boolean)} is set (the reference
- * does not clip, so a box may extend slightly past the border). Results are sorted by score,
- * highest first; class 0 (background) is never reported.
+ * <p><b>Coordinates.</b> Every {@link Detection#box()} is in pixels of the ORIGINAL image: x to the
+ * right, y down, (x1, y1) the top-left and (x2, y2) the bottom-right corner, as floats. Boxes are
+ * not clipped to the image unless {@link Builder#clipToImage(boolean)} is set (the reference does
+ * not clip, so a box may extend slightly past the border). Results are sorted by score, highest
+ * first; class 0 (background) is never reported.
  *
  * <p><b>Engines.</b> On the ND4J CPU backend the network runs as a compiled oneDNN plan ({@link
  * Engine#ONEDNN}: weights re-ordered once, Winograd where it wins, BN folded); elsewhere (CUDA) as
@@ -64,41 +64,41 @@ import org.slf4j.LoggerFactory;
  * options ask, and on the graph engine in fp32. Asking INT8 ({@link Builder#precision}) for a model
  * that is not quantised fails in {@link Builder#build()}.
  *
- * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link
- * #batchSizes()}, largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing a
- * replica for each chunk's forward pass; its buffers hold one chunk, so a long list costs the
- * decoded images plus one chunk's tensors. On the oneDNN engine the default is one batch-1 plan
- * run once per image, so <b>an image's detections are exactly the same whatever batch it comes in</b>; with
- * {@link Builder#batchedPlans(boolean)} the sizes are 1, 2, 4, ... and {@link
- * Builder#maxBatch(int)} (default 8), each a plan compiled in {@link Builder#build()}, and the
- * results of one image may differ between batch sizes by float rounding: raw outputs within {@link
+ * <p><b>Batches.</b> {@link #detectBatch} runs a list in chunks of the sizes {@link #batchSizes()},
+ * largest first (11 images with sizes 1, 2, 4, 8: 8 + 2 + 1), borrowing a replica for each chunk's
+ * forward pass; its buffers hold one chunk, so a long list costs the decoded images plus one
+ * chunk's tensors. On the oneDNN engine the default is one batch-1 plan run once per image, so
+ * <b>an image's detections are exactly the same whatever batch it comes in</b>; with {@link
+ * Builder#batchedPlans(boolean)} the sizes are 1, 2, 4, ... and {@link Builder#maxBatch(int)}
+ * (default 8), each a plan compiled in {@link Builder#build()}, and the results of one image may
+ * differ between batch sizes by float rounding: raw outputs within {@link
  * OneDnnPlan#BATCH_TOLERANCE} relative, boxes within 1e-2 px of a 300 px input (scaled to the
- * original image), scores within 1e-5 (README, "Coordinate contract"). The graph engine runs
- * chunks of up to maxBatch. Either way a call never compiles a plan or allocates native memory.
+ * original image), scores within 1e-5 (README, "Coordinate contract"). The graph engine runs chunks
+ * of up to maxBatch. Either way a call never compiles a plan or allocates native memory.
  *
  * <p><b>Memory.</b> The detector owns all native memory of its networks and frees it in {@link
- * #close()}. On the oneDNN engine that is one copy of the re-ordered weights, shared by every
- * batch size and every replica, plus per replica one arena for the activations and scratchpad of
- * its largest batch (placed by liveness: buffers of layers no longer needed are reused, and each
- * primitive's scratchpad lives during that primitive only) and small input and output buffers.
- * For the full FSSD300 the weights are ~280 MB (Winograd layouts are larger than the parameters)
- * and a batch-1 arena ~89 MB; see docs/performance.md for measured peak RSS. A model the detector
- * loaded itself (from a file or a supplier) has its DL4J parameters freed ({@link #model()}): with
- * the default single plan size they are copied apart before compiling and each copy is freed once
+ * #close()}. On the oneDNN engine that is one copy of the re-ordered weights, shared by every batch
+ * size and every replica, plus per replica one arena for the activations and scratchpad of its
+ * largest batch (placed by liveness: buffers of layers no longer needed are reused, and each
+ * primitive's scratchpad lives during that primitive only) and small input and output buffers. For
+ * the full FSSD300 the weights are ~280 MB (Winograd layouts are larger than the parameters) and a
+ * batch-1 arena ~89 MB; see docs/performance.md for measured peak RSS. A model the detector loaded
+ * itself (from a file or a supplier) has its DL4J parameters freed ({@link #model()}): with the
+ * default single plan size they are copied apart before compiling and each copy is freed once
  * re-ordered, so parameters and re-ordered weights are never both whole in memory; with {@link
- * Builder#batchedPlans(boolean)} they are freed after all plans are compiled. A model given by
- * the caller is left untouched.
+ * Builder#batchedPlans(boolean)} they are freed after all plans are compiled. A model given by the
+ * caller is left untouched.
  *
  * <p><b>Threads.</b> All {@code detect} methods are safe to call from many threads at once, and a
  * detector may be built on one thread and used on others. The detector owns a pool of {@link
- * Builder#replicas(int)} independent networks (default 1); each forward pass (one chunk of a
- * batch) borrows one and waits while all are busy. A replica is used by one thread at a time, any thread: it
- * owns its activation arena and scratchpad, and holds no thread-local state. More replicas give
+ * Builder#replicas(int)} independent networks (default 1); each forward pass (one chunk of a batch)
+ * borrows one and waits while all are busy. A replica is used by one thread at a time, any thread:
+ * it owns its activation arena and scratchpad, and holds no thread-local state. More replicas give
  * more parallelism at the cost of one arena each (oneDNN) or one parameter copy each (graph).
  *
  * <p><b>Lifecycle.</b> {@link #close()} waits for calls in flight, then releases the networks and
- * their native memory, exactly once; closing twice is harmless; any call after close throws
- * {@link IllegalStateException}.
+ * their native memory, exactly once; closing twice is harmless; any call after close throws {@link
+ * IllegalStateException}.
  *
  * <p><b>Errors.</b> A missing, unreadable, corrupt or zero-sized image, or one above the pixel
  * limit ({@link Builder#maxPixels(long)}, default 100 megapixels) throws {@link
@@ -115,14 +115,19 @@ public final class FssdDetector implements AutoCloseable {
   private final BlockingQueue<NetworkRunner> replicas;
   private final java.util.List<NetworkRunner> allReplicas = new ArrayList<>();
   private final Engine engine;
+
   @SuppressWarnings("NullAway.Init") // set by resolveEngine, which the constructor calls first
   private int[] batchSizes;
+
   /** The oneDNN engine's weights, shared by all replicas; null on the graph engine. */
   private @Nullable OneDnnWeights weights;
+
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final DetectorSettings settings;
+
   /** The builder's settings in words, for toString and the log. */
   private final String description;
+
   private volatile boolean closed;
 
   private FssdDetector(Builder b, FssdModel model, boolean ownsModel) {
@@ -131,23 +136,30 @@ public final class FssdDetector implements AutoCloseable {
     this.loader = ImageLoader.builder().maxPixels(s.maxPixels()).build();
     this.preprocessor = new Preprocessor(model.config().inputSize());
     Labels labels = b.labels != null ? b.labels : model.labels();
-    checkArgument(labels.numClasses() == model.config().numClasses(),
-        "labels have %s classes (with background), the model has %s", labels.numClasses(), model.config().numClasses());
+    checkArgument(
+        labels.numClasses() == model.config().numClasses(),
+        "labels have %s classes (with background), the model has %s",
+        labels.numClasses(),
+        model.config().numClasses());
     double[] v = model.config().priors().variances();
-    this.postprocessor = DetectionPostprocessor.builder(model.priors(), labels)
-        .variances(v[0], v[1])
-        .settings(s)
-        .build();
+    this.postprocessor =
+        DetectionPostprocessor.builder(model.priors(), labels)
+            .variances(v[0], v[1])
+            .settings(s)
+            .build();
     this.replicas = new ArrayBlockingQueue<>(s.replicas());
     this.engine = resolveEngine(b, model, ownsModel);
     try {
       for (int i = 0; i < s.replicas(); i++) {
-        NetworkRunner r = engine == Engine.ONEDNN
-            ? (i == 0 ? checkNotNull(firstPlan) : new NetworkRunner.OneDnn(checkNotNull(weights), batchSizes))
-            // A caller's model may be given to several detectors, or used by the caller; its
-            // ComputationGraph is not safe to run from two threads at once, so the graph engine
-            // only ever runs a graph of its own: the one it loaded, or a copy of the caller's.
-            : new NetworkRunner.Graph(i == 0 && ownsModel ? model : model.replica());
+        NetworkRunner r =
+            engine == Engine.ONEDNN
+                ? (i == 0
+                    ? checkNotNull(firstPlan)
+                    : new NetworkRunner.OneDnn(checkNotNull(weights), batchSizes))
+                // A caller's model may be given to several detectors, or used by the caller; its
+                // ComputationGraph is not safe to run from two threads at once, so the graph engine
+                // only ever runs a graph of its own: the one it loaded, or a copy of the caller's.
+                : new NetworkRunner.Graph(i == 0 && ownsModel ? model : model.replica());
         allReplicas.add(r);
         replicas.add(r);
       }
@@ -161,8 +173,13 @@ public final class FssdDetector implements AutoCloseable {
       NativeHeap.trim();
     }
     this.description = b.toString();
-    LOG.info("FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
-        model.config().inputSize(), model.config().numClasses(), engine, s.replicas(), model.provenance().get("source"));
+    LOG.info(
+        "FssdDetector ready: FSSD{} with {} classes, engine {}, {} replica(s), provenance {}",
+        model.config().inputSize(),
+        model.config().numClasses(),
+        engine,
+        s.replicas(),
+        model.provenance().get("source"));
     LOG.debug("FssdDetector settings: {}", description);
   }
 
@@ -209,8 +226,13 @@ public final class FssdDetector implements AutoCloseable {
    */
   private FssdModel releaseParameters(FssdModel loaded) {
     checkNotNull(weights, "the oneDNN engine has weights").releaseGraph();
-    FssdModel kept = FssdModel.of(loaded.config(), new ComputationGraph(FssdGraph.configuration(loaded.config())),
-        loaded.labels(), loaded.provenance()).withQuantization(loaded.quantization());
+    FssdModel kept =
+        FssdModel.of(
+                loaded.config(),
+                new ComputationGraph(FssdGraph.configuration(loaded.config())),
+                loaded.labels(),
+                loaded.provenance())
+            .withQuantization(loaded.quantization());
     freeGraphParameters(loaded);
     return kept;
   }
@@ -228,8 +250,10 @@ public final class FssdDetector implements AutoCloseable {
     if (freed && buffer != null) {
       buffer.close();
     }
-    LOG.debug("DL4J parameters of the loaded model released ({} values, freed {})",
-        params == null ? 0 : params.length(), freed ? "now" : "by the garbage collector");
+    LOG.debug(
+        "DL4J parameters of the loaded model released ({} values, freed {})",
+        params == null ? 0 : params.length(),
+        freed ? "now" : "by the garbage collector");
   }
 
   /** Set by resolveEngine when it compiled (and so proved) a oneDNN replica; becomes replica 0. */
@@ -238,14 +262,22 @@ public final class FssdDetector implements AutoCloseable {
   private Engine resolveEngine(Builder b, FssdModel model, boolean ownsModel) {
     batchSizes = batchSizes(b.maxBatch); // the graph runs any size
     if (b.planOptions.precision() == PlanOptions.Precision.INT8 && model.quantization() == null) {
-      throw new FssdException("precision INT8 needs a quantised model (see fssd quantize); this model is not quantised");
+      throw new FssdException(
+          "precision INT8 needs a quantised model (see fssd quantize); this model is not quantised");
     }
     if (b.engine == Engine.GRAPH) {
       return Engine.GRAPH;
     }
-    boolean cpu = Nd4j.getBackend().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("cpu");
+    boolean cpu =
+        Nd4j.getBackend()
+            .getClass()
+            .getSimpleName()
+            .toLowerCase(java.util.Locale.ROOT)
+            .contains("cpu");
     if (b.engine == Engine.AUTO && !cpu) {
-      LOG.info("engine AUTO: ND4J backend {} is not the CPU backend; using the graph", Nd4j.getBackend().getClass().getSimpleName());
+      LOG.info(
+          "engine AUTO: ND4J backend {} is not the CPU backend; using the graph",
+          Nd4j.getBackend().getClass().getSimpleName());
       return Engine.GRAPH;
     }
     // A model the detector loaded itself, run on one plan size: its parameters are copied apart
@@ -260,8 +292,13 @@ public final class FssdDetector implements AutoCloseable {
         weights = OneDnnWeights.consuming(model.config(), model.graph(), b.planOptions);
         freeGraphParameters(model);
       } else {
-        PlanOptions options = model.quantization() == null ? b.planOptions
-            : PlanOptions.builder().algorithm(b.planOptions.algorithm()).precision(PlanOptions.Precision.INT8).build();
+        PlanOptions options =
+            model.quantization() == null
+                ? b.planOptions
+                : PlanOptions.builder()
+                    .algorithm(b.planOptions.algorithm())
+                    .precision(PlanOptions.Precision.INT8)
+                    .build();
         weights = OneDnnWeights.of(model.config(), model.graph(), options, model.quantization());
       }
       firstPlan = new NetworkRunner.OneDnn(weights, batchSizes);
@@ -270,8 +307,13 @@ public final class FssdDetector implements AutoCloseable {
       if (consume && weights != null) {
         weights.close();
         weights = null;
-        throw new FssdException("oneDNN could not compile " + model.config() + " (its parameters are already "
-            + "freed, so no fallback to the graph): " + e, e);
+        throw new FssdException(
+            "oneDNN could not compile "
+                + model.config()
+                + " (its parameters are already "
+                + "freed, so no fallback to the graph): "
+                + e,
+            e);
       }
       if (weights != null) {
         weights.close();
@@ -285,7 +327,10 @@ public final class FssdDetector implements AutoCloseable {
       return Engine.GRAPH;
     }
   }
-  /** Detects objects in an image file (any format OpenCV decodes: JPEG, PNG, BMP, TIFF, WebP, ...). */
+
+  /**
+   * Detects objects in an image file (any format OpenCV decodes: JPEG, PNG, BMP, TIFF, WebP, ...).
+   */
   public List<Detection> detect(Path image) {
     return detectOne(ImageInput.of(image));
   }
@@ -318,9 +363,9 @@ public final class FssdDetector implements AutoCloseable {
    * Detects objects in several images, in forward passes of up to {@link Builder#maxBatch(int)}
    * images (see "Batches" above). Each element is an {@link ImageInput} (a file, encoded bytes, a
    * {@link BufferedImage} or a {@link BgrImage}, which is not closed here); the forms may be mixed,
-   * and a {@code List<BgrImage>} is accepted as it is. The result has one list per input, in
-   * order, each equal to what {@link #detect(ImageInput)} gives for that image. Decoding fails
-   * fast: a bad image throws before the network runs.
+   * and a {@code List<BgrImage>} is accepted as it is. The result has one list per input, in order,
+   * each equal to what {@link #detect(ImageInput)} gives for that image. Decoding fails fast: a bad
+   * image throws before the network runs.
    *
    * @throws NullPointerException when {@code images} or one of its elements is null (naming its
    *     index)
@@ -361,7 +406,8 @@ public final class FssdDetector implements AutoCloseable {
   /** Decodes a non-BGR input; the sealed interface leaves exactly these three forms. */
   private BgrImage decode(ImageInput in, int index) {
     // Unnamed bytes and images are told apart in messages by their place in the batch.
-    String name = in.name().startsWith("<") ? in.name().replace(">", " #" + index + ">") : in.name();
+    String name =
+        in.name().startsWith("<") ? in.name().replace(">", " #" + index + ">") : in.name();
     if (in instanceof ImageInput.FromPath) {
       return loader.load(((ImageInput.FromPath) in).path());
     } else if (in instanceof ImageInput.FromBytes) {
@@ -397,7 +443,9 @@ public final class FssdDetector implements AutoCloseable {
       }
       for (int i = 0; i < k; i++) {
         BgrImage img = images.get(first + i);
-        result.add(postprocessor.process(loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
+        result.add(
+            postprocessor.process(
+                loc, i * p * 4, conf, i * p * c, true, img.width(), img.height()));
       }
       first += k;
     }
@@ -414,9 +462,9 @@ public final class FssdDetector implements AutoCloseable {
   }
 
   /**
-   * The model this detector was built from. On the oneDNN engine, a detector that loaded
-   * its model itself ({@link Builder#model(Path)} or {@link Builder#model(Supplier, String)}) frees
-   * the model's DL4J parameters once its plans are compiled in {@link Builder#build()}: the model
+   * The model this detector was built from. On the oneDNN engine, a detector that loaded its model
+   * itself ({@link Builder#model(Path)} or {@link Builder#model(Supplier, String)}) frees the
+   * model's DL4J parameters once its plans are compiled in {@link Builder#build()}: the model
    * returned then has the configuration, labels, priors and provenance, but its {@link
    * FssdModel#graph() graph} is not initialised (no parameters). A model given with {@link
    * Builder#model(FssdModel)} stays the caller's and is returned as it is, parameters included (the
@@ -451,7 +499,9 @@ public final class FssdDetector implements AutoCloseable {
     return postprocessor.labels();
   }
 
-  /** The detection settings this detector was built with (thresholds, caps, pixel limit, replicas). */
+  /**
+   * The detection settings this detector was built with (thresholds, caps, pixel limit, replicas).
+   */
   public DetectorSettings settings() {
     return settings;
   }
@@ -518,8 +568,8 @@ public final class FssdDetector implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Which implementation runs the network. Default {@link Engine#AUTO}: the oneDNN plan on the CPU
-     * backend, the graph elsewhere (CUDA) or when oneDNN cannot load. An explicit {@link
+     * Which implementation runs the network. Default {@link Engine#AUTO}: the oneDNN plan on the
+     * CPU backend, the graph elsewhere (CUDA) or when oneDNN cannot load. An explicit {@link
      * Engine#ONEDNN} that cannot run fails in {@link #build()} naming the reason.
      */
     public Builder engine(Engine engine) {
@@ -538,13 +588,16 @@ public final class FssdDetector implements AutoCloseable {
     }
 
     /**
-     * The precision of the oneDNN plan, keeping the options' algorithm (see {@link
-     * #planOptions}). {@link PlanOptions.Precision#INT8} needs a quantised model; a quantised
-     * model runs in INT8 anyway.
+     * The precision of the oneDNN plan, keeping the options' algorithm (see {@link #planOptions}).
+     * {@link PlanOptions.Precision#INT8} needs a quantised model; a quantised model runs in INT8
+     * anyway.
      */
     public Builder precision(PlanOptions.Precision precision) {
-      this.planOptions = PlanOptions.builder().algorithm(planOptions.algorithm())
-          .precision(Objects.requireNonNull(precision, "precision")).build();
+      this.planOptions =
+          PlanOptions.builder()
+              .algorithm(planOptions.algorithm())
+              .precision(Objects.requireNonNull(precision, "precision"))
+              .build();
       return this;
     }
 
@@ -561,11 +614,11 @@ public final class FssdDetector implements AutoCloseable {
     }
 
     /**
-     * A model already in memory; it stays the caller's. The detector never runs the caller's
-     * {@link org.deeplearning4j.nn.graph.ComputationGraph} (which is not thread-safe): the oneDNN
-     * engine compiles its own plans from the parameters in {@link #build()}, the graph engine runs
-     * copies ({@link FssdModel#replica()}). So one model may be given to several detectors, and
-     * used by the caller, at the same time. Build a new detector after changing its weights.
+     * A model already in memory; it stays the caller's. The detector never runs the caller's {@link
+     * org.deeplearning4j.nn.graph.ComputationGraph} (which is not thread-safe): the oneDNN engine
+     * compiles its own plans from the parameters in {@link #build()}, the graph engine runs copies
+     * ({@link FssdModel#replica()}). So one model may be given to several detectors, and used by
+     * the caller, at the same time. Build a new detector after changing its weights.
      */
     public Builder model(FssdModel model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -576,10 +629,9 @@ public final class FssdDetector implements AutoCloseable {
 
     /**
      * A model made on {@link #build()} by {@code supplier} (e.g. a PyTorch import); {@code name}
-     * appears in {@link #toString()}. The supplier must return a new model, which the detector
-     * then owns: on the oneDNN engine its DL4J parameters are freed once the plans are compiled
-     * (see {@link FssdDetector#model()}); to keep using a model, pass it with {@link
-     * #model(FssdModel)}.
+     * appears in {@link #toString()}. The supplier must return a new model, which the detector then
+     * owns: on the oneDNN engine its DL4J parameters are freed once the plans are compiled (see
+     * {@link FssdDetector#model()}); to keep using a model, pass it with {@link #model(FssdModel)}.
      */
     public Builder model(Supplier<FssdModel> supplier, String name) {
       this.modelSupplier = Objects.requireNonNull(supplier, "supplier");
@@ -596,9 +648,9 @@ public final class FssdDetector implements AutoCloseable {
     }
 
     /**
-     * All of the detection settings at once (score and NMS thresholds, caps, pixel limit,
-     * clipping, replicas), replacing whatever was set before; the single setters below change
-     * one of them. Default {@link DetectorSettings#defaults()}.
+     * All of the detection settings at once (score and NMS thresholds, caps, pixel limit, clipping,
+     * replicas), replacing whatever was set before; the single setters below change one of them.
+     * Default {@link DetectorSettings#defaults()}.
      */
     public Builder settings(DetectorSettings settings) {
       this.settings = Objects.requireNonNull(settings, "settings").toBuilder();
@@ -663,10 +715,10 @@ public final class FssdDetector implements AutoCloseable {
      * the whole JVM). True: plans of 1, 2, 4, ... and {@link #maxBatch(int)} images, all compiled
      * in {@link #build()}; up to ~16% more images/s at batch 8 (docs/performance.md), but each
      * replica holds the activations and scratchpad of a whole batch (full FSSD300 at maxBatch 8:
-     * peak RSS ~2.1 GB), the Winograd weights of some layers get a second layout for larger
-     * batches (oneDNN blocks them by batch size), and an image's raw outputs may differ between
-     * batch sizes by up to {@link OneDnnPlan#BATCH_TOLERANCE} relative (boxes by ~1e-2 px).
-     * The graph engine always runs batches of up to maxBatch.
+     * peak RSS ~2.1 GB), the Winograd weights of some layers get a second layout for larger batches
+     * (oneDNN blocks them by batch size), and an image's raw outputs may differ between batch sizes
+     * by up to {@link OneDnnPlan#BATCH_TOLERANCE} relative (boxes by ~1e-2 px). The graph engine
+     * always runs batches of up to maxBatch.
      */
     public Builder batchedPlans(boolean batched) {
       this.batchedPlans = batched;
@@ -689,21 +741,45 @@ public final class FssdDetector implements AutoCloseable {
       } else if (modelSupplier != null) {
         m = Objects.requireNonNull(modelSupplier.get(), "model supplier returned null");
       } else {
-        throw new IllegalStateException("no model: call model(Path), model(FssdModel) or model(Supplier, name)");
+        throw new IllegalStateException(
+            "no model: call model(Path), model(FssdModel) or model(Supplier, name)");
       }
       return new FssdDetector(this, m, model == null);
     }
 
     @Override
     public String toString() {
-      String src = modelFile != null ? modelFile.toString() : model != null ? "<in memory>" : modelSourceName;
+      String src =
+          modelFile != null
+              ? modelFile.toString()
+              : model != null ? "<in memory>" : modelSourceName;
       DetectorSettings s = settings.build();
-      return "{model=" + src + ", scoreThreshold=" + s.scoreThreshold() + ", nmsIouThreshold=" + s.nmsIouThreshold()
-          + ", perClassTopK=" + s.perClassTopK() + ", maxDetections=" + s.maxDetections() + ", clipToImage="
-          + s.clipToImage() + ", replicas=" + s.replicas() + ", maxBatch=" + maxBatch + ", batchedPlans="
-          + batchedPlans + ", maxPixels=" + s.maxPixels() + ", engine=" + engine
-          + ", planOptions=" + planOptions
-          + (labels != null ? ", labels=" + labels : "") + "}";
+      return "{model="
+          + src
+          + ", scoreThreshold="
+          + s.scoreThreshold()
+          + ", nmsIouThreshold="
+          + s.nmsIouThreshold()
+          + ", perClassTopK="
+          + s.perClassTopK()
+          + ", maxDetections="
+          + s.maxDetections()
+          + ", clipToImage="
+          + s.clipToImage()
+          + ", replicas="
+          + s.replicas()
+          + ", maxBatch="
+          + maxBatch
+          + ", batchedPlans="
+          + batchedPlans
+          + ", maxPixels="
+          + s.maxPixels()
+          + ", engine="
+          + engine
+          + ", planOptions="
+          + planOptions
+          + (labels != null ? ", labels=" + labels : "")
+          + "}";
     }
   }
 }

@@ -7,9 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One replica of the network as {@link FssdDetector} uses it: input floats in, flat loc/conf
- * floats out. Used by one thread at a time (any thread); the detector's pool lends each replica
- * to one caller at a time.
+ * One replica of the network as {@link FssdDetector} uses it: input floats in, flat loc/conf floats
+ * out. Used by one thread at a time (any thread); the detector's pool lends each replica to one
+ * caller at a time.
  */
 abstract class NetworkRunner implements AutoCloseable {
   /**
@@ -49,8 +49,8 @@ abstract class NetworkRunner implements AutoCloseable {
   }
 
   /**
-   * Runs oneDNN plans of the detector's batch sizes, all compiled when the replica is made, on
-   * the detector's shared weights and this replica's own arena.
+   * Runs oneDNN plans of the detector's batch sizes, all compiled when the replica is made, on the
+   * detector's shared weights and this replica's own arena.
    */
   static final class OneDnn extends NetworkRunner {
     private final OneDnnPlanSet plans;

@@ -10,8 +10,8 @@
  * (thresholds, caps, pixel limit, clipping, replicas) the detector, the service, Spark and the CLI
  * take; {@link org.fssd.detect.DetectionJson} writes the per-image detection JSON they share.
  *
- * <p>Thread safety: {@code FssdDetector} and {@code DetectionPostprocessor} are safe for
- * concurrent use; {@code Detection} and {@code Labels} are immutable. Stability: public API.
+ * <p>Thread safety: {@code FssdDetector} and {@code DetectionPostprocessor} are safe for concurrent
+ * use; {@code Detection} and {@code Labels} are immutable. Stability: public API.
  */
 @NullMarked
 package org.fssd.detect;

@@ -27,9 +27,18 @@ public record AnnotatedBox(float x1, float y1, float x2, float y2, int classInde
   public AnnotatedBox {
     checkArgument(
         Float.isFinite(x1) && Float.isFinite(y1) && Float.isFinite(x2) && Float.isFinite(y2),
-        "box corners must be finite, got (%s, %s, %s, %s)", x1, y1, x2, y2);
-    checkArgument(x2 >= x1 && y2 >= y1,
-        "box needs x2 >= x1 and y2 >= y1, got (%s, %s, %s, %s)", x1, y1, x2, y2);
+        "box corners must be finite, got (%s, %s, %s, %s)",
+        x1,
+        y1,
+        x2,
+        y2);
+    checkArgument(
+        x2 >= x1 && y2 >= y1,
+        "box needs x2 >= x1 and y2 >= y1, got (%s, %s, %s, %s)",
+        x1,
+        y1,
+        x2,
+        y2);
     checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
     checkNotNull(caption, "caption");
   }

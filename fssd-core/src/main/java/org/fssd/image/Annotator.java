@@ -7,7 +7,6 @@ import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
@@ -33,12 +32,11 @@ import org.slf4j.LoggerFactory;
  * pixels of its own colour (an orange box around an orange object). Its caption is written in a
  * filled, outlined label of the same colour just above the rectangle; when there is no room above
  * (a box at the top edge), below it, so that the label does not cover the object; only when there
- * is room neither above nor below, inside the box at its top. The text is white or black,
- * whichever contrasts more,
- * in the charts' font ({@link Palette#FONT_FAMILY}, {@link #captionFontPx(int)} pixels, drawn with
- * Java2D; OpenCV's Hershey font where Java2D has no fonts, e.g. a bare headless server).
- * Corners are rounded to whole pixels and clipped to the image, so a box reaching past an edge is
- * drawn along that edge.
+ * is room neither above nor below, inside the box at its top. The text is white or black, whichever
+ * contrasts more, in the charts' font ({@link Palette#FONT_FAMILY}, {@link #captionFontPx(int)}
+ * pixels, drawn with Java2D; OpenCV's Hershey font where Java2D has no fonts, e.g. a bare headless
+ * server). Corners are rounded to whole pixels and clipped to the image, so a box reaching past an
+ * edge is drawn along that edge.
  *
  * <p>Files are written atomically: the PNG goes to a temporary file in the target directory, which
  * is then renamed over the target ({@code ATOMIC_MOVE}); on any failure the temporary file is
@@ -51,15 +49,17 @@ public final class Annotator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Annotator.class);
 
-  /** Set once Java2D text rendering failed (no fonts on a headless server): Hershey from then on. */
+  /**
+   * Set once Java2D text rendering failed (no fonts on a headless server): Hershey from then on.
+   */
   private static volatile boolean java2dTextBroken;
 
   /** A stateless annotator with the default palette. */
   public Annotator() {}
 
   /**
-   * The colour of a class, {B, G, R} in 0..255: {@link Palette#rgb(int)}, the colour the charts
-   * of fssd-plots give the same class.
+   * The colour of a class, {B, G, R} in 0..255: {@link Palette#rgb(int)}, the colour the charts of
+   * fssd-plots give the same class.
    *
    * @throws IllegalArgumentException when {@code classIndex < 0}
    */
@@ -82,9 +82,9 @@ public final class Annotator {
 
   /**
    * The top row of a caption label {@code labelHeight} pixels high for a box whose (clipped) top
-   * and bottom rows are {@code y1} and {@code y2}, in an image {@code imageHeight} pixels high,
-   * for a box line {@code thickness} pixels wide: above the box when the label fits there, else
-   * just below it (a box at the top edge keeps its object visible), else inside the box at its top.
+   * and bottom rows are {@code y1} and {@code y2}, in an image {@code imageHeight} pixels high, for
+   * a box line {@code thickness} pixels wide: above the box when the label fits there, else just
+   * below it (a box at the top edge keeps its object visible), else inside the box at its top.
    */
   static int labelTop(int y1, int y2, int labelHeight, int imageHeight, int thickness) {
     if (y1 - labelHeight >= 0) {
@@ -108,8 +108,8 @@ public final class Annotator {
   }
 
   /**
-   * A copy of {@code image} with the boxes drawn on it (the caller closes it); {@code image} is
-   * not changed.
+   * A copy of {@code image} with the boxes drawn on it (the caller closes it); {@code image} is not
+   * changed.
    *
    * @throws IllegalStateException when {@code image} is closed
    */
@@ -222,12 +222,15 @@ public final class Annotator {
           return;
         } catch (RuntimeException | Error e) { // AWTError, UnsatisfiedLinkError: no fonts
           java2dTextBroken = true;
-          LOG.warn("Java2D cannot draw text here ({}); captions use OpenCV's Hershey font", e.toString());
+          LOG.warn(
+              "Java2D cannot draw text here ({}); captions use OpenCV's Hershey font",
+              e.toString());
         }
       }
       int[] baseline = new int[1];
-      try (Size text = opencv_imgproc.getTextSize(
-          box.caption(), FONT_HERSHEY_SIMPLEX, fontScale, textThickness, baseline)) {
+      try (Size text =
+          opencv_imgproc.getTextSize(
+              box.caption(), FONT_HERSHEY_SIMPLEX, fontScale, textThickness, baseline)) {
         int tw = text.width();
         int th = text.height() + baseline[0];
         int pad = Math.max(1, thickness);
@@ -243,18 +246,25 @@ public final class Annotator {
           opencv_imgproc.rectangle(mat, b1, b2, color, FILLED, LINE_8, 0);
           opencv_imgproc.rectangle(mat, b1, b2, outlineColor, 1, LINE_8, 0);
           opencv_imgproc.putText(
-              mat, box.caption(), origin, FONT_HERSHEY_SIMPLEX, fontScale, inkColor,
-              textThickness, LINE_AA, false);
+              mat,
+              box.caption(),
+              origin,
+              FONT_HERSHEY_SIMPLEX,
+              fontScale,
+              inkColor,
+              textThickness,
+              LINE_AA,
+              false);
         }
       }
     }
   }
 
   /** The caption label (box colour, black or white text) drawn with Java2D and copied in. */
-  private static void drawCaptionJava2d(Mat mat, AnnotatedBox box, int x1, int y1, int y2, int w,
-      int h, int thickness) {
-    java.awt.Font font = new java.awt.Font(Palette.FONT_FAMILY, java.awt.Font.PLAIN,
-        captionFontPx(thickness));
+  private static void drawCaptionJava2d(
+      Mat mat, AnnotatedBox box, int x1, int y1, int y2, int w, int h, int thickness) {
+    java.awt.Font font =
+        new java.awt.Font(Palette.FONT_FAMILY, java.awt.Font.PLAIN, captionFontPx(thickness));
     java.awt.image.BufferedImage scratch =
         new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
     java.awt.Graphics2D sg = scratch.createGraphics();
@@ -275,11 +285,12 @@ public final class Annotator {
     try {
       g.setColor(new java.awt.Color(rgb[0], rgb[1], rgb[2]));
       g.fillRect(0, 0, tw, th);
-      g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
+      g.setRenderingHint(
+          java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
           java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setFont(font);
-      g.setColor(Palette.darkTextOn(box.classIndex()) ? java.awt.Color.BLACK
-          : java.awt.Color.WHITE);
+      g.setColor(
+          Palette.darkTextOn(box.classIndex()) ? java.awt.Color.BLACK : java.awt.Color.WHITE);
       g.drawString(box.caption(), pad, pad / 2 + fm.getAscent());
       int[] outline = outlineBgr(box.classIndex());
       g.setColor(new java.awt.Color(outline[2], outline[1], outline[0]));

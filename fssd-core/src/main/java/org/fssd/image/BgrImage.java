@@ -17,9 +17,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Coordinates: x (column) grows to the right, y (row) grows down, both in pixels, origin at the
  * top-left pixel.
  *
- * <p><b>Ownership.</b> A {@code BgrImage} owns its native pixels; {@link #close()} frees them. It is
- * idempotent (closing twice is harmless). After close, every pixel access ({@link #mat()}, {@link
- * #copy()}, {@link #toBgrBytes()}, {@link #toBufferedImage()}) throws an {@link
+ * <p><b>Ownership.</b> A {@code BgrImage} owns its native pixels; {@link #close()} frees them. It
+ * is idempotent (closing twice is harmless). After close, every pixel access ({@link #mat()},
+ * {@link #copy()}, {@link #toBgrBytes()}, {@link #toBufferedImage()}) throws an {@link
  * IllegalStateException} naming the call; {@link #width()}, {@link #height()} and {@link #source()}
  * stay available (they are plain values, handy for messages). Not closing an image only delays the
  * release of its memory to JavaCPP's garbage-collection-driven deallocator.
@@ -159,7 +159,13 @@ public final class BgrImage implements AutoCloseable, ImageInput {
 
   @Override
   public String toString() {
-    return "BgrImage{" + width + "x" + height + ", source=" + source + (isClosed() ? ", closed}" : "}");
+    return "BgrImage{"
+        + width
+        + "x"
+        + height
+        + ", source="
+        + source
+        + (isClosed() ? ", closed}" : "}");
   }
 
   private void checkOpen(String call) {

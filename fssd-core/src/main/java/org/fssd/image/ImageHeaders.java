@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Formats: whatever {@code javax.imageio} has a reader for (JDK 17: JPEG, PNG, BMP, GIF, WBMP,
  * TIFF; more if plug-ins are on the class path), plus small hand-written probes for the formats
- * OpenCV decodes but ImageIO does not know: PNM/PAM/PFM (P1..P7, PF, Pf) and WebP (VP8, VP8L, VP8X).
- * Anything else returns {@code null} and is left to OpenCV's own limits.
+ * OpenCV decodes but ImageIO does not know: PNM/PAM/PFM (P1..P7, PF, Pf) and WebP (VP8, VP8L,
+ * VP8X). Anything else returns {@code null} and is left to OpenCV's own limits.
  */
 final class ImageHeaders {
 
@@ -59,8 +59,12 @@ final class ImageHeaders {
         return new Header(format, reader.getWidth(0), reader.getHeight(0));
       } catch (IOException | RuntimeException e) {
         throw new ImageDecodeException(
-            "image " + source + ": looks like " + format.toUpperCase(Locale.ROOT)
-                + " but its header cannot be read (corrupt or truncated): " + e.getMessage(),
+            "image "
+                + source
+                + ": looks like "
+                + format.toUpperCase(Locale.ROOT)
+                + " but its header cannot be read (corrupt or truncated): "
+                + e.getMessage(),
             e);
       } finally {
         reader.dispose();
@@ -140,7 +144,8 @@ final class ImageHeaders {
     }
     if (ascii(b, 12, "VP8L")) {
       // signature 0x2f at 20, then 14 bits (width - 1), 14 bits (height - 1), little-endian bits.
-      long bits = (b[21] & 0xFFL) | (b[22] & 0xFFL) << 8 | (b[23] & 0xFFL) << 16 | (b[24] & 0xFFL) << 24;
+      long bits =
+          (b[21] & 0xFFL) | (b[22] & 0xFFL) << 8 | (b[23] & 0xFFL) << 16 | (b[24] & 0xFFL) << 24;
       return new Header("webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
     }
     if (ascii(b, 12, "VP8X")) {

@@ -7,19 +7,19 @@ import org.fssd.ImageDecodeException;
 
 /**
  * One image handed to a detector, in one of the four forms it accepts: a file ({@link #of(Path)}),
- * encoded bytes ({@link #of(byte[])}), a decoded {@link BufferedImage} ({@link
- * #of(BufferedImage)}) or an 8-bit BGR image ({@link #of(BgrImage)}; a {@link BgrImage} is itself
- * an {@code ImageInput}, so a {@code List<BgrImage>} can be passed as it is).
+ * encoded bytes ({@link #of(byte[])}), a decoded {@link BufferedImage} ({@link #of(BufferedImage)})
+ * or an 8-bit BGR image ({@link #of(BgrImage)}; a {@link BgrImage} is itself an {@code ImageInput},
+ * so a {@code List<BgrImage>} can be passed as it is).
  *
  * <p>The interface is sealed, so a batch of inputs is checked by the compiler: nothing but these
- * forms can reach the decoder. The factories refuse null (a {@link NullPointerException} naming
- * the argument) and empty input (an empty path or a zero-length byte array: {@link
+ * forms can reach the decoder. The factories refuse null (a {@link NullPointerException} naming the
+ * argument) and empty input (an empty path or a zero-length byte array: {@link
  * ImageDecodeException}) at once, before any detector runs. An input holds a reference to what it
- * was given, not a copy: the caller must not change a byte array or image until the detection
- * that reads it has returned.
+ * was given, not a copy: the caller must not change a byte array or image until the detection that
+ * reads it has returned.
  */
-public sealed interface ImageInput permits ImageInput.FromPath, ImageInput.FromBytes, ImageInput.FromBufferedImage,
-    BgrImage {
+public sealed interface ImageInput
+    permits ImageInput.FromPath, ImageInput.FromBytes, ImageInput.FromBufferedImage, BgrImage {
 
   /** An image file, decoded by the detector (any format OpenCV reads). */
   static ImageInput of(Path file) {

@@ -39,11 +39,11 @@ import org.slf4j.LoggerFactory;
  * reference's {@code cv2.imread(path)} / {@code cv2.imread(path, cv2.IMREAD_COLOR)}, so the pixels
  * are those the reference sees: every input becomes 8-bit BGR. Grayscale is replicated to the three
  * channels, alpha is dropped (not composited), palette images are expanded, 16-bit samples keep
- * their high byte, CMYK JPEGs are converted to BGR. Each of these is verified by a test:
- * grayscale, RGBA, palette and 16-bit (grey and RGB) PNGs, grey and colour JPEGs, a CMYK (Adobe
- * APP14, as Pillow writes it) JPEG, BMP, TIFF, GIF, WBMP, PPM and WebP (lossy and lossless). GIF
- * and WBMP, which OpenCV 4.5.5 cannot decode, are decoded with {@code javax.imageio} and converted
- * like a {@link BufferedImage} (below).
+ * their high byte, CMYK JPEGs are converted to BGR. Each of these is verified by a test: grayscale,
+ * RGBA, palette and 16-bit (grey and RGB) PNGs, grey and colour JPEGs, a CMYK (Adobe APP14, as
+ * Pillow writes it) JPEG, BMP, TIFF, GIF, WBMP, PPM and WebP (lossy and lossless). GIF and WBMP,
+ * which OpenCV 4.5.5 cannot decode, are decoded with {@code javax.imageio} and converted like a
+ * {@link BufferedImage} (below).
  *
  * <p><b>EXIF orientation</b> is applied, as {@code cv2.imread} does by default in OpenCV 4: a JPEG
  * whose EXIF says "rotate 90 degrees" comes out rotated, with width and height swapped relative to
@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Truncated or corrupt data</b>: before any decoder runs, the file's structure is walked
  * ({@code ImageStructure}: JPEG markers up to EOI after the last scan, PNG chunks up to IEND with
- * critical-chunk CRCs, BMP/PNM/WBMP pixel-array sizes, TIFF strip/tile extents, WebP RIFF size,
- * GIF blocks of the first frame). A file that ends early is refused with an {@link
+ * critical-chunk CRCs, BMP/PNM/WBMP pixel-array sizes, TIFF strip/tile extents, WebP RIFF size, GIF
+ * blocks of the first frame). A file that ends early is refused with an {@link
  * ImageDecodeException} whose message names it and says "truncated" — libjpeg alone would decode a
  * cut JPEG, fill the missing part with grey and only warn on stderr, and libpng would print {@code
  * libpng error} lines; neither decoder ever sees such a file. Corrupt data that is structurally
@@ -60,16 +60,16 @@ import org.slf4j.LoggerFactory;
  * {@link ImageDecodeException}, never another error.
  *
  * <p><b>Limits.</b> Before any pixel is decoded, the width and height declared in the header are
- * read — with {@code javax.imageio} readers (JPEG, PNG, BMP, GIF, WBMP, TIFF; header only, so a CMYK
- * JPEG that ImageIO could not decode still has its size read) or with small built-in probes for PNM
- * (PBM/PGM/PPM/PAM/PFM) and WebP — and an image larger than {@link Builder#maxPixels(long)} is
- * refused, so that a tiny file declaring 60000 x 60000 pixels never allocates gigabytes. A file in a
- * format none of these knows (OpenEXR, Radiance HDR, JPEG 2000, Sun raster) is handed to OpenCV,
- * whose own limits then apply before its allocation (by default at most 2^20 pixels per side and
- * 2^30 pixels in all, configurable only through the environment variables {@code
- * OPENCV_IO_MAX_IMAGE_WIDTH}, {@code OPENCV_IO_MAX_IMAGE_HEIGHT}, {@code OPENCV_IO_MAX_IMAGE_PIXELS}
- * of the process); {@code maxPixels} is then checked on the decoded image. Files are also limited
- * in bytes ({@link Builder#maxFileBytes(long)}).
+ * read — with {@code javax.imageio} readers (JPEG, PNG, BMP, GIF, WBMP, TIFF; header only, so a
+ * CMYK JPEG that ImageIO could not decode still has its size read) or with small built-in probes
+ * for PNM (PBM/PGM/PPM/PAM/PFM) and WebP — and an image larger than {@link Builder#maxPixels(long)}
+ * is refused, so that a tiny file declaring 60000 x 60000 pixels never allocates gigabytes. A file
+ * in a format none of these knows (OpenEXR, Radiance HDR, JPEG 2000, Sun raster) is handed to
+ * OpenCV, whose own limits then apply before its allocation (by default at most 2^20 pixels per
+ * side and 2^30 pixels in all, configurable only through the environment variables {@code
+ * OPENCV_IO_MAX_IMAGE_WIDTH}, {@code OPENCV_IO_MAX_IMAGE_HEIGHT}, {@code
+ * OPENCV_IO_MAX_IMAGE_PIXELS} of the process); {@code maxPixels} is then checked on the decoded
+ * image. Files are also limited in bytes ({@link Builder#maxFileBytes(long)}).
  *
  * <p><b>Errors</b>: every problem with the image itself — missing, unreadable or empty file, bytes
  * that are no image, corrupt data, zero width or height, too many pixels — is an {@link
@@ -150,14 +150,20 @@ public final class ImageLoader {
       }
       if (size > Math.min(maxFileBytes, MAX_ARRAY)) {
         throw new org.fssd.ImageTooLargeException(
-            "image " + source + ": file is " + size + " bytes, more than the limit of "
-                + Math.min(maxFileBytes, MAX_ARRAY) + " bytes");
+            "image "
+                + source
+                + ": file is "
+                + size
+                + " bytes, more than the limit of "
+                + Math.min(maxFileBytes, MAX_ARRAY)
+                + " bytes");
       }
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       throw new ImageDecodeException("image " + source + ": file not found", e);
     } catch (AccessDeniedException e) {
-      throw new ImageDecodeException("image " + source + ": file is not readable (access denied)", e);
+      throw new ImageDecodeException(
+          "image " + source + ": file is not readable (access denied)", e);
     } catch (IOException e) {
       throw new ImageDecodeException("image " + source + ": cannot read the file: " + e, e);
     }
@@ -194,8 +200,8 @@ public final class ImageLoader {
    * alpha undone). Alpha is <b>dropped</b> (not composited over any background), as OpenCV does for
    * an RGBA PNG read with {@code IMREAD_COLOR}.
    *
-   * @param sourceName a name for messages ({@link #fromBufferedImage(BufferedImage)} names the image
-   *     "&lt;BufferedImage&gt;")
+   * @param sourceName a name for messages ({@link #fromBufferedImage(BufferedImage)} names the
+   *     image "&lt;BufferedImage&gt;")
    * @throws ImageDecodeException when the image has more than {@link #maxPixels()} pixels
    */
   public BgrImage fromBufferedImage(BufferedImage image, String sourceName) {
@@ -204,11 +210,13 @@ public final class ImageLoader {
     checkSize(image.getWidth(), image.getHeight(), source, "");
     return fromBgrBytesUnchecked(toBgr(image), image.getWidth(), image.getHeight(), source);
   }
-  /** {@link #fromBufferedImage(BufferedImage, String)} of an image named "&lt;BufferedImage&gt;". */
+
+  /**
+   * {@link #fromBufferedImage(BufferedImage, String)} of an image named "&lt;BufferedImage&gt;".
+   */
   public BgrImage fromBufferedImage(BufferedImage image) {
     return fromBufferedImage(image, BUFFERED_SOURCE);
   }
-
 
   /**
    * Copies packed 8-bit BGR pixels (row-major, 3 bytes per pixel: B, G, R) into a new image.
@@ -224,8 +232,16 @@ public final class ImageLoader {
     long expected = 3L * width * height;
     if (bgr.length != expected) {
       throw new ImageDecodeException(
-          "image " + source + ": " + width + "x" + height + " BGR needs " + expected
-              + " bytes, got " + bgr.length);
+          "image "
+              + source
+              + ": "
+              + width
+              + "x"
+              + height
+              + " BGR needs "
+              + expected
+              + " bytes, got "
+              + bgr.length);
     }
     return fromBgrBytesUnchecked(bgr, width, height, source);
   }
@@ -250,8 +266,11 @@ public final class ImageLoader {
       throw e;
     }
     if (header != null) {
-      checkSize(header.width(), header.height(), source, " (declared in its "
-          + header.format().toUpperCase(Locale.ROOT) + " header)");
+      checkSize(
+          header.width(),
+          header.height(),
+          source,
+          " (declared in its " + header.format().toUpperCase(Locale.ROOT) + " header)");
     }
     // Before any decoder: libjpeg would fill a cut JPEG with grey, libpng prints to stderr.
     ImageStructure.checkComplete(bytes, header == null ? null : header.format(), source);
@@ -272,9 +291,10 @@ public final class ImageLoader {
       if (decoded != null) {
         decoded.close();
       }
-      String what = header == null
-          ? "not an image in a known format, or corrupt"
-          : "corrupt or truncated " + header.format().toUpperCase(Locale.ROOT) + " data";
+      String what =
+          header == null
+              ? "not an image in a known format, or corrupt"
+              : "corrupt or truncated " + header.format().toUpperCase(Locale.ROOT) + " data";
       throw new ImageDecodeException("image " + source + ": cannot decode: " + what);
     }
     try {
@@ -287,7 +307,11 @@ public final class ImageLoader {
       decoded.close();
       throw e;
     }
-    LOG.debug("decoded {}: {}x{} ({})", source, decoded.cols(), decoded.rows(),
+    LOG.debug(
+        "decoded {}: {}x{} ({})",
+        source,
+        decoded.cols(),
+        decoded.rows(),
         header == null ? "format probed by OpenCV" : header.format());
     return BgrImage.wrap(decoded, source);
   }
@@ -298,8 +322,13 @@ public final class ImageLoader {
       image = ImageIO.read(new ByteArrayInputStream(bytes));
     } catch (IOException | RuntimeException e) {
       throw new ImageDecodeException(
-          "image " + source + ": cannot decode corrupt " + format.toUpperCase(Locale.ROOT)
-              + " data: " + e.getMessage(), e);
+          "image "
+              + source
+              + ": cannot decode corrupt "
+              + format.toUpperCase(Locale.ROOT)
+              + " data: "
+              + e.getMessage(),
+          e);
     }
     if (image == null) {
       throw new ImageDecodeException(
@@ -313,11 +342,23 @@ public final class ImageLoader {
       throw new ImageDecodeException(
           "image " + source + ": zero-size image, " + width + "x" + height + " pixels" + where);
     }
-    if (width > Integer.MAX_VALUE / 3 || height > Integer.MAX_VALUE / 3
+    if (width > Integer.MAX_VALUE / 3
+        || height > Integer.MAX_VALUE / 3
         || width * height > maxPixels) {
       throw new org.fssd.ImageTooLargeException(
-          "image " + source + ": " + width + "x" + height + " = " + width * height
-              + " pixels" + where + " is more than the limit of " + maxPixels + " pixels");
+          "image "
+              + source
+              + ": "
+              + width
+              + "x"
+              + height
+              + " = "
+              + width * height
+              + " pixels"
+              + where
+              + " is more than the limit of "
+              + maxPixels
+              + " pixels");
     }
   }
 
@@ -349,8 +390,11 @@ public final class ImageLoader {
           }
         }
       }
-      case BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
-          BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR -> {
+      case BufferedImage.TYPE_3BYTE_BGR,
+          BufferedImage.TYPE_4BYTE_ABGR,
+          BufferedImage.TYPE_INT_RGB,
+          BufferedImage.TYPE_INT_ARGB,
+          BufferedImage.TYPE_INT_BGR -> {
         // The raster's bands of these types are R, G, B (, A), 8 bits each, non-premultiplied sRGB.
         int bands = raster.getNumBands();
         int[] row = new int[w * bands];
@@ -384,8 +428,8 @@ public final class ImageLoader {
   }
 
   /**
-   * Builder of {@link ImageLoader}; every setting has a default, {@link #build()} never fails.
-   * Not thread-safe.
+   * Builder of {@link ImageLoader}; every setting has a default, {@link #build()} never fails. Not
+   * thread-safe.
    */
   public static final class Builder {
     private long maxPixels = DEFAULT_MAX_PIXELS;
@@ -394,8 +438,8 @@ public final class ImageLoader {
     private Builder() {}
 
     /**
-     * The largest {@code width * height} accepted (default 100 000 000).
-     * Checked from the header before decoding wherever the format allows (see the class Javadoc).
+     * The largest {@code width * height} accepted (default 100 000 000). Checked from the header
+     * before decoding wherever the format allows (see the class Javadoc).
      *
      * @throws IllegalArgumentException when not positive
      */

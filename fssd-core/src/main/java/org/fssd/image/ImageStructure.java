@@ -17,27 +17,27 @@ import org.jspecify.annotations.Nullable;
  * <p>What is checked, per format (the formats {@link ImageLoader} accepts):
  *
  * <ul>
- *   <li><b>JPEG</b>: the marker segments are walked by their lengths from SOI; every scan (SOS)
- *       is followed through its entropy-coded data (skipping stuffed {@code FF 00} bytes and
- *       restart markers) to the next marker; the file must reach an EOI marker ({@code FF D9})
- *       after a scan. Bytes after EOI (padding, appended data) are allowed, and so are stray
- *       bytes between segments (libjpeg skips them too). An EXIF thumbnail's own EOI is inside its
- *       APP1 segment and therefore never mistaken for the end.
+ *   <li><b>JPEG</b>: the marker segments are walked by their lengths from SOI; every scan (SOS) is
+ *       followed through its entropy-coded data (skipping stuffed {@code FF 00} bytes and restart
+ *       markers) to the next marker; the file must reach an EOI marker ({@code FF D9}) after a
+ *       scan. Bytes after EOI (padding, appended data) are allowed, and so are stray bytes between
+ *       segments (libjpeg skips them too). An EXIF thumbnail's own EOI is inside its APP1 segment
+ *       and therefore never mistaken for the end.
  *   <li><b>PNG</b>: the chunks are walked by their lengths up to IEND; every chunk must lie inside
  *       the file. The CRC of each critical chunk (IHDR, PLTE, IDAT, IEND) is verified, as libpng
  *       does (a mismatch is "corrupt"; ancillary chunks are not checked, libpng ignores their CRC
  *       errors too).
  *   <li><b>BMP</b>: the file and DIB headers must be present, and the file must hold at least the
- *       pixel data offset plus the row-padded pixel array the header implies ({@code
- *       stride * |height|}); for compressed BMPs (RLE, embedded JPEG/PNG) the header's image size.
+ *       pixel data offset plus the row-padded pixel array the header implies ({@code stride *
+ *       |height|}); for compressed BMPs (RLE, embedded JPEG/PNG) the header's image size.
  *   <li><b>WebP</b>: the RIFF size must fit in the file, and the chunks must fit in the RIFF size.
  *   <li><b>TIFF</b> (classic, not BigTIFF): the first IFD (the image that is decoded) must lie in
- *       the file, and every strip (tags 273/279) or tile (324/325) offset plus byte count must
- *       fit in the file. Later IFDs (further pages) are not checked.
+ *       the file, and every strip (tags 273/279) or tile (324/325) offset plus byte count must fit
+ *       in the file. Later IFDs (further pages) are not checked.
  *   <li><b>GIF</b>: the blocks are walked up to the end of the first image's data (the frame that
  *       is decoded); a missing trailer after it is tolerated, as browsers do.
- *   <li><b>PNM</b> (P1..P7, PF, Pf): the header must be complete and the file must hold
- *       width x height x channels samples (binary: bytes; ASCII: number tokens).
+ *   <li><b>PNM</b> (P1..P7, PF, Pf): the header must be complete and the file must hold width x
+ *       height x channels samples (binary: bytes; ASCII: number tokens).
  *   <li><b>WBMP</b>: the header plus {@code ceil(width / 8) * height} bytes.
  * </ul>
  *
@@ -109,9 +109,12 @@ final class ImageStructure {
         pos++;
       }
       if (pos >= n) {
-        return truncated("JPEG", n, lastScan < 0
-            ? "it ends before the first scan (SOS), no EOI marker (FF D9)"
-            : "no EOI marker (FF D9) after the scan at byte " + lastScan);
+        return truncated(
+            "JPEG",
+            n,
+            lastScan < 0
+                ? "it ends before the first scan (SOS), no EOI marker (FF D9)"
+                : "no EOI marker (FF D9) after the scan at byte " + lastScan);
       }
       int marker = u8(b, pos);
       int at = pos - 1;
@@ -120,20 +123,35 @@ final class ImageStructure {
         // EOI. Without any scan the stream holds no image: corrupt, left to the decoder's message.
         return null;
       }
-      if (marker == 0x00 || marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) {
+      if (marker == 0x00
+          || marker == 0x01
+          || marker == 0xD8
+          || (marker >= 0xD0 && marker <= 0xD7)) {
         continue; // no length field
       }
       if (pos + 2 > n) {
-        return truncated("JPEG", n, "it ends inside the length of the " + markerName(marker)
-            + " segment at byte " + at);
+        return truncated(
+            "JPEG",
+            n,
+            "it ends inside the length of the " + markerName(marker) + " segment at byte " + at);
       }
       int length = u16be(b, pos);
       if (length < 2) {
         return null; // corrupt length; libjpeg reports it
       }
       if ((long) pos + length > n) {
-        return truncated("JPEG", n, "the " + markerName(marker) + " segment at byte " + at
-            + " declares " + length + " bytes, the file ends " + (n - pos) + " bytes into it");
+        return truncated(
+            "JPEG",
+            n,
+            "the "
+                + markerName(marker)
+                + " segment at byte "
+                + at
+                + " declares "
+                + length
+                + " bytes, the file ends "
+                + (n - pos)
+                + " bytes into it");
       }
       pos += length;
       if (marker == 0xDA) {
@@ -148,8 +166,12 @@ final class ImageStructure {
             q++;
           }
           if (q >= n) {
-            return truncated("JPEG", n, "it ends inside the entropy-coded data of the scan at byte "
-                + at + ", before the EOI marker (FF D9)");
+            return truncated(
+                "JPEG",
+                n,
+                "it ends inside the entropy-coded data of the scan at byte "
+                    + at
+                    + ", before the EOI marker (FF D9)");
           }
           int m = u8(b, q);
           if (m == 0x00 || (m >= 0xD0 && m <= 0xD7)) {
@@ -189,14 +211,25 @@ final class ImageStructure {
     boolean first = true;
     while (true) {
       if (pos + 8 > n) {
-        return truncated("PNG", n, "it ends " + (pos == n ? "after" : "inside the header of")
-            + " the chunk at byte " + pos + ", before the IEND chunk");
+        return truncated(
+            "PNG",
+            n,
+            "it ends "
+                + (pos == n ? "after" : "inside the header of")
+                + " the chunk at byte "
+                + pos
+                + ", before the IEND chunk");
       }
       int p = (int) pos;
       long length = u32be(b, p);
       String type = new String(b, p + 4, 4, StandardCharsets.ISO_8859_1);
       if (length > Integer.MAX_VALUE) {
-        return "corrupt PNG: chunk " + printable(type) + " at byte " + p + " declares " + length
+        return "corrupt PNG: chunk "
+            + printable(type)
+            + " at byte "
+            + p
+            + " declares "
+            + length
             + " bytes (more than 2^31 - 1)";
       }
       if (first && !type.equals("IHDR")) {
@@ -204,9 +237,19 @@ final class ImageStructure {
       }
       first = false;
       if (pos + 12 + length > n) {
-        return truncated("PNG", n, "chunk " + printable(type) + " at byte " + p + " declares "
-            + length + " data bytes, the file ends " + (n - p - 8) + " bytes into them"
-            + (type.equals("IEND") ? "" : ", before the IEND chunk"));
+        return truncated(
+            "PNG",
+            n,
+            "chunk "
+                + printable(type)
+                + " at byte "
+                + p
+                + " declares "
+                + length
+                + " data bytes, the file ends "
+                + (n - p - 8)
+                + " bytes into them"
+                + (type.equals("IEND") ? "" : ", before the IEND chunk"));
       }
       if (Character.isUpperCase(type.charAt(0))) {
         CRC32 crc = new CRC32();
@@ -285,10 +328,17 @@ final class ImageStructure {
     int n = b.length;
     if (n < 18) {
       return n >= 6 && looksLikeBmpStart(b)
-          ? truncated("BMP", n, "it ends inside the file header") : null;
+          ? truncated("BMP", n, "it ends inside the file header")
+          : null;
     }
     long dib = u32le(b, 14);
-    if (dib != 12 && dib != 16 && dib != 40 && dib != 52 && dib != 56 && dib != 64 && dib != 108
+    if (dib != 12
+        && dib != 16
+        && dib != 40
+        && dib != 52
+        && dib != 56
+        && dib != 64
+        && dib != 108
         && dib != 124) {
       return null; // not a header any BMP reader knows; the decoder rejects it
     }
@@ -319,8 +369,17 @@ final class ImageStructure {
     if (compression == 0 || compression == 3 || compression == 6) {
       long stride = (saturatingMul(Math.max(width, 0), bpp) + 31) / 32 * 4;
       need = saturatingAdd(offset, saturatingMul(stride, height));
-      what = "the pixel data (" + width + "x" + height + " at " + bpp + " bits, rows padded to "
-          + stride + " bytes) starting at byte " + offset;
+      what =
+          "the pixel data ("
+              + width
+              + "x"
+              + height
+              + " at "
+              + bpp
+              + " bits, rows padded to "
+              + stride
+              + " bytes) starting at byte "
+              + offset;
     } else {
       need = offset + imageSize;
       what = "the compressed pixel data (" + imageSize + " bytes) starting at byte " + offset;
@@ -350,8 +409,14 @@ final class ImageStructure {
     }
     int count = u16(b, (int) ifd, le);
     if (ifd + 2 + 12L * count + 4 > n) {
-      return truncated("TIFF", n, "the first IFD at byte " + ifd + " has " + count
-          + " entries and a next-IFD offset, the file ends inside them");
+      return truncated(
+          "TIFF",
+          n,
+          "the first IFD at byte "
+              + ifd
+              + " has "
+              + count
+              + " entries and a next-IFD offset, the file ends inside them");
     }
     long @Nullable [] stripOffsets = null;
     long @Nullable [] stripCounts = null;
@@ -371,8 +436,10 @@ final class ImageStructure {
       }
       long at = values * size <= 4 ? e + 8 : u32(b, e + 8, le);
       if (at + values * size > n) {
-        return truncated("TIFF", n, "the " + values + " values of tag " + tag + " at byte " + at
-            + " run past the end");
+        return truncated(
+            "TIFF",
+            n,
+            "the " + values + " values of tag " + tag + " at byte " + at + " run past the end");
       }
       long[] v = new long[(int) values];
       for (int k = 0; k < values; k++) {
@@ -390,14 +457,26 @@ final class ImageStructure {
     return strips != null ? strips : blocksFit(b, tileOffsets, tileCounts, "tile");
   }
 
-  private static @Nullable String blocksFit(byte[] b, long @Nullable [] offsets, long @Nullable [] counts, String kind) {
+  private static @Nullable String blocksFit(
+      byte[] b, long @Nullable [] offsets, long @Nullable [] counts, String kind) {
     if (offsets == null || counts == null) {
       return null;
     }
     for (int i = 0; i < Math.min(offsets.length, counts.length); i++) {
       if (offsets[i] + counts[i] > b.length) {
-        return truncated("TIFF", b.length, kind + " " + i + " of " + offsets.length + " ("
-            + counts[i] + " bytes at byte " + offsets[i] + ") runs past the end");
+        return truncated(
+            "TIFF",
+            b.length,
+            kind
+                + " "
+                + i
+                + " of "
+                + offsets.length
+                + " ("
+                + counts[i]
+                + " bytes at byte "
+                + offsets[i]
+                + ") runs past the end");
       }
     }
     return null;
@@ -418,8 +497,13 @@ final class ImageStructure {
     while (pos + 8 <= end) {
       long size = u32le(b, (int) pos + 4);
       if (pos + 8 + size > end) {
-        return "corrupt WebP: chunk " + printable(new String(b, (int) pos, 4, StandardCharsets.ISO_8859_1))
-            + " at byte " + pos + " declares " + size + " bytes, more than the RIFF size allows";
+        return "corrupt WebP: chunk "
+            + printable(new String(b, (int) pos, 4, StandardCharsets.ISO_8859_1))
+            + " at byte "
+            + pos
+            + " declares "
+            + size
+            + " bytes, more than the RIFF size allows";
       }
       pos += 8 + size + (size & 1);
     }
@@ -464,8 +548,12 @@ final class ImageStructure {
     long samples = saturatingMul(pixels, channels);
     if (kind >= '1' && kind <= '3') {
       long found = kind == '1' ? countBits(b, pos) : countNumbers(b, pos);
-      return found < samples ? truncated("PNM", b.length, "the header declares " + samples
-          + " samples, the file holds " + found) : null;
+      return found < samples
+          ? truncated(
+              "PNM",
+              b.length,
+              "the header declares " + samples + " samples, the file holds " + found)
+          : null;
     }
     if (pos >= b.length) {
       return truncated("PNM", b.length, "it ends right after the header");
@@ -480,8 +568,12 @@ final class ImageStructure {
       need = saturatingMul(samples, header[2] < 256 ? 1 : 2);
     }
     long have = b.length - dataStart;
-    return have < need ? truncated("PNM", b.length, "the header declares " + need
-        + " bytes of pixel data, the file holds " + have) : null;
+    return have < need
+        ? truncated(
+            "PNM",
+            b.length,
+            "the header declares " + need + " bytes of pixel data, the file holds " + have)
+        : null;
   }
 
   private static @Nullable String pam(byte[] b) {
@@ -503,7 +595,7 @@ final class ImageStructure {
           case "HEIGHT" -> height = v;
           case "DEPTH" -> depth = v;
           case "MAXVAL" -> maxval = v;
-          default -> { }
+          default -> {}
         }
       }
     }
@@ -514,10 +606,15 @@ final class ImageStructure {
     if (nl < 0) {
       return truncated("PAM", b.length, "it ends inside the ENDHDR line");
     }
-    long need = saturatingMul(saturatingMul(saturatingMul(width, height), depth), maxval < 256 ? 1 : 2);
+    long need =
+        saturatingMul(saturatingMul(saturatingMul(width, height), depth), maxval < 256 ? 1 : 2);
     long have = b.length - (nl + 1L);
-    return have < need ? truncated("PAM", b.length, "the header declares " + need
-        + " bytes of pixel data, the file holds " + have) : null;
+    return have < need
+        ? truncated(
+            "PAM",
+            b.length,
+            "the header declares " + need + " bytes of pixel data, the file holds " + have)
+        : null;
   }
 
   private static int skipSpaceAndComments(byte[] b, int pos) {
@@ -562,7 +659,6 @@ final class ImageStructure {
     return found;
   }
 
-
   // ---- WBMP ----------------------------------------------------------------------------------
 
   private static @Nullable String wbmp(byte[] b) {
@@ -584,8 +680,12 @@ final class ImageStructure {
     }
     long need = saturatingMul((size[0] + 7) / 8, size[1]);
     long have = b.length - pos;
-    return have < need ? truncated("WBMP", b.length, "the header declares " + need
-        + " bytes of pixel data, the file holds " + have) : null;
+    return have < need
+        ? truncated(
+            "WBMP",
+            b.length,
+            "the header declares " + need + " bytes of pixel data, the file holds " + have)
+        : null;
   }
 
   // ---- helpers -------------------------------------------------------------------------------

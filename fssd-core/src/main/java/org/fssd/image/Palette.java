@@ -5,24 +5,27 @@ import static com.google.common.base.Preconditions.checkArgument;
 /**
  * The one colour palette and font of every fssd4j picture: the boxes of {@link Annotator} (so the
  * augmentation preview and annotated detections), and the charts of {@code fssd-plots} (its {@code
- * PlotStyle} reads its colours and font from here). Entry {@code k} of the palette is the colour
- * of class {@code k} everywhere (boxes, per-class chart series) and of the {@code k}-th series of a
+ * PlotStyle} reads its colours and font from here). Entry {@code k} of the palette is the colour of
+ * class {@code k} everywhere (boxes, per-class chart series) and of the {@code k}-th series of a
  * chart.
  *
- * <p>The first eight entries are the Okabe-Ito colour-blind-safe palette (blue, vermillion,
- * green, orange, reddish purple, sky blue, yellow, black); twelve more well-separated colours
- * follow; larger indices repeat the list. Plain {@code int} RGB values, so this class needs no
- * AWT or OpenCV.
+ * <p>The first eight entries are the Okabe-Ito colour-blind-safe palette (blue, vermillion, green,
+ * orange, reddish purple, sky blue, yellow, black); twelve more well-separated colours follow;
+ * larger indices repeat the list. Plain {@code int} RGB values, so this class needs no AWT or
+ * OpenCV.
  *
  * <p>Constants only; thread-safe.
  */
 public final class Palette {
   /** The font family of chart text and box captions (Java's logical sans-serif font). */
   public static final String FONT_FAMILY = "SansSerif";
+
   /** Font size in pixels of chart titles. */
   public static final int TITLE_FONT_PX = 15;
+
   /** Font size in pixels of axis titles. */
   public static final int AXIS_TITLE_FONT_PX = 13;
+
   /** Font size in pixels of ordinary text: tick labels, legends, annotations, captions. */
   public static final int TEXT_FONT_PX = 11;
 
@@ -56,8 +59,8 @@ public final class Palette {
   }
 
   /**
-   * Whether text on colour {@code index} should be black (true) or white: by its luminance
-   * ({@code 0.299 R + 0.587 G + 0.114 B > 140}).
+   * Whether text on colour {@code index} should be black (true) or white: by its luminance ({@code
+   * 0.299 R + 0.587 G + 0.114 B > 140}).
    */
   public static boolean darkTextOn(int index) {
     int[] c = rgbArray(index);

@@ -18,8 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  *   <li>Resize the <b>8-bit</b> image to S x S with OpenCV {@code resize(..., INTER_LINEAR)} —
  *       exactly the reference's {@code cv2.resize(img, (S, S))}, including OpenCV's fixed-point
- *       arithmetic and rounding back to 8 bits (half-pixel centres: {@code src = (dst + 0.5) *
- *       in / out - 0.5}, clamped at the borders).
+ *       arithmetic and rounding back to 8 bits (half-pixel centres: {@code src = (dst + 0.5) * in /
+ *       out - 0.5}, clamped at the borders).
  *   <li>Convert to float32 and subtract the per-channel means (default B = 104, G = 117, R = 123);
  *       no scaling.
  *   <li>Lay out channel-major (CHW; NCHW for batches), channel 0 = B, 1 = G, 2 = R.
@@ -36,8 +36,10 @@ public final class Preprocessor {
 
   /** Mean of the blue channel the published weights were trained with. */
   public static final float MEAN_B = 104f;
+
   /** Mean of the green channel the published weights were trained with. */
   public static final float MEAN_G = 117f;
+
   /** Mean of the red channel the published weights were trained with. */
   public static final float MEAN_R = 123f;
 
@@ -64,7 +66,10 @@ public final class Preprocessor {
     checkArgument(size >= 1 && size <= 16384, "size must be in [1, 16384], got %s", size);
     checkArgument(
         Float.isFinite(meanB) && Float.isFinite(meanG) && Float.isFinite(meanR),
-        "means must be finite, got B=%s G=%s R=%s", meanB, meanG, meanR);
+        "means must be finite, got B=%s G=%s R=%s",
+        meanB,
+        meanG,
+        meanR);
     this.size = size;
     this.meanB = meanB;
     this.meanG = meanG;
@@ -163,7 +168,9 @@ public final class Preprocessor {
     checkNotNull(dst, "dst");
     checkArgument(
         dst.remaining() >= tensorLength(),
-        "dst has %s floats remaining, need 3*S*S = %s", dst.remaining(), tensorLength());
+        "dst has %s floats remaining, need 3*S*S = %s",
+        dst.remaining(),
+        tensorLength());
     if (dst.hasArray() && !dst.isReadOnly()) {
       toTensor(image, dst.array(), dst.arrayOffset() + dst.position());
       dst.position(dst.position() + tensorLength());
@@ -209,7 +216,10 @@ public final class Preprocessor {
     long total = (long) images.size() * tensorLength();
     checkArgument(
         total <= Integer.MAX_VALUE - 16,
-        "a batch of %s images of 3x%sx%s does not fit one array", images.size(), size, size);
+        "a batch of %s images of 3x%sx%s does not fit one array",
+        images.size(),
+        size,
+        size);
     float[] data = new float[(int) total];
     for (int n = 0; n < images.size(); n++) {
       toTensor(checkNotNull(images.get(n), "images[%s]", n), data, n * tensorLength());
@@ -219,7 +229,14 @@ public final class Preprocessor {
 
   @Override
   public String toString() {
-    return "Preprocessor{size=" + size + ", means(BGR)=" + meanB + "," + meanG + "," + meanR
+    return "Preprocessor{size="
+        + size
+        + ", means(BGR)="
+        + meanB
+        + ","
+        + meanG
+        + ","
+        + meanR
         + ", INTER_LINEAR}";
   }
 
@@ -227,6 +244,8 @@ public final class Preprocessor {
     checkArgument(
         offset >= 0 && (long) offset + tensorLength() <= length,
         "dst of length %s cannot hold 3*S*S = %s floats at offset %s",
-        length, tensorLength(), offset);
+        length,
+        tensorLength(),
+        offset);
   }
 }

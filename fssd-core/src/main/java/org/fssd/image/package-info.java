@@ -3,12 +3,12 @@
  * drawing detections.
  *
  * <ul>
- *   <li>{@link org.fssd.image.ImageLoader} — files, encoded bytes, {@link java.awt.image.BufferedImage}s
- *       and raw BGR bytes to {@link org.fssd.image.BgrImage}, with a pixel limit checked from the
- *       header before decoding; every failure is an {@link org.fssd.ImageDecodeException} naming
- *       the image.
- *   <li>{@link org.fssd.image.BgrImage} — an 8-bit BGR OpenCV {@code Mat} with a name;
- *       {@code AutoCloseable}, use after close fails naming the call.
+ *   <li>{@link org.fssd.image.ImageLoader} — files, encoded bytes, {@link
+ *       java.awt.image.BufferedImage}s and raw BGR bytes to {@link org.fssd.image.BgrImage}, with a
+ *       pixel limit checked from the header before decoding; every failure is an {@link
+ *       org.fssd.ImageDecodeException} naming the image.
+ *   <li>{@link org.fssd.image.BgrImage} — an 8-bit BGR OpenCV {@code Mat} with a name; {@code
+ *       AutoCloseable}, use after close fails naming the call.
  *   <li>{@link org.fssd.image.Preprocessor} — SPEC §1: OpenCV {@code INTER_LINEAR} resize of the
  *       8-bit image to S x S, mean subtraction (B 104, G 117, R 123), CHW / NCHW floats with
  *       channel 0 = B, into arrays, {@link java.nio.FloatBuffer}s or ND4J arrays.

@@ -13,20 +13,20 @@ import org.fssd.FssdException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes files so that nobody ever sees a half-written one, even after a crash or a power cut:
- * the content goes to a hidden temporary file in the target's directory ({@code .<name>*.tmp}),
- * whose data is forced to the storage device ({@link FileChannel#force(boolean)}), which is then
- * renamed over the target ({@code ATOMIC_MOVE}, or a plain replacing move where the file system
- * cannot do atomic moves), and finally the directory itself is forced so that the rename is
- * durable too. On any failure the temporary file is deleted and the target is left as it was.
- * Files end up {@code rw-r--r--} (temporary files are created owner-only).
+ * Writes files so that nobody ever sees a half-written one, even after a crash or a power cut: the
+ * content goes to a hidden temporary file in the target's directory ({@code .<name>*.tmp}), whose
+ * data is forced to the storage device ({@link FileChannel#force(boolean)}), which is then renamed
+ * over the target ({@code ATOMIC_MOVE}, or a plain replacing move where the file system cannot do
+ * atomic moves), and finally the directory itself is forced so that the rename is durable too. On
+ * any failure the temporary file is deleted and the target is left as it was. Files end up {@code
+ * rw-r--r--} (temporary files are created owner-only).
  *
- * <p>Why both forces: without the first, a file system may commit the rename before the data
- * (ext4 with {@code data=writeback}, XFS), so after a power cut the target exists under its final
- * name but is empty or truncated; without the second, the rename itself may be lost and the old
- * file (or none) reappears. Forcing a directory is not possible everywhere (Windows refuses to
- * open one), so there an {@link IOException} from that step is ignored: the data force still
- * guarantees that whatever name survives holds complete content.
+ * <p>Why both forces: without the first, a file system may commit the rename before the data (ext4
+ * with {@code data=writeback}, XFS), so after a power cut the target exists under its final name
+ * but is empty or truncated; without the second, the rename itself may be lost and the old file (or
+ * none) reappears. Forcing a directory is not possible everywhere (Windows refuses to open one), so
+ * there an {@link IOException} from that step is ignored: the data force still guarantees that
+ * whatever name survives holds complete content.
  *
  * <p>Every file fssd4j writes (models, checkpoints, result files, images, JSON) goes through here.
  * Stateless and thread-safe (two writers of one target: the last rename wins, both files whole).
@@ -45,21 +45,22 @@ public final class AtomicFiles {
   }
 
   /** The real thing: {@code FileChannel.force(true)} on the file, then on the directory. */
-  static final Durability REAL = new Durability() {
-    @Override
-    public void forceFile(Path file) throws IOException {
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-    }
+  static final Durability REAL =
+      new Durability() {
+        @Override
+        public void forceFile(Path file) throws IOException {
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+          }
+        }
 
-    @Override
-    public void forceDirectory(Path dir) throws IOException {
-      try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-        ch.force(true);
-      }
-    }
-  };
+        @Override
+        public void forceDirectory(Path dir) throws IOException {
+          try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+          }
+        }
+      };
 
   private static volatile Durability durability = REAL;
 
@@ -107,14 +108,16 @@ public final class AtomicFiles {
       // the data must be on the device before the new name can be: see the class comment
       d.forceFile(tmp);
       try {
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
       }
       tmp = null;
       forceDirectoryQuietly(d, dir);
     } catch (IOException | RuntimeException e) {
-      throw e instanceof FssdException ? (FssdException) e
+      throw e instanceof FssdException
+          ? (FssdException) e
           : new FssdException("cannot write " + target + ": " + e.getMessage(), e);
     } finally {
       deleteQuietly(tmp);

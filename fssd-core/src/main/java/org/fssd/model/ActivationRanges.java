@@ -24,9 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Quantization q = stats.quantization(ActivationRanges.Method.MSE, "200 shapes images");
  * }</pre>
  *
- * <p>Signed tensors (the network input, the fusion BatchNorm's output) are measured by {@code
- * |x|} and quantised to 127 levels a side; the others are ReLU outputs (>= 0), quantised to 255
- * levels. Not thread-safe.
+ * <p>Signed tensors (the network input, the fusion BatchNorm's output) are measured by {@code |x|}
+ * and quantised to 127 levels a side; the others are ReLU outputs (>= 0), quantised to 255 levels.
+ * Not thread-safe.
  */
 public final class ActivationRanges {
   /** How a range is chosen from the observed values. */
@@ -52,8 +52,10 @@ public final class ActivationRanges {
 
   /** Values sampled from each tensor per image. */
   static final int SAMPLES_PER_IMAGE = 4096;
+
   /** Most values kept per tensor (a uniform reservoir beyond that). */
   static final int MAX_SAMPLES = 1 << 18;
+
   private static final int MSE_CANDIDATES = 96;
 
   private final FssdConfig config;
@@ -84,7 +86,9 @@ public final class ActivationRanges {
     }
   }
 
-  /** Runs {@code graph} (inference mode) on {@code input} (N x 3 x S x S) and records its tensors. */
+  /**
+   * Runs {@code graph} (inference mode) on {@code input} (N x 3 x S x S) and records its tensors.
+   */
   public void add(ComputationGraph graph, INDArray input) {
     Map<String, INDArray> acts = graph.feedForward(input, false);
     long n = input.size(0);
@@ -135,7 +139,10 @@ public final class ActivationRanges {
    *
    * @throws IllegalStateException before any image was added
    */
-  /** The statistics of tensor {@code name} (one of {@code names}, each given its own at construction). */
+  /**
+   * The statistics of tensor {@code name} (one of {@code names}, each given its own at
+   * construction).
+   */
   private Stats stats(String name) {
     Stats s = stats.get(name);
     if (s == null) {
@@ -149,11 +156,12 @@ public final class ActivationRanges {
     Map<String, Float> ranges = new LinkedHashMap<>();
     for (String name : names) {
       Stats s = stats(name);
-      float r = switch (method) {
-        case MINMAX -> s.max;
-        case PERCENTILE -> percentile(s, 0.9999);
-        case MSE -> mse(s);
-      };
+      float r =
+          switch (method) {
+            case MINMAX -> s.max;
+            case PERCENTILE -> percentile(s, 0.9999);
+            case MSE -> mse(s);
+          };
       // a tensor that is zero on every calibration image still needs a positive scale
       ranges.put(name, r > 0 && Float.isFinite(r) ? r : Math.max(s.max, 1e-6f));
     }

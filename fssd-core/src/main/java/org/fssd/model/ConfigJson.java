@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fssd.box.PriorConfig;
 
 /**
- * {@link FssdConfig} to and from JSON, field by field (no reflection, so renaming a Java field can never
- * silently change the file format). Missing or mistyped fields raise {@link
+ * {@link FssdConfig} to and from JSON, field by field (no reflection, so renaming a Java field can
+ * never silently change the file format). Missing or mistyped fields raise {@link
  * IllegalArgumentException} naming the field.
  */
 public final class ConfigJson {
@@ -50,8 +50,14 @@ public final class ConfigJson {
   /** Parses the JSON form; throws {@link IllegalArgumentException} naming a bad field. */
   public static FssdConfig fromJson(JsonNode n) {
     JsonNode wn = field(n, "widths");
-    Widths widths = Widths.of(intArray(wn, "base"), intField(wn, "conv6"), intField(wn, "conv7"),
-        intArray(wn, "extras"), intArray(wn, "fusion"), intArray(wn, "pyramid"));
+    Widths widths =
+        Widths.of(
+            intArray(wn, "base"),
+            intField(wn, "conv6"),
+            intField(wn, "conv7"),
+            intArray(wn, "extras"),
+            intArray(wn, "fusion"),
+            intArray(wn, "pyramid"));
     JsonNode pn = field(n, "priors");
     JsonNode ratiosNode = field(pn, "aspectRatios");
     if (!ratiosNode.isArray()) {
@@ -63,18 +69,20 @@ public final class ConfigJson {
     }
     double[] variances = doubleArray(pn, "variances");
     if (variances.length != 2) {
-      throw new IllegalArgumentException("priors.variances must have 2 values, got " + variances.length);
+      throw new IllegalArgumentException(
+          "priors.variances must have 2 values, got " + variances.length);
     }
-    PriorConfig priors = PriorConfig.builder()
-        .imageSize(intField(pn, "imageSize"))
-        .featureMaps(intArray(pn, "featureMaps"))
-        .steps(doubleArray(pn, "steps"))
-        .minSizes(doubleArray(pn, "minSizes"))
-        .maxSizes(doubleArray(pn, "maxSizes"))
-        .aspectRatios(ratios)
-        .variances(variances[0], variances[1])
-        .clip(boolField(pn, "clip"))
-        .build();
+    PriorConfig priors =
+        PriorConfig.builder()
+            .imageSize(intField(pn, "imageSize"))
+            .featureMaps(intArray(pn, "featureMaps"))
+            .steps(doubleArray(pn, "steps"))
+            .minSizes(doubleArray(pn, "minSizes"))
+            .maxSizes(doubleArray(pn, "maxSizes"))
+            .aspectRatios(ratios)
+            .variances(variances[0], variances[1])
+            .clip(boolField(pn, "clip"))
+            .build();
     return FssdConfig.builder()
         .inputSize(intField(n, "inputSize"))
         .numClasses(intField(n, "numClasses"))
@@ -127,13 +135,15 @@ public final class ConfigJson {
 
   private static int[] toInts(JsonNode a, String name) {
     if (!a.isArray()) {
-      throw new IllegalArgumentException("field '" + name + "' must be an array of integers, got " + a);
+      throw new IllegalArgumentException(
+          "field '" + name + "' must be an array of integers, got " + a);
     }
     int[] out = new int[a.size()];
     for (int i = 0; i < out.length; i++) {
       JsonNode e = a.get(i);
       if (!e.isIntegralNumber() || !e.canConvertToInt()) {
-        throw new IllegalArgumentException("field '" + name + "[" + i + "]' must be an integer, got " + e);
+        throw new IllegalArgumentException(
+            "field '" + name + "[" + i + "]' must be an integer, got " + e);
       }
       out[i] = e.intValue();
     }
@@ -143,13 +153,15 @@ public final class ConfigJson {
   private static double[] doubleArray(JsonNode n, String name) {
     JsonNode a = field(n, name);
     if (!a.isArray()) {
-      throw new IllegalArgumentException("field '" + name + "' must be an array of numbers, got " + a);
+      throw new IllegalArgumentException(
+          "field '" + name + "' must be an array of numbers, got " + a);
     }
     double[] out = new double[a.size()];
     for (int i = 0; i < out.length; i++) {
       JsonNode e = a.get(i);
       if (!e.isNumber()) {
-        throw new IllegalArgumentException("field '" + name + "[" + i + "]' must be a number, got " + e);
+        throw new IllegalArgumentException(
+            "field '" + name + "[" + i + "]' must be a number, got " + e);
       }
       out[i] = e.doubleValue();
     }

@@ -2,8 +2,8 @@ package org.fssd.model;
 
 /**
  * SPEC §2: which DL4J layer computes the FSSD convolutions of a graph built by {@link FssdGraph}.
- * Both hold the same parameters under the same names and give the same outputs (to float
- * rounding), so graphs of either kind exchange parameters and model files freely.
+ * Both hold the same parameters under the same names and give the same outputs (to float rounding),
+ * so graphs of either kind exchange parameters and model files freely.
  */
 public enum ConvImpl {
   /** DL4J's stock {@code ConvolutionLayer} (im2col + GEMM). */

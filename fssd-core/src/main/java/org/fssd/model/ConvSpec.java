@@ -51,7 +51,16 @@ public final class ConvSpec {
   private final int inSize;
   private final int outSize;
 
-  ConvSpec(Group group, int index, int in, int out, int kernel, int stride, int padding, int dilation, int inSize) {
+  ConvSpec(
+      Group group,
+      int index,
+      int in,
+      int out,
+      int kernel,
+      int stride,
+      int padding,
+      int dilation,
+      int inSize) {
     this.group = Objects.requireNonNull(group);
     this.index = index;
     this.name = group.prefix() + "." + index;
@@ -64,8 +73,15 @@ public final class ConvSpec {
     this.inSize = inSize;
     int effective = dilation * (kernel - 1) + 1;
     this.outSize = (inSize + 2 * padding - effective) / stride + 1;
-    checkArgument(outSize >= 1, "%s: input %sx%s is too small for kernel %s stride %s padding %s",
-        name, inSize, inSize, kernel, stride, padding);
+    checkArgument(
+        outSize >= 1,
+        "%s: input %sx%s is too small for kernel %s stride %s padding %s",
+        name,
+        inSize,
+        inSize,
+        kernel,
+        stride,
+        padding);
   }
 
   /** Reference name, e.g. {@code base.21}; also the graph vertex producing this block's output. */
@@ -136,7 +152,22 @@ public final class ConvSpec {
 
   @Override
   public String toString() {
-    return name + "(" + in + "->" + out + ", k" + kernel + " s" + stride + " p" + padding
-        + (dilation != 1 ? " d" + dilation : "") + ", " + inSize + "->" + outSize + ")";
+    return name
+        + "("
+        + in
+        + "->"
+        + out
+        + ", k"
+        + kernel
+        + " s"
+        + stride
+        + " p"
+        + padding
+        + (dilation != 1 ? " d" + dilation : "")
+        + ", "
+        + inSize
+        + "->"
+        + outSize
+        + ")";
   }
 }

@@ -34,8 +34,12 @@ public final class FssdConfig {
   private final int fusionSize;
 
   private FssdConfig(Builder b) {
-    checkArgument(b.inputSize == 300 || b.inputSize == 512, "inputSize must be 300 or 512, got %s", b.inputSize);
-    checkArgument(b.numClasses >= 2, "numClasses (including background) must be >= 2, got %s", b.numClasses);
+    checkArgument(
+        b.inputSize == 300 || b.inputSize == 512,
+        "inputSize must be 300 or 512, got %s",
+        b.inputSize);
+    checkArgument(
+        b.numClasses >= 2, "numClasses (including background) must be >= 2, got %s", b.numClasses);
     this.inputSize = b.inputSize;
     this.numClasses = b.numClasses;
     this.batchNorm = b.batchNorm;
@@ -43,20 +47,37 @@ public final class FssdConfig {
     this.widths = Objects.requireNonNull(b.widths, "widths");
     this.priors = Objects.requireNonNull(b.priors, "priors");
     int expectedLevels = inputSize == 300 ? 6 : 7;
-    checkArgument(widths.levels() == expectedLevels,
-        "FSSD%s has %s pyramid levels, but widths has %s", inputSize, expectedLevels, widths.levels());
-    checkArgument(priors.imageSize() == inputSize,
-        "prior configuration is for image size %s, network input is %s", priors.imageSize(), inputSize);
-    checkArgument(priors.numLevels() == expectedLevels,
-        "prior configuration has %s levels, FSSD%s has %s", priors.numLevels(), inputSize, expectedLevels);
+    checkArgument(
+        widths.levels() == expectedLevels,
+        "FSSD%s has %s pyramid levels, but widths has %s",
+        inputSize,
+        expectedLevels,
+        widths.levels());
+    checkArgument(
+        priors.imageSize() == inputSize,
+        "prior configuration is for image size %s, network input is %s",
+        priors.imageSize(),
+        inputSize);
+    checkArgument(
+        priors.numLevels() == expectedLevels,
+        "prior configuration has %s levels, FSSD%s has %s",
+        priors.numLevels(),
+        inputSize,
+        expectedLevels);
     List<ConvSpec> list = new ArrayList<>();
     this.fusionSize = layout(list);
     this.convs = ImmutableList.copyOf(list);
     int[] maps = priors.featureMaps();
     for (int k = 0; k < expectedLevels; k++) {
       int size = conv(Group.PYRAMID, k).outSize();
-      checkArgument(size == maps[k], "pyramid level %s is %sx%s but the priors expect %sx%s",
-          k, size, size, maps[k], maps[k]);
+      checkArgument(
+          size == maps[k],
+          "pyramid level %s is %sx%s but the priors expect %sx%s",
+          k,
+          size,
+          size,
+          maps[k],
+          maps[k]);
     }
   }
 
@@ -88,23 +109,39 @@ public final class FssdConfig {
     ConvSpec conv6 = new ConvSpec(Group.BASE, refIndex, in, widths.conv6(), 3, 1, 6, 6, size);
     out.add(conv6);
     refIndex += 2;
-    ConvSpec conv7 = new ConvSpec(Group.BASE, refIndex, conv6.out(), widths.conv7(), 1, 1, 0, 1, conv6.outSize());
+    ConvSpec conv7 =
+        new ConvSpec(
+            Group.BASE, refIndex, conv6.out(), widths.conv7(), 1, 1, 0, 1, conv6.outSize());
     out.add(conv7);
     // Extras on source 2.
     int[][] extrasShape = {{1, 1, 0}, {3, 1, 0}, {1, 1, 0}, {3, 2, 1}};
     in = conv7.out();
     size = conv7.outSize();
     for (int i = 0; i < 4; i++) {
-      ConvSpec c = new ConvSpec(Group.EXTRAS, i, in, widths.extras(i), extrasShape[i][0], extrasShape[i][1], extrasShape[i][2], 1, size);
+      ConvSpec c =
+          new ConvSpec(
+              Group.EXTRAS,
+              i,
+              in,
+              widths.extras(i),
+              extrasShape[i][0],
+              extrasShape[i][1],
+              extrasShape[i][2],
+              1,
+              size);
       out.add(c);
       in = c.out();
       size = c.outSize();
     }
     ConvSpec conv4_3 = out.get(Widths.CONV4_3);
     ConvSpec extras3 = out.get(out.size() - 1);
-    out.add(new ConvSpec(Group.FUSION, 0, conv4_3.out(), widths.fusion(0), 1, 1, 0, 1, source1Size));
-    out.add(new ConvSpec(Group.FUSION, 1, conv7.out(), widths.fusion(1), 1, 1, 0, 1, conv7.outSize()));
-    out.add(new ConvSpec(Group.FUSION, 2, extras3.out(), widths.fusion(2), 1, 1, 0, 1, extras3.outSize()));
+    out.add(
+        new ConvSpec(Group.FUSION, 0, conv4_3.out(), widths.fusion(0), 1, 1, 0, 1, source1Size));
+    out.add(
+        new ConvSpec(Group.FUSION, 1, conv7.out(), widths.fusion(1), 1, 1, 0, 1, conv7.outSize()));
+    out.add(
+        new ConvSpec(
+            Group.FUSION, 2, extras3.out(), widths.fusion(2), 1, 1, 0, 1, extras3.outSize()));
     // Pyramid on the fused map.
     in = widths.fusionConcat();
     size = source1Size;
@@ -153,22 +190,42 @@ public final class FssdConfig {
 
   /** FSSD300 for PASCAL VOC (21 classes), published widths. */
   public static FssdConfig voc300() {
-    return builder().inputSize(300).numClasses(21).widths(Widths.full300()).priors(PriorConfig.voc300()).build();
+    return builder()
+        .inputSize(300)
+        .numClasses(21)
+        .widths(Widths.full300())
+        .priors(PriorConfig.voc300())
+        .build();
   }
 
   /** FSSD512 for PASCAL VOC (21 classes), published widths. */
   public static FssdConfig voc512() {
-    return builder().inputSize(512).numClasses(21).widths(Widths.full512()).priors(PriorConfig.voc512()).build();
+    return builder()
+        .inputSize(512)
+        .numClasses(21)
+        .widths(Widths.full512())
+        .priors(PriorConfig.voc512())
+        .build();
   }
 
   /** FSSD300 for COCO (81 classes), published widths. */
   public static FssdConfig coco300() {
-    return builder().inputSize(300).numClasses(81).widths(Widths.full300()).priors(PriorConfig.coco300()).build();
+    return builder()
+        .inputSize(300)
+        .numClasses(81)
+        .widths(Widths.full300())
+        .priors(PriorConfig.coco300())
+        .build();
   }
 
   /** FSSD512 for COCO (81 classes), published widths. */
   public static FssdConfig coco512() {
-    return builder().inputSize(512).numClasses(81).widths(Widths.full512()).priors(PriorConfig.coco512()).build();
+    return builder()
+        .inputSize(512)
+        .numClasses(81)
+        .widths(Widths.full512())
+        .priors(PriorConfig.coco512())
+        .build();
   }
 
   /**
@@ -187,7 +244,8 @@ public final class FssdConfig {
       case "coco512":
         return coco512();
       default:
-        throw new IllegalArgumentException("unknown config '" + name + "' (expected voc300, voc512, coco300 or coco512)");
+        throw new IllegalArgumentException(
+            "unknown config '" + name + "' (expected voc300, voc512, coco300 or coco512)");
     }
   }
 
@@ -270,8 +328,12 @@ public final class FssdConfig {
       return false;
     }
     FssdConfig c = (FssdConfig) o;
-    return inputSize == c.inputSize && numClasses == c.numClasses && batchNorm == c.batchNorm
-        && fusionBatchNorm == c.fusionBatchNorm && widths.equals(c.widths) && priors.equals(c.priors);
+    return inputSize == c.inputSize
+        && numClasses == c.numClasses
+        && batchNorm == c.batchNorm
+        && fusionBatchNorm == c.fusionBatchNorm
+        && widths.equals(c.widths)
+        && priors.equals(c.priors);
   }
 
   @Override
@@ -281,8 +343,17 @@ public final class FssdConfig {
 
   @Override
   public String toString() {
-    return "FssdConfig{FSSD" + inputSize + ", classes=" + numClasses + (batchNorm ? ", bn" : "")
-        + (fusionBatchNorm ? ", fusionBn" : "") + ", " + widths + ", priors=" + priors + "}";
+    return "FssdConfig{FSSD"
+        + inputSize
+        + ", classes="
+        + numClasses
+        + (batchNorm ? ", bn" : "")
+        + (fusionBatchNorm ? ", fusionBn" : "")
+        + ", "
+        + widths
+        + ", priors="
+        + priors
+        + "}";
   }
 
   /** Builder; every value validated in {@link #build()}. Defaults: {@link #voc300()}'s values. */

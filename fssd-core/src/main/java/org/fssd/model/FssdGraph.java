@@ -30,30 +30,35 @@ import org.nd4j.linalg.learning.config.Sgd;
  * <p>Vertex names follow the reference's state_dict names. Each convolution block's output vertex
  * is named after the block ({@code base.21}, {@code extras.3}, {@code ft_module.1}, {@code
  * pyramid_ext.0}, {@code loc.2}, {@code conf.2}); in the plain variant that vertex is the
- * convolution itself (ReLU fused as its activation), in the BN variant it is the ReLU after
- * {@code <name>.conv} (no bias) and {@code <name>.bn}. Base vertices use the plain variant's
- * indices (convs 0, 2, 5, ..., 31, 33; pools 4, 9, 16 (ceil mode), 23, 30). Other vertices:
- * {@code ft_module.1.up}/{@code ft_module.2.up} (bilinear resize), {@code ft_concat},
- * {@code ft_bn} (optional), {@code loc.k.flat}/{@code conf.k.flat} (NHWC flatten).
+ * convolution itself (ReLU fused as its activation), in the BN variant it is the ReLU after {@code
+ * <name>.conv} (no bias) and {@code <name>.bn}. Base vertices use the plain variant's indices
+ * (convs 0, 2, 5, ..., 31, 33; pools 4, 9, 16 (ceil mode), 23, 30). Other vertices: {@code
+ * ft_module.1.up}/{@code ft_module.2.up} (bilinear resize), {@code ft_concat}, {@code ft_bn}
+ * (optional), {@code loc.k.flat}/{@code conf.k.flat} (NHWC flatten).
  *
  * <p>Inputs: {@value #INPUT} [N, 3, S, S] (BGR minus means, SPEC §1). Outputs, in order: {@value
- * #LOC} [N, P*4] and {@value #CONF} [N, P*C] (raw logits) — the flat equivalent of the
- * reference's [N, P, 4] and [N, P, C]; prior p's values sit at p*4 .. p*4+3 and p*C .. p*C+C-1.
+ * #LOC} [N, P*4] and {@value #CONF} [N, P*C] (raw logits) — the flat equivalent of the reference's
+ * [N, P, 4] and [N, P, C]; prior p's values sit at p*4 .. p*4+3 and p*C .. p*C+C-1.
  */
 public final class FssdGraph {
   /** Name of the graph input. */
   public static final String INPUT = "input";
+
   /** Name of the localisation output. */
   public static final String LOC = "loc";
+
   /** Name of the confidence output. */
   public static final String CONF = "conf";
+
   /** Name of the fusion concat vertex. */
   public static final String CONCAT = "ft_concat";
+
   /** Name of the optional BN after the concat. */
   public static final String CONCAT_BN = "ft_bn";
 
   /** BN running-average decay: PyTorch momentum 0.01 keeps 99 % of the old value (SPEC §2.7). */
   public static final double BN_DECAY = 0.99;
+
   /** BN epsilon (SPEC §2.7). */
   public static final double BN_EPS = 1e-5;
 
@@ -127,7 +132,8 @@ public final class FssdGraph {
       fused[i] = c.name();
       if (c.outSize() != config.fusionSize()) {
         String up = c.name() + ".up";
-        g.addVertex(up, new BilinearResizeVertex(config.fusionSize(), config.fusionSize()), c.name());
+        g.addVertex(
+            up, new BilinearResizeVertex(config.fusionSize(), config.fusionSize()), c.name());
         fused[i] = up;
       }
     }
@@ -147,7 +153,10 @@ public final class FssdGraph {
       String[] flats = new String[levels];
       for (int i = 0; i < levels; i++) {
         ConvSpec c = config.conv(head, i);
-        g.addLayer(c.name(), conv(c, Activation.IDENTITY, true, impl), config.conv(Group.PYRAMID, i).name());
+        g.addLayer(
+            c.name(),
+            conv(c, Activation.IDENTITY, true, impl),
+            config.conv(Group.PYRAMID, i).name());
         flats[i] = c.name() + ".flat";
         g.addVertex(flats[i], new HeadFlattenVertex(), c.name());
       }
@@ -158,7 +167,11 @@ public final class FssdGraph {
     return g.build();
   }
 
-  private static void addBlock(ComputationGraphConfiguration.GraphBuilder g, FssdConfig config, ConvSpec c, String input,
+  private static void addBlock(
+      ComputationGraphConfiguration.GraphBuilder g,
+      FssdConfig config,
+      ConvSpec c,
+      String input,
       ConvImpl impl) {
     if (!config.batchNorm()) {
       g.addLayer(c.name(), conv(c, Activation.RELU, true, impl), input);
@@ -169,21 +182,26 @@ public final class FssdGraph {
     }
   }
 
-  private static ConvolutionLayer conv(ConvSpec c, Activation activation, boolean bias, ConvImpl impl) {
-    ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(c.kernel(), c.kernel())
-        .stride(c.stride(), c.stride())
-        .padding(c.padding(), c.padding())
-        .dilation(c.dilation(), c.dilation())
-        .nIn(c.in())
-        .nOut(c.out())
-        .hasBias(bias)
-        .activation(activation);
+  private static ConvolutionLayer conv(
+      ConvSpec c, Activation activation, boolean bias, ConvImpl impl) {
+    ConvolutionLayer.Builder b =
+        new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+            .stride(c.stride(), c.stride())
+            .padding(c.padding(), c.padding())
+            .dilation(c.dilation(), c.dilation())
+            .nIn(c.in())
+            .nOut(c.out())
+            .hasBias(bias)
+            .activation(activation);
     return impl == ConvImpl.FAST ? new FastConvolutionLayer(b) : b.build();
   }
 
   private static BatchNormalization batchNorm(int channels) {
     return new BatchNormalization.Builder()
-        .activation(Activation.IDENTITY) // DL4J's builder default is sigmoid (ignored by M2.1's BN; say what we mean)
+        .activation(
+            Activation
+                .IDENTITY) // DL4J's builder default is sigmoid (ignored by M2.1's BN; say what we
+        // mean)
         .nIn(channels)
         .nOut(channels)
         .eps(BN_EPS)
@@ -192,12 +210,17 @@ public final class FssdGraph {
         .build();
   }
 
-  /** A new graph for {@code config}, initialised per SPEC §7 from {@code seed}, stock convolutions. */
+  /**
+   * A new graph for {@code config}, initialised per SPEC §7 from {@code seed}, stock convolutions.
+   */
   public static ComputationGraph create(FssdConfig config, long seed) {
     return create(config, seed, ConvImpl.STOCK);
   }
 
-  /** A new graph for {@code config} with {@code impl} convolutions, initialised per SPEC §7 from {@code seed}. */
+  /**
+   * A new graph for {@code config} with {@code impl} convolutions, initialised per SPEC §7 from
+   * {@code seed}.
+   */
   public static ComputationGraph create(FssdConfig config, long seed, ConvImpl impl) {
     ComputationGraph graph = new ComputationGraph(configuration(config, impl));
     graph.init();
@@ -207,8 +230,8 @@ public final class FssdGraph {
 
   /**
    * Re-initialises every parameter per SPEC §7, deterministically from {@code seed}: body convs
-   * Kaiming-normal (fan_out, gain sqrt 2), zero bias; heads Kaiming-uniform with a = sqrt 5
-   * (bound 1/sqrt(fan_in)), zero bias; BN gamma 1, beta 0, running mean 0, running var 1.
+   * Kaiming-normal (fan_out, gain sqrt 2), zero bias; heads Kaiming-uniform with a = sqrt 5 (bound
+   * 1/sqrt(fan_in)), zero bias; BN gamma 1, beta 0, running mean 0, running var 1.
    */
   public static void initialize(ComputationGraph graph, FssdConfig config, long seed) {
     Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);

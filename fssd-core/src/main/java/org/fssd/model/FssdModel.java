@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An FSSD network with everything needed to use it: its {@link FssdConfig}, the DL4J {@link
- * ComputationGraph} holding the parameters (the model of record), the class {@link Labels} and
- * the {@link Provenance} of the weights.
+ * ComputationGraph} holding the parameters (the model of record), the class {@link Labels} and the
+ * {@link Provenance} of the weights.
  *
  * <p>Files: {@link #save(Path)} / {@link #load(Path)} (format in {@link ModelFile}).
  *
@@ -27,11 +27,16 @@ public final class FssdModel {
   private final @Nullable Quantization quantization; // null: not quantised
   private volatile float @Nullable [] priors;
 
-  private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
+  private FssdModel(
+      FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
     this(config, graph, labels, provenance, null);
   }
 
-  private FssdModel(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance,
+  private FssdModel(
+      FssdConfig config,
+      ComputationGraph graph,
+      Labels labels,
+      Provenance provenance,
       @Nullable Quantization quantization) {
     this.config = Objects.requireNonNull(config, "config");
     this.graph = Objects.requireNonNull(graph, "graph");
@@ -41,19 +46,25 @@ public final class FssdModel {
     if (quantization != null) {
       quantization.checkCovers(config);
     }
-    checkArgument(labels.numClasses() == config.numClasses(),
-        "labels have %s classes (with background) but the network has %s", labels.numClasses(), config.numClasses());
+    checkArgument(
+        labels.numClasses() == config.numClasses(),
+        "labels have %s classes (with background) but the network has %s",
+        labels.numClasses(),
+        config.numClasses());
   }
 
-  /** Wraps an existing graph built for {@code config} (e.g. by {@link FssdGraph} or an importer). */
-  public static FssdModel of(FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
+  /**
+   * Wraps an existing graph built for {@code config} (e.g. by {@link FssdGraph} or an importer).
+   */
+  public static FssdModel of(
+      FssdConfig config, ComputationGraph graph, Labels labels, Provenance provenance) {
     return new FssdModel(config, graph, labels, provenance);
   }
 
   /** A new randomly initialised model (SPEC §7 initialisation) from {@code seed}. */
   public static FssdModel create(FssdConfig config, Labels labels, long seed) {
-    return new FssdModel(config, FssdGraph.create(config, seed), labels,
-        Provenance.of("init seed=" + seed));
+    return new FssdModel(
+        config, FssdGraph.create(config, seed), labels, Provenance.of("init seed=" + seed));
   }
 
   /** Reads a native model file. */
@@ -125,7 +136,13 @@ public final class FssdModel {
 
   @Override
   public String toString() {
-    return "FssdModel{" + config + ", labels=" + labels + ", provenance=" + provenance
-        + (quantization != null ? ", " + quantization : "") + "}";
+    return "FssdModel{"
+        + config
+        + ", labels="
+        + labels
+        + ", provenance="
+        + provenance
+        + (quantization != null ? ", " + quantization : "")
+        + "}";
   }
 }

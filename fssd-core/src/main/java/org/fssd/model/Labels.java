@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Class names of a detector, indexed by the network's class index. Index 0 is always the
- * background class ({@code "background"}), which is never reported; object classes are 1..C-1.
+ * Class names of a detector, indexed by the network's class index. Index 0 is always the background
+ * class ({@code "background"}), which is never reported; object classes are 1..C-1.
  *
- * <p>Immutable and thread-safe. Presets: {@link #voc()} (20 PASCAL VOC classes, SPEC §10 order)
- * and {@link #coco()} (80 COCO classes in ascending category-id order).
+ * <p>Immutable and thread-safe. Presets: {@link #voc()} (20 PASCAL VOC classes, SPEC §10 order) and
+ * {@link #coco()} (80 COCO classes in ascending category-id order).
  */
 public final class Labels {
   /** Name of class index 0. */
@@ -20,22 +20,108 @@ public final class Labels {
 
   private static final ImmutableList<String> VOC =
       ImmutableList.of(
-          "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-          "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
-          "train", "tvmonitor");
+          "aeroplane",
+          "bicycle",
+          "bird",
+          "boat",
+          "bottle",
+          "bus",
+          "car",
+          "cat",
+          "chair",
+          "cow",
+          "diningtable",
+          "dog",
+          "horse",
+          "motorbike",
+          "person",
+          "pottedplant",
+          "sheep",
+          "sofa",
+          "train",
+          "tvmonitor");
 
   private static final ImmutableList<String> COCO =
       ImmutableList.of(
-          "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
-          "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat",
-          "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack",
-          "umbrella", "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball",
-          "kite", "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket",
-          "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
-          "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair",
-          "couch", "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse",
-          "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink",
-          "refrigerator", "book", "clock", "vase", "scissors", "teddy bear", "hair drier",
+          "person",
+          "bicycle",
+          "car",
+          "motorcycle",
+          "airplane",
+          "bus",
+          "train",
+          "truck",
+          "boat",
+          "traffic light",
+          "fire hydrant",
+          "stop sign",
+          "parking meter",
+          "bench",
+          "bird",
+          "cat",
+          "dog",
+          "horse",
+          "sheep",
+          "cow",
+          "elephant",
+          "bear",
+          "zebra",
+          "giraffe",
+          "backpack",
+          "umbrella",
+          "handbag",
+          "tie",
+          "suitcase",
+          "frisbee",
+          "skis",
+          "snowboard",
+          "sports ball",
+          "kite",
+          "baseball bat",
+          "baseball glove",
+          "skateboard",
+          "surfboard",
+          "tennis racket",
+          "bottle",
+          "wine glass",
+          "cup",
+          "fork",
+          "knife",
+          "spoon",
+          "bowl",
+          "banana",
+          "apple",
+          "sandwich",
+          "orange",
+          "broccoli",
+          "carrot",
+          "hot dog",
+          "pizza",
+          "donut",
+          "cake",
+          "chair",
+          "couch",
+          "potted plant",
+          "bed",
+          "dining table",
+          "toilet",
+          "tv",
+          "laptop",
+          "mouse",
+          "remote",
+          "keyboard",
+          "cell phone",
+          "microwave",
+          "oven",
+          "toaster",
+          "sink",
+          "refrigerator",
+          "book",
+          "clock",
+          "vase",
+          "scissors",
+          "teddy bear",
+          "hair drier",
           "toothbrush");
 
   private final ImmutableList<String> names; // index 0 = background

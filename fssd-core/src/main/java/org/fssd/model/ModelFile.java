@@ -20,12 +20,12 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import org.jspecify.annotations.Nullable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.FssdException;
 import org.fssd.ModelFormatException;
 import org.fssd.io.AtomicFiles;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The native model file: a DL4J {@code ModelSerializer} zip (configuration.json, coefficients.bin,
@@ -42,25 +42,28 @@ import org.fssd.io.AtomicFiles;
  * quantize}): version 1 plus
  *
  * <pre>{@code
- *  "quantization": {"precision": "int8", "method": "mse", "calibration": "...",
- *                   "ranges": {"input": 151.0, "base.0": 17.2, ...}}
+ * "quantization": {"precision": "int8", "method": "mse", "calibration": "...",
+ *                  "ranges": {"input": 151.0, "base.0": 17.2, ...}}
  * }</pre>
  *
- * Models without a quantisation are still written as version 1, so that older readers keep
- * reading them; an older reader refuses a version-2 file, naming the version it reads.
+ * Models without a quantisation are still written as version 1, so that older readers keep reading
+ * them; an older reader refuses a version-2 file, naming the version it reads.
  *
  * <p>Reading refuses files of a newer format version (naming the maximum supported), files without
  * {@value #ENTRY}, and graphs whose parameters do not fit the recorded configuration. Writing goes
- * to a temporary file in the target directory that is then moved into place atomically, so a
- * crash never leaves a half-written model under the target name.
+ * to a temporary file in the target directory that is then moved into place atomically, so a crash
+ * never leaves a half-written model under the target name.
  */
 public final class ModelFile {
   /** The zip entry holding the fssd4j metadata. */
   public static final String ENTRY = "fssd.json";
+
   /** The format identifier. */
   public static final String FORMAT = "fssd4j-model";
+
   /** The newest format version this reader understands (written for quantised models). */
   public static final int FORMAT_VERSION = 2;
+
   /** The format version of models without a quantisation. */
   public static final int FORMAT_VERSION_FP32 = 1;
 
@@ -72,7 +75,11 @@ public final class ModelFile {
   /** Writes {@code model} to {@code file} atomically; {@code withUpdater} keeps optimiser state. */
   public static void write(FssdModel model, Path file, boolean withUpdater) {
     try {
-      writeGraphZip(model.graph(), withUpdater, file, ENTRY,
+      writeGraphZip(
+          model.graph(),
+          withUpdater,
+          file,
+          ENTRY,
           MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata(model)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new FssdException(file + ": cannot write model metadata: " + e.getMessage(), e);
@@ -84,8 +91,8 @@ public final class ModelFile {
    * = {@code content}, written first) to {@code file}, atomically ({@link AtomicFiles}). Used for
    * model files and training checkpoints.
    */
-  public static void writeGraphZip(ComputationGraph graph, boolean withUpdater, Path file, String entry,
-      byte[] content) {
+  public static void writeGraphZip(
+      ComputationGraph graph, boolean withUpdater, Path file, String entry, byte[] content) {
     writeGraphZip(graph, withUpdater, file, java.util.Map.of(entry, content));
   }
 
@@ -93,7 +100,10 @@ public final class ModelFile {
    * As {@link #writeGraphZip(ComputationGraph, boolean, Path, String, byte[])} with several extra
    * entries (name to content, written first in the map's iteration order).
    */
-  public static void writeGraphZip(ComputationGraph graph, boolean withUpdater, Path file,
+  public static void writeGraphZip(
+      ComputationGraph graph,
+      boolean withUpdater,
+      Path file,
       java.util.Map<String, byte[]> extraEntries) {
     Path dir = file.toAbsolutePath().getParent();
     try {
@@ -101,32 +111,34 @@ public final class ModelFile {
     } catch (IOException e) {
       throw new FssdException(file + ": cannot create directory " + dir + ": " + e.getMessage(), e);
     }
-    AtomicFiles.write(file, out -> {
-      Path graphTmp = Files.createTempFile(dir, "." + file.getFileName() + ".graph", ".tmp");
-      try {
-        ModelSerializer.writeModel(graph, graphTmp.toFile(), withUpdater);
-        try (OutputStream os = Files.newOutputStream(out);
-            ZipOutputStream zos = new ZipOutputStream(os);
-            ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
-          for (java.util.Map.Entry<String, byte[]> x : extraEntries.entrySet()) {
-            zos.putNextEntry(new ZipEntry(x.getKey()));
-            zos.write(x.getValue());
-            zos.closeEntry();
-          }
-          Enumeration<? extends ZipEntry> entries = graphZip.entries();
-          while (entries.hasMoreElements()) {
-            ZipEntry e = entries.nextElement();
-            zos.putNextEntry(new ZipEntry(e.getName()));
-            try (InputStream in = graphZip.getInputStream(e)) {
-              in.transferTo(zos);
+    AtomicFiles.write(
+        file,
+        out -> {
+          Path graphTmp = Files.createTempFile(dir, "." + file.getFileName() + ".graph", ".tmp");
+          try {
+            ModelSerializer.writeModel(graph, graphTmp.toFile(), withUpdater);
+            try (OutputStream os = Files.newOutputStream(out);
+                ZipOutputStream zos = new ZipOutputStream(os);
+                ZipFile graphZip = new ZipFile(graphTmp.toFile())) {
+              for (java.util.Map.Entry<String, byte[]> x : extraEntries.entrySet()) {
+                zos.putNextEntry(new ZipEntry(x.getKey()));
+                zos.write(x.getValue());
+                zos.closeEntry();
+              }
+              Enumeration<? extends ZipEntry> entries = graphZip.entries();
+              while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                zos.putNextEntry(new ZipEntry(e.getName()));
+                try (InputStream in = graphZip.getInputStream(e)) {
+                  in.transferTo(zos);
+                }
+                zos.closeEntry();
+              }
             }
-            zos.closeEntry();
+          } finally {
+            AtomicFiles.deleteQuietly(graphTmp);
           }
-        }
-      } finally {
-        AtomicFiles.deleteQuietly(graphTmp);
-      }
-    });
+        });
   }
 
   private static ObjectNode metadata(FssdModel model) {
@@ -165,15 +177,23 @@ public final class ModelFile {
       throw new ModelFormatException(file + ": no such model file");
     }
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      ModelZip.Limits names = new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
-          .allow(ModelZip.CONFIGURATION, Long.MAX_VALUE).allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE)
-          .allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE);
+      ModelZip.Limits names =
+          new ModelZip.Limits()
+              .allow(ENTRY, MAX_METADATA_BYTES)
+              .allow(ModelZip.CONFIGURATION, Long.MAX_VALUE)
+              .allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE)
+              .allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE);
       if (zip.getEntry(ENTRY) == null) {
-        throw new ModelFormatException(file + ": not an fssd4j model file (no " + ENTRY + " entry)");
+        throw new ModelFormatException(
+            file + ": not an fssd4j model file (no " + ENTRY + " entry)");
       }
       ModelZip.checkEntries(file, zip, names);
       // Present: checked above.
-      Metadata m = metadata(file, java.util.Objects.requireNonNull(ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES)));
+      Metadata m =
+          metadata(
+              file,
+              java.util.Objects.requireNonNull(
+                  ModelZip.readEntry(file, zip, ENTRY, MAX_METADATA_BYTES)));
       org.deeplearning4j.nn.conf.ComputationGraphConfiguration expected;
       try {
         expected = FssdGraph.configuration(m.config());
@@ -182,22 +202,30 @@ public final class ModelFile {
       }
       long params = ModelZip.paramCount(expected);
       long configLimit = ModelZip.configurationLimit(expected);
-      ModelZip.checkEntries(file, zip, new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
-          .allow(ModelZip.CONFIGURATION, configLimit)
-          .allow(ModelZip.COEFFICIENTS, ModelZip.coefficientBytes(params) + 16)
-          .allow(ModelZip.UPDATER_STATE, ModelZip.coefficientBytes(2 * params) + 16));
+      ModelZip.checkEntries(
+          file,
+          zip,
+          new ModelZip.Limits()
+              .allow(ENTRY, MAX_METADATA_BYTES)
+              .allow(ModelZip.CONFIGURATION, configLimit)
+              .allow(ModelZip.COEFFICIENTS, ModelZip.coefficientBytes(params) + 16)
+              .allow(ModelZip.UPDATER_STATE, ModelZip.coefficientBytes(2 * params) + 16));
       ComputationGraph graph = ModelZip.restore(file, zip, params, configLimit, false);
       checkFits(file, m.config(), graph);
       FssdModel model = FssdModel.of(m.config(), graph, m.labels(), m.provenance());
       return m.quantization() == null ? model : model.withQuantization(m.quantization());
     } catch (ZipException | NoSuchFileException e) {
-      throw new ModelFormatException(file + ": not a readable model file (" + e.getMessage() + ")", e);
+      throw new ModelFormatException(
+          file + ": not a readable model file (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new ModelFormatException(file + ": cannot read model file: " + e.getMessage(), e);
     }
   }
 
-  private record Metadata(FssdConfig config, Labels labels, Provenance provenance,
+  private record Metadata(
+      FssdConfig config,
+      Labels labels,
+      Provenance provenance,
       @Nullable Quantization quantization) {}
 
   private static Metadata metadata(Path file, byte[] bytes) {
@@ -220,9 +248,15 @@ public final class ModelFile {
         throw new IllegalArgumentException("missing formatVersion");
       }
       if (version.intValue() > FORMAT_VERSION || version.intValue() < 1) {
-        throw new ModelFormatException(file + ": format version " + version.intValue()
-            + " is not supported (this fssd4j " + Provenance.version() + " reads versions 1.."
-            + FORMAT_VERSION + "; a newer file needs a newer fssd4j)");
+        throw new ModelFormatException(
+            file
+                + ": format version "
+                + version.intValue()
+                + " is not supported (this fssd4j "
+                + Provenance.version()
+                + " reads versions 1.."
+                + FORMAT_VERSION
+                + "; a newer file needs a newer fssd4j)");
       }
       config = ConfigJson.fromJson(meta.get("config"));
       JsonNode labelNode = meta.get("labels");
@@ -242,7 +276,8 @@ public final class ModelFile {
       }
       JsonNode quant = meta.get("quantization");
       if (version.intValue() >= 2 && quant == null) {
-        throw new IllegalArgumentException("format version " + version.intValue() + " without a quantization object");
+        throw new IllegalArgumentException(
+            "format version " + version.intValue() + " without a quantization object");
       }
       if (quant != null) {
         quantization = quantization(quant);
@@ -263,21 +298,26 @@ public final class ModelFile {
       throw new IllegalArgumentException("quantization without a ranges object");
     }
     Map<String, Float> m = new LinkedHashMap<>();
-    ranges.fields().forEachRemaining(f -> {
-      if (!f.getValue().isNumber()) {
-        throw new IllegalArgumentException("quantization range of " + f.getKey() + " is not a number");
-      }
-      m.put(f.getKey(), f.getValue().floatValue());
-    });
-    return Quantization.of(q.path("method").asText("unknown"), q.path("calibration").asText("unknown"), m);
+    ranges
+        .fields()
+        .forEachRemaining(
+            f -> {
+              if (!f.getValue().isNumber()) {
+                throw new IllegalArgumentException(
+                    "quantization range of " + f.getKey() + " is not a number");
+              }
+              m.put(f.getKey(), f.getValue().floatValue());
+            });
+    return Quantization.of(
+        q.path("method").asText("unknown"), q.path("calibration").asText("unknown"), m);
   }
-
 
   /** The stored graph must have exactly the parameters the recorded configuration implies. */
   private static void checkFits(Path file, FssdConfig config, ComputationGraph graph) {
     Set<String> outputs = new HashSet<>(graph.getConfiguration().getNetworkOutputs());
     if (!outputs.equals(Set.of(FssdGraph.LOC, FssdGraph.CONF))) {
-      throw new ModelFormatException(file + ": network outputs " + outputs + " are not [loc, conf]");
+      throw new ModelFormatException(
+          file + ": network outputs " + outputs + " are not [loc, conf]");
     }
     for (ConvSpec c : config.convs()) {
       String name = !c.isHead() && config.batchNorm() ? c.name() + ".conv" : c.name();
@@ -289,11 +329,18 @@ public final class ModelFile {
         w = null;
       }
       if (w == null) {
-        throw new ModelFormatException(file + ": parameter " + name + "_W is missing from the network");
+        throw new ModelFormatException(
+            file + ": parameter " + name + "_W is missing from the network");
       }
       if (!java.util.Arrays.equals(w.shape(), expected)) {
-        throw new ModelFormatException(file + ": parameter " + name + "_W has shape "
-            + java.util.Arrays.toString(w.shape()) + ", the configuration needs " + java.util.Arrays.toString(expected));
+        throw new ModelFormatException(
+            file
+                + ": parameter "
+                + name
+                + "_W has shape "
+                + java.util.Arrays.toString(w.shape())
+                + ", the configuration needs "
+                + java.util.Arrays.toString(expected));
       }
     }
   }

@@ -25,22 +25,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Reads the DL4J part of a model or checkpoint zip (what {@code ModelSerializer.writeModel}
- * wrote) with every entry's size bounded <b>before</b> it is inflated, in place of {@code
+ * Reads the DL4J part of a model or checkpoint zip (what {@code ModelSerializer.writeModel} wrote)
+ * with every entry's size bounded <b>before</b> it is inflated, in place of {@code
  * ModelSerializer.restoreComputationGraph}.
  *
  * <p>Why not {@code ModelSerializer}: it inflates every entry of the zip into memory, whatever its
- * name, before looking at any of them (a 1 GB-inflating entry of zeros, a few kilobytes
- * compressed, costs gigabytes of heap and seconds); it parses a {@code configuration.json} of any
- * size; it trusts the lengths in the ND4J array header of {@code coefficients.bin}; and it
- * deserialises a {@code preprocessor.bin} entry with Java serialisation. Here:
+ * name, before looking at any of them (a 1 GB-inflating entry of zeros, a few kilobytes compressed,
+ * costs gigabytes of heap and seconds); it parses a {@code configuration.json} of any size; it
+ * trusts the lengths in the ND4J array header of {@code coefficients.bin}; and it deserialises a
+ * {@code preprocessor.bin} entry with Java serialisation. Here:
  *
  * <ul>
  *   <li>every entry name must be in the caller's list of allowed entries, each with a byte limit;
  *       an unknown or duplicated entry refuses the file;
- *   <li>the size the zip declares for an entry is checked against its limit first, and the entry
- *       is then read through a stream that stops with an error one byte past the limit (the
- *       declared size can lie);
+ *   <li>the size the zip declares for an entry is checked against its limit first, and the entry is
+ *       then read through a stream that stops with an error one byte past the limit (the declared
+ *       size can lie);
  *   <li>{@code coefficients.bin} must hold exactly the ND4J binary form of a float vector of the
  *       expected parameter count (see {@link #coefficientBytes(long)}); its header is parsed and
  *       checked before ND4J allocates anything;
@@ -53,17 +53,20 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ModelZip {
   /** DL4J's entry holding the graph configuration JSON. */
   public static final String CONFIGURATION = "configuration.json";
+
   /** DL4J's entry holding the flattened parameters. */
   public static final String COEFFICIENTS = "coefficients.bin";
+
   /** DL4J's entry holding the updater (optimiser) state, when written with it. */
   public static final String UPDATER_STATE = "updaterState.bin";
 
   /**
-   * Bytes of the ND4J header of a rank-1 float array as {@code Nd4j.write} stores it (DL4J 1.0.0-M2.1):
-   * the shape-information buffer (allocation mode as modified UTF-8 {@code "MIXED_DATA_TYPES"}: 2 +
-   * 16 bytes; its length as a long: 8; data type {@code "LONG"}: 2 + 4; the 2 * rank + 4 = 6 longs:
-   * 48) and the data buffer's header (allocation mode: 18; length: 8; data type {@code "FLOAT"}: 2
-   * + 5). A rank-2 {@code [1, n]} vector has two more longs (16 bytes).
+   * Bytes of the ND4J header of a rank-1 float array as {@code Nd4j.write} stores it (DL4J
+   * 1.0.0-M2.1): the shape-information buffer (allocation mode as modified UTF-8 {@code
+   * "MIXED_DATA_TYPES"}: 2 + 16 bytes; its length as a long: 8; data type {@code "LONG"}: 2 + 4;
+   * the 2 * rank + 4 = 6 longs: 48) and the data buffer's header (allocation mode: 18; length: 8;
+   * data type {@code "FLOAT"}: 2 + 5). A rank-2 {@code [1, n]} vector has two more longs (16
+   * bytes).
    */
   static final int HEADER_BYTES_RANK1 = 18 + 8 + 6 + 6 * 8 + 18 + 8 + 7;
 
@@ -133,8 +136,13 @@ public final class ModelZip {
       String name = e.getName();
       Long limit = limits.limit(name);
       if (limit == null) {
-        throw new ModelFormatException(file + ": unexpected zip entry '" + printable(name)
-            + "' (a model file holds only " + limits.limits.keySet() + ")");
+        throw new ModelFormatException(
+            file
+                + ": unexpected zip entry '"
+                + printable(name)
+                + "' (a model file holds only "
+                + limits.limits.keySet()
+                + ")");
       }
       if (!seen.add(name)) {
         throw new ModelFormatException(file + ": zip entry " + name + " appears more than once");
@@ -161,7 +169,8 @@ public final class ModelZip {
     try (InputStream in = new Bounded(zip.getInputStream(e), file, name, limit)) {
       return in.readAllBytes();
     } catch (IOException ex) {
-      throw new ModelFormatException(file + ": cannot read zip entry " + name + ": " + ex.getMessage(), ex);
+      throw new ModelFormatException(
+          file + ": cannot read zip entry " + name + ": " + ex.getMessage(), ex);
     }
   }
 
@@ -173,30 +182,41 @@ public final class ModelZip {
    * @param configurationLimit byte limit of {@value #CONFIGURATION}
    * @param loadUpdater also restore the updater state ({@value #UPDATER_STATE}) when present
    */
-  public static ComputationGraph restore(Path file, ZipFile zip, long expectedParams,
-      long configurationLimit, boolean loadUpdater) {
+  public static ComputationGraph restore(
+      Path file, ZipFile zip, long expectedParams, long configurationLimit, boolean loadUpdater) {
     byte[] json = readEntry(file, zip, CONFIGURATION, configurationLimit);
     if (json == null) {
-      throw new ModelFormatException(file + ": no " + CONFIGURATION + " entry (not a DL4J model zip)");
+      throw new ModelFormatException(
+          file + ": no " + CONFIGURATION + " entry (not a DL4J model zip)");
     }
     ComputationGraphConfiguration conf;
     try {
       conf = ComputationGraphConfiguration.fromJson(new String(json, StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": invalid " + CONFIGURATION + ": " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": invalid " + CONFIGURATION + ": " + e.getMessage(), e);
     }
-    if (conf.getNetworkInputs() == null || conf.getVertices() == null || conf.getVertices().isEmpty()) {
+    if (conf.getNetworkInputs() == null
+        || conf.getVertices() == null
+        || conf.getVertices().isEmpty()) {
       throw new ModelFormatException(file + ": " + CONFIGURATION + " is not a computation graph");
     }
     long stored;
     try {
       stored = paramCount(conf);
     } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": invalid " + CONFIGURATION + ": " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": invalid " + CONFIGURATION + ": " + e.getMessage(), e);
     }
     if (expectedParams >= 0 && stored != expectedParams) {
-      throw new ModelFormatException(file + ": " + CONFIGURATION + " describes a network of "
-          + stored + " parameters, the model's configuration needs " + expectedParams);
+      throw new ModelFormatException(
+          file
+              + ": "
+              + CONFIGURATION
+              + " describes a network of "
+              + stored
+              + " parameters, the model's configuration needs "
+              + expectedParams);
     }
     INDArray params = readVector(file, zip, COEFFICIENTS, stored);
     ComputationGraph graph;
@@ -205,7 +225,8 @@ public final class ModelZip {
       graph = new ComputationGraph(conf);
       graph.init(params, false);
     } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": cannot build the stored network: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": cannot build the stored network: " + e.getMessage(), e);
     }
     if (loadUpdater && zip.getEntry(UPDATER_STATE) != null) {
       INDArray view = graph.getUpdater(true).getStateViewArray();
@@ -230,30 +251,57 @@ public final class ModelZip {
     long rank1 = coefficientBytes(length);
     long rank2 = rank1 + 16;
     if (e.getSize() >= 0 && e.getSize() != rank1 && e.getSize() != rank2) {
-      throw new ModelFormatException(file + ": zip entry " + entry + " declares " + e.getSize()
-          + " bytes, but " + length + " float values take exactly " + rank1 + " bytes (limit "
-          + rank2 + ")");
+      throw new ModelFormatException(
+          file
+              + ": zip entry "
+              + entry
+              + " declares "
+              + e.getSize()
+              + " bytes, but "
+              + length
+              + " float values take exactly "
+              + rank1
+              + " bytes (limit "
+              + rank2
+              + ")");
     }
     try (Bounded in = new Bounded(zip.getInputStream(e), file, entry, rank2)) {
       byte[] head = in.readNBytes(HEADER_BYTES_RANK1 + 16);
       int headerLength = checkHeader(file, entry, head, length);
       INDArray array;
-      try (DataInputStream data = new DataInputStream(
-          new SequenceInputStream(new ByteArrayInputStream(head), new NonClosing(in)))) {
+      try (DataInputStream data =
+          new DataInputStream(
+              new SequenceInputStream(new ByteArrayInputStream(head), new NonClosing(in)))) {
         array = Nd4j.read(data);
         if (data.read() >= 0) {
-          throw new ModelFormatException(file + ": zip entry " + entry + " has bytes after its "
-              + length + " values (limit " + (headerLength + 4 * length) + " bytes)");
+          throw new ModelFormatException(
+              file
+                  + ": zip entry "
+                  + entry
+                  + " has bytes after its "
+                  + length
+                  + " values (limit "
+                  + (headerLength + 4 * length)
+                  + " bytes)");
         }
       }
       if (array.length() != length || array.dataType() != DataType.FLOAT) {
-        throw new ModelFormatException(file + ": zip entry " + entry + " holds " + array.length()
-            + " " + array.dataType() + " values, expected " + length + " FLOAT");
+        throw new ModelFormatException(
+            file
+                + ": zip entry "
+                + entry
+                + " holds "
+                + array.length()
+                + " "
+                + array.dataType()
+                + " values, expected "
+                + length
+                + " FLOAT");
       }
       return array;
     } catch (IOException ex) {
-      throw new ModelFormatException(file + ": zip entry " + entry + " is truncated or unreadable: "
-          + ex.getMessage(), ex);
+      throw new ModelFormatException(
+          file + ": zip entry " + entry + " is truncated or unreadable: " + ex.getMessage(), ex);
     } catch (ModelFormatException ex) {
       throw ex;
     } catch (RuntimeException ex) {
@@ -261,26 +309,36 @@ public final class ModelZip {
       if (cause != null) {
         throw cause;
       }
-      throw new ModelFormatException(file + ": zip entry " + entry + " is not a valid ND4J array: "
-          + ex.getMessage(), ex);
+      throw new ModelFormatException(
+          file + ": zip entry " + entry + " is not a valid ND4J array: " + ex.getMessage(), ex);
     }
   }
 
   /** Validates the ND4J header in {@code head}; returns its length in bytes. */
-  private static int checkHeader(Path file, String entry, byte[] head, long length) throws IOException {
+  private static int checkHeader(Path file, String entry, byte[] head, long length)
+      throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(head));
     String where = file + ": zip entry " + entry + ": ";
     String mode = in.readUTF();
     long infoLength = in.readLong();
     String infoType = in.readUTF();
-    if (!isAllocationMode(mode) || !infoType.equals("LONG") || (infoLength != 6 && infoLength != 8)) {
-      throw new ModelFormatException(where + "not the ND4J header of a float vector (shape buffer "
-          + printable(mode) + "/" + printable(infoType) + "/" + infoLength + ")");
+    if (!isAllocationMode(mode)
+        || !infoType.equals("LONG")
+        || (infoLength != 6 && infoLength != 8)) {
+      throw new ModelFormatException(
+          where
+              + "not the ND4J header of a float vector (shape buffer "
+              + printable(mode)
+              + "/"
+              + printable(infoType)
+              + "/"
+              + infoLength
+              + ")");
     }
     long rank = in.readLong();
     if (rank != (infoLength - 4) / 2) {
-      throw new ModelFormatException(where + "shape information of rank " + rank + " in a buffer of "
-          + infoLength);
+      throw new ModelFormatException(
+          where + "shape information of rank " + rank + " in a buffer of " + infoLength);
     }
     long elements = 1;
     for (int i = 0; i < rank; i++) {
@@ -292,18 +350,33 @@ public final class ModelZip {
     String dataMode = in.readUTF();
     long dataLength = in.readLong();
     String dataType = in.readUTF();
-    if (!isAllocationMode(dataMode) || !dataType.equals("FLOAT") || dataLength != length
+    if (!isAllocationMode(dataMode)
+        || !dataType.equals("FLOAT")
+        || dataLength != length
         || elements != length) {
-      throw new ModelFormatException(where + "holds " + dataLength + " " + printable(dataType)
-          + " values of shape size " + elements + ", expected " + length + " FLOAT (limit "
-          + coefficientBytes(length) + " bytes)");
+      throw new ModelFormatException(
+          where
+              + "holds "
+              + dataLength
+              + " "
+              + printable(dataType)
+              + " values of shape size "
+              + elements
+              + ", expected "
+              + length
+              + " FLOAT (limit "
+              + coefficientBytes(length)
+              + " bytes)");
     }
     return head.length - in.available();
   }
 
   private static boolean isAllocationMode(String s) {
-    return s.equals("MIXED_DATA_TYPES") || s.equals("LONG_SHAPE") || s.equals("DIRECT")
-        || s.equals("HEAP") || s.equals("JAVACPP");
+    return s.equals("MIXED_DATA_TYPES")
+        || s.equals("LONG_SHAPE")
+        || s.equals("DIRECT")
+        || s.equals("HEAP")
+        || s.equals("JAVACPP");
   }
 
   private static @Nullable ModelFormatException causeOf(Throwable t) {
@@ -316,8 +389,8 @@ public final class ModelZip {
   }
 
   private static ModelFormatException tooLarge(Path file, String entry, long limit, String what) {
-    return new ModelFormatException(file + ": zip entry " + entry + " " + what + " (limit "
-        + limit + " bytes for it)");
+    return new ModelFormatException(
+        file + ": zip entry " + entry + " " + what + " (limit " + limit + " bytes for it)");
   }
 
   private static String printable(String s) {

@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Where a model's weights came from, recorded in every model file (Tribuo-style provenance):
- * how it was made ({@code source}: e.g. {@code init seed=7}, {@code pytorch import of X.pth
- * sha256=...}, {@code train run ...}), when, by which fssd4j/Java/OS/architecture, plus free
- * entries (training run, pruning ratio, ...). Files written before provenance existed read as
- * {@link #unknown()}, never as an empty or invented history.
+ * Where a model's weights came from, recorded in every model file (Tribuo-style provenance): how it
+ * was made ({@code source}: e.g. {@code init seed=7}, {@code pytorch import of X.pth sha256=...},
+ * {@code train run ...}), when, by which fssd4j/Java/OS/architecture, plus free entries (training
+ * run, pruning ratio, ...). Files written before provenance existed read as {@link #unknown()},
+ * never as an empty or invented history.
  *
  * <p>Immutable; entries keep their insertion order.
  */
@@ -27,9 +27,7 @@ public final class Provenance {
     this.entries = ImmutableMap.copyOf(entries);
   }
 
-  /**
-   * Provenance for a model made now by {@code source}, with the current library/JVM/OS facts.
-   */
+  /** Provenance for a model made now by {@code source}, with the current library/JVM/OS facts. */
   public static Provenance of(String source) {
     Objects.requireNonNull(source, "source");
     Map<String, String> m = new LinkedHashMap<>();

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The int8 post-training quantisation of a model: the clipping range of every activation tensor
- * the int8 plan stores, found by calibration, and how it was found. Saved in the model file
- * ({@link ModelFile}, format version 2) and run by the oneDNN plan at precision INT8.
+ * The int8 post-training quantisation of a model: the clipping range of every activation tensor the
+ * int8 plan stores, found by calibration, and how it was found. Saved in the model file ({@link
+ * ModelFile}, format version 2) and run by the oneDNN plan at precision INT8.
  *
  * <p>Scheme (the plan's, recorded here so a reader knows what the numbers mean):
  *
@@ -28,9 +28,9 @@ import java.util.Objects;
  *       heads' outputs are fp32.
  * </ul>
  *
- * <p>Tensor names are the graph's vertex names: {@value #INPUT}, each non-head convolution
- * block's name ({@code base.0}, {@code extras.1}, {@code pyramid.3}, ...), {@link
- * FssdGraph#CONCAT} and, when the network has one, {@link FssdGraph#CONCAT_BN}.
+ * <p>Tensor names are the graph's vertex names: {@value #INPUT}, each non-head convolution block's
+ * name ({@code base.0}, {@code extras.1}, {@code pyramid.3}, ...), {@link FssdGraph#CONCAT} and,
+ * when the network has one, {@link FssdGraph#CONCAT_BN}.
  *
  * <p>Immutable.
  */
@@ -48,7 +48,8 @@ public final class Quantization {
     Objects.requireNonNull(ranges, "ranges");
     for (Map.Entry<String, Float> e : ranges.entrySet()) {
       float r = e.getValue();
-      checkArgument(Float.isFinite(r) && r > 0, "range of %s must be finite and > 0, got %s", e.getKey(), r);
+      checkArgument(
+          Float.isFinite(r) && r > 0, "range of %s must be finite and > 0, got %s", e.getKey(), r);
     }
     this.ranges = ImmutableMap.copyOf(ranges);
   }
@@ -88,9 +89,7 @@ public final class Quantization {
     return r;
   }
 
-  /**
-   * The tensor names a network of {@code config} needs ranges for, in network order.
-   */
+  /** The tensor names a network of {@code config} needs ranges for, in network order. */
   public static List<String> tensorNames(FssdConfig config) {
     List<String> names = new ArrayList<>();
     names.add(INPUT);
@@ -119,7 +118,9 @@ public final class Quantization {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Quantization q && q.method.equals(method) && q.calibration.equals(calibration)
+    return o instanceof Quantization q
+        && q.method.equals(method)
+        && q.calibration.equals(calibration)
         && q.ranges.equals(ranges);
   }
 
@@ -130,6 +131,12 @@ public final class Quantization {
 
   @Override
   public String toString() {
-    return "Quantization{int8, " + method + ", " + ranges.size() + " tensors, calibration " + calibration + "}";
+    return "Quantization{int8, "
+        + method
+        + ", "
+        + ranges.size()
+        + " tensors, calibration "
+        + calibration
+        + "}";
   }
 }

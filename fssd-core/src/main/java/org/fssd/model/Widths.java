@@ -13,13 +13,13 @@ import java.util.Objects;
 /**
  * SPEC §2.8: the output width (channel count) of every convolution of FSSD, as data.
  *
- * <p>A pruned network has the same topology with fewer channels; every input width is derived
- * from its producer's output width, never stored. Groups, in network order:
+ * <p>A pruned network has the same topology with fewer channels; every input width is derived from
+ * its producer's output width, never stored. Groups, in network order:
  *
  * <ul>
  *   <li>{@code base}: the 13 VGG16 3x3 convolutions (conv1_1 .. conv5_3); the pools sit at fixed
- *       places (after conv 2, 4, 7 (ceil mode), 10 and 13), written {@code M}/{@code C} in the
- *       SPEC notation {@code [64, 64, M, 128, ..., C, ...]};
+ *       places (after conv 2, 4, 7 (ceil mode), 10 and 13), written {@code M}/{@code C} in the SPEC
+ *       notation {@code [64, 64, M, 128, ..., C, ...]};
  *   <li>{@code conv6}, {@code conv7}: the converted fc6/fc7;
  *   <li>{@code extras}: 4 convolutions; {@code fusion}: the 3 ft_module convolutions;
  *   <li>{@code pyramid}: 6 (FSSD300) or 7 (FSSD512) convolutions, one per detection level.
@@ -37,7 +37,9 @@ public final class Widths {
   /** Index into {@link #base()} of conv4_3, whose ReLU output is source 1. */
   public static final int CONV4_3 = 9;
 
-  private static final int[] FULL_BASE = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512};
+  private static final int[] FULL_BASE = {
+    64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512
+  };
 
   private final int[] base;
   private final int conv6;
@@ -47,7 +49,8 @@ public final class Widths {
   private final int[] pyramid;
 
   private Widths(int[] base, int conv6, int conv7, int[] extras, int[] fusion, int[] pyramid) {
-    checkArgument(base.length == BASE_CONVS, "base needs %s conv widths, got %s", BASE_CONVS, base.length);
+    checkArgument(
+        base.length == BASE_CONVS, "base needs %s conv widths, got %s", BASE_CONVS, base.length);
     checkArgument(extras.length == 4, "extras needs 4 widths, got %s", extras.length);
     checkArgument(fusion.length == 3, "fusion (ft_module) needs 3 widths, got %s", fusion.length);
     checkArgument(
@@ -75,7 +78,8 @@ public final class Widths {
   }
 
   /** Widths from explicit groups (arrays are copied). */
-  public static Widths of(int[] base, int conv6, int conv7, int[] extras, int[] fusion, int[] pyramid) {
+  public static Widths of(
+      int[] base, int conv6, int conv7, int[] extras, int[] fusion, int[] pyramid) {
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(extras, "extras");
     Objects.requireNonNull(fusion, "fusion");
@@ -85,13 +89,23 @@ public final class Widths {
 
   /** The published, unpruned FSSD300 widths. */
   public static Widths full300() {
-    return new Widths(FULL_BASE, 1024, 1024, new int[] {256, 512, 128, 256}, new int[] {256, 256, 256},
+    return new Widths(
+        FULL_BASE,
+        1024,
+        1024,
+        new int[] {256, 512, 128, 256},
+        new int[] {256, 256, 256},
         new int[] {512, 512, 256, 256, 256, 256});
   }
 
   /** The published, unpruned FSSD512 widths. */
   public static Widths full512() {
-    return new Widths(FULL_BASE, 1024, 1024, new int[] {256, 512, 128, 256}, new int[] {256, 256, 256},
+    return new Widths(
+        FULL_BASE,
+        1024,
+        1024,
+        new int[] {256, 512, 128, 256},
+        new int[] {256, 256, 256},
         new int[] {512, 512, 256, 256, 256, 256, 256});
   }
 
@@ -102,10 +116,10 @@ public final class Widths {
    * {@code [128, 128, 128]}, pyramid {@code [256, 256, 128, 128, 128, 128]}.
    *
    * <p>This is what a global 50 % network-slimming prune (SPEC §11) produces when it happens to
-   * take the same share from every layer; a real prune takes more from some layers than from
-   * others (e.g. the published widths of SPEC §2.8). Every width here is the output width of a
-   * BN'd body convolution, the set the pruner selects from; the heads are not part of the widths
-   * and keep their output sizes (only their input width follows the pyramid).
+   * take the same share from every layer; a real prune takes more from some layers than from others
+   * (e.g. the published widths of SPEC §2.8). Every width here is the output width of a BN'd body
+   * convolution, the set the pruner selects from; the heads are not part of the widths and keep
+   * their output sizes (only their input width follows the pyramid).
    */
   public static Widths half300() {
     return full300().scaled(0.5);
@@ -120,8 +134,13 @@ public final class Widths {
    */
   public Widths scaled(double keep) {
     checkArgument(keep > 0 && keep <= 1, "keep must be in (0, 1], got %s", keep);
-    return new Widths(scale(base, keep), scale(conv6, keep), scale(conv7, keep),
-        scale(extras, keep), scale(fusion, keep), scale(pyramid, keep));
+    return new Widths(
+        scale(base, keep),
+        scale(conv6, keep),
+        scale(conv7, keep),
+        scale(extras, keep),
+        scale(fusion, keep),
+        scale(pyramid, keep));
   }
 
   private static int[] scale(int[] widths, double keep) {
@@ -167,7 +186,12 @@ public final class Widths {
         widths.add(w);
       }
     }
-    checkArgument(widths.size() == BASE_CONVS, "base '%s' has %s widths, expected %s", notation, widths.size(), BASE_CONVS);
+    checkArgument(
+        widths.size() == BASE_CONVS,
+        "base '%s' has %s widths, expected %s",
+        notation,
+        widths.size(),
+        BASE_CONVS);
     return Ints.toArray(widths);
   }
 
@@ -241,21 +265,39 @@ public final class Widths {
       return false;
     }
     Widths w = (Widths) o;
-    return Arrays.equals(base, w.base) && conv6 == w.conv6 && conv7 == w.conv7
-        && Arrays.equals(extras, w.extras) && Arrays.equals(fusion, w.fusion)
+    return Arrays.equals(base, w.base)
+        && conv6 == w.conv6
+        && conv7 == w.conv7
+        && Arrays.equals(extras, w.extras)
+        && Arrays.equals(fusion, w.fusion)
         && Arrays.equals(pyramid, w.pyramid);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(base), conv6, conv7, Arrays.hashCode(extras),
-        Arrays.hashCode(fusion), Arrays.hashCode(pyramid));
+    return Objects.hash(
+        Arrays.hashCode(base),
+        conv6,
+        conv7,
+        Arrays.hashCode(extras),
+        Arrays.hashCode(fusion),
+        Arrays.hashCode(pyramid));
   }
 
   @Override
   public String toString() {
-    return "Widths{base=" + formatBase(base) + ", conv6=" + conv6 + ", conv7=" + conv7
-        + ", extras=" + Arrays.toString(extras) + ", fusion=" + Arrays.toString(fusion)
-        + ", pyramid=" + Arrays.toString(pyramid) + "}";
+    return "Widths{base="
+        + formatBase(base)
+        + ", conv6="
+        + conv6
+        + ", conv7="
+        + conv7
+        + ", extras="
+        + Arrays.toString(extras)
+        + ", fusion="
+        + Arrays.toString(fusion)
+        + ", pyramid="
+        + Arrays.toString(pyramid)
+        + "}";
   }
 }

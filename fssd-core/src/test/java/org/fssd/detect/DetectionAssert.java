@@ -20,7 +20,8 @@ public final class DetectionAssert {
    * box corner within {@code max(boxTol, 1e-6 * |corner|)} pixels. A failure names the worst
    * detection and corner (see {@link FloatArrays}).
    */
-  public static void assertSameDetections(List<Detection> actual, List<Detection> expected, float boxTol, float scoreTol) {
+  public static void assertSameDetections(
+      List<Detection> actual, List<Detection> expected, float boxTol, float scoreTol) {
     assertThat(actual).as("detections").hasSameSizeAs(expected);
     int n = expected.size();
     float[] as = new float[n];
@@ -30,14 +31,19 @@ public final class DetectionAssert {
     for (int i = 0; i < n; i++) {
       Detection a = actual.get(i);
       Detection e = expected.get(i);
-      assertThat(a.classIndex()).as("class of detection %s: %s vs %s", i, a, e).isEqualTo(e.classIndex());
+      assertThat(a.classIndex())
+          .as("class of detection %s: %s vs %s", i, a, e)
+          .isEqualTo(e.classIndex());
       as[i] = a.score();
       es[i] = e.score();
-      System.arraycopy(new float[] {a.box().x1(), a.box().y1(), a.box().x2(), a.box().y2()}, 0, ab, 4 * i, 4);
-      System.arraycopy(new float[] {e.box().x1(), e.box().y1(), e.box().x2(), e.box().y2()}, 0, eb, 4 * i, 4);
+      System.arraycopy(
+          new float[] {a.box().x1(), a.box().y1(), a.box().x2(), a.box().y2()}, 0, ab, 4 * i, 4);
+      System.arraycopy(
+          new float[] {e.box().x1(), e.box().y1(), e.box().x2(), e.box().y2()}, 0, eb, 4 * i, 4);
     }
     // Scores are probabilities in [0, 1]: an absolute tolerance is the relevant one.
     FloatArrays.assertClose(as, es, 0, scoreTol, "scores of detections (index = detection)");
-    FloatArrays.assertClose(ab, eb, BOX_REL, boxTol, "box corners (index = 4 * detection + x1,y1,x2,y2)");
+    FloatArrays.assertClose(
+        ab, eb, BOX_REL, boxTol, "box corners (index = 4 * detection + x1,y1,x2,y2)");
   }
 }

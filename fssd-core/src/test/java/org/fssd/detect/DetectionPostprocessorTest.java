@@ -1,6 +1,5 @@
 package org.fssd.detect;
 
-import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -14,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.fssd.box.Box;
 import org.fssd.box.PriorConfig;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -398,8 +398,17 @@ class DetectionPostprocessorTest {
         .hasMessageContaining("4 floats (cx, cy, w, h) per prior, got 3");
     assertThatThrownBy(() -> builder(new float[] {0, 0, Float.NaN, 1}))
         .hasMessageContaining("priors[2] is not finite");
-    DetectionPostprocessor fromSettings = builder(ONE_PRIOR).settings(DetectorSettings.builder().scoreThreshold(0.2f)
-        .nmsIouThreshold(0.3f).perClassTopK(4).maxDetections(5).clipToImage(true).build()).build();
+    DetectionPostprocessor fromSettings =
+        builder(ONE_PRIOR)
+            .settings(
+                DetectorSettings.builder()
+                    .scoreThreshold(0.2f)
+                    .nmsIouThreshold(0.3f)
+                    .perClassTopK(4)
+                    .maxDetections(5)
+                    .clipToImage(true)
+                    .build())
+            .build();
     assertThat(fromSettings.scoreThreshold()).isEqualTo(0.2f);
     assertThat(fromSettings.nmsIouThreshold()).isEqualTo(0.3f);
     assertThat(fromSettings.perClassTopK()).isEqualTo(4);

@@ -1,15 +1,15 @@
 package org.fssd.detect;
 
-import org.fssd.image.ImageInput;
-import org.fssd.model.Labels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fssd.image.ImageInput;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 
 /**
  * Not a test: peak resident memory ({@code VmHWM}) of one JVM running a detector on the full
@@ -76,12 +76,23 @@ public final class DetectorRssProbe {
         }
         detector.detectBatch(images);
       }
-      System.out.printf("rss-probe mode=%s n=%d batched=%s engine=%s: VmHWM after model %d MiB, after build %d MiB, at end %d MiB"
-          + " (VmRSS at end %d MiB, %.1f s)%n", mode, n, batched, detector.engine(), afterModel / 1024, afterBuild / 1024,
-          hwmKb() / 1024, statusKb("VmRSS:") / 1024, (System.nanoTime() - start) / 1e9);
+      System.out.printf(
+          "rss-probe mode=%s n=%d batched=%s engine=%s: VmHWM after model %d MiB, after build %d MiB, at end %d MiB"
+              + " (VmRSS at end %d MiB, %.1f s)%n",
+          mode,
+          n,
+          batched,
+          detector.engine(),
+          afterModel / 1024,
+          afterBuild / 1024,
+          hwmKb() / 1024,
+          statusKb("VmRSS:") / 1024,
+          (System.nanoTime() - start) / 1e9);
       if (detector.oneDnnWeights() != null) {
-        System.out.printf("rss-probe: weights %d MiB in %d conv copies, arena %d MiB per replica, batch sizes %s%n",
-            detector.oneDnnWeights().nativeBytes() >> 20, detector.oneDnnWeights().copies(),
+        System.out.printf(
+            "rss-probe: weights %d MiB in %d conv copies, arena %d MiB per replica, batch sizes %s%n",
+            detector.oneDnnWeights().nativeBytes() >> 20,
+            detector.oneDnnWeights().copies(),
             ((NetworkRunner.OneDnn) detector.networks().get(0)).arenaBytes() >> 20,
             java.util.Arrays.toString(detector.batchSizes()));
       }

@@ -17,8 +17,15 @@ class DetectorSettingsTest {
   private final ObjectMapper mapper = new ObjectMapper();
 
   private static DetectorSettings custom() {
-    return DetectorSettings.builder().scoreThreshold(0.55f).nmsIouThreshold(0.6f).perClassTopK(7)
-        .maxDetections(13).maxPixels(1234).clipToImage(true).replicas(3).build();
+    return DetectorSettings.builder()
+        .scoreThreshold(0.55f)
+        .nmsIouThreshold(0.6f)
+        .perClassTopK(7)
+        .maxDetections(13)
+        .maxPixels(1234)
+        .clipToImage(true)
+        .replicas(3)
+        .build();
   }
 
   @Test
@@ -37,20 +44,36 @@ class DetectorSettingsTest {
   @Test
   void everySettingIsRefusedOutsideItsRangeNamingItAndTheValue() {
     assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(1f))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("scoreThreshold must be in [0, 1), got 1.0");
-    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(-0.1f)).hasMessageContaining("scoreThreshold");
-    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(Float.NaN)).hasMessageContaining("got NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("scoreThreshold must be in [0, 1), got 1.0");
+    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(-0.1f))
+        .hasMessageContaining("scoreThreshold");
+    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(Float.NaN))
+        .hasMessageContaining("got NaN");
     assertThatThrownBy(() -> DetectorSettings.builder().nmsIouThreshold(0f))
         .hasMessage("nmsIouThreshold must be in (0, 1], got 0.0");
-    assertThatThrownBy(() -> DetectorSettings.builder().nmsIouThreshold(1.01f)).hasMessageContaining("nmsIouThreshold");
-    assertThatThrownBy(() -> DetectorSettings.builder().perClassTopK(0)).hasMessage("perClassTopK must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().maxDetections(0)).hasMessage("maxDetections must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().maxPixels(0)).hasMessage("maxPixels must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().replicas(0)).hasMessage("replicas must be in [1, 64], got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().replicas(65)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> DetectorSettings.builder().nmsIouThreshold(1.01f))
+        .hasMessageContaining("nmsIouThreshold");
+    assertThatThrownBy(() -> DetectorSettings.builder().perClassTopK(0))
+        .hasMessage("perClassTopK must be >= 1, got 0");
+    assertThatThrownBy(() -> DetectorSettings.builder().maxDetections(0))
+        .hasMessage("maxDetections must be >= 1, got 0");
+    assertThatThrownBy(() -> DetectorSettings.builder().maxPixels(0))
+        .hasMessage("maxPixels must be >= 1, got 0");
+    assertThatThrownBy(() -> DetectorSettings.builder().replicas(0))
+        .hasMessage("replicas must be in [1, 64], got 0");
+    assertThatThrownBy(() -> DetectorSettings.builder().replicas(65))
+        .hasMessageContaining("got 65");
     // The ends of the ranges that are allowed.
-    DetectorSettings ends = DetectorSettings.builder().scoreThreshold(0f).nmsIouThreshold(1f).perClassTopK(1)
-        .maxDetections(1).maxPixels(1).replicas(64).build();
+    DetectorSettings ends =
+        DetectorSettings.builder()
+            .scoreThreshold(0f)
+            .nmsIouThreshold(1f)
+            .perClassTopK(1)
+            .maxDetections(1)
+            .maxPixels(1)
+            .replicas(64)
+            .build();
     assertThat(ends.replicas()).isEqualTo(64);
   }
 
@@ -65,18 +88,29 @@ class DetectorSettingsTest {
     assertThat(c.toBuilder().maxPixels(1235).build()).isNotEqualTo(c);
     assertThat(c.toBuilder().clipToImage(false).build()).isNotEqualTo(c);
     assertThat(c.toBuilder().replicas(4).build()).isNotEqualTo(c);
-    assertThat(c.toString()).contains("scoreThreshold=0.55", "nmsIouThreshold=0.6", "perClassTopK=7",
-        "maxDetections=13", "maxPixels=1234", "clipToImage=true", "replicas=3");
+    assertThat(c.toString())
+        .contains(
+            "scoreThreshold=0.55",
+            "nmsIouThreshold=0.6",
+            "perClassTopK=7",
+            "maxDetections=13",
+            "maxPixels=1234",
+            "clipToImage=true",
+            "replicas=3");
   }
 
   @Test
   void jsonRoundTripThroughJackson() throws Exception {
     DetectorSettings c = custom();
     String json = mapper.writeValueAsString(c);
-    assertThat(json).isEqualTo("{\"scoreThreshold\":0.55,\"nmsIouThreshold\":0.6,\"perClassTopK\":7,"
-        + "\"maxDetections\":13,\"maxPixels\":1234,\"clipToImage\":true,\"replicas\":3}");
+    assertThat(json)
+        .isEqualTo(
+            "{\"scoreThreshold\":0.55,\"nmsIouThreshold\":0.6,\"perClassTopK\":7,"
+                + "\"maxDetections\":13,\"maxPixels\":1234,\"clipToImage\":true,\"replicas\":3}");
     assertThat(mapper.readValue(json, DetectorSettings.class)).isEqualTo(c);
-    assertThat(mapper.readValue(mapper.writeValueAsString(DetectorSettings.defaults()), DetectorSettings.class))
+    assertThat(
+            mapper.readValue(
+                mapper.writeValueAsString(DetectorSettings.defaults()), DetectorSettings.class))
         .isEqualTo(DetectorSettings.defaults());
   }
 
@@ -84,15 +118,18 @@ class DetectorSettingsTest {
   void jsonMissingPropertiesTakeTheDefaults() throws Exception {
     DetectorSettings s = mapper.readValue("{\"maxDetections\": 5}", DetectorSettings.class);
     assertThat(s).isEqualTo(DetectorSettings.builder().maxDetections(5).build());
-    assertThat(mapper.readValue("{}", DetectorSettings.class)).isEqualTo(DetectorSettings.defaults());
+    assertThat(mapper.readValue("{}", DetectorSettings.class))
+        .isEqualTo(DetectorSettings.defaults());
   }
 
   @Test
   void jsonOutOfRangeOrUnknownIsRefused() {
     assertThatThrownBy(() -> mapper.readValue("{\"scoreThreshold\": 1.5}", DetectorSettings.class))
-        .isInstanceOf(JsonMappingException.class).hasMessageContaining("scoreThreshold must be in [0, 1), got 1.5");
+        .isInstanceOf(JsonMappingException.class)
+        .hasMessageContaining("scoreThreshold must be in [0, 1), got 1.5");
     assertThatThrownBy(() -> mapper.readValue("{\"maxPerImage\": 5}", DetectorSettings.class))
-        .isInstanceOf(JsonMappingException.class).hasMessageContaining("maxPerImage");
+        .isInstanceOf(JsonMappingException.class)
+        .hasMessageContaining("maxPerImage");
   }
 
   @Test
@@ -110,7 +147,8 @@ class DetectorSettingsTest {
     DetectorSettings forged = custom();
     f.setInt(forged, 0);
     byte[] bytes = serialise(forged);
-    assertThatThrownBy(() -> deserialise(bytes)).isInstanceOf(InvalidObjectException.class)
+    assertThatThrownBy(() -> deserialise(bytes))
+        .isInstanceOf(InvalidObjectException.class)
         .hasMessageContaining("replicas must be in [1, 64], got 0");
     assertThat(deserialise(serialise(c))).isEqualTo(c);
   }

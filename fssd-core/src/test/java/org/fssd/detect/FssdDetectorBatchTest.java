@@ -1,7 +1,5 @@
 package org.fssd.detect;
 
-import org.fssd.image.ImageInput;
-import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,15 +7,18 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import org.fssd.engine.onednn.OneDnnWeights;
+import org.fssd.image.ImageInput;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 /** Batch bounds, chunking, the batch-independence of results and the detector's native lifetime. */
 class FssdDetectorBatchTest {
 
   static FssdModel smallModel() {
-    FssdModel model = FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
+    FssdModel model =
+        FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
     // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
     for (int k = 0; k < model.config().widths().levels(); k++) {
       model.graph().getParam("loc." + k + "_W").muli(0.01);
@@ -46,18 +47,23 @@ class FssdDetectorBatchTest {
     assertThat(FssdDetector.chunks(7, new int[] {1, 2, 4, 6})).containsExactly(6, 1);
     assertThat(FssdDetector.chunks(3, new int[] {1})).containsExactly(1, 1, 1);
     assertThatThrownBy(() -> FssdDetector.builder().maxBatch(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatch").hasMessageContaining("0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBatch")
+        .hasMessageContaining("0");
     assertThatThrownBy(() -> FssdDetector.builder().maxBatch(129))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("129");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("129");
   }
 
   /** The default: one batch-1 plan run per image, so a batch gives exactly the single results. */
   @Test
   void byDefaultABatchGivesExactlyTheSingleImageResults() {
     List<BufferedImage> images = pictures(5);
-    try (FssdDetector detector = FssdDetector.builder().model(smallModel()).scoreThreshold(0.01f).maxBatch(4).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder().model(smallModel()).scoreThreshold(0.01f).maxBatch(4).build()) {
       assertThat(detector.batchSizes()).containsExactly(1);
-      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
+      List<List<Detection>> batch =
+          detector.detectBatch(images.stream().map(ImageInput::of).toList());
       for (int i = 0; i < images.size(); i++) {
         List<Detection> single = detector.detect(images.get(i));
         assertThat(single).isNotEmpty();
@@ -74,10 +80,16 @@ class FssdDetectorBatchTest {
   @Test
   void batchedPlansSplitLongListsAndStayWithinTheBound() {
     List<BufferedImage> images = pictures(11);
-    try (FssdDetector detector = FssdDetector.builder().model(smallModel()).scoreThreshold(0.01f)
-        .maxBatch(4).batchedPlans(true).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder()
+            .model(smallModel())
+            .scoreThreshold(0.01f)
+            .maxBatch(4)
+            .batchedPlans(true)
+            .build()) {
       assertThat(detector.batchSizes()).containsExactly(1, 2, 4);
-      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
+      List<List<Detection>> batch =
+          detector.detectBatch(images.stream().map(ImageInput::of).toList());
       assertThat(batch).hasSize(11);
       for (int i = 0; i < images.size(); i++) {
         List<Detection> single = detector.detect(images.get(i));
@@ -89,7 +101,13 @@ class FssdDetectorBatchTest {
 
   @Test
   void theDetectorOwnsTheNativeMemoryAndFreesItOnce() {
-    FssdDetector detector = FssdDetector.builder().model(smallModel()).replicas(2).maxBatch(2).batchedPlans(true).build();
+    FssdDetector detector =
+        FssdDetector.builder()
+            .model(smallModel())
+            .replicas(2)
+            .maxBatch(2)
+            .batchedPlans(true)
+            .build();
     OneDnnWeights weights = detector.oneDnnWeights();
     assertThat(weights).isNotNull();
     // Two replicas of plans 1 and 2: one copy of each convolution's weights at most twice (a
@@ -102,6 +120,7 @@ class FssdDetectorBatchTest {
     assertThat(weights.nativeBytes()).isZero();
     detector.close();
     assertThatThrownBy(() -> detector.detectBatch(List.of(ImageInput.of(picture(80, 60, 1)))))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 }

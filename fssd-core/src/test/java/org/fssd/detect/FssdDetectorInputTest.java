@@ -35,14 +35,22 @@ class FssdDetectorInputTest {
     ImageIO.write(a, "png", file.toFile());
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     ImageIO.write(b, "png", png);
-    try (FssdDetector detector = FssdDetector.builder().model(FssdDetectorBatchTest.smallModel())
-            .scoreThreshold(0.01f).build();
+    try (FssdDetector detector =
+            FssdDetector.builder()
+                .model(FssdDetectorBatchTest.smallModel())
+                .scoreThreshold(0.01f)
+                .build();
         BgrImage bgr = detector.imageLoader().fromBufferedImage(d, "d")) {
-      List<ImageInput> inputs = List.of(ImageInput.of(file), ImageInput.of(png.toByteArray()), ImageInput.of(c), bgr);
+      List<ImageInput> inputs =
+          List.of(ImageInput.of(file), ImageInput.of(png.toByteArray()), ImageInput.of(c), bgr);
       List<List<Detection>> batch = detector.detectBatch(inputs);
       assertThat(batch).hasSize(4);
-      List<List<Detection>> alone = List.of(detector.detect(file), detector.detect(png.toByteArray()),
-          detector.detect(c), detector.detect(bgr));
+      List<List<Detection>> alone =
+          List.of(
+              detector.detect(file),
+              detector.detect(png.toByteArray()),
+              detector.detect(c),
+              detector.detect(bgr));
       for (int i = 0; i < inputs.size(); i++) {
         assertThat(alone.get(i)).as("image %s", i).isNotEmpty();
         assertThat(batch.get(i)).as("image %s", i).isEqualTo(alone.get(i));
@@ -60,9 +68,19 @@ class FssdDetectorInputTest {
     INDArray before = shared.graph().params().dup();
     List<BufferedImage> images = FssdDetectorBatchTest.pictures(3);
     ExecutorService pool = Executors.newFixedThreadPool(2);
-    try (FssdDetector one = FssdDetector.builder().model(shared).engine(Engine.GRAPH).scoreThreshold(0.01f).build();
-        FssdDetector two = FssdDetector.builder().model(shared).engine(Engine.GRAPH).scoreThreshold(0.01f)
-            .replicas(2).build()) {
+    try (FssdDetector one =
+            FssdDetector.builder()
+                .model(shared)
+                .engine(Engine.GRAPH)
+                .scoreThreshold(0.01f)
+                .build();
+        FssdDetector two =
+            FssdDetector.builder()
+                .model(shared)
+                .engine(Engine.GRAPH)
+                .scoreThreshold(0.01f)
+                .replicas(2)
+                .build()) {
       // By identity: ComputationGraph.equals compares configuration and parameters.
       Set<Object> graphs = Collections.newSetFromMap(new IdentityHashMap<>());
       for (FssdDetector det : List.of(one, two)) {

@@ -1,7 +1,5 @@
 package org.fssd.detect;
 
-import org.fssd.image.ImageInput;
-import org.fssd.model.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -21,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.fssd.ImageDecodeException;
 import org.fssd.box.PriorBoxes;
+import org.fssd.image.ImageInput;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,7 +98,9 @@ class FssdDetectorTest {
       ImageIO.write(img, "png", png.toFile());
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       ImageIO.write(img, "png", bytes);
-      for (List<Detection> found : List.of(detector.detect(img), detector.detect(png), detector.detect(bytes.toByteArray()))) {
+      for (List<Detection> found :
+          List.of(
+              detector.detect(img), detector.detect(png), detector.detect(bytes.toByteArray()))) {
         assertThat(found).hasSize(1);
         Detection d = found.get(0);
         assertThat(d.classIndex()).isEqualTo(1);
@@ -132,7 +134,8 @@ class FssdDetectorTest {
   @Test
   @Numerical
   void manyThreadsGetTheSameAnswersAsOne() throws Exception {
-    FssdModel model = FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
+    FssdModel model =
+        FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
     // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
     for (int k = 0; k < model.config().widths().levels(); k++) {
       model.graph().getParam("loc." + k + "_W").muli(0.01);
@@ -141,7 +144,8 @@ class FssdDetectorTest {
     for (int i = 0; i < 4; i++) {
       images.add(picture(160 + 40 * i, 120 + 30 * i, 10 + i));
     }
-    try (FssdDetector detector = FssdDetector.builder().model(model).scoreThreshold(0.01f).replicas(2).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder().model(model).scoreThreshold(0.01f).replicas(2).build()) {
       List<List<Detection>> expected = new ArrayList<>();
       for (BufferedImage img : images) {
         expected.add(detector.detect(img));
@@ -152,15 +156,17 @@ class FssdDetectorTest {
         List<Future<Boolean>> results = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
           final int offset = t;
-          results.add(pool.submit(() -> {
-            for (int i = 0; i < 4; i++) {
-              int k = (i + offset) % 4;
-              if (!detector.detect(images.get(k)).equals(expected.get(k))) {
-                return false;
-              }
-            }
-            return true;
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 4; i++) {
+                      int k = (i + offset) % 4;
+                      if (!detector.detect(images.get(k)).equals(expected.get(k))) {
+                        return false;
+                      }
+                    }
+                    return true;
+                  }));
         }
         for (Future<Boolean> f : results) {
           assertThat(f.get(120, TimeUnit.SECONDS)).isTrue();
@@ -170,7 +176,8 @@ class FssdDetectorTest {
       }
       // A batch gives exactly the single-image answers (the default runs each image on the
       // batch-1 plan; batched plans are checked in FssdDetectorBatchTest).
-      List<List<Detection>> batch = detector.detectBatch(images.stream().map(ImageInput::of).toList());
+      List<List<Detection>> batch =
+          detector.detectBatch(images.stream().map(ImageInput::of).toList());
       for (int i = 0; i < images.size(); i++) {
         assertThat(batch.get(i)).isEqualTo(expected.get(i));
       }
@@ -181,22 +188,27 @@ class FssdDetectorTest {
   void badImagesAreNamedAndDetectorKeepsWorking() throws Exception {
     try (FssdDetector detector = FssdDetector.builder().model(oneBoxModel()).build()) {
       assertThatThrownBy(() -> detector.detect(new byte[] {1, 2, 3, 4}))
-          .isInstanceOf(ImageDecodeException.class).hasMessageContaining("<bytes #0>");
+          .isInstanceOf(ImageDecodeException.class)
+          .hasMessageContaining("<bytes #0>");
       Path empty = dir.resolve("empty.jpg");
       Files.write(empty, new byte[0]);
       assertThatThrownBy(() -> detector.detect(empty))
-          .isInstanceOf(ImageDecodeException.class).hasMessageContaining(empty.toString());
+          .isInstanceOf(ImageDecodeException.class)
+          .hasMessageContaining(empty.toString());
       assertThatThrownBy(() -> detector.detect(dir.resolve("missing.png")))
-          .isInstanceOf(ImageDecodeException.class).hasMessageContaining("missing.png");
+          .isInstanceOf(ImageDecodeException.class)
+          .hasMessageContaining("missing.png");
       List<ImageInput> withNull = new ArrayList<>();
       withNull.add(ImageInput.of(picture(50, 40, 3)));
       withNull.add(null);
       assertThatThrownBy(() -> detector.detectBatch(withNull))
-          .isInstanceOf(NullPointerException.class).hasMessageContaining("images[1]");
+          .isInstanceOf(NullPointerException.class)
+          .hasMessageContaining("images[1]");
       assertThat(detector.detect(picture(50, 40, 3))).hasSize(1);
     }
     try (FssdDetector small = FssdDetector.builder().model(oneBoxModel()).maxPixels(1000).build()) {
-      assertThatThrownBy(() -> small.detect(picture(50, 40, 3))).isInstanceOf(ImageDecodeException.class);
+      assertThatThrownBy(() -> small.detect(picture(50, 40, 3)))
+          .isInstanceOf(ImageDecodeException.class);
     }
   }
 
@@ -206,20 +218,28 @@ class FssdDetectorTest {
     detector.close();
     detector.close();
     assertThatThrownBy(() -> detector.detect(picture(50, 40, 3)))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void builderValidatesWithClearMessages() {
     assertThatThrownBy(() -> FssdDetector.builder().scoreThreshold(1.5f))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scoreThreshold").hasMessageContaining("1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("scoreThreshold")
+        .hasMessageContaining("1.5");
     assertThatThrownBy(() -> FssdDetector.builder().replicas(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replicas");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("replicas");
     assertThatThrownBy(() -> FssdDetector.builder().build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no model");
-    assertThatThrownBy(() -> FssdDetector.builder().model(oneBoxModel()).labels(Labels.voc()).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("labels");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no model");
+    assertThatThrownBy(
+            () -> FssdDetector.builder().model(oneBoxModel()).labels(Labels.voc()).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("labels");
     assertThatThrownBy(() -> FssdDetector.builder().model(dir.resolve("x.zip")).build())
-        .isInstanceOf(org.fssd.ModelFormatException.class).hasMessageContaining("x.zip");
+        .isInstanceOf(org.fssd.ModelFormatException.class)
+        .hasMessageContaining("x.zip");
   }
 }

@@ -15,8 +15,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * fssd-bom has no parent (importing it must not manage a user's third-party versions), so nothing
- * in Maven keeps it in step with the reactor: this test does. Every published module of the
- * reactor is in the BOM, at the parent's version, and the BOM names nothing else.
+ * in Maven keeps it in step with the reactor: this test does. Every published module of the reactor
+ * is in the BOM, at the parent's version, and the BOM names nothing else.
  */
 class FssdBomTest {
 
@@ -29,7 +29,9 @@ class FssdBomTest {
     Element parent = parse(root.resolve("pom.xml"));
     Element bom = parse(root.resolve("fssd-bom/pom.xml"));
 
-    assertThat(bom.getElementsByTagName("parent").getLength()).as("fssd-bom has no parent").isZero();
+    assertThat(bom.getElementsByTagName("parent").getLength())
+        .as("fssd-bom has no parent")
+        .isZero();
     assertThat(child(bom, "groupId")).isEqualTo(child(parent, "groupId"));
     assertThat(child(bom, "version")).as("fssd-bom's version").isEqualTo(child(parent, "version"));
 

@@ -37,7 +37,8 @@ class ReadmeJavaSnippetTest {
   void thePomBlockNamesThisProjectsCoordinatesAndJava17() throws IOException {
     String section = javaSection();
     String xml = fencedBlocks(section, "xml").get(0);
-    assertThat(xml).contains("<groupId>org.fssd</groupId>")
+    assertThat(xml)
+        .contains("<groupId>org.fssd</groupId>")
         .contains("<artifactId>fssd-core</artifactId>")
         .contains("<version>" + projectVersion() + "</version>")
         // Maven 3.8's default compiler plugin (3.1) knows no 'release': source and target it is.
@@ -63,10 +64,18 @@ class ReadmeJavaSnippetTest {
     String classpath = System.getProperty("java.class.path");
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     StringWriter diagnostics = new StringWriter();
-    boolean compiled = javac.getTask(diagnostics, null, null,
-        List.of("--release", "17", "-classpath", classpath, "-d", classes.toString()), null,
-        javac.getStandardFileManager(null, null, StandardCharsets.UTF_8).getJavaFileObjects(file))
-        .call();
+    boolean compiled =
+        javac
+            .getTask(
+                diagnostics,
+                null,
+                null,
+                List.of("--release", "17", "-classpath", classpath, "-d", classes.toString()),
+                null,
+                javac
+                    .getStandardFileManager(null, null, StandardCharsets.UTF_8)
+                    .getJavaFileObjects(file))
+            .call();
     assertThat(compiled).as("javac on the README's program:%n%s", diagnostics).isTrue();
 
     // Run it as a user would: in a folder holding the shipped model and a sample image.
@@ -75,12 +84,18 @@ class ReadmeJavaSnippetTest {
     Files.copy(ROOT.resolve("models/demo-shapes.zip"), work.resolve("models/demo-shapes.zip"));
     writeSampleImage(work.resolve("sample.png"));
     String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(javaExe, "-Xmx1g", "-Djava.awt.headless=true",
-        "-cp", classes + java.io.File.pathSeparator + classpath, className.group(1))
-        .directory(work.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("out.txt").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                javaExe,
+                "-Xmx1g",
+                "-Djava.awt.headless=true",
+                "-cp",
+                classes + java.io.File.pathSeparator + classpath,
+                className.group(1))
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("out.txt").toFile())
+            .start();
     boolean finished = p.waitFor(5, TimeUnit.MINUTES);
     if (!finished) {
       p.destroyForcibly();
@@ -119,8 +134,9 @@ class ReadmeJavaSnippetTest {
   /** The contents of the fenced code blocks of {@code lang} in {@code markdown}, in order. */
   static List<String> fencedBlocks(String markdown, String lang) {
     List<String> blocks = new ArrayList<>();
-    Matcher m = Pattern.compile("(?m)^```" + Pattern.quote(lang) + "\\n(.*?)^```$", Pattern.DOTALL)
-        .matcher(markdown);
+    Matcher m =
+        Pattern.compile("(?m)^```" + Pattern.quote(lang) + "\\n(.*?)^```$", Pattern.DOTALL)
+            .matcher(markdown);
     while (m.find()) {
       blocks.add(m.group(1));
     }
@@ -129,17 +145,21 @@ class ReadmeJavaSnippetTest {
 
   private static String projectVersion() throws IOException {
     String pom = Files.readString(ROOT.resolve("pom.xml"));
-    Matcher m = Pattern.compile("<artifactId>fssd4j-parent</artifactId>\\s*<version>([^<]+)</version>")
-        .matcher(pom);
+    Matcher m =
+        Pattern.compile("<artifactId>fssd4j-parent</artifactId>\\s*<version>([^<]+)</version>")
+            .matcher(pom);
     assertThat(m.find()).as("the parent pom's version").isTrue();
     return m.group(1);
   }
 
-  /** The repository root: the first folder upwards from the module that holds README.md and models/. */
+  /**
+   * The repository root: the first folder upwards from the module that holds README.md and models/.
+   */
   private static Path locateRoot() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null) {
-      if (Files.isRegularFile(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("models"))) {
+      if (Files.isRegularFile(dir.resolve("README.md"))
+          && Files.isDirectory(dir.resolve("models"))) {
         return dir;
       }
       dir = dir.getParent();

@@ -29,7 +29,8 @@ class ReadmeOutputsIgnoredTest {
   void everyOutputOfTheReadmesCommandsIsIgnored() throws IOException {
     Path root = locateRoot();
     Set<String> outputs = new LinkedHashSet<>();
-    for (String block : ReadmeJavaSnippetTest.fencedBlocks(Files.readString(root.resolve("README.md")), "bash")) {
+    for (String block :
+        ReadmeJavaSnippetTest.fencedBlocks(Files.readString(root.resolve("README.md")), "bash")) {
       for (String line : block.split("\n")) {
         if (!line.contains("./fssd ")) {
           continue;
@@ -40,7 +41,9 @@ class ReadmeOutputsIgnoredTest {
         }
       }
     }
-    assertThat(outputs).as("the README's commands write files").contains("sample.png", "annotated/");
+    assertThat(outputs)
+        .as("the README's commands write files")
+        .contains("sample.png", "annotated/");
 
     List<String> patterns = new ArrayList<>();
     for (String line : Files.readAllLines(root.resolve(".gitignore"))) {
@@ -55,7 +58,8 @@ class ReadmeOutputsIgnoredTest {
         notIgnored.add(out);
       }
     }
-    assertThat(notIgnored).as("README outputs not covered by a root pattern of .gitignore %s", patterns)
+    assertThat(notIgnored)
+        .as("README outputs not covered by a root pattern of .gitignore %s", patterns)
         .isEmpty();
   }
 

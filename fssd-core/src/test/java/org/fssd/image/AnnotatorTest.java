@@ -23,7 +23,8 @@ class AnnotatorTest {
   @Test
   void writesAPngWithTheBoxAndNoTempFile() throws IOException {
     Path out = tmp.resolve("annotated.png");
-    try (BgrImage img = loader.fromBufferedImage(TestImages.solidBgr(120, 80, 50, 50, 50), "grey")) {
+    try (BgrImage img =
+        loader.fromBufferedImage(TestImages.solidBgr(120, 80, 50, 50, 50), "grey")) {
       byte[] before = img.toBgrBytes();
       annotator.writeAnnotatedPng(
           img, List.of(new AnnotatedBox(20.4f, 30f, 90f, 70.6f, 3, "dog 0.87")), out);
@@ -52,9 +53,12 @@ class AnnotatorTest {
   @Test
   void boxesPastTheEdgesAreClippedAndCaptionsFitAtTheTop() {
     try (BgrImage img = loader.fromBufferedImage(TestImages.solidBgr(40, 30, 0, 0, 0), "small");
-        BgrImage drawn = annotator.draw(img, List.of(
-            new AnnotatedBox(-10f, -5f, 100f, 200f, 0, "person"),
-            new AnnotatedBox(5f, 5f, 5f, 5f, 25, "")))) {
+        BgrImage drawn =
+            annotator.draw(
+                img,
+                List.of(
+                    new AnnotatedBox(-10f, -5f, 100f, 200f, 0, "person"),
+                    new AnnotatedBox(5f, 5f, 5f, 5f, 25, "")))) {
       byte[] bgr = drawn.toBgrBytes();
       int[] c0 = Annotator.colorBgr(0);
       assertThat(bgrAt(bgr, 40, 0, 20)).containsExactly(c0); // left border clipped to x = 0
@@ -67,9 +71,11 @@ class AnnotatorTest {
   @Test
   void aBoxOnPixelsOfItsOwnColourKeepsAContrastingOutline() {
     int[] orange = Annotator.colorBgr(3); // Okabe-Ito orange, a light colour
-    try (BgrImage img = loader.fromBufferedImage(
-            TestImages.solidBgr(100, 100, orange[0], orange[1], orange[2]), "orange");
-        BgrImage drawn = annotator.draw(img, List.of(new AnnotatedBox(20f, 40f, 80f, 90f, 3, "")))) {
+    try (BgrImage img =
+            loader.fromBufferedImage(
+                TestImages.solidBgr(100, 100, orange[0], orange[1], orange[2]), "orange");
+        BgrImage drawn =
+            annotator.draw(img, List.of(new AnnotatedBox(20f, 40f, 80f, 90f, 3, "")))) {
       byte[] bgr = drawn.toBgrBytes();
       assertThat(Annotator.outlineBgr(3)).containsExactly(0, 0, 0);
       assertThat(bgrAt(bgr, 100, 20, 60)).as("the line").containsExactly(orange);
@@ -77,18 +83,24 @@ class AnnotatorTest {
       assertThat(bgrAt(bgr, 100, 21, 60)).as("outline inside the line").containsExactly(0, 0, 0);
       assertThat(bgrAt(bgr, 100, 50, 65)).as("the object is untouched").containsExactly(orange);
     }
-    assertThat(Annotator.outlineBgr(0)).as("white around the dark blue").containsExactly(255, 255, 255);
+    assertThat(Annotator.outlineBgr(0))
+        .as("white around the dark blue")
+        .containsExactly(255, 255, 255);
   }
 
   @Test
   void aCaptionOfABoxAtTheTopEdgeGoesBelowTheBoxNotOverTheObject() {
-    try (BgrImage img = loader.fromBufferedImage(TestImages.solidBgr(120, 120, 50, 50, 50), "grey");
-        BgrImage drawn = annotator.draw(img, List.of(new AnnotatedBox(10f, 0f, 100f, 60f, 2, "cat 0.9")))) {
+    try (BgrImage img =
+            loader.fromBufferedImage(TestImages.solidBgr(120, 120, 50, 50, 50), "grey");
+        BgrImage drawn =
+            annotator.draw(img, List.of(new AnnotatedBox(10f, 0f, 100f, 60f, 2, "cat 0.9")))) {
       byte[] bgr = drawn.toBgrBytes();
       int[] colour = Annotator.colorBgr(2);
       // the top of the box's inside is not covered by a label
       for (int x = 13; x < 60; x++) {
-        assertThat(bgrAt(bgr, 120, x, 5)).as("inside the box at x=%d", x).containsExactly(50, 50, 50);
+        assertThat(bgrAt(bgr, 120, x, 5))
+            .as("inside the box at x=%d", x)
+            .containsExactly(50, 50, 50);
       }
       // the label's background is just below the bottom edge
       assertThat(bgrAt(bgr, 120, 11, 66)).as("label below the box").containsExactly(colour);
@@ -99,7 +111,9 @@ class AnnotatorTest {
   void labelPlacement() {
     assertThat(Annotator.labelTop(50, 90, 20, 200, 1)).as("above").isEqualTo(30);
     assertThat(Annotator.labelTop(5, 90, 20, 200, 1)).as("below").isEqualTo(92);
-    assertThat(Annotator.labelTop(5, 190, 20, 200, 1)).as("inside, no room above or below").isEqualTo(5);
+    assertThat(Annotator.labelTop(5, 190, 20, 200, 1))
+        .as("inside, no room above or below")
+        .isEqualTo(5);
     assertThat(Annotator.labelTop(0, 195, 20, 200, 1)).as("inside at the top").isEqualTo(0);
   }
 
@@ -178,11 +192,14 @@ class AnnotatorTest {
   @Test
   void annotatedBoxValidates() {
     assertThatThrownBy(() -> new AnnotatedBox(Float.NaN, 0, 1, 1, 0, ""))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN");
     assertThatThrownBy(() -> new AnnotatedBox(5, 0, 1, 1, 0, ""))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x2 >= x1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x2 >= x1");
     assertThatThrownBy(() -> new AnnotatedBox(0, 0, 1, 1, -2, ""))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-2");
     assertThatThrownBy(() -> new AnnotatedBox(0, 0, 1, 1, 0, null))
         .isInstanceOf(NullPointerException.class);
   }

@@ -231,11 +231,12 @@ class ImageLoaderTest {
   // ---- BufferedImage and raw BGR -------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(ints = {
-    BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
-    BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR, BufferedImage.TYPE_INT_ARGB_PRE,
-    BufferedImage.TYPE_4BYTE_ABGR_PRE, BufferedImage.TYPE_USHORT_565_RGB
-  })
+  @ValueSource(
+      ints = {
+        BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
+        BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR, BufferedImage.TYPE_INT_ARGB_PRE,
+        BufferedImage.TYPE_4BYTE_ABGR_PRE, BufferedImage.TYPE_USHORT_565_RGB
+      })
   void bufferedImageColourTypesGiveTheSameBgr(int type) {
     BufferedImage src = new BufferedImage(11, 7, type);
     for (int y = 0; y < 7; y++) {
@@ -357,8 +358,9 @@ class ImageLoaderTest {
   void hugeDeclaredPngIsRefusedFromItsHeaderQuickly() {
     byte[] bomb = TestImages.pngHeaderOnly(50_000, 50_000);
     assertThat(bomb.length).isLessThan(100);
-    Throwable t = assertTimeoutPreemptively(
-        Duration.ofSeconds(5), () -> catchThrowable(() -> loader.load(bomb, "bomb.png")));
+    Throwable t =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5), () -> catchThrowable(() -> loader.load(bomb, "bomb.png")));
     assertThat(t)
         .isInstanceOf(ImageDecodeException.class)
         .hasMessageContaining("bomb.png")
@@ -385,8 +387,9 @@ class ImageLoaderTest {
     jpg[sof + 7] = (byte) (60000 >> 8);
     jpg[sof + 8] = (byte) 60000;
     byte[] bomb = jpg;
-    Throwable t = assertTimeoutPreemptively(
-        Duration.ofSeconds(5), () -> catchThrowable(() -> loader.load(bomb, "bomb.jpg")));
+    Throwable t =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5), () -> catchThrowable(() -> loader.load(bomb, "bomb.jpg")));
     assertThat(t)
         .isInstanceOf(ImageDecodeException.class)
         .hasMessageContaining("bomb.jpg")
@@ -485,20 +488,24 @@ class ImageLoaderTest {
       int flips = 1 + random.nextInt(8);
       for (int k = 0; k < flips; k++) {
         // bias towards the header where the interesting fields live
-        int pos = random.nextBoolean() ? random.nextInt(Math.min(64, bad.length))
-            : random.nextInt(bad.length);
+        int pos =
+            random.nextBoolean()
+                ? random.nextInt(Math.min(64, bad.length))
+                : random.nextInt(bad.length);
         bad[pos] = (byte) random.nextInt(256);
       }
       if (random.nextInt(4) == 0) {
         bad = Arrays.copyOf(bad, 1 + random.nextInt(bad.length));
       }
       byte[] input = bad;
-      Throwable t = catchThrowable(() -> {
-        try (BgrImage img = loader.load(input, "fuzz")) {
-          assertThat(img.width()).isPositive();
-          assertThat(img.height()).isPositive();
-        }
-      });
+      Throwable t =
+          catchThrowable(
+              () -> {
+                try (BgrImage img = loader.load(input, "fuzz")) {
+                  assertThat(img.width()).isPositive();
+                  assertThat(img.height()).isPositive();
+                }
+              });
       if (t != null) {
         assertThat(t).as("round %d", round).isInstanceOf(ImageDecodeException.class);
         assertThat(t.getMessage()).startsWith("image fuzz:");
@@ -512,9 +519,10 @@ class ImageLoaderTest {
   void pnmProbeReadsCommentsAndPam() {
     assertThat(ImageHeaders.probePnm("P5 # c\n 12\t34 255\n".getBytes(StandardCharsets.US_ASCII)))
         .isEqualTo(new ImageHeaders.Header("pnm", 12, 34));
-    assertThat(ImageHeaders.probePnm(
-            "P7\nWIDTH 5\nHEIGHT 6\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n"
-                .getBytes(StandardCharsets.US_ASCII)))
+    assertThat(
+            ImageHeaders.probePnm(
+                "P7\nWIDTH 5\nHEIGHT 6\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n"
+                    .getBytes(StandardCharsets.US_ASCII)))
         .isEqualTo(new ImageHeaders.Header("pam", 5, 6));
     assertThat(ImageHeaders.probePnm("PK\3\4".getBytes(StandardCharsets.ISO_8859_1))).isNull();
   }
@@ -525,10 +533,11 @@ class ImageLoaderTest {
     // quality 101 makes OpenCV write lossless (VP8L), otherwise lossy (VP8).
     try (BgrImage src = loader.fromBufferedImage(TestImages.pattern(37, 21), "p");
         org.bytedeco.javacpp.BytePointer buf = new org.bytedeco.javacpp.BytePointer();
-        org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
-            org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_WEBP_QUALITY, quality)) {
-      boolean ok = org.bytedeco.opencv.global.opencv_imgcodecs.imencode(
-          ".webp", src.mat(), buf, params);
+        org.bytedeco.javacpp.IntPointer params =
+            new org.bytedeco.javacpp.IntPointer(
+                org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_WEBP_QUALITY, quality)) {
+      boolean ok =
+          org.bytedeco.opencv.global.opencv_imgcodecs.imencode(".webp", src.mat(), buf, params);
       org.junit.jupiter.api.Assumptions.assumeTrue(ok, "OpenCV build without WebP");
       byte[] webp = new byte[(int) buf.limit()];
       buf.get(webp);

@@ -68,15 +68,16 @@ class PreprocessorTest {
     // OpenCV's 8-bit resize works in fixed point (coefficients with a few fractional bits, then
     // rounding back to uint8), so it can differ from the exact float value by one level: +-1.
     byte[] bgr = {
-      0, 40, (byte) 200, 100, 80, (byte) 240,
-      (byte) 200, 120, 0, (byte) 255, (byte) 160, 20
+      0, 40, (byte) 200, 100, 80, (byte) 240, (byte) 200, 120, 0, (byte) 255, (byte) 160, 20
     };
     Preprocessor pre = new Preprocessor(4);
     try (BgrImage img = loader.fromBgrBytes(bgr, 2, 2, "2x2")) {
       byte[] resized = pre.resizedBgr(img);
       int[] expected = bilinearReference(bgr, 2, 2, 4);
       for (int i = 0; i < expected.length; i++) {
-        assertThat(resized[i] & 0xFF).as("byte %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1));
+        assertThat(resized[i] & 0xFF)
+            .as("byte %d", i)
+            .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1));
       }
       // Corners are exact copies of the source corners (clamped weights 0 or 1).
       assertThat(TestImages.bgrAt(resized, 4, 0, 0)).containsExactly(0, 40, 200);
@@ -96,7 +97,8 @@ class PreprocessorTest {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         for (int c = 0; c < 3; c++) {
-          bgr[3 * (y * w + x) + c] = (byte) Math.min(255, (x * 4 + y * 3 * c) % 200 + random.nextInt(50));
+          bgr[3 * (y * w + x) + c] =
+              (byte) Math.min(255, (x * 4 + y * 3 * c) % 200 + random.nextInt(50));
         }
       }
     }
@@ -105,7 +107,9 @@ class PreprocessorTest {
       byte[] resized = pre.resizedBgr(img);
       int[] expected = bilinearReference(bgr, w, h, 16);
       for (int i = 0; i < expected.length; i++) {
-        assertThat(resized[i] & 0xFF).as("byte %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1));
+        assertThat(resized[i] & 0xFF)
+            .as("byte %d", i)
+            .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1));
       }
       // and the tensor is exactly the resized bytes minus the means
       float[] t = pre.toTensor(img);
@@ -169,26 +173,32 @@ class PreprocessorTest {
   @Test
   void validatesArgumentsAndClosedImages() {
     assertThatThrownBy(() -> new Preprocessor(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("size").hasMessageContaining("0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("size")
+        .hasMessageContaining("0");
     assertThatThrownBy(() -> new Preprocessor(4, Float.NaN, 0, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN");
     Preprocessor pre = new Preprocessor(4);
     BgrImage img = loader.fromBufferedImage(TestImages.solidBgr(4, 4, 0, 0, 0), "x");
     assertThatThrownBy(() -> pre.toTensor(img, new float[47], 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("47");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("47");
     assertThatThrownBy(() -> pre.toTensor(img, new float[100], -1))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> pre.toBatch(List.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
     img.close();
     assertThatThrownBy(() -> pre.toTensor(img))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("after close");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("after close");
   }
 
   /**
-   * Exact float INTER_LINEAR with half-pixel centres and border clamping, rounded to uint8:
-   * src = (dst + 0.5) * in / out - 0.5, i0 = floor(max(src, 0)), weight of i0 + 1 = src - i0,
-   * both indices clamped to the image.
+   * Exact float INTER_LINEAR with half-pixel centres and border clamping, rounded to uint8: src =
+   * (dst + 0.5) * in / out - 0.5, i0 = floor(max(src, 0)), weight of i0 + 1 = src - i0, both
+   * indices clamped to the image.
    */
   static int[] bilinearReference(byte[] bgr, int w, int h, int s) {
     int[] out = new int[3 * s * s];

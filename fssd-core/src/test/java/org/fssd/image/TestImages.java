@@ -1,12 +1,12 @@
 package org.fssd.image;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
-import java.awt.color.ColorSpace;
-import java.awt.Transparency;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,9 +51,14 @@ final class TestImages {
 
   /** A 16-bit-per-sample RGB image (ComponentColorModel, TYPE_USHORT, 3 bands, sRGB). */
   static BufferedImage rgb16(int w, int h, int r16, int g16, int b16) {
-    ComponentColorModel cm = new ComponentColorModel(
-        ColorSpace.getInstance(ColorSpace.CS_sRGB), new int[] {16, 16, 16}, false, false,
-        Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+    ComponentColorModel cm =
+        new ComponentColorModel(
+            ColorSpace.getInstance(ColorSpace.CS_sRGB),
+            new int[] {16, 16, 16},
+            false,
+            false,
+            Transparency.OPAQUE,
+            DataBuffer.TYPE_USHORT);
     WritableRaster raster = cm.createCompatibleWritableRaster(w, h);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
@@ -88,7 +93,8 @@ final class TestImages {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       if (!ImageIO.write(img, format, out)) {
-        throw new IllegalStateException("no ImageIO writer for " + format + " / type " + img.getType());
+        throw new IllegalStateException(
+            "no ImageIO writer for " + format + " / type " + img.getType());
       }
       return out.toByteArray();
     } catch (IOException e) {
@@ -107,7 +113,8 @@ final class TestImages {
 
   /**
    * A syntactically valid PNG that declares {@code w x h} 8-bit RGB pixels but holds no pixel data
-   * (signature, IHDR with a correct CRC, IEND): tiny, yet a naive decoder would allocate w*h*3 bytes.
+   * (signature, IHDR with a correct CRC, IEND): tiny, yet a naive decoder would allocate w*h*3
+   * bytes.
    */
   static byte[] pngHeaderOnly(int w, int h) {
     ByteBuffer ihdr = ByteBuffer.allocate(13);

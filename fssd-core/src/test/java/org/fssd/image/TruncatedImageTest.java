@@ -15,9 +15,9 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.fssd.ImageDecodeException;
 import org.fssd.detect.FssdDetector;
-import org.fssd.model.Labels;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,8 +37,8 @@ class TruncatedImageTest {
   @TempDir Path tmp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"jpg", "png", "bmp", "webp", "tiff", "ppm", "pgm", "pbm", "pfm", "gif",
-      "wbmp"})
+  @ValueSource(
+      strings = {"jpg", "png", "bmp", "webp", "tiff", "ppm", "pgm", "pbm", "pfm", "gif", "wbmp"})
   void everyCutIsRefusedAsTruncatedAndTheIntactFileDecodes(String format) {
     byte[] whole = encode(format);
     try (BgrImage img = loader.load(whole, "whole." + format)) {
@@ -74,7 +74,8 @@ class TruncatedImageTest {
     byte[] cut = Arrays.copyOf(whole, whole.length - 5);
     assertThatThrownBy(() -> loader.load(cut, "a.pgm").close())
         .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("truncated PNM").hasMessageContaining("6 samples");
+        .hasMessageContaining("truncated PNM")
+        .hasMessageContaining("6 samples");
   }
 
   @Test
@@ -135,7 +136,8 @@ class TruncatedImageTest {
     bad[40] ^= 0x55; // inside IDAT (IHDR is bytes 8..32)
     assertThatThrownBy(() -> loader.load(bad, "crc.png").close())
         .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("crc.png").hasMessageContaining("corrupt PNG")
+        .hasMessageContaining("crc.png")
+        .hasMessageContaining("corrupt PNG")
         .hasMessageContaining("CRC");
   }
 
@@ -149,10 +151,12 @@ class TruncatedImageTest {
     try (FssdDetector detector = FssdDetector.builder().model(model).build()) {
       assertThatThrownBy(() -> detector.detect(file))
           .isInstanceOf(ImageDecodeException.class)
-          .hasMessageContaining(file.toString()).hasMessageContaining("truncated");
+          .hasMessageContaining(file.toString())
+          .hasMessageContaining("truncated");
       assertThatThrownBy(() -> detector.detect(cut))
           .isInstanceOf(ImageDecodeException.class)
-          .hasMessageContaining("<bytes").hasMessageContaining("truncated");
+          .hasMessageContaining("<bytes")
+          .hasMessageContaining("truncated");
       assertThat(detector.detect(jpg)).isNotNull();
     }
   }
@@ -161,16 +165,17 @@ class TruncatedImageTest {
 
   /** Inside the header, the middle, and just before the end (the last byte, and the last two). */
   private static Set<Integer> cutPoints(String format, int length) {
-    int header = switch (format) {
-      case "jpg" -> 30; // inside the APP0/DQT segments
-      case "png" -> 20; // inside IHDR
-      case "bmp" -> 16; // inside the DIB header size
-      case "webp" -> 20;
-      case "tiff" -> 6; // inside the 8-byte header
-      case "gif" -> 10;
-      case "wbmp" -> 5; // the 4-byte header and one pixel byte (WBMP has no signature)
-      default -> 5; // PNM: inside the width/height
-    };
+    int header =
+        switch (format) {
+          case "jpg" -> 30; // inside the APP0/DQT segments
+          case "png" -> 20; // inside IHDR
+          case "bmp" -> 16; // inside the DIB header size
+          case "webp" -> 20;
+          case "tiff" -> 6; // inside the 8-byte header
+          case "gif" -> 10;
+          case "wbmp" -> 5; // the 4-byte header and one pixel byte (WBMP has no signature)
+          default -> 5; // PNM: inside the width/height
+        };
     Set<Integer> cuts = new LinkedHashSet<>();
     cuts.add(header);
     cuts.add(length / 2);
@@ -203,20 +208,22 @@ class TruncatedImageTest {
   }
 
   private static BufferedImage grey(BufferedImage img) {
-    BufferedImage g = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+    BufferedImage g =
+        new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
     g.getGraphics().drawImage(img, 0, 0, null);
     return g;
   }
 
   private static byte[] encodeCv(BufferedImage img, String ext) {
     BgrImage bgr = ImageLoader.defaults().fromBufferedImage(img, "src");
-    try (bgr; BytePointer buf = new BytePointer()) {
+    try (bgr;
+        BytePointer buf = new BytePointer()) {
       org.bytedeco.opencv.opencv_core.Mat mat = bgr.mat();
       org.bytedeco.opencv.opencv_core.Mat toWrite = mat;
       if (ext.equals(".pgm") || ext.equals(".pbm")) {
         toWrite = new org.bytedeco.opencv.opencv_core.Mat();
-        org.bytedeco.opencv.global.opencv_imgproc.cvtColor(mat, toWrite,
-            org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
+        org.bytedeco.opencv.global.opencv_imgproc.cvtColor(
+            mat, toWrite, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
       } else if (ext.equals(".pfm")) {
         toWrite = new org.bytedeco.opencv.opencv_core.Mat();
         mat.convertTo(toWrite, org.bytedeco.opencv.global.opencv_core.CV_32FC3, 1 / 255.0, 0);

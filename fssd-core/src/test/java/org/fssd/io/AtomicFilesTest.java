@@ -43,8 +43,13 @@ class AtomicFilesTest {
 
     @Override
     public void forceFile(Path file) throws IOException {
-      steps.add("file " + file.getFileName() + " holds '" + Files.readString(file) + "', target "
-          + (Files.exists(target) ? "holds '" + Files.readString(target) + "'" : "absent"));
+      steps.add(
+          "file "
+              + file.getFileName()
+              + " holds '"
+              + Files.readString(file)
+              + "', target "
+              + (Files.exists(target) ? "holds '" + Files.readString(target) + "'" : "absent"));
       AtomicFiles.REAL.forceFile(file);
     }
 
@@ -69,8 +74,11 @@ class AtomicFilesTest {
     AtomicFiles.durability(r);
     AtomicFiles.write(target, "new content".getBytes(StandardCharsets.UTF_8));
     assertThat(r.steps).hasSize(2);
-    assertThat(r.steps.get(0)).startsWith("file .model.zip.").endsWith(".tmp holds 'new content', target holds 'old'");
-    assertThat(r.steps.get(1)).isEqualTo("dir " + dir.toAbsolutePath() + ", target holds 'new content'");
+    assertThat(r.steps.get(0))
+        .startsWith("file .model.zip.")
+        .endsWith(".tmp holds 'new content', target holds 'old'");
+    assertThat(r.steps.get(1))
+        .isEqualTo("dir " + dir.toAbsolutePath() + ", target holds 'new content'");
     assertThat(Files.readString(target)).isEqualTo("new content");
     assertThat(names()).containsExactly("model.zip");
   }
@@ -80,13 +88,15 @@ class AtomicFilesTest {
     Path target = dir.resolve("report.json");
     Recording r = new Recording(target);
     AtomicFiles.durability(r);
-    AtomicFiles.write(target, tmp -> {
-      try (var w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        for (int i = 0; i < 1000; i++) {
-          w.write('x');
-        }
-      }
-    });
+    AtomicFiles.write(
+        target,
+        tmp -> {
+          try (var w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < 1000; i++) {
+              w.write('x');
+            }
+          }
+        });
     assertThat(r.steps.get(0)).contains("holds '" + "x".repeat(1000) + "', target absent");
     assertThat(Files.size(target)).isEqualTo(1000);
   }
@@ -94,17 +104,18 @@ class AtomicFilesTest {
   @Test
   void aDirectoryThatCannotBeForcedIsNotAnError() throws IOException {
     Path target = dir.resolve("a.txt");
-    AtomicFiles.durability(new AtomicFiles.Durability() {
-      @Override
-      public void forceFile(Path file) throws IOException {
-        AtomicFiles.REAL.forceFile(file);
-      }
+    AtomicFiles.durability(
+        new AtomicFiles.Durability() {
+          @Override
+          public void forceFile(Path file) throws IOException {
+            AtomicFiles.REAL.forceFile(file);
+          }
 
-      @Override
-      public void forceDirectory(Path d) throws IOException {
-        throw new IOException("Access is denied"); // what Windows says for a directory
-      }
-    });
+          @Override
+          public void forceDirectory(Path d) throws IOException {
+            throw new IOException("Access is denied"); // what Windows says for a directory
+          }
+        });
     AtomicFiles.write(target, new byte[] {1, 2, 3});
     assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3);
     assertThat(names()).containsExactly("a.txt");
@@ -114,20 +125,22 @@ class AtomicFilesTest {
   void aFailedDataForceLeavesTheOldFileAndNoTemporary() throws IOException {
     Path target = dir.resolve("checkpoint-0000000010.zip");
     Files.writeString(target, "previous");
-    AtomicFiles.durability(new AtomicFiles.Durability() {
-      @Override
-      public void forceFile(Path file) throws IOException {
-        throw new IOException("Input/output error");
-      }
+    AtomicFiles.durability(
+        new AtomicFiles.Durability() {
+          @Override
+          public void forceFile(Path file) throws IOException {
+            throw new IOException("Input/output error");
+          }
 
-      @Override
-      public void forceDirectory(Path d) {
-        throw new AssertionError("no rename happened, nothing to force");
-      }
-    });
+          @Override
+          public void forceDirectory(Path d) {
+            throw new AssertionError("no rename happened, nothing to force");
+          }
+        });
     assertThatThrownBy(() -> AtomicFiles.write(target, new byte[] {9}))
         .isInstanceOf(FssdException.class)
-        .hasMessageContaining(target.toString()).hasMessageContaining("Input/output error");
+        .hasMessageContaining(target.toString())
+        .hasMessageContaining("Input/output error");
     assertThat(Files.readString(target)).isEqualTo("previous");
     assertThat(names()).containsExactly("checkpoint-0000000010.zip");
   }
@@ -150,10 +163,16 @@ class AtomicFilesTest {
   @Test
   void aFailingWriterLeavesNoTemporaryAndNoTarget() throws IOException {
     Path target = dir.resolve("x.png");
-    assertThatThrownBy(() -> AtomicFiles.write(target, tmp -> {
-      Files.writeString(tmp, "half");
-      throw new IOException("disk full");
-    })).isInstanceOf(FssdException.class).hasMessageContaining("disk full");
+    assertThatThrownBy(
+            () ->
+                AtomicFiles.write(
+                    target,
+                    tmp -> {
+                      Files.writeString(tmp, "half");
+                      throw new IOException("disk full");
+                    }))
+        .isInstanceOf(FssdException.class)
+        .hasMessageContaining("disk full");
     assertThat(names()).isEmpty();
   }
 }

@@ -52,13 +52,16 @@ class FssdGraphTest {
     for (int k = 0; k < 6; k++) {
       assertConv(types, "pyramid_ext." + k, channels[k], sizes[k]);
     }
-    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.LOC)).getSize()).isEqualTo(11620L * 4);
-    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.CONF)).getSize()).isEqualTo(11620L * 21);
+    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.LOC)).getSize())
+        .isEqualTo(11620L * 4);
+    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.CONF)).getSize())
+        .isEqualTo(11620L * 21);
   }
 
   @Test
   void layerShapesOf512AndBatchNormVariant() {
-    Map<String, InputType> types = activationTypes(FssdConfig.voc512().toBuilder().batchNorm(true).build());
+    Map<String, InputType> types =
+        activationTypes(FssdConfig.voc512().toBuilder().batchNorm(true).build());
     assertConv(types, "base.16", 256, 64);
     assertConv(types, "base.21", 512, 64);
     assertConv(types, "base.21.bn", 512, 64);
@@ -69,14 +72,16 @@ class FssdGraphTest {
     for (int k = 0; k < 7; k++) {
       assertConv(types, "pyramid_ext." + k, k < 2 ? 512 : 256, sizes[k]);
     }
-    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.CONF)).getSize()).isEqualTo(32756L * 21);
+    assertThat(((InputType.InputTypeFeedForward) types.get(FssdGraph.CONF)).getSize())
+        .isEqualTo(32756L * 21);
   }
 
   @Test
   void narrowNetworkRunsAndGivesFlatOutputs() {
     FssdConfig config = FssdTestModels.narrow300(5, false);
     ComputationGraph graph = FssdGraph.create(config, 7);
-    INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 300, 300).muli(255).subi(117);
+    INDArray input =
+        Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 300, 300).muli(255).subi(117);
     INDArray[] out = graph.output(input);
     assertThat(out[0].shape()).containsExactly(2, 11620L * 4);
     assertThat(out[1].shape()).containsExactly(2, 11620L * 5);
@@ -97,21 +102,28 @@ class FssdGraphTest {
     // Kaiming normal fan_out: std = sqrt(2 / (out * k * k)) for pyramid_ext.0 (3x3).
     ConvSpec p0 = config.conv(ConvSpec.Group.PYRAMID, 0);
     double expected = Math.sqrt(2.0 / (p0.out() * 9));
-    assertThat(a.getParam("pyramid_ext.0.conv_W").stdNumber().doubleValue()).isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(5));
+    assertThat(a.getParam("pyramid_ext.0.conv_W").stdNumber().doubleValue())
+        .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(5));
     // Heads: uniform in +-1/sqrt(fan_in).
     ConvSpec conf0 = config.conv(ConvSpec.Group.CONF, 0);
     double bound = 1 / Math.sqrt(conf0.in() * 9.0);
-    assertThat(a.getParam("conf.0_W").amaxNumber().doubleValue()).isLessThanOrEqualTo(bound).isGreaterThan(bound * 0.9);
+    assertThat(a.getParam("conf.0_W").amaxNumber().doubleValue())
+        .isLessThanOrEqualTo(bound)
+        .isGreaterThan(bound * 0.9);
   }
 
   private static Map<String, InputType> activationTypes(FssdConfig config) {
     ComputationGraphConfiguration conf = FssdGraph.configuration(config);
-    return conf.getLayerActivationTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3));
+    return conf.getLayerActivationTypes(
+        InputType.convolutional(config.inputSize(), config.inputSize(), 3));
   }
 
-  private static void assertConv(Map<String, InputType> types, String name, long channels, long size) {
+  private static void assertConv(
+      Map<String, InputType> types, String name, long channels, long size) {
     assertThat(types).containsKey(name);
     InputType.InputTypeConvolutional t = (InputType.InputTypeConvolutional) types.get(name);
-    assertThat(new long[] {t.getChannels(), t.getHeight(), t.getWidth()}).as(name).containsExactly(channels, size, size);
+    assertThat(new long[] {t.getChannels(), t.getHeight(), t.getWidth()})
+        .as(name)
+        .containsExactly(channels, size, size);
   }
 }

@@ -15,7 +15,9 @@ class FssdModelPriorsTest {
     float[] expected = PriorBoxes.generate(model.config().priors());
     assertThat(first).containsExactly(expected);
     first[0] = -1f;
-    assertThat(model.priors()).as("a second call after the first copy was changed").containsExactly(expected);
+    assertThat(model.priors())
+        .as("a second call after the first copy was changed")
+        .containsExactly(expected);
     assertThat(model.priors()).isNotSameAs(model.priors());
   }
 }

@@ -8,28 +8,63 @@ public final class FssdTestModels {
 
   /** FSSD300 with every width divided by about 8-16: same topology, ~1/100 of the parameters. */
   public static Widths narrowWidths300() {
-    return Widths.of(new int[] {8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64}, 128, 128,
-        new int[] {32, 64, 16, 32}, new int[] {32, 32, 32}, new int[] {64, 64, 32, 32, 32, 32});
+    return Widths.of(
+        new int[] {8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64},
+        128,
+        128,
+        new int[] {32, 64, 16, 32},
+        new int[] {32, 32, 32},
+        new int[] {64, 64, 32, 32, 32, 32});
   }
 
   /** A narrow FSSD300 with {@code numClasses} classes (including background). */
   public static FssdConfig narrow300(int numClasses, boolean batchNorm) {
-    return FssdConfig.builder().inputSize(300).numClasses(numClasses).batchNorm(batchNorm)
-        .widths(narrowWidths300()).priors(PriorConfig.voc300()).build();
+    return FssdConfig.builder()
+        .inputSize(300)
+        .numClasses(numClasses)
+        .batchNorm(batchNorm)
+        .widths(narrowWidths300())
+        .priors(PriorConfig.voc300())
+        .build();
   }
 
   /** FSSD512 with narrow widths. */
   public static FssdConfig narrow512(int numClasses, boolean batchNorm) {
-    Widths w = Widths.of(new int[] {4, 4, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16}, 32, 32,
-        new int[] {8, 16, 8, 16}, new int[] {8, 8, 8}, new int[] {16, 16, 8, 8, 8, 8, 8});
-    return FssdConfig.builder().inputSize(512).numClasses(numClasses).batchNorm(batchNorm)
-        .widths(w).priors(PriorConfig.voc512()).build();
+    Widths w =
+        Widths.of(
+            new int[] {4, 4, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16},
+            32,
+            32,
+            new int[] {8, 16, 8, 16},
+            new int[] {8, 8, 8},
+            new int[] {16, 16, 8, 8, 8, 8, 8});
+    return FssdConfig.builder()
+        .inputSize(512)
+        .numClasses(numClasses)
+        .batchNorm(batchNorm)
+        .widths(w)
+        .priors(PriorConfig.voc512())
+        .build();
   }
 
-  /** FSSD300 with 1-4 channels per conv: a model file of well under 100 KB (format-compatibility fixtures). */
+  /**
+   * FSSD300 with 1-4 channels per conv: a model file of well under 100 KB (format-compatibility
+   * fixtures).
+   */
   public static FssdConfig tiny300(int numClasses) {
-    Widths w = Widths.of(new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4}, 4, 4,
-        new int[] {3, 4, 2, 3}, new int[] {2, 3, 2}, new int[] {4, 4, 3, 3, 2, 2});
-    return FssdConfig.builder().inputSize(300).numClasses(numClasses).widths(w).priors(PriorConfig.voc300()).build();
+    Widths w =
+        Widths.of(
+            new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4},
+            4,
+            4,
+            new int[] {3, 4, 2, 3},
+            new int[] {2, 3, 2},
+            new int[] {4, 4, 3, 3, 2, 2});
+    return FssdConfig.builder()
+        .inputSize(300)
+        .numClasses(numClasses)
+        .widths(w)
+        .priors(PriorConfig.voc300())
+        .build();
   }
 }

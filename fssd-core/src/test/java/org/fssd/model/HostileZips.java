@@ -17,8 +17,8 @@ import java.util.zip.Deflater;
  * Writes zip files by hand so that tests can build "zip bombs" cheaply: an entry of {@code n}
  * inflated bytes whose compressed form is a small deflate segment repeated (each segment ends with
  * a full flush, so segments are byte-aligned and independent), and whose declared size in the zip
- * may differ from what it really inflates to. Building a 1 GiB-inflating entry costs about 1 MiB
- * of output and no compression work beyond one 1 MiB segment.
+ * may differ from what it really inflates to. Building a 1 GiB-inflating entry costs about 1 MiB of
+ * output and no compression work beyond one 1 MiB segment.
  */
 final class HostileZips {
   private static final int SEGMENT = 1 << 20;
@@ -75,10 +75,18 @@ final class HostileZips {
         offsets.add(offset);
         byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer h = le(30 + name.length);
-        h.putInt(0x04034b50).putShort((short) 20).putShort((short) 0x0800).putShort((short) 8)
-            .putShort((short) 0).putShort((short) 0x21).putInt((int) e.crc())
-            .putInt(e.deflated().length).putInt((int) e.declaredSize())
-            .putShort((short) name.length).putShort((short) 0).put(name);
+        h.putInt(0x04034b50)
+            .putShort((short) 20)
+            .putShort((short) 0x0800)
+            .putShort((short) 8)
+            .putShort((short) 0)
+            .putShort((short) 0x21)
+            .putInt((int) e.crc())
+            .putInt(e.deflated().length)
+            .putInt((int) e.declaredSize())
+            .putShort((short) name.length)
+            .putShort((short) 0)
+            .put(name);
         os.write(h.array());
         os.write(e.deflated());
         offset += h.capacity() + e.deflated().length;
@@ -88,19 +96,36 @@ final class HostileZips {
         Entry e = entries.get(i);
         byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer c = le(46 + name.length);
-        c.putInt(0x02014b50).putShort((short) 20).putShort((short) 20).putShort((short) 0x0800)
-            .putShort((short) 8).putShort((short) 0).putShort((short) 0x21).putInt((int) e.crc())
-            .putInt(e.deflated().length).putInt((int) e.declaredSize())
-            .putShort((short) name.length).putShort((short) 0).putShort((short) 0)
-            .putShort((short) 0).putShort((short) 0).putInt(0).putInt(offsets.get(i).intValue())
+        c.putInt(0x02014b50)
+            .putShort((short) 20)
+            .putShort((short) 20)
+            .putShort((short) 0x0800)
+            .putShort((short) 8)
+            .putShort((short) 0)
+            .putShort((short) 0x21)
+            .putInt((int) e.crc())
+            .putInt(e.deflated().length)
+            .putInt((int) e.declaredSize())
+            .putShort((short) name.length)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putInt(0)
+            .putInt(offsets.get(i).intValue())
             .put(name);
         os.write(c.array());
         offset += c.capacity();
       }
       ByteBuffer end = le(22);
-      end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0)
-          .putShort((short) entries.size()).putShort((short) entries.size())
-          .putInt((int) (offset - cdStart)).putInt((int) cdStart).putShort((short) 0);
+      end.putInt(0x06054b50)
+          .putShort((short) 0)
+          .putShort((short) 0)
+          .putShort((short) entries.size())
+          .putShort((short) entries.size())
+          .putInt((int) (offset - cdStart))
+          .putInt((int) cdStart)
+          .putShort((short) 0);
       os.write(end.array());
     }
   }

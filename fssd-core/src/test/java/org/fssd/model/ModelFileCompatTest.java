@@ -15,8 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Files written by older fssd4j versions must keep loading (Tribuo habit): {@code fssd-v1.zip} is
- * a committed model file of format version 1 with its outputs for a fixed input. The method that
+ * Files written by older fssd4j versions must keep loading (Tribuo habit): {@code fssd-v1.zip} is a
+ * committed model file of format version 1 with its outputs for a fixed input. The method that
  * wrote it stays here; run it with {@code -Dfssd.writeCompatFixtures=true} only when adding a new
  * format version (never to "fix" this test). The recorded outputs come from one machine's kernels;
  * others sum in other orders, so they are compared within float32 tolerance (see FloatArrays).
@@ -44,21 +44,33 @@ class ModelFileCompatTest {
     INDArray[] out = model.graph().output(fixedInput());
     INDArray loc = Nd4j.createFromNpyFile(FIXTURES.resolve("fssd-v1-loc.npy").toFile());
     INDArray conf = Nd4j.createFromNpyFile(FIXTURES.resolve("fssd-v1-conf.npy").toFile());
-    FloatArrays.assertClose(out[0].reshape(loc.shape()), loc, FloatArrays.OUTPUT_REL, FloatArrays.OUTPUT_ABS,
+    FloatArrays.assertClose(
+        out[0].reshape(loc.shape()),
+        loc,
+        FloatArrays.OUTPUT_REL,
+        FloatArrays.OUTPUT_ABS,
         "loc of fssd-v1.zip");
-    FloatArrays.assertClose(out[1].reshape(conf.shape()), conf, FloatArrays.OUTPUT_REL, FloatArrays.OUTPUT_ABS,
+    FloatArrays.assertClose(
+        out[1].reshape(conf.shape()),
+        conf,
+        FloatArrays.OUTPUT_REL,
+        FloatArrays.OUTPUT_ABS,
         "conf of fssd-v1.zip");
   }
 
   @Test
   @EnabledIfSystemProperty(named = "fssd.writeCompatFixtures", matches = "true")
   void writeVersion1Fixture() throws Exception {
-    FssdModel model = FssdModel.create(FssdTestModels.tiny300(3), Labels.of("circle", "square"), 11);
+    FssdModel model =
+        FssdModel.create(FssdTestModels.tiny300(3), Labels.of("circle", "square"), 11);
     // Non-zero biases, so that they are covered too; seeded, so that a rewrite gives the same file.
     Nd4j.getRandom().setSeed(12);
     for (String k : model.graph().paramTable().keySet()) {
       if (k.endsWith("_b")) {
-        model.graph().getParam(k).assign(Nd4j.rand(DataType.FLOAT, model.graph().getParam(k).shape()).subi(0.5));
+        model
+            .graph()
+            .getParam(k)
+            .assign(Nd4j.rand(DataType.FLOAT, model.graph().getParam(k).shape()).subi(0.5));
       }
     }
     Files.createDirectories(FIXTURES);

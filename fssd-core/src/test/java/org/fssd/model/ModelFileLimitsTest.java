@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Model zips with entries that inflate to 1 GiB (a few kilobytes on disk each, see {@link
  * HostileZips}) are refused by name, declared size or bounded reading, before anything large is
- * allocated; every model file this project writes or ships still loads, with the exact
- * coefficients size computed from its configuration.
+ * allocated; every model file this project writes or ships still loads, with the exact coefficients
+ * size computed from its configuration.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ModelFileLimitsTest {
@@ -37,6 +37,7 @@ class ModelFileLimitsTest {
 
   /** The entries of a valid tiny model file, by name. */
   private final Map<String, byte[]> good = new LinkedHashMap<>();
+
   private long coefficientBytes;
 
   @BeforeAll
@@ -50,24 +51,32 @@ class ModelFileLimitsTest {
         good.put(e.getName(), zip.getInputStream(e).readAllBytes());
       }
     }
-    assertThat(good.keySet()).containsExactly(ModelFile.ENTRY, ModelZip.CONFIGURATION, ModelZip.COEFFICIENTS);
+    assertThat(good.keySet())
+        .containsExactly(ModelFile.ENTRY, ModelZip.CONFIGURATION, ModelZip.COEFFICIENTS);
     coefficientBytes = good.get(ModelZip.COEFFICIENTS).length;
   }
 
   @Test
   void everyModelThisProjectShipsOrWritesHasExactlyTheComputedCoefficientSize() throws IOException {
-    // What ./fssd init writes (FssdModel.create + save), BN variant; FssdCliTest loads a voc300 one.
+    // What ./fssd init writes (FssdModel.create + save), BN variant; FssdCliTest loads a voc300
+    // one.
     Path init = dir.resolve("init.zip");
     FssdModel.create(FssdTestModels.narrow300(4, true), Labels.of("a", "b", "c"), 3).save(init);
-    for (Path p : List.of(ROOT.resolve("models/demo-shapes.zip"), ROOT.resolve("models/demo-shapes-pruned.zip"),
-        Paths.get("src/test/resources/org/fssd/model/fssd-v1.zip"), init)) {
+    for (Path p :
+        List.of(
+            ROOT.resolve("models/demo-shapes.zip"),
+            ROOT.resolve("models/demo-shapes-pruned.zip"),
+            Paths.get("src/test/resources/org/fssd/model/fssd-v1.zip"),
+            init)) {
       FssdModel m = FssdModel.load(p);
       long params = ModelZip.paramCount(FssdGraph.configuration(m.config()));
       assertThat(params).as("%s", p).isEqualTo(m.graph().numParams());
       try (ZipFile zip = new ZipFile(p.toFile())) {
-        assertThat(zip.getEntry(ModelZip.COEFFICIENTS).getSize()).as("%s", p)
+        assertThat(zip.getEntry(ModelZip.COEFFICIENTS).getSize())
+            .as("%s", p)
             .isEqualTo(ModelZip.coefficientBytes(params));
-        assertThat(zip.getEntry(ModelZip.CONFIGURATION).getSize()).as("%s", p)
+        assertThat(zip.getEntry(ModelZip.CONFIGURATION).getSize())
+            .as("%s", p)
             .isLessThan(ModelZip.configurationLimit(m.config()));
       }
     }
@@ -75,8 +84,10 @@ class ModelFileLimitsTest {
 
   @Test
   void theBoundedReaderRestoresWhatModelSerializerRestores() throws IOException {
-    for (Path p : List.of(Paths.get("src/test/resources/org/fssd/model/fssd-v1.zip"),
-        ROOT.resolve("models/demo-shapes-pruned.zip"))) {
+    for (Path p :
+        List.of(
+            Paths.get("src/test/resources/org/fssd/model/fssd-v1.zip"),
+            ROOT.resolve("models/demo-shapes-pruned.zip"))) {
       org.deeplearning4j.nn.graph.ComputationGraph dl4j =
           org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(p.toFile(), false);
       org.deeplearning4j.nn.graph.ComputationGraph ours = FssdModel.load(p).graph();
@@ -99,23 +110,30 @@ class ModelFileLimitsTest {
     byte[] prefix = "{\"vertices\": {".getBytes();
     long real = HostileZips.zerosSize(prefix, GIB_IN_MIB);
     Path f = bomb(ModelZip.CONFIGURATION, prefix, honestSize ? real : 200);
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("zip entry configuration.json")
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("zip entry configuration.json")
         .hasMessageContaining(honestSize ? "declares " + real + " bytes" : "inflates to more")
-        .hasMessageContaining("limit " + ModelZip.configurationLimit(FssdTestModels.tiny300(3)) + " bytes");
+        .hasMessageContaining(
+            "limit " + ModelZip.configurationLimit(FssdTestModels.tiny300(3)) + " bytes");
   }
 
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void coefficientsInflatingTo1GibAreRefused(boolean honestSize) throws IOException {
     // A valid ND4J header for the right parameter count, then 1 GiB of zeros.
-    byte[] header = java.util.Arrays.copyOf(good.get(ModelZip.COEFFICIENTS), ModelZip.HEADER_BYTES_RANK1);
+    byte[] header =
+        java.util.Arrays.copyOf(good.get(ModelZip.COEFFICIENTS), ModelZip.HEADER_BYTES_RANK1);
     long real = HostileZips.zerosSize(header, GIB_IN_MIB);
     Path f = bomb(ModelZip.COEFFICIENTS, header, honestSize ? real : coefficientBytes);
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("zip entry coefficients.bin")
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("zip entry coefficients.bin")
         .hasMessageContaining(honestSize ? "declares " + real + " bytes" : "bytes after its")
-        .hasMessageContaining("limit " + (honestSize ? coefficientBytes + 16 : coefficientBytes) + " bytes");
+        .hasMessageContaining(
+            "limit " + (honestSize ? coefficientBytes + 16 : coefficientBytes) + " bytes");
   }
 
   @Test
@@ -124,13 +142,16 @@ class ModelFileLimitsTest {
     // Replace with exactly the expected number of zero bytes: no valid ND4J header.
     List<HostileZips.Entry> entries = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : good.entrySet()) {
-      entries.add(e.getKey().equals(ModelZip.COEFFICIENTS)
-          ? HostileZips.of(e.getKey(), new byte[(int) coefficientBytes])
-          : HostileZips.of(e.getKey(), e.getValue()));
+      entries.add(
+          e.getKey().equals(ModelZip.COEFFICIENTS)
+              ? HostileZips.of(e.getKey(), new byte[(int) coefficientBytes])
+              : HostileZips.of(e.getKey(), e.getValue()));
     }
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("coefficients.bin")
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("coefficients.bin")
         .hasMessageContaining("not the ND4J header of a float vector");
   }
 
@@ -140,29 +161,34 @@ class ModelFileLimitsTest {
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.zeros("extra.bin", new byte[0], GIB_IN_MIB, 1L << 30));
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("unexpected zip entry 'extra.bin'")
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("unexpected zip entry 'extra.bin'")
         .hasMessageContaining("configuration.json");
     // DL4J's Java-serialised preprocessor entry would run arbitrary readObject code: refused too.
     Path g = dir.resolve("preprocessor.zip");
     List<HostileZips.Entry> withPre = goodEntries();
     withPre.add(HostileZips.of("preprocessor.bin", new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5}));
     HostileZips.write(g, withPre);
-    assertThatThrownBy(() -> FssdModel.load(g)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(g))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("unexpected zip entry 'preprocessor.bin'");
   }
 
   @Test
   void metadataAndUpdaterStateAreBoundedToo() throws IOException {
     Path meta = bomb(ModelFile.ENTRY, "{\"format\": \"".getBytes(), 100);
-    assertThatThrownBy(() -> FssdModel.load(meta)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(meta))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("zip entry fssd.json inflates to more")
         .hasMessageContaining("limit " + (4 << 20) + " bytes");
     Path updater = dir.resolve("updater.zip");
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.zeros(ModelZip.UPDATER_STATE, new byte[0], GIB_IN_MIB, 1L << 30));
     HostileZips.write(updater, entries);
-    assertThatThrownBy(() -> FssdModel.load(updater)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(updater))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("zip entry updaterState.bin declares " + (1L << 30) + " bytes");
   }
 
@@ -172,7 +198,8 @@ class ModelFileLimitsTest {
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.of(ModelZip.CONFIGURATION, "{}".getBytes()));
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("configuration.json appears more than once");
   }
 
@@ -180,14 +207,18 @@ class ModelFileLimitsTest {
   void coefficientsStoredAsARowVectorOfShape1ByNLoadToo() throws IOException {
     // Older DL4J writers stored the flattened parameters as [1, n]: 16 header bytes more.
     FssdModel original = FssdModel.load(writeGood("rewritten-src.zip"));
-    org.nd4j.linalg.api.ndarray.INDArray row = original.graph().params().reshape(1, original.graph().numParams());
+    org.nd4j.linalg.api.ndarray.INDArray row =
+        original.graph().params().reshape(1, original.graph().numParams());
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
       org.nd4j.linalg.factory.Nd4j.write(row, out);
     }
     assertThat(bytes.size()).isEqualTo(coefficientBytes + 16);
     List<HostileZips.Entry> entries = new ArrayList<>();
-    good.forEach((k, v) -> entries.add(HostileZips.of(k, k.equals(ModelZip.COEFFICIENTS) ? bytes.toByteArray() : v)));
+    good.forEach(
+        (k, v) ->
+            entries.add(
+                HostileZips.of(k, k.equals(ModelZip.COEFFICIENTS) ? bytes.toByteArray() : v)));
     Path f = dir.resolve("row.zip");
     HostileZips.write(f, entries);
     assertThat(FssdModel.load(f).graph().params()).isEqualTo(original.graph().params());
@@ -217,9 +248,10 @@ class ModelFileLimitsTest {
     Path f = dir.resolve("bomb-" + name + "-" + declared + ".zip");
     List<HostileZips.Entry> entries = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : good.entrySet()) {
-      entries.add(e.getKey().equals(name)
-          ? HostileZips.zeros(name, prefix, GIB_IN_MIB, declared)
-          : HostileZips.of(e.getKey(), e.getValue()));
+      entries.add(
+          e.getKey().equals(name)
+              ? HostileZips.zeros(name, prefix, GIB_IN_MIB, declared)
+              : HostileZips.of(e.getKey(), e.getValue()));
     }
     if (!good.containsKey(name)) {
       entries.add(HostileZips.zeros(name, prefix, GIB_IN_MIB, declared));

@@ -62,15 +62,18 @@ class ModelFileTest {
   @Test
   void missingFileIsNamed() {
     Path f = dir.resolve("nope.zip");
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("no such model file");
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("no such model file");
   }
 
   @Test
   void notAZipIsRefused() throws IOException {
     Path f = dir.resolve("junk.zip");
     Files.writeString(f, "this is not a zip file");
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(f.toString());
   }
 
@@ -78,7 +81,8 @@ class ModelFileTest {
   void zipWithoutMetadataIsRefused() throws IOException {
     Path f = dir.resolve("other.zip");
     writeZip(f, "configuration.json", "{}");
-    assertThatThrownBy(() -> FssdModel.load(f)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(f))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("not an fssd4j model file");
   }
 
@@ -88,8 +92,10 @@ class ModelFileTest {
     FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1).save(good);
     Path future = dir.resolve("future.zip");
     rewriteMetadata(good, future, s -> s.replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
-    assertThatThrownBy(() -> FssdModel.load(future)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("format version 7").hasMessageContaining("reads versions 1..2");
+    assertThatThrownBy(() -> FssdModel.load(future))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("format version 7")
+        .hasMessageContaining("reads versions 1..2");
   }
 
   @Test
@@ -99,11 +105,13 @@ class ModelFileTest {
     Path bad = dir.resolve("bad.zip");
     // Claim a different conv7 width than the stored parameters have.
     rewriteMetadata(good, bad, s -> s.replaceFirst("\"conv7\" : 4", "\"conv7\" : 5"));
-    assertThatThrownBy(() -> FssdModel.load(bad)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(bad))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(bad.toString());
     Path garbled = dir.resolve("garbled.zip");
     rewriteMetadata(good, garbled, s -> s.replace("\"inputSize\"", "\"inputSiz\""));
-    assertThatThrownBy(() -> FssdModel.load(garbled)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(garbled))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("inputSize");
   }
 
@@ -114,19 +122,22 @@ class ModelFileTest {
     byte[] bytes = Files.readAllBytes(good);
     Path cut = dir.resolve("cut.zip");
     Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    assertThatThrownBy(() -> FssdModel.load(cut)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(cut))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(cut.toString());
   }
 
   private static void writeZip(Path f, String name, String content) throws IOException {
-    try (OutputStream os = Files.newOutputStream(f); ZipOutputStream z = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(f);
+        ZipOutputStream z = new ZipOutputStream(os)) {
       z.putNextEntry(new ZipEntry(name));
       z.write(content.getBytes(StandardCharsets.UTF_8));
       z.closeEntry();
     }
   }
 
-  static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit) throws IOException {
+  static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit)
+      throws IOException {
     try (ZipFile src = new ZipFile(in.toFile());
         OutputStream os = Files.newOutputStream(out);
         ZipOutputStream z = new ZipOutputStream(os)) {
@@ -135,7 +146,8 @@ class ModelFileTest {
         ZipEntry e = entries.nextElement();
         byte[] data = src.getInputStream(e).readAllBytes();
         if (e.getName().equals(ModelFile.ENTRY)) {
-          data = edit.apply(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+          data =
+              edit.apply(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
         }
         z.putNextEntry(new ZipEntry(e.getName()));
         z.write(data);

@@ -36,14 +36,20 @@ class QuantizedModelFileTest {
     q.withQuantization(null).save(plain);
     assertThat(FssdModel.load(plain).quantization()).isNull();
     String[] versions = new String[2];
-    ModelFileTest.rewriteMetadata(file, dir.resolve("q2.zip"), s -> {
-      versions[0] = s;
-      return s;
-    });
-    ModelFileTest.rewriteMetadata(plain, dir.resolve("p2.zip"), s -> {
-      versions[1] = s;
-      return s;
-    });
+    ModelFileTest.rewriteMetadata(
+        file,
+        dir.resolve("q2.zip"),
+        s -> {
+          versions[0] = s;
+          return s;
+        });
+    ModelFileTest.rewriteMetadata(
+        plain,
+        dir.resolve("p2.zip"),
+        s -> {
+          versions[1] = s;
+          return s;
+        });
     assertThat(versions[0]).contains("\"formatVersion\" : 2").contains("\"precision\" : \"int8\"");
     assertThat(versions[1]).contains("\"formatVersion\" : 1").doesNotContain("quantization");
   }
@@ -53,23 +59,31 @@ class QuantizedModelFileTest {
     Path file = dir.resolve("q.zip");
     quantised().save(file);
     Path negative = dir.resolve("negative.zip");
-    ModelFileTest.rewriteMetadata(file, negative, s -> s.replace("\"input\" : 1.0", "\"input\" : -1.0"));
-    assertThatThrownBy(() -> FssdModel.load(negative)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(negative.toString()).hasMessageContaining("range of input");
+    ModelFileTest.rewriteMetadata(
+        file, negative, s -> s.replace("\"input\" : 1.0", "\"input\" : -1.0"));
+    assertThatThrownBy(() -> FssdModel.load(negative))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(negative.toString())
+        .hasMessageContaining("range of input");
     Path missing = dir.resolve("missing.zip");
     ModelFileTest.rewriteMetadata(file, missing, s -> s.replace("\"input\" : 1.0,", ""));
-    assertThatThrownBy(() -> FssdModel.load(missing)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> FssdModel.load(missing))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("no range for tensor input");
     Path none = dir.resolve("none.zip");
-    ModelFileTest.rewriteMetadata(file, none, s -> s.replace("\"quantization\"", "\"notQuantization\""));
-    assertThatThrownBy(() -> FssdModel.load(none)).isInstanceOf(ModelFormatException.class)
+    ModelFileTest.rewriteMetadata(
+        file, none, s -> s.replace("\"quantization\"", "\"notQuantization\""));
+    assertThatThrownBy(() -> FssdModel.load(none))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("without a quantization object");
   }
 
   @Test
   void aQuantisationMustCoverTheNetwork() {
     FssdModel m = FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1);
-    assertThatThrownBy(() -> m.withQuantization(Quantization.of("mse", "x", Map.of(Quantization.INPUT, 1f))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no range for tensor");
+    assertThatThrownBy(
+            () -> m.withQuantization(Quantization.of("mse", "x", Map.of(Quantization.INPUT, 1f))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no range for tensor");
   }
 }

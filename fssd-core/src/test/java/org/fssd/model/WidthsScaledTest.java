@@ -49,8 +49,14 @@ class WidthsScaledTest {
 
   @Test
   void scaledRoundsHalvesUpAndKeepsAtLeastOneChannel() {
-    Widths w = Widths.of(new int[] {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25}, 2, 4,
-        new int[] {1, 2, 3, 4}, new int[] {5, 6, 7}, new int[] {8, 9, 10, 11, 12, 13});
+    Widths w =
+        Widths.of(
+            new int[] {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25},
+            2,
+            4,
+            new int[] {1, 2, 3, 4},
+            new int[] {5, 6, 7},
+            new int[] {8, 9, 10, 11, 12, 13});
     Widths half = w.scaled(0.5);
     assertThat(half.base()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
     assertThat(half.conv6()).isEqualTo(1);
@@ -63,9 +69,11 @@ class WidthsScaledTest {
   @Test
   void scaledRejectsAShareOutsideZeroToOne() {
     Widths w = Widths.full300();
-    assertThatThrownBy(() -> w.scaled(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> w.scaled(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0.0");
-    assertThatThrownBy(() -> w.scaled(1.5)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> w.scaled(1.5))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("1.5");
     assertThatThrownBy(() -> w.scaled(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
   }

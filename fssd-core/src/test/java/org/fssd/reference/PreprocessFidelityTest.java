@@ -13,7 +13,8 @@ class PreprocessFidelityTest {
 
   @Test
   void resizedImageEqualsOpenCvInTheReference() {
-    int[] expected = ReferenceFixtures.npy("input_300_bgr.npy").castTo(DataType.INT32).data().asInt();
+    int[] expected =
+        ReferenceFixtures.npy("input_300_bgr.npy").castTo(DataType.INT32).data().asInt();
     try (BgrImage img = ImageLoader.defaults().load(ReferenceFixtures.file("image.png"))) {
       assertThat(img.width()).isEqualTo(500);
       assertThat(img.height()).isEqualTo(375);

@@ -15,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ReferenceFixtures {
   /** The fixture folder (Maven runs tests from the module directory). */
-  public static final Path DIR = Paths.get("src/test/resources/org/fssd/reference").toAbsolutePath();
+  public static final Path DIR =
+      Paths.get("src/test/resources/org/fssd/reference").toAbsolutePath();
 
   private ReferenceFixtures() {}
 

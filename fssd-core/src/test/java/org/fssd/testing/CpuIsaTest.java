@@ -26,7 +26,8 @@ class CpuIsaTest {
   void oneDnnHonoursDnnlMaxCpuIsa() throws ReflectiveOperationException {
     String max = System.getenv("DNNL_MAX_CPU_ISA");
     assumeTrue(max != null && !max.isBlank(), "DNNL_MAX_CPU_ISA is not set");
-    int limit = dnnl.class.getField("dnnl_cpu_isa_" + max.trim().toLowerCase(Locale.ROOT)).getInt(null);
+    int limit =
+        dnnl.class.getField("dnnl_cpu_isa_" + max.trim().toLowerCase(Locale.ROOT)).getInt(null);
     assumeTrue(limit != dnnl.dnnl_cpu_isa_all, "DNNL_MAX_CPU_ISA=ALL sets no limit");
     int effective = dnnl.dnnl_get_effective_cpu_isa();
     // oneDNN's ISA values are bit sets: each ISA holds the bits of the ones it extends.

@@ -28,12 +28,15 @@ import org.opentest4j.AssertionFailedError;
  * absolute floor for values near zero, where the rounding error is that of the large terms that
  * cancelled, not of the small result. Where terms are much larger than 1 the floor should scale
  * with the array ({@code abs = rel * max(1, maxAbs(expected))}); tests pass that explicitly.
- * Tighter tolerances remain right for pure-Java arithmetic; bit equality remains right only for
- * the very same code path on the same machine (same plan run twice, same seed twice).
+ * Tighter tolerances remain right for pure-Java arithmetic; bit equality remains right only for the
+ * very same code path on the same machine (same plan run twice, same seed twice).
  */
 public final class FloatArrays {
-  /** Relative tolerance of float32 network outputs, gradients and losses (see the class comment). */
+  /**
+   * Relative tolerance of float32 network outputs, gradients and losses (see the class comment).
+   */
   public static final double OUTPUT_REL = 1e-4;
+
   /** Absolute floor of float32 network outputs near zero (see the class comment). */
   public static final double OUTPUT_ABS = 1e-4;
 
@@ -45,13 +48,19 @@ public final class FloatArrays {
 
   private FloatArrays() {}
 
-  /** {@code actual} equals {@code expected} element-wise within {@code max(abs, rel * |expected|)}. */
-  public static void assertClose(float[] actual, float[] expected, double rel, double abs, String what) {
+  /**
+   * {@code actual} equals {@code expected} element-wise within {@code max(abs, rel * |expected|)}.
+   */
+  public static void assertClose(
+      float[] actual, float[] expected, double rel, double abs, String what) {
     assertClose(toDouble(actual), toDouble(expected), null, rel, abs, what);
   }
 
-  /** {@code actual} equals {@code expected} element-wise within {@code max(abs, rel * |expected|)}. */
-  public static void assertClose(double[] actual, double[] expected, double rel, double abs, String what) {
+  /**
+   * {@code actual} equals {@code expected} element-wise within {@code max(abs, rel * |expected|)}.
+   */
+  public static void assertClose(
+      double[] actual, double[] expected, double rel, double abs, String what) {
     assertClose(actual, expected, null, rel, abs, what);
   }
 
@@ -59,16 +68,20 @@ public final class FloatArrays {
    * {@code actual} and {@code expected} have the same shape and are element-wise equal within
    * {@code max(abs, rel * |expected|)}; the failure message gives the worst element's coordinates.
    */
-  public static void assertClose(INDArray actual, INDArray expected, double rel, double abs, String what) {
+  public static void assertClose(
+      INDArray actual, INDArray expected, double rel, double abs, String what) {
     if (!Arrays.equals(actual.shape(), expected.shape())) {
-      throw new AssertionFailedError(String.format("%s: shape %s, expected %s", what,
-          Arrays.toString(actual.shape()), Arrays.toString(expected.shape())));
+      throw new AssertionFailedError(
+          String.format(
+              "%s: shape %s, expected %s",
+              what, Arrays.toString(actual.shape()), Arrays.toString(expected.shape())));
     }
     assertClose(flat(actual), flat(expected), expected.shape(), rel, abs, what);
   }
 
   /** One value (a loss, a score) within {@code max(abs, rel * |expected|)}. */
-  public static void assertClose(double actual, double expected, double rel, double abs, String what) {
+  public static void assertClose(
+      double actual, double expected, double rel, double abs, String what) {
     assertClose(new double[] {actual}, new double[] {expected}, null, rel, abs, what);
   }
 
@@ -104,14 +117,15 @@ public final class FloatArrays {
     return values.amaxNumber().doubleValue();
   }
 
-  private static void assertClose(double[] actual, double[] expected, long[] shape, double rel, double abs,
-      String what) {
+  private static void assertClose(
+      double[] actual, double[] expected, long[] shape, double rel, double abs, String what) {
     if (!(rel >= 0 && abs >= 0)) {
-      throw new IllegalArgumentException("tolerances must be >= 0, got rel " + rel + ", abs " + abs);
+      throw new IllegalArgumentException(
+          "tolerances must be >= 0, got rel " + rel + ", abs " + abs);
     }
     if (actual.length != expected.length) {
-      throw new AssertionFailedError(String.format("%s: %s elements, expected %s", what, actual.length,
-          expected.length));
+      throw new AssertionFailedError(
+          String.format("%s: %s elements, expected %s", what, actual.length, expected.length));
     }
     int worst = -1;
     double worstRatio = 0;
@@ -131,21 +145,34 @@ public final class FloatArrays {
       }
     }
     if (PRINT) {
-      System.err.printf("FloatArrays %s: max |difference| %.3g, max difference/tolerance %.3g (%d elements)%n",
+      System.err.printf(
+          "FloatArrays %s: max |difference| %.3g, max difference/tolerance %.3g (%d elements)%n",
           what, maxDiff, maxRatio, expected.length);
     }
     if (exceeding > 0) {
       double a = actual[worst];
       double e = expected[worst];
-      throw new AssertionFailedError(String.format(
-          "%s: %d of %d elements differ by more than max(%s, %s * |expected|); worst at index %d%s: "
-              + "actual %s, expected %s, difference %s, tolerance %s",
-          what, exceeding, expected.length, abs, rel, worst, coordinates(worst, shape), a, e,
-          Math.abs(a - e), tolerance(e, rel, abs)));
+      throw new AssertionFailedError(
+          String.format(
+              "%s: %d of %d elements differ by more than max(%s, %s * |expected|); worst at index %d%s: "
+                  + "actual %s, expected %s, difference %s, tolerance %s",
+              what,
+              exceeding,
+              expected.length,
+              abs,
+              rel,
+              worst,
+              coordinates(worst, shape),
+              a,
+              e,
+              Math.abs(a - e),
+              tolerance(e, rel, abs)));
     }
   }
 
-  /** |a - e| over its tolerance; > 1 fails; infinite for NaN against a number or a zero tolerance. */
+  /**
+   * |a - e| over its tolerance; > 1 fails; infinite for NaN against a number or a zero tolerance.
+   */
   private static double ratio(double a, double e, double rel, double abs) {
     if (Double.isNaN(a) || Double.isNaN(e)) {
       return Double.isNaN(a) && Double.isNaN(e) ? 0 : Double.POSITIVE_INFINITY;

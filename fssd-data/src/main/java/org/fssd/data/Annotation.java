@@ -27,8 +27,8 @@ public record Annotation(String id, String image, int width, int height, List<Gt
   public Annotation {
     checkNotNull(id, "id");
     checkNotNull(image, "image");
-    checkArgument(width >= 1 && height >= 1, "image %s: size must be positive, got %sx%s", id,
-        width, height);
+    checkArgument(
+        width >= 1 && height >= 1, "image %s: size must be positive, got %sx%s", id, width, height);
     boxes = ImmutableList.copyOf(checkNotNull(boxes, "boxes"));
   }
 

@@ -8,9 +8,9 @@ public enum BadInputPolicy {
   /** Throw a {@link DatasetFormatException} naming the file (and line or object). The default. */
   FAIL,
   /**
-   * Skip the bad item (the whole image for a malformed file or a missing image; only the object
-   * for a bad box or unknown class), log a warning and count it in the dataset's {@link
-   * DataProblems}. Nothing is dropped silently.
+   * Skip the bad item (the whole image for a malformed file or a missing image; only the object for
+   * a bad box or unknown class), log a warning and count it in the dataset's {@link DataProblems}.
+   * Nothing is dropped silently.
    */
   SKIP
 }

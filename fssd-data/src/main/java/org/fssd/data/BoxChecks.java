@@ -3,8 +3,8 @@ package org.fssd.data;
 /**
  * The box sanity rule shared by all file datasets. A box in pixels of a W x H image is accepted
  * when it is finite, has {@code x2 > x1} and {@code y2 > y1}, and lies inside {@code [-1, W] x [-1,
- * H]} (one pixel of slack for the 1-based/0-based and float rounding conventions of real
- * annotation files). Accepted boxes are stored unchanged.
+ * H]} (one pixel of slack for the 1-based/0-based and float rounding conventions of real annotation
+ * files). Accepted boxes are stored unchanged.
  */
 final class BoxChecks {
   private BoxChecks() {}
@@ -15,12 +15,31 @@ final class BoxChecks {
       return "box (" + x1 + ", " + y1 + ", " + x2 + ", " + y2 + ") is not finite";
     }
     if (!(x2 > x1 && y2 > y1)) {
-      return "box (" + x1 + ", " + y1 + ", " + x2 + ", " + y2 + ") is degenerate (needs x2 > x1"
+      return "box ("
+          + x1
+          + ", "
+          + y1
+          + ", "
+          + x2
+          + ", "
+          + y2
+          + ") is degenerate (needs x2 > x1"
           + " and y2 > y1)";
     }
     if (x1 < -1f || y1 < -1f || x2 > width || y2 > height) {
-      return "box (" + x1 + ", " + y1 + ", " + x2 + ", " + y2 + ") lies outside the " + width + "x"
-          + height + " image";
+      return "box ("
+          + x1
+          + ", "
+          + y1
+          + ", "
+          + x2
+          + ", "
+          + y2
+          + ") lies outside the "
+          + width
+          + "x"
+          + height
+          + " image";
     }
     return null;
   }

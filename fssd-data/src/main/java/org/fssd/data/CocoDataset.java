@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.fssd.box.Box;
-import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
+import org.fssd.model.Labels;
 
 /**
  * MS COCO from an instances JSON file ({@code instances_train2014.json} ...) and its image
@@ -35,16 +35,16 @@ import org.fssd.image.ImageLoader;
  *   <li><b>Image ids</b> are preserved: {@link Annotation#id()} is the COCO image id as a string,
  *       {@link #imageId(int)} as a number. Images in the file order; images without objects are
  *       kept.
- *   <li><b>Boxes</b>: {@code [x, y, w, h]} in pixels become, like the reference loader,
- *       {@code x1 = max(0, x)}, {@code y1 = max(0, y)}, {@code x2 = min(W - 1, x1 + max(0, w - 1))},
- *       {@code y2 = min(H - 1, y1 + max(0, h - 1))} (inclusive pixel corners, the VOC
- *       convention); a box whose result has {@code x2 <= x1} or {@code y2 <= y1} (real COCO has a
- *       few sub-pixel boxes) is bad input (use {@link BadInputPolicy#SKIP} for the full sets).
+ *   <li><b>Boxes</b>: {@code [x, y, w, h]} in pixels become, like the reference loader, {@code x1 =
+ *       max(0, x)}, {@code y1 = max(0, y)}, {@code x2 = min(W - 1, x1 + max(0, w - 1))}, {@code y2
+ *       = min(H - 1, y1 + max(0, h - 1))} (inclusive pixel corners, the VOC convention); a box
+ *       whose result has {@code x2 <= x1} or {@code y2 <= y1} (real COCO has a few sub-pixel boxes)
+ *       is bad input (use {@link BadInputPolicy#SKIP} for the full sets).
  *   <li><b>Crowd</b> ({@code iscrowd = 1}) objects are kept with {@link GtBox#crowd()} set: they
  *       are never training targets, evaluation may use them.
- *   <li><b>Evaluation objects</b>: {@link #cocoObjects(int)} keeps each annotation as the file
- *       has it (double {@code bbox}, the annotation {@code area}, or {@code w * h} without one,
- *       {@code iscrowd}), which the official COCO evaluation needs.
+ *   <li><b>Evaluation objects</b>: {@link #cocoObjects(int)} keeps each annotation as the file has
+ *       it (double {@code bbox}, the annotation {@code area}, or {@code w * h} without one, {@code
+ *       iscrowd}), which the official COCO evaluation needs.
  * </ul>
  *
  * <p>Malformed JSON, a missing field, an unknown image or category id, or a missing image file
@@ -58,8 +58,14 @@ public final class CocoDataset extends FileDataset {
   private final Map<Long, Integer> indexOfImageId;
   private final Map<Integer, Integer> labelOfCategory;
 
-  private CocoDataset(String name, Labels labels, List<Annotation> annotations,
-      DataProblems problems, ImageLoader loader, int[] categoryIds, long[] imageIds,
+  private CocoDataset(
+      String name,
+      Labels labels,
+      List<Annotation> annotations,
+      DataProblems problems,
+      ImageLoader loader,
+      int[] categoryIds,
+      long[] imageIds,
       List<List<CocoObject>> objects) {
     super(name, labels, annotations, true, problems, loader);
     this.categoryIds = categoryIds;
@@ -85,8 +91,8 @@ public final class CocoDataset extends FileDataset {
    * sub-pixel box, one outside the image) but whose image, category and numbers are valid.
    */
   public List<CocoObject> cocoObjects(int index) {
-    return objects.get(com.google.common.base.Preconditions.checkElementIndex(index,
-        objects.size()));
+    return objects.get(
+        com.google.common.base.Preconditions.checkElementIndex(index, objects.size()));
   }
 
   /** Index of the image with COCO id {@code imageId}, or -1 when the dataset has none. */
@@ -103,8 +109,11 @@ public final class CocoDataset extends FileDataset {
 
   /** COCO category id of a label in 1..80. */
   public int categoryId(int label) {
-    checkArgument(label >= 1 && label <= categoryIds.length, "label must be in 1..%s, got %s",
-        categoryIds.length, label);
+    checkArgument(
+        label >= 1 && label <= categoryIds.length,
+        "label must be in 1..%s, got %s",
+        categoryIds.length,
+        label);
     return categoryIds[label - 1];
   }
 
@@ -130,8 +139,8 @@ public final class CocoDataset extends FileDataset {
    * @throws DatasetFormatException naming the file and element when the JSON is not well-formed,
    *     has no categories, or (FAIL policy) any element is bad
    */
-  public static CocoDataset load(Path instancesJson, Path imageDir, BadInputPolicy policy,
-      ImageLoader loader) {
+  public static CocoDataset load(
+      Path instancesJson, Path imageDir, BadInputPolicy policy, ImageLoader loader) {
     checkNotNull(instancesJson, "instancesJson");
     checkNotNull(imageDir, "imageDir");
     DataProblems problems = new DataProblems(checkNotNull(policy, "policy"));
@@ -148,28 +157,36 @@ public final class CocoDataset extends FileDataset {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.getCurrentName();
         JsonToken t = p.nextToken();
-        List<JsonNode> target = switch (field) {
-          case "images" -> images;
-          case "annotations" -> anns;
-          case "categories" -> cats;
-          default -> null;
-        };
+        List<JsonNode> target =
+            switch (field) {
+              case "images" -> images;
+              case "annotations" -> anns;
+              case "categories" -> cats;
+              default -> null;
+            };
         if (target == null) {
           p.skipChildren();
           continue;
         }
         if (t != JsonToken.START_ARRAY) {
-          throw new DatasetFormatException("COCO file " + file + ": '" + field
-              + "' is not an array");
+          throw new DatasetFormatException(
+              "COCO file " + file + ": '" + field + "' is not an array");
         }
         while (p.nextToken() != JsonToken.END_ARRAY) {
           target.add(p.readValueAsTree());
         }
       }
     } catch (JsonProcessingException e) {
-      throw new DatasetFormatException("COCO file " + file + ": malformed JSON at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
-          + e.getOriginalMessage(), e);
+      throw new DatasetFormatException(
+          "COCO file "
+              + file
+              + ": malformed JSON at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new DatasetFormatException("COCO file " + file + ": cannot read: " + e, e);
     }
@@ -275,10 +292,13 @@ public final class CocoDataset extends FileDataset {
           }
           area = a.get("area").asDouble();
         }
-        if (!(v[2] >= 0 && v[3] >= 0 && area >= 0 && Double.isFinite(area)
+        if (!(v[2] >= 0
+            && v[3] >= 0
+            && area >= 0
+            && Double.isFinite(area)
             && Double.isFinite(v[0] + v[1] + v[2] + v[3]))) {
-          throw new DatasetFormatException(where + ": bbox " + bb + " / area " + area
-              + " must be finite with w, h, area >= 0");
+          throw new DatasetFormatException(
+              where + ": bbox " + bb + " / area " + area + " must be finite with w, h, area >= 0");
         }
         boolean crowd = a.has("iscrowd") && a.get("iscrowd").asInt() != 0;
         long annId = a.has("id") && a.get("id").isIntegralNumber() ? a.get("id").asLong() : -1;
@@ -304,16 +324,21 @@ public final class CocoDataset extends FileDataset {
     for (int i = 0; i < imageInfo.size(); i++) {
       long[] info = imageInfo.get(i);
       ids[i] = info[0];
-      out.add(new Annotation(Long.toString(info[0]), imagePaths.get(i), (int) info[1],
-          (int) info[2], boxes.get(i)));
+      out.add(
+          new Annotation(
+              Long.toString(info[0]),
+              imagePaths.get(i),
+              (int) info[1],
+              (int) info[2],
+              boxes.get(i)));
     }
     String name = "COCO:" + instancesJson.getFileName();
     List<List<CocoObject>> frozen = new ArrayList<>(objects.size());
     for (List<CocoObject> o : objects) {
       frozen.add(List.copyOf(o));
     }
-    return new CocoDataset(name, labels, out, problems, loader,
-        Ints.toArray(labelOf.keySet()), ids, frozen);
+    return new CocoDataset(
+        name, labels, out, problems, loader, Ints.toArray(labelOf.keySet()), ids, frozen);
   }
 
   private static JsonNode field(JsonNode n, String key, String where) {

@@ -17,8 +17,15 @@ import static com.google.common.base.Preconditions.checkArgument;
  * @param area the area for the area ranges, >= 0
  * @param crowd {@code iscrowd != 0}
  */
-public record CocoObject(long annotationId, int label, double x, double y, double w, double h,
-    double area, boolean crowd) {
+public record CocoObject(
+    long annotationId,
+    int label,
+    double x,
+    double y,
+    double w,
+    double h,
+    double area,
+    boolean crowd) {
 
   /**
    * Validates the object.
@@ -28,11 +35,13 @@ public record CocoObject(long annotationId, int label, double x, double y, doubl
    */
   public CocoObject {
     checkArgument(label >= 1, "label must be >= 1, got %s", label);
-    checkArgument(Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x,
-        y);
-    checkArgument(Double.isFinite(w) && Double.isFinite(h) && w >= 0 && h >= 0,
-        "w, h must be finite and >= 0, got %s, %s", w, h);
-    checkArgument(Double.isFinite(area) && area >= 0, "area must be finite and >= 0, got %s",
-        area);
+    checkArgument(
+        Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x, y);
+    checkArgument(
+        Double.isFinite(w) && Double.isFinite(h) && w >= 0 && h >= 0,
+        "w, h must be finite and >= 0, got %s, %s",
+        w,
+        h);
+    checkArgument(Double.isFinite(area) && area >= 0, "area must be finite and >= 0, got %s", area);
   }
 }

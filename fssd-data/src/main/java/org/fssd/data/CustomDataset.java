@@ -19,9 +19,9 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.fssd.box.Box;
-import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
+import org.fssd.model.Labels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>CSV</b> ({@link #fromCsv}): rows {@code image,x1,y1,x2,y2,label} (header row optional,
  *       recognised when its x1 field is not a number; fields may be double-quoted), image paths
  *       relative to the CSV's directory, coordinates 0-based pixels stored as written. Rows of one
- *       image need not be adjacent; a row {@code image,,,,,} lists an image without objects.
- *       Image sizes are read from the file headers.
+ *       image need not be adjacent; a row {@code image,,,,,} lists an image without objects. Image
+ *       sizes are read from the file headers.
  * </ol>
  *
  * <p><b>Labels.</b> When {@link Options#labelsFile(Path)} names an existing file (one class name
@@ -53,8 +53,12 @@ public final class CustomDataset extends FileDataset {
   private static final Logger LOG = LoggerFactory.getLogger(CustomDataset.class);
   private static final List<String> IMAGE_EXT = List.of(".jpg", ".jpeg", ".png", ".bmp");
 
-  private CustomDataset(String name, Labels labels, List<Annotation> annotations,
-      DataProblems problems, ImageLoader loader) {
+  private CustomDataset(
+      String name,
+      Labels labels,
+      List<Annotation> annotations,
+      DataProblems problems,
+      ImageLoader loader) {
     super(name, labels, annotations, true, problems, loader);
   }
 
@@ -146,8 +150,8 @@ public final class CustomDataset extends FileDataset {
         String where = "annotation " + r.file() + ", object #" + o.index() + " (" + o.name() + ")";
         Integer label = classes.get(o.name());
         if (label == null) {
-          problems.badObject(where + ": unknown class '" + o.name() + "', known: "
-              + labels.objectClasses());
+          problems.badObject(
+              where + ": unknown class '" + o.name() + "', known: " + labels.objectClasses());
           continue;
         }
         float x1 = o.xmin() - 1;
@@ -164,8 +168,7 @@ public final class CustomDataset extends FileDataset {
       String id = stem(rawImages.get(i).getFileName().toString());
       out.add(new Annotation(id, rawImages.get(i).toString(), r.width(), r.height(), boxes));
     }
-    return new CustomDataset("folder:" + dir.getFileName(), labels, out, problems,
-        options.loader);
+    return new CustomDataset("folder:" + dir.getFileName(), labels, out, problems, options.loader);
   }
 
   /**
@@ -258,8 +261,8 @@ public final class CustomDataset extends FileDataset {
         String where = "CSV " + csv + ", line " + r.line();
         Integer label = classes.get(r.label());
         if (label == null) {
-          problems.badObject(where + ": unknown class '" + r.label() + "', known: "
-              + labels.objectClasses());
+          problems.badObject(
+              where + ": unknown class '" + r.label() + "', known: " + labels.objectClasses());
           continue;
         }
         String bad = BoxChecks.problem(r.c()[0], r.c()[1], r.c()[2], r.c()[3], size[0], size[1]);
@@ -282,8 +285,11 @@ public final class CustomDataset extends FileDataset {
    */
   public static Labels readLabels(Path file) {
     try {
-      List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-          .map(String::strip).filter(s -> !s.isEmpty()).toList();
+      List<String> names =
+          Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+              .map(String::strip)
+              .filter(s -> !s.isEmpty())
+              .toList();
       return Labels.of(names);
     } catch (IOException e) {
       throw new DatasetFormatException("labels file " + file + ": cannot read: " + e, e);
@@ -303,8 +309,11 @@ public final class CustomDataset extends FileDataset {
       return readLabels(options.labelsFile);
     }
     if (found.isEmpty()) {
-      throw new DatasetFormatException("no objects found, so no class names to build labels from"
-          + (options.labelsFile == null ? "" : " (and " + options.labelsFile + " does not exist)"));
+      throw new DatasetFormatException(
+          "no objects found, so no class names to build labels from"
+              + (options.labelsFile == null
+                  ? ""
+                  : " (and " + options.labelsFile + " does not exist)"));
     }
     Labels labels = Labels.of(ImmutableList.copyOf(found));
     if (options.labelsFile != null) {

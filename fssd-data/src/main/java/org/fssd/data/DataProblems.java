@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a {@link BadInputPolicy} and counts what was skipped: under {@link BadInputPolicy#FAIL}
- * a problem is thrown as a {@link DatasetFormatException}; under {@link BadInputPolicy#SKIP} it is
+ * Applies a {@link BadInputPolicy} and counts what was skipped: under {@link BadInputPolicy#FAIL} a
+ * problem is thrown as a {@link DatasetFormatException}; under {@link BadInputPolicy#SKIP} it is
  * logged (warn), counted and its message kept, so a caller can read {@link #skippedImages()},
  * {@link #skippedObjects()} and {@link #messages()} after loading.
  *
@@ -94,7 +94,12 @@ public final class DataProblems {
 
   @Override
   public synchronized String toString() {
-    return "DataProblems{policy=" + policy + ", skippedImages=" + skippedImages
-        + ", skippedObjects=" + skippedObjects + "}";
+    return "DataProblems{policy="
+        + policy
+        + ", skippedImages="
+        + skippedImages
+        + ", skippedObjects="
+        + skippedObjects
+        + "}";
   }
 }

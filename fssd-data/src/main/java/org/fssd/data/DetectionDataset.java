@@ -1,15 +1,15 @@
 package org.fssd.data;
 
 import java.util.List;
-import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
+import org.fssd.model.Labels;
 
 /**
  * A list of annotated images for training or evaluating a detector. Index {@code i} in {@code 0 ..
  * size()-1} names one image; annotations are held in memory, images are decoded on demand.
  *
- * <p>Implementations are immutable after construction and thread-safe: {@link #annotation(int)}
- * and {@link #loadImage(int)} may be called from many threads at once (the batching iterator does).
+ * <p>Implementations are immutable after construction and thread-safe: {@link #annotation(int)} and
+ * {@link #loadImage(int)} may be called from many threads at once (the batching iterator does).
  */
 public interface DetectionDataset {
 

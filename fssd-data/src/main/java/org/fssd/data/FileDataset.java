@@ -7,9 +7,9 @@ import com.google.common.collect.ImmutableList;
 import java.nio.file.Path;
 import java.util.List;
 import org.fssd.ImageDecodeException;
-import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
+import org.fssd.model.Labels;
 
 /**
  * A dataset whose annotations were read up front and whose images are files ({@link
@@ -25,8 +25,13 @@ public abstract class FileDataset implements DetectionDataset {
   private final ImageLoader loader;
 
   /** Subclasses pass what they read. */
-  protected FileDataset(String name, Labels labels, List<Annotation> annotations,
-      boolean keepDifficult, DataProblems problems, ImageLoader loader) {
+  protected FileDataset(
+      String name,
+      Labels labels,
+      List<Annotation> annotations,
+      boolean keepDifficult,
+      DataProblems problems,
+      ImageLoader loader) {
     this.name = checkNotNull(name, "name");
     this.labels = checkNotNull(labels, "labels");
     this.annotations = ImmutableList.copyOf(annotations);
@@ -74,8 +79,17 @@ public abstract class FileDataset implements DetectionDataset {
       int w = img.width();
       int h = img.height();
       img.close();
-      throw new ImageDecodeException("image " + a.image() + ": decoded size " + w + "x" + h
-          + " differs from the annotated size " + a.width() + "x" + a.height());
+      throw new ImageDecodeException(
+          "image "
+              + a.image()
+              + ": decoded size "
+              + w
+              + "x"
+              + h
+              + " differs from the annotated size "
+              + a.width()
+              + "x"
+              + a.height());
     }
     return img;
   }
@@ -92,7 +106,15 @@ public abstract class FileDataset implements DetectionDataset {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "{" + name + ", " + size() + " images, "
-        + (labels.numClasses() - 1) + " classes, " + problems + "}";
+    return getClass().getSimpleName()
+        + "{"
+        + name
+        + ", "
+        + size()
+        + " images, "
+        + (labels.numClasses() - 1)
+        + " classes, "
+        + problems
+        + "}";
   }
 }

@@ -6,9 +6,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import org.fssd.box.Box;
 
 /**
- * One ground-truth object of an {@link Annotation}: a box in <b>pixels of the original image</b>
- * (x right, y down; the pixel convention of the dataset it came from, see each dataset's Javadoc),
- * its class label in 1..C-1 (0 is background and never a ground-truth label), and two flags.
+ * One ground-truth object of an {@link Annotation}: a box in <b>pixels of the original image</b> (x
+ * right, y down; the pixel convention of the dataset it came from, see each dataset's Javadoc), its
+ * class label in 1..C-1 (0 is background and never a ground-truth label), and two flags.
  *
  * <ul>
  *   <li>{@code difficult}: PASCAL VOC's "difficult" object. Ignored by VOC evaluation (SPEC §10);

@@ -15,10 +15,10 @@ import org.xml.sax.SAXParseException;
 
 /**
  * Parses untrusted XML files with every DTD and entity feature off: a document with a {@code
- * <!DOCTYPE>} is rejected outright (so external entities, XXE and "billion laughs" entity
- * expansion never run), external DTDs and schemas are not loaded, XInclude is off and entity
- * references are not expanded; secure processing limits are on. Errors become {@link
- * DatasetFormatException}s naming the file and line.
+ * <!DOCTYPE>} is rejected outright (so external entities, XXE and "billion laughs" entity expansion
+ * never run), external DTDs and schemas are not loaded, XInclude is off and entity references are
+ * not expanded; secure processing limits are on. Errors become {@link DatasetFormatException}s
+ * naming the file and line.
  *
  * <p>Thread-safe: a new parser is made per call (parsers are not thread-safe).
  */
@@ -62,23 +62,25 @@ final class SafeXml {
       }
       DocumentBuilder b = factory().newDocumentBuilder();
       b.setErrorHandler(SILENT);
-      b.setEntityResolver((publicId, systemId) -> {
-        throw new SAXException("external entity " + systemId + " refused");
-      });
+      b.setEntityResolver(
+          (publicId, systemId) -> {
+            throw new SAXException("external entity " + systemId + " refused");
+          });
       try (InputStream in = Files.newInputStream(file)) {
         return b.parse(in, file.toUri().toString());
       }
     } catch (SAXParseException e) {
       String why = e.getMessage();
       if (why != null && why.contains("DOCTYPE")) {
-        why = "DOCTYPE declarations are not allowed (DTDs and entities are refused for safety): "
-            + why;
+        why =
+            "DOCTYPE declarations are not allowed (DTDs and entities are refused for safety): "
+                + why;
       }
       throw new DatasetFormatException(
           "annotation " + file + ", line " + e.getLineNumber() + ": malformed XML: " + why, e);
     } catch (SAXException e) {
-      throw new DatasetFormatException("annotation " + file + ": malformed XML: " + e.getMessage(),
-          e);
+      throw new DatasetFormatException(
+          "annotation " + file + ": malformed XML: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new DatasetFormatException("annotation " + file + ": cannot read: " + e, e);
     } catch (ParserConfigurationException e) {
@@ -86,18 +88,19 @@ final class SafeXml {
     }
   }
 
-  private static final ErrorHandler SILENT = new ErrorHandler() {
-    @Override
-    public void warning(SAXParseException e) {}
+  private static final ErrorHandler SILENT =
+      new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) {}
 
-    @Override
-    public void error(SAXParseException e) throws SAXException {
-      throw e;
-    }
+        @Override
+        public void error(SAXParseException e) throws SAXException {
+          throw e;
+        }
 
-    @Override
-    public void fatalError(SAXParseException e) throws SAXException {
-      throw e;
-    }
-  };
+        @Override
+        public void fatalError(SAXParseException e) throws SAXException {
+          throw e;
+        }
+      };
 }

@@ -22,16 +22,16 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.fssd.box.Box;
-import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
+import org.fssd.model.Labels;
 
 /**
  * A synthetic dataset for tests, demos and smoke training: coloured shapes (circle, square,
  * triangle, ellipse, cross, star by default, plus hexagon, diamond, ring and arrow in {@link
- * #ALL_SHAPES}; every shape but the circle and ring randomly rotated) on a
- * textured, noisy background, several per image, some overlapping and some small. Everything is
- * rendered with OpenCV drawing functions (no anti-aliasing) and is a pure function of ({@code
- * seed}, index): the same seed gives the same pixels and boxes in any order, on any thread.
+ * #ALL_SHAPES}; every shape but the circle and ring randomly rotated) on a textured, noisy
+ * background, several per image, some overlapping and some small. Everything is rendered with
+ * OpenCV drawing functions (no anti-aliasing) and is a pure function of ({@code seed}, index): the
+ * same seed gives the same pixels and boxes in any order, on any thread.
  *
  * <p><b>Boxes are tight</b>: each shape is also drawn into a mask and its box is the bounding
  * rectangle of the mask pixels inside the image, as inclusive 0-based pixel indices (x1 = first
@@ -41,13 +41,12 @@ import org.fssd.image.BgrImage;
  * annotated and are not drawn.
  *
  * <p><b>Clutter</b> ({@link Builder#clutter(int)}, used by {@link Preset#HARD}): unlabelled
- * distractors (blobs, strokes, arcs and corners in object colours, 2-25 % of the side) drawn
- * before the shapes, from a random stream of their own, so that turning clutter on changes pixels
- * but never the annotation.
+ * distractors (blobs, strokes, arcs and corners in object colours, 2-25 % of the side) drawn before
+ * the shapes, from a random stream of their own, so that turning clutter on changes pixels but
+ * never the annotation.
  *
- * <p>Labels: the shape names, in the order of {@link #SHAPES} (or the chosen subset of
- * {@link #ALL_SHAPES}).
- * Immutable and thread-safe.
+ * <p>Labels: the shape names, in the order of {@link #SHAPES} (or the chosen subset of {@link
+ * #ALL_SHAPES}). Immutable and thread-safe.
  */
 public final class ShapesDataset implements DetectionDataset {
   /** Named settings of the generator, for {@link Builder#preset(Preset)}. */
@@ -55,14 +54,14 @@ public final class ShapesDataset implements DetectionDataset {
     /** The builder's defaults: 1-6 shapes of 6-50 % of the image side, overlapping, noise 12. */
     STANDARD,
     /**
-     * The demo model's data: 1-4 shapes of 10-45 % of the side (30-135 px at 300x300, the range
-     * of FSSD300's priors), never touching, noise 8.
+     * The demo model's data: 1-4 shapes of 10-45 % of the side (30-135 px at 300x300, the range of
+     * FSSD300's priors), never touching, noise 8.
      */
     SEPARATED,
     /**
      * Harder: ten classes ({@link #ALL_SHAPES}: the six plus hexagon, diamond, ring, arrow), 2-10
-     * shapes of 4-50 % of the side (12 px objects, below the smallest prior), overlapping and
-     * often partly hidden, 4-12 unlabelled clutter distractors, noise 24.
+     * shapes of 4-50 % of the side (12 px objects, below the smallest prior), overlapping and often
+     * partly hidden, 4-12 unlabelled clutter distractors, noise 24.
      */
     HARD
   }
@@ -75,8 +74,11 @@ public final class ShapesDataset implements DetectionDataset {
    * Every shape the generator can draw: {@link #SHAPES} followed by hexagon, diamond, ring and
    * arrow (the classes of {@link Preset#HARD}).
    */
-  public static final ImmutableList<String> ALL_SHAPES = ImmutableList.<String>builder()
-      .addAll(SHAPES).add("hexagon", "diamond", "ring", "arrow").build();
+  public static final ImmutableList<String> ALL_SHAPES =
+      ImmutableList.<String>builder()
+          .addAll(SHAPES)
+          .add("hexagon", "diamond", "ring", "arrow")
+          .build();
 
   /** Salt of the clutter's random stream, independent of the shapes' stream. */
   private static final long CLUTTER_SALT = 0x5DEECE66DL;
@@ -197,8 +199,9 @@ public final class ShapesDataset implements DetectionDataset {
                 Mat fill = new Mat(height, width, CV_8UC3, c)) {
               fill.copyTo(img, mask);
             }
-            boxes.add(GtBox.of(Box.of(r.x(), r.y(), r.x() + r.width() - 1,
-                r.y() + r.height() - 1), kind + 1));
+            boxes.add(
+                GtBox.of(
+                    Box.of(r.x(), r.y(), r.x() + r.width() - 1, r.y() + r.height() - 1), kind + 1));
           }
         }
       }
@@ -228,8 +231,15 @@ public final class ShapesDataset implements DetectionDataset {
     return false;
   }
 
-  private static void draw(Mat m, String shape, double cx, double cy, double side, double angle,
-      Scalar color, SplittableRandom rnd) {
+  private static void draw(
+      Mat m,
+      String shape,
+      double cx,
+      double cy,
+      double side,
+      double angle,
+      Scalar color,
+      SplittableRandom rnd) {
     double r = side / 2;
     switch (shape) {
       case "circle" -> {
@@ -240,10 +250,11 @@ public final class ShapesDataset implements DetectionDataset {
       case "ellipse" -> {
         double ratio = 0.35 + 0.3 * rnd.nextDouble();
         try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy));
-            Size axes = new Size((int) Math.max(2, Math.round(r)),
-                (int) Math.max(1, Math.round(r * ratio)))) {
-          opencv_imgproc.ellipse(m, c, axes, Math.toDegrees(angle), 0, 360, color, FILLED, LINE_8,
-              0);
+            Size axes =
+                new Size(
+                    (int) Math.max(2, Math.round(r)), (int) Math.max(1, Math.round(r * ratio)))) {
+          opencv_imgproc.ellipse(
+              m, c, axes, Math.toDegrees(angle), 0, 360, color, FILLED, LINE_8, 0);
         }
       }
       case "square" -> polygon(m, cx, cy, angle, color, star(4, r, r, Math.PI / 4));
@@ -252,25 +263,40 @@ public final class ShapesDataset implements DetectionDataset {
       case "cross" -> {
         double a = r;
         double b = r * 0.33;
-        polygon(m, cx, cy, angle, color, new double[] {
-            -b, -a, b, -a, b, -b, a, -b, a, b, b, b, b, a, -b, a, -b, b, -a, b, -a, -b, -b, -b});
+        polygon(
+            m,
+            cx,
+            cy,
+            angle,
+            color,
+            new double[] {
+              -b, -a, b, -a, b, -b, a, -b, a, b, b, b, b, a, -b, a, -b, b, -a, b, -a, -b, -b, -b
+            });
       }
       case "hexagon" -> polygon(m, cx, cy, angle, color, star(6, r, r, 0));
-      case "diamond" -> polygon(m, cx, cy, angle, color,
-          new double[] {0, -r, 0.55 * r, 0, 0, r, -0.55 * r, 0});
+      case "diamond" ->
+          polygon(m, cx, cy, angle, color, new double[] {0, -r, 0.55 * r, 0, 0, r, -0.55 * r, 0});
       case "ring" -> {
         int outer = (int) Math.max(2, Math.round(r));
         int thickness = (int) Math.max(2, Math.round(r * 0.35));
         // OpenCV centres the stroke on the radius: draw at outer - thickness / 2 so the ring's
         // outer edge is at r, like the circle's
         try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy))) {
-          opencv_imgproc.circle(m, c, Math.max(1, outer - thickness / 2), color, thickness,
-              LINE_8, 0);
+          opencv_imgproc.circle(
+              m, c, Math.max(1, outer - thickness / 2), color, thickness, LINE_8, 0);
         }
       }
-      case "arrow" -> polygon(m, cx, cy, angle, color, new double[] {
-          -r, -0.15 * r, 0.2 * r, -0.15 * r, 0.2 * r, -0.45 * r, r, 0, 0.2 * r, 0.45 * r,
-          0.2 * r, 0.15 * r, -r, 0.15 * r});
+      case "arrow" ->
+          polygon(
+              m,
+              cx,
+              cy,
+              angle,
+              color,
+              new double[] {
+                -r, -0.15 * r, 0.2 * r, -0.15 * r, 0.2 * r, -0.45 * r, r, 0, 0.2 * r, 0.45 * r,
+                0.2 * r, 0.15 * r, -r, 0.15 * r
+              });
       default -> throw new IllegalStateException("unknown shape " + shape);
     }
   }
@@ -289,8 +315,7 @@ public final class ShapesDataset implements DetectionDataset {
     return v;
   }
 
-  private static void polygon(Mat m, double cx, double cy, double angle, Scalar color,
-      double[] v) {
+  private static void polygon(Mat m, double cx, double cy, double angle, Scalar color, double[] v) {
     int n = v.length / 2;
     int[] pts = new int[2 * n];
     double cos = Math.cos(angle);
@@ -320,9 +345,9 @@ public final class ShapesDataset implements DetectionDataset {
   }
 
   /**
-   * 0..maxClutter unlabelled distractors in object-like colours: filled blobs, thick strokes,
-   * arcs and right-angle corners of 2-25 % of the shorter side. None of them is one of the shapes
-   * (no closed polygon), but they share the shapes' colours and edges.
+   * 0..maxClutter unlabelled distractors in object-like colours: filled blobs, thick strokes, arcs
+   * and right-angle corners of 2-25 % of the shorter side. None of them is one of the shapes (no
+   * closed polygon), but they share the shapes' colours and edges.
    */
   private void drawClutter(Mat img, int[] bg, SplittableRandom rnd) {
     int n = rnd.nextInt(maxClutter / 3, maxClutter + 1);
@@ -334,18 +359,23 @@ public final class ShapesDataset implements DetectionDataset {
       int y = rnd.nextInt(height);
       double angle = rnd.nextDouble() * 2 * Math.PI;
       int thick = (int) Math.max(1, Math.round(size * (0.05 + 0.15 * rnd.nextDouble())));
-      try (Scalar color = new Scalar(c[0], c[1], c[2], 0); Point p = new Point(x, y)) {
+      try (Scalar color = new Scalar(c[0], c[1], c[2], 0);
+          Point p = new Point(x, y)) {
         switch (rnd.nextInt(4)) {
           case 0 -> { // irregular blob: a small, squashed, rotated, filled ellipse
-            try (Size axes = new Size((int) Math.max(1, size / 4),
-                (int) Math.max(1, size / 4 * (0.3 + 0.7 * rnd.nextDouble())))) {
-              opencv_imgproc.ellipse(img, p, axes, Math.toDegrees(angle), 0, 360, color, FILLED,
-                  LINE_8, 0);
+            try (Size axes =
+                new Size(
+                    (int) Math.max(1, size / 4),
+                    (int) Math.max(1, size / 4 * (0.3 + 0.7 * rnd.nextDouble())))) {
+              opencv_imgproc.ellipse(
+                  img, p, axes, Math.toDegrees(angle), 0, 360, color, FILLED, LINE_8, 0);
             }
           }
           case 1 -> { // stroke
-            try (Point q = new Point((int) Math.round(x + size * Math.cos(angle)),
-                (int) Math.round(y + size * Math.sin(angle)))) {
+            try (Point q =
+                new Point(
+                    (int) Math.round(x + size * Math.cos(angle)),
+                    (int) Math.round(y + size * Math.sin(angle)))) {
               opencv_imgproc.line(img, p, q, color, thick, LINE_8, 0);
             }
           }
@@ -353,15 +383,19 @@ public final class ShapesDataset implements DetectionDataset {
             double start = rnd.nextDouble() * 360;
             double sweep = 60 + 180 * rnd.nextDouble();
             try (Size axes = new Size((int) Math.max(1, size / 2), (int) Math.max(1, size / 2))) {
-              opencv_imgproc.ellipse(img, p, axes, 0, start, start + sweep, color, thick, LINE_8,
-                  0);
+              opencv_imgproc.ellipse(
+                  img, p, axes, 0, start, start + sweep, color, thick, LINE_8, 0);
             }
           }
           default -> { // right-angle corner
-            try (Point q = new Point((int) Math.round(x + size * Math.cos(angle)),
-                (int) Math.round(y + size * Math.sin(angle)));
-                Point t = new Point((int) Math.round(x - size * Math.sin(angle)),
-                    (int) Math.round(y + size * Math.cos(angle)))) {
+            try (Point q =
+                    new Point(
+                        (int) Math.round(x + size * Math.cos(angle)),
+                        (int) Math.round(y + size * Math.sin(angle)));
+                Point t =
+                    new Point(
+                        (int) Math.round(x - size * Math.sin(angle)),
+                        (int) Math.round(y + size * Math.cos(angle)))) {
               opencv_imgproc.line(img, p, q, color, thick, LINE_8, 0);
               opencv_imgproc.line(img, p, t, color, thick, LINE_8, 0);
             }
@@ -404,9 +438,27 @@ public final class ShapesDataset implements DetectionDataset {
 
   @Override
   public String toString() {
-    return "ShapesDataset{" + name() + ", shapes=" + shapes + ", " + minShapes + ".." + maxShapes
-        + " per image, size " + minSize + ".." + maxSize + ", noise=" + noise + ", texture="
-        + texture + ", overlap=" + overlap + ", clutter<=" + maxClutter + "}";
+    return "ShapesDataset{"
+        + name()
+        + ", shapes="
+        + shapes
+        + ", "
+        + minShapes
+        + ".."
+        + maxShapes
+        + " per image, size "
+        + minSize
+        + ".."
+        + maxSize
+        + ", noise="
+        + noise
+        + ", texture="
+        + texture
+        + ", overlap="
+        + overlap
+        + ", clutter<="
+        + maxClutter
+        + "}";
   }
 
   /** Configures a {@link ShapesDataset}. Not thread-safe. */
@@ -435,16 +487,31 @@ public final class ShapesDataset implements DetectionDataset {
       checkNotNull(preset, "preset");
       switch (preset) {
         case STANDARD -> {
-          shapesPerImage(1, 6).shapeSize(0.06, 0.5).noise(12).texture(true).overlap(true)
-              .shapes(SHAPES).clutter(0);
+          shapesPerImage(1, 6)
+              .shapeSize(0.06, 0.5)
+              .noise(12)
+              .texture(true)
+              .overlap(true)
+              .shapes(SHAPES)
+              .clutter(0);
         }
         case SEPARATED -> {
-          shapesPerImage(1, 4).shapeSize(0.1, 0.45).noise(8).texture(true).overlap(false)
-              .shapes(SHAPES).clutter(0);
+          shapesPerImage(1, 4)
+              .shapeSize(0.1, 0.45)
+              .noise(8)
+              .texture(true)
+              .overlap(false)
+              .shapes(SHAPES)
+              .clutter(0);
         }
         case HARD -> {
-          shapesPerImage(2, 10).shapeSize(0.04, 0.5).noise(24).texture(true).overlap(true)
-              .shapes(ALL_SHAPES).clutter(12);
+          shapesPerImage(2, 10)
+              .shapeSize(0.04, 0.5)
+              .noise(24)
+              .texture(true)
+              .overlap(true)
+              .shapes(ALL_SHAPES)
+              .clutter(12);
         }
         default -> throw new IllegalStateException("unknown preset " + preset);
       }
@@ -485,8 +552,11 @@ public final class ShapesDataset implements DetectionDataset {
 
     /** Shapes per image, {@code 0 <= min <= max <= 50}. */
     public Builder shapesPerImage(int min, int max) {
-      checkArgument(min >= 0 && min <= max && max <= 50,
-          "need 0 <= min <= max <= 50, got min=%s max=%s", min, max);
+      checkArgument(
+          min >= 0 && min <= max && max <= 50,
+          "need 0 <= min <= max <= 50, got min=%s max=%s",
+          min,
+          max);
       this.minShapes = min;
       this.maxShapes = max;
       return this;
@@ -494,8 +564,11 @@ public final class ShapesDataset implements DetectionDataset {
 
     /** Shape size as a fraction of the shorter image side, {@code 0 < min <= max <= 1}. */
     public Builder shapeSize(double min, double max) {
-      checkArgument(min > 0 && min <= max && max <= 1,
-          "need 0 < min <= max <= 1, got min=%s max=%s", min, max);
+      checkArgument(
+          min > 0 && min <= max && max <= 1,
+          "need 0 < min <= max <= 1, got min=%s max=%s",
+          min,
+          max);
       this.minSize = min;
       this.maxSize = max;
       return this;
@@ -503,8 +576,8 @@ public final class ShapesDataset implements DetectionDataset {
 
     /** Uniform per-channel pixel noise amplitude 0..100 (0 = none; default 12). */
     public Builder noise(int amplitude) {
-      checkArgument(amplitude >= 0 && amplitude <= 100, "noise must be in 0..100, got %s",
-          amplitude);
+      checkArgument(
+          amplitude >= 0 && amplitude <= 100, "noise must be in 0..100, got %s", amplitude);
       this.noise = amplitude;
       return this;
     }
@@ -516,8 +589,8 @@ public final class ShapesDataset implements DetectionDataset {
     }
 
     /**
-     * The shapes to use, a non-empty subset of {@link #ALL_SHAPES} without repeats (default
-     * {@link #SHAPES}); labels follow this order.
+     * The shapes to use, a non-empty subset of {@link #ALL_SHAPES} without repeats (default {@link
+     * #SHAPES}); labels follow this order.
      */
     public Builder shapes(List<String> shapes) {
       checkNotNull(shapes, "shapes");
@@ -525,15 +598,17 @@ public final class ShapesDataset implements DetectionDataset {
       for (String s : shapes) {
         checkArgument(ALL_SHAPES.contains(s), "unknown shape '%s', known: %s", s, ALL_SHAPES);
       }
-      checkArgument(shapes.stream().distinct().count() == shapes.size(),
-          "shapes must not repeat, got %s", shapes);
+      checkArgument(
+          shapes.stream().distinct().count() == shapes.size(),
+          "shapes must not repeat, got %s",
+          shapes);
       this.shapes = ImmutableList.copyOf(shapes);
       return this;
     }
 
     /**
-     * Up to this many unlabelled clutter distractors per image (0..100, default 0 = none; at
-     * least a third of it are drawn when positive).
+     * Up to this many unlabelled clutter distractors per image (0..100, default 0 = none; at least
+     * a third of it are drawn when positive).
      */
     public Builder clutter(int max) {
       checkArgument(max >= 0 && max <= 100, "clutter must be in 0..100, got %s", max);

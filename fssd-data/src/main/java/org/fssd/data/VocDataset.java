@@ -12,14 +12,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.fssd.box.Box;
-import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
+import org.fssd.model.Labels;
 
 /**
- * PASCAL VOC in the VOCdevkit layout (SPEC §10): for each (year, image set) pair,
- * {@code VOC<year>/ImageSets/Main/<set>.txt} lists image ids, {@code VOC<year>/Annotations/<id>.xml}
- * holds the objects and {@code VOC<year>/JPEGImages/<id>.jpg} the image. Any combination of pairs
- * may be joined, e.g. 2007 trainval + 2012 trainval ("07+12"); ids are {@code "<year>/<id>"}.
+ * PASCAL VOC in the VOCdevkit layout (SPEC §10): for each (year, image set) pair, {@code
+ * VOC<year>/ImageSets/Main/<set>.txt} lists image ids, {@code VOC<year>/Annotations/<id>.xml} holds
+ * the objects and {@code VOC<year>/JPEGImages/<id>.jpg} the image. Any combination of pairs may be
+ * joined, e.g. 2007 trainval + 2012 trainval ("07+12"); ids are {@code "<year>/<id>"}.
  *
  * <pre>{@code
  * VocDataset voc = VocDataset.builder(Path.of("data/VOCdevkit"))
@@ -37,14 +37,19 @@ import org.fssd.image.ImageLoader;
  * their flag; {@link Builder#keepDifficult(boolean)} (default {@code true}, as the reference
  * trains) decides whether they are training targets.
  *
- * <p><b>Bad input</b> (malformed XML, DOCTYPE/entities, unknown class, missing image or
- * annotation, bad box) follows the {@link BadInputPolicy} (default FAIL). Image files are checked
- * to exist while loading; they are decoded only by {@link #loadImage(int)}.
+ * <p><b>Bad input</b> (malformed XML, DOCTYPE/entities, unknown class, missing image or annotation,
+ * bad box) follows the {@link BadInputPolicy} (default FAIL). Image files are checked to exist
+ * while loading; they are decoded only by {@link #loadImage(int)}.
  */
 public final class VocDataset extends FileDataset {
 
-  private VocDataset(String name, Labels labels, List<Annotation> annotations,
-      boolean keepDifficult, DataProblems problems, ImageLoader loader) {
+  private VocDataset(
+      String name,
+      Labels labels,
+      List<Annotation> annotations,
+      boolean keepDifficult,
+      DataProblems problems,
+      ImageLoader loader) {
     super(name, labels, annotations, keepDifficult, problems, loader);
   }
 
@@ -60,8 +65,13 @@ public final class VocDataset extends FileDataset {
    * @param subtractOne whether to store coordinates minus 1 (VOC convention)
    * @return the annotation, or {@code null} when the file was skipped
    */
-  static Annotation readAnnotation(Path xml, String id, Path image, Map<String, Integer> classes,
-      boolean subtractOne, DataProblems problems) {
+  static Annotation readAnnotation(
+      Path xml,
+      String id,
+      Path image,
+      Map<String, Integer> classes,
+      boolean subtractOne,
+      DataProblems problems) {
     VocXml.RawAnnotation raw;
     try {
       raw = VocXml.read(xml);
@@ -75,8 +85,8 @@ public final class VocDataset extends FileDataset {
       String where = "annotation " + xml + ", object #" + o.index() + " (" + o.name() + ")";
       Integer label = classes.get(o.name());
       if (label == null) {
-        problems.badObject(where + ": unknown class '" + o.name() + "', known: "
-            + classes.keySet());
+        problems.badObject(
+            where + ": unknown class '" + o.name() + "', known: " + classes.keySet());
         continue;
       }
       float x1 = o.xmin() - d;
@@ -119,8 +129,8 @@ public final class VocDataset extends FileDataset {
     /** Adds an image set, e.g. {@code add("2007", "trainval")}. */
     public Builder add(String year, String imageSet) {
       checkArgument(year != null && !year.isBlank(), "year must not be blank, got %s", year);
-      checkArgument(imageSet != null && !imageSet.isBlank(), "imageSet must not be blank, got %s",
-          imageSet);
+      checkArgument(
+          imageSet != null && !imageSet.isBlank(), "imageSet must not be blank, got %s", imageSet);
       sets.add(new String[] {year.strip(), imageSet.strip()});
       return this;
     }
@@ -182,15 +192,16 @@ public final class VocDataset extends FileDataset {
             continue;
           }
           if (id.contains("/") || id.contains("\\") || id.contains("..")) {
-            problems.badImage("image set " + list + ", line " + line + ": bad image id '" + id
-                + "'", null);
+            problems.badImage(
+                "image set " + list + ", line " + line + ": bad image id '" + id + "'", null);
             continue;
           }
           Path xml = voc.resolve("Annotations").resolve(id + ".xml");
           Path jpg = voc.resolve("JPEGImages").resolve(id + ".jpg");
           if (!Files.isRegularFile(xml)) {
-            problems.badImage("image set " + list + ", line " + line + ": annotation " + xml
-                + " not found", null);
+            problems.badImage(
+                "image set " + list + ", line " + line + ": annotation " + xml + " not found",
+                null);
             continue;
           }
           if (!Files.isRegularFile(jpg)) {

@@ -18,25 +18,29 @@ final class VocXml {
   private VocXml() {}
 
   /** One {@code <object>} as written. */
-  record RawObject(int index, String name, boolean difficult, float xmin, float ymin, float xmax,
-      float ymax) {}
+  record RawObject(
+      int index, String name, boolean difficult, float xmin, float ymin, float xmax, float ymax) {}
 
   /** The file's content. {@code filename} is empty when absent. */
-  record RawAnnotation(Path file, String filename, int width, int height,
-      List<RawObject> objects) {}
+  record RawAnnotation(
+      Path file, String filename, int width, int height, List<RawObject> objects) {}
 
   /**
    * Parses {@code file}.
    *
-   * @throws DatasetFormatException naming the file (and object) when it is malformed, lacks a
-   *     size, or an object lacks a name or a coordinate
+   * @throws DatasetFormatException naming the file (and object) when it is malformed, lacks a size,
+   *     or an object lacks a name or a coordinate
    */
   static RawAnnotation read(Path file) {
     Document doc = SafeXml.parse(file);
     Element root = doc.getDocumentElement();
     if (!"annotation".equals(root.getTagName())) {
-      throw new DatasetFormatException("annotation " + file + ": root element is <"
-          + root.getTagName() + ">, expected <annotation>");
+      throw new DatasetFormatException(
+          "annotation "
+              + file
+              + ": root element is <"
+              + root.getTagName()
+              + ">, expected <annotation>");
     }
     String filename = text(root, "filename", file, "", false);
     Element size = child(root, "size");
@@ -46,8 +50,8 @@ final class VocXml {
     int width = intValue(text(size, "width", file, "<size>", true), file, "<size>/width");
     int height = intValue(text(size, "height", file, "<size>", true), file, "<size>/height");
     if (width < 1 || height < 1) {
-      throw new DatasetFormatException("annotation " + file + ": image size " + width + "x"
-          + height + " is not positive");
+      throw new DatasetFormatException(
+          "annotation " + file + ": image size " + width + "x" + height + " is not positive");
     }
     ImmutableList.Builder<RawObject> objects = ImmutableList.builder();
     NodeList children = root.getChildNodes();
@@ -87,13 +91,18 @@ final class VocXml {
     return null;
   }
 
-  private static String text(Element parent, String tag, Path file, String where,
-      boolean required) {
+  private static String text(
+      Element parent, String tag, Path file, String where, boolean required) {
     Element e = child(parent, tag);
     if (e == null) {
       if (required) {
-        throw new DatasetFormatException("annotation " + file + (where.isEmpty() ? "" : ", " + where)
-            + ": missing <" + tag + ">");
+        throw new DatasetFormatException(
+            "annotation "
+                + file
+                + (where.isEmpty() ? "" : ", " + where)
+                + ": missing <"
+                + tag
+                + ">");
       }
       return "";
     }
@@ -104,8 +113,8 @@ final class VocXml {
     try {
       return (int) Math.round(Double.parseDouble(s));
     } catch (NumberFormatException ex) {
-      throw new DatasetFormatException("annotation " + file + ", " + what + ": '" + s
-          + "' is not a number");
+      throw new DatasetFormatException(
+          "annotation " + file + ", " + what + ": '" + s + "' is not a number");
     }
   }
 
@@ -117,8 +126,8 @@ final class VocXml {
       }
       return v;
     } catch (NumberFormatException ex) {
-      throw new DatasetFormatException("annotation " + file + ", " + what + ": '" + s
-          + "' is not a finite number");
+      throw new DatasetFormatException(
+          "annotation " + file + ", " + what + ": '" + s + "' is not a finite number");
     }
   }
 }

@@ -15,21 +15,27 @@ class CocoDatasetTest {
     TestFiles.image(root.resolve("img/a.jpg"), 100, 80);
     TestFiles.image(root.resolve("img/b.jpg"), 50, 40);
     Path f = root.resolve("instances.json");
-    TestFiles.text(f, "{\"info\": {\"year\": 2014}, \"images\": ["
-        + "{\"id\": 391895, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 80},"
-        + "{\"id\": 7, \"file_name\": \"b.jpg\", \"width\": 50, \"height\": 40}],"
-        + "\"categories\": [{\"id\": 90, \"name\": \"toothbrush\"}, {\"id\": 1, \"name\": \"person\"},"
-        + " {\"id\": 18, \"name\": \"dog\"}],"
-        + "\"annotations\": [" + annotations + "]}");
+    TestFiles.text(
+        f,
+        "{\"info\": {\"year\": 2014}, \"images\": ["
+            + "{\"id\": 391895, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 80},"
+            + "{\"id\": 7, \"file_name\": \"b.jpg\", \"width\": 50, \"height\": 40}],"
+            + "\"categories\": [{\"id\": 90, \"name\": \"toothbrush\"}, {\"id\": 1, \"name\": \"person\"},"
+            + " {\"id\": 18, \"name\": \"dog\"}],"
+            + "\"annotations\": ["
+            + annotations
+            + "]}");
     return f;
   }
 
   @Test
   void mapsCategoriesInIdOrderAndKeepsCrowdFlagged() throws Exception {
-    Path f = json("{\"id\": 1, \"image_id\": 391895, \"category_id\": 18, \"bbox\": [10, 20, 30.5, 40],"
-        + " \"iscrowd\": 0},"
-        + "{\"id\": 2, \"image_id\": 391895, \"category_id\": 90, \"bbox\": [0, 0, 50, 50], \"iscrowd\": 1},"
-        + "{\"id\": 3, \"image_id\": 7, \"category_id\": 1, \"bbox\": [-2, 5, 60, 10]}");
+    Path f =
+        json(
+            "{\"id\": 1, \"image_id\": 391895, \"category_id\": 18, \"bbox\": [10, 20, 30.5, 40],"
+                + " \"iscrowd\": 0},"
+                + "{\"id\": 2, \"image_id\": 391895, \"category_id\": 90, \"bbox\": [0, 0, 50, 50], \"iscrowd\": 1},"
+                + "{\"id\": 3, \"image_id\": 7, \"category_id\": 1, \"bbox\": [-2, 5, 60, 10]}");
     CocoDataset coco = CocoDataset.load(f, root.resolve("img"));
     assertThat(coco.labels().objectClasses()).containsExactly("person", "dog", "toothbrush");
     assertThat(coco.categoryId(1)).isEqualTo(1);
@@ -50,21 +56,26 @@ class CocoDatasetTest {
 
   @Test
   void keepsTheFilesObjectsForEvaluation() throws Exception {
-    Path f = json("{\"id\": 1, \"image_id\": 391895, \"category_id\": 18, \"bbox\": [10.25, 20, 30.5, 40],"
-        + " \"area\": 812.5, \"iscrowd\": 0},"
-        + "{\"id\": 2, \"image_id\": 391895, \"category_id\": 90, \"bbox\": [0, 0, 50, 50], \"iscrowd\": 1},"
-        + "{\"id\": 3, \"image_id\": 7, \"category_id\": 1, \"bbox\": [-2, 5, 60, 10], \"area\": 0.5},"
-        + "{\"id\": 4, \"image_id\": 7, \"category_id\": 1, \"bbox\": [3, 3, 0.4, 0.7], \"area\": 0.2}");
+    Path f =
+        json(
+            "{\"id\": 1, \"image_id\": 391895, \"category_id\": 18, \"bbox\": [10.25, 20, 30.5, 40],"
+                + " \"area\": 812.5, \"iscrowd\": 0},"
+                + "{\"id\": 2, \"image_id\": 391895, \"category_id\": 90, \"bbox\": [0, 0, 50, 50], \"iscrowd\": 1},"
+                + "{\"id\": 3, \"image_id\": 7, \"category_id\": 1, \"bbox\": [-2, 5, 60, 10], \"area\": 0.5},"
+                + "{\"id\": 4, \"image_id\": 7, \"category_id\": 1, \"bbox\": [3, 3, 0.4, 0.7], \"area\": 0.2}");
     // The last box is sub-pixel: not a training target (skipped), still an object to evaluate.
-    CocoDataset coco = CocoDataset.load(f, root.resolve("img"), BadInputPolicy.SKIP,
-        org.fssd.image.ImageLoader.defaults());
-    assertThat(coco.cocoObjects(0)).containsExactly(
-        new CocoObject(1, 2, 10.25, 20, 30.5, 40, 812.5, false),
-        new CocoObject(2, 3, 0, 0, 50, 50, 2500, true)); // no area: the box area
+    CocoDataset coco =
+        CocoDataset.load(
+            f, root.resolve("img"), BadInputPolicy.SKIP, org.fssd.image.ImageLoader.defaults());
+    assertThat(coco.cocoObjects(0))
+        .containsExactly(
+            new CocoObject(1, 2, 10.25, 20, 30.5, 40, 812.5, false),
+            new CocoObject(2, 3, 0, 0, 50, 50, 2500, true)); // no area: the box area
     // neither clipped (x = -2, w = 60 in a 50 px image) nor the box area
-    assertThat(coco.cocoObjects(1)).containsExactly(
-        new CocoObject(3, 1, -2, 5, 60, 10, 0.5, false),
-        new CocoObject(4, 1, 3, 3, 0.4, 0.7, 0.2, false));
+    assertThat(coco.cocoObjects(1))
+        .containsExactly(
+            new CocoObject(3, 1, -2, 5, 60, 10, 0.5, false),
+            new CocoObject(4, 1, 3, 3, 0.4, 0.7, 0.2, false));
     assertThat(coco.annotation(1).boxes()).hasSize(1);
     assertThat(coco.indexOfImageId(7)).isEqualTo(1);
     assertThat(coco.indexOfImageId(8)).isEqualTo(-1);
@@ -74,12 +85,16 @@ class CocoDatasetTest {
 
   @Test
   void badAreaIsBadInput() throws Exception {
-    Path f = json("{\"id\": 9, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": \"big\"}");
+    Path f =
+        json(
+            "{\"id\": 9, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": \"big\"}");
     assertThatThrownBy(() -> CocoDataset.load(f, root.resolve("img")))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("annotations[0] (id 9)")
         .hasMessageContaining("'area' is not a number");
-    Path g = json("{\"id\": 10, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": -3}");
+    Path g =
+        json(
+            "{\"id\": 10, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5], \"area\": -3}");
     assertThatThrownBy(() -> CocoDataset.load(g, root.resolve("img")))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("annotations[0] (id 10)")
@@ -93,10 +108,13 @@ class CocoDatasetTest {
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("annotations[0] (id 5)")
         .hasMessageContaining("category_id 3");
-    Path g = json("{\"id\": 6, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5]},"
-        + "{\"id\": 8, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5]}");
-    CocoDataset coco = CocoDataset.load(g, root.resolve("img"), BadInputPolicy.SKIP,
-        org.fssd.image.ImageLoader.defaults());
+    Path g =
+        json(
+            "{\"id\": 6, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5]},"
+                + "{\"id\": 8, \"image_id\": 7, \"category_id\": 1, \"bbox\": [1, 1, 5, 5]}");
+    CocoDataset coco =
+        CocoDataset.load(
+            g, root.resolve("img"), BadInputPolicy.SKIP, org.fssd.image.ImageLoader.defaults());
     assertThat(coco.problems().skippedObjects()).isEqualTo(1);
     assertThat(coco.annotation(1).boxes()).hasSize(1);
   }

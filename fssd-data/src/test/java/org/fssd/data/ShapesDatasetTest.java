@@ -13,7 +13,9 @@ class ShapesDatasetTest {
     ShapesDataset b = ShapesDataset.builder().count(5).imageSize(96, 64).seed(42).build();
     ShapesDataset c = ShapesDataset.builder().count(5).imageSize(96, 64).seed(43).build();
     for (int i = 4; i >= 0; i--) {
-      try (Sample sa = a.sample(i); Sample sb = b.sample(i); Sample sc = c.sample(i)) {
+      try (Sample sa = a.sample(i);
+          Sample sb = b.sample(i);
+          Sample sc = c.sample(i)) {
         assertThat(sa.image().toBgrBytes()).isEqualTo(sb.image().toBgrBytes());
         assertThat(sa.annotation()).isEqualTo(sb.annotation());
         assertThat(sa.image().toBgrBytes()).isNotEqualTo(sc.image().toBgrBytes());
@@ -27,8 +29,16 @@ class ShapesDatasetTest {
   @Test
   void boxesAreTightAroundTheDrawnShapes() {
     // Plain background, no noise: every non-background pixel belongs to a shape.
-    ShapesDataset ds = ShapesDataset.builder().count(40).imageSize(120, 90).seed(7)
-        .noise(0).texture(false).shapesPerImage(1, 5).shapes(ShapesDataset.ALL_SHAPES).build();
+    ShapesDataset ds =
+        ShapesDataset.builder()
+            .count(40)
+            .imageSize(120, 90)
+            .seed(7)
+            .noise(0)
+            .texture(false)
+            .shapesPerImage(1, 5)
+            .shapes(ShapesDataset.ALL_SHAPES)
+            .build();
     int boxes = 0;
     for (int i = 0; i < ds.size(); i++) {
       try (Sample s = ds.sample(i)) {
@@ -42,8 +52,11 @@ class ShapesDatasetTest {
         for (int p = 0; p < w * h; p++) {
           counts.merge(rgb(px, p), 1, Integer::sum);
         }
-        int bg = counts.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
-            .orElseThrow().getKey();
+        int bg =
+            counts.entrySet().stream()
+                .max(java.util.Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
         for (int p = 0; p < w * h; p++) {
           fg[p] = rgb(px, p) != bg;
         }
@@ -81,8 +94,8 @@ class ShapesDatasetTest {
 
   @Test
   void hardPresetDrawsAllTenClasses() {
-    ShapesDataset ds = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(40).seed(3)
-        .build();
+    ShapesDataset ds =
+        ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(40).seed(3).build();
     assertThat(ds.labels().objectClasses()).containsExactlyElementsOf(ShapesDataset.ALL_SHAPES);
     assertThat(ds.labels().objectClasses()).hasSize(10);
     java.util.Set<Integer> seen = new java.util.TreeSet<>();
@@ -102,12 +115,18 @@ class ShapesDatasetTest {
 
   @Test
   void clutterChangesPixelsButNeverTheAnnotation() {
-    ShapesDataset with = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(6).seed(5)
-        .build();
-    ShapesDataset without = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).clutter(0)
-        .count(6).seed(5).build();
+    ShapesDataset with =
+        ShapesDataset.builder().preset(ShapesDataset.Preset.HARD).count(6).seed(5).build();
+    ShapesDataset without =
+        ShapesDataset.builder()
+            .preset(ShapesDataset.Preset.HARD)
+            .clutter(0)
+            .count(6)
+            .seed(5)
+            .build();
     for (int i = 0; i < 6; i++) {
-      try (Sample a = with.sample(i); Sample b = without.sample(i)) {
+      try (Sample a = with.sample(i);
+          Sample b = without.sample(i)) {
         assertThat(a.annotation()).isEqualTo(b.annotation());
         assertThat(a.image().toBgrBytes()).isNotEqualTo(b.image().toBgrBytes());
       }
@@ -118,12 +137,15 @@ class ShapesDatasetTest {
   void shapesMustBeKnownAndDistinct() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> ShapesDataset.builder().shapes(java.util.List.of("circle", "blob")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blob");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("blob");
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> ShapesDataset.builder().shapes(java.util.List.of("ring", "ring")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("repeat");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("repeat");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShapesDataset.builder().clutter(-1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clutter");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clutter");
   }
 
   private static int rgb(byte[] px, int p) {
@@ -143,8 +165,8 @@ class ShapesDatasetTest {
 
   @Test
   void separatedPresetNeverLetsBoxesTouch() {
-    ShapesDataset ds = ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(60)
-        .seed(11).build();
+    ShapesDataset ds =
+        ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(60).seed(11).build();
     int boxes = 0;
     for (int i = 0; i < ds.size(); i++) {
       java.util.List<GtBox> b = ds.annotation(i).boxes();
@@ -153,12 +175,16 @@ class ShapesDatasetTest {
         for (int q = p + 1; q < b.size(); q++) {
           org.fssd.box.Box u = b.get(p).box();
           org.fssd.box.Box v = b.get(q).box();
-          boolean disjoint = u.x2() < v.x1() || v.x2() < u.x1() || u.y2() < v.y1() || v.y2() < u.y1();
+          boolean disjoint =
+              u.x2() < v.x1() || v.x2() < u.x1() || u.y2() < v.y1() || v.y2() < u.y1();
           assertThat(disjoint).as("image %s boxes %s and %s", i, u, v).isTrue();
         }
         // 10..45 % of 300 px, rotation can only shrink the box below the side
-        double side = Math.max(b.get(p).box().x2() - b.get(p).box().x1(),
-            b.get(p).box().y2() - b.get(p).box().y1()) + 1;
+        double side =
+            Math.max(
+                    b.get(p).box().x2() - b.get(p).box().x1(),
+                    b.get(p).box().y2() - b.get(p).box().y1())
+                + 1;
         assertThat(side).isLessThanOrEqualTo(0.45 * 300 * 1.5);
       }
     }
@@ -168,8 +194,13 @@ class ShapesDatasetTest {
   @Test
   void standardPresetIsTheDefaultGenerator() {
     ShapesDataset a = ShapesDataset.builder().count(5).seed(4).build();
-    ShapesDataset b = ShapesDataset.builder().preset(ShapesDataset.Preset.HARD)
-        .preset(ShapesDataset.Preset.STANDARD).count(5).seed(4).build();
+    ShapesDataset b =
+        ShapesDataset.builder()
+            .preset(ShapesDataset.Preset.HARD)
+            .preset(ShapesDataset.Preset.STANDARD)
+            .count(5)
+            .seed(4)
+            .build();
     for (int i = 0; i < 5; i++) {
       assertThat(b.annotation(i)).isEqualTo(a.annotation(i));
     }

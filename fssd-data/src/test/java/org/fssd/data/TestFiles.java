@@ -27,13 +27,28 @@ final class TestFiles {
 
   /** A VOC XML with objects given as "name,difficult,xmin,ymin,xmax,ymax". */
   static String vocXml(int w, int h, String... objects) {
-    StringBuilder sb = new StringBuilder("<annotation>\n  <filename>x.jpg</filename>\n"
-        + "  <size><width>" + w + "</width><height>" + h + "</height><depth>3</depth></size>\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "<annotation>\n  <filename>x.jpg</filename>\n"
+                + "  <size><width>"
+                + w
+                + "</width><height>"
+                + h
+                + "</height><depth>3</depth></size>\n");
     for (String o : objects) {
       String[] f = o.split(",");
-      sb.append("  <object><name>").append(f[0]).append("</name><difficult>").append(f[1])
-          .append("</difficult><bndbox><xmin>").append(f[2]).append("</xmin><ymin>").append(f[3])
-          .append("</ymin><xmax>").append(f[4]).append("</xmax><ymax>").append(f[5])
+      sb.append("  <object><name>")
+          .append(f[0])
+          .append("</name><difficult>")
+          .append(f[1])
+          .append("</difficult><bndbox><xmin>")
+          .append(f[2])
+          .append("</xmin><ymin>")
+          .append(f[3])
+          .append("</ymin><xmax>")
+          .append(f[4])
+          .append("</xmax><ymax>")
+          .append(f[5])
           .append("</ymax></bndbox></object>\n");
     }
     return sb.append("</annotation>\n").toString();

@@ -23,11 +23,14 @@ class VocDatasetTest {
 
   @Test
   void parsesBoxesMinusOneLabelsAndDifficult() throws Exception {
-    write("2007", "trainval", "000001",
+    write(
+        "2007",
+        "trainval",
+        "000001",
         TestFiles.vocXml(64, 48, "dog,0,1,2,30,40", "Person ,1,10,11,64,48"));
     write("2012", "trainval", "2008_000002", TestFiles.vocXml(64, 48, "tvmonitor,0,5,5,20,20"));
-    VocDataset voc = VocDataset.builder(root).add("2007", "trainval").add("2012", "trainval")
-        .build();
+    VocDataset voc =
+        VocDataset.builder(root).add("2007", "trainval").add("2012", "trainval").build();
     assertThat(voc.size()).isEqualTo(2);
     assertThat(voc.name()).isEqualTo("VOC2007-trainval+VOC2012-trainval");
     Annotation a = voc.annotation(0);
@@ -46,8 +49,8 @@ class VocDatasetTest {
     try (BgrImage img = voc.loadImage(0)) {
       assertThat(img.width()).isEqualTo(64);
     }
-    VocDataset noDiff = VocDataset.builder(root).add("2007", "trainval").keepDifficult(false)
-        .build();
+    VocDataset noDiff =
+        VocDataset.builder(root).add("2007", "trainval").keepDifficult(false).build();
     assertThat(noDiff.trainingBoxes(0)).hasSize(1);
     assertThat(noDiff.annotation(0).boxes()).hasSize(2); // kept for evaluation
   }
@@ -63,10 +66,14 @@ class VocDatasetTest {
 
   @Test
   void xxeIsRefused() throws Exception {
-    write("2007", "test", "000004", "<?xml version=\"1.0\"?>\n"
-        + "<!DOCTYPE annotation [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
-        + "<annotation><filename>&xxe;</filename><size><width>64</width><height>48</height>"
-        + "</size></annotation>");
+    write(
+        "2007",
+        "test",
+        "000004",
+        "<?xml version=\"1.0\"?>\n"
+            + "<!DOCTYPE annotation [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
+            + "<annotation><filename>&xxe;</filename><size><width>64</width><height>48</height>"
+            + "</size></annotation>");
     assertThatThrownBy(() -> VocDataset.builder(root).add("2007", "test").build())
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("000004.xml")
@@ -76,8 +83,9 @@ class VocDatasetTest {
 
   @Test
   void billionLaughsIsRefused() throws Exception {
-    StringBuilder sb = new StringBuilder("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
-        + " <!ENTITY lol \"lol\">\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n" + " <!ENTITY lol \"lol\">\n");
     for (int i = 1; i <= 9; i++) {
       sb.append(" <!ENTITY lol").append(i).append(" \"");
       for (int k = 0; k < 10; k++) {
@@ -96,15 +104,18 @@ class VocDatasetTest {
 
   @Test
   void unknownClassFailsOrIsSkippedAndCounted() throws Exception {
-    write("2007", "test", "000006", TestFiles.vocXml(64, 48, "unicorn,0,1,1,10,10",
-        "cat,0,1,1,10,10"));
+    write(
+        "2007",
+        "test",
+        "000006",
+        TestFiles.vocXml(64, 48, "unicorn,0,1,1,10,10", "cat,0,1,1,10,10"));
     assertThatThrownBy(() -> VocDataset.builder(root).add("2007", "test").build())
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("000006.xml")
         .hasMessageContaining("object #0")
         .hasMessageContaining("unicorn");
-    VocDataset voc = VocDataset.builder(root).add("2007", "test")
-        .badInput(BadInputPolicy.SKIP).build();
+    VocDataset voc =
+        VocDataset.builder(root).add("2007", "test").badInput(BadInputPolicy.SKIP).build();
     assertThat(voc.size()).isEqualTo(1);
     assertThat(voc.annotation(0).boxes()).extracting(GtBox::label).containsExactly(8);
     assertThat(voc.problems().skippedObjects()).isEqualTo(1);
@@ -113,14 +124,18 @@ class VocDatasetTest {
 
   @Test
   void badBoxesAndMissingImagesAreCounted() throws Exception {
-    write("2007", "test", "a", TestFiles.vocXml(64, 48, "cat,0,10,10,5,20",
-        "cat,0,1,1,100,20", "cat,0,1,1,64,48"));
+    write(
+        "2007",
+        "test",
+        "a",
+        TestFiles.vocXml(64, 48, "cat,0,10,10,5,20", "cat,0,1,1,100,20", "cat,0,1,1,64,48"));
     write("2007", "test", "b", TestFiles.vocXml(64, 48, "cat,0,1,1,10,10"));
     java.nio.file.Files.delete(root.resolve("VOC2007/JPEGImages/b.jpg"));
     assertThatThrownBy(() -> VocDataset.builder(root).add("2007", "test").build())
-        .hasMessageContaining("a.xml").hasMessageContaining("degenerate");
-    VocDataset voc = VocDataset.builder(root).add("2007", "test")
-        .badInput(BadInputPolicy.SKIP).build();
+        .hasMessageContaining("a.xml")
+        .hasMessageContaining("degenerate");
+    VocDataset voc =
+        VocDataset.builder(root).add("2007", "test").badInput(BadInputPolicy.SKIP).build();
     assertThat(voc.size()).isEqualTo(1);
     assertThat(voc.annotation(0).boxes()).hasSize(1);
     assertThat(voc.problems().skippedObjects()).isEqualTo(2);

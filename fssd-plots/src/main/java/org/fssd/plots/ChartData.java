@@ -28,8 +28,10 @@ public record ChartData(String title, Map<String, double[][]> series, List<Strin
     Objects.requireNonNull(categories, "categories");
     for (Map.Entry<String, double[][]> e : series.entrySet()) {
       double[][] xy = e.getValue();
-      Preconditions.checkArgument(xy.length == 2 && xy[0].length == xy[1].length,
-          "series %s must be {x[], y[]} of equal length", e.getKey());
+      Preconditions.checkArgument(
+          xy.length == 2 && xy[0].length == xy[1].length,
+          "series %s must be {x[], y[]} of equal length",
+          e.getKey());
     }
     series = Collections.unmodifiableMap(new LinkedHashMap<>(series));
     categories = List.copyOf(categories);

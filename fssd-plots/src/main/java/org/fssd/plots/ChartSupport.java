@@ -33,11 +33,18 @@ final class ChartSupport {
     return Math.max(2f, Math.min(28f, perRow * 0.7f));
   }
 
-  static void drawBars(XYChart chart, PlotStyle style, String name, double[] rows,
-      double[] values, int colour, float width) {
+  static void drawBars(
+      XYChart chart,
+      PlotStyle style,
+      String name,
+      double[] rows,
+      double[] values,
+      int colour,
+      float width) {
     for (int r = 0; r < rows.length; r++) {
-      XYSeries s = chart.addSeries(name + " " + r, new double[] {0, values[r]},
-          new double[] {rows[r], rows[r]});
+      XYSeries s =
+          chart.addSeries(
+              name + " " + r, new double[] {0, values[r]}, new double[] {rows[r], rows[r]});
       s.setMarker(SeriesMarkers.NONE);
       s.setLineColor(style.color(colour));
       s.setLineStyle(style.stroke(width));
@@ -46,8 +53,7 @@ final class ChartSupport {
   }
 
   /** Class name inside the bar (from its left end), value just right of the bar. */
-  static void addRowLabels(XYChart chart, List<String> names, double[] rows,
-      double[] values) {
+  static void addRowLabels(XYChart chart, List<String> names, double[] rows, double[] values) {
     java.awt.image.BufferedImage scratch =
         new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
     java.awt.Graphics2D g = scratch.createGraphics();
@@ -68,21 +74,23 @@ final class ChartSupport {
 
   static ChartData write(Path out, Chart<?, ?> chart, ChartData data) {
     Objects.requireNonNull(out, "out");
-    AtomicFiles.write(out, tmp -> Files.write(tmp,
-        BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)));
+    AtomicFiles.write(
+        out,
+        tmp ->
+            Files.write(tmp, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)));
     return data;
   }
 
   static void checkSameLength(String name, double[] values, int n) {
     Objects.requireNonNull(values, name);
-    Preconditions.checkArgument(values.length == n, "%s has %s values, expected %s", name,
-        values.length, n);
+    Preconditions.checkArgument(
+        values.length == n, "%s has %s values, expected %s", name, values.length, n);
   }
 
   static void checkUnit(String name, double[] values) {
     for (int i = 0; i < values.length; i++) {
-      Preconditions.checkArgument(values[i] >= 0 && values[i] <= 1,
-          "%s[%s] = %s not in [0, 1]", name, i, values[i]);
+      Preconditions.checkArgument(
+          values[i] >= 0 && values[i] <= 1, "%s[%s] = %s not in [0, 1]", name, i, values[i]);
     }
   }
 

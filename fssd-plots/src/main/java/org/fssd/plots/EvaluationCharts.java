@@ -1,16 +1,16 @@
 package org.fssd.plots;
 
-import static org.fssd.plots.ChartSupport.finite;
-import static org.fssd.plots.ChartSupport.styleRows;
-import static org.fssd.plots.ChartSupport.barWidth;
-import static org.fssd.plots.ChartSupport.drawBars;
 import static org.fssd.plots.ChartSupport.addRowLabels;
-import static org.fssd.plots.ChartSupport.write;
+import static org.fssd.plots.ChartSupport.barWidth;
 import static org.fssd.plots.ChartSupport.checkSameLength;
 import static org.fssd.plots.ChartSupport.checkUnit;
-import static org.fssd.plots.ChartSupport.valueAt;
-import static org.fssd.plots.ChartSupport.nanToZero;
 import static org.fssd.plots.ChartSupport.columns;
+import static org.fssd.plots.ChartSupport.drawBars;
+import static org.fssd.plots.ChartSupport.finite;
+import static org.fssd.plots.ChartSupport.nanToZero;
+import static org.fssd.plots.ChartSupport.styleRows;
+import static org.fssd.plots.ChartSupport.valueAt;
+import static org.fssd.plots.ChartSupport.write;
 
 import com.google.common.base.Preconditions;
 import java.nio.file.Path;
@@ -22,19 +22,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.fssd.io.AtomicFiles;
+import org.fssd.train.eval.ApMethod;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.fssd.train.eval.ApMethod;
+
 /**
  * Charts of an evaluation, each written as one PNG: precision-recall curves, AP per class, COCO AP
  * per IoU threshold. Every method is a pure function of its arguments, draws through {@link
- * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers
- * never see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it
- * drew. Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on
- * servers without a display).
+ * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers never
+ * see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it drew.
+ * Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on servers
+ * without a display).
  */
 public final class EvaluationCharts {
 
@@ -48,16 +48,20 @@ public final class EvaluationCharts {
    *
    * @param apMean the AP@[.50:.95] the evaluator reported, drawn and printed in the title
    */
-  public static ChartData cocoApPerIou(Path out, double[] iouThresholds, double[] ap,
-      double apMean) {
+  public static ChartData cocoApPerIou(
+      Path out, double[] iouThresholds, double[] ap, double apMean) {
     checkSameLength("ap", ap, iouThresholds.length);
     checkUnit("iouThresholds", iouThresholds);
     double[][] xy = finite(iouThresholds, ap);
-    Preconditions.checkArgument(xy[0].length > 0, "no finite AP among %s IoU thresholds",
-        ap.length);
-    String title = String.format(Locale.ROOT,
-        "COCO AP per IoU threshold (AP@[.50:.95] %.4f, AP50 %.4f, AP75 %.4f)", apMean,
-        valueAt(iouThresholds, ap, 0.50), valueAt(iouThresholds, ap, 0.75));
+    Preconditions.checkArgument(
+        xy[0].length > 0, "no finite AP among %s IoU thresholds", ap.length);
+    String title =
+        String.format(
+            Locale.ROOT,
+            "COCO AP per IoU threshold (AP@[.50:.95] %.4f, AP50 %.4f, AP75 %.4f)",
+            apMean,
+            valueAt(iouThresholds, ap, 0.50),
+            valueAt(iouThresholds, ap, 0.75));
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.IOU, PlotStyle.AP);
     chart.getStyler().setXAxisMin(0.45).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
@@ -73,10 +77,11 @@ public final class EvaluationCharts {
     Map<String, double[][]> data = new LinkedHashMap<>();
     data.put("AP", xy);
     if (Double.isFinite(apMean)) {
-      double[][] m = {{iouThresholds[0], iouThresholds[iouThresholds.length - 1]},
-          {apMean, apMean}};
-      XYSeries ms = chart.addSeries(String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean),
-          m[0], m[1]);
+      double[][] m = {
+        {iouThresholds[0], iouThresholds[iouThresholds.length - 1]}, {apMean, apMean}
+      };
+      XYSeries ms =
+          chart.addSeries(String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean), m[0], m[1]);
       ms.setMarker(SeriesMarkers.NONE);
       ms.setLineColor(style.color(1));
       ms.setLineStyle(style.dashed());
@@ -89,30 +94,36 @@ public final class EvaluationCharts {
    * As {@link #precisionRecall(Path, String, double[], double[], double)}, with the raw points in
    * the colour of class {@code classIndex} ({@link PlotStyle#classColor(int)}, as its boxes).
    */
-  public static ChartData precisionRecall(Path out, String className, int classIndex,
-      double[] recall, double[] precision, double ap) {
-    return precisionRecall(out, className, PlotStyle.defaults().classColor(classIndex), recall,
-        precision, ap);
+  public static ChartData precisionRecall(
+      Path out, String className, int classIndex, double[] recall, double[] precision, double ap) {
+    return precisionRecall(
+        out, className, PlotStyle.defaults().classColor(classIndex), recall, precision, ap);
   }
 
   /**
    * One class's precision-recall curve: the raw points (in detection-score order) and the
    * interpolated envelope that VOC all-point AP integrates, drawn as a staircase: the recall axis
    * padded with 0 and 1 ({@code mrec = [0, r.., 1]}, {@code mpre = [0, p.., 0]}), precision made
-   * monotone non-increasing from the right ({@link ApMethod#interpolated}), and the area of the staircase with
-   * height {@code mpre[i+1]} over {@code (mrec[i], mrec[i+1]]} is the AP.
+   * monotone non-increasing from the right ({@link ApMethod#interpolated}), and the area of the
+   * staircase with height {@code mpre[i+1]} over {@code (mrec[i], mrec[i+1]]} is the AP.
    *
-   * <p>Series: {@code "precision"} (the raw points) and {@code "envelope"} (the staircase vertices).
+   * <p>Series: {@code "precision"} (the raw points) and {@code "envelope"} (the staircase
+   * vertices).
    *
    * @param ap the AP the caller computed, printed in the title
    */
-  public static ChartData precisionRecall(Path out, String className, double[] recall,
-      double[] precision, double ap) {
+  public static ChartData precisionRecall(
+      Path out, String className, double[] recall, double[] precision, double ap) {
     return precisionRecall(out, className, PlotStyle.defaults().color(0), recall, precision, ap);
   }
 
-  private static ChartData precisionRecall(Path out, String className, java.awt.Color c,
-      double[] recall, double[] precision, double ap) {
+  private static ChartData precisionRecall(
+      Path out,
+      String className,
+      java.awt.Color c,
+      double[] recall,
+      double[] precision,
+      double ap) {
     Objects.requireNonNull(className, "className");
     checkSameLength("precision", precision, recall.length);
     checkUnit("recall", recall);
@@ -165,8 +176,10 @@ public final class EvaluationCharts {
     }
     double mean = counted > 0 ? sum / counted : Double.NaN;
     // ascending, so the highest AP is the top row; ties keep the input order from the top
-    Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> nanToZero(ap[i]))
-        .thenComparing(Comparator.<Integer>reverseOrder()));
+    Arrays.sort(
+        order,
+        Comparator.<Integer>comparingDouble(i -> nanToZero(ap[i]))
+            .thenComparing(Comparator.<Integer>reverseOrder()));
     int n = classes.length;
     double[] rows = new double[n];
     double[] values = new double[n];
@@ -176,8 +189,8 @@ public final class EvaluationCharts {
       values[r] = nanToZero(ap[order[r]]);
       names.add(classes[order[r]]);
     }
-    String title = String.format(Locale.ROOT, "AP per class (mAP %.4f over %d classes)", mean,
-        counted);
+    String title =
+        String.format(Locale.ROOT, "AP per class (mAP %.4f over %d classes)", mean, counted);
     PlotStyle style = PlotStyle.defaults();
     int height = Math.max(style.height(), 120 + 22 * n);
     XYChart chart = style.xyChart(title, PlotStyle.AP, "", height);
@@ -186,8 +199,8 @@ public final class EvaluationCharts {
     chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0);
     drawBars(chart, style, "AP", rows, values, 5, barWidth(height, n));
     addRowLabels(chart, names, rows, values);
-    return write(out, chart,
-        new ChartData(title, Map.of("AP", new double[][] {values, rows}), names));
+    return write(
+        out, chart, new ChartData(title, Map.of("AP", new double[][] {values, rows}), names));
   }
 
   /**

@@ -15,8 +15,8 @@ import org.knowm.xchart.style.Styler;
 /**
  * The look of every fssd4j chart in one place: picture size, fonts, colours, and the axis titles
  * (with their units) shared between charts. The chart classes ({@link TrainingCharts}, {@link
- * EvaluationCharts}, {@link PruningCharts}) build each chart through {@link
- * #xyChart} or {@link #categoryChart}, so a change here changes every picture.
+ * EvaluationCharts}, {@link PruningCharts}) build each chart through {@link #xyChart} or {@link
+ * #categoryChart}, so a change here changes every picture.
  *
  * <p>Colours and font come from fssd-core's {@link Palette}, which the annotated images ({@code
  * Annotator}, the augmentation preview) use too: class {@code k} has the same colour in a chart as
@@ -28,26 +28,37 @@ import org.knowm.xchart.style.Styler;
 public final class PlotStyle {
   /** Axis title: training iteration (one optimiser step = one batch). */
   public static final String ITERATION = "iteration (optimizer steps)";
+
   /** Axis title: epoch (one pass over the training set). */
   public static final String EPOCH = "epoch";
+
   /** Axis title: loss value (dimensionless). */
   public static final String LOSS = "loss (dimensionless)";
+
   /** Axis title: loss value on a log axis. */
   public static final String LOSS_LOG = "loss (dimensionless, log scale)";
+
   /** Axis title: learning rate. */
   public static final String LEARNING_RATE = "learning rate (log scale)";
+
   /** Axis title: mean average precision, 0 to 1. */
   public static final String MAP = "mAP (0 to 1)";
+
   /** Axis title: average precision, 0 to 1. */
   public static final String AP = "AP (0 to 1)";
+
   /** Axis title: recall, 0 to 1. */
   public static final String RECALL = "recall (0 to 1)";
+
   /** Axis title: precision, 0 to 1. */
   public static final String PRECISION = "precision (0 to 1)";
+
   /** Axis title: absolute BatchNorm scale. */
   public static final String ABS_GAMMA = "|gamma| (BatchNorm scale, log scale)";
+
   /** Axis title: IoU threshold of a match. */
   public static final String IOU = "IoU threshold (0 to 1)";
+
   /** Axis title: number of channels in a bin or layer. */
   public static final String CHANNELS = "channels (count)";
 
@@ -67,9 +78,10 @@ public final class PlotStyle {
   private final String fontFamily;
 
   private PlotStyle(int width, int height, String fontFamily) {
-    Preconditions.checkArgument(width >= 200 && width <= 8000, "width %s not in [200, 8000]", width);
-    Preconditions.checkArgument(height >= 150 && height <= 8000,
-        "height %s not in [150, 8000]", height);
+    Preconditions.checkArgument(
+        width >= 200 && width <= 8000, "width %s not in [200, 8000]", width);
+    Preconditions.checkArgument(
+        height >= 150 && height <= 8000, "height %s not in [150, 8000]", height);
     this.width = width;
     this.height = height;
     this.fontFamily = Preconditions.checkNotNull(fontFamily, "fontFamily");
@@ -123,8 +135,8 @@ public final class PlotStyle {
 
   /** A dashed line stroke, for reference lines (thresholds). */
   public BasicStroke dashed() {
-    return new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
-        new float[] {8f, 5f}, 0f);
+    return new BasicStroke(
+        2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 5f}, 0f);
   }
 
   /** A styled XY chart of this style's size. */
@@ -134,16 +146,28 @@ public final class PlotStyle {
 
   /** A styled XY chart of this style's width and the given height (bar lists grow with rows). */
   public XYChart xyChart(String title, String xTitle, String yTitle, int chartHeight) {
-    XYChart chart = new XYChartBuilder().width(width).height(chartHeight)
-        .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(width)
+            .height(chartHeight)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     apply(chart.getStyler());
     return chart;
   }
 
   /** A styled category (vertical bar) chart of this style's size. */
   public CategoryChart categoryChart(String title, String xTitle, String yTitle) {
-    CategoryChart chart = new CategoryChartBuilder().width(width).height(height)
-        .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     apply(chart.getStyler());
     chart.getStyler().setAvailableSpaceFill(0.8);
     return chart;

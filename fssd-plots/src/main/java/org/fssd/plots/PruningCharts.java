@@ -1,7 +1,7 @@
 package org.fssd.plots;
 
-import static org.fssd.plots.ChartSupport.write;
 import static org.fssd.plots.ChartSupport.toList;
+import static org.fssd.plots.ChartSupport.write;
 
 import com.google.common.base.Preconditions;
 import java.nio.file.Path;
@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.fssd.io.AtomicFiles;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
@@ -20,12 +19,12 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Charts of network slimming, each written as one PNG: the BN |gamma| histogram with the
- * threshold, channels kept per layer. Every method is a pure function of its arguments, draws through {@link
- * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers
- * never see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it
- * drew. Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on
- * servers without a display).
+ * Charts of network slimming, each written as one PNG: the BN |gamma| histogram with the threshold,
+ * channels kept per layer. Every method is a pure function of its arguments, draws through {@link
+ * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers never
+ * see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it drew.
+ * Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on servers
+ * without a display).
  */
 public final class PruningCharts {
   /** Number of log-spaced bins of {@link #gammaHistogram}. */
@@ -36,9 +35,9 @@ public final class PruningCharts {
   /**
    * Histogram of BatchNorm {@code |gamma|} over {@value #GAMMA_BINS} log-spaced bins between the
    * smallest and largest non-zero value (widened to include the threshold), on a log x axis, with a
-   * dashed vertical line at the pruning threshold. Zeros (and non-finite values) cannot sit on a log
-   * axis: they are counted and said in the title, as is the number of channels with {@code |gamma| <
-   * threshold} (zeros included).
+   * dashed vertical line at the pruning threshold. Zeros (and non-finite values) cannot sit on a
+   * log axis: they are counted and said in the title, as is the number of channels with {@code
+   * |gamma| < threshold} (zeros included).
    *
    * <p>Series: {@code "count"} with x = the geometric centre of each bin and y = its count (the
    * counts sum to the number of finite non-zero gammas), {@code "edges"} with x = the {@code
@@ -46,8 +45,10 @@ public final class PruningCharts {
    */
   public static ChartData gammaHistogram(Path out, float[] absGammas, double threshold) {
     Objects.requireNonNull(absGammas, "absGammas");
-    Preconditions.checkArgument(threshold >= 0 && Double.isFinite(threshold),
-        "threshold %s must be finite and >= 0", threshold);
+    Preconditions.checkArgument(
+        threshold >= 0 && Double.isFinite(threshold),
+        "threshold %s must be finite and >= 0",
+        threshold);
     int zeros = 0;
     int nonFinite = 0;
     double lo = Double.POSITIVE_INFINITY;
@@ -64,8 +65,8 @@ public final class PruningCharts {
       }
     }
     int nonZero = absGammas.length - zeros - nonFinite;
-    Preconditions.checkArgument(nonZero > 0, "no non-zero |gamma| among %s values",
-        absGammas.length);
+    Preconditions.checkArgument(
+        nonZero > 0, "no non-zero |gamma| among %s values", absGammas.length);
     if (threshold > 0) {
       lo = Math.min(lo, threshold);
       hi = Math.max(hi, threshold);
@@ -101,10 +102,15 @@ public final class PruningCharts {
         below++;
       }
     }
-    String title = String.format(Locale.ROOT,
-        "BatchNorm |gamma| of %d channels (%d zeros%s not shown), %d below threshold %.3g",
-        absGammas.length, zeros, nonFinite > 0 ? ", " + nonFinite + " non-finite" : "", below,
-        threshold);
+    String title =
+        String.format(
+            Locale.ROOT,
+            "BatchNorm |gamma| of %d channels (%d zeros%s not shown), %d below threshold %.3g",
+            absGammas.length,
+            zeros,
+            nonFinite > 0 ? ", " + nonFinite + " non-finite" : "",
+            below,
+            threshold);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ABS_GAMMA, PlotStyle.CHANNELS);
     chart.getStyler().setXAxisLogarithmic(true);
@@ -136,8 +142,8 @@ public final class PruningCharts {
     data.put("edges", new double[][] {edges.clone(), new double[edges.length]});
     if (threshold > 0) {
       double[][] t = {{threshold, threshold}, {0, maxCount * 1.05}};
-      XYSeries ts = chart.addSeries(
-          String.format(Locale.ROOT, "threshold %.3g", threshold), t[0], t[1]);
+      XYSeries ts =
+          chart.addSeries(String.format(Locale.ROOT, "threshold %.3g", threshold), t[0], t[1]);
       ts.setMarker(SeriesMarkers.NONE);
       ts.setLineColor(style.color(1));
       ts.setLineStyle(style.dashed());
@@ -153,8 +159,11 @@ public final class PruningCharts {
    */
   public static ChartData keptChannels(Path out, String[] layers, int[] before, int[] after) {
     Preconditions.checkArgument(layers.length > 0, "no layers to plot");
-    Preconditions.checkArgument(before.length == layers.length && after.length == layers.length,
-        "layers %s, before %s and after %s must have one entry each", layers.length, before.length,
+    Preconditions.checkArgument(
+        before.length == layers.length && after.length == layers.length,
+        "layers %s, before %s and after %s must have one entry each",
+        layers.length,
+        before.length,
         after.length);
     long sumBefore = 0;
     long sumAfter = 0;
@@ -162,16 +171,25 @@ public final class PruningCharts {
     double[] b = new double[layers.length];
     double[] a = new double[layers.length];
     for (int i = 0; i < layers.length; i++) {
-      Preconditions.checkArgument(after[i] >= 0 && after[i] <= before[i],
-          "layer %s keeps %s of %s channels", layers[i], after[i], before[i]);
+      Preconditions.checkArgument(
+          after[i] >= 0 && after[i] <= before[i],
+          "layer %s keeps %s of %s channels",
+          layers[i],
+          after[i],
+          before[i]);
       pos[i] = i;
       b[i] = before[i];
       a[i] = after[i];
       sumBefore += before[i];
       sumAfter += after[i];
     }
-    String title = String.format(Locale.ROOT, "Channels kept per layer: %d of %d (%.1f%%)",
-        sumAfter, sumBefore, sumBefore == 0 ? 0.0 : 100.0 * sumAfter / sumBefore);
+    String title =
+        String.format(
+            Locale.ROOT,
+            "Channels kept per layer: %d of %d (%.1f%%)",
+            sumAfter,
+            sumBefore,
+            sumBefore == 0 ? 0.0 : 100.0 * sumAfter / sumBefore);
     PlotStyle style = PlotStyle.defaults();
     CategoryChart chart = style.categoryChart(title, "layer (network order)", PlotStyle.CHANNELS);
     chart.getStyler().setOverlapped(true);

@@ -74,7 +74,9 @@ public final class RunReport {
   public String toHtml() {
     StringBuilder h = new StringBuilder(4096);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        .append("<title>").append(ESC.escape(title)).append("</title>\n<style>\n")
+        .append("<title>")
+        .append(ESC.escape(title))
+        .append("</title>\n<style>\n")
         .append("body{font-family:sans-serif;margin:2em auto;max-width:1000px;color:#222}\n")
         .append("h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ccc}\n")
         .append("table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;")
@@ -90,9 +92,14 @@ public final class RunReport {
     if (!pictures.isEmpty()) {
       h.append("<h2>Pictures</h2>\n");
       for (Picture p : pictures) {
-        h.append("<figure>\n<img alt=\"").append(ESC.escape(p.caption()))
-            .append("\" src=\"data:image/png;base64,").append(base64(p.png())).append("\">\n")
-            .append("<figcaption>").append(ESC.escape(p.caption())).append("</figcaption>\n")
+        h.append("<figure>\n<img alt=\"")
+            .append(ESC.escape(p.caption()))
+            .append("\" src=\"data:image/png;base64,")
+            .append(base64(p.png()))
+            .append("\">\n")
+            .append("<figcaption>")
+            .append(ESC.escape(p.caption()))
+            .append("</figcaption>\n")
             .append("</figure>\n");
       }
     }
@@ -118,8 +125,11 @@ public final class RunReport {
     }
     h.append("<h2>").append(ESC.escape(heading)).append("</h2>\n<table>\n");
     for (Map.Entry<String, String> e : rows.entrySet()) {
-      h.append("<tr><th>").append(ESC.escape(e.getKey())).append("</th><td>")
-          .append(ESC.escape(e.getValue())).append("</td></tr>\n");
+      h.append("<tr><th>")
+          .append(ESC.escape(e.getKey()))
+          .append("</th><td>")
+          .append(ESC.escape(e.getValue()))
+          .append("</td></tr>\n");
     }
     h.append("</table>\n");
   }

@@ -1,10 +1,10 @@
 package org.fssd.plots;
 
-import static org.fssd.plots.ChartSupport.finite;
-import static org.fssd.plots.ChartSupport.write;
 import static org.fssd.plots.ChartSupport.checkSameLength;
-import static org.fssd.plots.ChartSupport.toDouble;
 import static org.fssd.plots.ChartSupport.columns;
+import static org.fssd.plots.ChartSupport.finite;
+import static org.fssd.plots.ChartSupport.toDouble;
+import static org.fssd.plots.ChartSupport.write;
 
 import com.google.common.base.Preconditions;
 import java.nio.file.Path;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.fssd.io.AtomicFiles;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
@@ -24,10 +23,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Charts of a training run, each written as one PNG: loss and learning rate per iteration, mAP per
  * epoch or during training. Every method is a pure function of its arguments, draws through {@link
- * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers
- * never see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it
- * drew. Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on
- * servers without a display).
+ * PlotStyle#defaults()}, writes the file atomically ({@link org.fssd.io.AtomicFiles}: readers never
+ * see half a picture, a failure leaves no file behind), and returns the {@link ChartData} it drew.
+ * Stateless and thread-safe (rendering runs headless; set {@code java.awt.headless=true} on servers
+ * without a display).
  */
 public final class TrainingCharts {
   /** Most points drawn per loss series; longer series are thinned (see {@link #trainingLoss}). */
@@ -37,9 +36,9 @@ public final class TrainingCharts {
 
   /**
    * Training loss per iteration: for each of total, localisation and confidence loss the raw values
-   * (faint) and a smoothed line. Smoothing is a bias-corrected exponential moving average
-   * ({@code alpha = 2 / (span + 1)}, divided by {@code 1 - (1 - alpha)^(i+1)} so that the start is
-   * not pulled towards 0) whose span is 1/30 of the points (at least 1, at most 500); it only looks
+   * (faint) and a smoothed line. Smoothing is a bias-corrected exponential moving average ({@code
+   * alpha = 2 / (span + 1)}, divided by {@code 1 - (1 - alpha)^(i+1)} so that the start is not
+   * pulled towards 0) whose span is 1/30 of the points (at least 1, at most 500); it only looks
    * back, so the line lags the data by about half a span. Non-finite values (a diverged step) are
    * left out of both lines. Long runs are thinned for drawing (XChart needs seconds per 100k
    * points): above {@value #MAX_DRAWN_POINTS} points the raw line keeps the lowest and highest
@@ -53,8 +52,8 @@ public final class TrainingCharts {
    * @param loc localisation (smooth L1) loss
    * @param conf confidence (cross-entropy) loss
    */
-  public static ChartData trainingLoss(Path out, long[] iterations, double[] total, double[] loc,
-      double[] conf) {
+  public static ChartData trainingLoss(
+      Path out, long[] iterations, double[] total, double[] loc, double[] conf) {
     int n = iterations.length;
     checkSameLength("total", total, n);
     checkSameLength("loc", loc, n);
@@ -73,11 +72,16 @@ public final class TrainingCharts {
         }
       }
     }
-    boolean log = hi / lo > 30 && Arrays.stream(total).allMatch(v -> !(v <= 0))
-        && Arrays.stream(loc).allMatch(v -> !(v <= 0)) && Arrays.stream(conf).allMatch(v -> !(v <= 0));
-    XYChart chart = style.xyChart(
-        "Training loss (smoothed: EMA over " + span + (span == 1 ? " point)" : " points)"),
-        PlotStyle.ITERATION, log ? PlotStyle.LOSS_LOG : PlotStyle.LOSS);
+    boolean log =
+        hi / lo > 30
+            && Arrays.stream(total).allMatch(v -> !(v <= 0))
+            && Arrays.stream(loc).allMatch(v -> !(v <= 0))
+            && Arrays.stream(conf).allMatch(v -> !(v <= 0));
+    XYChart chart =
+        style.xyChart(
+            "Training loss (smoothed: EMA over " + span + (span == 1 ? " point)" : " points)"),
+            PlotStyle.ITERATION,
+            log ? PlotStyle.LOSS_LOG : PlotStyle.LOSS);
     if (log) {
       chart.getStyler().setYAxisLogarithmic(true);
     }
@@ -124,11 +128,15 @@ public final class TrainingCharts {
         kept.add(new double[] {x[i], lr[i]});
       }
     }
-    Preconditions.checkArgument(!kept.isEmpty(), "no positive learning rate among %s points",
-        lr.length);
+    Preconditions.checkArgument(
+        !kept.isEmpty(), "no positive learning rate among %s points", lr.length);
     double[][] xy = columns(kept);
     int dropped = lr.length - kept.size();
-    String title = "Learning rate" + (dropped > 0 ? " (" + dropped + (dropped == 1 ? " point" : " points") + " <= 0 not shown)" : "");
+    String title =
+        "Learning rate"
+            + (dropped > 0
+                ? " (" + dropped + (dropped == 1 ? " point" : " points") + " <= 0 not shown)"
+                : "");
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.LEARNING_RATE);
     chart.getStyler().setYAxisLogarithmic(true);
@@ -144,8 +152,8 @@ public final class TrainingCharts {
   }
 
   /**
-   * mAP after each evaluated epoch, with the best one marked and named in the title. NaN values
-   * (an epoch not evaluated) are left out.
+   * mAP after each evaluated epoch, with the best one marked and named in the title. NaN values (an
+   * epoch not evaluated) are left out.
    */
   public static ChartData mapCurve(Path out, int[] epochs, double[] map) {
     checkSameLength("map", map, epochs.length);
@@ -156,8 +164,9 @@ public final class TrainingCharts {
     double[][] xy = finite(x, map);
     Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s epochs", map.length);
     int best = argMax(xy[1]);
-    String title = String.format(Locale.ROOT, "mAP per epoch (best %.4f at epoch %d)",
-        xy[1][best], (int) xy[0][best]);
+    String title =
+        String.format(
+            Locale.ROOT, "mAP per epoch (best %.4f at epoch %d)", xy[1][best], (int) xy[0][best]);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.EPOCH, PlotStyle.MAP);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
@@ -165,23 +174,26 @@ public final class TrainingCharts {
   }
 
   /**
-   * mAP on the held-out set per evaluation made during training, against the iteration it was
-   * made at, with the best one marked and named in the title. NaN values (no class with
-   * positives) are left out. Series {@code "mAP"} (x = iteration, y = mAP) and {@code "best"}.
+   * mAP on the held-out set per evaluation made during training, against the iteration it was made
+   * at, with the best one marked and named in the title. NaN values (no class with positives) are
+   * left out. Series {@code "mAP"} (x = iteration, y = mAP) and {@code "best"}.
    *
    * @param method how the mAP was computed, for the title (e.g. {@code "VOC07 11-point"})
    */
-  public static ChartData mapDuringTraining(Path out, long[] iterations, double[] map,
-      String method) {
+  public static ChartData mapDuringTraining(
+      Path out, long[] iterations, double[] map, String method) {
     checkSameLength("map", map, iterations.length);
     Objects.requireNonNull(method, "method");
     double[][] xy = finite(toDouble(iterations), map);
-    Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s evaluations",
-        map.length);
+    Preconditions.checkArgument(xy[0].length > 0, "no finite mAP among %s evaluations", map.length);
     int best = argMax(xy[1]);
-    String title = String.format(Locale.ROOT,
-        "Held-out mAP (%s) during training: best %.4f at iteration %,d", method, xy[1][best],
-        (long) xy[0][best]);
+    String title =
+        String.format(
+            Locale.ROOT,
+            "Held-out mAP (%s) during training: best %.4f at iteration %,d",
+            method,
+            xy[1][best],
+            (long) xy[0][best]);
     PlotStyle style = PlotStyle.defaults();
     XYChart chart = style.xyChart(title, PlotStyle.ITERATION, PlotStyle.MAP);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
@@ -192,8 +204,12 @@ public final class TrainingCharts {
     double yMax = top > 0.5 ? 1.0 : Math.max(0.1, Math.ceil(top * 10 + 1e-9) / 10);
     chart.getStyler().setYAxisMax(yMax);
     // the legend goes in the corner the curve's end leaves free
-    chart.getStyler().setLegendPosition(xy[1][xy[1].length - 1] < yMax / 2
-        ? Styler.LegendPosition.InsideNE : Styler.LegendPosition.InsideSE);
+    chart
+        .getStyler()
+        .setLegendPosition(
+            xy[1][xy[1].length - 1] < yMax / 2
+                ? Styler.LegendPosition.InsideNE
+                : Styler.LegendPosition.InsideSE);
     startAtZero(chart, iterations);
     return writeMapWithBest(out, chart, style, title, xy, best);
   }
@@ -210,8 +226,8 @@ public final class TrainingCharts {
   }
 
   /** The mAP line (series "mAP") with its best point marked (series "best"), written to out. */
-  private static ChartData writeMapWithBest(Path out, XYChart chart, PlotStyle style, String title,
-      double[][] xy, int best) {
+  private static ChartData writeMapWithBest(
+      Path out, XYChart chart, PlotStyle style, String title, double[][] xy, int best) {
     XYSeries s = chart.addSeries("mAP", xy[0], xy[1]);
     s.setMarker(SeriesMarkers.CIRCLE);
     s.setLineColor(style.color(0));
@@ -231,8 +247,8 @@ public final class TrainingCharts {
 
   /**
    * Bias-corrected exponential moving average with span {@code span} ({@code alpha = 2 / (span +
-   * 1)}): {@code m_i = (1 - alpha) m_(i-1) + alpha x_i} from {@code m_(-1) = 0}, divided by {@code 1
-   * - (1 - alpha)^(i+1)} so the start is not pulled towards 0. Span 1 returns the input.
+   * 1)}): {@code m_i = (1 - alpha) m_(i-1) + alpha x_i} from {@code m_(-1) = 0}, divided by {@code
+   * 1 - (1 - alpha)^(i+1)} so the start is not pulled towards 0. Span 1 returns the input.
    */
   static double[] smooth(double[] values, int span) {
     Preconditions.checkArgument(span >= 1, "span %s < 1", span);

@@ -36,8 +36,8 @@ class PlotsTest {
     byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
     assertThat(head).containsExactly(0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a);
     try (Stream<Path> s = Files.list(dir)) {
-      assertThat(s.map(p -> p.getFileName().toString())).containsExactly(
-          png.getFileName().toString());
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactly(png.getFileName().toString());
     }
   }
 
@@ -59,8 +59,8 @@ class PlotsTest {
     Path png = dir.resolve("loss.png");
     ChartData d = TrainingCharts.trainingLoss(png, it, total, loc, conf);
     assertOnlyPng(png, 800, 500);
-    assertThat(d.series().keySet()).containsExactly(
-        "total (raw)", "total", "loc (raw)", "loc", "conf (raw)", "conf");
+    assertThat(d.series().keySet())
+        .containsExactly("total (raw)", "total", "loc (raw)", "loc", "conf (raw)", "conf");
     assertThat(d.y("loc (raw)")).containsExactly(loc);
     assertThat(d.x("loc (raw)")[299]).isEqualTo(2990.0);
     assertThat(d.y("total (raw)")).hasSize(n - 1).doesNotContain(Double.NaN);
@@ -124,8 +124,9 @@ class PlotsTest {
   @Test
   void mapCurveMarksTheBestEpoch() throws IOException {
     Path png = dir.resolve("map.png");
-    ChartData d = TrainingCharts.mapCurve(png, new int[] {5, 10, 15, 20},
-        new double[] {0.41, 0.62, Double.NaN, 0.58});
+    ChartData d =
+        TrainingCharts.mapCurve(
+            png, new int[] {5, 10, 15, 20}, new double[] {0.41, 0.62, Double.NaN, 0.58});
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("mAP")).containsExactly(5, 10, 20);
     assertThat(d.y("mAP")).containsExactly(0.41, 0.62, 0.58);
@@ -152,17 +153,24 @@ class PlotsTest {
     assertOnlyPng(png, 800, 500);
     assertThat(d.x("precision")).containsExactly(r);
     assertThat(d.y("precision")).containsExactly(p);
-    assertThat(d.x("envelope")).containsExactly(
-        new double[] {0, 0.2, 0.2, 0.4, 0.4, 0.4, 0.4, 0.6, 0.6, 0.8, 0.8, 1, 1}, within(1e-12));
-    assertThat(d.y("envelope")).containsExactly(new double[] {
-        1, 1, 2.0 / 3, 2.0 / 3, 2.0 / 3, 2.0 / 3, 0.5, 0.5, 0.4, 0.4, 0, 0, 0}, within(1e-12));
+    assertThat(d.x("envelope"))
+        .containsExactly(
+            new double[] {0, 0.2, 0.2, 0.4, 0.4, 0.4, 0.4, 0.6, 0.6, 0.8, 0.8, 1, 1},
+            within(1e-12));
+    assertThat(d.y("envelope"))
+        .containsExactly(
+            new double[] {1, 1, 2.0 / 3, 2.0 / 3, 2.0 / 3, 2.0 / 3, 0.5, 0.5, 0.4, 0.4, 0, 0, 0},
+            within(1e-12));
     assertThat(d.title()).isEqualTo("Precision-recall: cat <b> (AP 0.5133)");
   }
 
   @Test
   void precisionRecallRefusesValuesOutsideUnitInterval() {
-    assertThatThrownBy(() -> EvaluationCharts.precisionRecall(dir.resolve("x.png"), "c",
-        new double[] {1.5}, new double[] {1}, 0)).hasMessageContaining("recall[0] = 1.5");
+    assertThatThrownBy(
+            () ->
+                EvaluationCharts.precisionRecall(
+                    dir.resolve("x.png"), "c", new double[] {1.5}, new double[] {1}, 0))
+        .hasMessageContaining("recall[0] = 1.5");
   }
 
   @Test
@@ -181,8 +189,8 @@ class PlotsTest {
     for (int i = 1; i < values.length; i++) {
       assertThat(values[i]).as("row %s", i).isGreaterThanOrEqualTo(values[i - 1]);
     }
-    assertThat(d.y("AP")).containsExactly(
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+    assertThat(d.y("AP"))
+        .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
     for (int row = 0; row < 20; row++) {
       int cls = Integer.parseInt(d.categories().get(row).substring(5));
       assertThat(values[row]).isEqualTo(Double.isNaN(ap[cls]) ? 0 : ap[cls]);
@@ -239,29 +247,36 @@ class PlotsTest {
   void keptChannelsKeepsNetworkOrder() throws IOException {
     String[] layers = {"conv1_1", "conv1_2", "conv2_1", "fc7"};
     Path png = dir.resolve("kept.png");
-    ChartData d = PruningCharts.keptChannels(png, layers, new int[] {64, 64, 128, 1024},
-        new int[] {40, 64, 100, 300});
+    ChartData d =
+        PruningCharts.keptChannels(
+            png, layers, new int[] {64, 64, 128, 1024}, new int[] {40, 64, 100, 300});
     assertOnlyPng(png, 800, 500);
     assertThat(d.categories()).containsExactly(layers);
     assertThat(d.y("before")).containsExactly(64, 64, 128, 1024);
     assertThat(d.y("after")).containsExactly(40, 64, 100, 300);
     assertThat(d.title()).contains("504 of 1280");
-    assertThatThrownBy(() -> PruningCharts.keptChannels(png, layers, new int[] {1, 1, 1, 1},
-        new int[] {2, 1, 1, 1})).hasMessageContaining("conv1_1 keeps 2 of 1");
+    assertThatThrownBy(
+            () ->
+                PruningCharts.keptChannels(
+                    png, layers, new int[] {1, 1, 1, 1}, new int[] {2, 1, 1, 1}))
+        .hasMessageContaining("conv1_1 keeps 2 of 1");
   }
 
   @Test
   void failedWriteLeavesNothing() {
     Path missing = dir.resolve("no-such-dir").resolve("lr.png");
-    assertThatThrownBy(() -> TrainingCharts.learningRate(missing, new long[] {1}, new double[] {1e-3}))
-        .isInstanceOf(FssdException.class).hasMessageContaining("no-such-dir");
+    assertThatThrownBy(
+            () -> TrainingCharts.learningRate(missing, new long[] {1}, new double[] {1e-3}))
+        .isInstanceOf(FssdException.class)
+        .hasMessageContaining("no-such-dir");
     assertThat(dir.toFile().list()).isEmpty();
   }
 
   @Test
   void chartDataCopiesAndChecksShapes() {
-    assertThatThrownBy(() -> new ChartData("t",
-        java.util.Map.of("s", new double[][] {{1, 2}, {1}}), List.of()))
+    assertThatThrownBy(
+            () ->
+                new ChartData("t", java.util.Map.of("s", new double[][] {{1, 2}, {1}}), List.of()))
         .hasMessageContaining("series s");
   }
 }

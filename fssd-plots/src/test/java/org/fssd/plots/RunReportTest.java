@@ -32,20 +32,25 @@ class RunReportTest {
     config.put("batch", "32");
     config.put("data", "<script>alert('x')</script> & more");
     Path html = dir.resolve("report.html");
-    RunReport.builder().title("train \"voc\" <300>")
+    RunReport.builder()
+        .title("train \"voc\" <300>")
         .commandLine("fssd train --data a&b")
         .config(config)
         .finalNumbers(Map.of("mAP", "0.4000"))
         .provenance(Map.of("git", "abc123"))
         .picture(lr, "Learning <rate>")
         .picture(map, "mAP per epoch")
-        .build().writeTo(html);
+        .build()
+        .writeTo(html);
     String page = Files.readString(html, StandardCharsets.UTF_8);
     for (Path png : new Path[] {lr, map}) {
-      assertThat(page).contains(
-          "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(png)));
+      assertThat(page)
+          .contains(
+              "data:image/png;base64,"
+                  + Base64.getEncoder().encodeToString(Files.readAllBytes(png)));
     }
-    assertThat(page).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more")
+    assertThat(page)
+        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more")
         .doesNotContain("<script")
         .contains("<title>train &quot;voc&quot; &lt;300&gt;</title>")
         .contains("fssd train --data a&amp;b")
@@ -53,7 +58,9 @@ class RunReportTest {
         .contains("<th>batch</th><td>32</td>")
         .contains("<th>mAP</th><td>0.4000</td>")
         .contains("<th>git</th><td>abc123</td>")
-        .doesNotContain("http://").doesNotContain("https://").doesNotContain("<link");
+        .doesNotContain("http://")
+        .doesNotContain("https://")
+        .doesNotContain("<link");
     assertThat(page.indexOf("<th>batch</th>")).isLessThan(page.indexOf("<th>data</th>"));
     try (var s = Files.list(dir)) {
       assertThat(s.map(p -> p.getFileName().toString()))
@@ -65,7 +72,8 @@ class RunReportTest {
   void missingPictureFailsNamingItAndWritesNothing() {
     Path html = dir.resolve("report.html");
     RunReport r = RunReport.builder().picture(dir.resolve("gone.png"), "x").build();
-    assertThatThrownBy(() -> r.writeTo(html)).isInstanceOf(FssdException.class)
+    assertThatThrownBy(() -> r.writeTo(html))
+        .isInstanceOf(FssdException.class)
         .hasMessageContaining("gone.png");
     assertThat(dir.toFile().list()).isEmpty();
   }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.model.ConvSpec;
-import org.fssd.model.ConvSpec.Group;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Widths;
@@ -28,9 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code n} channels and prunes exactly {@code k = floor(n * percent) + 1} of them: the first
  * {@code k} in the total order (|gamma| ascending, then layer in network order, then channel index
  * ascending). When the |gamma| are distinct this is exactly SPEC §11's rule (threshold = the value
- * at position {@code floor(n * percent)} of the sorted list, keep {@code |gamma| > threshold}); when
- * many channels share the threshold value (a model that was never sparse-trained: every gamma of
- * a fresh BN is 1.0) the SPEC rule would prune all of them at once, whereas here the count stays
+ * at position {@code floor(n * percent)} of the sorted list, keep {@code |gamma| > threshold});
+ * when many channels share the threshold value (a model that was never sparse-trained: every gamma
+ * of a fresh BN is 1.0) the SPEC rule would prune all of them at once, whereas here the count stays
  * {@code k} and the tie is cut deterministically by network position. No layer goes below its
  * minimum ({@link PruneOptions#minChannels(String)}, capped at its width): a channel that would
  * take its layer below the minimum is skipped and the next one in the order is pruned instead, so
@@ -49,8 +48,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </ul>
  *
  * <p><b>Sparsity warnings</b> ({@link #warnings()}): network slimming assumes the |gamma| were
- * pushed towards zero by sparse training (SPEC §7), so that the pruned channels are the nearly
- * dead ones. A selection lists a warning, naming the layers, when
+ * pushed towards zero by sparse training (SPEC §7), so that the pruned channels are the nearly dead
+ * ones. A selection lists a warning, naming the layers, when
  *
  * <ol>
  *   <li><b>flat layers</b>: a prunable layer of at least 2 channels has all its |gamma| within
@@ -65,15 +64,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       pruning will cost accuracy (train with the L1 term first).
  * </ol>
  *
- * <p>A selection can also be given by hand ({@link #of(FssdConfig, Map)}), e.g. to remove
- * channels known to be dead. Kept indices are ascending. Immutable and thread-safe (arrays are
- * copied in and out).
+ * <p>A selection can also be given by hand ({@link #of(FssdConfig, Map)}), e.g. to remove channels
+ * known to be dead. Kept indices are ascending. Immutable and thread-safe (arrays are copied in and
+ * out).
  */
 public final class ChannelSelection {
   /** A layer is flat when {@code max|gamma| - min|gamma| <= FLAT_RELATIVE_SPREAD * max|gamma|}. */
   public static final double FLAT_RELATIVE_SPREAD = 1e-3;
+
   /** A |gamma| is near zero below {@code NEAR_ZERO_RELATIVE * max|gamma|} of the collected ones. */
   public static final double NEAR_ZERO_RELATIVE = 0.1;
+
   /** Layers named in one warning before "and N more". */
   private static final int NAMED_LAYERS = 8;
 
@@ -85,8 +86,13 @@ public final class ChannelSelection {
   private final int collected;
   private final ImmutableList<String> warnings;
 
-  private ChannelSelection(FssdConfig original, Map<String, int[]> kept, double percent, double threshold,
-      int collected, List<String> warnings) {
+  private ChannelSelection(
+      FssdConfig original,
+      Map<String, int[]> kept,
+      double percent,
+      double threshold,
+      int collected,
+      List<String> warnings) {
     this.original = original;
     this.warnings = ImmutableList.copyOf(warnings);
     this.kept = ImmutableMap.copyOf(kept);
@@ -114,7 +120,8 @@ public final class ChannelSelection {
    * @throws IllegalArgumentException if a body convolution's gammas are missing, of the wrong
    *     length or not finite, a key is not a body convolution, or the options name an unknown layer
    */
-  public static ChannelSelection select(FssdConfig config, Map<String, float[]> gammas, PruneOptions options) {
+  public static ChannelSelection select(
+      FssdConfig config, Map<String, float[]> gammas, PruneOptions options) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(gammas, "gammas");
     Objects.requireNonNull(options, "options");
@@ -124,23 +131,39 @@ public final class ChannelSelection {
       names.add(c.name());
     }
     for (String k : gammas.keySet()) {
-      checkArgument(names.contains(k), "gammas given for '%s', which is not a body convolution (expected one of %s)",
-          k, names);
+      checkArgument(
+          names.contains(k),
+          "gammas given for '%s', which is not a body convolution (expected one of %s)",
+          k,
+          names);
     }
     for (String k : options.excluded()) {
-      checkArgument(names.contains(k), "excluded layer '%s' is not a body convolution (expected one of %s)", k, names);
+      checkArgument(
+          names.contains(k),
+          "excluded layer '%s' is not a body convolution (expected one of %s)",
+          k,
+          names);
     }
     for (String k : options.layerMinChannels().keySet()) {
-      checkArgument(names.contains(k), "minChannels given for '%s', which is not a body convolution (expected one of %s)",
-          k, names);
+      checkArgument(
+          names.contains(k),
+          "minChannels given for '%s', which is not a body convolution (expected one of %s)",
+          k,
+          names);
     }
     int total = 0;
     for (ConvSpec c : body) {
       float[] g = gammas.get(c.name());
       checkArgument(g != null, "no BN gammas for layer %s", c.name());
-      checkArgument(g.length == c.out(), "layer %s has %s channels but %s gammas", c.name(), c.out(), g.length);
+      checkArgument(
+          g.length == c.out(),
+          "layer %s has %s channels but %s gammas",
+          c.name(),
+          c.out(),
+          g.length);
       for (int i = 0; i < g.length; i++) {
-        checkArgument(Float.isFinite(g[i]), "gamma %s of layer %s is not finite: %s", i, c.name(), g[i]);
+        checkArgument(
+            Float.isFinite(g[i]), "gamma %s of layer %s is not finite: %s", i, c.name(), g[i]);
       }
       if (!options.isExcluded(c.name())) {
         total += g.length;
@@ -213,8 +236,8 @@ public final class ChannelSelection {
   }
 
   /** The sparsity warnings of the class comment, in the order flat, tie, near zero. */
-  private static List<String> warnings(List<ConvSpec> voters, float[] abs, int[] layerOf,
-      boolean[] pruned, float threshold) {
+  private static List<String> warnings(
+      List<ConvSpec> voters, float[] abs, int[] layerOf, boolean[] pruned, float threshold) {
     List<String> out = new ArrayList<>();
     int layers = voters.size();
     float[] min = new float[layers];
@@ -234,9 +257,14 @@ public final class ChannelSelection {
       }
     }
     if (!flat.isEmpty()) {
-      out.add(flat.size() + " of " + layers + " prunable layers have (almost) equal |gamma| in all"
-          + " their channels, as BN layers that never trained: " + names(flat)
-          + "; the model does not look sparse-trained");
+      out.add(
+          flat.size()
+              + " of "
+              + layers
+              + " prunable layers have (almost) equal |gamma| in all"
+              + " their channels, as BN layers that never trained: "
+              + names(flat)
+              + "; the model does not look sparse-trained");
     }
     int tiedPruned = 0;
     int tiedKept = 0;
@@ -252,9 +280,15 @@ public final class ChannelSelection {
       }
     }
     if (tiedPruned > 0 && tiedKept > 0) {
-      out.add((tiedPruned + tiedKept) + " channels have exactly the threshold |gamma| "
-          + fmt(threshold) + "; " + tiedPruned + " of them were pruned by network position (layer"
-          + " order, channel index), not by |gamma|; layers: " + names(new ArrayList<>(tiedLayers)));
+      out.add(
+          (tiedPruned + tiedKept)
+              + " channels have exactly the threshold |gamma| "
+              + fmt(threshold)
+              + "; "
+              + tiedPruned
+              + " of them were pruned by network position (layer"
+              + " order, channel index), not by |gamma|; layers: "
+              + names(new ArrayList<>(tiedLayers)));
     }
     int prunedCount = 0;
     Map<String, Integer> live = new LinkedHashMap<>();
@@ -271,10 +305,18 @@ public final class ChannelSelection {
     if (prunedCount > 0 && 2 * liveCount > prunedCount) {
       List<String> named = new ArrayList<>();
       live.forEach((name, c) -> named.add(name + " (" + c + ")"));
-      out.add(liveCount + " of the " + prunedCount + " pruned channels have |gamma| >= "
-          + NEAR_ZERO_RELATIVE + " x the largest (" + fmt(globalMax) + "): no cluster near zero,"
-          + " the model does not look sparse-trained (train with the L1 term, --sparsity, first);"
-          + " pruned channels by layer: " + names(named));
+      out.add(
+          liveCount
+              + " of the "
+              + prunedCount
+              + " pruned channels have |gamma| >= "
+              + NEAR_ZERO_RELATIVE
+              + " x the largest ("
+              + fmt(globalMax)
+              + "): no cluster near zero,"
+              + " the model does not look sparse-trained (train with the L1 term, --sparsity, first);"
+              + " pruned channels by layer: "
+              + names(named));
     }
     return out;
   }
@@ -283,7 +325,9 @@ public final class ChannelSelection {
     if (items.size() <= NAMED_LAYERS) {
       return String.join(", ", items);
     }
-    return String.join(", ", items.subList(0, NAMED_LAYERS)) + " and " + (items.size() - NAMED_LAYERS)
+    return String.join(", ", items.subList(0, NAMED_LAYERS))
+        + " and "
+        + (items.size() - NAMED_LAYERS)
         + " more";
   }
 
@@ -310,9 +354,17 @@ public final class ChannelSelection {
       }
       checkArgument(k.length >= 1, "layer %s must keep at least one channel", c.name());
       for (int i = 0; i < k.length; i++) {
-        checkArgument(k[i] >= 0 && k[i] < c.out(), "layer %s: channel %s out of range [0, %s)", c.name(), k[i], c.out());
-        checkArgument(i == 0 || k[i] > k[i - 1], "layer %s: kept channels must be ascending and distinct, got %s",
-            c.name(), Arrays.toString(k));
+        checkArgument(
+            k[i] >= 0 && k[i] < c.out(),
+            "layer %s: channel %s out of range [0, %s)",
+            c.name(),
+            k[i],
+            c.out());
+        checkArgument(
+            i == 0 || k[i] > k[i - 1],
+            "layer %s: kept channels must be ascending and distinct, got %s",
+            c.name(),
+            Arrays.toString(k));
       }
       kept.put(c.name(), k.clone());
     }
@@ -338,11 +390,14 @@ public final class ChannelSelection {
     return sorted[index];
   }
 
-  /** The BN gammas (with sign) of every body convolution of a BN-variant graph, in network order. */
+  /**
+   * The BN gammas (with sign) of every body convolution of a BN-variant graph, in network order.
+   */
   public static Map<String, float[]> gammas(FssdConfig config, ComputationGraph graph) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(graph, "graph");
-    checkArgument(config.batchNorm(),
+    checkArgument(
+        config.batchNorm(),
         "pruning by BN gamma needs the BN variant (SPEC 2.7); this network is the plain one");
     Map<String, float[]> out = new LinkedHashMap<>();
     for (ConvSpec c : bodyConvs(config)) {
@@ -447,9 +502,9 @@ public final class ChannelSelection {
   }
 
   /**
-   * The kept channels of the fusion concat (indices into the unpruned concat): the kept
-   * ft_module.0 channels, then ft_module.1's offset by the unpruned width of ft_module.0, then
-   * ft_module.2's offset by the unpruned widths of both.
+   * The kept channels of the fusion concat (indices into the unpruned concat): the kept ft_module.0
+   * channels, then ft_module.1's offset by the unpruned width of ft_module.0, then ft_module.2's
+   * offset by the unpruned widths of both.
    */
   public int[] keptConcat() {
     int[] w = original.widths().fusion();
@@ -524,8 +579,8 @@ public final class ChannelSelection {
 
   /**
    * Warnings that the |gamma| do not look sparse-trained (flat layers, a tie at the threshold, no
-   * mass near zero; see the class comment), each naming the layers; empty when none applies or
-   * for a selection given by hand.
+   * mass near zero; see the class comment), each naming the layers; empty when none applies or for
+   * a selection given by hand.
    */
   public List<String> warnings() {
     return warnings;
@@ -556,7 +611,14 @@ public final class ChannelSelection {
 
   @Override
   public String toString() {
-    return "ChannelSelection{" + (Double.isNaN(percent) ? "by hand" : "percent=" + percent + ", threshold=" + threshold)
-        + ", channels " + channelsBefore() + " -> " + channelsAfter() + ", " + widths() + "}";
+    return "ChannelSelection{"
+        + (Double.isNaN(percent) ? "by hand" : "percent=" + percent + ", threshold=" + threshold)
+        + ", channels "
+        + channelsBefore()
+        + " -> "
+        + channelsAfter()
+        + ", "
+        + widths()
+        + "}";
   }
 }

@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>pruning</b> with {@link Pruner#prune} at that round's percent, which is a share of the
  *       BN channels the <i>current</i> model has (so 0.5 twice leaves about a quarter of the
  *       original channels);
- *   <li><b>fine-tuning</b> of the pruned model (the {@link Builder#fineTuner} hook), skipped when no
- *       hook is set;
- *   <li>saving the round's model ({@link Builder#output}: {@code <stem>-round<r>.zip}) and measuring
- *       it: parameters, fp32 size, GMACs / GFLOPs per image, ms/image and, with an {@link
+ *   <li><b>fine-tuning</b> of the pruned model (the {@link Builder#fineTuner} hook), skipped when
+ *       no hook is set;
+ *   <li>saving the round's model ({@link Builder#output}: {@code <stem>-round<r>.zip}) and
+ *       measuring it: parameters, fp32 size, GMACs / GFLOPs per image, ms/image and, with an {@link
  *       Builder#evaluator}, mAP.
  * </ol>
  *
@@ -58,8 +58,15 @@ public final class IterativePruner {
   }
 
   /** The measurements of one model: the input ("round 0") or a round's result. */
-  public record Stage(int round, double percent, long params, double sizeMb, double gmacs,
-      double msPerImage, double map, Path file) {
+  public record Stage(
+      int round,
+      double percent,
+      long params,
+      double sizeMb,
+      double gmacs,
+      double msPerImage,
+      double map,
+      Path file) {
     /** GFLOPs per image, counting a multiply-add as two operations: {@code 2 * gmacs}. */
     public double gflops() {
       return 2 * gmacs;
@@ -89,23 +96,47 @@ public final class IterativePruner {
     @Override
     public String toString() {
       StringBuilder s = new StringBuilder();
-      s.append(String.format(Locale.ROOT, "%-8s %8s %14s %10s %8s %8s %10s %8s  %s%n", "stage",
-          "percent", "params", "size_mb", "gmacs", "gflops", "ms/image", "mAP", "file"));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%-8s %8s %14s %10s %8s %8s %10s %8s  %s%n",
+              "stage",
+              "percent",
+              "params",
+              "size_mb",
+              "gmacs",
+              "gflops",
+              "ms/image",
+              "mAP",
+              "file"));
       List<Stage> all = new ArrayList<>();
       all.add(input);
       rounds.forEach(r -> all.add(r.stage()));
       for (Stage st : all) {
-        s.append(String.format(Locale.ROOT, "%-8s %8s %,14d %10.2f %8.3f %8.3f %10s %8s  %s%n",
-            st.round() == 0 ? "input" : "round " + st.round(),
-            st.round() == 0 ? "-" : String.format(Locale.ROOT, "%.3f", st.percent()), st.params(),
-            st.sizeMb(), st.gmacs(), st.gflops(),
-            Double.isNaN(st.msPerImage()) ? "-" : String.format(Locale.ROOT, "%.1f", st.msPerImage()),
-            Double.isNaN(st.map()) ? "-" : String.format(Locale.ROOT, "%.4f", st.map()),
-            st.file() == null ? "-" : st.file()));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%-8s %8s %,14d %10.2f %8.3f %8.3f %10s %8s  %s%n",
+                st.round() == 0 ? "input" : "round " + st.round(),
+                st.round() == 0 ? "-" : String.format(Locale.ROOT, "%.3f", st.percent()),
+                st.params(),
+                st.sizeMb(),
+                st.gmacs(),
+                st.gflops(),
+                Double.isNaN(st.msPerImage())
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.1f", st.msPerImage()),
+                Double.isNaN(st.map()) ? "-" : String.format(Locale.ROOT, "%.4f", st.map()),
+                st.file() == null ? "-" : st.file()));
       }
       for (Round r : rounds) {
-        s.append(String.format(Locale.ROOT, "%nround %d (percent %.3f, threshold %.6g):%n",
-            r.index(), r.stage().percent(), r.pruning().selection().threshold()));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%nround %d (percent %.3f, threshold %.6g):%n",
+                r.index(),
+                r.stage().percent(),
+                r.pruning().selection().threshold()));
         s.append(r.pruning().report());
         for (String w : r.pruning().selection().warnings()) {
           s.append(String.format(Locale.ROOT, "warning: %s%n", w));
@@ -163,7 +194,8 @@ public final class IterativePruner {
         LOG.info("round {}: sparse training", r);
         current = sparseTrainer.train(current, r);
       }
-      PruneResult pruned = Pruner.prune(current, options.toBuilder().percent(percents[r - 1]).build());
+      PruneResult pruned =
+          Pruner.prune(current, options.toBuilder().percent(percents[r - 1]).build());
       current = pruned.model();
       if (fineTuner != null) {
         LOG.info("round {}: fine-tuning", r);
@@ -183,8 +215,8 @@ public final class IterativePruner {
 
   private Stage measure(FssdModel m, int round, double percent, Path file) {
     Stage s = measure(m, evaluator, timingRuns);
-    return new Stage(round, percent, s.params(), s.sizeMb(), s.gmacs(), s.msPerImage(), s.map(),
-        file);
+    return new Stage(
+        round, percent, s.params(), s.sizeMb(), s.gmacs(), s.msPerImage(), s.map(), file);
   }
 
   /**
@@ -198,8 +230,8 @@ public final class IterativePruner {
     double ms = timingRuns > 0 ? msPerImage(m, timingRuns) : Double.NaN;
     double map = evaluator == null ? Double.NaN : evaluator.applyAsDouble(m);
     long params = PruneReport.parameterCount(m.config());
-    return new Stage(0, Double.NaN, params, params * 4 / 1e6, m.config().macsPerImage() / 1e9, ms,
-        map, null);
+    return new Stage(
+        0, Double.NaN, params, params * 4 / 1e6, m.config().macsPerImage() / 1e9, ms, map, null);
   }
 
   /**
@@ -219,8 +251,8 @@ public final class IterativePruner {
         img.setRGB(x, y, rnd.nextInt(1 << 24));
       }
     }
-    try (org.fssd.detect.FssdDetector d = org.fssd.detect.FssdDetector.builder()
-        .model(model.replica()).build()) {
+    try (org.fssd.detect.FssdDetector d =
+        org.fssd.detect.FssdDetector.builder().model(model.replica()).build()) {
       d.detect(img);
       d.detect(img);
       double[] ms = new double[runs];
@@ -236,9 +268,14 @@ public final class IterativePruner {
 
   @Override
   public String toString() {
-    return "IterativePruner{percents=" + Arrays.toString(percents) + ", " + options
-        + (sparseTrainer != null ? ", sparse training" : "") + (fineTuner != null ? ", fine-tuning" : "")
-        + (evaluator != null ? ", evaluated" : "") + "}";
+    return "IterativePruner{percents="
+        + Arrays.toString(percents)
+        + ", "
+        + options
+        + (sparseTrainer != null ? ", sparse training" : "")
+        + (fineTuner != null ? ", fine-tuning" : "")
+        + (evaluator != null ? ", evaluated" : "")
+        + "}";
   }
 
   /** Builder of {@link IterativePruner}; each setter validates its value. */
@@ -290,9 +327,9 @@ public final class IterativePruner {
     }
 
     /**
-   * mAP of a model (default: not measured). The function must leave the model usable (e.g. give
-   * a detector {@link FssdModel#replica()}), since the rounds go on with it.
-   */
+     * mAP of a model (default: not measured). The function must leave the model usable (e.g. give a
+     * detector {@link FssdModel#replica()}), since the rounds go on with it.
+     */
     public Builder evaluator(ToDoubleFunction<FssdModel> evaluator) {
       this.evaluator = checkNotNull(evaluator, "evaluator");
       return this;

@@ -15,11 +15,11 @@ import java.util.TreeSet;
  * minimum number of channels every layer keeps (globally and per layer) and the layers that keep
  * all their channels.
  *
- * <p>Layers are named by their {@link org.fssd.model.ConvSpec#name()} (the reference's block
- * names: {@code base.0} .. {@code base.28}, {@code base.31} (conv6), {@code base.33} (conv7),
- * {@code extras.0..3}, {@code ft_module.0..2}, {@code pyramid_ext.0..6}). Names are checked
- * against the network when the options are used ({@link ChannelSelection#select}), since the
- * options themselves do not know the network.
+ * <p>Layers are named by their {@link org.fssd.model.ConvSpec#name()} (the reference's block names:
+ * {@code base.0} .. {@code base.28}, {@code base.31} (conv6), {@code base.33} (conv7), {@code
+ * extras.0..3}, {@code ft_module.0..2}, {@code pyramid_ext.0..6}). Names are checked against the
+ * network when the options are used ({@link ChannelSelection#select}), since the options themselves
+ * do not know the network.
  *
  * <pre>{@code
  * PruneOptions o = PruneOptions.builder().percent(0.5).minChannels(8)
@@ -104,8 +104,10 @@ public final class PruneOptions {
       return false;
     }
     PruneOptions p = (PruneOptions) o;
-    return Double.compare(percent, p.percent) == 0 && minChannels == p.minChannels
-        && layerMinChannels.equals(p.layerMinChannels) && excluded.equals(p.excluded);
+    return Double.compare(percent, p.percent) == 0
+        && minChannels == p.minChannels
+        && layerMinChannels.equals(p.layerMinChannels)
+        && excluded.equals(p.excluded);
   }
 
   @Override
@@ -115,9 +117,13 @@ public final class PruneOptions {
 
   @Override
   public String toString() {
-    return "PruneOptions{percent=" + percent + ", minChannels=" + minChannels
+    return "PruneOptions{percent="
+        + percent
+        + ", minChannels="
+        + minChannels
         + (layerMinChannels.isEmpty() ? "" : ", layerMinChannels=" + layerMinChannels)
-        + (excluded.isEmpty() ? "" : ", excluded=" + excluded) + "}";
+        + (excluded.isEmpty() ? "" : ", excluded=" + excluded)
+        + "}";
   }
 
   /** Builder of {@link PruneOptions}; each setter validates its value. */
@@ -159,7 +165,8 @@ public final class PruneOptions {
      */
     public Builder minChannels(String name, int minChannels) {
       Objects.requireNonNull(name, "name");
-      checkArgument(minChannels >= 1, "minChannels of layer %s must be >= 1, got %s", name, minChannels);
+      checkArgument(
+          minChannels >= 1, "minChannels of layer %s must be >= 1, got %s", name, minChannels);
       layerMinChannels.put(name, minChannels);
       return this;
     }

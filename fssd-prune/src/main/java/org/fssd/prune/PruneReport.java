@@ -51,7 +51,9 @@ public final class PruneReport {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Layer && ((Layer) o).name.equals(name) && ((Layer) o).before == before
+      return o instanceof Layer
+          && ((Layer) o).name.equals(name)
+          && ((Layer) o).before == before
           && ((Layer) o).after == after;
     }
 
@@ -72,7 +74,8 @@ public final class PruneReport {
   private final long macsBefore;
   private final long macsAfter;
 
-  private PruneReport(List<Layer> layers, long paramsBefore, long paramsAfter, long macsBefore, long macsAfter) {
+  private PruneReport(
+      List<Layer> layers, long paramsBefore, long paramsAfter, long macsBefore, long macsAfter) {
     this.layers = ImmutableList.copyOf(layers);
     this.paramsBefore = paramsBefore;
     this.paramsAfter = paramsAfter;
@@ -90,19 +93,30 @@ public final class PruneReport {
     Objects.requireNonNull(after, "after");
     List<ConvSpec> a = before.convs();
     List<ConvSpec> b = after.convs();
-    checkArgument(a.size() == b.size() && before.inputSize() == after.inputSize(),
+    checkArgument(
+        a.size() == b.size() && before.inputSize() == after.inputSize(),
         "configurations of different topologies: FSSD%s with %s convolutions vs FSSD%s with %s",
-        before.inputSize(), a.size(), after.inputSize(), b.size());
+        before.inputSize(),
+        a.size(),
+        after.inputSize(),
+        b.size());
     ImmutableList.Builder<Layer> layers = ImmutableList.builder();
     for (int i = 0; i < a.size(); i++) {
-      checkArgument(a.get(i).name().equals(b.get(i).name()), "convolution %s is %s in the other configuration",
-          a.get(i).name(), b.get(i).name());
+      checkArgument(
+          a.get(i).name().equals(b.get(i).name()),
+          "convolution %s is %s in the other configuration",
+          a.get(i).name(),
+          b.get(i).name());
       if (!a.get(i).isHead()) {
         layers.add(new Layer(a.get(i).name(), a.get(i).out(), b.get(i).out()));
       }
     }
-    return new PruneReport(layers.build(), parameterCount(before), parameterCount(after),
-        before.macsPerImage(), after.macsPerImage());
+    return new PruneReport(
+        layers.build(),
+        parameterCount(before),
+        parameterCount(after),
+        before.macsPerImage(),
+        after.macsPerImage());
   }
 
   /** Parameters of a network of configuration {@code config} (see the class Javadoc). */
@@ -164,8 +178,11 @@ public final class PruneReport {
       return false;
     }
     PruneReport r = (PruneReport) o;
-    return layers.equals(r.layers) && paramsBefore == r.paramsBefore && paramsAfter == r.paramsAfter
-        && macsBefore == r.macsBefore && macsAfter == r.macsAfter;
+    return layers.equals(r.layers)
+        && paramsBefore == r.paramsBefore
+        && paramsAfter == r.paramsAfter
+        && macsBefore == r.macsBefore
+        && macsAfter == r.macsAfter;
   }
 
   @Override
@@ -177,17 +194,42 @@ public final class PruneReport {
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%-14s %14s %14s %7s%n", "layer", "before", "after", "kept"));
+    s.append(
+        String.format(Locale.ROOT, "%-14s %14s %14s %7s%n", "layer", "before", "after", "kept"));
     for (Layer l : layers) {
-      s.append(String.format(Locale.ROOT, "%-14s %14d %14d %6.1f%%%n", l.name, l.before, l.after,
-          100.0 * l.after / l.before));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%-14s %14d %14d %6.1f%%%n",
+              l.name,
+              l.before,
+              l.after,
+              100.0 * l.after / l.before));
     }
-    s.append(String.format(Locale.ROOT, "%-14s %,14d %,14d %6.1f%%%n", "parameters", paramsBefore, paramsAfter,
-        100.0 * paramsAfter / paramsBefore));
-    s.append(String.format(Locale.ROOT, "%-14s %11.1f MB %11.1f MB %6.1f%%%n", "size (fp32)", sizeMbBefore(),
-        sizeMbAfter(), 100.0 * paramsAfter / paramsBefore));
-    s.append(String.format(Locale.ROOT, "%-14s %14.2f %14.2f %6.1f%%%n", "GMACs/image", gmacsBefore(), gmacsAfter(),
-        100.0 * macsAfter / macsBefore));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%-14s %,14d %,14d %6.1f%%%n",
+            "parameters",
+            paramsBefore,
+            paramsAfter,
+            100.0 * paramsAfter / paramsBefore));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%-14s %11.1f MB %11.1f MB %6.1f%%%n",
+            "size (fp32)",
+            sizeMbBefore(),
+            sizeMbAfter(),
+            100.0 * paramsAfter / paramsBefore));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%-14s %14.2f %14.2f %6.1f%%%n",
+            "GMACs/image",
+            gmacsBefore(),
+            gmacsAfter(),
+            100.0 * macsAfter / macsBefore));
     return s.toString();
   }
 }

@@ -4,8 +4,8 @@ import java.util.Objects;
 import org.fssd.model.FssdModel;
 
 /**
- * SPEC §11: the outcome of {@link Pruner#prune}: the channel selection, the pruned model (ready
- * for fine-tuning) and the report. Immutable holder (the model's graph itself is mutable).
+ * SPEC §11: the outcome of {@link Pruner#prune}: the channel selection, the pruned model (ready for
+ * fine-tuning) and the report. Immutable holder (the model's graph itself is mutable).
  */
 public final class PruneResult {
   private final ChannelSelection selection;

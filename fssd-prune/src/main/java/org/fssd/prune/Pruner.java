@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SPEC §11 steps 2-4: prunes a BN-variant FSSD by its BN gammas and copies the kept weight
- * slices into a network of the new widths (fine-tuning, step 5, is the trainer's job).
+ * SPEC §11 steps 2-4: prunes a BN-variant FSSD by its BN gammas and copies the kept weight slices
+ * into a network of the new widths (fine-tuning, step 5, is the trainer's job).
  *
  * <pre>{@code
  * PruneResult r = Pruner.prune(model, PruneOptions.builder().percent(0.5).build());
@@ -27,12 +27,12 @@ import org.slf4j.LoggerFactory;
  * log.info("\n{}", r.report());
  * }</pre>
  *
- * <p>Weight surgery ({@link #apply}): every convolution keeps its kept output channels (heads:
- * all) and, as input channels, the kept output channels of its producer ({@link
- * ChannelSelection#keptInputs}); biases and the four BN tensors (gamma, beta, running mean,
- * running variance) keep the kept output slices; the optional {@code ft_bn} keeps the slices of
- * the kept concat channels. The result has the same labels and a provenance recording the
- * pruning ({@code prune.*} entries, the parent's entries under {@code parent.*}).
+ * <p>Weight surgery ({@link #apply}): every convolution keeps its kept output channels (heads: all)
+ * and, as input channels, the kept output channels of its producer ({@link
+ * ChannelSelection#keptInputs}); biases and the four BN tensors (gamma, beta, running mean, running
+ * variance) keep the kept output slices; the optional {@code ft_bn} keeps the slices of the kept
+ * concat channels. The result has the same labels and a provenance recording the pruning ({@code
+ * prune.*} entries, the parent's entries under {@code parent.*}).
  *
  * <p>Removing a channel is exact when its ReLU output is always zero (gamma = 0 and beta &lt;= 0
  * after BN); otherwise the channel's contribution is dropped, as the reference does. With {@code
@@ -56,9 +56,14 @@ public final class Pruner {
     }
     FssdModel pruned = apply(model, selection);
     PruneReport report = PruneReport.compare(model.config(), pruned.config());
-    LOG.info("pruned {} of {} BN channels (percent {}, threshold {}): {} -> {} parameters",
-        selection.channelsBefore() - selection.channelsAfter(), selection.channelsBefore(), options.percent(),
-        selection.threshold(), report.paramsBefore(), report.paramsAfter());
+    LOG.info(
+        "pruned {} of {} BN channels (percent {}, threshold {}): {} -> {} parameters",
+        selection.channelsBefore() - selection.channelsAfter(),
+        selection.channelsBefore(),
+        options.percent(),
+        selection.threshold(),
+        report.paramsBefore(),
+        report.paramsAfter());
     return new PruneResult(selection, pruned, report);
   }
 
@@ -71,8 +76,11 @@ public final class Pruner {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(selection, "selection");
     FssdConfig config = model.config();
-    checkArgument(selection.original().equals(config),
-        "the selection was made for %s, not for this model's %s", selection.original(), config);
+    checkArgument(
+        selection.original().equals(config),
+        "the selection was made for %s, not for this model's %s",
+        selection.original(),
+        config);
     FssdConfig target = selection.config();
     ComputationGraph src = model.graph();
     ComputationGraph dst = new ComputationGraph(FssdGraph.configuration(target));
@@ -93,18 +101,24 @@ public final class Pruner {
     if (config.fusionBatchNorm()) {
       copied += copyBatchNorm(src, dst, FssdGraph.CONCAT_BN, selection.keptConcat());
     }
-    checkState(copied == dst.numParams(), "copied %s of the pruned network's %s parameters", copied, dst.numParams());
+    checkState(
+        copied == dst.numParams(),
+        "copied %s of the pruned network's %s parameters",
+        copied,
+        dst.numParams());
     Provenance p = Provenance.of("prune of " + model.provenance().get("source"));
     if (!Double.isNaN(selection.percent())) {
-      p = p.with("prune.percent", Double.toString(selection.percent()))
-          .with("prune.threshold", Double.toString(selection.threshold()));
+      p =
+          p.with("prune.percent", Double.toString(selection.percent()))
+              .with("prune.threshold", Double.toString(selection.threshold()));
     } else {
       p = p.with("prune.selection", "by hand");
     }
-    p = p.with("prune.channels.before", Integer.toString(selection.channelsBefore()))
-        .with("prune.channels.after", Integer.toString(selection.channelsAfter()))
-        .with("prune.params.before", Long.toString(src.numParams()))
-        .with("prune.params.after", Long.toString(dst.numParams()));
+    p =
+        p.with("prune.channels.before", Integer.toString(selection.channelsBefore()))
+            .with("prune.channels.after", Integer.toString(selection.channelsAfter()))
+            .with("prune.params.before", Long.toString(src.numParams()))
+            .with("prune.params.after", Long.toString(dst.numParams()));
     for (Map.Entry<String, String> e : model.provenance().asMap().entrySet()) {
       p = p.with("parent." + e.getKey(), e.getValue());
     }
@@ -114,8 +128,12 @@ public final class Pruner {
   private static long copyConv(INDArray from, INDArray to, ConvSpec c, int[] out, int[] in) {
     float[] w = flat(from);
     int kk = c.kernel() * c.kernel();
-    checkState(w.length == (long) c.out() * c.in() * kk, "%s: weight has %s values, expected %s",
-        c.name(), w.length, (long) c.out() * c.in() * kk);
+    checkState(
+        w.length == (long) c.out() * c.in() * kk,
+        "%s: weight has %s values, expected %s",
+        c.name(),
+        w.length,
+        (long) c.out() * c.in() * kk);
     float[] r = new float[out.length * in.length * kk];
     for (int o = 0; o < out.length; o++) {
       for (int i = 0; i < in.length; i++) {
@@ -125,7 +143,8 @@ public final class Pruner {
     return assign(to, r);
   }
 
-  private static long copyBatchNorm(ComputationGraph src, ComputationGraph dst, String bn, int[] keep) {
+  private static long copyBatchNorm(
+      ComputationGraph src, ComputationGraph dst, String bn, int[] keep) {
     long n = 0;
     for (String p : new String[] {"_gamma", "_beta", "_mean", "_var"}) {
       n += copySlice(src.getParam(bn + p), dst.getParam(bn + p), keep);
@@ -147,8 +166,11 @@ public final class Pruner {
   }
 
   private static long assign(INDArray to, float[] values) {
-    checkState(to.length() == values.length, "parameter of shape %s gets %s values",
-        java.util.Arrays.toString(to.shape()), values.length);
+    checkState(
+        to.length() == values.length,
+        "parameter of shape %s gets %s values",
+        java.util.Arrays.toString(to.shape()),
+        values.length);
     to.assign(Nd4j.create(values, to.shape(), 'c').castTo(to.dataType()));
     return values.length;
   }

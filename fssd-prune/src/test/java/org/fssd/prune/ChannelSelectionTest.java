@@ -19,31 +19,39 @@ class ChannelSelectionTest {
   void thresholdIsTheValueAtFloorOfTotalTimesPercent() {
     float[] g = {0.9f, 0.1f, 0.5f, 0.3f, 0.7f, 0.2f, 1.0f, 0.4f, 0.8f, 0.6f};
     // sorted: 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1.0
-    assertThat(ChannelSelection.threshold(g, 0.5)).isEqualTo(0.6f); // floor(5.0) = 5 -> 6th smallest
+    assertThat(ChannelSelection.threshold(g, 0.5))
+        .isEqualTo(0.6f); // floor(5.0) = 5 -> 6th smallest
     assertThat(ChannelSelection.threshold(g, 0.0)).isEqualTo(0.1f); // index 0
     assertThat(ChannelSelection.threshold(g, 0.25)).isEqualTo(0.3f); // floor(2.5) = 2
     assertThat(ChannelSelection.threshold(g, 0.29)).isEqualTo(0.3f); // floor(2.9) = 2
     assertThat(ChannelSelection.threshold(g, 0.3)).isEqualTo(0.4f); // floor(3.0) = 3
     assertThat(ChannelSelection.threshold(g, 0.99)).isEqualTo(1.0f); // floor(9.9) = 9
     float[] seven = {5, 1, 4, 2, 7, 3, 6};
-    assertThat(ChannelSelection.threshold(seven, 0.5)).isEqualTo(4f); // floor(3.5) = 3 -> 4th smallest
+    assertThat(ChannelSelection.threshold(seven, 0.5))
+        .isEqualTo(4f); // floor(3.5) = 3 -> 4th smallest
     assertThat(g[0]).isEqualTo(0.9f); // input untouched
   }
 
   @Test
   void percentIsValidatedWithTheValueInTheMessage() {
     assertThatThrownBy(() -> PruneOptions.builder().percent(1.0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("percent must be in [0, 1), got 1.0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("percent must be in [0, 1), got 1.0");
     assertThatThrownBy(() -> PruneOptions.builder().percent(-0.1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("percent must be in [0, 1), got -0.1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("percent must be in [0, 1), got -0.1");
     assertThatThrownBy(() -> PruneOptions.builder().percent(Double.NaN))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("got NaN");
     assertThatThrownBy(() -> ChannelSelection.threshold(new float[] {1}, 1.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("got 1.5");
     assertThatThrownBy(() -> PruneOptions.builder().minChannels(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minChannels must be >= 1, got 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minChannels must be >= 1, got 0");
     assertThatThrownBy(() -> PruneOptions.builder().minChannels("base.0", -2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("minChannels of layer base.0 must be >= 1, got -2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minChannels of layer base.0 must be >= 1, got -2");
     assertThat(PruneOptions.defaults().percent()).isEqualTo(0.5);
     assertThat(PruneOptions.defaults().minChannels()).isEqualTo(1);
   }
@@ -74,7 +82,8 @@ class ChannelSelectionTest {
 
   @Test
   void newWidthsAndConfigFollowTheKeptCounts() {
-    ChannelSelection s = ChannelSelection.select(NARROW, distinctGammas(NARROW, 2), PruneOptions.defaults());
+    ChannelSelection s =
+        ChannelSelection.select(NARROW, distinctGammas(NARROW, 2), PruneOptions.defaults());
     Widths w = s.widths();
     assertThat(w.base(0)).isEqualTo(s.kept("base.0").length);
     assertThat(w.base(Widths.CONV4_3)).isEqualTo(s.kept("base.21").length);
@@ -92,7 +101,8 @@ class ChannelSelectionTest {
 
   @Test
   void inputsComeFromTheProducers() {
-    ChannelSelection s = ChannelSelection.select(NARROW, distinctGammas(NARROW, 3), PruneOptions.defaults());
+    ChannelSelection s =
+        ChannelSelection.select(NARROW, distinctGammas(NARROW, 3), PruneOptions.defaults());
     assertThat(s.keptInputs("base.0")).containsExactly(0, 1, 2);
     assertThat(s.keptInputs("base.2")).isEqualTo(s.kept("base.0"));
     assertThat(s.keptInputs("base.5")).isEqualTo(s.kept("base.2")); // across pool 4
@@ -114,7 +124,8 @@ class ChannelSelectionTest {
     assertThat(concat[0]).isEqualTo(s.kept("ft_module.0")[0]);
     assertThat(concat[n0]).isEqualTo(32 + s.kept("ft_module.1")[0]);
     assertThat(concat[n0 + n1]).isEqualTo(64 + s.kept("ft_module.2")[0]);
-    assertThatThrownBy(() -> s.keptInputs("base.1")).hasMessageContaining("no convolution 'base.1'");
+    assertThatThrownBy(() -> s.keptInputs("base.1"))
+        .hasMessageContaining("no convolution 'base.1'");
   }
 
   @Test
@@ -128,15 +139,21 @@ class ChannelSelectionTest {
     gammas.put("extras.2", e2);
     // With percent 0 the threshold is the global minimum 0, shared by 4 channels of extras.2:
     // exactly floor(n * 0) + 1 = 1 channel goes, the first of the tie (channel 0).
-    ChannelSelection s0 = ChannelSelection.select(NARROW, gammas, PruneOptions.builder().percent(0).build());
+    ChannelSelection s0 =
+        ChannelSelection.select(NARROW, gammas, PruneOptions.builder().percent(0).build());
     assertThat(s0.threshold()).isEqualTo(0.0);
     assertThat(s0.kept("extras.2")).hasSize(15).doesNotContain(0);
     assertThat(s0.channelsBefore() - s0.channelsAfter()).isEqualTo(1);
     // percent 0.1: threshold = 1.0 (the ones); k = floor(n / 10) + 1 channels go, smallest first:
     // 13 of extras.2 (down to its minimum 3), then the ones in network order, each layer down to
     // its minimum; base.0's minimum is above its width, so it keeps everything.
-    PruneOptions o = PruneOptions.builder().percent(0.1).minChannels(2).minChannels("extras.2", 3)
-        .minChannels("base.0", 100).build();
+    PruneOptions o =
+        PruneOptions.builder()
+            .percent(0.1)
+            .minChannels(2)
+            .minChannels("extras.2", 3)
+            .minChannels("base.0", 100)
+            .build();
     ChannelSelection s = ChannelSelection.select(NARROW, gammas, o);
     assertThat(s.threshold()).isEqualTo(1.0);
     int k = s.channelsBefore() / 10 + 1;
@@ -169,11 +186,18 @@ class ChannelSelectionTest {
   @Test
   void unknownLayerNamesAndBadGammasAreRefused() {
     Map<String, float[]> gammas = distinctGammas(NARROW, 5);
-    assertThatThrownBy(() -> ChannelSelection.select(NARROW, gammas, PruneOptions.builder().exclude("base.1").build()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("excluded layer 'base.1'");
-    assertThatThrownBy(() -> ChannelSelection.select(NARROW, gammas,
-        PruneOptions.builder().minChannels("loc.0", 2).build()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'loc.0'");
+    assertThatThrownBy(
+            () ->
+                ChannelSelection.select(
+                    NARROW, gammas, PruneOptions.builder().exclude("base.1").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("excluded layer 'base.1'");
+    assertThatThrownBy(
+            () ->
+                ChannelSelection.select(
+                    NARROW, gammas, PruneOptions.builder().minChannels("loc.0", 2).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'loc.0'");
     Map<String, float[]> shortOne = new LinkedHashMap<>(gammas);
     shortOne.put("extras.1", new float[3]);
     assertThatThrownBy(() -> ChannelSelection.select(NARROW, shortOne, PruneOptions.defaults()))

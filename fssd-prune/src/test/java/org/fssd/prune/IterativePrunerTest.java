@@ -12,13 +12,13 @@ import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.FssdDetector;
-import org.fssd.model.Labels;
 import org.fssd.image.BgrImage;
 import org.fssd.image.ImageLoader;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.fssd.model.Widths;
 import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
@@ -41,9 +41,17 @@ class IterativePrunerTest {
   void twoRoundsOfExactPruningAndEveryRoundModelLoadsAndDetects(@TempDir Path dir) {
     // narrow300's widths / 4 (at least 4): four times fewer channels, so the forward passes stay
     // affordable on a busy 2-core machine
-    FssdConfig config = FssdTestModels.narrow300(5, true).toBuilder().widths(Widths.of(
-        new int[] {4, 4, 4, 4, 8, 8, 8, 16, 16, 16, 16, 16, 16}, 32, 32, new int[] {8, 16, 4, 8},
-        new int[] {8, 8, 8}, new int[] {16, 16, 8, 8, 8, 8})).build();
+    FssdConfig config =
+        FssdTestModels.narrow300(5, true).toBuilder()
+            .widths(
+                Widths.of(
+                    new int[] {4, 4, 4, 4, 8, 8, 8, 16, 16, 16, 16, 16, 16},
+                    32,
+                    32,
+                    new int[] {8, 16, 4, 8},
+                    new int[] {8, 8, 8},
+                    new int[] {16, 16, 8, 8, 8, 8}))
+            .build();
     FssdModel model = FssdModel.create(config, Labels.generic(4), 17);
     INDArray input = Nd4j.randn(17L, new long[] {1, 3, 300, 300}).castTo(DataType.FLOAT);
     // percents chosen so that exactly the zeroed channels go: floor(total * p) = dead - 1
@@ -69,46 +77,61 @@ class IterativePrunerTest {
     List<INDArray[]> beforePruning = new ArrayList<>();
     List<INDArray[]> afterPruning = new ArrayList<>();
     List<Integer> fineTuned = new ArrayList<>();
-    IterativePruner pruner = IterativePruner.builder()
-        .percents(percents)
-        .sparseTrainer((m, round) -> {
-          FssdModel trained = m.replica(); // a trainer returns a new model; the round's stays as saved
-          killQuarter(trained, new Random(round));
-          beforePruning.add(trained.graph().output(input));
-          return trained;
-        })
-        .fineTuner((m, round) -> {
-          // the exactness test of the pruner, on this round's pruning
-          INDArray[] after = m.graph().output(input);
-          INDArray[] before = beforePruning.get(round - 1);
-          for (int i = 0; i < 2; i++) {
-            assertThat(before[i].amaxNumber().doubleValue()).isGreaterThan(1e-2);
-            FloatArrays.assertClose(after[i], before[i], TOLERANCE, TOLERANCE,
-                "round " + round + " output " + i + " pruned vs unpruned");
-          }
-          fineTuned.add(round);
-          afterPruning.add(after);
-          return m;
-        })
-        .evaluator(m -> m.graph().numParams()) // a stand-in "mAP": shows the evaluator is called per stage
-        .output(dir.resolve("pruned.zip"))
-        .timingRuns(0)
-        .build();
+    IterativePruner pruner =
+        IterativePruner.builder()
+            .percents(percents)
+            .sparseTrainer(
+                (m, round) -> {
+                  FssdModel trained =
+                      m.replica(); // a trainer returns a new model; the round's stays as saved
+                  killQuarter(trained, new Random(round));
+                  beforePruning.add(trained.graph().output(input));
+                  return trained;
+                })
+            .fineTuner(
+                (m, round) -> {
+                  // the exactness test of the pruner, on this round's pruning
+                  INDArray[] after = m.graph().output(input);
+                  INDArray[] before = beforePruning.get(round - 1);
+                  for (int i = 0; i < 2; i++) {
+                    assertThat(before[i].amaxNumber().doubleValue()).isGreaterThan(1e-2);
+                    FloatArrays.assertClose(
+                        after[i],
+                        before[i],
+                        TOLERANCE,
+                        TOLERANCE,
+                        "round " + round + " output " + i + " pruned vs unpruned");
+                  }
+                  fineTuned.add(round);
+                  afterPruning.add(after);
+                  return m;
+                })
+            .evaluator(
+                m ->
+                    m.graph()
+                        .numParams()) // a stand-in "mAP": shows the evaluator is called per stage
+            .output(dir.resolve("pruned.zip"))
+            .timingRuns(0)
+            .build();
     IterativePruner.Result result = pruner.run(model);
 
     assertThat(fineTuned).containsExactly(1, 2);
     assertThat(result.rounds()).hasSize(2);
     for (ConvSpec c : ChannelSelection.bodyConvs(config)) {
-      assertThat(out(result.rounds().get(0).model().config(), c.name())).as(c.name())
+      assertThat(out(result.rounds().get(0).model().config(), c.name()))
+          .as(c.name())
           .isEqualTo(expectedAfter1.get(c.name()));
-      assertThat(out(result.rounds().get(1).model().config(), c.name())).as(c.name())
+      assertThat(out(result.rounds().get(1).model().config(), c.name()))
+          .as(c.name())
           .isEqualTo(expectedAfter2.get(c.name()));
     }
     IterativePruner.Stage s0 = result.input();
     IterativePruner.Stage s1 = result.rounds().get(0).stage();
     IterativePruner.Stage s2 = result.rounds().get(1).stage();
     assertThat(s0.params()).isEqualTo(model.graph().numParams());
-    assertThat(s1.params()).isLessThan(s0.params()).isEqualTo(result.rounds().get(0).model().graph().numParams());
+    assertThat(s1.params())
+        .isLessThan(s0.params())
+        .isEqualTo(result.rounds().get(0).model().graph().numParams());
     assertThat(s2.params()).isLessThan(s1.params());
     assertThat(s2.gflops()).isLessThan(s1.gflops()).isEqualTo(2 * s2.gmacs());
     assertThat(s2.map()).isEqualTo((double) s2.params());
@@ -132,15 +155,22 @@ class IterativePrunerTest {
 
   @Test
   void roundFilesAndValidation() {
-    assertThat(IterativePruner.roundFile(Path.of("a/out.zip"), 2)).isEqualTo(Path.of("a/out-round2.zip"));
+    assertThat(IterativePruner.roundFile(Path.of("a/out.zip"), 2))
+        .isEqualTo(Path.of("a/out-round2.zip"));
     assertThat(IterativePruner.roundFile(Path.of("out"), 1)).isEqualTo(Path.of("out-round1.zip"));
-    assertThatThrownBy(() -> IterativePruner.builder().percents(0.5, 1.0)).hasMessageContaining("1.0");
-    assertThatThrownBy(() -> IterativePruner.builder().rounds(0, 0.5)).hasMessageContaining("rounds");
+    assertThatThrownBy(() -> IterativePruner.builder().percents(0.5, 1.0))
+        .hasMessageContaining("1.0");
+    assertThatThrownBy(() -> IterativePruner.builder().rounds(0, 0.5))
+        .hasMessageContaining("rounds");
     assertThat(IterativePruner.builder().rounds(3, 0.3).build().rounds()).isEqualTo(3);
   }
 
   private static int out(FssdConfig config, String name) {
-    return config.convs().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow().out();
+    return config.convs().stream()
+        .filter(c -> c.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .out();
   }
 
   private static byte[] randomBytes(int n) {

@@ -12,11 +12,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The exactness test of weight surgery: channels whose BN gamma and beta are zero output exactly
- * zero after ReLU, so removing them (with the matching input slices downstream) must not change
- * the network's outputs.
+ * zero after ReLU, so removing them (with the matching input slices downstream) must not change the
+ * network's outputs.
  */
 class PrunerTest {
   /**
@@ -70,8 +70,12 @@ class PrunerTest {
           expected.add(i);
         }
       }
-      assertThat(s.kept(c.name())).as(c.name()).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
-      assertThat(s.kept(c.name()).length).as(c.name()).isLessThan(c.out()); // every layer loses some
+      assertThat(s.kept(c.name()))
+          .as(c.name())
+          .containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
+      assertThat(s.kept(c.name()).length)
+          .as(c.name())
+          .isLessThan(c.out()); // every layer loses some
     }
     FssdModel pruned = result.model();
     assertThat(pruned.config()).isEqualTo(s.config());
@@ -79,13 +83,19 @@ class PrunerTest {
     assertThat(pruned.graph().numParams()).isEqualTo(PruneReport.parameterCount(pruned.config()));
     assertThat(pruned.labels().objectClasses()).isEqualTo(model.labels().objectClasses());
 
-    INDArray input = Nd4j.randn(new Random(seed).nextLong(), new long[] {2, 3, config.inputSize(), config.inputSize()})
-        .castTo(DataType.FLOAT);
+    INDArray input =
+        Nd4j.randn(
+                new Random(seed).nextLong(),
+                new long[] {2, 3, config.inputSize(), config.inputSize()})
+            .castTo(DataType.FLOAT);
     INDArray[] before = model.graph().output(input);
     INDArray[] after = pruned.graph().output(input);
     for (int i = 0; i < 2; i++) {
-      assertThat(before[i].amaxNumber().doubleValue()).as("output %s is not trivial", i).isGreaterThan(1e-2);
-      FloatArrays.assertClose(after[i], before[i], TOLERANCE, TOLERANCE, "output " + i + " pruned vs unpruned");
+      assertThat(before[i].amaxNumber().doubleValue())
+          .as("output %s is not trivial", i)
+          .isGreaterThan(1e-2);
+      FloatArrays.assertClose(
+          after[i], before[i], TOLERANCE, TOLERANCE, "output " + i + " pruned vs unpruned");
     }
   }
 
@@ -95,9 +105,17 @@ class PrunerTest {
     FssdConfig config = FssdTestModels.narrow300(5, true);
     FssdModel model = FssdModel.create(config, Labels.generic(4), 21);
     randomizeBatchNorm(model.graph(), config, new Random(21));
-    FssdModel pruned = Pruner.apply(model, ChannelSelection.of(config, Map.of("ft_module.2", new int[] {0, 1, 2})));
+    FssdModel pruned =
+        Pruner.apply(
+            model, ChannelSelection.of(config, Map.of("ft_module.2", new int[] {0, 1, 2})));
     INDArray input = Nd4j.randn(5L, new long[] {1, 3, 300, 300}).castTo(DataType.FLOAT);
-    double diff = model.graph().output(input)[1].sub(pruned.graph().output(input)[1]).amaxNumber().doubleValue();
+    double diff =
+        model
+            .graph()
+            .output(input)[1]
+            .sub(pruned.graph().output(input)[1])
+            .amaxNumber()
+            .doubleValue();
     assertThat(diff).isGreaterThan(1e-3);
   }
 
@@ -115,9 +133,12 @@ class PrunerTest {
     assertThat(loaded.config().widths()).isEqualTo(r.selection().widths());
     assertThat(loaded.labels().objectClasses()).containsExactly("a", "b", "c", "d");
     assertThat(loaded.provenance().get("prune.percent")).isEqualTo("0.4");
-    assertThat(loaded.provenance().get("prune.threshold")).isEqualTo(Double.toString(r.selection().threshold()));
-    assertThat(loaded.provenance().get("prune.params.before")).isEqualTo(Long.toString(model.graph().numParams()));
-    assertThat(loaded.provenance().get("prune.params.after")).isEqualTo(Long.toString(pruned.graph().numParams()));
+    assertThat(loaded.provenance().get("prune.threshold"))
+        .isEqualTo(Double.toString(r.selection().threshold()));
+    assertThat(loaded.provenance().get("prune.params.before"))
+        .isEqualTo(Long.toString(model.graph().numParams()));
+    assertThat(loaded.provenance().get("prune.params.after"))
+        .isEqualTo(Long.toString(pruned.graph().numParams()));
     assertThat(loaded.provenance().get("parent.source")).isEqualTo("init seed=31");
     INDArray input = Nd4j.randn(7L, new long[] {1, 3, 300, 300}).castTo(DataType.FLOAT);
     INDArray[] a = pruned.graph().output(input);
@@ -149,20 +170,25 @@ class PrunerTest {
     assertThat(w2.getFloat(1, 2, 0, 0)).isEqualTo(w.getFloat(31, 60, 0, 0));
     assertThat(w2.getFloat(0, 1, 0, 0)).isEqualTo(w.getFloat(0, 10, 0, 0));
     // base.24 (3x3) reads base.21 (which is also pooled in between).
-    assertThat(b.getParam("base.24.conv_W").getFloat(7, 2, 2, 1)).isEqualTo(a.getParam("base.24.conv_W").getFloat(7, 60, 2, 1));
+    assertThat(b.getParam("base.24.conv_W").getFloat(7, 2, 2, 1))
+        .isEqualTo(a.getParam("base.24.conv_W").getFloat(7, 60, 2, 1));
     // pyramid_ext.0 reads the concat: channel 2 of the pruned concat is ft_module.1's 5 -> 32 + 5.
     INDArray p0 = b.getParam("pyramid_ext.0.conv_W");
     assertThat(p0.shape()).containsExactly(64, 5, 3, 3);
-    assertThat(p0.getFloat(9, 2, 0, 2)).isEqualTo(a.getParam("pyramid_ext.0.conv_W").getFloat(9, 37, 0, 2));
-    assertThat(p0.getFloat(9, 4, 1, 1)).isEqualTo(a.getParam("pyramid_ext.0.conv_W").getFloat(9, 71, 1, 1));
+    assertThat(p0.getFloat(9, 2, 0, 2))
+        .isEqualTo(a.getParam("pyramid_ext.0.conv_W").getFloat(9, 37, 0, 2));
+    assertThat(p0.getFloat(9, 4, 1, 1))
+        .isEqualTo(a.getParam("pyramid_ext.0.conv_W").getFloat(9, 71, 1, 1));
     // BN slices of the conv and of ft_bn.
     for (String p : new String[] {"_gamma", "_beta", "_mean", "_var"}) {
-      assertThat(flat(b.getParam("pyramid_ext.1.bn" + p))).containsExactly(
-          pick(flat(a.getParam("pyramid_ext.1.bn" + p)), 1, 2, 63));
-      assertThat(flat(b.getParam("ft_bn" + p))).containsExactly(pick(flat(a.getParam("ft_bn" + p)), 0, 31, 37, 66, 71));
+      assertThat(flat(b.getParam("pyramid_ext.1.bn" + p)))
+          .containsExactly(pick(flat(a.getParam("pyramid_ext.1.bn" + p)), 1, 2, 63));
+      assertThat(flat(b.getParam("ft_bn" + p)))
+          .containsExactly(pick(flat(a.getParam("ft_bn" + p)), 0, 31, 37, 66, 71));
     }
     // Heads: all outputs, kept inputs; bias untouched.
-    assertThat(b.getParam("loc.1_W").getFloat(3, 2, 1, 0)).isEqualTo(a.getParam("loc.1_W").getFloat(3, 63, 1, 0));
+    assertThat(b.getParam("loc.1_W").getFloat(3, 2, 1, 0))
+        .isEqualTo(a.getParam("loc.1_W").getFloat(3, 63, 1, 0));
     assertThat(flat(b.getParam("conf.1_b"))).containsExactly(flat(a.getParam("conf.1_b")));
     assertThat(pruned.provenance().get("prune.selection")).isEqualTo("by hand");
   }
@@ -171,18 +197,24 @@ class PrunerTest {
   void refusesThePlainVariantAndAForeignSelection() {
     FssdModel plain = FssdModel.create(FssdTestModels.narrow300(5, false), Labels.generic(4), 1);
     assertThatThrownBy(() -> Pruner.prune(plain, PruneOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs the BN variant");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs the BN variant");
     ChannelSelection other = ChannelSelection.of(FssdTestModels.narrow300(5, true), Map.of());
     assertThatThrownBy(() -> Pruner.apply(plain, other))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the selection was made for");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the selection was made for");
   }
 
   @Test
   void plainVariantSurgeryByHandSlicesTheBiases() {
     FssdConfig config = FssdTestModels.narrow300(5, false);
     FssdModel model = FssdModel.create(config, Labels.generic(4), 2);
-    model.graph().getParam("extras.1_b").assign(Nd4j.linspace(1, 64, 64).reshape(model.graph().getParam("extras.1_b").shape()));
-    FssdModel pruned = Pruner.apply(model, ChannelSelection.of(config, Map.of("extras.1", new int[] {4, 40})));
+    model
+        .graph()
+        .getParam("extras.1_b")
+        .assign(Nd4j.linspace(1, 64, 64).reshape(model.graph().getParam("extras.1_b").shape()));
+    FssdModel pruned =
+        Pruner.apply(model, ChannelSelection.of(config, Map.of("extras.1", new int[] {4, 40})));
     assertThat(flat(pruned.graph().getParam("extras.1_b"))).containsExactly(5f, 41f);
     assertThat(pruned.graph().getParam("extras.2_W").shape()).containsExactly(16, 2, 1, 1);
   }
@@ -221,7 +253,9 @@ class PrunerTest {
 
   private static void randomizeBatchNorm(ComputationGraph g, FssdConfig config, Random r) {
     for (ConvSpec c : ChannelSelection.bodyConvs(config)) {
-      fill(g.getParam(c.name() + ".bn_gamma"), () -> (r.nextBoolean() ? 1 : -1) * (0.5f + r.nextFloat()));
+      fill(
+          g.getParam(c.name() + ".bn_gamma"),
+          () -> (r.nextBoolean() ? 1 : -1) * (0.5f + r.nextFloat()));
       fill(g.getParam(c.name() + ".bn_beta"), () -> 0.4f * (r.nextFloat() - 0.5f));
       fill(g.getParam(c.name() + ".bn_mean"), () -> 0.2f * (r.nextFloat() - 0.5f));
       fill(g.getParam(c.name() + ".bn_var"), () -> 0.5f + 1.5f * r.nextFloat());

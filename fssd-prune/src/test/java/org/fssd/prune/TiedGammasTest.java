@@ -9,11 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +48,8 @@ class TiedGammasTest {
     }
     int n = total(NARROW);
     for (double percent : new double[] {0.0, 0.1, 0.5, 0.7}) {
-      ChannelSelection s = ChannelSelection.select(model, PruneOptions.builder().percent(percent).build());
+      ChannelSelection s =
+          ChannelSelection.select(model, PruneOptions.builder().percent(percent).build());
       int k = (int) Math.floor(n * percent) + 1;
       assertThat(s.channelsBefore() - s.channelsAfter()).as("percent %s", percent).isEqualTo(k);
       assertThat(s.threshold()).isEqualTo(1.0);
@@ -59,7 +60,12 @@ class TiedGammasTest {
     int k = n / 2 + 1;
     int left = k;
     for (String layer : s.layers()) {
-      int width = NARROW.convs().stream().filter(c -> c.name().equals(layer)).findFirst().orElseThrow().out();
+      int width =
+          NARROW.convs().stream()
+              .filter(c -> c.name().equals(layer))
+              .findFirst()
+              .orElseThrow()
+              .out();
       int goes = Math.min(left, width - 1);
       left -= goes;
       int[] want = new int[width - goes];
@@ -89,8 +95,8 @@ class TiedGammasTest {
   }
 
   /**
-   * Sparse-looking gammas (62.5 % of every layer at 0.01, the rest distinct in [0.5, 1.5]) where
-   * a run of channels all equal to 0.01 straddles the cut at percent 0.5.
+   * Sparse-looking gammas (62.5 % of every layer at 0.01, the rest distinct in [0.5, 1.5]) where a
+   * run of channels all equal to 0.01 straddles the cut at percent 0.5.
    */
   private static Map<String, float[]> tiedAtTheBoundary() {
     Random r = new Random(7);
@@ -126,14 +132,19 @@ class TiedGammasTest {
       assertThat(s.kept(layer)).as(layer).hasSize(g.length - goes);
       for (int i : s.kept(layer)) {
         if (g[i] == 0.01f) {
-          assertThat(goes).as(layer + " keeps a 0.01 channel only once k is used up").isLessThan(small);
+          assertThat(goes)
+              .as(layer + " keeps a 0.01 channel only once k is used up")
+              .isLessThan(small);
         }
       }
     }
     assertThat(s.warnings()).hasSize(1);
     assertThat(s.warnings().get(0))
-        .startsWith(n * 5 / 8 + " channels have exactly the threshold |gamma| 0.01000; " + k
-            + " of them were pruned by network position")
+        .startsWith(
+            n * 5 / 8
+                + " channels have exactly the threshold |gamma| 0.01000; "
+                + k
+                + " of them were pruned by network position")
         .contains("base.0, base.2");
   }
 
@@ -161,18 +172,25 @@ class TiedGammasTest {
     assertThat(s.warnings()).hasSize(3);
     assertThat(s.warnings().get(0))
         .startsWith(layers + " of " + layers + " prunable layers have (almost) equal |gamma|")
-        .contains("base.0 (|gamma| 1.000)").contains("and " + (layers - 8) + " more")
+        .contains("base.0 (|gamma| 1.000)")
+        .contains("and " + (layers - 8) + " more")
         .endsWith("the model does not look sparse-trained");
     assertThat(s.warnings().get(1)).contains("exactly the threshold |gamma| 1.000");
     int k = total(NARROW) / 2 + 1;
-    assertThat(s.warnings().get(2)).startsWith(k + " of the " + k + " pruned channels have |gamma| >= 0.1")
+    assertThat(s.warnings().get(2))
+        .startsWith(k + " of the " + k + " pruned channels have |gamma| >= 0.1")
         .contains("base.0 (7)");
   }
 
   @Test
   void iterativePruningOfTiedGammasPrunesTheShareOfEveryRound(@TempDir Path dir) {
-    IterativePruner.Result r = IterativePruner.builder().percents(0.5, 0.5).timingRuns(0)
-        .output(dir.resolve("p.zip")).build().run(freshBn());
+    IterativePruner.Result r =
+        IterativePruner.builder()
+            .percents(0.5, 0.5)
+            .timingRuns(0)
+            .output(dir.resolve("p.zip"))
+            .build()
+            .run(freshBn());
     int n0 = total(NARROW);
     int n1 = n0 - (n0 / 2 + 1);
     int n2 = n1 - (n1 / 2 + 1);
@@ -185,10 +203,13 @@ class TiedGammasTest {
     assertThat(second.warnings()).isNotEmpty();
     assertThat(r.toString()).contains("warning: ");
     // same input, same rounds
-    IterativePruner.Result again = IterativePruner.builder().percents(0.5, 0.5).timingRuns(0)
-        .build().run(freshBn());
+    IterativePruner.Result again =
+        IterativePruner.builder().percents(0.5, 0.5).timingRuns(0).build().run(freshBn());
     assertThat(again.finalModel().config()).isEqualTo(r.finalModel().config());
-    assertThat(Arrays.equals(again.finalModel().graph().params().toFloatVector(),
-        r.finalModel().graph().params().toFloatVector())).isTrue();
+    assertThat(
+            Arrays.equals(
+                again.finalModel().graph().params().toFloatVector(),
+                r.finalModel().graph().params().toFloatVector()))
+        .isTrue();
   }
 }

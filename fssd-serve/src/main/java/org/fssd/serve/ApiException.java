@@ -8,7 +8,8 @@ import org.fssd.FssdException;
 
 /**
  * A request that ends in an HTTP error answer: the status, a short machine-readable error code and
- * a human-readable detail. {@link FssdServer} writes it as {@code {"error": code, "detail": detail}}.
+ * a human-readable detail. {@link FssdServer} writes it as {@code {"error": code, "detail":
+ * detail}}.
  */
 final class ApiException extends FssdException {
   private static final long serialVersionUID = 1L;
@@ -57,8 +58,8 @@ final class ApiException extends FssdException {
   }
 
   /**
-   * The error code of an answer with this status that the service did not name itself (one Jetty
-   * or Javalin gave): the status's name in snake case, e.g. {@code uri_too_long} for 414.
+   * The error code of an answer with this status that the service did not name itself (one Jetty or
+   * Javalin gave): the status's name in snake case, e.g. {@code uri_too_long} for 414.
    */
   static String codeFor(int status) {
     return switch (status) {

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 /**
  * Logs what clients did wrong (an upload cut short, an upload too slow, uploads turned away at the
  * cap) as single WARN lines without stack traces, at most one line per kind per interval: a client
- * fault is not a server failure, and hundreds of misbehaving connections must not flood the log.
- * A line written after a quiet spell says how many faults of its kind were left out since the
+ * fault is not a server failure, and hundreds of misbehaving connections must not flood the log. A
+ * line written after a quiet spell says how many faults of its kind were left out since the
  * previous line. Thread-safe.
  */
 final class ClientFaultLog {
@@ -21,7 +21,8 @@ final class ClientFaultLog {
   private final long intervalNanos;
   private final LongSupplier nanoClock;
   private final Consumer<String> sink;
-  private final Map<String, long[]> kinds = new HashMap<>(); // kind -> {last line at, left out since}
+  private final Map<String, long[]> kinds =
+      new HashMap<>(); // kind -> {last line at, left out since}
 
   ClientFaultLog(long intervalMs, LongSupplier nanoClock, Consumer<String> sink) {
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
@@ -52,9 +53,12 @@ final class ClientFaultLog {
       leftOut = state == null ? 0 : state[1];
       kinds.put(kind, new long[] {now, 0});
     }
-    StringBuilder line = new StringBuilder("client fault ").append(kind).append(": ").append(detail);
+    StringBuilder line =
+        new StringBuilder("client fault ").append(kind).append(": ").append(detail);
     if (leftOut > 0) {
-      line.append(" (").append(leftOut).append(" more like it since the last such line, not logged)");
+      line.append(" (")
+          .append(leftOut)
+          .append(" more like it since the last such line, not logged)");
     }
     sink.accept(line.toString());
     return true;

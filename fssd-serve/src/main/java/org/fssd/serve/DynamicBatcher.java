@@ -22,11 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dynamic batching: requests wait in one bounded FIFO queue; a worker thread that is free takes
- * the oldest waiting request together with those behind it and runs {@link
- * FssdDetector#detectBatch} once on its own detector. Each request's future completes with exactly
- * its own detections (the detector returns one list per input, in order), or exceptionally when its
- * batch failed.
+ * Dynamic batching: requests wait in one bounded FIFO queue; a worker thread that is free takes the
+ * oldest waiting request together with those behind it and runs {@link FssdDetector#detectBatch}
+ * once on its own detector. Each request's future completes with exactly its own detections (the
+ * detector returns one list per input, in order), or exceptionally when its batch failed.
  *
  * <p><b>When a batch starts.</b> As soon as {@code maxBatch} requests are waiting, or when the
  * oldest waiting request has waited {@code maxDelayMs} (counted from its arrival, as Triton's
@@ -68,8 +67,10 @@ final class DynamicBatcher implements AutoCloseable {
   private final LongSupplier clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** Waiting requests, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
+
   private final List<CompletableFuture<FssdDetector>> ready = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
@@ -89,19 +90,42 @@ final class DynamicBatcher implements AutoCloseable {
    * factory.apply(i)} and warms it up (every size of {@link #batchSizes(int)}); see {@link
    * #awaitReady()}.
    *
-   * @param ownsDetectors whether the workers close their detectors (on their own threads) when
-   *     they stop
+   * @param ownsDetectors whether the workers close their detectors (on their own threads) when they
+   *     stop
    * @param beforeBatch called on the worker thread before each batch (a test hook; may throw), or
    *     null
    */
-  DynamicBatcher(IntFunction<FssdDetector> factory, boolean ownsDetectors, int workers, int maxBatch,
-      long maxDelayMs, int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch) {
-    this(factory, ownsDetectors, workers, maxBatch, maxDelayMs, maxQueue, metrics, beforeBatch, System::nanoTime);
+  DynamicBatcher(
+      IntFunction<FssdDetector> factory,
+      boolean ownsDetectors,
+      int workers,
+      int maxBatch,
+      long maxDelayMs,
+      int maxQueue,
+      ServeMetrics metrics,
+      Consumer<List<BgrImage>> beforeBatch) {
+    this(
+        factory,
+        ownsDetectors,
+        workers,
+        maxBatch,
+        maxDelayMs,
+        maxQueue,
+        metrics,
+        beforeBatch,
+        System::nanoTime);
   }
 
   /** As above, with the clock (nanoseconds) that times the delays: tests pass a fake one. */
-  DynamicBatcher(IntFunction<FssdDetector> factory, boolean ownsDetectors, int workers, int maxBatch,
-      long maxDelayMs, int maxQueue, ServeMetrics metrics, Consumer<List<BgrImage>> beforeBatch,
+  DynamicBatcher(
+      IntFunction<FssdDetector> factory,
+      boolean ownsDetectors,
+      int workers,
+      int maxBatch,
+      long maxDelayMs,
+      int maxQueue,
+      ServeMetrics metrics,
+      Consumer<List<BgrImage>> beforeBatch,
       LongSupplier clock) {
     checkArgument(workers >= 1, "workers must be >= 1, got %s", workers);
     checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
@@ -251,21 +275,28 @@ final class DynamicBatcher implements AutoCloseable {
   private void warmUp(FssdDetector detector, int index) {
     long t0 = System.nanoTime();
     // A small grey image: the network always sees inputSize x inputSize after the resize.
-    int size = (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
+    int size =
+        (int) Math.max(1, Math.min(64, Math.sqrt((double) detector.imageLoader().maxPixels())));
     // Exactly the batch sizes the batcher forms, once each, so that the first requests of each
     // size do not pay for first-touch memory and kernel caches.
     for (int n : sizes) {
       List<BgrImage> images = new ArrayList<>();
       try {
         for (int i = 0; i < n; i++) {
-          images.add(detector.imageLoader().fromBgrBytes(new byte[3 * size * size], size, size, "warm-up"));
+          images.add(
+              detector
+                  .imageLoader()
+                  .fromBgrBytes(new byte[3 * size * size], size, size, "warm-up"));
         }
         detector.detectBatch(images);
       } finally {
         images.forEach(BgrImage::close);
       }
     }
-    LOG.info("worker {}: warm-up (batch sizes {}) took {} ms", index, Arrays.toString(sizes),
+    LOG.info(
+        "worker {}: warm-up (batch sizes {}) took {} ms",
+        index,
+        Arrays.toString(sizes),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
 
@@ -343,9 +374,12 @@ final class DynamicBatcher implements AutoCloseable {
       long t1 = System.nanoTime();
       metrics.batch(batch.size(), t1 - t0);
       if (LOG.isDebugEnabled()) {
-        LOG.debug("batch of {}: oldest waited {} ms, run {} ms, {} still queued", batch.size(),
+        LOG.debug(
+            "batch of {}: oldest waited {} ms, run {} ms, {} still queued",
+            batch.size(),
             TimeUnit.NANOSECONDS.toMillis(now - batch.get(0).queuedAt),
-            TimeUnit.NANOSECONDS.toMillis(t1 - t0), depth());
+            TimeUnit.NANOSECONDS.toMillis(t1 - t0),
+            depth());
       }
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).result.complete(out.get(i));

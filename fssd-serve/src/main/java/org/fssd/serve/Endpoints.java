@@ -48,9 +48,14 @@ import org.slf4j.LoggerFactory;
 final class Endpoints {
   private static final Logger LOG = LoggerFactory.getLogger(FssdServer.class);
   private static final String UPLOAD_NAME = "upload";
+
   /** Marks the server's own first request (not counted in the metrics). */
   static final String PRIME_HEADER = "X-Fssd-Prime";
-  /** Request attribute: the answer is an error the service wrote (Javalin's 404/405 mappers leave it). */
+
+  /**
+   * Request attribute: the answer is an error the service wrote (Javalin's 404/405 mappers leave
+   * it).
+   */
   private static final String OWN_ERROR = "fssd.ownError";
 
   /** What the endpoints need of the server's lifecycle. */
@@ -76,12 +81,19 @@ final class Endpoints {
   private final ObjectMapper mapper = new ObjectMapper();
   private final Annotator annotator = new Annotator();
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** Methods by path, for 405 and its Allow header. */
   private final Map<String, Set<String>> routes = new LinkedHashMap<>();
+
   private final byte[] page;
   private final byte[] openApi;
 
-  Endpoints(ServerSettings settings, Path modelFile, Backend server, ServeMetrics metrics, Uploads uploads) {
+  Endpoints(
+      ServerSettings settings,
+      Path modelFile,
+      Backend server,
+      ServeMetrics metrics,
+      Uploads uploads) {
     this.settings = settings;
     this.modelFile = modelFile;
     this.server = server;
@@ -137,7 +149,9 @@ final class Endpoints {
     }
   }
 
-  /** 405 with {@code Allow} for a known path asked with the wrong method, 404 for an unknown path. */
+  /**
+   * 405 with {@code Allow} for a known path asked with the wrong method, 404 for an unknown path.
+   */
   private void notFoundOrWrongMethod(Context ctx) {
     if (ctx.attribute(OWN_ERROR) != null) {
       return; // an endpoint's own 404 (an unknown model), already written
@@ -155,8 +169,16 @@ final class Endpoints {
     }
     if (allowed != null && !allowed.contains(ctx.method().name())) {
       ctx.header("Allow", String.join(", ", allowed));
-      writeError(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + path
-          + "; allowed: " + String.join(", ", allowed));
+      writeError(
+          ctx,
+          405,
+          "method_not_allowed",
+          "method "
+              + ctx.method()
+              + " is not allowed on "
+              + path
+              + "; allowed: "
+              + String.join(", ", allowed));
       metrics.request("other", 405, 0);
     } else {
       writeError(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path());
@@ -164,7 +186,9 @@ final class Endpoints {
     }
   }
 
-  /** Whether a request path fits a route path, whose {@code {param}} segments match any one segment. */
+  /**
+   * Whether a request path fits a route path, whose {@code {param}} segments match any one segment.
+   */
   static boolean matches(String route, String path) {
     String[] r = route.split("/", -1);
     String[] p = path.split("/", -1);
@@ -194,7 +218,11 @@ final class Endpoints {
       } catch (Exception | LinkageError | AssertionError e) {
         String id = UUID.randomUUID().toString().substring(0, 8);
         LOG.error("error id {}: {} {} failed", id, ctx.method(), ctx.path(), e);
-        writeError(ctx, 500, "internal_error", "unexpected failure, error id " + id + " (see the server log)");
+        writeError(
+            ctx,
+            500,
+            "internal_error",
+            "unexpected failure, error id " + id + " (see the server log)");
       } finally {
         if (ctx.header(PRIME_HEADER) == null) {
           metrics.request(name, ctx.statusCode(), System.nanoTime() - t0);
@@ -239,7 +267,8 @@ final class Endpoints {
       boolean closing = server.isClosing();
       o.put("status", closing ? "shutting_down" : "loading");
       o.put("error", "not_ready");
-      o.put("detail", closing ? "the server is shutting down" : "the model is loading or warming up");
+      o.put(
+          "detail", closing ? "the server is shutting down" : "the model is loading or warming up");
       ctx.status(503);
       json(ctx, o);
     }
@@ -320,13 +349,15 @@ final class Endpoints {
       if (Multipart.isMultipart(contentType)) {
         body = Multipart.field(body, contentType, "image");
         if (body == null) {
-          throw new ApiException(400, "bad_request", "the multipart body has no field named 'image'");
+          throw new ApiException(
+              400, "bad_request", "the multipart body has no field named 'image'");
         }
       }
       image = decode(body, UPLOAD_NAME);
     }
     try (image) {
-      List<Detection> found = filter(await(accepted(server.batcher().submit(image))), threshold, max);
+      List<Detection> found =
+          filter(await(accepted(server.batcher().submit(image))), threshold, max);
       String accept = ctx.header("Accept");
       if (accept != null && accept.toLowerCase(Locale.ROOT).contains("image/png")) {
         ctx.contentType("image/png");
@@ -362,8 +393,10 @@ final class Endpoints {
   private String v2ModelName(Context ctx) {
     String name = ctx.pathParam("name");
     if (!name.equals(settings.modelName())) {
-      throw new ApiException(404, "model_not_found", "no model named '" + name + "'; this server serves '"
-          + settings.modelName() + "'");
+      throw new ApiException(
+          404,
+          "model_not_found",
+          "no model named '" + name + "'; this server serves '" + settings.modelName() + "'");
     }
     return name;
   }
@@ -398,8 +431,14 @@ final class Endpoints {
       try (Uploads.Permit permit = uploads.enter(ctx.req())) {
         request = V2Protocol.parse(mapper, uploads.read(ctx.req()), settings.defaultThreshold());
         if (request.images().size() > settings.maxQueue()) {
-          throw new ApiException(413, "too_many_images", request.images().size() + " images in one request;"
-              + " at most " + settings.maxQueue() + " (the queue's size)");
+          throw new ApiException(
+              413,
+              "too_many_images",
+              request.images().size()
+                  + " images in one request;"
+                  + " at most "
+                  + settings.maxQueue()
+                  + " (the queue's size)");
         }
         for (int i = 0; i < request.images().size(); i++) {
           decoded.add(decode(request.images().get(i), "image[" + i + "]"));
@@ -439,13 +478,16 @@ final class Endpoints {
     }
   }
 
-  // ---------------------------------------------------------------- shared by the detection endpoints
+  // ---------------------------------------------------------------- shared by the detection
+  // endpoints
 
   /** 503 unless the model is ready and the server not closing. */
   private void checkServing() {
     if (!server.isReady()) {
       boolean closing = server.isClosing();
-      throw new ApiException(503, closing ? "shutting_down" : "not_ready",
+      throw new ApiException(
+          503,
+          closing ? "shutting_down" : "not_ready",
           closing ? "the server is shutting down" : "the model is loading or warming up");
     }
   }
@@ -454,8 +496,15 @@ final class Endpoints {
   private void checkDeclaredLength(Context ctx) {
     long declared = ctx.req().getContentLengthLong();
     if (declared > settings.maxUploadBytes()) {
-      throw new ApiException(413, "payload_too_large", "the body has " + declared
-          + " bytes, more than the limit of " + settings.maxUploadBytes() + " bytes", true);
+      throw new ApiException(
+          413,
+          "payload_too_large",
+          "the body has "
+              + declared
+              + " bytes, more than the limit of "
+              + settings.maxUploadBytes()
+              + " bytes",
+          true);
     }
   }
 
@@ -486,8 +535,10 @@ final class Endpoints {
     if (reason == DynamicBatcher.RefusalReason.CLOSED) {
       throw new ApiException(503, "shutting_down", "the server is shutting down");
     }
-    throw new ApiException(503, "queue_full", "the detection queue is full (" + settings.maxQueue()
-        + " waiting); retry shortly");
+    throw new ApiException(
+        503,
+        "queue_full",
+        "the detection queue is full (" + settings.maxQueue() + " waiting); retry shortly");
   }
 
   private static List<Detection> await(CompletableFuture<List<Detection>> future) {
@@ -510,7 +561,9 @@ final class Endpoints {
     }
   }
 
-  /** Detections with score above {@code threshold}, at most {@code max} (they come sorted by score). */
+  /**
+   * Detections with score above {@code threshold}, at most {@code max} (they come sorted by score).
+   */
   static List<Detection> filter(List<Detection> all, float threshold, int max) {
     List<Detection> out = new ArrayList<>();
     for (Detection d : all) {
@@ -527,9 +580,14 @@ final class Endpoints {
   private static List<AnnotatedBox> boxes(List<Detection> found) {
     List<AnnotatedBox> boxes = new ArrayList<>(found.size());
     for (Detection d : found) {
-      boxes.add(new AnnotatedBox(d.box().x1(), d.box().y1(), Math.max(d.box().x1(), d.box().x2()),
-          Math.max(d.box().y1(), d.box().y2()), d.classIndex(),
-          String.format(Locale.ROOT, "%s %.2f", d.label(), d.score())));
+      boxes.add(
+          new AnnotatedBox(
+              d.box().x1(),
+              d.box().y1(),
+              Math.max(d.box().x1(), d.box().x2()),
+              Math.max(d.box().y1(), d.box().y2()),
+              d.classIndex(),
+              String.format(Locale.ROOT, "%s %.2f", d.label(), d.score())));
     }
     return boxes;
   }
@@ -547,7 +605,8 @@ final class Endpoints {
     } catch (NumberFormatException e) {
       // fall through
     }
-    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a number in [0, 1]");
+    throw new ApiException(
+        400, "bad_request", "query parameter " + name + "=" + v + " is not a number in [0, 1]");
   }
 
   private static int intParam(Context ctx, String name, int dflt) {
@@ -563,13 +622,15 @@ final class Endpoints {
     } catch (NumberFormatException e) {
       // fall through
     }
-    throw new ApiException(400, "bad_request", "query parameter " + name + "=" + v + " is not a whole number >= 0");
+    throw new ApiException(
+        400, "bad_request", "query parameter " + name + "=" + v + " is not a whole number >= 0");
   }
 
   private static byte[] resource(String name) {
     try (InputStream in = FssdServer.class.getResourceAsStream(name)) {
       if (in == null) {
-        return "<!doctype html><title>fssd</title><p>web page missing from the jar".getBytes(StandardCharsets.UTF_8);
+        return "<!doctype html><title>fssd</title><p>web page missing from the jar"
+            .getBytes(StandardCharsets.UTF_8);
       }
       return in.readAllBytes();
     } catch (IOException e) {

@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The FSSD HTTP detection service: a Javalin (Jetty) server around one {@link
- * FssdDetector}, with dynamic batching.
+ * The FSSD HTTP detection service: a Javalin (Jetty) server around one {@link FssdDetector}, with
+ * dynamic batching.
  *
  * <pre>{@code
  * try (FssdServer server = FssdServer.builder()
@@ -48,9 +48,10 @@ import org.slf4j.LoggerFactory;
  *       multipart/form-data} body with the image in the field {@code image}. Query {@code
  *       threshold} (score threshold, exclusive, in [0, 1]; default {@link Builder#scoreThreshold})
  *       and {@code max} (at most this many detections, highest scores first). Answers the CLI's
- *       JSON ({@link org.fssd.detect.DetectionJson}) {@code {"image": "upload", "width": W, "height": H, "detections": [{"class": k,
- *       "label": "dog", "score": s, "box": [x1, y1, x2, y2]}]}} (boxes in pixels of the uploaded
- *       image), or with {@code Accept: image/png} the image with the boxes drawn as a PNG.
+ *       JSON ({@link org.fssd.detect.DetectionJson}) {@code {"image": "upload", "width": W,
+ *       "height": H, "detections": [{"class": k, "label": "dog", "score": s, "box": [x1, y1, x2,
+ *       y2]}]}} (boxes in pixels of the uploaded image), or with {@code Accept: image/png} the
+ *       image with the boxes drawn as a PNG.
  *   <li>{@code GET /v1/models}: {@code {"models": [{config summary, labels, provenance, serving
  *       settings}]}}.
  *   <li>{@code GET /health}: 200 {@code {"status": "ok"}} once the model is loaded and warmed up;
@@ -64,8 +65,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The Open Inference Protocol (KServe v2): {@code GET /v2}, {@code /v2/health/live} (200
  *       whenever the process answers: the port opens before the model loads), {@code
  *       /v2/health/ready} (503 until ready), {@code /v2/models/{name}} (metadata), {@code
- *       /v2/models/{name}/ready} and {@code POST /v2/models/{name}/infer} (images as a BYTES
- *       tensor of base64 strings; see {@link V2Protocol}); another model name gets 404 {@code
+ *       /v2/models/{name}/ready} and {@code POST /v2/models/{name}/infer} (images as a BYTES tensor
+ *       of base64 strings; see {@link V2Protocol}); another model name gets 404 {@code
  *       model_not_found}. The name is {@link Builder#modelName}.
  * </ul>
  *
@@ -76,9 +77,9 @@ import org.slf4j.LoggerFactory;
  * or the body not complete within {@link Builder#bodyTimeoutMs}), 413 {@code payload_too_large}
  * (body over {@link Builder#maxUploadBytes}; refused from {@code Content-Length} before reading,
  * and the read is capped) or {@code image_too_large} (the decoder's {@link
- * org.fssd.ImageTooLargeException}: more pixels than {@link Builder#maxPixels}),
- * 503 {@code queue_full} or {@code too_many_uploads} (more than {@link Builder#maxUploads} uploads
- * in progress) with {@code Retry-After: 1}, 503 {@code shutting_down}, 404 {@code not_found}, 405
+ * org.fssd.ImageTooLargeException}: more pixels than {@link Builder#maxPixels}), 503 {@code
+ * queue_full} or {@code too_many_uploads} (more than {@link Builder#maxUploads} uploads in
+ * progress) with {@code Retry-After: 1}, 503 {@code shutting_down}, 404 {@code not_found}, 405
  * {@code method_not_allowed} with {@code Allow} (a known path, another method), and 500 {@code
  * internal_error} whose detail carries an error id that is also logged. Jetty's refusals use the
  * status's name ({@code uri_too_long}, {@code headers_too_large}, ...). The server keeps serving
@@ -86,22 +87,23 @@ import org.slf4j.LoggerFactory;
  * logged as one WARN line without a stack trace, at most one per kind every 10 s ({@link
  * ClientFaultLog}).
  *
- * <p><b>Slow clients.</b> Each upload holds a request thread while its body arrives, so uploads
- * are capped ({@link Builder#maxUploads}) and bounded in time, and Jetty's thread pool has threads
- * to spare beyond the uploads and the queue: {@code /health} answers however many clients trickle
+ * <p><b>Slow clients.</b> Each upload holds a request thread while its body arrives, so uploads are
+ * capped ({@link Builder#maxUploads}) and bounded in time, and Jetty's thread pool has threads to
+ * spare beyond the uploads and the queue: {@code /health} answers however many clients trickle
  * their bodies in (see {@link Uploads}).
  *
  * <p><b>Batching.</b> Uploads are decoded on the request thread; decoded images wait in a bounded
  * queue ({@link Builder#maxQueue}); a free batcher thread ({@link Builder#replicas} of them, all
- * sharing one detector whose replicas hold one copy of the weights) runs the waiting ones, up to {@link Builder#maxBatch}, in one {@link
- * FssdDetector#detectBatch} call, once {@code maxBatch} wait or the oldest has waited {@link
- * Builder#maxDelayMs}; batches are 1, 2, 4, ... or {@code maxBatch} images (one compiled plan
- * the detector's plans are all compiled when it is built; see {@link DynamicBatcher}). Per-request {@code threshold}
- * and {@code max} are applied to the detector's results
- * afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
- * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is honoured exactly (up to the detector's per-class
- * and per-image caps); with {@link Builder#detector(FssdDetector)} thresholds below that
- * detector's own cannot bring anything back. {@code maxBatch(1)} turns batching off.
+ * sharing one detector whose replicas hold one copy of the weights) runs the waiting ones, up to
+ * {@link Builder#maxBatch}, in one {@link FssdDetector#detectBatch} call, once {@code maxBatch}
+ * wait or the oldest has waited {@link Builder#maxDelayMs}; batches are 1, 2, 4, ... or {@code
+ * maxBatch} images (one compiled plan the detector's plans are all compiled when it is built; see
+ * {@link DynamicBatcher}). Per-request {@code threshold} and {@code max} are applied to the
+ * detector's results afterwards: a detector the server builds ({@link Builder#model(Path)}, {@link
+ * Builder#model(FssdModel)}) runs at score threshold 0.01, so any request threshold from 0.01 up is
+ * honoured exactly (up to the detector's per-class and per-image caps); with {@link
+ * Builder#detector(FssdDetector)} thresholds below that detector's own cannot bring anything back.
+ * {@code maxBatch(1)} turns batching off.
  *
  * <p><b>Parts.</b> {@link ServerSettings} is the immutable copy of the builder's settings that the
  * server reads (its detection settings are one {@link DetectorSettings}); this class is the
@@ -109,23 +111,29 @@ import org.slf4j.LoggerFactory;
  * shared by {@link #main} and {@code fssd serve}.
  *
  * <p><b>Lifecycle.</b> {@link #start()} opens the port, loads (if needed) and warms the model on
- * the batcher thread (all detector work runs there, see {@link DynamicBatcher}), then returns; {@code /health} says ok from then on. {@link #close()} is graceful: it stops
- * accepting connections, waits (up to {@link Builder#drainTimeoutMs}) for detections in flight,
- * finishes the queue, stops Jetty, and closes the detector if the server built it. Thread-safe.
+ * the batcher thread (all detector work runs there, see {@link DynamicBatcher}), then returns;
+ * {@code /health} says ok from then on. {@link #close()} is graceful: it stops accepting
+ * connections, waits (up to {@link Builder#drainTimeoutMs}) for detections in flight, finishes the
+ * queue, stops Jetty, and closes the detector if the server built it. Thread-safe.
  */
 public final class FssdServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FssdServer.class);
+
   /** Score threshold of a detector the server builds itself; requests filter upwards from it. */
   public static final float DETECTOR_FLOOR_THRESHOLD = 0.01f;
+
   /** Javalin's default size of Jetty's thread pool, the least the server uses. */
   private static final int DEFAULT_HTTP_THREADS = 250;
+
   /** Request threads kept beyond those uploads and queued detections can hold. */
   private static final int RESERVE_HTTP_THREADS = 50;
 
   /** An immutable copy of the builder's settings, taken in {@link Builder#build()}. */
   private final ServerSettings settings;
+
   /** The model source: exactly one of these three is set. */
   private final FssdDetector givenDetector;
+
   private final Path modelFile;
   private final FssdModel model;
   private final Consumer<List<BgrImage>> beforeBatch;
@@ -135,8 +143,10 @@ public final class FssdServer implements AutoCloseable {
   private final Uploads uploads;
   private final Endpoints endpoints;
   private volatile FssdDetector detector;
+
   /** The detector this server built (and so closes); null when it serves a given one. */
   private volatile FssdDetector ownedDetector;
+
   private volatile DynamicBatcher batcher;
   private volatile boolean ready;
   private volatile boolean closing;
@@ -151,30 +161,41 @@ public final class FssdServer implements AutoCloseable {
     this.beforeBatch = b.beforeBatch;
     this.beforeLoad = b.beforeLoad;
     this.detector = b.detector;
-    this.uploads = new Uploads(settings.maxUploads(), settings.maxUploadBytes(), settings.bodyIdleTimeoutMs(),
-        settings.bodyTimeoutMs(), ClientFaultLog.warnings(LOG));
+    this.uploads =
+        new Uploads(
+            settings.maxUploads(),
+            settings.maxUploadBytes(),
+            settings.bodyIdleTimeoutMs(),
+            settings.bodyTimeoutMs(),
+            ClientFaultLog.warnings(LOG));
     this.metrics = new ServeMetrics(() -> batcher == null ? 0 : batcher.depth(), uploads::active);
-    this.endpoints = new Endpoints(settings, modelFile, new Endpoints.Backend() {
-      @Override
-      public boolean isReady() {
-        return FssdServer.this.isReady();
-      }
+    this.endpoints =
+        new Endpoints(
+            settings,
+            modelFile,
+            new Endpoints.Backend() {
+              @Override
+              public boolean isReady() {
+                return FssdServer.this.isReady();
+              }
 
-      @Override
-      public boolean isClosing() {
-        return closing;
-      }
+              @Override
+              public boolean isClosing() {
+                return closing;
+              }
 
-      @Override
-      public FssdDetector detector() {
-        return detector;
-      }
+              @Override
+              public FssdDetector detector() {
+                return detector;
+              }
 
-      @Override
-      public DynamicBatcher batcher() {
-        return batcher;
-      }
-    }, metrics, uploads);
+              @Override
+              public DynamicBatcher batcher() {
+                return batcher;
+              }
+            },
+            metrics,
+            uploads);
   }
 
   /** A new builder. */
@@ -188,8 +209,8 @@ public final class FssdServer implements AutoCloseable {
   }
 
   /**
-   * Opens the port, loads the model if the builder named a file, warms the detector up (every
-   * batch size the batcher forms: 1, 2, 4, ... and {@code maxBatch}) and returns this server, ready.
+   * Opens the port, loads the model if the builder named a file, warms the detector up (every batch
+   * size the batcher forms: 1, 2, 4, ... and {@code maxBatch}) and returns this server, ready.
    *
    * @throws IllegalStateException when called twice
    */
@@ -197,17 +218,21 @@ public final class FssdServer implements AutoCloseable {
     checkState(!started, "FssdServer.start() called twice");
     started = true;
     JsonErrorHandler errors = new JsonErrorHandler(status -> metrics.request("other", status, 0));
-    app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
-      cfg.startupWatcherEnabled = false;
-      cfg.http.maxRequestSize = settings.maxUploadBytes();
-      cfg.jetty.threadPool = httpThreadPool();
-      // Dispatch on the headers: an over-long Content-Length is refused before any body arrives.
-      cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
-      // Jetty's own answers (requests it cannot parse or refuses) in the service's JSON format too.
-      cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
-      cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
-    });
+    app =
+        Javalin.create(
+            cfg -> {
+              cfg.showJavalinBanner = false;
+              cfg.startupWatcherEnabled = false;
+              cfg.http.maxRequestSize = settings.maxUploadBytes();
+              cfg.jetty.threadPool = httpThreadPool();
+              // Dispatch on the headers: an over-long Content-Length is refused before any body
+              // arrives.
+              cfg.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(false));
+              // Jetty's own answers (requests it cannot parse or refuses) in the service's JSON
+              // format too.
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
+              cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
+            });
     endpoints.register(app);
     app.start(settings.host(), settings.port());
     LOG.info("FssdServer listening on http://{}:{}/", settings.host(), port());
@@ -226,8 +251,16 @@ public final class FssdServer implements AutoCloseable {
         ownedDetector = shared;
       }
       FssdDetector forWorkers = shared;
-      batcher = new DynamicBatcher(i -> forWorkers, false, settings.replicas(), settings.maxBatch(),
-          settings.maxDelayMs(), settings.maxQueue(), metrics, beforeBatch);
+      batcher =
+          new DynamicBatcher(
+              i -> forWorkers,
+              false,
+              settings.replicas(),
+              settings.maxBatch(),
+              settings.maxDelayMs(),
+              settings.maxQueue(),
+              metrics,
+              beforeBatch);
       detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
       close();
@@ -244,12 +277,16 @@ public final class FssdServer implements AutoCloseable {
    * Javalin. One request of our own before anyone else's settles it.
    */
   private void primeJavalin() {
-    String h = settings.host().equals("0.0.0.0") || settings.host().equals("::") ? "127.0.0.1" : settings.host();
+    String h =
+        settings.host().equals("0.0.0.0") || settings.host().equals("::")
+            ? "127.0.0.1"
+            : settings.host();
     if (h.contains(":") && !h.startsWith("[")) {
       h = "[" + h + "]";
     }
     try {
-      HttpURLConnection c = (HttpURLConnection) new URL("http://" + h + ":" + port() + "/health").openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection) new URL("http://" + h + ":" + port() + "/health").openConnection();
       c.setRequestProperty(Endpoints.PRIME_HEADER, "1");
       c.setConnectTimeout(5000);
       c.setReadTimeout(5000);
@@ -267,15 +304,23 @@ public final class FssdServer implements AutoCloseable {
    * slow uploads cannot take the last thread from /health. At least Javalin's default of 250.
    */
   private QueuedThreadPool httpThreadPool() {
-    QueuedThreadPool pool = new QueuedThreadPool(
-        httpThreads(settings.maxUploads(), settings.maxQueue(), settings.replicas(), settings.maxBatch()), 8, 60_000);
+    QueuedThreadPool pool =
+        new QueuedThreadPool(
+            httpThreads(
+                settings.maxUploads(),
+                settings.maxQueue(),
+                settings.replicas(),
+                settings.maxBatch()),
+            8,
+            60_000);
     pool.setName("fssd-http");
     return pool;
   }
 
   /** The size of Jetty's thread pool for these settings (see {@link #httpThreadPool()}). */
   static int httpThreads(int maxUploads, int maxQueue, int replicas, int maxBatch) {
-    return Math.max(DEFAULT_HTTP_THREADS, maxUploads + maxQueue + replicas * maxBatch + RESERVE_HTTP_THREADS);
+    return Math.max(
+        DEFAULT_HTTP_THREADS, maxUploads + maxQueue + replicas * maxBatch + RESERVE_HTTP_THREADS);
   }
 
   /** The most threads Jetty runs requests on (for tests). */
@@ -289,8 +334,8 @@ public final class FssdServer implements AutoCloseable {
   }
 
   /**
-   * Builds the detector the server owns: the settings' detection settings, one replica per
-   * batcher thread, at score threshold {@link #DETECTOR_FLOOR_THRESHOLD} (requests filter upwards).
+   * Builds the detector the server owns: the settings' detection settings, one replica per batcher
+   * thread, at score threshold {@link #DETECTOR_FLOOR_THRESHOLD} (requests filter upwards).
    */
   private FssdDetector buildDetector(FssdModel m) {
     return FssdDetector.builder()
@@ -326,9 +371,9 @@ public final class FssdServer implements AutoCloseable {
   }
 
   /**
-   * What a command-line front-end does: starts the server, closes it gracefully when the JVM
-   * shuts down (Ctrl-C), prints {@code fssd serve: http://HOST:PORT/} on {@code out} and blocks
-   * until the server is closed.
+   * What a command-line front-end does: starts the server, closes it gracefully when the JVM shuts
+   * down (Ctrl-C), prints {@code fssd serve: http://HOST:PORT/} on {@code out} and blocks until the
+   * server is closed.
    */
   public void runUntilStopped(PrintWriter out) throws InterruptedException {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "fssd-serve-shutdown"));
@@ -355,12 +400,15 @@ public final class FssdServer implements AutoCloseable {
             ((NetworkConnector) c).close();
           }
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.drainTimeoutMs());
+        long deadline =
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.drainTimeoutMs());
         while (endpoints.inFlight() > 0 && System.nanoTime() < deadline) {
           Thread.sleep(10);
         }
         if (endpoints.inFlight() > 0) {
-          LOG.warn("{} request(s) still in flight after {} ms; stopping anyway", endpoints.inFlight(),
+          LOG.warn(
+              "{} request(s) still in flight after {} ms; stopping anyway",
+              endpoints.inFlight(),
               settings.drainTimeoutMs());
         }
       }
@@ -389,11 +437,33 @@ public final class FssdServer implements AutoCloseable {
   }
 
   static String describe(Path modelFile, ServerSettings s) {
-    return "{model=" + (modelFile != null ? modelFile : "in-memory") + ", host=" + s.host() + ", port=" + s.port()
-        + ", maxBatch=" + s.maxBatch() + ", maxDelayMs=" + s.maxDelayMs() + ", maxQueue=" + s.maxQueue()
-        + ", maxUploadBytes=" + s.maxUploadBytes() + ", maxUploads=" + s.maxUploads()
-        + ", bodyIdleTimeoutMs=" + s.bodyIdleTimeoutMs() + ", bodyTimeoutMs=" + s.bodyTimeoutMs()
-        + ", drainTimeoutMs=" + s.drainTimeoutMs() + ", modelName=" + s.modelName() + ", detector=" + s.detector() + "}";
+    return "{model="
+        + (modelFile != null ? modelFile : "in-memory")
+        + ", host="
+        + s.host()
+        + ", port="
+        + s.port()
+        + ", maxBatch="
+        + s.maxBatch()
+        + ", maxDelayMs="
+        + s.maxDelayMs()
+        + ", maxQueue="
+        + s.maxQueue()
+        + ", maxUploadBytes="
+        + s.maxUploadBytes()
+        + ", maxUploads="
+        + s.maxUploads()
+        + ", bodyIdleTimeoutMs="
+        + s.bodyIdleTimeoutMs()
+        + ", bodyTimeoutMs="
+        + s.bodyTimeoutMs()
+        + ", drainTimeoutMs="
+        + s.drainTimeoutMs()
+        + ", modelName="
+        + s.modelName()
+        + ", detector="
+        + s.detector()
+        + "}";
   }
 
   @Override
@@ -426,8 +496,8 @@ public final class FssdServer implements AutoCloseable {
    * {@link ServerSettings}, so changing the builder afterwards does not change the server.
    * Defaults: host 127.0.0.1, port 0 (ephemeral), maxBatch 8, maxDelayMs 5, maxQueue 64,
    * maxUploadBytes 20 MiB, 64 uploads at once, body idle timeout 10 s, body deadline 30 s, drain
-   * timeout 30 s, and {@link DetectorSettings#defaults()} (request threshold 0.3, 200 detections,
-   * 1 replica, 100 megapixels, NMS IoU 0.45, 40 per class).
+   * timeout 30 s, and {@link DetectorSettings#defaults()} (request threshold 0.3, 200 detections, 1
+   * replica, 100 megapixels, NMS IoU 0.45, 40 per class).
    */
   public static final class Builder {
     private FssdDetector detector;
@@ -452,8 +522,7 @@ public final class FssdServer implements AutoCloseable {
 
     /**
      * Serve this detector (not closed by the server). The server calls it from its batcher thread;
-     * that it was built on another thread does not matter (a detector may be used from any
-     * thread).
+     * that it was built on another thread does not matter (a detector may be used from any thread).
      */
     public Builder detector(FssdDetector detector) {
       this.detector = Objects.requireNonNull(detector, "detector");
@@ -462,7 +531,8 @@ public final class FssdServer implements AutoCloseable {
 
     /**
      * Serve the native model file; the server builds (in {@link FssdServer#start()}, on its batcher
-     * thread), owns and closes the detector, at score threshold {@link FssdServer#DETECTOR_FLOOR_THRESHOLD}.
+     * thread), owns and closes the detector, at score threshold {@link
+     * FssdServer#DETECTOR_FLOOR_THRESHOLD}.
      */
     public Builder model(Path file) {
       this.modelFile = Objects.requireNonNull(file, "file");
@@ -485,8 +555,8 @@ public final class FssdServer implements AutoCloseable {
     }
 
     /**
-     * Test hook: runs in {@link FssdServer#start()} once the port (given) is open, before the
-     * model is loaded and warmed up.
+     * Test hook: runs in {@link FssdServer#start()} once the port (given) is open, before the model
+     * is loaded and warmed up.
      */
     Builder beforeLoad(IntConsumer hook) {
       this.beforeLoad = hook;
@@ -494,9 +564,9 @@ public final class FssdServer implements AutoCloseable {
     }
 
     /**
-     * The model's name in the v2 endpoints ({@code /v2/models/NAME}): letters, digits, {@code
-     * _.-}, starting with a letter or digit. Default: the model file's name without {@code .zip},
-     * or {@code fssd} for a model or detector given in memory.
+     * The model's name in the v2 endpoints ({@code /v2/models/NAME}): letters, digits, {@code _.-},
+     * starting with a letter or digit. Default: the model file's name without {@code .zip}, or
+     * {@code fssd} for a model or detector given in memory.
      */
     public Builder modelName(String name) {
       ServerSettings.checkModelName(name);
@@ -509,8 +579,10 @@ public final class FssdServer implements AutoCloseable {
         return modelName;
       }
       if (modelFile != null) {
-        String f = String.valueOf(modelFile.getFileName()).replaceFirst("(?i)\\.zip$", "")
-            .replaceAll("[^A-Za-z0-9_.-]", "_");
+        String f =
+            String.valueOf(modelFile.getFileName())
+                .replaceFirst("(?i)\\.zip$", "")
+                .replaceAll("[^A-Za-z0-9_.-]", "_");
         return f.isEmpty() || !Character.isLetterOrDigit(f.charAt(0)) ? "fssd" + f : f;
       }
       return "fssd";
@@ -531,7 +603,8 @@ public final class FssdServer implements AutoCloseable {
 
     /**
      * Most images per detector call, in [1, 128] (1 turns batching off). Batches of 1, 2, 4, ...
-     * (powers of two below it) and of {@code n} itself are formed; each is a compiled plan held in memory.
+     * (powers of two below it) and of {@code n} itself are formed; each is a compiled plan held in
+     * memory.
      */
     public Builder maxBatch(int n) {
       ServerSettings.checkMaxBatch(n);
@@ -619,7 +692,10 @@ public final class FssdServer implements AutoCloseable {
       return this;
     }
 
-    /** Longest pause, in ms, between two arrivals of body data; longer gets 408 {@code upload_timeout}. */
+    /**
+     * Longest pause, in ms, between two arrivals of body data; longer gets 408 {@code
+     * upload_timeout}.
+     */
     public Builder bodyIdleTimeoutMs(long ms) {
       ServerSettings.checkBodyIdleTimeoutMs(ms);
       this.bodyIdleTimeoutMs = ms;
@@ -645,14 +721,29 @@ public final class FssdServer implements AutoCloseable {
 
     /** The settings this builder holds now, as the server would copy them. */
     public ServerSettings settings() {
-      return new ServerSettings(host, port, resolvedModelName(), maxBatch, maxDelayMs, maxQueue, maxUploadBytes,
-          maxUploads, bodyIdleTimeoutMs, bodyTimeoutMs, drainTimeoutMs, detectorSettings.build());
+      return new ServerSettings(
+          host,
+          port,
+          resolvedModelName(),
+          maxBatch,
+          maxDelayMs,
+          maxQueue,
+          maxUploadBytes,
+          maxUploads,
+          bodyIdleTimeoutMs,
+          bodyTimeoutMs,
+          drainTimeoutMs,
+          detectorSettings.build());
     }
 
     /** The server (not started), with an immutable copy of this builder's settings. */
     public FssdServer build() {
-      int sources = (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
-      checkArgument(sources == 1, "give exactly one of detector(...), model(Path) or model(FssdModel); got %s", sources);
+      int sources =
+          (detector != null ? 1 : 0) + (modelFile != null ? 1 : 0) + (model != null ? 1 : 0);
+      checkArgument(
+          sources == 1,
+          "give exactly one of detector(...), model(Path) or model(FssdModel); got %s",
+          sources);
       return new FssdServer(this, settings());
     }
 

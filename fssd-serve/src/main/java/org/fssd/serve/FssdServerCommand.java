@@ -12,8 +12,12 @@ import picocli.CommandLine.Spec;
  * The command line of {@link FssdServer#main}: the options of {@link ServeOptions} (the same class
  * {@code fssd serve} uses), with {@code --model} required.
  */
-@Command(name = "fssd serve", sortOptions = false, mixinStandardHelpOptions = true,
-    description = "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
+@Command(
+    name = "fssd serve",
+    sortOptions = false,
+    mixinStandardHelpOptions = true,
+    description =
+        "Serve a model over HTTP: POST /v1/detect, GET /v1/models, /health, /metrics, and a web page at /.")
 final class FssdServerCommand implements Callable<Integer> {
   @Mixin ServeOptions options = new ServeOptions();
 
@@ -27,7 +31,10 @@ final class FssdServerCommand implements Callable<Integer> {
     return new CommandLine(command).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
   }
 
-  /** The builder these options describe; a missing {@code --model} or a refused value is a usage error. */
+  /**
+   * The builder these options describe; a missing {@code --model} or a refused value is a usage
+   * error.
+   */
   FssdServer.Builder builder() {
     if (options.model() == null) {
       throw new ParameterException(spec.commandLine(), "Missing required option: '--model=FILE'");

@@ -49,7 +49,8 @@ final class JsonErrorHandler extends ErrorHandler {
 
   /** A request Jetty parsed but refused, or an error the servlet sent without a body of its own. */
   @Override
-  public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
+  public void handle(
+      String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     baseRequest.setHandled(true);
     if (response.isCommitted()) {
@@ -61,7 +62,12 @@ final class JsonErrorHandler extends ErrorHandler {
     if (status >= 500 && cause instanceof Throwable) {
       // Something escaped the service's own handlers: log it under an id, never show it.
       String id = UUID.randomUUID().toString().substring(0, 8);
-      LOG.error("error id {}: {} {} failed", id, request.getMethod(), request.getRequestURI(), (Throwable) cause);
+      LOG.error(
+          "error id {}: {} {} failed",
+          id,
+          request.getMethod(),
+          request.getRequestURI(),
+          (Throwable) cause);
       detail = "unexpected failure, error id " + id + " (see the server log)";
     } else {
       Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);

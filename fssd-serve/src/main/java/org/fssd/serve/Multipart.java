@@ -17,7 +17,8 @@ final class Multipart {
 
   /** Whether the content type is {@code multipart/form-data}. */
   static boolean isMultipart(String contentType) {
-    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
+    return contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
   }
 
   /**
@@ -28,7 +29,8 @@ final class Multipart {
   static byte[] field(byte[] body, String contentType, String name) {
     Matcher m = BOUNDARY.matcher(contentType);
     if (!m.find()) {
-      throw new ApiException(400, "bad_request", "multipart/form-data without a boundary parameter");
+      throw new ApiException(
+          400, "bad_request", "multipart/form-data without a boundary parameter");
     }
     String boundary = m.group(2) != null ? m.group(2) : m.group(3);
     byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
@@ -51,7 +53,9 @@ final class Multipart {
       if (headersEnd < 0) {
         throw new ApiException(400, "bad_request", "multipart part headers are truncated");
       }
-      String headers = new String(body, headersStart, Math.max(0, headersEnd - headersStart), StandardCharsets.UTF_8);
+      String headers =
+          new String(
+              body, headersStart, Math.max(0, headersEnd - headersStart), StandardCharsets.UTF_8);
       int contentStart = headersEnd + 4;
       int contentEnd = indexOf(body, nextDelimiter, contentStart);
       if (contentEnd < 0) {

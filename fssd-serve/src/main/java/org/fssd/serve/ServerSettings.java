@@ -22,11 +22,22 @@ import org.fssd.detect.DetectorSettings;
  * @param maxUploads most uploads received or decoded at once, in [1, 10000]
  * @param bodyIdleTimeoutMs longest pause between two arrivals of body data, in [1, 3600000] ms
  * @param bodyTimeoutMs most time to receive a whole body, in [1, 3600000] ms
- * @param drainTimeoutMs how long {@link FssdServer#close()} waits for requests in flight, at least 0
+ * @param drainTimeoutMs how long {@link FssdServer#close()} waits for requests in flight, at least
+ *     0
  * @param detector the detection settings (see above)
  */
-public record ServerSettings(String host, int port, String modelName, int maxBatch, long maxDelayMs, int maxQueue,
-    long maxUploadBytes, int maxUploads, long bodyIdleTimeoutMs, long bodyTimeoutMs, long drainTimeoutMs,
+public record ServerSettings(
+    String host,
+    int port,
+    String modelName,
+    int maxBatch,
+    long maxDelayMs,
+    int maxQueue,
+    long maxUploadBytes,
+    int maxUploads,
+    long bodyIdleTimeoutMs,
+    long bodyTimeoutMs,
+    long drainTimeoutMs,
     DetectorSettings detector) {
 
   /** Names the v2 endpoints accept. */
@@ -59,8 +70,10 @@ public record ServerSettings(String host, int port, String modelName, int maxBat
   }
 
   static void checkModelName(String name) {
-    checkArgument(name != null && name.matches(MODEL_NAME_PATTERN),
-        "modelName must be letters, digits, '_', '.', '-' (starting with a letter or digit, at most 128), got %s", name);
+    checkArgument(
+        name != null && name.matches(MODEL_NAME_PATTERN),
+        "modelName must be letters, digits, '_', '.', '-' (starting with a letter or digit, at most 128), got %s",
+        name);
   }
 
   static void checkPort(int port) {
@@ -88,7 +101,8 @@ public record ServerSettings(String host, int port, String modelName, int maxBat
   }
 
   static void checkBodyIdleTimeoutMs(long ms) {
-    checkArgument(ms >= 1 && ms <= 3_600_000, "bodyIdleTimeoutMs must be in [1, 3600000], got %s", ms);
+    checkArgument(
+        ms >= 1 && ms <= 3_600_000, "bodyIdleTimeoutMs must be in [1, 3600000], got %s", ms);
   }
 
   static void checkBodyTimeoutMs(long ms) {

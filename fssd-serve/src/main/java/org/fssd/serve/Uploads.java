@@ -30,7 +30,8 @@ final class Uploads {
   private final long deadlineMs;
   private final ClientFaultLog faults;
 
-  Uploads(int maxUploads, long maxBytes, long idleTimeoutMs, long deadlineMs, ClientFaultLog faults) {
+  Uploads(
+      int maxUploads, long maxBytes, long idleTimeoutMs, long deadlineMs, ClientFaultLog faults) {
     this.permits = new Semaphore(maxUploads);
     this.maxUploads = maxUploads;
     this.maxBytes = maxBytes;
@@ -53,10 +54,21 @@ final class Uploads {
    */
   Permit enter(HttpServletRequest req) {
     if (!permits.tryAcquire()) {
-      faults.fault("too_many_uploads", maxUploads + " uploads already in progress; refused "
-          + req.getMethod() + " " + req.getRequestURI() + " from " + client(req) + " with 503");
-      throw new ApiException(503, "too_many_uploads", maxUploads
-          + " uploads are already being received; retry shortly", true);
+      faults.fault(
+          "too_many_uploads",
+          maxUploads
+              + " uploads already in progress; refused "
+              + req.getMethod()
+              + " "
+              + req.getRequestURI()
+              + " from "
+              + client(req)
+              + " with 503");
+      throw new ApiException(
+          503,
+          "too_many_uploads",
+          maxUploads + " uploads are already being received; retry shortly",
+          true);
     }
     return new Permit();
   }
@@ -90,7 +102,8 @@ final class Uploads {
     long savedIdle = endPoint == null ? 0 : endPoint.getIdleTimeout();
     long start = System.nanoTime();
     long deadline = start + TimeUnit.MILLISECONDS.toNanos(deadlineMs);
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, 1 << 20)));
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, 1 << 20)));
     long total = 0;
     long applied = -1;
     try {
@@ -122,8 +135,11 @@ final class Uploads {
         }
         total += n;
         if (total > maxBytes) {
-          throw new ApiException(413, "payload_too_large",
-              "the body is more than the limit of " + maxBytes + " bytes", true);
+          throw new ApiException(
+              413,
+              "payload_too_large",
+              "the body is more than the limit of " + maxBytes + " bytes",
+              true);
         }
         out.write(buf, 0, n);
       }
@@ -142,27 +158,52 @@ final class Uploads {
     return out.toByteArray();
   }
 
-  private ApiException timedOut(HttpServletRequest req, long total, long declared, long start, boolean deadlineHit) {
+  private ApiException timedOut(
+      HttpServletRequest req, long total, long declared, long start, boolean deadlineHit) {
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    String why = deadlineHit || ms >= deadlineMs
-        ? "the body was not complete " + deadlineMs + " ms after the request began"
-        : "no body data came for " + idleTimeoutMs + " ms";
+    String why =
+        deadlineHit || ms >= deadlineMs
+            ? "the body was not complete " + deadlineMs + " ms after the request began"
+            : "no body data came for " + idleTimeoutMs + " ms";
     String detail = why + " (" + received(total, declared) + ")";
-    faults.fault("upload_timeout", req.getMethod() + " " + req.getRequestURI() + " from " + client(req) + ": "
-        + detail + "; answered 408");
+    faults.fault(
+        "upload_timeout",
+        req.getMethod()
+            + " "
+            + req.getRequestURI()
+            + " from "
+            + client(req)
+            + ": "
+            + detail
+            + "; answered 408");
     return new ApiException(408, "upload_timeout", detail, true);
   }
 
-  private ApiException incomplete(HttpServletRequest req, long total, long declared, IOException e) {
+  private ApiException incomplete(
+      HttpServletRequest req, long total, long declared, IOException e) {
     String detail = "the body ended early (" + received(total, declared) + ")";
-    faults.fault("incomplete_body", req.getMethod() + " " + req.getRequestURI() + " from " + client(req) + ": "
-        + detail + (e == null ? "" : ", " + e.getClass().getSimpleName()
-        + (e.getMessage() == null ? "" : ": " + e.getMessage())) + "; answered 400 if the client still listens");
+    faults.fault(
+        "incomplete_body",
+        req.getMethod()
+            + " "
+            + req.getRequestURI()
+            + " from "
+            + client(req)
+            + ": "
+            + detail
+            + (e == null
+                ? ""
+                : ", "
+                    + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()))
+            + "; answered 400 if the client still listens");
     return new ApiException(400, "incomplete_body", detail, true);
   }
 
   private static String received(long total, long declared) {
-    return declared >= 0 ? total + " of " + declared + " declared bytes received" : total + " bytes received";
+    return declared >= 0
+        ? total + " of " + declared + " declared bytes received"
+        : total + " bytes received";
   }
 
   private static boolean isTimeout(Throwable e) {

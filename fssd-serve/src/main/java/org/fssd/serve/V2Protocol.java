@@ -23,15 +23,16 @@ import org.fssd.detect.Detection;
  * each element one JPEG/PNG/... file as a base64 string (a JSON tensor carries {@code BYTES}
  * elements as strings, and base64 is how binary files travel in them). Its outputs are the
  * detections of all N images in one ragged list of D rows: {@code boxes} FP32 {@code [D, 4]} (x1,
- * y1, x2, y2 in pixels of the image), {@code scores} FP32 {@code [D]}, {@code classes} INT32
- * {@code [D]} (the index /v1/detect reports), {@code labels} BYTES {@code [D]} and {@code
- * image_index} INT32 {@code [D]} (which input image the row belongs to). Request {@code
- * parameters} {@code threshold} and {@code max} act as /v1/detect's query parameters, per image.
- * The binary tensor extension and preprocessed FP32 input are not offered (see the README).
+ * y1, x2, y2 in pixels of the image), {@code scores} FP32 {@code [D]}, {@code classes} INT32 {@code
+ * [D]} (the index /v1/detect reports), {@code labels} BYTES {@code [D]} and {@code image_index}
+ * INT32 {@code [D]} (which input image the row belongs to). Request {@code parameters} {@code
+ * threshold} and {@code max} act as /v1/detect's query parameters, per image. The binary tensor
+ * extension and preprocessed FP32 input are not offered (see the README).
  */
 final class V2Protocol {
   static final String INPUT = "image";
-  static final List<String> OUTPUTS = List.of("boxes", "scores", "classes", "labels", "image_index");
+  static final List<String> OUTPUTS =
+      List.of("boxes", "scores", "classes", "labels", "image_index");
 
   private V2Protocol() {}
 
@@ -87,14 +88,25 @@ final class V2Protocol {
     }
     JsonNode in = inputs.get(0);
     if (!INPUT.equals(in.path("name").asText())) {
-      throw bad("the input is named '" + in.path("name").asText() + "'; this model's input is '" + INPUT + "'");
+      throw bad(
+          "the input is named '"
+              + in.path("name").asText()
+              + "'; this model's input is '"
+              + INPUT
+              + "'");
     }
     if (!"BYTES".equals(in.path("datatype").asText())) {
-      throw bad("input '" + INPUT + "' has datatype " + in.path("datatype") + "; it must be BYTES"
-          + " (encoded images as base64 strings)");
+      throw bad(
+          "input '"
+              + INPUT
+              + "' has datatype "
+              + in.path("datatype")
+              + "; it must be BYTES"
+              + " (encoded images as base64 strings)");
     }
     if (in.path("parameters").has("binary_data_size")) {
-      throw bad("the binary tensor data extension is not supported; send the images as base64 strings");
+      throw bad(
+          "the binary tensor data extension is not supported; send the images as base64 strings");
     }
     JsonNode shape = in.get("shape");
     if (shape == null || !shape.isArray() || shape.isEmpty()) {
@@ -110,7 +122,13 @@ final class V2Protocol {
     List<String> data = new ArrayList<>();
     flatten(in.get("data"), data);
     if (data.size() != elements) {
-      throw bad("the shape " + shape + " asks for " + elements + " element(s) but \"data\" has " + data.size());
+      throw bad(
+          "the shape "
+              + shape
+              + " asks for "
+              + elements
+              + " element(s) but \"data\" has "
+              + data.size());
     }
     if (data.isEmpty()) {
       throw bad("no image in input '" + INPUT + "'");
@@ -166,7 +184,7 @@ final class V2Protocol {
     if (node == null || !node.isArray()) {
       throw bad("input '" + INPUT + "' needs \"data\", an array of base64 strings");
     }
-    for (Iterator<JsonNode> it = node.elements(); it.hasNext();) {
+    for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
       JsonNode e = it.next();
       if (e.isArray()) {
         flatten(e, out);
@@ -179,7 +197,8 @@ final class V2Protocol {
   }
 
   /** The inference answer: the detections of every image, in the outputs asked for. */
-  static ObjectNode response(ObjectMapper mapper, String model, Request request, List<List<Detection>> perImage) {
+  static ObjectNode response(
+      ObjectMapper mapper, String model, Request request, List<List<Detection>> perImage) {
     int rows = perImage.stream().mapToInt(List::size).sum();
     ObjectNode o = mapper.createObjectNode();
     o.put("model_name", model);

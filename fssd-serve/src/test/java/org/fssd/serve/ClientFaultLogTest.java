@@ -29,8 +29,9 @@ class ClientFaultLogTest {
     advanceMs(10_000);
     assertThat(log.fault("incomplete_body", "later")).isTrue();
     assertThat(lines).hasSize(2);
-    assertThat(lines.get(1)).isEqualTo(
-        "client fault incomplete_body: later (499 more like it since the last such line, not logged)");
+    assertThat(lines.get(1))
+        .isEqualTo(
+            "client fault incomplete_body: later (499 more like it since the last such line, not logged)");
     // Nothing was left out since that line: the next one after a quiet interval has no count.
     advanceMs(10_001);
     log.fault("incomplete_body", "quiet");
@@ -43,8 +44,11 @@ class ClientFaultLogTest {
     log.fault("upload_timeout", "b");
     log.fault("too_many_uploads", "c");
     log.fault("upload_timeout", "d");
-    assertThat(lines).containsExactly("client fault incomplete_body: a", "client fault upload_timeout: b",
-        "client fault too_many_uploads: c");
+    assertThat(lines)
+        .containsExactly(
+            "client fault incomplete_body: a",
+            "client fault upload_timeout: b",
+            "client fault too_many_uploads: c");
   }
 
   @Test
@@ -54,7 +58,9 @@ class ClientFaultLogTest {
     assertThat(log.fault("k", "two")).isFalse();
     advanceMs(1);
     assertThat(log.fault("k", "three")).isTrue();
-    assertThat(lines).containsExactly("client fault k: one",
-        "client fault k: three (1 more like it since the last such line, not logged)");
+    assertThat(lines)
+        .containsExactly(
+            "client fault k: one",
+            "client fault k: three (1 more like it since the last such line, not logged)");
   }
 }

@@ -30,10 +30,33 @@ class DetectorOptionsTest {
 
   @Test
   void everyOptionSetsItsSetting() {
-    DetectorSettings s = parse("--threshold", "0.4", "--nms=0.5", "--per-class-top-k", "9", "--max-detections", "17",
-        "--max-pixels", "999", "--clip", "--replicas", "4").options.settings();
-    assertThat(s).isEqualTo(DetectorSettings.builder().scoreThreshold(0.4f).nmsIouThreshold(0.5f).perClassTopK(9)
-        .maxDetections(17).maxPixels(999).clipToImage(true).replicas(4).build());
+    DetectorSettings s =
+        parse(
+                "--threshold",
+                "0.4",
+                "--nms=0.5",
+                "--per-class-top-k",
+                "9",
+                "--max-detections",
+                "17",
+                "--max-pixels",
+                "999",
+                "--clip",
+                "--replicas",
+                "4")
+            .options
+            .settings();
+    assertThat(s)
+        .isEqualTo(
+            DetectorSettings.builder()
+                .scoreThreshold(0.4f)
+                .nmsIouThreshold(0.5f)
+                .perClassTopK(9)
+                .maxDetections(17)
+                .maxPixels(999)
+                .clipToImage(true)
+                .replicas(4)
+                .build());
   }
 
   @Test
@@ -47,18 +70,33 @@ class DetectorOptionsTest {
     Probe p = new Probe();
     CommandLine cl = new CommandLine(p);
     cl.parseArgs("--threshold", "1.5");
-    assertThatThrownBy(() -> p.options.settings(cl)).isInstanceOf(ParameterException.class)
+    assertThatThrownBy(() -> p.options.settings(cl))
+        .isInstanceOf(ParameterException.class)
         .hasMessage("scoreThreshold must be in [0, 1), got 1.5");
     Probe q = parse("--replicas", "65");
-    assertThatThrownBy(() -> q.options.settings()).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> q.options.settings())
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("replicas must be in [1, 64], got 65");
   }
 
   @Test
   void serveOptionsCarryTheDetectorOptions() {
     CommandLine serve = new CommandLine(new ServeOptions());
-    for (String name : new String[] {"--threshold", "--nms", "--per-class-top-k", "--max-detections", "--max",
-        "--max-pixels", "--clip", "--replicas", "--workers", "--max-upload-bytes", "--max-upload-mb", "--model-name"}) {
+    for (String name :
+        new String[] {
+          "--threshold",
+          "--nms",
+          "--per-class-top-k",
+          "--max-detections",
+          "--max",
+          "--max-pixels",
+          "--clip",
+          "--replicas",
+          "--workers",
+          "--max-upload-bytes",
+          "--max-upload-mb",
+          "--model-name"
+        }) {
       assertThat(serve.getCommandSpec().findOption(name)).as(name).isNotNull();
     }
   }

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Timeout;
  * composition is determined by the test alone. Delays of an hour make "waited for the delay" fail
  * by the class timeout instead of by a timed assertion.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS) // generous: each test compiles a few plans, on a busy machine too
+@Timeout(
+    value = 300,
+    unit = TimeUnit.SECONDS) // generous: each test compiles a few plans, on a busy machine too
 class DynamicBatcherTest {
   private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
   private static final ImageLoader LOADER = ImageLoader.defaults();
@@ -75,8 +77,17 @@ class DynamicBatcherTest {
   }
 
   private DynamicBatcher start(int maxBatch, long maxDelayMs, Gate gate, LongSupplier clock) {
-    batcher = new DynamicBatcher(i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(), true, 1,
-        maxBatch, maxDelayMs, 64, new ServeMetrics(() -> 0), gate, clock);
+    batcher =
+        new DynamicBatcher(
+            i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(),
+            true,
+            1,
+            maxBatch,
+            maxDelayMs,
+            64,
+            new ServeMetrics(() -> 0),
+            gate,
+            clock);
     batcher.awaitReady();
     return batcher;
   }
@@ -107,8 +118,17 @@ class DynamicBatcherTest {
   @Test
   void submitSaysWhyItRefusesAQueueFullFromAClosedBatcher() throws Exception {
     Gate gate = new Gate();
-    batcher = new DynamicBatcher(i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(), true, 1,
-        1, 0, 1, new ServeMetrics(() -> 0), gate, System::nanoTime);
+    batcher =
+        new DynamicBatcher(
+            i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(),
+            true,
+            1,
+            1,
+            0,
+            1,
+            new ServeMetrics(() -> 0),
+            gate,
+            System::nanoTime);
     batcher.awaitReady();
     CompletableFuture<List<Detection>> running = submit(1);
     gate.entered.await(); // the worker holds image 1; the queue is empty again
@@ -176,9 +196,12 @@ class DynamicBatcherTest {
     gate.release.countDown();
     assertThat(head.get()).isNotNull();
     // 7 waiting with plans for 1, 2, 4 and 8: 4 + 2 + 1, oldest first; no plan for 7 is compiled.
-    try (FssdDetector reference = FssdDetector.builder().model(model).scoreThreshold(0.01f).build()) {
+    try (FssdDetector reference =
+        FssdDetector.builder().model(model).scoreThreshold(0.01f).build()) {
       for (int i = 0; i < 7; i++) {
-        assertThat(rest.get(i).get()).as("request %s", i).hasSameSizeAs(reference.detect(images.get(i + 1)));
+        assertThat(rest.get(i).get())
+            .as("request %s", i)
+            .hasSameSizeAs(reference.detect(images.get(i + 1)));
       }
     }
     assertThat(gate.sizes).containsExactly(1, 4, 2, 1);

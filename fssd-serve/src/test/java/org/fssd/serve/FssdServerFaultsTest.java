@@ -43,8 +43,15 @@ class FssdServerFaultsTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    server = FssdServer.builder().model(ServeTestModels.tamedTiny300()).maxBatch(1).maxUploads(MAX_UPLOADS)
-        .bodyIdleTimeoutMs(IDLE_MS).bodyTimeoutMs(DEADLINE_MS).build().start();
+    server =
+        FssdServer.builder()
+            .model(ServeTestModels.tamedTiny300())
+            .maxBatch(1)
+            .maxUploads(MAX_UPLOADS)
+            .bodyIdleTimeoutMs(IDLE_MS)
+            .bodyTimeoutMs(DEADLINE_MS)
+            .build()
+            .start();
     png = encode("png");
     jpeg = encode("jpeg");
   }
@@ -71,7 +78,8 @@ class FssdServerFaultsTest {
 
   private static String uploadHead(long contentLength) {
     return "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: "
-        + contentLength + "\r\n\r\n";
+        + contentLength
+        + "\r\n\r\n";
   }
 
   private static byte[] concat(String head, byte[] body) {
@@ -82,7 +90,8 @@ class FssdServerFaultsTest {
   }
 
   /** Asserts a JSON error answer with this status and code; returns its detail. */
-  private static String assertJsonError(RawHttp.Answer a, int status, String code) throws IOException {
+  private static String assertJsonError(RawHttp.Answer a, int status, String code)
+      throws IOException {
     assertThat(a.status()).as(a.toString()).isEqualTo(status);
     assertThat(a.header("Content-Type")).as(a.toString()).startsWith("application/json");
     JsonNode j = MAPPER.readTree(a.body());
@@ -92,7 +101,8 @@ class FssdServerFaultsTest {
   }
 
   private static RawHttp.Answer get(String path) throws IOException {
-    return RawHttp.exchange(server.port(), "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    return RawHttp.exchange(
+        server.port(), "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   }
 
   private static void assertHealthy() throws IOException {
@@ -112,10 +122,13 @@ class FssdServerFaultsTest {
   }
 
   /** Polls the metric until it has the value (the server works on its own threads). */
-  private static void awaitMetric(String nameAndLabels, long value) throws IOException, InterruptedException {
+  private static void awaitMetric(String nameAndLabels, long value)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (metric(nameAndLabels) != value) {
-      assertThat(System.nanoTime()).as("%s never became %s", nameAndLabels, value).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as("%s never became %s", nameAndLabels, value)
+          .isLessThan(deadline);
       Thread.sleep(20);
     }
   }
@@ -128,7 +141,8 @@ class FssdServerFaultsTest {
       s.getOutputStream().write(concat(uploadHead(1000), new byte[] {1}));
       RawHttp.Answer a = RawHttp.read(s.getInputStream());
       assertThat(assertJsonError(a, 408, "upload_timeout"))
-          .contains("no body data came for " + IDLE_MS + " ms").contains("1 of 1000 declared bytes");
+          .contains("no body data came for " + IDLE_MS + " ms")
+          .contains("1 of 1000 declared bytes");
       assertThat(a.header("Connection")).isEqualTo("close");
     }
     assertHealthy();
@@ -140,18 +154,22 @@ class FssdServerFaultsTest {
       OutputStream out = s.getOutputStream();
       out.write(uploadHead(100_000).getBytes(StandardCharsets.ISO_8859_1));
       AtomicBoolean answered = new AtomicBoolean();
-      // One byte every 100 ms: never idle for the 2 s idle timeout, so only the deadline can end it.
-      Thread trickle = new Thread(() -> {
-        try {
-          while (!answered.get()) {
-            out.write('x');
-            out.flush();
-            Thread.sleep(100);
-          }
-        } catch (IOException | InterruptedException e) {
-          // the server closed the connection after answering
-        }
-      }, "trickle");
+      // One byte every 100 ms: never idle for the 2 s idle timeout, so only the deadline can end
+      // it.
+      Thread trickle =
+          new Thread(
+              () -> {
+                try {
+                  while (!answered.get()) {
+                    out.write('x');
+                    out.flush();
+                    Thread.sleep(100);
+                  }
+                } catch (IOException | InterruptedException e) {
+                  // the server closed the connection after answering
+                }
+              },
+              "trickle");
       trickle.start();
       RawHttp.Answer a = RawHttp.read(s.getInputStream());
       answered.set(true);
@@ -176,7 +194,8 @@ class FssdServerFaultsTest {
       }
       awaitMetric("fssd_uploads_in_progress", MAX_UPLOADS);
       for (int i = 0; i < 3; i++) {
-        RawHttp.Answer refused = RawHttp.exchange(server.port(), concat(uploadHead(png.length), png), false);
+        RawHttp.Answer refused =
+            RawHttp.exchange(server.port(), concat(uploadHead(png.length), png), false);
         assertJsonError(refused, 503, "too_many_uploads");
         assertThat(refused.header("Retry-After")).isEqualTo("1");
         assertHealthy();
@@ -198,10 +217,12 @@ class FssdServerFaultsTest {
 
   @Test
   void jettysThreadPoolHasRoomBeyondUploadsAndTheQueue() throws Exception {
-    assertThat(FssdServer.httpThreads(64, 64, 1, 8)).isEqualTo(250); // Javalin's default is the floor
+    assertThat(FssdServer.httpThreads(64, 64, 1, 8))
+        .isEqualTo(250); // Javalin's default is the floor
     assertThat(FssdServer.httpThreads(1000, 64, 2, 8)).isEqualTo(1000 + 64 + 2 * 8 + 50);
     assertThat(server.httpThreadLimit()).isEqualTo(FssdServer.httpThreads(MAX_UPLOADS, 64, 1, 1));
-    JsonNode serving = MAPPER.readTree(get("/v1/models").body()).get("models").get(0).get("serving");
+    JsonNode serving =
+        MAPPER.readTree(get("/v1/models").body()).get("models").get(0).get("serving");
     assertThat(serving.get("maxUploads").asInt()).isEqualTo(MAX_UPLOADS);
     assertThat(serving.get("bodyIdleTimeoutMs").asLong()).isEqualTo(IDLE_MS);
     assertThat(serving.get("bodyTimeoutMs").asLong()).isEqualTo(DEADLINE_MS);
@@ -232,10 +253,15 @@ class FssdServerFaultsTest {
       System.setErr(err);
     }
     List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
-    assertThat(lines).as("server log").noneMatch(l -> l.contains("ERROR")).noneMatch(l -> l.startsWith("\tat "));
+    assertThat(lines)
+        .as("server log")
+        .noneMatch(l -> l.contains("ERROR"))
+        .noneMatch(l -> l.startsWith("\tat "));
     // Two faults within the 10 s allowance: one line.
-    assertThat(lines.stream().filter(l -> l.contains("client fault incomplete_body"))).as("server log")
-        .hasSize(1).allMatch(l -> l.contains("WARN"));
+    assertThat(lines.stream().filter(l -> l.contains("client fault incomplete_body")))
+        .as("server log")
+        .hasSize(1)
+        .allMatch(l -> l.contains("WARN"));
   }
 
   // ------------------------------------------------------------------ errors of the HTTP layer
@@ -243,36 +269,63 @@ class FssdServerFaultsTest {
   @Test
   void jettysOwnRefusalsAreJson() throws Exception {
     int port = server.port();
-    assertJsonError(RawHttp.exchange(port, "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
-        400, "bad_request");
-    assertJsonError(RawHttp.exchange(port, "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"),
-        400, "bad_request");
-    assertJsonError(RawHttp.exchange(port, "GET /%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "bad_request");
-    assertJsonError(RawHttp.exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n"),
-        400, "bad_request");
-    assertJsonError(RawHttp.exchange(port, "GET /" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"),
-        414, "uri_too_long");
-    assertJsonError(RawHttp.exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000)
-        + "\r\n\r\n"), 431, "headers_too_large");
+    assertJsonError(
+        RawHttp.exchange(port, "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
+        400,
+        "bad_request");
+    assertJsonError(
+        RawHttp.exchange(
+            port, "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n"),
+        400,
+        "bad_request");
+    assertJsonError(
+        RawHttp.exchange(port, "GET /%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"),
+        400,
+        "bad_request");
+    assertJsonError(
+        RawHttp.exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n"),
+        400,
+        "bad_request");
+    assertJsonError(
+        RawHttp.exchange(port, "GET /" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+        414,
+        "uri_too_long");
+    assertJsonError(
+        RawHttp.exchange(
+            port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n"),
+        431,
+        "headers_too_large");
     assertHealthy();
   }
 
   @Test
   void aKnownPathWithTheWrongMethodIs405WithAllow() throws Exception {
     for (String method : List.of("PUT", "DELETE", "GET")) {
-      RawHttp.Answer a = RawHttp.exchange(server.port(), method + " /v1/detect HTTP/1.1\r\nHost: x\r\n"
-          + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+      RawHttp.Answer a =
+          RawHttp.exchange(
+              server.port(),
+              method
+                  + " /v1/detect HTTP/1.1\r\nHost: x\r\n"
+                  + "Content-Length: 0\r\nConnection: close\r\n\r\n");
       assertThat(assertJsonError(a, 405, "method_not_allowed")).contains(method);
       assertThat(a.header("Allow")).isEqualTo("POST");
     }
     for (String path : List.of("/health", "/metrics", "/v1/models", "/")) {
-      RawHttp.Answer a = RawHttp.exchange(server.port(), "POST " + path + " HTTP/1.1\r\nHost: x\r\n"
-          + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+      RawHttp.Answer a =
+          RawHttp.exchange(
+              server.port(),
+              "POST "
+                  + path
+                  + " HTTP/1.1\r\nHost: x\r\n"
+                  + "Content-Length: 0\r\nConnection: close\r\n\r\n");
       assertJsonError(a, 405, "method_not_allowed");
       assertThat(a.header("Allow")).isEqualTo("GET, HEAD");
     }
-    RawHttp.Answer missing = RawHttp.exchange(server.port(), "PUT /v2/detect HTTP/1.1\r\nHost: x\r\n"
-        + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    RawHttp.Answer missing =
+        RawHttp.exchange(
+            server.port(),
+            "PUT /v2/detect HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: 0\r\nConnection: close\r\n\r\n");
     assertJsonError(missing, 404, "not_found");
     assertThat(missing.header("Allow")).isNull();
   }
@@ -281,9 +334,13 @@ class FssdServerFaultsTest {
 
   @Test
   void truncatedOrCorruptImagesAre400BadImage() throws Exception {
-    for (byte[] body : List.of(Arrays.copyOf(png, png.length / 2), Arrays.copyOf(jpeg, 200),
-        "GIF89a but not really".getBytes(StandardCharsets.ISO_8859_1))) {
-      RawHttp.Answer a = RawHttp.exchange(server.port(), concat(uploadHead(body.length), body), false);
+    for (byte[] body :
+        List.of(
+            Arrays.copyOf(png, png.length / 2),
+            Arrays.copyOf(jpeg, 200),
+            "GIF89a but not really".getBytes(StandardCharsets.ISO_8859_1))) {
+      RawHttp.Answer a =
+          RawHttp.exchange(server.port(), concat(uploadHead(body.length), body), false);
       assertJsonError(a, 400, "bad_image");
     }
     assertHealthy();

@@ -1,7 +1,6 @@
 package org.fssd.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,14 +37,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** FssdServer over loopback on ephemeral ports, with a tiny random FSSD300 (2 object classes). */
-@Timeout(value = 300, unit = TimeUnit.SECONDS) // generous: several servers compile plans, on a busy machine too
+@Timeout(
+    value = 300,
+    unit = TimeUnit.SECONDS) // generous: several servers compile plans, on a busy machine too
 class FssdServerTest {
   /** Default request threshold of the servers here. */
   private static final float THRESHOLD = 0.05f;
+
   private static final int MAX_DETECTIONS = 50;
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   private static FssdModel model;
   private static FssdDetector detector;
@@ -55,9 +60,14 @@ class FssdServerTest {
   @BeforeAll
   static void setUp() throws IOException {
     model = ServeTestModels.tamedTiny300();
-    // The reference: a detector like the one the server builds (threshold floor, same cap), run here.
-    detector = FssdDetector.builder().model(model).scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
-        .maxDetections(MAX_DETECTIONS).build();
+    // The reference: a detector like the one the server builds (threshold floor, same cap), run
+    // here.
+    detector =
+        FssdDetector.builder()
+            .model(model)
+            .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .build();
     server = serverBuilder().maxBatch(8).maxDelayMs(5).build().start();
     images = new ArrayList<>();
     images.add(png(160, 120, 1));
@@ -79,7 +89,10 @@ class FssdServerTest {
   // ------------------------------------------------------------------ helpers
 
   private static FssdServer.Builder serverBuilder() {
-    return FssdServer.builder().model(model).scoreThreshold(THRESHOLD).maxDetections(MAX_DETECTIONS);
+    return FssdServer.builder()
+        .model(model)
+        .scoreThreshold(THRESHOLD)
+        .maxDetections(MAX_DETECTIONS);
   }
 
   /** What the server should answer without query parameters: the reference, filtered. */
@@ -93,7 +106,10 @@ class FssdServerTest {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int base = ((x / 20 + y / 20) % 2) * 150;
-        img.setRGB(x, y, ((base + r.nextInt(100)) << 16) | ((r.nextInt(256)) << 8) | (base + r.nextInt(100)));
+        img.setRGB(
+            x,
+            y,
+            ((base + r.nextInt(100)) << 16) | ((r.nextInt(256)) << 8) | (base + r.nextInt(100)));
       }
     }
     return img;
@@ -121,28 +137,37 @@ class FssdServerTest {
     return URI.create("http://127.0.0.1:" + s.port() + pathAndQuery);
   }
 
-  private static HttpResponse<byte[]> post(FssdServer s, String pathAndQuery, byte[] body, String... headers)
+  private static HttpResponse<byte[]> post(
+      FssdServer s, String pathAndQuery, byte[] body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(s, pathAndQuery)).timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(s, pathAndQuery))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (headers.length > 0) {
       b.headers(headers);
     }
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static HttpResponse<String> get(FssdServer s, String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(uri(s, path)).timeout(Duration.ofSeconds(30)).build(),
+  private static HttpResponse<String> get(FssdServer s, String path)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(uri(s, path)).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
-    assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("application/json");
     return MAPPER.readTree(r.body());
   }
 
   /** Asserts the answer's JSON matches the detector's own result on the same bytes. */
-  private static void assertSameDetections(JsonNode answer, List<Detection> expected, int width, int height) {
+  private static void assertSameDetections(
+      JsonNode answer, List<Detection> expected, int width, int height) {
     assertThat(answer.get("image").asText()).isEqualTo("upload");
     assertThat(answer.get("width").asInt()).isEqualTo(width);
     assertThat(answer.get("height").asInt()).isEqualTo(height);
@@ -156,8 +181,11 @@ class FssdServerTest {
       int found = -1;
       for (int j = 0; j < dets.size() && found < 0; j++) {
         JsonNode d = dets.get(j);
-        if (!used[j] && d.get("class").asInt() == e.classIndex() && d.get("label").asText().equals(e.label())
-            && Math.abs(d.get("score").floatValue() - e.score()) <= 1e-4f && closeBox(d.get("box"), box)) {
+        if (!used[j]
+            && d.get("class").asInt() == e.classIndex()
+            && d.get("label").asText().equals(e.label())
+            && Math.abs(d.get("score").floatValue() - e.score()) <= 1e-4f
+            && closeBox(d.get("box"), box)) {
           found = j;
         }
       }
@@ -165,21 +193,24 @@ class FssdServerTest {
       used[found] = true;
     }
     for (int j = 1; j < dets.size(); j++) {
-      assertThat(dets.get(j).get("score").floatValue()).isLessThanOrEqualTo(dets.get(j - 1).get("score").floatValue());
+      assertThat(dets.get(j).get("score").floatValue())
+          .isLessThanOrEqualTo(dets.get(j - 1).get("score").floatValue());
     }
   }
 
   private static boolean closeBox(JsonNode box, float[] expected) {
     for (int k = 0; k < 4; k++) {
       // 1e-3 px, or 1e-6 relative for coordinates far outside the image (untrained boxes)
-      if (Math.abs(box.get(k).floatValue() - expected[k]) > Math.max(1e-3f, 1e-6f * Math.abs(expected[k]))) {
+      if (Math.abs(box.get(k).floatValue() - expected[k])
+          > Math.max(1e-3f, 1e-6f * Math.abs(expected[k]))) {
         return false;
       }
     }
     return true;
   }
 
-  private static void assertError(HttpResponse<byte[]> r, int status, String code) throws IOException {
+  private static void assertError(HttpResponse<byte[]> r, int status, String code)
+      throws IOException {
     assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(status);
     JsonNode j = json(r);
     assertThat(j.get("error").asText()).isEqualTo(code);
@@ -194,9 +225,16 @@ class FssdServerTest {
 
   private static byte[] multipart(String boundary, String field, byte[] content) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--" + boundary
-        + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\"x.png\"\r\n"
-        + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] head =
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\""
+                + field
+                + "\"; filename=\"x.png\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
     out.writeBytes(head);
     out.writeBytes(content);
     out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -211,18 +249,25 @@ class FssdServerTest {
       BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(img));
       List<Detection> expected = expected(img);
       assertThat(expected).as("the tiny model should find something").isNotEmpty();
-      HttpResponse<byte[]> r = post(server, "/v1/detect", img, "Content-Type", "application/octet-stream");
+      HttpResponse<byte[]> r =
+          post(server, "/v1/detect", img, "Content-Type", "application/octet-stream");
       assertThat(r.statusCode()).isEqualTo(200);
       assertSameDetections(json(r), expected, decoded.getWidth(), decoded.getHeight());
 
-      HttpResponse<byte[]> m = post(server, "/v1/detect", multipart("xYz42", "image", img),
-          "Content-Type", "multipart/form-data; boundary=xYz42");
+      HttpResponse<byte[]> m =
+          post(
+              server,
+              "/v1/detect",
+              multipart("xYz42", "image", img),
+              "Content-Type",
+              "multipart/form-data; boundary=xYz42");
       assertThat(m.statusCode()).isEqualTo(200);
       assertSameDetections(json(m), expected, decoded.getWidth(), decoded.getHeight());
 
       HttpResponse<byte[]> f = post(server, "/v1/detect?threshold=0.4&max=3", img);
       assertThat(f.statusCode()).isEqualTo(200);
-      assertSameDetections(json(f), Endpoints.filter(expected, 0.4f, 3), decoded.getWidth(), decoded.getHeight());
+      assertSameDetections(
+          json(f), Endpoints.filter(expected, 0.4f, 3), decoded.getWidth(), decoded.getHeight());
       for (JsonNode d : json(f).get("detections")) {
         assertThat(d.get("score").floatValue()).isGreaterThan(0.4f);
       }
@@ -233,10 +278,22 @@ class FssdServerTest {
   void servesAModelFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("tiny.zip");
     model.save(file);
-    try (FssdServer s = FssdServer.builder().model(file).scoreThreshold(THRESHOLD).maxDetections(MAX_DETECTIONS)
-        .maxBatch(1).build().start()) {
+    try (FssdServer s =
+        FssdServer.builder()
+            .model(file)
+            .scoreThreshold(THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .maxBatch(1)
+            .build()
+            .start()) {
       assertHealthy(s);
-      assertThat(MAPPER.readTree(get(s, "/v1/models").body()).get("models").get(0).get("name").asText())
+      assertThat(
+              MAPPER
+                  .readTree(get(s, "/v1/models").body())
+                  .get("models")
+                  .get(0)
+                  .get("name")
+                  .asText())
           .isEqualTo("tiny.zip");
       byte[] img = images.get(0);
       HttpResponse<byte[]> r = post(s, "/v1/detect", img);
@@ -247,19 +304,31 @@ class FssdServerTest {
 
   @Test
   void servesAnInt8ModelFile() throws Exception {
-    java.nio.file.Path file = java.nio.file.Path.of("..").toAbsolutePath().normalize()
-        .resolve("models/demo-shapes-int8.zip");
+    java.nio.file.Path file =
+        java.nio.file.Path.of("..")
+            .toAbsolutePath()
+            .normalize()
+            .resolve("models/demo-shapes-int8.zip");
     byte[] img = images.get(3);
     List<Detection> want;
-    try (FssdDetector d = FssdDetector.builder().model(file).scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
-        .maxDetections(MAX_DETECTIONS)
-        .build()) {
+    try (FssdDetector d =
+        FssdDetector.builder()
+            .model(file)
+            .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .build()) {
       assertThat(d.model().quantization()).as("the demo int8 model is quantised").isNotNull();
       want = Endpoints.filter(d.detect(img), THRESHOLD, Integer.MAX_VALUE);
     }
     assertThat(want).as("int8 detections above %s on the test image", THRESHOLD).isNotEmpty();
-    try (FssdServer s = FssdServer.builder().model(file).scoreThreshold(THRESHOLD).maxDetections(MAX_DETECTIONS)
-        .maxBatch(1).build().start()) {
+    try (FssdServer s =
+        FssdServer.builder()
+            .model(file)
+            .scoreThreshold(THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .maxBatch(1)
+            .build()
+            .start()) {
       assertHealthy(s);
       HttpResponse<byte[]> r = post(s, "/v1/detect", img);
       assertThat(r.statusCode()).isEqualTo(200);
@@ -292,14 +361,21 @@ class FssdServerTest {
     HttpResponse<String> page = get(server, "/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).get().asString().startsWith("text/html");
-    assertThat(page.body()).contains("/v1/detect").doesNotContain("http://").doesNotContain("https://");
+    assertThat(page.body())
+        .contains("/v1/detect")
+        .doesNotContain("http://")
+        .doesNotContain("https://");
   }
 
   @Test
   void badInputsGetJsonErrorsAndTheServerKeepsServing() throws Exception {
-    try (FssdServer s = serverBuilder().maxPixels(20_000).maxUploadBytes(50_000).maxBatch(2).build().start()) {
+    try (FssdServer s =
+        serverBuilder().maxPixels(20_000).maxUploadBytes(50_000).maxBatch(2).build().start()) {
       assertError(post(s, "/v1/detect", new byte[0]), 400, "bad_image");
-      assertError(post(s, "/v1/detect", "not an image at all".getBytes(StandardCharsets.UTF_8)), 400, "bad_image");
+      assertError(
+          post(s, "/v1/detect", "not an image at all".getBytes(StandardCharsets.UTF_8)),
+          400,
+          "bad_image");
       byte[] good = png(100, 100, 7);
       assertError(post(s, "/v1/detect", Arrays.copyOf(good, good.length / 2)), 400, "bad_image");
       byte[] flat = flatPng(200, 150); // 30 000 pixels > 20 000, but a small file
@@ -307,16 +383,31 @@ class FssdServerTest {
       assertError(post(s, "/v1/detect", flat), 413, "image_too_large");
       assertError(post(s, "/v1/detect?threshold=2", good), 400, "bad_request");
       assertError(post(s, "/v1/detect?max=-1", good), 400, "bad_request");
-      assertError(post(s, "/v1/detect", multipart("b0", "other", good), "Content-Type",
-          "multipart/form-data; boundary=b0"), 400, "bad_request");
+      assertError(
+          post(
+              s,
+              "/v1/detect",
+              multipart("b0", "other", good),
+              "Content-Type",
+              "multipart/form-data; boundary=b0"),
+          400,
+          "bad_request");
       // Over the limit, declared: refused from the header alone (the body is never sent).
-      String raw = rawExchange(s.port(), "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
-          + "Content-Length: 100000000\r\n\r\n");
+      String raw =
+          rawExchange(
+              s.port(),
+              "POST /v1/detect HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                  + "Content-Length: 100000000\r\n\r\n");
       assertThat(raw).startsWith("HTTP/1.1 413").contains("\"error\":\"payload_too_large\"");
       // Over the limit, chunked (no Content-Length): the read is capped.
-      HttpResponse<byte[]> chunked = HTTP.send(HttpRequest.newBuilder(uri(s, "/v1/detect"))
-          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[60_000]))).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> chunked =
+          HTTP.send(
+              HttpRequest.newBuilder(uri(s, "/v1/detect"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofInputStream(
+                          () -> new ByteArrayInputStream(new byte[60_000])))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       assertError(chunked, 413, "payload_too_large");
       HttpResponse<String> missing = get(s, "/v2/nothing");
       assertThat(missing.statusCode()).isEqualTo(404);
@@ -330,13 +421,21 @@ class FssdServerTest {
 
   @Test
   void unexpectedFailureIs500WithAnErrorId() throws Exception {
-    try (FssdServer s = serverBuilder().maxBatch(1).beforeBatch(images -> {
-      throw new IllegalStateException("injected failure");
-    }).build().start()) {      HttpResponse<byte[]> r = post(s, "/v1/detect", images.get(0));
+    try (FssdServer s =
+        serverBuilder()
+            .maxBatch(1)
+            .beforeBatch(
+                images -> {
+                  throw new IllegalStateException("injected failure");
+                })
+            .build()
+            .start()) {
+      HttpResponse<byte[]> r = post(s, "/v1/detect", images.get(0));
       assertError(r, 500, "internal_error");
       assertThat(json(r).get("detail").asText()).containsPattern("error id [0-9a-f]{8}");
       assertHealthy(s);
-      assertThat(get(s, "/metrics").body()).contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"500\"} 1.0");
+      assertThat(get(s, "/metrics").body())
+          .contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"500\"} 1.0");
     }
   }
 
@@ -372,15 +471,18 @@ class FssdServerTest {
       List<Future<String[]>> futures = new ArrayList<>();
       for (int c = 0; c < 8; c++) {
         final int client = c;
-        futures.add(pool.submit(() -> {
-          String[] out = new String[20];
-          for (int i = 0; i < 20; i++) {
-            HttpResponse<byte[]> r = post(s, "/v1/detect", images.get((client + i) % images.size()));
-            assertThat(r.statusCode()).isEqualTo(200);
-            out[i] = new String(r.body(), StandardCharsets.UTF_8);
-          }
-          return out;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  String[] out = new String[20];
+                  for (int i = 0; i < 20; i++) {
+                    HttpResponse<byte[]> r =
+                        post(s, "/v1/detect", images.get((client + i) % images.size()));
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    out[i] = new String(r.body(), StandardCharsets.UTF_8);
+                  }
+                  return out;
+                }));
       }
       String[][] all = new String[8][];
       for (int c = 0; c < 8; c++) {
@@ -397,22 +499,34 @@ class FssdServerTest {
     // A detector may be called from any thread: several batcher threads share one, each call
     // borrowing one of its replicas; the server does not close a detector it was given.
     String[][] answers;
-    try (FssdServer two = FssdServer.builder().detector(detector).scoreThreshold(THRESHOLD).workers(2)
-        .maxBatch(2).maxDelayMs(5).build().start()) {
+    try (FssdServer two =
+        FssdServer.builder()
+            .detector(detector)
+            .scoreThreshold(THRESHOLD)
+            .workers(2)
+            .maxBatch(2)
+            .maxDelayMs(5)
+            .build()
+            .start()) {
       answers = hammer(two);
     }
     for (int c = 0; c < 8; c++) {
       for (int i = 0; i < 20; i++) {
         int k = (c + i) % images.size();
         BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(images.get(k)));
-        assertSameDetections(MAPPER.readTree(answers[c][i]), expected(images.get(k)), decoded.getWidth(), decoded.getHeight());
+        assertSameDetections(
+            MAPPER.readTree(answers[c][i]),
+            expected(images.get(k)),
+            decoded.getWidth(),
+            decoded.getHeight());
       }
     }
     assertThat(detector.detect(images.get(0))).as("the given detector still works").isNotNull();
   }
 
   @Test
-  void concurrentClientsGetTheirOwnAnswersWithAndWithoutBatchingAndWithTwoWorkers() throws Exception {
+  void concurrentClientsGetTheirOwnAnswersWithAndWithoutBatchingAndWithTwoWorkers()
+      throws Exception {
     String[][] batched = hammer(server);
     String[][] single;
     try (FssdServer off = serverBuilder().maxBatch(1).build().start()) {
@@ -430,23 +544,45 @@ class FssdServerTest {
       for (int i = 0; i < 20; i++) {
         int k = (c + i) % images.size();
         BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(images.get(k)));
-        assertSameDetections(MAPPER.readTree(batched[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
-        assertSameDetections(MAPPER.readTree(single[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
-        assertSameDetections(MAPPER.readTree(twoWorkers[c][i]), expected.get(k), decoded.getWidth(), decoded.getHeight());
+        assertSameDetections(
+            MAPPER.readTree(batched[c][i]),
+            expected.get(k),
+            decoded.getWidth(),
+            decoded.getHeight());
+        assertSameDetections(
+            MAPPER.readTree(single[c][i]),
+            expected.get(k),
+            decoded.getWidth(),
+            decoded.getHeight());
+        assertSameDetections(
+            MAPPER.readTree(twoWorkers[c][i]),
+            expected.get(k),
+            decoded.getWidth(),
+            decoded.getHeight());
       }
     }
     String metrics = get(server, "/metrics").body();
-    assertThat(metrics).contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"200\"}")
+    assertThat(metrics)
+        .contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"200\"}")
         .contains("fssd_batch_size_bucket{le=\"8.0\"}")
         .contains("fssd_http_request_duration_seconds_bucket{endpoint=\"/v1/detect\",le=\"+Inf\"}")
         .contains("fssd_queue_depth 0.0")
         .contains("fssd_images_total ")
-        .doesNotContain("fssd_images_per_second"); // a rate belongs to Prometheus: rate(fssd_images_total[1m])
+        .doesNotContain(
+            "fssd_images_per_second"); // a rate belongs to Prometheus: rate(fssd_images_total[1m])
     // With 8 clients at once some batch must have held more than one image.
-    long multi = metrics.lines().filter(l -> l.startsWith("fssd_batch_size_bucket{le=\"1.0\"}")).mapToLong(
-        l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    long total = metrics.lines().filter(l -> l.startsWith("fssd_batch_size_count")).mapToLong(
-        l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    long multi =
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("fssd_batch_size_bucket{le=\"1.0\"}"))
+            .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
+    long total =
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("fssd_batch_size_count"))
+            .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
     assertThat(multi).isLessThan(total);
   }
 
@@ -473,7 +609,9 @@ class FssdServerTest {
         }
         assertThat(ok).isPositive();
         assertThat(busy).isPositive();
-        assertThat(get(s, "/metrics").body()).contains("fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"503\"} " + busy + ".0");
+        assertThat(get(s, "/metrics").body())
+            .contains(
+                "fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"503\"} " + busy + ".0");
       } finally {
         pool.shutdownNow();
       }
@@ -488,15 +626,22 @@ class FssdServerTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
-    FssdServer s = serverBuilder().maxBatch(4).maxDelayMs(10_000).beforeBatch(batch -> {
-      sizes.add(batch.size());
-      entered.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }).build().start();
+    FssdServer s =
+        serverBuilder()
+            .maxBatch(4)
+            .maxDelayMs(10_000)
+            .beforeBatch(
+                batch -> {
+                  sizes.add(batch.size());
+                  entered.countDown();
+                  try {
+                    release.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                })
+            .build()
+            .start();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<HttpResponse<byte[]>>> futures = new ArrayList<>();

@@ -29,12 +29,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The Open Inference Protocol (KServe v2) endpoints and the Prometheus client's /metrics, over loopback. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS) // generous: servers compile plans, on a busy machine too
+/**
+ * The Open Inference Protocol (KServe v2) endpoints and the Prometheus client's /metrics, over
+ * loopback.
+ */
+@Timeout(
+    value = 300,
+    unit = TimeUnit.SECONDS) // generous: servers compile plans, on a busy machine too
 class FssdServerV2Test {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private static final float THRESHOLD = 0.05f;
 
   private static FssdModel model;
@@ -45,8 +53,16 @@ class FssdServerV2Test {
   @BeforeAll
   static void setUp() throws IOException {
     model = ServeTestModels.tamedTiny300();
-    server = FssdServer.builder().model(model).modelName("tiny").scoreThreshold(THRESHOLD).maxDetections(50)
-        .maxBatch(2).maxQueue(4).build().start();
+    server =
+        FssdServer.builder()
+            .model(model)
+            .modelName("tiny")
+            .scoreThreshold(THRESHOLD)
+            .maxDetections(50)
+            .maxBatch(2)
+            .maxQueue(4)
+            .build()
+            .start();
     png = encode(160, 120, 1, "png");
     jpeg = encode(211, 97, 2, "jpeg");
   }
@@ -64,7 +80,10 @@ class FssdServerV2Test {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int base = ((x / 20 + y / 20) % 2) * 150;
-        img.setRGB(x, y, ((base + r.nextInt(100)) << 16) | (r.nextInt(256) << 8) | (base + r.nextInt(100)));
+        img.setRGB(
+            x,
+            y,
+            ((base + r.nextInt(100)) << 16) | (r.nextInt(256) << 8) | (base + r.nextInt(100)));
       }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -72,11 +91,17 @@ class FssdServerV2Test {
     return out.toByteArray();
   }
 
-  static HttpResponse<String> send(int port, String method, String path, byte[] body, String... headers)
+  static HttpResponse<String> send(
+      int port, String method, String path, byte[] body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(60))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -88,7 +113,10 @@ class FssdServerV2Test {
   }
 
   private static JsonNode json(HttpResponse<String> r) throws IOException {
-    assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("application/json");
     return MAPPER.readTree(r.body());
   }
 
@@ -105,9 +133,15 @@ class FssdServerV2Test {
     return req;
   }
 
-  private static HttpResponse<String> infer(String model, JsonNode request) throws IOException, InterruptedException {
-    return send(server.port(), "POST", "/v2/models/" + model + "/infer", MAPPER.writeValueAsBytes(request),
-        "Content-Type", "application/json");
+  private static HttpResponse<String> infer(String model, JsonNode request)
+      throws IOException, InterruptedException {
+    return send(
+        server.port(),
+        "POST",
+        "/v2/models/" + model + "/infer",
+        MAPPER.writeValueAsBytes(request),
+        "Content-Type",
+        "application/json");
   }
 
   private static JsonNode output(JsonNode answer, String name) {
@@ -119,7 +153,8 @@ class FssdServerV2Test {
     throw new AssertionError("no output " + name + " in " + answer);
   }
 
-  private static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
+  private static void assertError(HttpResponse<String> r, int status, String code)
+      throws IOException {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     JsonNode j = json(r);
     assertThat(j.get("error").asText()).isEqualTo(code);
@@ -146,15 +181,24 @@ class FssdServerV2Test {
     assertThat(meta.get("inputs").toString())
         .isEqualTo("[{\"name\":\"image\",\"datatype\":\"BYTES\",\"shape\":[-1]}]");
     List<String> outputs = new ArrayList<>();
-    meta.get("outputs").forEach(o -> outputs.add(o.get("name").asText() + ":" + o.get("datatype").asText()
-        + o.get("shape")));
-    assertThat(outputs).containsExactly("boxes:FP32[-1,4]", "scores:FP32[-1]", "classes:INT32[-1]",
-        "labels:BYTES[-1]", "image_index:INT32[-1]");
+    meta.get("outputs")
+        .forEach(
+            o ->
+                outputs.add(
+                    o.get("name").asText() + ":" + o.get("datatype").asText() + o.get("shape")));
+    assertThat(outputs)
+        .containsExactly(
+            "boxes:FP32[-1,4]",
+            "scores:FP32[-1]",
+            "classes:INT32[-1]",
+            "labels:BYTES[-1]",
+            "image_index:INT32[-1]");
 
     JsonNode srv = json(get("/v2"));
     assertThat(srv.get("name").asText()).isEqualTo("fssd4j");
     assertThat(srv.get("version").asText()).isNotBlank();
-    assertThat(json(get("/v1/models")).get("models").get(0).get("v2Name").asText()).isEqualTo("tiny");
+    assertThat(json(get("/v1/models")).get("models").get(0).get("v2Name").asText())
+        .isEqualTo("tiny");
     // /health and /v1 stay as they were.
     assertThat(get("/health").statusCode()).isEqualTo(200);
   }
@@ -167,20 +211,26 @@ class FssdServerV2Test {
   }
 
   @Test
-  void liveAnswersWhileTheModelLoadsAndReadyWaitsForIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws Exception {
+  void liveAnswersWhileTheModelLoadsAndReadyWaitsForIt(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("tiny-voc.zip");
     model.save(file);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> listening = new CompletableFuture<>();
-    FssdServer loading = FssdServer.builder().model(file).maxBatch(1).beforeLoad(port -> {
-      listening.complete(port);
-      try {
-        release.await(120, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }).build();
+    FssdServer loading =
+        FssdServer.builder()
+            .model(file)
+            .maxBatch(1)
+            .beforeLoad(
+                port -> {
+                  listening.complete(port);
+                  try {
+                    release.await(120, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                })
+            .build();
     CompletableFuture<FssdServer> started = CompletableFuture.supplyAsync(loading::start);
     try {
       int port = listening.get(120, TimeUnit.SECONDS);
@@ -190,10 +240,17 @@ class FssdServerV2Test {
       assertThat(json(ready).get("ready").asBoolean()).isFalse();
       // The model's name comes from the file name, and its metadata needs no loaded model.
       assertThat(send(port, "GET", "/v2/models/tiny-voc/ready", null).statusCode()).isEqualTo(503);
-      assertThat(json(send(port, "GET", "/v2/models/tiny-voc", null)).get("name").asText()).isEqualTo("tiny-voc");
+      assertThat(json(send(port, "GET", "/v2/models/tiny-voc", null)).get("name").asText())
+          .isEqualTo("tiny-voc");
       assertThat(send(port, "GET", "/health", null).statusCode()).isEqualTo(503);
-      assertError(send(port, "POST", "/v2/models/tiny-voc/infer", MAPPER.writeValueAsBytes(inferRequest(png))),
-          503, "not_ready");
+      assertError(
+          send(
+              port,
+              "POST",
+              "/v2/models/tiny-voc/infer",
+              MAPPER.writeValueAsBytes(inferRequest(png))),
+          503,
+          "not_ready");
       release.countDown();
       started.get(240, TimeUnit.SECONDS);
       assertThat(send(port, "GET", "/v2/health/ready", null).statusCode()).isEqualTo(200);
@@ -236,21 +293,29 @@ class FssdServerV2Test {
       boolean[] used = new boolean[expected.size()];
       for (int k = 0; k < expected.size(); k++, row++) {
         assertThat(index.get("data").get(row).asInt()).isEqualTo(i);
-        // Match as sets: batching may reorder near-ties; 1e-4 score and 1e-3 px as in FssdServerTest.
+        // Match as sets: batching may reorder near-ties; 1e-4 score and 1e-3 px as in
+        // FssdServerTest.
         int found = -1;
         for (int j = 0; j < expected.size() && found < 0; j++) {
           JsonNode e = expected.get(j);
-          boolean same = !used[j] && e.get("class").asInt() == classes.get("data").get(row).asInt()
-              && e.get("label").asText().equals(labels.get("data").get(row).asText())
-              && Math.abs(e.get("score").floatValue() - scores.get("data").get(row).floatValue()) <= 1e-4f;
+          boolean same =
+              !used[j]
+                  && e.get("class").asInt() == classes.get("data").get(row).asInt()
+                  && e.get("label").asText().equals(labels.get("data").get(row).asText())
+                  && Math.abs(
+                          e.get("score").floatValue() - scores.get("data").get(row).floatValue())
+                      <= 1e-4f;
           for (int c = 0; c < 4 && same; c++) {
             float want = e.get("box").get(c).floatValue();
-            same = Math.abs(boxes.get("data").get(4 * row + c).floatValue() - want)
-                <= Math.max(1e-3f, 1e-6f * Math.abs(want));
+            same =
+                Math.abs(boxes.get("data").get(4 * row + c).floatValue() - want)
+                    <= Math.max(1e-3f, 1e-6f * Math.abs(want));
           }
           found = same ? j : -1;
         }
-        assertThat(found).as("row %s of image %s matches no /v1/detect detection", row, i).isNotNegative();
+        assertThat(found)
+            .as("row %s of image %s matches no /v1/detect detection", row, i)
+            .isNotNegative();
         used[found] = true;
       }
     }
@@ -274,8 +339,14 @@ class FssdServerV2Test {
 
   @Test
   void badInferRequestsAre400WithWhatIsWrong() throws Exception {
-    assertError(send(server.port(), "POST", "/v2/models/tiny/infer", "not json".getBytes(StandardCharsets.UTF_8)),
-        400, "bad_request");
+    assertError(
+        send(
+            server.port(),
+            "POST",
+            "/v2/models/tiny/infer",
+            "not json".getBytes(StandardCharsets.UTF_8)),
+        400,
+        "bad_request");
     ObjectNode fp32 = inferRequest(png);
     ((ObjectNode) fp32.get("inputs").get(0)).put("datatype", "FP32");
     assertThat(infer("tiny", fp32).body()).contains("BYTES");
@@ -294,19 +365,24 @@ class FssdServerV2Test {
     ObjectNode badThreshold = inferRequest(png);
     badThreshold.putObject("parameters").put("threshold", 2);
     assertError(infer("tiny", badThreshold), 400, "bad_request");
-    assertError(infer("tiny", inferRequest(png, png, png, png, png)), 413, "too_many_images"); // maxQueue 4
+    assertError(
+        infer("tiny", inferRequest(png, png, png, png, png)), 413, "too_many_images"); // maxQueue 4
     // and the server still serves
     assertThat(infer("tiny", inferRequest(jpeg)).statusCode()).isEqualTo(200);
   }
 
   @Test
   void wrongMethodsOnTemplatedPathsAre405WithAllow() throws Exception {
-    RawHttp.Answer a = RawHttp.exchange(server.port(), "GET /v2/models/tiny/infer HTTP/1.1\r\nHost: x\r\n"
-        + "Connection: close\r\n\r\n");
+    RawHttp.Answer a =
+        RawHttp.exchange(
+            server.port(),
+            "GET /v2/models/tiny/infer HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n");
     assertThat(a.status()).isEqualTo(405);
     assertThat(a.header("Allow")).isEqualTo("POST");
-    RawHttp.Answer b = RawHttp.exchange(server.port(), "DELETE /v2/models/whatever HTTP/1.1\r\nHost: x\r\n"
-        + "Connection: close\r\n\r\n");
+    RawHttp.Answer b =
+        RawHttp.exchange(
+            server.port(),
+            "DELETE /v2/models/whatever HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n");
     assertThat(b.status()).isEqualTo(405);
     assertThat(b.header("Allow")).isEqualTo("GET, HEAD");
     assertThat(Endpoints.matches("/v2/models/{name}/ready", "/v2/models/x/ready")).isTrue();
@@ -320,19 +396,23 @@ class FssdServerV2Test {
    * The statuses each handler can answer (its own ApiExceptions, the 503 of a loading server, the
    * 500 of the endpoint wrapper, 405 for another method on its path), by "METHOD path".
    */
-  private static final java.util.Map<String, java.util.Set<Integer>> PRODUCED = java.util.Map.ofEntries(
-      java.util.Map.entry("GET /", java.util.Set.of(200, 500)),
-      java.util.Map.entry("GET /health", java.util.Set.of(200, 500, 503)),
-      java.util.Map.entry("GET /metrics", java.util.Set.of(200, 500)),
-      java.util.Map.entry("GET /openapi.json", java.util.Set.of(200, 500)),
-      java.util.Map.entry("GET /v1/models", java.util.Set.of(200, 500, 503)),
-      java.util.Map.entry("POST /v1/detect", java.util.Set.of(200, 400, 405, 408, 413, 500, 503)),
-      java.util.Map.entry("GET /v2", java.util.Set.of(200, 500)),
-      java.util.Map.entry("GET /v2/health/live", java.util.Set.of(200, 500)),
-      java.util.Map.entry("GET /v2/health/ready", java.util.Set.of(200, 500, 503)),
-      java.util.Map.entry("GET /v2/models/{name}", java.util.Set.of(200, 404, 500)),
-      java.util.Map.entry("GET /v2/models/{name}/ready", java.util.Set.of(200, 404, 500, 503)),
-      java.util.Map.entry("POST /v2/models/{name}/infer", java.util.Set.of(200, 400, 404, 405, 408, 413, 500, 503)));
+  private static final java.util.Map<String, java.util.Set<Integer>> PRODUCED =
+      java.util.Map.ofEntries(
+          java.util.Map.entry("GET /", java.util.Set.of(200, 500)),
+          java.util.Map.entry("GET /health", java.util.Set.of(200, 500, 503)),
+          java.util.Map.entry("GET /metrics", java.util.Set.of(200, 500)),
+          java.util.Map.entry("GET /openapi.json", java.util.Set.of(200, 500)),
+          java.util.Map.entry("GET /v1/models", java.util.Set.of(200, 500, 503)),
+          java.util.Map.entry(
+              "POST /v1/detect", java.util.Set.of(200, 400, 405, 408, 413, 500, 503)),
+          java.util.Map.entry("GET /v2", java.util.Set.of(200, 500)),
+          java.util.Map.entry("GET /v2/health/live", java.util.Set.of(200, 500)),
+          java.util.Map.entry("GET /v2/health/ready", java.util.Set.of(200, 500, 503)),
+          java.util.Map.entry("GET /v2/models/{name}", java.util.Set.of(200, 404, 500)),
+          java.util.Map.entry("GET /v2/models/{name}/ready", java.util.Set.of(200, 404, 500, 503)),
+          java.util.Map.entry(
+              "POST /v2/models/{name}/infer",
+              java.util.Set.of(200, 400, 404, 405, 408, 413, 500, 503)));
 
   @Test
   void theOpenApiDocumentListsExactlyTheServersRoutesAndTheirStatuses() throws Exception {
@@ -341,23 +421,46 @@ class FssdServerV2Test {
     JsonNode doc = json(r);
     assertThat(doc.get("openapi").asText()).startsWith("3.");
     java.util.Set<String> documented = new java.util.TreeSet<>();
-    doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(
-        m -> documented.add(m.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey())));
+    doc.get("paths")
+        .fields()
+        .forEachRemaining(
+            p ->
+                p.getValue()
+                    .fieldNames()
+                    .forEachRemaining(
+                        m ->
+                            documented.add(
+                                m.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey())));
     java.util.Set<String> served = new java.util.TreeSet<>();
     // HEAD is Javalin's automatic twin of every GET, so the document leaves it out (and says so).
-    server.routes().forEach((path, methods) -> methods.stream().filter(m -> !m.equals("HEAD"))
-        .forEach(m -> served.add(m + " " + path)));
+    server
+        .routes()
+        .forEach(
+            (path, methods) ->
+                methods.stream()
+                    .filter(m -> !m.equals("HEAD"))
+                    .forEach(m -> served.add(m + " " + path)));
     assertThat(documented).isEqualTo(served);
     assertThat(PRODUCED.keySet()).as("every route has its statuses listed here").isEqualTo(served);
     for (String op : served) {
       String[] mp = op.split(" ", 2);
-      JsonNode responses = doc.get("paths").get(mp[1]).get(mp[0].toLowerCase(java.util.Locale.ROOT)).get("responses");
+      JsonNode responses =
+          doc.get("paths")
+              .get(mp[1])
+              .get(mp[0].toLowerCase(java.util.Locale.ROOT))
+              .get("responses");
       java.util.Set<Integer> codes = new java.util.TreeSet<>();
       responses.fieldNames().forEachRemaining(c -> codes.add(Integer.parseInt(c)));
       assertThat(codes).as(op).containsAll(PRODUCED.get(op));
       if (mp[1].contains("{name}")) {
-        assertThat(doc.get("paths").get(mp[1]).get(mp[0].toLowerCase(java.util.Locale.ROOT)).get("parameters")
-            .toString()).as(op).contains("\"in\":\"path\"");
+        assertThat(
+                doc.get("paths")
+                    .get(mp[1])
+                    .get(mp[0].toLowerCase(java.util.Locale.ROOT))
+                    .get("parameters")
+                    .toString())
+            .as(op)
+            .contains("\"in\":\"path\"");
       }
     }
   }
@@ -369,17 +472,30 @@ class FssdServerV2Test {
     assertThat(infer("tiny", inferRequest(png)).statusCode()).isEqualTo(200);
     HttpResponse<String> m = get("/metrics");
     assertThat(m.statusCode()).isEqualTo(200);
-    assertThat(m.headers().firstValue("Content-Type")).get().asString().startsWith("text/plain; version=0.0.4");
-    assertThat(m.body()).contains("fssd_http_requests_total{endpoint=\"/v2/models/{name}/infer\",status=\"200\"}")
+    assertThat(m.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("text/plain; version=0.0.4");
+    assertThat(m.body())
+        .contains("fssd_http_requests_total{endpoint=\"/v2/models/{name}/infer\",status=\"200\"}")
         .contains("# TYPE fssd_images_total counter")
         .containsPattern("(?m)^fssd_build_info\\{.*version=\".+\".*} 1$")
         .containsPattern("(?m)^fssd_native_bytes \\S+$")
         .containsPattern("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} \\S+$")
         .containsPattern("(?m)^process_cpu_seconds_total \\S+$")
         .doesNotContain("fssd_images_per_second");
-    HttpResponse<String> om = send(server.port(), "GET", "/metrics", null, "Accept",
-        "application/openmetrics-text; version=1.0.0; charset=utf-8");
-    assertThat(om.headers().firstValue("Content-Type")).get().asString().startsWith("application/openmetrics-text");
+    HttpResponse<String> om =
+        send(
+            server.port(),
+            "GET",
+            "/metrics",
+            null,
+            "Accept",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assertThat(om.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("application/openmetrics-text");
     assertThat(om.body()).endsWith("# EOF\n");
   }
 }

@@ -19,10 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link JsonErrorHandler} on a bare Jetty server whose servlet fails in the ways the service's
- * own handlers never do (they answer every error themselves): {@code sendError} without a body,
- * an exception escaping the servlet, a 503. The FssdServer tests cover the refusals of Jetty's
- * parser.
+ * {@link JsonErrorHandler} on a bare Jetty server whose servlet fails in the ways the service's own
+ * handlers never do (they answer every error themselves): {@code sendError} without a body, an
+ * exception escaping the servlet, a 503. The FssdServer tests cover the refusals of Jetty's parser.
  */
 class JsonErrorHandlerTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -36,27 +35,33 @@ class JsonErrorHandlerTest {
     ServerConnector connector = new ServerConnector(jetty);
     connector.setHost("127.0.0.1");
     jetty.addConnector(connector);
-    JsonErrorHandler errors = new JsonErrorHandler(status -> {
-      synchronized (ANSWERED) {
-        ANSWERED.add(status);
-      }
-    });
+    JsonErrorHandler errors =
+        new JsonErrorHandler(
+            status -> {
+              synchronized (ANSWERED) {
+                ANSWERED.add(status);
+              }
+            });
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    context.addServlet(new ServletHolder(new HttpServlet() {
-      @Override
-      protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        switch (req.getRequestURI()) {
-          case "/teapot" -> resp.sendError(418, "short and stout");
-          case "/busy" -> resp.sendError(503);
-          case "/writer" -> {
-            resp.getWriter().print("<html>half a page");
-            resp.sendError(400, "changed its mind");
-          }
-          default -> throw new IllegalStateException("secret internals");
-        }
-      }
-    }), "/*");
+    context.addServlet(
+        new ServletHolder(
+            new HttpServlet() {
+              @Override
+              protected void service(HttpServletRequest req, HttpServletResponse resp)
+                  throws IOException {
+                switch (req.getRequestURI()) {
+                  case "/teapot" -> resp.sendError(418, "short and stout");
+                  case "/busy" -> resp.sendError(503);
+                  case "/writer" -> {
+                    resp.getWriter().print("<html>half a page");
+                    resp.sendError(400, "changed its mind");
+                  }
+                  default -> throw new IllegalStateException("secret internals");
+                }
+              }
+            }),
+        "/*");
     context.setErrorHandler(errors);
     jetty.setErrorHandler(errors);
     jetty.setHandler(context);
@@ -80,7 +85,8 @@ class JsonErrorHandlerTest {
   }
 
   private static RawHttp.Answer call(String method, String path) throws IOException {
-    return RawHttp.exchange(port, method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return RawHttp.exchange(
+        port, method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   }
 
   @Test
@@ -96,14 +102,17 @@ class JsonErrorHandlerTest {
   @Test
   void unavailableCarriesRetryAfter() throws Exception {
     RawHttp.Answer a = call("GET", "/busy");
-    assertThat(assertJson(a, 503, "unavailable").get("detail").asText()).contains("Service Unavailable");
+    assertThat(assertJson(a, 503, "unavailable").get("detail").asText())
+        .contains("Service Unavailable");
     assertThat(a.header("Retry-After")).isEqualTo("1");
   }
 
   @Test
   void anEscapedExceptionIs500WithAnErrorIdAndNothingOfItsMessage() throws Exception {
     JsonNode j = assertJson(call("GET", "/boom"), 500, "internal_error");
-    assertThat(j.get("detail").asText()).containsPattern("error id [0-9a-f]{8}").doesNotContain("secret");
+    assertThat(j.get("detail").asText())
+        .containsPattern("error id [0-9a-f]{8}")
+        .doesNotContain("secret");
   }
 
   @Test
@@ -112,7 +121,8 @@ class JsonErrorHandlerTest {
     synchronized (ANSWERED) {
       before = ANSWERED.size();
     }
-    RawHttp.Answer a = RawHttp.exchange(port, "GET /teapot HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n");
+    RawHttp.Answer a =
+        RawHttp.exchange(port, "GET /teapot HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n");
     assertThat(assertJson(a, 400, "bad_request").get("detail").asText()).contains("Content-Length");
     synchronized (ANSWERED) {
       assertThat(ANSWERED.subList(before, ANSWERED.size())).containsExactly(400);

@@ -67,7 +67,8 @@ final class RawHttp {
     while (state < 4) {
       int b = in.read();
       if (b < 0) {
-        throw new IOException("the connection ended before the answer's head was complete: " + head);
+        throw new IOException(
+            "the connection ended before the answer's head was complete: " + head);
       }
       head.write(b);
       state = (b == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (b == '\r' ? 1 : 0);
@@ -78,7 +79,9 @@ final class RawHttp {
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        headers.put(
+            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(colon + 1).trim());
       }
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();

@@ -9,15 +9,17 @@ import org.junit.jupiter.api.Test;
 class ServeMetricsTest {
   /** The value of the series with exactly this name and labels; fails when absent. */
   private static double value(String text, String series) {
-    return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(
-        l -> Double.parseDouble(l.substring(series.length() + 1).trim())).findFirst()
+    return text.lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no series " + series + " in\n" + text));
   }
 
   @Test
   void countersAndCumulativeHistogramsInPrometheusText() {
     ServeMetrics m = new ServeMetrics(() -> 3, () -> 2);
-    m.request("/v1/detect", 200, 3_000_000L);   // 3 ms
+    m.request("/v1/detect", 200, 3_000_000L); // 3 ms
     m.request("/v1/detect", 200, 200_000_000L); // 200 ms
     m.request("/v1/detect", 400, 1_000_000L);
     m.batch(1, 1_000_000L);
@@ -25,8 +27,10 @@ class ServeMetricsTest {
     m.rejected();
     m.queueWait(20_000_000L); // 20 ms
     String text = m.scrape();
-    assertThat(value(text, "fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"200\"}")).isEqualTo(2);
-    assertThat(value(text, "fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"400\"}")).isEqualTo(1);
+    assertThat(value(text, "fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"200\"}"))
+        .isEqualTo(2);
+    assertThat(value(text, "fssd_http_requests_total{endpoint=\"/v1/detect\",status=\"400\"}"))
+        .isEqualTo(1);
     String latency = "fssd_http_request_duration_seconds";
     assertThat(value(text, latency + "_bucket{endpoint=\"/v1/detect\",le=\"0.005\"}")).isEqualTo(2);
     assertThat(value(text, latency + "_bucket{endpoint=\"/v1/detect\",le=\"0.1\"}")).isEqualTo(2);
@@ -45,7 +49,8 @@ class ServeMetricsTest {
     assertThat(value(text, "fssd_queue_rejected_total")).isEqualTo(1);
     assertThat(value(text, "fssd_images_total")).isEqualTo(6);
     // The types of the series the hand-written exposition had, unchanged.
-    assertThat(text).contains("# TYPE fssd_http_requests_total counter\n")
+    assertThat(text)
+        .contains("# TYPE fssd_http_requests_total counter\n")
         .contains("# TYPE fssd_http_request_duration_seconds histogram\n")
         .contains("# TYPE fssd_batch_size histogram\n")
         .contains("# TYPE fssd_batch_duration_seconds histogram\n")
@@ -60,7 +65,8 @@ class ServeMetricsTest {
   @Test
   void buildInfoNativeMemoryJvmAndProcessMetrics() {
     String text = new ServeMetrics(() -> 0).scrape();
-    assertThat(text).containsPattern("(?m)^fssd_build_info\\{java_version=\"[^\"]+\",version=\"[^\"]+\"} 1$")
+    assertThat(text)
+        .containsPattern("(?m)^fssd_build_info\\{java_version=\"[^\"]+\",version=\"[^\"]+\"} 1$")
         .contains("# TYPE fssd_native_bytes gauge\n")
         .contains("# TYPE jvm_memory_used_bytes gauge\n")
         .contains("# TYPE jvm_threads_current gauge\n");
@@ -80,11 +86,15 @@ class ServeMetricsTest {
     ByteArrayOutputStream om = new ByteArrayOutputStream();
     assertThat(m.write("application/openmetrics-text; version=1.0.0; charset=utf-8", om))
         .startsWith("application/openmetrics-text");
-    assertThat(om.toString(StandardCharsets.UTF_8)).contains("fssd_images_total 2.0\n").endsWith("# EOF\n");
+    assertThat(om.toString(StandardCharsets.UTF_8))
+        .contains("fssd_images_total 2.0\n")
+        .endsWith("# EOF\n");
     for (String accept : new String[] {null, "*/*", "text/plain"}) {
       ByteArrayOutputStream text = new ByteArrayOutputStream();
       assertThat(m.write(accept, text)).startsWith("text/plain; version=0.0.4");
-      assertThat(text.toString(StandardCharsets.UTF_8)).contains("fssd_images_total 2.0\n").doesNotContain("# EOF");
+      assertThat(text.toString(StandardCharsets.UTF_8))
+          .contains("fssd_images_total 2.0\n")
+          .doesNotContain("# EOF");
     }
   }
 }

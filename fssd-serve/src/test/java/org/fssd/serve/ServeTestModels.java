@@ -1,11 +1,13 @@
 package org.fssd.serve;
 
-import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 
-/** The model the fssd-serve tests serve: a tiny random FSSD300 with 2 object classes, heads tamed. */
+/**
+ * The model the fssd-serve tests serve: a tiny random FSSD300 with 2 object classes, heads tamed.
+ */
 final class ServeTestModels {
   private ServeTestModels() {}
 
@@ -17,8 +19,16 @@ final class ServeTestModels {
   static FssdModel tamedTiny300() {
     FssdModel model = FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1);
     for (int i = 0; i < model.config().widths().levels(); i++) {
-      model.graph().getLayer(model.config().conv(ConvSpec.Group.CONF, i).name()).getParam("W").muli(0.1);
-      model.graph().getLayer(model.config().conv(ConvSpec.Group.LOC, i).name()).getParam("W").muli(0.1);
+      model
+          .graph()
+          .getLayer(model.config().conv(ConvSpec.Group.CONF, i).name())
+          .getParam("W")
+          .muli(0.1);
+      model
+          .graph()
+          .getLayer(model.config().conv(ConvSpec.Group.LOC, i).name())
+          .getParam("W")
+          .muli(0.1);
     }
     return model;
   }

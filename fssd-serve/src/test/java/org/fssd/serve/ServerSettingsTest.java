@@ -10,7 +10,18 @@ import org.junit.jupiter.api.Test;
 /** {@link ServerSettings}: validated, and the server's own copy of its builder's settings. */
 class ServerSettingsTest {
   private static ServerSettings valid() {
-    return new ServerSettings("127.0.0.1", 0, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, 30_000,
+    return new ServerSettings(
+        "127.0.0.1",
+        0,
+        "fssd",
+        8,
+        5,
+        64,
+        1000,
+        64,
+        10_000,
+        30_000,
+        30_000,
         DetectorSettings.defaults());
   }
 
@@ -18,29 +29,103 @@ class ServerSettingsTest {
   void theRecordChecksEveryValue() {
     assertThat(valid().defaultThreshold()).isEqualTo(0.3f);
     assertThat(valid().replicas()).isEqualTo(1);
-    assertThatThrownBy(() -> new ServerSettings("h", 70_000, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, 0,
-        DetectorSettings.defaults())).hasMessage("port must be in [0, 65535], got 70000");
-    assertThatThrownBy(() -> new ServerSettings("h", 0, "-bad", 8, 5, 64, 1000, 64, 10_000, 30_000, 0,
-        DetectorSettings.defaults())).hasMessageContaining("modelName");
-    assertThatThrownBy(() -> new ServerSettings("h", 0, "fssd", 129, 5, 64, 1000, 64, 10_000, 30_000, 0,
-        DetectorSettings.defaults())).hasMessage("maxBatch must be in [1, 128], got 129");
-    assertThatThrownBy(() -> new ServerSettings("h", 0, "fssd", 8, 5, 0, 1000, 64, 10_000, 30_000, 0,
-        DetectorSettings.defaults())).hasMessage("maxQueue must be >= 1, got 0");
-    assertThatThrownBy(() -> new ServerSettings("h", 0, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, -1,
-        DetectorSettings.defaults())).hasMessage("drainTimeoutMs must be >= 0, got -1");
-    assertThatThrownBy(() -> new ServerSettings("h", 0, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, 0, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("detector");
+    assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    70_000,
+                    "fssd",
+                    8,
+                    5,
+                    64,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    0,
+                    DetectorSettings.defaults()))
+        .hasMessage("port must be in [0, 65535], got 70000");
+    assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    0,
+                    "-bad",
+                    8,
+                    5,
+                    64,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    0,
+                    DetectorSettings.defaults()))
+        .hasMessageContaining("modelName");
+    assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    0,
+                    "fssd",
+                    129,
+                    5,
+                    64,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    0,
+                    DetectorSettings.defaults()))
+        .hasMessage("maxBatch must be in [1, 128], got 129");
+    assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    0,
+                    "fssd",
+                    8,
+                    5,
+                    0,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    0,
+                    DetectorSettings.defaults()))
+        .hasMessage("maxQueue must be >= 1, got 0");
+    assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    0,
+                    "fssd",
+                    8,
+                    5,
+                    64,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    -1,
+                    DetectorSettings.defaults()))
+        .hasMessage("drainTimeoutMs must be >= 0, got -1");
+    assertThatThrownBy(
+            () -> new ServerSettings("h", 0, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, 0, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("detector");
   }
 
   @Test
   void theServerKeepsACopyThatLaterBuilderChangesDoNotTouch() {
-    FssdServer.Builder b = FssdServer.builder().model(Path.of("m.zip")).maxQueue(9).scoreThreshold(0.4f).replicas(2);
+    FssdServer.Builder b =
+        FssdServer.builder().model(Path.of("m.zip")).maxQueue(9).scoreThreshold(0.4f).replicas(2);
     FssdServer server = b.build(); // not started: nothing is loaded
     b.maxQueue(10).scoreThreshold(0.6f).replicas(3).maxBatch(2);
     ServerSettings s = server.settings();
     assertThat(s.maxQueue()).isEqualTo(9);
     assertThat(s.maxBatch()).isEqualTo(8);
-    assertThat(s.detector()).isEqualTo(DetectorSettings.builder().scoreThreshold(0.4f).replicas(2).build());
+    assertThat(s.detector())
+        .isEqualTo(DetectorSettings.builder().scoreThreshold(0.4f).replicas(2).build());
     assertThat(s.modelName()).isEqualTo("m");
     assertThat(b.settings().maxQueue()).isEqualTo(10);
   }
@@ -48,7 +133,8 @@ class ServerSettingsTest {
   @Test
   void detectorSettingsReplaceTheSingleSettersAndWorkersIsReplicas() {
     DetectorSettings d = DetectorSettings.builder().maxDetections(7).nmsIouThreshold(0.5f).build();
-    assertThat(FssdServer.builder().scoreThreshold(0.5f).detectorSettings(d).settings().detector()).isEqualTo(d);
+    assertThat(FssdServer.builder().scoreThreshold(0.5f).detectorSettings(d).settings().detector())
+        .isEqualTo(d);
     assertThat(FssdServer.builder().workers(4).settings().replicas()).isEqualTo(4);
     assertThatThrownBy(() -> FssdServer.builder().scoreThreshold(1f))
         .hasMessage("scoreThreshold must be in [0, 1), got 1.0");

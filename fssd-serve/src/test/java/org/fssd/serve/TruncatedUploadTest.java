@@ -26,8 +26,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class TruncatedUploadTest {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private static FssdServer server;
 
   @BeforeAll
@@ -51,7 +54,8 @@ class TruncatedUploadTest {
         byte[] part = Arrays.copyOf(whole, cut);
         assertBadImage(post(part, "application/octet-stream"), format);
         String boundary = "cut" + cut;
-        assertBadImage(post(multipart(boundary, part), "multipart/form-data; boundary=" + boundary), format);
+        assertBadImage(
+            post(multipart(boundary, part), "multipart/form-data; boundary=" + boundary), format);
       }
     }
   }
@@ -59,10 +63,14 @@ class TruncatedUploadTest {
   private static void assertBadImage(HttpResponse<byte[]> r, String format) throws Exception {
     String body = new String(r.body(), StandardCharsets.UTF_8);
     assertThat(r.statusCode()).as(body).isEqualTo(400);
-    assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .get()
+        .asString()
+        .startsWith("application/json");
     JsonNode j = new ObjectMapper().readTree(body);
     assertThat(j.get("error").asText()).isEqualTo("bad_image");
-    assertThat(j.get("detail").asText()).contains("truncated " + (format.equals("jpeg") ? "JPEG" : "PNG"));
+    assertThat(j.get("detail").asText())
+        .contains("truncated " + (format.equals("jpeg") ? "JPEG" : "PNG"));
   }
 
   private static byte[] encode(String format) throws Exception {
@@ -79,16 +87,24 @@ class TruncatedUploadTest {
 
   private static byte[] multipart(String boundary, byte[] content) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"cut\"\r\n"
-        + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.writeBytes(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"cut\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     out.writeBytes(content);
     out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
     return out.toByteArray();
   }
 
   private static HttpResponse<byte[]> post(byte[] body, String contentType) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/detect"))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/detect"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 }

@@ -45,10 +45,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class WebPageBrowserIT {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
   /** The server's default request threshold: where the page's slider starts. */
   private static final float DEFAULT_THRESHOLD = 0.3f;
+
   /** The page asks for everything above this and filters with the slider itself. */
   private static final float PAGE_QUERY_THRESHOLD = 0.01f;
+
   private static final int MAX_DETECTIONS = 12;
   private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -63,35 +66,56 @@ class WebPageBrowserIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
+    assumeTrue(
+        Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
         "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
     shots = Path.of(System.getProperty("basedir", "."), "target", "browser");
     Files.createDirectories(shots);
     // The README's sample image (fssd-core's test resources, through the core test-jar).
     sample = tmp.resolve("image.png");
-    try (InputStream in = WebPageBrowserIT.class.getResourceAsStream("/org/fssd/reference/image.png")) {
+    try (InputStream in =
+        WebPageBrowserIT.class.getResourceAsStream("/org/fssd/reference/image.png")) {
       assertThat(in).as("org/fssd/reference/image.png on the test classpath").isNotNull();
       Files.copy(in, sample, StandardCopyOption.REPLACE_EXISTING);
     }
     sampleBytes = Files.readAllBytes(sample);
 
     FssdModel model = ServeTestModels.tamedTiny300();
-    detector = FssdDetector.builder().model(model).scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
-        .maxDetections(MAX_DETECTIONS).build();
-    server = FssdServer.builder().model(model).scoreThreshold(DEFAULT_THRESHOLD)
-        .maxDetections(MAX_DETECTIONS).build().start();
+    detector =
+        FssdDetector.builder()
+            .model(model)
+            .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .build();
+    server =
+        FssdServer.builder()
+            .model(model)
+            .scoreThreshold(DEFAULT_THRESHOLD)
+            .maxDetections(MAX_DETECTIONS)
+            .build()
+            .start();
 
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .withLogFile(shots.resolve("chromedriver.log").toFile())
-        .build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .withLogFile(shots.resolve("chromedriver.log").toFile())
+            .build();
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--hide-scrollbars", "--window-size=1280,800",
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1280,800",
         "--user-data-dir=" + tmp.resolve("chromium-profile"));
     browser = new ChromeDriver(service, options);
     browser.manage().timeouts().pageLoadTimeout(WAIT).scriptTimeout(WAIT);
@@ -113,7 +137,8 @@ class WebPageBrowserIT {
   @Test
   void uploadShowsTheDetectorsBoxesAndTheSliderFiltersThem() throws IOException {
     // What the page gets (it asks with threshold 0.01) and what it shows at the default threshold.
-    List<Detection> answer = Endpoints.filter(detector.detect(sampleBytes), PAGE_QUERY_THRESHOLD, Integer.MAX_VALUE);
+    List<Detection> answer =
+        Endpoints.filter(detector.detect(sampleBytes), PAGE_QUERY_THRESHOLD, Integer.MAX_VALUE);
     List<Detection> shown = Endpoints.filter(answer, DEFAULT_THRESHOLD, Integer.MAX_VALUE);
     assertThat(shown).as("detections above %s on the sample image", DEFAULT_THRESHOLD).isNotEmpty();
 
@@ -127,13 +152,16 @@ class WebPageBrowserIT {
 
     browser.findElement(By.id("file")).sendKeys(sample.toAbsolutePath().toString());
     wait.until(d -> !"busy".equals(state()));
-    assertThat(state()).as("page state; error box says: %s", browser.findElement(By.id("error")).getText())
+    assertThat(state())
+        .as("page state; error box says: %s", browser.findElement(By.id("error")).getText())
         .isEqualTo("done");
 
     assertThat(listed()).hasSize(shown.size());
-    assertThat(listed()).allSatisfy(t -> assertThat(t).matches("(?s)[ab]\\s+0\\.\\d{3}\\s+\\[.*\\]"));
+    assertThat(listed())
+        .allSatisfy(t -> assertThat(t).matches("(?s)[ab]\\s+0\\.\\d{3}\\s+\\[.*\\]"));
     assertThat(boxesDrawn()).isEqualTo(drawable(shown, 500, 375));
-    assertThat(browser.findElement(By.id("shown")).getText()).isEqualTo(shown.size() + " of " + answer.size());
+    assertThat(browser.findElement(By.id("shown")).getText())
+        .isEqualTo(shown.size() + " of " + answer.size());
     assertThat(browser.findElement(By.id("size")).getText()).isEqualTo("500 \u00d7 375");
     assertThat(browser.findElement(By.id("time")).getText()).matches("\\d+ ms .*");
     assertTidy(1280);
@@ -144,8 +172,11 @@ class WebPageBrowserIT {
 
     // Phone-sized window: one column, nothing wider than the screen.
     setViewport(390, 844, true);
-    new WebDriverWait(browser, WAIT).until(d -> browser.findElement(By.tagName("aside")).getRect().getY()
-        > browser.findElement(By.id("stage")).getRect().getY());
+    new WebDriverWait(browser, WAIT)
+        .until(
+            d ->
+                browser.findElement(By.tagName("aside")).getRect().getY()
+                    > browser.findElement(By.id("stage")).getRect().getY());
     assertTidy(390);
     assertThat(boxesDrawn()).isEqualTo(drawable(shown, 500, 375));
     screenshot("page-390x844.png");
@@ -154,12 +185,15 @@ class WebPageBrowserIT {
     // The slider filters live: move it to a threshold between the scores, away from any of them.
     float t = thresholdBetween(answer);
     List<Detection> fewer = Endpoints.filter(answer, t, Integer.MAX_VALUE);
-    browser.executeScript("var s = document.getElementById('threshold'); s.value = arguments[0];"
-        + " s.dispatchEvent(new Event('input'));", format(t));
+    browser.executeScript(
+        "var s = document.getElementById('threshold'); s.value = arguments[0];"
+            + " s.dispatchEvent(new Event('input'));",
+        format(t));
     assertThat(browser.findElement(By.id("tval")).getText()).isEqualTo(format(t));
     assertThat(listed()).hasSize(fewer.size());
     assertThat(boxesDrawn()).isEqualTo(drawable(fewer, 500, 375));
-    assertThat(browser.findElement(By.id("shown")).getText()).isEqualTo(fewer.size() + " of " + answer.size());
+    assertThat(browser.findElement(By.id("shown")).getText())
+        .isEqualTo(fewer.size() + " of " + answer.size());
   }
 
   // ------------------------------------------------------------------ helpers
@@ -207,8 +241,14 @@ class WebPageBrowserIT {
       float t = k / 100f;
       boolean clear = found.stream().allMatch(d -> Math.abs(d.score() - t) > 0.0005f);
       int kept = Endpoints.filter(found, t, Integer.MAX_VALUE).size();
-      if (clear && kept > 0 && kept < found.size() && (best < 0 || Math.abs(kept - found.size() / 2.0)
-          < Math.abs(Endpoints.filter(found, best, Integer.MAX_VALUE).size() - found.size() / 2.0))) {
+      if (clear
+          && kept > 0
+          && kept < found.size()
+          && (best < 0
+              || Math.abs(kept - found.size() / 2.0)
+                  < Math.abs(
+                      Endpoints.filter(found, best, Integer.MAX_VALUE).size()
+                          - found.size() / 2.0))) {
         best = t;
       }
     }
@@ -222,18 +262,23 @@ class WebPageBrowserIT {
 
   /** No horizontal scrolling, and the page fits the window's width. */
   private static void assertTidy(int width) {
-    long scrollWidth = (Long) ((JavascriptExecutor) browser).executeScript(
-        "return document.documentElement.scrollWidth;");
+    long scrollWidth =
+        (Long)
+            ((JavascriptExecutor) browser)
+                .executeScript("return document.documentElement.scrollWidth;");
     assertThat(scrollWidth).as("page width at a %s px window", width).isLessThanOrEqualTo(width);
     for (String id : new String[] {"stage", "canvas", "list"}) {
       WebElement e = browser.findElement(By.id(id));
-      assertThat(e.getRect().getX() + e.getRect().getWidth()).as("right edge of #%s", id).isLessThanOrEqualTo(width);
+      assertThat(e.getRect().getX() + e.getRect().getWidth())
+          .as("right edge of #%s", id)
+          .isLessThanOrEqualTo(width);
     }
   }
 
   private static void setViewport(int width, int height, boolean mobile) {
-    browser.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
-        "width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
+    browser.executeCdpCommand(
+        "Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
   }
 
   private static void screenshot(String name) throws IOException {
@@ -241,8 +286,9 @@ class WebPageBrowserIT {
   }
 
   private static void fullPageScreenshot(String name) throws IOException {
-    Map<String, Object> shot = browser.executeCdpCommand("Page.captureScreenshot",
-        Map.of("format", "png", "captureBeyondViewport", true));
+    Map<String, Object> shot =
+        browser.executeCdpCommand(
+            "Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true));
     Files.write(shots.resolve(name), Base64.getDecoder().decode((String) shot.get("data")));
   }
 }

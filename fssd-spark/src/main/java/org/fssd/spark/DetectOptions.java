@@ -84,7 +84,9 @@ public final class DetectOptions implements Serializable {
     return detectorSettings.replicas();
   }
 
-  /** The glob file names must match in {@link FssdSpark#detectPaths} (e.g. {@code *.jpg}), if any. */
+  /**
+   * The glob file names must match in {@link FssdSpark#detectPaths} (e.g. {@code *.jpg}), if any.
+   */
   public Optional<String> pathGlobFilter() {
     return Optional.ofNullable(pathGlobFilter);
   }
@@ -116,9 +118,14 @@ public final class DetectOptions implements Serializable {
 
   @Override
   public String toString() {
-    return "DetectOptions{detector=" + detectorSettings + ", batchSize=" + batchSize
-        + ", partitions=" + partitions
-        + (pathGlobFilter == null ? "" : ", pathGlobFilter=" + pathGlobFilter) + "}";
+    return "DetectOptions{detector="
+        + detectorSettings
+        + ", batchSize="
+        + batchSize
+        + ", partitions="
+        + partitions
+        + (pathGlobFilter == null ? "" : ", pathGlobFilter=" + pathGlobFilter)
+        + "}";
   }
 
   /** Builds {@link DetectOptions}; each setter checks its argument. */
@@ -130,7 +137,10 @@ public final class DetectOptions implements Serializable {
 
     private Builder() {}
 
-    /** All detection settings at once, replacing those set before (default {@link DetectorSettings#defaults()}). */
+    /**
+     * All detection settings at once, replacing those set before (default {@link
+     * DetectorSettings#defaults()}).
+     */
     public Builder detectorSettings(DetectorSettings settings) {
       detectorSettings = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
@@ -164,7 +174,10 @@ public final class DetectOptions implements Serializable {
 
     /** A Hadoop glob file names must match ({@code null}: every file), e.g. {@code *.{jpg,png}}. */
     public Builder pathGlobFilter(String glob) {
-      checkArgument(glob == null || !glob.isBlank(), "pathGlobFilter must be null or non-blank, got '%s'", glob);
+      checkArgument(
+          glob == null || !glob.isBlank(),
+          "pathGlobFilter must be null or non-blank, got '%s'",
+          glob);
       pathGlobFilter = glob;
       return this;
     }

@@ -66,7 +66,9 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     };
   }
 
-  /** Appends the rows for {@code batch} (input rows: path, content) to {@code out}, in input order. */
+  /**
+   * Appends the rows for {@code batch} (input rows: path, content) to {@code out}, in input order.
+   */
   static void detectBatch(FssdDetector detector, List<Row> batch, ArrayDeque<Row> out) {
     int n = batch.size();
     String[] paths = new String[n];
@@ -112,8 +114,17 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
         continue;
       }
       for (Detection d : results.get(i)) {
-        out.add(RowFactory.create(paths[i], d.classIndex(), d.label(), d.score(),
-            d.box().x1(), d.box().y1(), d.box().x2(), d.box().y2(), null));
+        out.add(
+            RowFactory.create(
+                paths[i],
+                d.classIndex(),
+                d.label(),
+                d.score(),
+                d.box().x1(),
+                d.box().y1(),
+                d.box().x2(),
+                d.box().y2(),
+                null));
       }
     }
   }
@@ -123,15 +134,21 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
    * so the failure lands on the image at fault. Returns one list per decoded image (in order); an
    * image that failed alone gets its error recorded and an empty list.
    */
-  private static List<List<Detection>> runBatch(FssdDetector detector, List<BgrImage> decoded, String[] paths,
-      BgrImage[] images, String[] errors) {
+  private static List<List<Detection>> runBatch(
+      FssdDetector detector,
+      List<BgrImage> decoded,
+      String[] paths,
+      BgrImage[] images,
+      String[] errors) {
     if (decoded.isEmpty()) {
       return List.of();
     }
     try {
       return detector.detectBatch(decoded);
     } catch (RuntimeException batchFailure) {
-      LOG.warn("fssd-spark: a batch of {} images failed ({}); retrying one by one", decoded.size(),
+      LOG.warn(
+          "fssd-spark: a batch of {} images failed ({}); retrying one by one",
+          decoded.size(),
           batchFailure.toString());
     }
     List<List<Detection>> found = new ArrayList<>(decoded.size());

@@ -26,7 +26,8 @@ final class ExecutorDetectors {
   private static final AtomicInteger CREATED = new AtomicInteger();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(ExecutorDetectors::closeAll, "fssd-spark-detectors-close"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(ExecutorDetectors::closeAll, "fssd-spark-detectors-close"));
   }
 
   private ExecutorDetectors() {}
@@ -41,7 +42,8 @@ final class ExecutorDetectors {
     return DETECTORS.computeIfAbsent(key, k -> create(modelSha256, modelBytes, options));
   }
 
-  private static FssdDetector create(String sha, Supplier<byte[]> modelBytes, DetectOptions options) {
+  private static FssdDetector create(
+      String sha, Supplier<byte[]> modelBytes, DetectOptions options) {
     long start = System.nanoTime();
     FssdModel model;
     Path file = null;
@@ -50,7 +52,8 @@ final class ExecutorDetectors {
       Files.write(file, modelBytes.get());
       model = FssdModel.load(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the broadcast FSSD model to a local temp file " + file, e);
+      throw new UncheckedIOException(
+          "cannot write the broadcast FSSD model to a local temp file " + file, e);
     } finally {
       if (file != null) {
         try {
@@ -60,12 +63,13 @@ final class ExecutorDetectors {
         }
       }
     }
-    FssdDetector detector = FssdDetector.builder()
-        .model(model)
-        .settings(options.detectorSettings())
-        .build();
+    FssdDetector detector =
+        FssdDetector.builder().model(model).settings(options.detectorSettings()).build();
     CREATED.incrementAndGet();
-    LOG.info("fssd-spark: detector for model {} ({}) ready in {} ms", sha.substring(0, 12), options.detectorKey(),
+    LOG.info(
+        "fssd-spark: detector for model {} ({}) ready in {} ms",
+        sha.substring(0, 12),
+        options.detectorKey(),
         (System.nanoTime() - start) / 1_000_000);
     return detector;
   }

@@ -46,11 +46,11 @@ import scala.collection.JavaConverters;
  *
  * <p><b>How it runs.</b> The model file's bytes are broadcast once. Each executor JVM builds ONE
  * {@link org.fssd.detect.FssdDetector} the first time a task needs it (bytes written to a local
- * temp file, loaded, file deleted) and reuses it for every later partition and task of any job
- * with the same model and settings; it is closed when the JVM shuts down. Inside {@code
- * mapPartitions} the images run {@link DetectOptions#batchSize()} at a time. Give executors
- * several cores and {@link DetectOptions.Builder#replicas(int)} as many network copies so that
- * concurrent tasks do not queue for one network.
+ * temp file, loaded, file deleted) and reuses it for every later partition and task of any job with
+ * the same model and settings; it is closed when the JVM shuts down. Inside {@code mapPartitions}
+ * the images run {@link DetectOptions#batchSize()} at a time. Give executors several cores and
+ * {@link DetectOptions.Builder#replicas(int)} as many network copies so that concurrent tasks do
+ * not queue for one network.
  *
  * <p><b>Output</b> ({@link #OUTPUT_SCHEMA}): {@code image} (the input path), {@code class} (index,
  * 1-based: 0 is background and never reported), {@code label}, {@code score}, box corners {@code
@@ -67,16 +67,19 @@ public final class FssdSpark {
   private static final Logger LOG = LoggerFactory.getLogger(FssdSpark.class);
 
   /** Columns of the detection rows. */
-  public static final StructType OUTPUT_SCHEMA = new StructType(new StructField[] {
-      DataTypes.createStructField("image", DataTypes.StringType, true),
-      DataTypes.createStructField("class", DataTypes.IntegerType, true),
-      DataTypes.createStructField("label", DataTypes.StringType, true),
-      DataTypes.createStructField("score", DataTypes.FloatType, true),
-      DataTypes.createStructField("x1", DataTypes.FloatType, true),
-      DataTypes.createStructField("y1", DataTypes.FloatType, true),
-      DataTypes.createStructField("x2", DataTypes.FloatType, true),
-      DataTypes.createStructField("y2", DataTypes.FloatType, true),
-      DataTypes.createStructField("error", DataTypes.StringType, true)});
+  public static final StructType OUTPUT_SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("image", DataTypes.StringType, true),
+            DataTypes.createStructField("class", DataTypes.IntegerType, true),
+            DataTypes.createStructField("label", DataTypes.StringType, true),
+            DataTypes.createStructField("score", DataTypes.FloatType, true),
+            DataTypes.createStructField("x1", DataTypes.FloatType, true),
+            DataTypes.createStructField("y1", DataTypes.FloatType, true),
+            DataTypes.createStructField("x2", DataTypes.FloatType, true),
+            DataTypes.createStructField("y2", DataTypes.FloatType, true),
+            DataTypes.createStructField("error", DataTypes.StringType, true)
+          });
 
   private FssdSpark() {}
 
@@ -88,27 +91,38 @@ public final class FssdSpark {
    * @param modelFileBytes the bytes of an fssd4j model file ({@code FssdModel.save}); broadcast
    * @return the detection rows ({@link #OUTPUT_SCHEMA}), lazily computed
    */
-  public static Dataset<Row> detect(SparkSession spark, Dataset<Row> images, byte[] modelFileBytes,
-      DetectOptions options) {
+  public static Dataset<Row> detect(
+      SparkSession spark, Dataset<Row> images, byte[] modelFileBytes, DetectOptions options) {
     Objects.requireNonNull(spark, "spark");
     Objects.requireNonNull(images, "images");
     Objects.requireNonNull(modelFileBytes, "modelFileBytes");
     Objects.requireNonNull(options, "options");
     List<String> columns = Arrays.asList(images.columns());
-    checkArgument(columns.contains("path") && columns.contains("content"),
-        "images must have the columns path (string) and content (binary), got %s", columns);
-    checkArgument(images.schema().apply("content").dataType().equals(DataTypes.BinaryType)
-        && images.schema().apply("path").dataType().equals(DataTypes.StringType),
-        "images must have path:string and content:binary, got %s", images.schema().simpleString());
-    checkArgument(modelFileBytes.length > 0, "modelFileBytes is empty (length %s)", modelFileBytes.length);
+    checkArgument(
+        columns.contains("path") && columns.contains("content"),
+        "images must have the columns path (string) and content (binary), got %s",
+        columns);
+    checkArgument(
+        images.schema().apply("content").dataType().equals(DataTypes.BinaryType)
+            && images.schema().apply("path").dataType().equals(DataTypes.StringType),
+        "images must have path:string and content:binary, got %s",
+        images.schema().simpleString());
+    checkArgument(
+        modelFileBytes.length > 0, "modelFileBytes is empty (length %s)", modelFileBytes.length);
     String sha = Hashing.sha256().hashBytes(modelFileBytes).toString();
-    Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(modelFileBytes);
-    LOG.info("fssd-spark: broadcast model {} ({} bytes), {}", sha.substring(0, 12), modelFileBytes.length, options);
+    Broadcast<byte[]> model =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(modelFileBytes);
+    LOG.info(
+        "fssd-spark: broadcast model {} ({} bytes), {}",
+        sha.substring(0, 12),
+        modelFileBytes.length,
+        options);
     Dataset<Row> input = images.select("path", "content");
     if (options.partitions() > 0) {
       input = input.repartition(options.partitions());
     }
-    return input.mapPartitions(new DetectPartition(model, sha, options), Encoders.row(OUTPUT_SCHEMA));
+    return input.mapPartitions(
+        new DetectPartition(model, sha, options), Encoders.row(OUTPUT_SCHEMA));
   }
 
   /**
@@ -116,15 +130,17 @@ public final class FssdSpark {
    * file:///...}, {@code hdfs://...}, {@code s3a://...}), read with Spark's {@code binaryFile}
    * source, sub-folders included; {@link DetectOptions#pathGlobFilter()} narrows the file names.
    * Every file found is treated as an image: a non-image, truncated or empty file gives one error
-   * row. Folders are descended into, not treated as images. As everywhere in Spark, file and
-   * folder names starting with {@code _} or {@code .} are hidden and not read.
+   * row. Folders are descended into, not treated as images. As everywhere in Spark, file and folder
+   * names starting with {@code _} or {@code .} are hidden and not read.
    */
-  public static Dataset<Row> detectPaths(SparkSession spark, String path, byte[] modelFileBytes,
-      DetectOptions options) {
+  public static Dataset<Row> detectPaths(
+      SparkSession spark, String path, byte[] modelFileBytes, DetectOptions options) {
     Objects.requireNonNull(spark, "spark");
     Objects.requireNonNull(options, "options");
-    checkArgument(path != null && !path.isBlank(), "path must be a non-blank Hadoop path, got '%s'", path);
-    DataFrameReader reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
+    checkArgument(
+        path != null && !path.isBlank(), "path must be a non-blank Hadoop path, got '%s'", path);
+    DataFrameReader reader =
+        spark.read().format("binaryFile").option("recursiveFileLookup", "true");
     if (options.pathGlobFilter().isPresent()) {
       reader = reader.option("pathGlobFilter", options.pathGlobFilter().get());
     }
@@ -133,8 +149,17 @@ public final class FssdSpark {
     // Spark's file scan skips zero-length files: without this they would vanish from the output.
     List<Row> empty = new ArrayList<>();
     for (String p : emptyFiles(spark, files, path, options)) {
-      empty.add(RowFactory.create(p, null, null, null, null, null, null, null,
-          "image " + p + ": file is empty (0 bytes)"));
+      empty.add(
+          RowFactory.create(
+              p,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              "image " + p + ": file is empty (0 bytes)"));
     }
     if (!empty.isEmpty()) {
       LOG.warn("fssd-spark: {} empty files under {} get an error row each", empty.size(), path);
@@ -144,19 +169,21 @@ public final class FssdSpark {
   }
 
   /**
-   * The zero-length files of a {@code binaryFile} Dataset, from the file listing Spark already
-   * made for it (no second listing); should the plan not expose it, the path is listed again with
+   * The zero-length files of a {@code binaryFile} Dataset, from the file listing Spark already made
+   * for it (no second listing); should the plan not expose it, the path is listed again with
    * Hadoop's file system (same filters: sub-folders, the glob, no hidden names).
    */
-  static List<String> emptyFiles(SparkSession spark, Dataset<Row> files, String path, DetectOptions options) {
+  static List<String> emptyFiles(
+      SparkSession spark, Dataset<Row> files, String path, DetectOptions options) {
     List<String> empty = new ArrayList<>();
     LogicalPlan plan = files.queryExecution().analyzed();
     if (plan instanceof LogicalRelation
         && ((LogicalRelation) plan).relation() instanceof HadoopFsRelation
         && ((HadoopFsRelation) ((LogicalRelation) plan).relation()).location()
             instanceof PartitioningAwareFileIndex) {
-      PartitioningAwareFileIndex index = (PartitioningAwareFileIndex)
-          ((HadoopFsRelation) ((LogicalRelation) plan).relation()).location();
+      PartitioningAwareFileIndex index =
+          (PartitioningAwareFileIndex)
+              ((HadoopFsRelation) ((LogicalRelation) plan).relation()).location();
       for (FileStatus st : JavaConverters.seqAsJavaList(index.allFiles())) {
         if (st.getLen() == 0) {
           empty.add(st.getPath().toString());
@@ -169,15 +196,19 @@ public final class FssdSpark {
       Configuration conf = spark.sparkContext().hadoopConfiguration();
       org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(path);
       FileSystem fs = root.getFileSystem(conf);
-      GlobFilter names = options.pathGlobFilter().isPresent()
-          ? new GlobFilter(options.pathGlobFilter().get()) : null;
+      GlobFilter names =
+          options.pathGlobFilter().isPresent()
+              ? new GlobFilter(options.pathGlobFilter().get())
+              : null;
       FileStatus[] matched = fs.globStatus(root);
       for (FileStatus st : matched == null ? new FileStatus[0] : matched) {
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
         while (it.hasNext()) {
           LocatedFileStatus f = it.next();
           String name = f.getPath().getName();
-          if (f.getLen() == 0 && !name.startsWith("_") && !name.startsWith(".")
+          if (f.getLen() == 0
+              && !name.startsWith("_")
+              && !name.startsWith(".")
               && (names == null || names.accept(f.getPath()))) {
             empty.add(f.getPath().toString());
           }

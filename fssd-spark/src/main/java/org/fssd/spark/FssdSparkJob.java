@@ -29,20 +29,21 @@ import org.slf4j.LoggerFactory;
  *     --model fssd300_voc.zip --input photos/ --output out/
  * </pre>
  *
- * <p>Options: {@code --model M} (model file, any Hadoop path), {@code --input PATH}, {@code --output
- * DIR}, {@code [--master URL]} (default: what spark-submit set, else {@code local[*]}), {@code
- * [--batch N]} (8), {@code [--partitions N]} (0: as read), {@code [--glob G]} (file-name filter),
- * {@code [--overwrite]}, and the detection settings under the names and with the defaults of
- * {@code fssd detect} ({@link org.fssd.detect.DetectorSettings}): {@code [--threshold T]} (0.3),
+ * <p>Options: {@code --model M} (model file, any Hadoop path), {@code --input PATH}, {@code
+ * --output DIR}, {@code [--master URL]} (default: what spark-submit set, else {@code local[*]}),
+ * {@code [--batch N]} (8), {@code [--partitions N]} (0: as read), {@code [--glob G]} (file-name
+ * filter), {@code [--overwrite]}, and the detection settings under the names and with the defaults
+ * of {@code fssd detect} ({@link org.fssd.detect.DetectorSettings}): {@code [--threshold T]} (0.3),
  * {@code [--nms IOU]} (0.45), {@code [--per-class-top-k K]} (40), {@code [--max-detections N]}
  * (200), {@code [--max-pixels N]} (100000000), {@code [--clip]}, {@code [--replicas N]} (1).
  */
 public final class FssdSparkJob {
   private static final Logger LOG = LoggerFactory.getLogger(FssdSparkJob.class);
 
-  static final String USAGE = "usage: FssdSparkJob --model M --input PATH --output DIR [--master URL]"
-      + " [--threshold T] [--nms IOU] [--per-class-top-k K] [--max-detections N] [--max-pixels N] [--clip]"
-      + " [--batch N] [--partitions N] [--replicas N] [--glob G] [--overwrite]";
+  static final String USAGE =
+      "usage: FssdSparkJob --model M --input PATH --output DIR [--master URL]"
+          + " [--threshold T] [--nms IOU] [--per-class-top-k K] [--max-detections N] [--max-pixels N] [--clip]"
+          + " [--batch N] [--partitions N] [--replicas N] [--glob G] [--overwrite]";
 
   private FssdSparkJob() {}
 
@@ -81,23 +82,51 @@ public final class FssdSparkJob {
         }
         String v = argv[++i];
         switch (flag) {
-          case "--model": a.model = v; break;
-          case "--input": a.input = v; break;
-          case "--output": a.output = v; break;
-          case "--master": a.master = v; break;
-          case "--threshold": a.detector.scoreThreshold(number(flag, v, Float::parseFloat)); break;
-          case "--nms": a.detector.nmsIouThreshold(number(flag, v, Float::parseFloat)); break;
-          case "--per-class-top-k": a.detector.perClassTopK(number(flag, v, Integer::parseInt)); break;
-          case "--max-detections": a.detector.maxDetections(number(flag, v, Integer::parseInt)); break;
-          case "--max-pixels": a.detector.maxPixels(number(flag, v, Long::parseLong)); break;
-          case "--batch": a.options.batchSize(number(flag, v, Integer::parseInt)); break;
-          case "--partitions": a.options.partitions(number(flag, v, Integer::parseInt)); break;
-          case "--replicas": a.detector.replicas(number(flag, v, Integer::parseInt)); break;
-          case "--glob": a.options.pathGlobFilter(v); break;
-          default: throw new IllegalArgumentException("unknown option " + flag);
+          case "--model":
+            a.model = v;
+            break;
+          case "--input":
+            a.input = v;
+            break;
+          case "--output":
+            a.output = v;
+            break;
+          case "--master":
+            a.master = v;
+            break;
+          case "--threshold":
+            a.detector.scoreThreshold(number(flag, v, Float::parseFloat));
+            break;
+          case "--nms":
+            a.detector.nmsIouThreshold(number(flag, v, Float::parseFloat));
+            break;
+          case "--per-class-top-k":
+            a.detector.perClassTopK(number(flag, v, Integer::parseInt));
+            break;
+          case "--max-detections":
+            a.detector.maxDetections(number(flag, v, Integer::parseInt));
+            break;
+          case "--max-pixels":
+            a.detector.maxPixels(number(flag, v, Long::parseLong));
+            break;
+          case "--batch":
+            a.options.batchSize(number(flag, v, Integer::parseInt));
+            break;
+          case "--partitions":
+            a.options.partitions(number(flag, v, Integer::parseInt));
+            break;
+          case "--replicas":
+            a.detector.replicas(number(flag, v, Integer::parseInt));
+            break;
+          case "--glob":
+            a.options.pathGlobFilter(v);
+            break;
+          default:
+            throw new IllegalArgumentException("unknown option " + flag);
         }
       }
-      for (String[] required : new String[][] {{"--model", a.model}, {"--input", a.input}, {"--output", a.output}}) {
+      for (String[] required :
+          new String[][] {{"--model", a.model}, {"--input", a.input}, {"--output", a.output}}) {
         if (required[1] == null || required[1].isBlank()) {
           throw new IllegalArgumentException("missing " + required[0]);
         }
@@ -106,11 +135,13 @@ public final class FssdSparkJob {
       return a;
     }
 
-    private static <T> T number(String flag, String v, java.util.function.Function<String, T> parse) {
+    private static <T> T number(
+        String flag, String v, java.util.function.Function<String, T> parse) {
       try {
         return parse.apply(v.trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("option " + flag + " needs a number, got '" + v + "'", e);
+        throw new IllegalArgumentException(
+            "option " + flag + " needs a number, got '" + v + "'", e);
       }
     }
   }
@@ -137,8 +168,13 @@ public final class FssdSparkJob {
     SparkSession spark = builder.getOrCreate();
     try {
       Summary s = detectAndWrite(spark, a);
-      LOG.info("fssd-spark: {} detections on {} images, {} errors; written to {}/parquet and {}/json",
-          s.detections, s.imagesWithRows, s.errors, a.output, a.output);
+      LOG.info(
+          "fssd-spark: {} detections on {} images, {} errors; written to {}/parquet and {}/json",
+          s.detections,
+          s.imagesWithRows,
+          s.errors,
+          a.output,
+          a.output);
       return 0;
     } catch (RuntimeException e) {
       LOG.error("fssd-spark job failed", e);
@@ -164,8 +200,9 @@ public final class FssdSparkJob {
 
   static Summary detectAndWrite(SparkSession spark, Args a) {
     byte[] model = readAll(spark.sparkContext().hadoopConfiguration(), a.model);
-    Dataset<Row> found = FssdSpark.detectPaths(spark, a.input, model, a.options.build())
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> found =
+        FssdSpark.detectPaths(spark, a.input, model, a.options.build())
+            .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       SaveMode mode = a.overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
       found.write().mode(mode).parquet(a.output + "/parquet");
@@ -184,12 +221,14 @@ public final class FssdSparkJob {
     Path p = new Path(location);
     try {
       FileSystem fs = p.getFileSystem(conf);
-      try (InputStream in = fs.open(p); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+      try (InputStream in = fs.open(p);
+          ByteArrayOutputStream out = new ByteArrayOutputStream()) {
         in.transferTo(out);
         return out.toByteArray();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the model file " + location + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read the model file " + location + ": " + e.getMessage(), e);
     }
   }
 }

@@ -30,9 +30,9 @@ import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionAssert;
 import org.fssd.detect.FssdDetector;
-import org.fssd.model.Labels;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -50,20 +50,22 @@ import org.junit.jupiter.api.io.TempDir;
 class FssdSparkTest {
   private static final float THRESHOLD = 0.01f;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private SparkSession spark;
   private Path modelFile;
   private byte[] modelBytes;
   private Path images;
+
   /** Expected detections per local image file, from one in-process detector. */
   private final Map<Path, List<Detection>> expected = new TreeMap<>();
+
   private Path corrupt;
 
   @BeforeAll
   void setUp() throws IOException {
-    FssdModel model = FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 1);
+    FssdModel model =
+        FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 1);
     // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
     for (int k = 0; k < model.config().widths().levels(); k++) {
       model.graph().getParam("loc." + k + "_W").muli(0.01);
@@ -89,21 +91,23 @@ class FssdSparkTest {
     junk[1] = (byte) 0xD8;
     Files.write(corrupt, junk);
 
-    try (FssdDetector detector = FssdDetector.builder().model(modelFile).scoreThreshold(THRESHOLD).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder().model(modelFile).scoreThreshold(THRESHOLD).build()) {
       for (Path f : good) {
         expected.put(f, detector.detect(Files.readAllBytes(f)));
       }
     }
     assertThat(expected.values()).allSatisfy(list -> assertThat(list).isNotEmpty());
 
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("fssd-spark-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate();
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("fssd-spark-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate();
   }
 
   @AfterAll
@@ -118,8 +122,11 @@ class FssdSparkTest {
   void distributedResultsEqualSingleProcessResultsAndACorruptFileIsAnErrorRow() {
     ExecutorDetectors.closeAll();
     int createdBefore = ExecutorDetectors.createdCount();
-    DetectOptions options = DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).partitions(3).build();
-    List<Row> rows = FssdSpark.detectPaths(spark, images.toUri().toString(), modelBytes, options).collectAsList();
+    DetectOptions options =
+        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).partitions(3).build();
+    List<Row> rows =
+        FssdSpark.detectPaths(spark, images.toUri().toString(), modelBytes, options)
+            .collectAsList();
 
     // One detector built for the whole job (3 partitions on 2 task threads), then reused.
     assertThat(ExecutorDetectors.createdCount() - createdBefore).isEqualTo(1);
@@ -139,52 +146,89 @@ class FssdSparkTest {
       }
     }
     assertThat(want.values()).anySatisfy(list -> assertThat(list).isNotEmpty());
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.png").load(images.toString());
-    List<Row> rows = FssdSpark.detect(spark, files, Files.readAllBytes(int8),
-        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build()).collectAsList();
+    Dataset<Row> files =
+        spark
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.png")
+            .load(images.toString());
+    List<Row> rows =
+        FssdSpark.detect(
+                spark,
+                files,
+                Files.readAllBytes(int8),
+                DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build())
+            .collectAsList();
     Map<Path, List<Row>> byImage = byImage(rows);
     for (Map.Entry<Path, List<Detection>> e : want.entrySet()) {
       if (!e.getValue().isEmpty()) {
-        DetectionAssert.assertSameDetections(toDetections(byImage.get(e.getKey())), e.getValue(), 1e-3f, 1e-5f);
+        DetectionAssert.assertSameDetections(
+            toDetections(byImage.get(e.getKey())), e.getValue(), 1e-3f, 1e-5f);
       }
     }
   }
 
   @Test
   void detectTakesAnyDatasetOfPathAndContent() {
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.png").load(images.toString());
+    Dataset<Row> files =
+        spark
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.png")
+            .load(images.toString());
     assertThat(files.columns()).contains("path", "content", "length", "modificationTime");
-    List<Row> rows = FssdSpark.detect(spark, files, modelBytes,
-        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build()).collectAsList();
+    List<Row> rows =
+        FssdSpark.detect(
+                spark,
+                files,
+                modelBytes,
+                DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build())
+            .collectAsList();
     Map<Path, List<Row>> byImage = byImage(rows);
-    assertThat(byImage.keySet()).allSatisfy(p -> assertThat(p.toString()).endsWith(".png")).hasSize(4);
+    assertThat(byImage.keySet())
+        .allSatisfy(p -> assertThat(p.toString()).endsWith(".png"))
+        .hasSize(4);
     for (Map.Entry<Path, List<Row>> e : byImage.entrySet()) {
-      DetectionAssert.assertSameDetections(toDetections(e.getValue()), expected.get(e.getKey()), 1e-3f, 1e-5f);
+      DetectionAssert.assertSameDetections(
+          toDetections(e.getValue()), expected.get(e.getKey()), 1e-3f, 1e-5f);
     }
   }
 
   @Test
   void missingOrEmptyContentGivesOneErrorRowEach() throws IOException {
-    StructType schema = new StructType()
-        .add("path", DataTypes.StringType).add("content", DataTypes.BinaryType);
-    List<Row> in = List.of(
-        RowFactory.create("mem:none", null),
-        RowFactory.create("mem:empty", new byte[0]),
-        RowFactory.create("mem:good", Files.readAllBytes(expected.keySet().iterator().next())));
-    List<Row> rows = FssdSpark.detect(spark, spark.createDataFrame(in, schema), modelBytes,
-        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build()).collectAsList();
+    StructType schema =
+        new StructType().add("path", DataTypes.StringType).add("content", DataTypes.BinaryType);
+    List<Row> in =
+        List.of(
+            RowFactory.create("mem:none", null),
+            RowFactory.create("mem:empty", new byte[0]),
+            RowFactory.create("mem:good", Files.readAllBytes(expected.keySet().iterator().next())));
+    List<Row> rows =
+        FssdSpark.detect(
+                spark,
+                spark.createDataFrame(in, schema),
+                modelBytes,
+                DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(3).build())
+            .collectAsList();
     Map<String, List<Row>> byName = new TreeMap<>();
     for (Row r : rows) {
       byName.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
     }
     assertThat(byName.keySet()).containsExactly("mem:empty", "mem:good", "mem:none");
-    assertThat(byName.get("mem:none")).singleElement()
-        .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("no content").contains("mem:none"));
-    assertThat(byName.get("mem:empty")).singleElement()
+    assertThat(byName.get("mem:none"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.getString(r.fieldIndex("error")))
+                    .contains("no content")
+                    .contains("mem:none"));
+    assertThat(byName.get("mem:empty"))
+        .singleElement()
         .satisfies(r -> assertThat(r.getString(r.fieldIndex("error"))).contains("mem:empty"));
-    assertThat(byName.get("mem:good")).hasSize(expected.values().iterator().next().size())
+    assertThat(byName.get("mem:good"))
+        .hasSize(expected.values().iterator().next().size())
         .allSatisfy(r -> assertThat(r.isNullAt(r.fieldIndex("error"))).isTrue());
   }
 
@@ -196,7 +240,11 @@ class FssdSparkTest {
     Path good = mixed.resolve("good.png");
     Files.copy(expected.keySet().iterator().next(), good);
     Path inner = mixed.resolve("sub").resolve("inner.jpg");
-    Path someJpg = expected.keySet().stream().filter(p -> p.toString().endsWith(".jpg")).findFirst().orElseThrow();
+    Path someJpg =
+        expected.keySet().stream()
+            .filter(p -> p.toString().endsWith(".jpg"))
+            .findFirst()
+            .orElseThrow();
     Files.copy(someJpg, inner);
     Path empty = Files.createFile(mixed.resolve("empty.jpg"));
     byte[] jpg = Files.readAllBytes(someJpg);
@@ -205,33 +253,53 @@ class FssdSparkTest {
     Path text = mixed.resolve("notes.txt");
     Files.writeString(text, "not an image at all");
 
-    List<Row> rows = FssdSpark.detectPaths(spark, mixed.toUri().toString(), modelBytes,
-        DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build()).collectAsList();
+    List<Row> rows =
+        FssdSpark.detectPaths(
+                spark,
+                mixed.toUri().toString(),
+                modelBytes,
+                DetectOptions.builder().scoreThreshold(THRESHOLD).batchSize(2).build())
+            .collectAsList();
     Map<Path, List<Row>> byImage = byImage(rows);
 
     assertThat(byImage.keySet()).containsExactlyInAnyOrder(good, inner, empty, cut, text);
     assertThat(byImage.get(good)).hasSize(expected.get(expected.keySet().iterator().next()).size());
     assertThat(byImage.get(inner)).hasSize(expected.get(someJpg).size());
     for (Path bad : List.of(empty, cut, text)) {
-      assertThat(byImage.get(bad)).as("rows of %s", bad).singleElement().satisfies(r -> {
-        assertThat(r.getString(r.fieldIndex("error"))).contains(bad.getFileName().toString());
-        assertThat(r.isNullAt(r.fieldIndex("class"))).isTrue();
-      });
+      assertThat(byImage.get(bad))
+          .as("rows of %s", bad)
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getString(r.fieldIndex("error")))
+                    .contains(bad.getFileName().toString());
+                assertThat(r.isNullAt(r.fieldIndex("class"))).isTrue();
+              });
     }
     assertThat(error(byImage, empty)).contains("empty");
     assertThat(error(byImage, cut)).contains("truncated JPEG");
     assertThat(error(byImage, text)).contains("cannot decode");
 
     // The empty files come from Spark's own listing; a plan that hides it falls back to Hadoop's.
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .load(mixed.toUri().toString());
+    Dataset<Row> files =
+        spark
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(mixed.toUri().toString());
     DetectOptions defaults = DetectOptions.defaults();
     assertThat(FssdSpark.emptyFiles(spark, files, mixed.toUri().toString(), defaults))
         .containsExactly(empty.toUri().toString().replace("file:///", "file:/"));
-    assertThat(FssdSpark.emptyFiles(spark, files.select("path"), mixed.toUri().toString(), defaults))
+    assertThat(
+            FssdSpark.emptyFiles(spark, files.select("path"), mixed.toUri().toString(), defaults))
         .containsExactly(empty.toUri().toString().replace("file:///", "file:/"));
-    assertThat(FssdSpark.emptyFiles(spark, files.select("path"), mixed.toUri().toString(),
-        DetectOptions.builder().pathGlobFilter("*.png").build())).isEmpty();
+    assertThat(
+            FssdSpark.emptyFiles(
+                spark,
+                files.select("path"),
+                mixed.toUri().toString(),
+                DetectOptions.builder().pathGlobFilter("*.png").build()))
+        .isEmpty();
   }
 
   private static String error(Map<Path, List<Row>> byImage, Path p) {
@@ -242,22 +310,42 @@ class FssdSparkTest {
   @Test
   void badInputIsRefusedOnTheDriver() {
     Dataset<Row> noContent = spark.range(3).toDF("path");
-    assertThatThrownBy(() -> FssdSpark.detect(spark, noContent, modelBytes, DetectOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content");
-    Dataset<Row> textContent = spark.range(3).selectExpr("CAST(id AS STRING) AS path", "CAST(id AS STRING) AS content");
-    assertThatThrownBy(() -> FssdSpark.detect(spark, textContent, modelBytes, DetectOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content:binary")
+    assertThatThrownBy(
+            () -> FssdSpark.detect(spark, noContent, modelBytes, DetectOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("content");
+    Dataset<Row> textContent =
+        spark.range(3).selectExpr("CAST(id AS STRING) AS path", "CAST(id AS STRING) AS content");
+    assertThatThrownBy(
+            () -> FssdSpark.detect(spark, textContent, modelBytes, DetectOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("content:binary")
         .hasMessageContaining("content:string");
     assertThatThrownBy(() -> DetectOptions.builder().batchSize(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize").hasMessageContaining("0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("batchSize")
+        .hasMessageContaining("0");
   }
 
   @Test
   void jobWritesParquetAndJsonLines() throws IOException {
     Path out = dir.resolve("out");
-    FssdSparkJob.Args args = FssdSparkJob.Args.parse(new String[] {
-        "--model", modelFile.toString(), "--input", images.toString(), "--output", out.toString(),
-        "--threshold", String.valueOf(THRESHOLD), "--batch", "4", "--partitions", "2"});
+    FssdSparkJob.Args args =
+        FssdSparkJob.Args.parse(
+            new String[] {
+              "--model",
+              modelFile.toString(),
+              "--input",
+              images.toString(),
+              "--output",
+              out.toString(),
+              "--threshold",
+              String.valueOf(THRESHOLD),
+              "--batch",
+              "4",
+              "--partitions",
+              "2"
+            });
     FssdSparkJob.Summary summary = FssdSparkJob.detectAndWrite(spark, args);
 
     long total = expected.values().stream().mapToInt(List::size).sum();
@@ -267,12 +355,24 @@ class FssdSparkTest {
 
     List<Row> parquet = spark.read().parquet(out.resolve("parquet").toString()).collectAsList();
     assertMatchesExpected(parquet);
-    List<Row> json = spark.read().schema(FssdSpark.OUTPUT_SCHEMA).json(out.resolve("json").toString()).collectAsList();
+    List<Row> json =
+        spark
+            .read()
+            .schema(FssdSpark.OUTPUT_SCHEMA)
+            .json(out.resolve("json").toString())
+            .collectAsList();
     assertMatchesExpected(json);
     // JSON lines: one object per line.
     try (var files = Files.list(out.resolve("json"))) {
-      String first = Files.readAllLines(files.filter(p -> p.toString().endsWith(".json"))
-          .filter(p -> p.toFile().length() > 0).findFirst().orElseThrow(), StandardCharsets.UTF_8).get(0);
+      String first =
+          Files.readAllLines(
+                  files
+                      .filter(p -> p.toString().endsWith(".json"))
+                      .filter(p -> p.toFile().length() > 0)
+                      .findFirst()
+                      .orElseThrow(),
+                  StandardCharsets.UTF_8)
+              .get(0);
       assertThat(first).startsWith("{\"image\":\"file:").endsWith("}");
     }
   }
@@ -280,18 +380,25 @@ class FssdSparkTest {
   @Test
   void jobRefusesBadArgumentsBeforeStartingSpark() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = FssdSparkJob.run(new String[] {"--model", "m.zip", "--input", "in"}, new PrintStream(err, true));
+    int status =
+        FssdSparkJob.run(
+            new String[] {"--model", "m.zip", "--input", "in"}, new PrintStream(err, true));
     assertThat(status).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing --output").contains("usage:");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("missing --output")
+        .contains("usage:");
     assertThatThrownBy(() -> FssdSparkJob.Args.parse(new String[] {"--batch", "many"}))
-        .hasMessageContaining("--batch").hasMessageContaining("many");
+        .hasMessageContaining("--batch")
+        .hasMessageContaining("many");
   }
 
-  /** Error row for the corrupt file, and the detections of every other image as expected, in order. */
+  /**
+   * Error row for the corrupt file, and the detections of every other image as expected, in order.
+   */
   private void assertMatchesExpected(List<Row> rows) {
     Map<Path, List<Row>> byImage = byImage(rows);
-    assertThat(byImage.keySet()).containsExactlyInAnyOrderElementsOf(
-        concat(new ArrayList<>(expected.keySet()), corrupt));
+    assertThat(byImage.keySet())
+        .containsExactlyInAnyOrderElementsOf(concat(new ArrayList<>(expected.keySet()), corrupt));
     List<Row> bad = byImage.get(corrupt);
     assertThat(bad).hasSize(1);
     Row err = bad.get(0);
@@ -328,10 +435,16 @@ class FssdSparkTest {
   private static List<Detection> toDetections(List<Row> rows) {
     List<Detection> out = new ArrayList<>();
     for (Row r : rows) {
-      out.add(Detection.of(r.getInt(r.fieldIndex("class")), r.getString(r.fieldIndex("label")),
-          r.getFloat(r.fieldIndex("score")),
-          Box.of(r.getFloat(r.fieldIndex("x1")), r.getFloat(r.fieldIndex("y1")),
-              r.getFloat(r.fieldIndex("x2")), r.getFloat(r.fieldIndex("y2")))));
+      out.add(
+          Detection.of(
+              r.getInt(r.fieldIndex("class")),
+              r.getString(r.fieldIndex("label")),
+              r.getFloat(r.fieldIndex("score")),
+              Box.of(
+                  r.getFloat(r.fieldIndex("x1")),
+                  r.getFloat(r.fieldIndex("y1")),
+                  r.getFloat(r.fieldIndex("x2")),
+                  r.getFloat(r.fieldIndex("y2")))));
     }
     return out;
   }

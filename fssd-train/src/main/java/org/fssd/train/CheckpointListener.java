@@ -12,6 +12,7 @@ final class CheckpointListener implements TrainingListener {
   private final int every;
   private final RunSettings settings;
   private FssdTrainer trainer;
+
   /** {@link FssdTrainer#historySize()} when the newest checkpoint was written or resumed. */
   private int saved;
 

@@ -39,10 +39,19 @@ public final class CheckpointModels {
         .with("train.epoch", state.epoch() + " of " + state.epochs())
         .with("train.batchSize", Integer.toString(state.batchSize()))
         .with("train.seed", Long.toString(state.seed()))
-        .with("train.optimizer", "SGD momentum " + state.momentum() + ", weight decay "
-            + state.weightDecay())
-        .with("train.lr", "base " + state.baseLr() + ", warmup " + state.warmup() + ", x"
-            + state.decayFactor() + " at epochs " + Arrays.toString(state.decayEpochs()))
+        .with(
+            "train.optimizer",
+            "SGD momentum " + state.momentum() + ", weight decay " + state.weightDecay())
+        .with(
+            "train.lr",
+            "base "
+                + state.baseLr()
+                + ", warmup "
+                + state.warmup()
+                + ", x"
+                + state.decayFactor()
+                + " at epochs "
+                + Arrays.toString(state.decayEpochs()))
         .with("train.init", state.initSource());
   }
 }

@@ -18,9 +18,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
+import org.fssd.ModelFormatException;
 import org.fssd.model.ModelFile;
 import org.fssd.model.ModelZip;
-import org.fssd.ModelFormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * digits), each a DL4J {@code ModelSerializer} zip of the training graph <b>with</b> the updater
  * state (SGD velocities) plus one entry {@value #ENTRY}:
  *
- * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}</pre>
+ * <pre>{@code {"format": "fssd4j-checkpoint", "formatVersion": 1, "state": {...TrainingState...}}}
+ * </pre>
  *
  * <p>(written by {@link FssdTrainer}, the object also holds {@code "settings"}: the run's {@link
  * RunSettings}, absent in older checkpoints) and, when written by {@link FssdTrainer}, the run's
@@ -39,21 +40,24 @@ import org.slf4j.LoggerFactory;
  * <p>A checkpoint is written to a hidden temporary file ({@code .checkpoint-N.zip.*.tmp}) in the
  * same directory and then renamed with {@code ATOMIC_MOVE}, so a file under a checkpoint name is
  * always complete; {@link #latest(Path)} only considers such names (a stray temporary file left by
- * a crash is never picked up) and skips, with a warning, any that cannot be read. Older
- * checkpoints beyond the number to keep are deleted after a successful write.
+ * a crash is never picked up) and skips, with a warning, any that cannot be read. Older checkpoints
+ * beyond the number to keep are deleted after a successful write.
  *
  * <p>Stateless utility; one writer per directory.
  */
 public final class Checkpoints {
   /** The zip entry holding the {@link TrainingState}. */
   public static final String ENTRY = "fssd-train.json";
+
   /**
    * The zip entry holding the {@link TrainingHistory} (losses per iteration, evaluations); absent
    * in checkpoints written without one (read as an empty history).
    */
   public static final String HISTORY_ENTRY = "fssd-history.json";
+
   /** The format identifier. */
   public static final String FORMAT = "fssd4j-checkpoint";
+
   /** The newest format version this reader understands (and the one it writes). */
   public static final int FORMAT_VERSION = 1;
 
@@ -61,6 +65,7 @@ public final class Checkpoints {
   private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{10})\\.zip");
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MAX_METADATA_BYTES = 1 << 20;
+
   /** The history holds a few numbers per iteration: 64 MiB is far more than any real run. */
   private static final long MAX_HISTORY_BYTES = 64L << 20;
 
@@ -85,30 +90,38 @@ public final class Checkpoints {
   }
 
   /**
-   * As {@link #write(Path, ComputationGraph, TrainingState, int)}, also storing {@code history}
-   * (if not null) in the entry {@link #HISTORY_ENTRY}.
+   * As {@link #write(Path, ComputationGraph, TrainingState, int)}, also storing {@code history} (if
+   * not null) in the entry {@link #HISTORY_ENTRY}.
    *
    * @return the checkpoint file
    */
-  public static Path write(Path dir, ComputationGraph graph, TrainingState state,
-      TrainingHistory history, int keep) {
+  public static Path write(
+      Path dir, ComputationGraph graph, TrainingState state, TrainingHistory history, int keep) {
     return write(dir, graph, state, history, null, keep);
   }
 
   /**
    * As {@link #write(Path, ComputationGraph, TrainingState, TrainingHistory, int)}, keeping {@code
-   * settings.keepCheckpoints()} checkpoints and storing {@code settings} for {@link
-   * #readSettings}.
+   * settings.keepCheckpoints()} checkpoints and storing {@code settings} for {@link #readSettings}.
    *
    * @return the checkpoint file
    */
-  public static Path write(Path dir, ComputationGraph graph, TrainingState state,
-      TrainingHistory history, RunSettings settings) {
+  public static Path write(
+      Path dir,
+      ComputationGraph graph,
+      TrainingState state,
+      TrainingHistory history,
+      RunSettings settings) {
     return write(dir, graph, state, history, settings, settings.keepCheckpoints());
   }
 
-  private static Path write(Path dir, ComputationGraph graph, TrainingState state,
-      TrainingHistory history, RunSettings settings, int keep) {
+  private static Path write(
+      Path dir,
+      ComputationGraph graph,
+      TrainingState state,
+      TrainingHistory history,
+      RunSettings settings,
+      int keep) {
     Path target = dir.resolve(fileName(state.iteration())).toAbsolutePath();
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
@@ -125,7 +138,8 @@ public final class Checkpoints {
       }
       ModelFile.writeGraphZip(graph, true, target, entries);
     } catch (IOException | RuntimeException e) {
-      throw e instanceof FssdException ? (FssdException) e
+      throw e instanceof FssdException
+          ? (FssdException) e
           : new FssdException(target + ": cannot write checkpoint: " + e.getMessage(), e);
     }
     prune(dir, keep, target);
@@ -175,8 +189,8 @@ public final class Checkpoints {
   }
 
   /**
-   * The {@link RunSettings} a checkpoint recorded; empty for a checkpoint written without them
-   * (by {@link #write(Path, ComputationGraph, TrainingState, int)} or an older version).
+   * The {@link RunSettings} a checkpoint recorded; empty for a checkpoint written without them (by
+   * {@link #write(Path, ComputationGraph, TrainingState, int)} or an older version).
    *
    * @throws ModelFormatException when the file cannot be read or its settings are invalid
    */
@@ -214,8 +228,13 @@ public final class Checkpoints {
       }
       int version = root.path("formatVersion").asInt(-1);
       if (version < 1 || version > FORMAT_VERSION) {
-        throw new ModelFormatException(file + ": checkpoint format version " + version
-            + " is not supported (this reader: 1.." + FORMAT_VERSION + ")");
+        throw new ModelFormatException(
+            file
+                + ": checkpoint format version "
+                + version
+                + " is not supported (this reader: 1.."
+                + FORMAT_VERSION
+                + ")");
       }
       return root;
     } catch (IOException e) {
@@ -237,7 +256,8 @@ public final class Checkpoints {
       return TrainingHistory.fromJsonBytes(
           ModelZip.readEntry(file, zip, HISTORY_ENTRY, MAX_HISTORY_BYTES));
     } catch (IOException e) {
-      throw new ModelFormatException(file + ": cannot read the training history: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": cannot read the training history: " + e.getMessage(), e);
     } catch (ModelFormatException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
@@ -250,13 +270,20 @@ public final class Checkpoints {
     // sizes follow from the stored configuration, whose own size is bounded by the state's config.
     long configLimit = ModelZip.configurationLimit(state.config());
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      ModelZip.checkEntries(file, zip, new ModelZip.Limits().allow(ENTRY, MAX_METADATA_BYTES)
-          .allow(HISTORY_ENTRY, MAX_HISTORY_BYTES).allow(ModelZip.CONFIGURATION, configLimit)
-          .allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE).allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE));
+      ModelZip.checkEntries(
+          file,
+          zip,
+          new ModelZip.Limits()
+              .allow(ENTRY, MAX_METADATA_BYTES)
+              .allow(HISTORY_ENTRY, MAX_HISTORY_BYTES)
+              .allow(ModelZip.CONFIGURATION, configLimit)
+              .allow(ModelZip.COEFFICIENTS, Long.MAX_VALUE)
+              .allow(ModelZip.UPDATER_STATE, Long.MAX_VALUE));
       ComputationGraph g = ModelZip.restore(file, zip, -1, configLimit, true);
       return new Loaded(file, g, state);
     } catch (IOException e) {
-      throw new ModelFormatException(file + ": cannot restore the training graph: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": cannot restore the training graph: " + e.getMessage(), e);
     }
   }
 

@@ -16,11 +16,17 @@ final class DivergenceCheck implements TrainingListener {
   public void onUpdate(TrainingProgress p, double score) {
     if (!Double.isFinite(p.loss()) || !Double.isFinite(score)) {
       java.nio.file.Path last = trainer.lastCheckpoint();
-      throw new TrainingDivergedException(String.format(
-          "training diverged at iteration %d (epoch %d, batch %d): loss is %s (loc %s, conf %s);"
-              + " the parameters are no longer usable. Last good checkpoint: %s",
-          p.iteration(), p.epoch(), p.batchInEpoch(), p.loss(),
-          p.locLoss(), p.confLoss(), last == null ? "none" : last));
+      throw new TrainingDivergedException(
+          String.format(
+              "training diverged at iteration %d (epoch %d, batch %d): loss is %s (loc %s, conf %s);"
+                  + " the parameters are no longer usable. Last good checkpoint: %s",
+              p.iteration(),
+              p.epoch(),
+              p.batchInEpoch(),
+              p.loss(),
+              p.locLoss(),
+              p.confLoss(),
+              last == null ? "none" : last));
     }
   }
 }

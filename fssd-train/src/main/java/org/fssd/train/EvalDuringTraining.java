@@ -17,8 +17,8 @@ import org.fssd.train.eval.EvalResult;
  * threshold 0.01, as for {@code fssd eval}) over every image of the held-out set and scored with
  * {@link DetectorEvaluation} (default VOC07 11-point AP).
  *
- * <p>A run stopped early by {@link FssdTrainer.Builder#maxIterations} is treated as interrupted:
- * it evaluates only at multiples of {@code every}, so that stopping and resuming gives the same
+ * <p>A run stopped early by {@link FssdTrainer.Builder#maxIterations} is treated as interrupted: it
+ * evaluates only at multiples of {@code every}, so that stopping and resuming gives the same
  * evaluations as an uninterrupted run.
  *
  * <p>Immutable; {@link #evaluate} may run on any thread but uses the CPU heavily.
@@ -28,8 +28,8 @@ import org.fssd.train.eval.EvalResult;
  * @param method the AP method
  * @param batchSize images per forward pass
  */
-public record EvalDuringTraining(DetectionDataset dataset, int every, ApMethod method,
-    int batchSize) {
+public record EvalDuringTraining(
+    DetectionDataset dataset, int every, ApMethod method, int batchSize) {
 
   /** The score threshold of evaluation (as the reference's test script). */
   public static final float SCORE_THRESHOLD = 0.01f;
@@ -50,11 +50,13 @@ public record EvalDuringTraining(DetectionDataset dataset, int every, ApMethod m
 
   /** Runs {@code model} over the held-out set and scores it. */
   public EvalResult evaluate(FssdModel model) {
-    checkArgument(model.labels().equals(dataset.labels()),
-        "the model's labels %s differ from the held-out set's %s", model.labels(),
+    checkArgument(
+        model.labels().equals(dataset.labels()),
+        "the model's labels %s differ from the held-out set's %s",
+        model.labels(),
         dataset.labels());
-    try (FssdDetector detector = FssdDetector.builder().model(model)
-        .scoreThreshold(SCORE_THRESHOLD).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder().model(model).scoreThreshold(SCORE_THRESHOLD).build()) {
       return DetectorEvaluation.evaluate(detector, dataset, method, batchSize, null, null);
     }
   }

@@ -29,7 +29,8 @@ final class EvaluationListener implements TrainingListener {
   public void onTrainingEnd(FssdTrainer trainer) {
     TrainingState s = trainer.state();
     // a run stopped by maxIterations is not at its end: a resumed run evaluates there
-    if (s.epoch() >= s.epochs() && s.iteration() > 0
+    if (s.epoch() >= s.epochs()
+        && s.iteration() > 0
         && trainer.lastEvaluationIteration() != s.iteration()) {
       trainer.evaluate(evaluation);
     }

@@ -12,23 +12,23 @@ import org.fssd.data.Annotation;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.Sample;
 import org.fssd.detect.FssdDetector;
-import org.fssd.model.Labels;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.image.BgrImage;
 import org.fssd.image.Preprocessor;
 import org.fssd.model.ActivationRanges;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.fssd.model.Quantization;
 import org.fssd.train.eval.ApMethod;
 import org.fssd.train.eval.DetectorEvaluation;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Post-training static int8 quantisation of a model: calibrates the activation ranges on images
- * of a dataset with each {@link ActivationRanges.Method}, evaluates the int8 model of each on the
- * same calibration images, and keeps the one that loses the least mAP (ties: the first in {@link
- * ActivationRanges.Method} order). BatchNorm is folded and weights are quantised per output
- * channel by the plan ({@link Quantization}).
+ * Post-training static int8 quantisation of a model: calibrates the activation ranges on images of
+ * a dataset with each {@link ActivationRanges.Method}, evaluates the int8 model of each on the same
+ * calibration images, and keeps the one that loses the least mAP (ties: the first in {@link
+ * ActivationRanges.Method} order). BatchNorm is folded and weights are quantised per output channel
+ * by the plan ({@link Quantization}).
  *
  * <pre>{@code
  * FssdQuantizer.Result r = FssdQuantizer.builder()
@@ -40,8 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  *
  * <p>The quantised model keeps the fp32 parameters and adds the {@link Quantization}; its
- * provenance records the calibration images, the method and the mAPs. Evaluations run on the
- * oneDNN engine (the int8 one needs it), so the CPU backend is required.
+ * provenance records the calibration images, the method and the mAPs. Evaluations run on the oneDNN
+ * engine (the int8 one needs it), so the CPU backend is required.
  */
 public final class FssdQuantizer {
   private final DetectionDataset calibration;
@@ -54,14 +54,23 @@ public final class FssdQuantizer {
   private final Consumer<String> log;
 
   /** The outcome: the quantised model and the mAPs that chose it. */
-  public record Result(FssdModel model, ActivationRanges.Method method, double calibrationMapFp32,
-      Map<ActivationRanges.Method, Double> calibrationMapInt8, Double heldOutMapFp32, Double heldOutMapInt8) {
+  public record Result(
+      FssdModel model,
+      ActivationRanges.Method method,
+      double calibrationMapFp32,
+      Map<ActivationRanges.Method, Double> calibrationMapInt8,
+      Double heldOutMapFp32,
+      Double heldOutMapInt8) {
 
-    /** Lines for a console: the mAPs of fp32 and of each method, the choice, held-out before/after. */
+    /**
+     * Lines for a console: the mAPs of fp32 and of each method, the choice, held-out before/after.
+     */
     public String summary() {
       StringBuilder sb = new StringBuilder();
       sb.append(String.format("calibration mAP fp32: %.4f%n", calibrationMapFp32));
-      calibrationMapInt8.forEach((m, v) -> sb.append(String.format("calibration mAP int8 %-16s %.4f%n", m.label() + ":", v)));
+      calibrationMapInt8.forEach(
+          (m, v) ->
+              sb.append(String.format("calibration mAP int8 %-16s %.4f%n", m.label() + ":", v)));
       sb.append("chosen: ").append(method.label()).append('\n');
       if (heldOutMapFp32 != null) {
         sb.append(String.format("held-out mAP fp32: %.4f%n", heldOutMapFp32));
@@ -74,7 +83,8 @@ public final class FssdQuantizer {
 
   private FssdQuantizer(Builder b) {
     this.calibration = Objects.requireNonNull(b.calibration, "calibration dataset");
-    checkArgument(calibration.size() > 0, "the calibration dataset %s is empty", calibration.name());
+    checkArgument(
+        calibration.size() > 0, "the calibration dataset %s is empty", calibration.name());
     this.calibrationImages = Math.min(b.calibrationImages, calibration.size());
     this.heldOut = b.heldOut;
     this.apMethod = b.apMethod;
@@ -117,21 +127,27 @@ public final class FssdQuantizer {
         bestQ = q;
       }
     }
-    FssdModel quantised = fp32.withQuantization(bestQ).withProvenance(fp32.provenance()
-        .with("quantize.calibration", description)
-        .with("quantize.method", best.label())
-        .with("quantize.methods", methodsSummary(maps))
-        .with("quantize.calibrationMapFp32", String.format("%.4f", fp32Map)));
+    FssdModel quantised =
+        fp32.withQuantization(bestQ)
+            .withProvenance(
+                fp32.provenance()
+                    .with("quantize.calibration", description)
+                    .with("quantize.method", best.label())
+                    .with("quantize.methods", methodsSummary(maps))
+                    .with("quantize.calibrationMapFp32", String.format("%.4f", fp32Map)));
     Double heldFp32 = null;
     Double heldInt8 = null;
     if (heldOut != null) {
       checkLabels(fp32.labels(), heldOut);
       heldFp32 = map(fp32, heldOut);
       heldInt8 = map(quantised, heldOut);
-      quantised = quantised.withProvenance(quantised.provenance()
-          .with("quantize.heldOut", heldOut.size() + " images of " + heldOut.name())
-          .with("quantize.heldOutMapFp32", String.format("%.4f", heldFp32))
-          .with("quantize.heldOutMapInt8", String.format("%.4f", heldInt8)));
+      quantised =
+          quantised.withProvenance(
+              quantised
+                  .provenance()
+                  .with("quantize.heldOut", heldOut.size() + " images of " + heldOut.name())
+                  .with("quantize.heldOutMapFp32", String.format("%.4f", heldFp32))
+                  .with("quantize.heldOutMapInt8", String.format("%.4f", heldInt8)));
     }
     return new Result(quantised, best, fp32Map, maps, heldFp32, heldInt8);
   }
@@ -143,7 +159,11 @@ public final class FssdQuantizer {
   }
 
   private static void checkLabels(Labels labels, DetectionDataset ds) {
-    checkArgument(labels.equals(ds.labels()), "the model's labels %s differ from those of %s: %s", labels, ds.name(),
+    checkArgument(
+        labels.equals(ds.labels()),
+        "the model's labels %s differ from those of %s: %s",
+        labels,
+        ds.name(),
         ds.labels());
   }
 
@@ -167,8 +187,11 @@ public final class FssdQuantizer {
 
   /** mAP of {@code model} on {@code ds} with the evaluation score threshold (0.01). */
   private double map(FssdModel model, DetectionDataset ds) {
-    FssdDetector.Builder b = FssdDetector.builder().model(model).scoreThreshold(0.01f)
-        .engine(org.fssd.detect.Engine.ONEDNN);
+    FssdDetector.Builder b =
+        FssdDetector.builder()
+            .model(model)
+            .scoreThreshold(0.01f)
+            .engine(org.fssd.detect.Engine.ONEDNN);
     if (model.quantization() != null) {
       b.precision(PlanOptions.Precision.INT8);
     }
@@ -187,8 +210,13 @@ public final class FssdQuantizer {
 
   /** Images {@code from .. from+n-1} of {@code ds}, as a dataset named {@code name}. */
   public static DetectionDataset range(DetectionDataset ds, int from, int n, String name) {
-    checkArgument(from >= 0 && n >= 1 && from + n <= ds.size(), "images [%s, %s) of %s, which has %s", from, from + n,
-        ds.name(), ds.size());
+    checkArgument(
+        from >= 0 && n >= 1 && from + n <= ds.size(),
+        "images [%s, %s) of %s, which has %s",
+        from,
+        from + n,
+        ds.name(),
+        ds.size());
     return new DetectionDataset() {
       @Override
       public String name() {

@@ -12,9 +12,9 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.data.DetectionDataset;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.SampleTransform;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Provenance;
@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The result of {@link #train()} is an {@link FssdModel} (inference graph with the trained
  * parameters) whose provenance records the run. With {@link Builder#preciseBnBatches(int)} its BN
- * running statistics are re-estimated at the end ({@link PreciseBatchNorm}); the training graph
- * and the checkpoints keep the running averages. Not thread-safe; {@link #train()} runs once.
+ * running statistics are re-estimated at the end ({@link PreciseBatchNorm}); the training graph and
+ * the checkpoints keep the running averages. Not thread-safe; {@link #train()} runs once.
  */
 public final class FssdTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainer.class);
@@ -88,8 +88,8 @@ public final class FssdTrainer {
   private boolean used;
   private FssdModel recalibrated;
 
-  private FssdTrainer(Builder b, TrainingState state, ComputationGraph graph,
-      FssdDataSetIterator data) {
+  private FssdTrainer(
+      Builder b, TrainingState state, ComputationGraph graph, FssdDataSetIterator data) {
     this.dataset = b.dataset;
     this.state = state;
     this.graph = graph;
@@ -104,8 +104,11 @@ public final class FssdTrainer {
       all.add(new EvaluationListener(b.evaluation));
     }
     if (b.checkpointDir != null) {
-      all.add(new CheckpointListener(b.checkpointDir, b.checkpointEvery,
-          new RunSettings(b.checkpointEvery, b.keepCheckpoints, b.notes)));
+      all.add(
+          new CheckpointListener(
+              b.checkpointDir,
+              b.checkpointEvery,
+              new RunSettings(b.checkpointEvery, b.keepCheckpoints, b.notes)));
     }
     this.listeners = List.copyOf(all);
     this.maxIterations = b.maxIterations;
@@ -136,8 +139,8 @@ public final class FssdTrainer {
    * Builder#config} and {@link Builder#initialModel} are refused.
    *
    * <p><b>From the checkpoint unless set here</b>: {@link Builder#epochs} (the planned epochs),
-   * {@link Builder#checkpointEvery}, {@link Builder#keepCheckpoints} and the {@link
-   * Builder#notes} ({@link RunSettings}; a checkpoint without settings gives 0, 2 and none).
+   * {@link Builder#checkpointEvery}, {@link Builder#keepCheckpoints} and the {@link Builder#notes}
+   * ({@link RunSettings}; a checkpoint without settings gives 0, 2 and none).
    *
    * <p><b>Only from this builder</b> (not stored): {@link Builder#maxIterations}, {@link
    * Builder#mixup}, {@link Builder#evaluate}, {@link Builder#preciseBnBatches}, {@link
@@ -147,8 +150,9 @@ public final class FssdTrainer {
    * @throws FssdException when the directory holds no readable checkpoint
    */
   public static Builder resume(Path checkpointDir, DetectionDataset dataset) {
-    Path file = Checkpoints.latest(checkpointDir).orElseThrow(() ->
-        new FssdException(checkpointDir + ": no checkpoint to resume from"));
+    Path file =
+        Checkpoints.latest(checkpointDir)
+            .orElseThrow(() -> new FssdException(checkpointDir + ": no checkpoint to resume from"));
     Builder b = new Builder(dataset);
     b.resumeFile = file;
     b.checkpointDir = checkpointDir;
@@ -210,8 +214,9 @@ public final class FssdTrainer {
     }
     FssdModel trained = model();
     if (preciseBnBatches > 0) {
-      trained = PreciseBatchNorm.atEndOfTraining(trained, dataset, state, workers, transform,
-          preciseBnBatches);
+      trained =
+          PreciseBatchNorm.atEndOfTraining(
+              trained, dataset, state, workers, transform, preciseBnBatches);
       recalibrated = trained;
     }
     return trained;
@@ -230,9 +235,16 @@ public final class FssdTrainer {
         data.next(); // already trained on: same data, skipped
       }
     }
-    LOG.info("training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {})",
-        state.config(), dataset.name(), dataset.size(), perEpoch, state.batchSize(), iteration,
-        epoch, batchInEpoch);
+    LOG.info(
+        "training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {})",
+        state.config(),
+        dataset.name(),
+        dataset.size(),
+        perEpoch,
+        state.batchSize(),
+        iteration,
+        epoch,
+        batchInEpoch);
     for (TrainingListener l : listeners) {
       l.onTrainingStart(this);
     }
@@ -243,14 +255,24 @@ public final class FssdTrainer {
         INDArray features = batch.getFeatures(0);
         int n = (int) features.size(0);
         double lr = learningRate(iteration);
-        graph.fit(new MultiDataSet(new INDArray[] {features},
-            new INDArray[] {TrainingGraph.labels(batch)}));
+        graph.fit(
+            new MultiDataSet(
+                new INDArray[] {features}, new INDArray[] {TrainingGraph.labels(batch)}));
         MultiBoxLoss.Result r = loss.lastResult();
         double score = graph.score();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        TrainingProgress p = new TrainingProgress(iteration + 1, epoch, batchInEpoch + 1, perEpoch,
-            r == null ? Double.NaN : r.locLoss(), r == null ? Double.NaN : r.confLoss(),
-            r == null ? 0 : r.numPositives(), lr, n / seconds, n);
+        TrainingProgress p =
+            new TrainingProgress(
+                iteration + 1,
+                epoch,
+                batchInEpoch + 1,
+                perEpoch,
+                r == null ? Double.NaN : r.locLoss(),
+                r == null ? Double.NaN : r.confLoss(),
+                r == null ? 0 : r.numPositives(),
+                lr,
+                n / seconds,
+                n);
         for (TrainingListener l : listeners) {
           l.onUpdate(p, score);
         }
@@ -299,9 +321,13 @@ public final class FssdTrainer {
     // the epoch of the last update (state.epoch() has moved on at an epoch's end)
     int epoch = steps.isEmpty() ? state.epoch() : steps.get(steps.size() - 1).epoch();
     evaluations.add(TrainingHistory.Evaluation.of(state.iteration(), epoch, r));
-    LOG.info("evaluation at iteration {} on {} ({} images): mAP {} ({} s)", state.iteration(),
-        evaluation.dataset().name(), r.images(), String.format(java.util.Locale.ROOT, "%.4f",
-            r.map()), String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    LOG.info(
+        "evaluation at iteration {} on {} ({} images): mAP {} ({} s)",
+        state.iteration(),
+        evaluation.dataset().name(),
+        r.images(),
+        String.format(java.util.Locale.ROOT, "%.4f", r.map()),
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     for (TrainingListener l : listeners) {
       l.onEvaluation(state.iteration(), epoch, r);
     }
@@ -385,6 +411,7 @@ public final class FssdTrainer {
     private TrainingState resumedState;
     private RunSettings resumedSettings;
     private final java.util.Map<String, String> notes = new java.util.LinkedHashMap<>();
+
     /** Settings a resumed run takes from its checkpoint that the caller set (checked in build). */
     private final java.util.Set<String> fixed = new java.util.LinkedHashSet<>();
 
@@ -467,9 +494,9 @@ public final class FssdTrainer {
     }
 
     /**
-     * Network slimming (SPEC §7): adds {@code s * sign(gamma)} to every BN gamma gradient
-     * (the reference uses s = 1e-4). Needs the BN variant. Default 0 (off). Kept by the
-     * checkpoint's graph configuration, so a resumed run continues with it.
+     * Network slimming (SPEC §7): adds {@code s * sign(gamma)} to every BN gamma gradient (the
+     * reference uses s = 1e-4). Needs the BN variant. Default 0 (off). Kept by the checkpoint's
+     * graph configuration, so a resumed run continues with it.
      */
     public Builder sparsity(double s) {
       checkArgument(s >= 0 && Double.isFinite(s), "sparsity must be finite and >= 0, got %s", s);
@@ -480,7 +507,9 @@ public final class FssdTrainer {
 
     /** Weight decay on every parameter, finite and >= 0 (default 5e-4). */
     public Builder weightDecay(double weightDecay) {
-      checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay must be finite and >= 0, got %s",
+      checkArgument(
+          weightDecay >= 0 && Double.isFinite(weightDecay),
+          "weightDecay must be finite and >= 0, got %s",
           weightDecay);
       this.weightDecay = weightDecay;
       fixed.add("weightDecay");
@@ -554,14 +583,14 @@ public final class FssdTrainer {
     }
 
     /**
-     * Precise BN at the end of training (default 0 = off): {@link FssdTrainer#train()}
-     * re-estimates the running mean and variance of every BN layer of the returned model over
-     * {@code n} batches of the training data (the first {@code n} of epoch 0, at most one epoch,
-     * with the run's seed, batch size and transform, without Mixup; {@link PreciseBatchNorm}),
-     * the same as {@code fssd recalibrate-bn} with the run's seed and batch size. The provenance
-     * records it ({@code bn.recalibrated}, {@code train.preciseBn}: the number of batches). Does
-     * nothing for a network without BN. Checkpoints keep the running averages of training. Not
-     * stored in checkpoints: set it again when resuming.
+     * Precise BN at the end of training (default 0 = off): {@link FssdTrainer#train()} re-estimates
+     * the running mean and variance of every BN layer of the returned model over {@code n} batches
+     * of the training data (the first {@code n} of epoch 0, at most one epoch, with the run's seed,
+     * batch size and transform, without Mixup; {@link PreciseBatchNorm}), the same as {@code fssd
+     * recalibrate-bn} with the run's seed and batch size. The provenance records it ({@code
+     * bn.recalibrated}, {@code train.preciseBn}: the number of batches). Does nothing for a network
+     * without BN. Checkpoints keep the running averages of training. Not stored in checkpoints: set
+     * it again when resuming.
      */
     public Builder preciseBnBatches(int n) {
       checkArgument(n >= 0, "preciseBnBatches must be >= 0 (0 = off), got %s", n);
@@ -613,46 +642,79 @@ public final class FssdTrainer {
       if (resumeFile != null) {
         Checkpoints.Loaded loaded = Checkpoints.read(resumeFile);
         state = loaded.state().withEpochs(epochs);
-        checkArgument(state.dataset().equals(dataset.name()) && state.datasetSize() == dataset.size(),
+        checkArgument(
+            state.dataset().equals(dataset.name()) && state.datasetSize() == dataset.size(),
             "checkpoint %s was made on dataset %s (%s images), not on %s (%s images)",
-            resumeFile, state.dataset(), state.datasetSize(), dataset.name(), dataset.size());
+            resumeFile,
+            state.dataset(),
+            state.datasetSize(),
+            dataset.name(),
+            dataset.size());
         graph = loaded.graph();
         checkFixedSettings(loaded.state(), graph);
         resumedHistory = Checkpoints.readHistory(resumeFile).upTo(state.iteration());
         TrainingGraph.loss(graph); // checks it is a training graph
         LOG.info("resuming from {} at iteration {}", resumeFile, state.iteration());
       } else {
-        checkArgument(config != null || initialModel != null, "set config(...) or initialModel(...)");
+        checkArgument(
+            config != null || initialModel != null, "set config(...) or initialModel(...)");
         FssdModel init = initialModel;
         if (init == null) {
           init = FssdModel.create(config, dataset.labels(), seed);
         }
-        checkArgument(config == null || config.equals(init.config()),
-            "config %s differs from the initial model's %s", config, init.config());
-        checkArgument(init.labels().numClasses() == dataset.labels().numClasses(),
-            "the model has %s classes, dataset %s has %s", init.labels().numClasses(),
-            dataset.name(), dataset.labels().numClasses());
+        checkArgument(
+            config == null || config.equals(init.config()),
+            "config %s differs from the initial model's %s",
+            config,
+            init.config());
+        checkArgument(
+            init.labels().numClasses() == dataset.labels().numClasses(),
+            "the model has %s classes, dataset %s has %s",
+            init.labels().numClasses(),
+            dataset.name(),
+            dataset.labels().numClasses());
         if (checkpointDir != null) {
           Optional<Path> existing = Checkpoints.list(checkpointDir).stream().findFirst();
-          checkArgument(existing.isEmpty(),
+          checkArgument(
+              existing.isEmpty(),
               "checkpoint directory %s already holds %s: resume that run or use an empty directory",
-              checkpointDir, existing.orElse(null));
+              checkpointDir,
+              existing.orElse(null));
         }
-        state = new TrainingState(init.config(), dataset.labels(), seed, batchSize, epochs, 0, 0, 0,
-            dataset.name(), dataset.size(), learningRate, warmup, decayEpochs, decayFactor,
-            momentum, weightDecay, init.provenance().get("source"));
+        state =
+            new TrainingState(
+                init.config(),
+                dataset.labels(),
+                seed,
+                batchSize,
+                epochs,
+                0,
+                0,
+                0,
+                dataset.name(),
+                dataset.size(),
+                learningRate,
+                warmup,
+                decayEpochs,
+                decayFactor,
+                momentum,
+                weightDecay,
+                init.provenance().get("source"));
         graph = null; // built below, once the epoch length is known
         initialModel = init;
       }
-      checkArgument(evaluation == null || evaluation.dataset().labels().equals(state.labels()),
-          "held-out set %s has labels %s, the run %s", evaluation == null ? null
-              : evaluation.dataset().name(), evaluation == null ? null
-              : evaluation.dataset().labels(), state.labels());
-      FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
-          .batchSize(state.batchSize())
-          .seed(state.seed())
-          .workers(workers)
-          .startEpoch(state.epoch());
+      checkArgument(
+          evaluation == null || evaluation.dataset().labels().equals(state.labels()),
+          "held-out set %s has labels %s, the run %s",
+          evaluation == null ? null : evaluation.dataset().name(),
+          evaluation == null ? null : evaluation.dataset().labels(),
+          state.labels());
+      FssdDataSetIterator.Builder db =
+          FssdDataSetIterator.builder(dataset, state.config().priors())
+              .batchSize(state.batchSize())
+              .seed(state.seed())
+              .workers(workers)
+              .startEpoch(state.epoch());
       if (transform != null) {
         db.transform(transform);
       }
@@ -662,12 +724,19 @@ public final class FssdTrainer {
       FssdDataSetIterator data = db.build();
       try {
         if (graph == null) {
-          WarmupStepSchedule schedule = new WarmupStepSchedule(learningRate, data.batchesPerEpoch(),
-              warmup, decayEpochs, decayFactor);
-          checkArgument(sparsity == 0 || state.config().batchNorm(),
+          WarmupStepSchedule schedule =
+              new WarmupStepSchedule(
+                  learningRate, data.batchesPerEpoch(), warmup, decayEpochs, decayFactor);
+          checkArgument(
+              sparsity == 0 || state.config().batchNorm(),
               "sparsity (network slimming) needs the BN variant of the network");
-          graph = TrainingGraph.create(state.config(), initialModel.graph(),
-              new PyTorchSgd(0, schedule, momentum), weightDecay, sparsity);
+          graph =
+              TrainingGraph.create(
+                  state.config(),
+                  initialModel.graph(),
+                  new PyTorchSgd(0, schedule, momentum),
+                  weightDecay,
+                  sparsity);
         }
         return new FssdTrainer(this, state, graph, data);
       } catch (RuntimeException e) {
@@ -690,14 +759,19 @@ public final class FssdTrainer {
               conflicts.add("config " + config + " (the checkpoint's is " + s.config() + ")");
             }
           }
-          case "initialModel" -> conflicts.add("initialModel (a resumed run continues from the"
-              + " checkpoint's parameters)");
+          case "initialModel" ->
+              conflicts.add(
+                  "initialModel (a resumed run continues from the" + " checkpoint's parameters)");
           case "batchSize" -> differs(conflicts, name, batchSize, s.batchSize());
           case "seed" -> differs(conflicts, name, seed, s.seed());
           case "learningRate" -> differs(conflicts, name, learningRate, s.baseLr());
           case "warmup" -> differs(conflicts, name, warmup, s.warmup());
-          case "decayEpochs" -> differs(conflicts, name, java.util.Arrays.toString(decayEpochs),
-              java.util.Arrays.toString(s.decayEpochs()));
+          case "decayEpochs" ->
+              differs(
+                  conflicts,
+                  name,
+                  java.util.Arrays.toString(decayEpochs),
+                  java.util.Arrays.toString(s.decayEpochs()));
           case "decayFactor" -> differs(conflicts, name, decayFactor, s.decayFactor());
           case "momentum" -> differs(conflicts, name, momentum, s.momentum());
           case "weightDecay" -> differs(conflicts, name, weightDecay, s.weightDecay());
@@ -705,10 +779,14 @@ public final class FssdTrainer {
           default -> throw new IllegalStateException(name);
         }
       }
-      checkArgument(conflicts.isEmpty(), "cannot resume %s with changed settings: %s; a resumed run"
-          + " keeps the network, batch size, seed, learning-rate schedule, momentum, weight decay"
-          + " and sparsity of its checkpoint (start a new run in an empty directory to change"
-          + " them)", resumeFile, String.join("; ", conflicts));
+      checkArgument(
+          conflicts.isEmpty(),
+          "cannot resume %s with changed settings: %s; a resumed run"
+              + " keeps the network, batch size, seed, learning-rate schedule, momentum, weight decay"
+              + " and sparsity of its checkpoint (start a new run in an empty directory to change"
+              + " them)",
+          resumeFile,
+          String.join("; ", conflicts));
     }
 
     private static void differs(List<String> conflicts, String name, Object given, Object stored) {

@@ -11,8 +11,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.fssd.data.DetectionDataset;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.augment.SampleTransform;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdModel;
 import org.fssd.train.optim.FastBatchNormHelper;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -42,12 +42,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class PreciseBatchNorm {
   private static final Logger LOG = LoggerFactory.getLogger(PreciseBatchNorm.class);
+
   private PreciseBatchNorm() {}
 
   /**
    * Replaces the running statistics of every BN layer of {@code graph} (NCHW, 4-D inputs) by
-   * population statistics over {@code batches} (each a features array [N, C, H, W] of the
-   * graph's single input). Returns the number of layers updated.
+   * population statistics over {@code batches} (each a features array [N, C, H, W] of the graph's
+   * single input). Returns the number of layers updated.
    */
   public static int recalibrate(ComputationGraph graph, Iterable<INDArray> batches) {
     checkNotNull(graph, "graph");
@@ -56,8 +57,11 @@ public final class PreciseBatchNorm {
     for (GraphVertex v : graph.getVertices()) {
       if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {
         List<String> in = graph.getConfiguration().getVertexInputs().get(v.getVertexName());
-        checkArgument(in != null && in.size() == 1, "BN vertex %s must have one input, has %s",
-            v.getVertexName(), in);
+        checkArgument(
+            in != null && in.size() == 1,
+            "BN vertex %s must have one input, has %s",
+            v.getVertexName(),
+            in);
         bnInputs.put(v.getVertexName(), in.get(0));
       }
     }
@@ -72,8 +76,11 @@ public final class PreciseBatchNorm {
       Map<String, INDArray> acts = graph.feedForward(new INDArray[] {features}, true, false);
       for (Map.Entry<String, String> e : bnInputs.entrySet()) {
         INDArray x = acts.get(e.getValue());
-        checkArgument(x != null && x.rank() == 4, "input %s of BN layer %s is not a 4-D activation",
-            e.getValue(), e.getKey());
+        checkArgument(
+            x != null && x.rank() == 4,
+            "input %s of BN layer %s is not a 4-D activation",
+            e.getValue(),
+            e.getKey());
         double[][] mv = channelMeanVar(x);
         accumulate(sumMean, e.getKey(), mv[0], false);
         accumulate(sumVar, e.getKey(), mv[1], false);
@@ -93,8 +100,10 @@ public final class PreciseBatchNorm {
         mean[c] = (float) mu;
         var[c] = (float) Math.max(0, v[c] / n + m2[c] / n - mu * mu);
       }
-      INDArray meanParam = graph.getParam(layer + "_" + BatchNormalizationParamInitializer.GLOBAL_MEAN);
-      INDArray varParam = graph.getParam(layer + "_" + BatchNormalizationParamInitializer.GLOBAL_VAR);
+      INDArray meanParam =
+          graph.getParam(layer + "_" + BatchNormalizationParamInitializer.GLOBAL_MEAN);
+      INDArray varParam =
+          graph.getParam(layer + "_" + BatchNormalizationParamInitializer.GLOBAL_VAR);
       checkArgument(varParam != null, "BN layer %s keeps log10(std), not the variance", layer);
       meanParam.assign(Nd4j.createFromArray(mean).reshape(meanParam.shape()));
       varParam.assign(Nd4j.createFromArray(var).reshape(varParam.shape()));
@@ -107,14 +116,17 @@ public final class PreciseBatchNorm {
    * passes run on a training graph (FAST convolutions, libnd4j batch norm), which is many times
    * faster than the model's inference graph in training mode. {@code model} is not changed.
    */
-  public static org.fssd.model.FssdModel recalibrate(org.fssd.model.FssdModel model,
-      Iterable<INDArray> batches, String provenanceNote) {
+  public static org.fssd.model.FssdModel recalibrate(
+      org.fssd.model.FssdModel model, Iterable<INDArray> batches, String provenanceNote) {
     checkNotNull(model, "model");
-    ComputationGraph training = TrainingGraph.create(model.config(), model.graph(),
-        new org.nd4j.linalg.learning.config.NoOp(), 0);
+    ComputationGraph training =
+        TrainingGraph.create(
+            model.config(), model.graph(), new org.nd4j.linalg.learning.config.NoOp(), 0);
     recalibrate(training, batches);
-    return org.fssd.model.FssdModel.of(model.config(),
-        TrainingGraph.toInference(model.config(), training), model.labels(),
+    return org.fssd.model.FssdModel.of(
+        model.config(),
+        TrainingGraph.toInference(model.config(), training),
+        model.labels(),
         model.provenance().with("bn.recalibrated", provenanceNote));
   }
 
@@ -127,8 +139,8 @@ public final class PreciseBatchNorm {
     return new double[][] {mv[0].toDoubleVector(), mv[1].toDoubleVector()};
   }
 
-  private static void accumulate(Map<String, double[]> sums, String key, double[] v,
-      boolean square) {
+  private static void accumulate(
+      Map<String, double[]> sums, String key, double[] v, boolean square) {
     double[] s = sums.computeIfAbsent(key, k -> new double[v.length]);
     for (int i = 0; i < v.length; i++) {
       s[i] += square ? v[i] * v[i] : v[i];
@@ -136,30 +148,31 @@ public final class PreciseBatchNorm {
   }
 
   /**
-   * The features of up to {@code max} batches of {@code it}, read lazily (one batch in memory at
-   * a time); iterable once.
+   * The features of up to {@code max} batches of {@code it}, read lazily (one batch in memory at a
+   * time); iterable once.
    */
   public static Iterable<INDArray> features(
       org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator it, int max) {
     checkArgument(max >= 1, "max must be >= 1, got %s", max);
     checkNotNull(it, "it");
-    return () -> new java.util.Iterator<INDArray>() {
-      private int taken;
+    return () ->
+        new java.util.Iterator<INDArray>() {
+          private int taken;
 
-      @Override
-      public boolean hasNext() {
-        return taken < max && it.hasNext();
-      }
+          @Override
+          public boolean hasNext() {
+            return taken < max && it.hasNext();
+          }
 
-      @Override
-      public INDArray next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        taken++;
-        return it.next().getFeatures(0);
-      }
-    };
+          @Override
+          public INDArray next() {
+            if (!hasNext()) {
+              throw new java.util.NoSuchElementException();
+            }
+            taken++;
+            return it.next().getFeatures(0);
+          }
+        };
   }
 
   /**
@@ -168,17 +181,23 @@ public final class PreciseBatchNorm {
    * size of {@code state}, the run's sample transform, without Mixup) through a copy of the model
    * in training mode. The training graph (and so the checkpoints) keeps its running averages.
    */
-  static FssdModel atEndOfTraining(FssdModel trained, DetectionDataset dataset,
-      TrainingState state, int workers, SampleTransform transform, int preciseBnBatches) {
+  static FssdModel atEndOfTraining(
+      FssdModel trained,
+      DetectionDataset dataset,
+      TrainingState state,
+      int workers,
+      SampleTransform transform,
+      int preciseBnBatches) {
     if (!trained.config().batchNorm()) {
       LOG.info("precise BN: the network has no BN layers, nothing to recalibrate");
       return trained;
     }
     long t0 = System.nanoTime();
-    FssdDataSetIterator.Builder db = FssdDataSetIterator.builder(dataset, state.config().priors())
-        .batchSize(state.batchSize())
-        .seed(state.seed())
-        .workers(workers);
+    FssdDataSetIterator.Builder db =
+        FssdDataSetIterator.builder(dataset, state.config().priors())
+            .batchSize(state.batchSize())
+            .seed(state.seed())
+            .workers(workers);
     if (transform != null) {
       db.transform(transform);
     }
@@ -187,15 +206,27 @@ public final class PreciseBatchNorm {
     try (FssdDataSetIterator it = db.build()) {
       batches = Math.min(preciseBnBatches, it.batchesPerEpoch());
       if (batches < preciseBnBatches) {
-        LOG.warn("precise BN: {} batches asked for, one epoch has {}; using {}", preciseBnBatches,
-            it.batchesPerEpoch(), batches);
+        LOG.warn(
+            "precise BN: {} batches asked for, one epoch has {}; using {}",
+            preciseBnBatches,
+            it.batchesPerEpoch(),
+            batches);
       }
-      String note = batches + " batches of " + state.batchSize() + " from " + dataset.name()
-          + " (the run's training augmentation, seed " + state.seed() + ", epoch 0), at the end"
-          + " of training";
+      String note =
+          batches
+              + " batches of "
+              + state.batchSize()
+              + " from "
+              + dataset.name()
+              + " (the run's training augmentation, seed "
+              + state.seed()
+              + ", epoch 0), at the end"
+              + " of training";
       out = PreciseBatchNorm.recalibrate(trained, PreciseBatchNorm.features(it, batches), note);
     }
-    LOG.info("precise BN: BN statistics recalibrated over {} batches ({} s)", batches,
+    LOG.info(
+        "precise BN: BN statistics recalibrated over {} batches ({} s)",
+        batches,
         String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     return out.withProvenance(out.provenance().with("train.preciseBn", Integer.toString(batches)));
   }

@@ -14,8 +14,8 @@ import java.util.Objects;
  * that a resumed run may change: how often checkpoints are written, how many are kept, and free
  * {@code notes} of the application that drives the trainer (e.g. {@code fssd train} stores its
  * augmentation, Mixup, evaluation and precise-BN options there, so that {@code --resume} without
- * them continues the run as it was started). {@link FssdTrainer#resume} takes them as defaults;
- * the builder's setters override them.
+ * them continues the run as it was started). {@link FssdTrainer#resume} takes them as defaults; the
+ * builder's setters override them.
  *
  * @param checkpointEvery iterations between checkpoints (0 = only at the end)
  * @param keepCheckpoints checkpoints kept in the directory, >= 1
@@ -45,7 +45,7 @@ public record RunSettings(int checkpointEvery, int keepCheckpoints, Map<String, 
     Map<String, String> notes = new LinkedHashMap<>();
     JsonNode o = n.path("notes");
     o.fieldNames().forEachRemaining(k -> notes.put(k, o.get(k).asText()));
-    return new RunSettings(n.path("checkpointEvery").asInt(0), n.path("keepCheckpoints").asInt(2),
-        notes);
+    return new RunSettings(
+        n.path("checkpointEvery").asInt(0), n.path("keepCheckpoints").asInt(2), notes);
   }
 }

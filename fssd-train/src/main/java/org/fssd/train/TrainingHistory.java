@@ -44,8 +44,8 @@ public final class TrainingHistory {
    * @param confLoss confidence loss of the batch
    * @param learningRate the learning rate the update used
    */
-  public record Step(long iteration, int epoch, double locLoss, double confLoss,
-      double learningRate) {
+  public record Step(
+      long iteration, int epoch, double locLoss, double confLoss, double learningRate) {
     /** loc + conf. */
     public double loss() {
       return locLoss + confLoss;
@@ -61,8 +61,8 @@ public final class TrainingHistory {
    * @param map the mean AP (NaN when no class has positives)
    * @param classAp AP per class name, in label order (NaN: no positives)
    */
-  public record Evaluation(long iteration, int epoch, String method, double map,
-      Map<String, Double> classAp) {
+  public record Evaluation(
+      long iteration, int epoch, String method, double map, Map<String, Double> classAp) {
     /** Checks and freezes. */
     public Evaluation {
       checkNotNull(method, "method");
@@ -101,13 +101,17 @@ public final class TrainingHistory {
     List<Step> s = List.copyOf(steps);
     List<Evaluation> e = List.copyOf(evaluations);
     for (int i = 1; i < s.size(); i++) {
-      checkArgument(s.get(i).iteration() > s.get(i - 1).iteration(),
-          "step iterations must increase: %s after %s", s.get(i).iteration(),
+      checkArgument(
+          s.get(i).iteration() > s.get(i - 1).iteration(),
+          "step iterations must increase: %s after %s",
+          s.get(i).iteration(),
           s.get(i - 1).iteration());
     }
     for (int i = 1; i < e.size(); i++) {
-      checkArgument(e.get(i).iteration() > e.get(i - 1).iteration(),
-          "evaluation iterations must increase: %s after %s", e.get(i).iteration(),
+      checkArgument(
+          e.get(i).iteration() > e.get(i - 1).iteration(),
+          "evaluation iterations must increase: %s after %s",
+          e.get(i).iteration(),
           e.get(i - 1).iteration());
     }
     return new TrainingHistory(new ArrayList<>(s), new ArrayList<>(e));
@@ -172,13 +176,15 @@ public final class TrainingHistory {
         n.putNull("map");
       }
       ObjectNode aps = n.putObject("classAp");
-      e.classAp().forEach((k, v) -> {
-        if (Double.isFinite(v)) {
-          aps.put(k, v);
-        } else {
-          aps.putNull(k);
-        }
-      });
+      e.classAp()
+          .forEach(
+              (k, v) -> {
+                if (Double.isFinite(v)) {
+                  aps.put(k, v);
+                } else {
+                  aps.putNull(k);
+                }
+              });
     }
     try {
       return MAPPER.writeValueAsBytes(root);
@@ -195,19 +201,29 @@ public final class TrainingHistory {
   public static TrainingHistory fromJsonBytes(byte[] json) {
     try {
       JsonNode root = MAPPER.readTree(json);
-      checkArgument(root != null && "fssd4j-training-history".equals(root.path("format").asText()),
-          "not a training history (format %s)", root == null ? null : root.path("format"));
+      checkArgument(
+          root != null && "fssd4j-training-history".equals(root.path("format").asText()),
+          "not a training history (format %s)",
+          root == null ? null : root.path("format"));
       JsonNode it = root.path("iteration");
       int n = it.size();
       for (String k : List.of("epoch", "loc", "conf", "lr")) {
-        checkArgument(root.path(k).size() == n, "history column %s has %s values, expected %s",
-            k, root.path(k).size(), n);
+        checkArgument(
+            root.path(k).size() == n,
+            "history column %s has %s values, expected %s",
+            k,
+            root.path(k).size(),
+            n);
       }
       List<Step> steps = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        steps.add(new Step(it.get(i).asLong(), root.get("epoch").get(i).asInt(),
-            value(root.get("loc").get(i)), value(root.get("conf").get(i)),
-            value(root.get("lr").get(i))));
+        steps.add(
+            new Step(
+                it.get(i).asLong(),
+                root.get("epoch").get(i).asInt(),
+                value(root.get("loc").get(i)),
+                value(root.get("conf").get(i)),
+                value(root.get("lr").get(i))));
       }
       List<Evaluation> evals = new ArrayList<>();
       for (JsonNode e : root.path("evaluations")) {
@@ -217,8 +233,13 @@ public final class TrainingHistory {
           Map.Entry<String, JsonNode> x = f.next();
           aps.put(x.getKey(), value(x.getValue()));
         }
-        evals.add(new Evaluation(e.path("iteration").asLong(), e.path("epoch").asInt(),
-            e.path("method").asText(), value(e.get("map")), aps));
+        evals.add(
+            new Evaluation(
+                e.path("iteration").asLong(),
+                e.path("epoch").asInt(),
+                e.path("method").asText(),
+                value(e.get("map")),
+                aps));
       }
       return of(steps, evals);
     } catch (IOException | IllegalArgumentException | NullPointerException e) {
@@ -240,7 +261,8 @@ public final class TrainingHistory {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TrainingHistory h && h.steps.equals(steps)
+    return o instanceof TrainingHistory h
+        && h.steps.equals(steps)
         && h.evaluations.equals(evaluations);
   }
 

@@ -4,18 +4,17 @@ import java.nio.file.Path;
 import org.fssd.train.eval.EvalResult;
 
 /**
- * Takes part in the {@link FssdTrainer} loop, on the training thread (keep it quick). The
- * trainer's own jobs are listeners too: the divergence check, evaluation on a held-out set and
- * checkpointing; a listener added with {@link FssdTrainer.Builder#listener} runs after the
- * divergence check and before evaluation and checkpointing of the same iteration. All methods have
- * empty defaults.
+ * Takes part in the {@link FssdTrainer} loop, on the training thread (keep it quick). The trainer's
+ * own jobs are listeners too: the divergence check, evaluation on a held-out set and checkpointing;
+ * a listener added with {@link FssdTrainer.Builder#listener} runs after the divergence check and
+ * before evaluation and checkpointing of the same iteration. All methods have empty defaults.
  *
  * <p>Order of the calls in one run: {@link #onTrainingStart}; per parameter update {@link
  * #onUpdate} then {@link #onIteration} (with {@link #onEvaluation} and {@link #onCheckpoint} when
  * an evaluation or a checkpoint follows it); {@link #onEpochEnd} after an epoch's last batch;
  * {@link #onTrainingEnd} once the loop stops (planned end or {@link
- * FssdTrainer.Builder#maxIterations}), before the final evaluation and checkpoint are reported.
- * An exception thrown by a listener stops training and leaves {@link FssdTrainer#train()}.
+ * FssdTrainer.Builder#maxIterations}), before the final evaluation and checkpoint are reported. An
+ * exception thrown by a listener stops training and leaves {@link FssdTrainer#train()}.
  */
 public interface TrainingListener {
 
@@ -39,9 +38,9 @@ public interface TrainingListener {
   default void onCheckpoint(Path file, long iteration) {}
 
   /**
-   * After an evaluation on the held-out set ({@link FssdTrainer.Builder#evaluateEvery}) made
-   * after {@code iteration} updates, the last of them in {@code epoch} (0-based). It is already
-   * recorded in {@link FssdTrainer#history()} and goes into the next checkpoint.
+   * After an evaluation on the held-out set ({@link FssdTrainer.Builder#evaluateEvery}) made after
+   * {@code iteration} updates, the last of them in {@code epoch} (0-based). It is already recorded
+   * in {@link FssdTrainer#history()} and goes into the next checkpoint.
    */
   default void onEvaluation(long iteration, int epoch, EvalResult result) {}
 

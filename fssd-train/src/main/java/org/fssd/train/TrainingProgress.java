@@ -14,8 +14,16 @@ package org.fssd.train;
  * @param imagesPerSecond batch size / wall time of the iteration (data wait included)
  * @param batchSize images in this batch
  */
-public record TrainingProgress(long iteration, int epoch, int batchInEpoch, int batchesPerEpoch,
-    double locLoss, double confLoss, int positives, double learningRate, double imagesPerSecond,
+public record TrainingProgress(
+    long iteration,
+    int epoch,
+    int batchInEpoch,
+    int batchesPerEpoch,
+    double locLoss,
+    double confLoss,
+    int positives,
+    double learningRate,
+    double imagesPerSecond,
     int batchSize) {
 
   /** loc + conf. */

@@ -9,16 +9,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.fssd.model.Labels;
 import org.fssd.model.ConfigJson;
 import org.fssd.model.FssdConfig;
+import org.fssd.model.Labels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 
 /**
  * Everything besides the network and optimiser state that a checkpoint records to continue a
- * training run exactly: the model description, the run's settings and the position in it. The
- * data order is reproducible from ({@code seed}, {@code epoch}), so the position is {@code epoch}
- * and {@code batchInEpoch} (batches of that epoch already trained on).
+ * training run exactly: the model description, the run's settings and the position in it. The data
+ * order is reproducible from ({@code seed}, {@code epoch}), so the position is {@code epoch} and
+ * {@code batchInEpoch} (batches of that epoch already trained on).
  *
  * @param config the network configuration
  * @param labels the class names (classes 1..C-1)
@@ -38,9 +38,23 @@ import org.fssd.train.optim.WarmupStepSchedule.Warmup;
  * @param weightDecay weight decay
  * @param initSource provenance source of the initial weights
  */
-public record TrainingState(FssdConfig config, Labels labels, long seed, int batchSize, int epochs,
-    long iteration, int epoch, int batchInEpoch, String dataset, int datasetSize, double baseLr,
-    Warmup warmup, int[] decayEpochs, double decayFactor, double momentum, double weightDecay,
+public record TrainingState(
+    FssdConfig config,
+    Labels labels,
+    long seed,
+    int batchSize,
+    int epochs,
+    long iteration,
+    int epoch,
+    int batchInEpoch,
+    String dataset,
+    int datasetSize,
+    double baseLr,
+    Warmup warmup,
+    int[] decayEpochs,
+    double decayFactor,
+    double momentum,
+    double weightDecay,
     String initSource) {
 
   /** Validates and copies. */
@@ -50,8 +64,12 @@ public record TrainingState(FssdConfig config, Labels labels, long seed, int bat
     Objects.requireNonNull(warmup, "warmup");
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(initSource, "initSource");
-    checkArgument(iteration >= 0 && epoch >= 0 && batchInEpoch >= 0,
-        "negative position: iteration %s epoch %s batch %s", iteration, epoch, batchInEpoch);
+    checkArgument(
+        iteration >= 0 && epoch >= 0 && batchInEpoch >= 0,
+        "negative position: iteration %s epoch %s batch %s",
+        iteration,
+        epoch,
+        batchInEpoch);
     decayEpochs = decayEpochs.clone();
   }
 
@@ -62,16 +80,46 @@ public record TrainingState(FssdConfig config, Labels labels, long seed, int bat
 
   /** The same run at another position. */
   public TrainingState at(long iteration, int epoch, int batchInEpoch) {
-    return new TrainingState(config, labels, seed, batchSize, epochs, iteration, epoch,
-        batchInEpoch, dataset, datasetSize, baseLr, warmup, decayEpochs, decayFactor, momentum,
-        weightDecay, initSource);
+    return new TrainingState(
+        config,
+        labels,
+        seed,
+        batchSize,
+        epochs,
+        iteration,
+        epoch,
+        batchInEpoch,
+        dataset,
+        datasetSize,
+        baseLr,
+        warmup,
+        decayEpochs,
+        decayFactor,
+        momentum,
+        weightDecay,
+        initSource);
   }
 
   /** The same run with another planned number of epochs. */
   public TrainingState withEpochs(int epochs) {
-    return new TrainingState(config, labels, seed, batchSize, epochs, iteration, epoch,
-        batchInEpoch, dataset, datasetSize, baseLr, warmup, decayEpochs, decayFactor, momentum,
-        weightDecay, initSource);
+    return new TrainingState(
+        config,
+        labels,
+        seed,
+        batchSize,
+        epochs,
+        iteration,
+        epoch,
+        batchInEpoch,
+        dataset,
+        datasetSize,
+        baseLr,
+        warmup,
+        decayEpochs,
+        decayFactor,
+        momentum,
+        weightDecay,
+        initSource);
   }
 
   ObjectNode toJson(ObjectMapper m) {
@@ -103,12 +151,23 @@ public record TrainingState(FssdConfig config, Labels labels, long seed, int bat
     for (int i = 0; i < decay.length; i++) {
       decay[i] = n.get("decayEpochs").get(i).asInt();
     }
-    return new TrainingState(ConfigJson.fromJson(need(n, "config")), Labels.of(names),
-        need(n, "seed").asLong(), need(n, "batchSize").asInt(), need(n, "epochs").asInt(),
-        need(n, "iteration").asLong(), need(n, "epoch").asInt(), need(n, "batchInEpoch").asInt(),
-        need(n, "dataset").asText(), need(n, "datasetSize").asInt(), need(n, "baseLr").asDouble(),
-        Warmup.valueOf(need(n, "warmup").asText()), decay, need(n, "decayFactor").asDouble(),
-        need(n, "momentum").asDouble(), need(n, "weightDecay").asDouble(),
+    return new TrainingState(
+        ConfigJson.fromJson(need(n, "config")),
+        Labels.of(names),
+        need(n, "seed").asLong(),
+        need(n, "batchSize").asInt(),
+        need(n, "epochs").asInt(),
+        need(n, "iteration").asLong(),
+        need(n, "epoch").asInt(),
+        need(n, "batchInEpoch").asInt(),
+        need(n, "dataset").asText(),
+        need(n, "datasetSize").asInt(),
+        need(n, "baseLr").asDouble(),
+        Warmup.valueOf(need(n, "warmup").asText()),
+        decay,
+        need(n, "decayFactor").asDouble(),
+        need(n, "momentum").asDouble(),
+        need(n, "weightDecay").asDouble(),
         need(n, "initSource").asText());
   }
 
@@ -120,7 +179,8 @@ public record TrainingState(FssdConfig config, Labels labels, long seed, int bat
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TrainingState s && s.toJson(new ObjectMapper()).equals(toJson(new ObjectMapper()));
+    return o instanceof TrainingState s
+        && s.toJson(new ObjectMapper()).equals(toJson(new ObjectMapper()));
   }
 
   @Override

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdTestModels;
+import org.fssd.testing.FloatArrays;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
-import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,23 +19,43 @@ import org.junit.jupiter.api.io.TempDir;
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class EvalDuringTrainingTest {
-  private static final ShapesDataset TRAIN = ShapesDataset.builder().count(6).imageSize(96, 80)
-      .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
-  private static final ShapesDataset HELD_OUT = ShapesDataset.builder().count(3).imageSize(96, 80)
-      .seed(77).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
+  private static final ShapesDataset TRAIN =
+      ShapesDataset.builder()
+          .count(6)
+          .imageSize(96, 80)
+          .seed(5)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
+  private static final ShapesDataset HELD_OUT =
+      ShapesDataset.builder()
+          .count(3)
+          .imageSize(96, 80)
+          .seed(77)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
 
   private record Seen(long iteration, int epoch, EvalResult result) {}
 
   private static FssdTrainer.Builder run(List<Seen> seen) {
-    return FssdTrainer.builder(TRAIN).config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
-        .batchSize(2).epochs(2).seed(11).learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1)
-        .workers(1).evaluateEvery(4, HELD_OUT)
-        .listener(new TrainingListener() {
-          @Override
-          public void onEvaluation(long iteration, int epoch, EvalResult result) {
-            seen.add(new Seen(iteration, epoch, result));
-          }
-        });
+    return FssdTrainer.builder(TRAIN)
+        .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
+        .batchSize(2)
+        .epochs(2)
+        .seed(11)
+        .learningRate(1e-2)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(1)
+        .workers(1)
+        .evaluateEvery(4, HELD_OUT)
+        .listener(
+            new TrainingListener() {
+              @Override
+              public void onEvaluation(long iteration, int epoch, EvalResult result) {
+                seen.add(new Seen(iteration, epoch, result));
+              }
+            });
   }
 
   @Test
@@ -47,7 +67,8 @@ class EvalDuringTrainingTest {
     TrainingHistory h = straight.history();
     assertThat(seen).extracting(Seen::iteration).containsExactly(4L, 6L);
     assertThat(seen).extracting(Seen::epoch).containsExactly(1, 1);
-    assertThat(h.evaluations()).extracting(TrainingHistory.Evaluation::iteration)
+    assertThat(h.evaluations())
+        .extracting(TrainingHistory.Evaluation::iteration)
         .containsExactly(4L, 6L);
     for (int i = 0; i < seen.size(); i++) {
       EvalResult r = seen.get(i).result();
@@ -56,18 +77,19 @@ class EvalDuringTrainingTest {
       assertThat(e.map()).isEqualTo(Double.valueOf(r.map()));
       assertThat(e.method()).isEqualTo("VOC07_11_POINT");
       assertThat(e.classAp()).hasSize(r.classes().size());
-      r.classes().forEach(c -> assertThat(e.classAp().get(c.name())).isEqualTo(Double.valueOf(c.ap())));
+      r.classes()
+          .forEach(c -> assertThat(e.classAp().get(c.name())).isEqualTo(Double.valueOf(c.ap())));
     }
-    assertThat(h.steps()).extracting(TrainingHistory.Step::iteration)
+    assertThat(h.steps())
+        .extracting(TrainingHistory.Step::iteration)
         .containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
-    assertThat(h.steps()).extracting(TrainingHistory.Step::epoch)
-        .containsExactly(0, 0, 0, 1, 1, 1);
+    assertThat(h.steps()).extracting(TrainingHistory.Step::epoch).containsExactly(0, 0, 0, 1, 1, 1);
 
     // stop after 4 (evaluated there, an interval point), resume to the end
     Path ckpt = dir.resolve("run");
     List<Seen> seenHalf = new ArrayList<>();
-    FssdTrainer half = run(seenHalf).checkpointDir(ckpt).checkpointEvery(3).maxIterations(4)
-        .build();
+    FssdTrainer half =
+        run(seenHalf).checkpointDir(ckpt).checkpointEvery(3).maxIterations(4).build();
     half.train();
     assertThat(seenHalf).extracting(Seen::iteration).containsExactly(4L);
     Path last = Checkpoints.latest(ckpt).orElseThrow();
@@ -77,13 +99,18 @@ class EvalDuringTrainingTest {
         .hasSize(3);
 
     List<Seen> seenResumed = new ArrayList<>();
-    FssdTrainer resumed = FssdTrainer.resume(ckpt, TRAIN).workers(1)
-        .evaluateEvery(4, HELD_OUT).listener(new TrainingListener() {
-          @Override
-          public void onEvaluation(long iteration, int epoch, EvalResult result) {
-            seenResumed.add(new Seen(iteration, epoch, result));
-          }
-        }).build();
+    FssdTrainer resumed =
+        FssdTrainer.resume(ckpt, TRAIN)
+            .workers(1)
+            .evaluateEvery(4, HELD_OUT)
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onEvaluation(long iteration, int epoch, EvalResult result) {
+                    seenResumed.add(new Seen(iteration, epoch, result));
+                  }
+                })
+            .build();
     assertThat(resumed.history()).isEqualTo(half.history());
     resumed.train();
     assertThat(seenResumed).extracting(Seen::iteration).containsExactly(6L);
@@ -92,7 +119,9 @@ class EvalDuringTrainingTest {
         .isEqualTo(resumed.history());
   }
 
-  /** Same iterations exactly; values as close as a resumed run's parameters (see FssdTrainerTest). */
+  /**
+   * Same iterations exactly; values as close as a resumed run's parameters (see FssdTrainerTest).
+   */
   private static void assertSameHistory(TrainingHistory a, TrainingHistory b) {
     assertThat(a.steps()).hasSameSizeAs(b.steps());
     for (int i = 0; i < a.steps().size(); i++) {
@@ -104,20 +133,25 @@ class EvalDuringTrainingTest {
       FloatArrays.assertClose(x.confLoss(), y.confLoss(), 1e-4, 1e-6, "conf loss at step " + i);
       assertThat(x.learningRate()).isEqualTo(y.learningRate());
     }
-    assertThat(a.evaluations()).extracting(TrainingHistory.Evaluation::iteration)
+    assertThat(a.evaluations())
+        .extracting(TrainingHistory.Evaluation::iteration)
         .isEqualTo(b.evaluations().stream().map(TrainingHistory.Evaluation::iteration).toList());
     for (int i = 0; i < a.evaluations().size(); i++) {
-      assertThat(a.evaluations().get(i).map()).isCloseTo(b.evaluations().get(i).map(), within(1e-4));
+      assertThat(a.evaluations().get(i).map())
+          .isCloseTo(b.evaluations().get(i).map(), within(1e-4));
     }
   }
 
   @Test
   void historyJsonReadsBackIdentically() {
-    TrainingHistory h = TrainingHistory.of(
-        List.of(new TrainingHistory.Step(1, 0, 0.1 + 0.2, 1.0 / 3, Double.NaN),
-            new TrainingHistory.Step(2, 0, 7.123456789012345e-8, 12.5, 1e-3)),
-        List.of(new TrainingHistory.Evaluation(2, 0, "VOC07_11_POINT", 0.7071067811865476,
-            Map.of("circle", Double.NaN))));
+    TrainingHistory h =
+        TrainingHistory.of(
+            List.of(
+                new TrainingHistory.Step(1, 0, 0.1 + 0.2, 1.0 / 3, Double.NaN),
+                new TrainingHistory.Step(2, 0, 7.123456789012345e-8, 12.5, 1e-3)),
+            List.of(
+                new TrainingHistory.Evaluation(
+                    2, 0, "VOC07_11_POINT", 0.7071067811865476, Map.of("circle", Double.NaN))));
     TrainingHistory back = TrainingHistory.fromJsonBytes(h.toJsonBytes());
     assertThat(back).isEqualTo(h);
     assertThat(back.steps().get(0).locLoss()).isEqualTo(0.1 + 0.2);

@@ -50,21 +50,33 @@ class FssdQuantizerTest {
   @BeforeAll
   static void quantiseDemo() {
     demo = FssdModel.load(ROOT.resolve("models/demo-shapes.zip"));
-    ShapesDataset calib = ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(16).seed(5).build();
-    result = FssdQuantizer.builder().calibration(calib).calibrationImages(12).batch(4).build().quantize(demo);
+    ShapesDataset calib =
+        ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(16).seed(5).build();
+    result =
+        FssdQuantizer.builder()
+            .calibration(calib)
+            .calibrationImages(12)
+            .batch(4)
+            .build()
+            .quantize(demo);
   }
 
   @Test
   void choosesTheBestMethodAndRecordsIt() {
     assertThat(result.calibrationMapInt8()).containsOnlyKeys(ActivationRanges.Method.values());
-    double best = result.calibrationMapInt8().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    double best =
+        result.calibrationMapInt8().values().stream()
+            .mapToDouble(Double::doubleValue)
+            .max()
+            .orElseThrow();
     assertThat(result.calibrationMapInt8().get(result.method())).isEqualTo(best);
     FssdModel q = result.model();
     assertThat(q.quantization()).isNotNull();
     assertThat(q.quantization().method()).isEqualTo(result.method().label());
     assertThat(q.quantization().calibration()).contains("12 images");
     assertThat(q.provenance().get("quantize.method")).isEqualTo(result.method().label());
-    assertThat(result.calibrationMapInt8().get(result.method())).isGreaterThan(result.calibrationMapFp32() - 0.05);
+    assertThat(result.calibrationMapInt8().get(result.method()))
+        .isGreaterThan(result.calibrationMapFp32() - 0.05);
     assertThat(result.summary()).contains("chosen: " + result.method().label());
   }
 
@@ -79,7 +91,8 @@ class FssdQuantizerTest {
       input = new Preprocessor(300).toTensor(img);
     }
     PlanOptions int8 = PlanOptions.builder().precision(PlanOptions.Precision.INT8).build();
-    try (OneDnnPlan fp32 = OneDnnPlan.compile(demo.config(), demo.graph(), 1, PlanOptions.defaults());
+    try (OneDnnPlan fp32 =
+            OneDnnPlan.compile(demo.config(), demo.graph(), 1, PlanOptions.defaults());
         OneDnnWeights w = OneDnnWeights.of(read.config(), read.graph(), int8, read.quantization());
         OneDnnPlan q = OneDnnPlan.compile(w, 1)) {
       float[] loc = new float[fp32.locLength()];
@@ -100,29 +113,39 @@ class FssdQuantizerTest {
     List<Detection> fp32;
     List<Detection> int8;
     try (BgrImage img = heldOutImage();
-        FssdDetector f = FssdDetector.builder().model(demo).engine(Engine.ONEDNN).scoreThreshold(0.3f).build();
-        FssdDetector q = FssdDetector.builder().model(file).engine(Engine.ONEDNN).scoreThreshold(0.3f).build()) {
+        FssdDetector f =
+            FssdDetector.builder().model(demo).engine(Engine.ONEDNN).scoreThreshold(0.3f).build();
+        FssdDetector q =
+            FssdDetector.builder().model(file).engine(Engine.ONEDNN).scoreThreshold(0.3f).build()) {
       assertThat(q.model().quantization()).isNotNull();
       fp32 = f.detect(img);
       int8 = q.detect(img);
     }
     assertThat(fp32).isNotEmpty();
     for (Detection d : fp32) {
-      assertThat(int8).as("int8 match of fp32 %s in %s", d, int8).anyMatch(e -> e.classIndex() == d.classIndex()
-          && e.box().iou(d.box()) >= 0.9f && Math.abs(e.score() - d.score()) <= 0.1f);
+      assertThat(int8)
+          .as("int8 match of fp32 %s in %s", d, int8)
+          .anyMatch(
+              e ->
+                  e.classIndex() == d.classIndex()
+                      && e.box().iou(d.box()) >= 0.9f
+                      && Math.abs(e.score() - d.score()) <= 0.1f);
     }
     for (Detection e : int8) {
       if (e.score() >= 0.4f) {
-        assertThat(fp32).as("fp32 match of int8 %s in %s", e, fp32).anyMatch(d -> d.classIndex() == e.classIndex()
-            && d.box().iou(e.box()) >= 0.9f);
+        assertThat(fp32)
+            .as("fp32 match of int8 %s in %s", e, fp32)
+            .anyMatch(d -> d.classIndex() == e.classIndex() && d.box().iou(e.box()) >= 0.9f);
       }
     }
   }
 
   @Test
   void int8IsRefusedForAnUnquantisedModel() {
-    assertThatThrownBy(() -> FssdDetector.builder().model(demo).precision(PlanOptions.Precision.INT8).build())
-        .isInstanceOf(FssdException.class).hasMessageContaining("quantised");
+    assertThatThrownBy(
+            () -> FssdDetector.builder().model(demo).precision(PlanOptions.Precision.INT8).build())
+        .isInstanceOf(FssdException.class)
+        .hasMessageContaining("quantised");
   }
 
   @Test
@@ -131,20 +154,32 @@ class FssdQuantizerTest {
     result.model().save(file);
     String json;
     try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(file.toFile())) {
-      json = new String(z.getInputStream(z.getEntry(ModelFile.ENTRY)).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      json =
+          new String(
+              z.getInputStream(z.getEntry(ModelFile.ENTRY)).readAllBytes(),
+              java.nio.charset.StandardCharsets.UTF_8);
     }
-    assertThat(json).contains("\"formatVersion\" : 2").contains("\"quantization\"").contains("\"ranges\"");
+    assertThat(json)
+        .contains("\"formatVersion\" : 2")
+        .contains("\"quantization\"")
+        .contains("\"ranges\"");
     Files.delete(file);
   }
 
   private static BgrImage heldOutImage() {
-    return ShapesDataset.builder().preset(ShapesDataset.Preset.SEPARATED).count(1).seed(99).build().loadImage(0);
+    return ShapesDataset.builder()
+        .preset(ShapesDataset.Preset.SEPARATED)
+        .count(1)
+        .seed(99)
+        .build()
+        .loadImage(0);
   }
 
   private static void assertBounded(String what, float[] actual, float[] expected) {
     double maxAbs = FloatArrays.maxAbs(expected);
     double rel = FloatArrays.relativeRmsError(actual, expected);
-    System.out.printf("demo int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, rel, maxAbs);
+    System.out.printf(
+        "demo int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, rel, maxAbs);
     assertThat(rel).as("%s rms error relative to fp32 rms", what).isLessThan(RMS_BOUND);
     FloatArrays.assertClose(actual, expected, 0, MAX_BOUND * maxAbs, what + " (int8 vs fp32)");
   }

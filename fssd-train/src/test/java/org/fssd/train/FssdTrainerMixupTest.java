@@ -15,17 +15,30 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class FssdTrainerMixupTest {
   private static FssdModel run(MixupOptions mixup, List<Double> losses) {
-    ShapesDataset data = ShapesDataset.builder().count(4).imageSize(96, 80).seed(5)
-        .shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
-    FssdTrainer.Builder b = FssdTrainer.builder(data)
-        .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1)).batchSize(2).epochs(1)
-        .seed(11).learningRate(1e-2).decayEpochs(1).workers(2)
-        .listener(new TrainingListener() {
-          @Override
-          public void onIteration(TrainingProgress p) {
-            losses.add(p.loss());
-          }
-        });
+    ShapesDataset data =
+        ShapesDataset.builder()
+            .count(4)
+            .imageSize(96, 80)
+            .seed(5)
+            .shapesPerImage(1, 3)
+            .shapeSize(0.2, 0.6)
+            .build();
+    FssdTrainer.Builder b =
+        FssdTrainer.builder(data)
+            .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
+            .batchSize(2)
+            .epochs(1)
+            .seed(11)
+            .learningRate(1e-2)
+            .decayEpochs(1)
+            .workers(2)
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onIteration(TrainingProgress p) {
+                    losses.add(p.loss());
+                  }
+                });
     if (mixup != null) {
       b.mixup(mixup);
     }

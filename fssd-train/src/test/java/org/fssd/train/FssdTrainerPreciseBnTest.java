@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Map;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
-import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,10 +19,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * {@link FssdTrainer.Builder#preciseBnBatches(int)}: the returned model's BN running statistics
- * are those {@link PreciseBatchNorm} measures on the first k batches of the run's data, every
- * other parameter is the trained one, the checkpoints keep the raw running averages, the
- * provenance records it, and a network without BN is left alone.
+ * {@link FssdTrainer.Builder#preciseBnBatches(int)}: the returned model's BN running statistics are
+ * those {@link PreciseBatchNorm} measures on the first k batches of the run's data, every other
+ * parameter is the trained one, the checkpoints keep the raw running averages, the provenance
+ * records it, and a network without BN is left alone.
  */
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
@@ -31,18 +31,31 @@ class FssdTrainerPreciseBnTest {
   private static final int BATCH = 2;
 
   private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder().count(count).imageSize(96, 80).seed(5).shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6).build();
+    return ShapesDataset.builder()
+        .count(count)
+        .imageSize(96, 80)
+        .seed(5)
+        .shapesPerImage(1, 3)
+        .shapeSize(0.2, 0.6)
+        .build();
   }
 
   private static FssdConfig tiny(boolean bn) {
-    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(bn)
+    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder()
+        .batchNorm(bn)
         .build();
   }
 
   private static FssdTrainer.Builder tinyRun(ShapesDataset data, boolean bn) {
-    return FssdTrainer.builder(data).config(tiny(bn)).batchSize(BATCH).epochs(1).seed(SEED)
-        .learningRate(1e-2).warmup(Warmup.NONE).decayEpochs().workers(2);
+    return FssdTrainer.builder(data)
+        .config(tiny(bn))
+        .batchSize(BATCH)
+        .epochs(1)
+        .seed(SEED)
+        .learningRate(1e-2)
+        .warmup(Warmup.NONE)
+        .decayEpochs()
+        .workers(2);
   }
 
   private static boolean isStat(String param) {
@@ -68,8 +81,12 @@ class FssdTrainerPreciseBnTest {
     // Expected: PreciseBatchNorm on the same 2 batches (epoch 0 of the run's seed and batch size,
     // default transform), applied to the raw model.
     FssdModel expected;
-    try (FssdDataSetIterator it = FssdDataSetIterator.builder(data, tiny(true).priors())
-        .batchSize(BATCH).seed(SEED).workers(1).build()) {
+    try (FssdDataSetIterator it =
+        FssdDataSetIterator.builder(data, tiny(true).priors())
+            .batchSize(BATCH)
+            .seed(SEED)
+            .workers(1)
+            .build()) {
       expected = PreciseBatchNorm.recalibrate(raw, PreciseBatchNorm.features(it, 2), "expected");
     }
 
@@ -92,8 +109,10 @@ class FssdTrainerPreciseBnTest {
     }
     assertThat(stats).isGreaterThan(10);
     // ... and they are not the running averages of training (momentum 0.01 over 3 updates).
-    assertThat(maxDiff(precise.graph().getParam("base.0.bn_var"),
-        raw.graph().getParam("base.0.bn_var"))).isGreaterThan(1e-3);
+    assertThat(
+            maxDiff(
+                precise.graph().getParam("base.0.bn_var"), raw.graph().getParam("base.0.bn_var")))
+        .isGreaterThan(1e-3);
 
     // Provenance: recalibrated, over how many batches; the rest is the run's.
     assertThat(precise.provenance().get("train.preciseBn")).isEqualTo("2");
@@ -113,7 +132,12 @@ class FssdTrainerPreciseBnTest {
     assertThat(plainRun.provenance().asMap()).doesNotContainKey("bn.recalibrated");
     for (Map.Entry<String, INDArray> e : plainRun.graph().paramTable().entrySet()) {
       if (!isStat(e.getKey())) {
-        FloatArrays.assertClose(e.getValue(), got.get(e.getKey()), 1e-5, 1e-5, e.getKey() + " without vs with preciseBn");
+        FloatArrays.assertClose(
+            e.getValue(),
+            got.get(e.getKey()),
+            1e-5,
+            1e-5,
+            e.getKey() + " without vs with preciseBn");
       }
     }
   }
@@ -123,14 +147,17 @@ class FssdTrainerPreciseBnTest {
     ShapesDataset data = shapes(4);
     FssdTrainer trainer = tinyRun(data, false).preciseBnBatches(2).build();
     FssdModel m = trainer.train();
-    FssdModel current = FssdModel.of(m.config(),
-        TrainingGraph.toInference(m.config(), trainer.trainingGraph()), m.labels(),
-        m.provenance());
+    FssdModel current =
+        FssdModel.of(
+            m.config(),
+            TrainingGraph.toInference(m.config(), trainer.trainingGraph()),
+            m.labels(),
+            m.provenance());
     assertThat(m.graph().params()).isEqualTo(current.graph().params());
     assertThat(m.provenance().asMap()).doesNotContainKey("train.preciseBn");
     assertThat(m.provenance().asMap()).doesNotContainKey("bn.recalibrated");
-    Map<String, String> expected = new java.util.HashMap<>(
-        CheckpointModels.provenance(trainer.state()).asMap());
+    Map<String, String> expected =
+        new java.util.HashMap<>(CheckpointModels.provenance(trainer.state()).asMap());
     Map<String, String> got = new java.util.HashMap<>(m.provenance().asMap());
     expected.remove("created");
     got.remove("created");
@@ -149,6 +176,7 @@ class FssdTrainerPreciseBnTest {
   void negativeBatchCountIsRejected() {
     assertThatThrownBy(() -> FssdTrainer.builder(shapes(2)).preciseBnBatches(-1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("preciseBnBatches").hasMessageContaining("-1");
+        .hasMessageContaining("preciseBnBatches")
+        .hasMessageContaining("-1");
   }
 }

@@ -25,8 +25,13 @@ class FssdTrainerResumeTest {
   @TempDir Path dir;
 
   private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder().count(count).imageSize(96, 80).seed(5).shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6).build();
+    return ShapesDataset.builder()
+        .count(count)
+        .imageSize(96, 80)
+        .seed(5)
+        .shapesPerImage(1, 3)
+        .shapeSize(0.2, 0.6)
+        .build();
   }
 
   private static FssdConfig tiny() {
@@ -34,8 +39,15 @@ class FssdTrainerResumeTest {
   }
 
   private static FssdTrainer.Builder tinyRun(ShapesDataset data) {
-    return FssdTrainer.builder(data).config(tiny()).batchSize(2).epochs(3).seed(11)
-        .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(2).workers(1);
+    return FssdTrainer.builder(data)
+        .config(tiny())
+        .batchSize(2)
+        .epochs(3)
+        .seed(11)
+        .learningRate(1e-2)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(2)
+        .workers(1);
   }
 
   /** Records the iterations at which checkpoints were written. */
@@ -53,10 +65,18 @@ class FssdTrainerResumeTest {
     ShapesDataset data = shapes(4); // 2 batches per epoch, 6 iterations in 3 epochs
     Path ck = dir.resolve("run");
     Checkpointed first = new Checkpointed();
-    tinyRun(data).checkpointDir(ck).checkpointEvery(2).keepCheckpoints(3).maxIterations(3)
-        .notes(Map.of("--augment", "light")).listener(first).build().train();
+    tinyRun(data)
+        .checkpointDir(ck)
+        .checkpointEvery(2)
+        .keepCheckpoints(3)
+        .maxIterations(3)
+        .notes(Map.of("--augment", "light"))
+        .listener(first)
+        .build()
+        .train();
     assertThat(first.at).containsExactly(2L, 3L); // the interval, then the stop
-    RunSettings stored = Checkpoints.readSettings(ck.resolve(Checkpoints.fileName(3))).orElseThrow();
+    RunSettings stored =
+        Checkpoints.readSettings(ck.resolve(Checkpoints.fileName(3))).orElseThrow();
     assertThat(stored).isEqualTo(new RunSettings(2, 3, Map.of("--augment", "light")));
 
     Checkpointed second = new Checkpointed();
@@ -68,7 +88,8 @@ class FssdTrainerResumeTest {
     assertThat(t.state().iteration()).isEqualTo(6);
     // nothing set on the resume builder: every 2 iterations as before (6 is also the end)
     assertThat(second.at).containsExactly(4L, 6L);
-    assertThat(Checkpoints.list(ck)).extracting(p -> p.getFileName().toString())
+    assertThat(Checkpoints.list(ck))
+        .extracting(p -> p.getFileName().toString())
         .containsExactly(Checkpoints.fileName(6), Checkpoints.fileName(4), Checkpoints.fileName(3));
     assertThat(Checkpoints.readSettings(ck.resolve(Checkpoints.fileName(6))).orElseThrow())
         .isEqualTo(stored);
@@ -80,13 +101,22 @@ class FssdTrainerResumeTest {
     Path ck = dir.resolve("run");
     tinyRun(data).epochs(2).checkpointDir(ck).checkpointEvery(2).maxIterations(1).build().train();
     Checkpointed second = new Checkpointed();
-    FssdTrainer t = FssdTrainer.resume(ck, data).workers(1).checkpointEvery(3).epochs(4)
-        .maxIterations(4).listener(second).build();
+    FssdTrainer t =
+        FssdTrainer.resume(ck, data)
+            .workers(1)
+            .checkpointEvery(3)
+            .epochs(4)
+            .maxIterations(4)
+            .listener(second)
+            .build();
     t.train();
     assertThat(t.state().epochs()).isEqualTo(4);
     assertThat(second.at).containsExactly(3L, 4L);
-    assertThat(Checkpoints.readSettings(ck.resolve(Checkpoints.fileName(4))).orElseThrow()
-        .checkpointEvery()).isEqualTo(3);
+    assertThat(
+            Checkpoints.readSettings(ck.resolve(Checkpoints.fileName(4)))
+                .orElseThrow()
+                .checkpointEvery())
+        .isEqualTo(3);
     // a second resume: the new interval and the new planned epochs (8 iterations) stay
     Checkpointed third = new Checkpointed();
     FssdTrainer t3 = FssdTrainer.resume(ck, data).workers(1).listener(third).build();
@@ -101,23 +131,33 @@ class FssdTrainerResumeTest {
     Path ck = dir.resolve("run");
     tinyRun(data).checkpointDir(ck).maxIterations(1).build().train();
     // the checkpoint's own values are accepted
-    FssdTrainer.resume(ck, data).batchSize(2).seed(11).learningRate(1e-2).decayEpochs(2)
-        .config(tiny()).sparsity(0).build();
+    FssdTrainer.resume(ck, data)
+        .batchSize(2)
+        .seed(11)
+        .learningRate(1e-2)
+        .decayEpochs(2)
+        .config(tiny())
+        .sparsity(0)
+        .build();
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).batchSize(4).seed(12).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("batchSize 4 (the checkpoint's is 2)")
         .hasMessageContaining("seed 12 (the checkpoint's is 11)");
-    assertThatThrownBy(() -> FssdTrainer.resume(ck, data).learningRate(1e-3).warmup(Warmup.NONE).build())
+    assertThatThrownBy(
+            () -> FssdTrainer.resume(ck, data).learningRate(1e-3).warmup(Warmup.NONE).build())
         .hasMessageContaining("learningRate 0.001 (the checkpoint's is 0.01)")
         .hasMessageContaining("warmup NONE (the checkpoint's is LINEAR)");
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).sparsity(1e-4).build())
         .hasMessageContaining("sparsity 1.0E-4 (the checkpoint's is 0.0)");
-    FssdConfig other = FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder()
-        .batchNorm(true).build();
+    FssdConfig other =
+        FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(true).build();
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).config(other).build())
         .hasMessageContaining("config ");
-    assertThatThrownBy(() -> FssdTrainer.resume(ck, data)
-        .initialModel(org.fssd.model.FssdModel.create(tiny(), data.labels(), 1)).build())
+    assertThatThrownBy(
+            () ->
+                FssdTrainer.resume(ck, data)
+                    .initialModel(org.fssd.model.FssdModel.create(tiny(), data.labels(), 1))
+                    .build())
         .hasMessageContaining("initialModel");
   }
 }

@@ -12,8 +12,8 @@ import org.fssd.data.augment.EvalTransform;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
-import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.fssd.testing.FloatArrays;
+import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,8 +29,13 @@ class FssdTrainerTest {
   private final FssdTrainer[] trainerRef = new FssdTrainer[1];
 
   private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder().count(count).imageSize(96, 80).seed(5).shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6).build();
+    return ShapesDataset.builder()
+        .count(count)
+        .imageSize(96, 80)
+        .seed(5)
+        .shapesPerImage(1, 3)
+        .shapeSize(0.2, 0.6)
+        .build();
   }
 
   private static FssdConfig tiny() {
@@ -38,8 +43,15 @@ class FssdTrainerTest {
   }
 
   private static FssdTrainer.Builder tinyRun(ShapesDataset data) {
-    return FssdTrainer.builder(data).config(tiny()).batchSize(2).epochs(2).seed(11)
-        .learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1).workers(2);
+    return FssdTrainer.builder(data)
+        .config(tiny())
+        .batchSize(2)
+        .epochs(2)
+        .seed(11)
+        .learningRate(1e-2)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(1)
+        .workers(2);
   }
 
   @Test
@@ -49,18 +61,26 @@ class FssdTrainerTest {
 
     Path ckpt = dir.resolve("run");
     List<TrainingProgress> seen = new ArrayList<>();
-    FssdModel half = tinyRun(data).checkpointDir(ckpt).checkpointEvery(2).maxIterations(4)
-        .listener(new TrainingListener() {
-          @Override
-          public void onIteration(TrainingProgress p) {
-            seen.add(p);
-          }
-        }).build().train();
+    FssdModel half =
+        tinyRun(data)
+            .checkpointDir(ckpt)
+            .checkpointEvery(2)
+            .maxIterations(4)
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onIteration(TrainingProgress p) {
+                    seen.add(p);
+                  }
+                })
+            .build()
+            .train();
     assertThat(seen).hasSize(4);
     assertThat(seen.get(3).epoch()).isEqualTo(1);
     assertThat(seen.get(3).batchInEpoch()).isEqualTo(1);
     assertThat(seen.get(0).learningRate()).isEqualTo(1e-6);
-    assertThat(Checkpoints.list(ckpt)).extracting(p -> p.getFileName().toString())
+    assertThat(Checkpoints.list(ckpt))
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("checkpoint-0000000004.zip", "checkpoint-0000000002.zip");
     assertThat(half.provenance().get("train.iterations")).isEqualTo("4");
     // the last checkpoint as a model = the model the stopped run returned
@@ -79,11 +99,15 @@ class FssdTrainerTest {
 
     INDArray a = straight.graph().params().castTo(DataType.DOUBLE);
     INDArray b = end.graph().params().castTo(DataType.DOUBLE);
-    INDArray initial = FssdModel.create(tiny(), data.labels(), 11).graph().params().castTo(DataType.DOUBLE);
-    assertThat(a.sub(initial).amaxNumber().doubleValue()).as("training moved the parameters").isGreaterThan(1e-4);
+    INDArray initial =
+        FssdModel.create(tiny(), data.labels(), 11).graph().params().castTo(DataType.DOUBLE);
+    assertThat(a.sub(initial).amaxNumber().doubleValue())
+        .as("training moved the parameters")
+        .isGreaterThan(1e-4);
     FloatArrays.assertClose(b, a, 1e-5, 1e-5, "parameters, resumed vs straight");
     assertThat(a.sub(half.graph().params().castTo(DataType.DOUBLE)).amaxNumber().doubleValue())
-        .as("the half run differs").isGreaterThan(1e-6);
+        .as("the half run differs")
+        .isGreaterThan(1e-6);
   }
 
   @Test
@@ -92,7 +116,8 @@ class FssdTrainerTest {
     tinyRun(data).epochs(1).checkpointDir(dir).build().train();
     Path good = dir.resolve("checkpoint-0000000001.zip");
     assertThat(Checkpoints.latest(dir)).contains(good);
-    // a write cut off by a crash leaves a hidden temporary file; a damaged file may carry a real name
+    // a write cut off by a crash leaves a hidden temporary file; a damaged file may carry a real
+    // name
     byte[] half = java.util.Arrays.copyOf(Files.readAllBytes(good), (int) Files.size(good) / 2);
     Files.write(dir.resolve(".checkpoint-0000000009.zip12345.tmp"), half);
     Files.write(dir.resolve("checkpoint-0000000007.zip"), half);
@@ -102,28 +127,35 @@ class FssdTrainerTest {
     t.trainingGraph(); // restored
     // a fresh run refuses a directory that already holds a run
     assertThatThrownBy(() -> tinyRun(data).checkpointDir(dir).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("resume");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("resume");
   }
 
   @Test
   void nanLossStopsTrainingAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
     ShapesDataset data = shapes(4);
-    FssdTrainer trainer = tinyRun(data).checkpointDir(dir).checkpointEvery(1)
-        .listener(new TrainingListener() {
-          @Override
-          public void onCheckpoint(Path file, long iteration) {
-            if (iteration == 1) {
-              // poison a parameter after the good checkpoint was written
-              trainerRef[0].trainingGraph().getParam("conf.0_b").putScalar(0, Double.NaN);
-            }
-          }
-        }).build();
+    FssdTrainer trainer =
+        tinyRun(data)
+            .checkpointDir(dir)
+            .checkpointEvery(1)
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onCheckpoint(Path file, long iteration) {
+                    if (iteration == 1) {
+                      // poison a parameter after the good checkpoint was written
+                      trainerRef[0].trainingGraph().getParam("conf.0_b").putScalar(0, Double.NaN);
+                    }
+                  }
+                })
+            .build();
     trainerRef[0] = trainer;
     assertThatThrownBy(trainer::train)
         .isInstanceOf(TrainingDivergedException.class)
         .hasMessageContaining("iteration 2")
         .hasMessageContaining("checkpoint-0000000001.zip");
-    assertThat(Checkpoints.list(dir)).extracting(p -> p.getFileName().toString())
+    assertThat(Checkpoints.list(dir))
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("checkpoint-0000000001.zip");
     Checkpoints.Loaded last = Checkpoints.read(Checkpoints.latest(dir).orElseThrow());
     assertThat(last.graph().params().isNaN().any()).isFalse();
@@ -133,17 +165,32 @@ class FssdTrainerTest {
   void aFewIterationsOnShapesLowerTheLoss() {
     ShapesDataset data = shapes(4);
     List<TrainingProgress> seen = new ArrayList<>();
-    FssdTrainer.builder(data).config(tiny()).batchSize(4).epochs(6).seed(3)
-        .learningRate(1e-3).warmup(Warmup.NONE).decayEpochs().workers(2)
+    FssdTrainer.builder(data)
+        .config(tiny())
+        .batchSize(4)
+        .epochs(6)
+        .seed(3)
+        .learningRate(1e-3)
+        .warmup(Warmup.NONE)
+        .decayEpochs()
+        .workers(2)
         .transform(new EvalTransform(300))
-        .listener(new TrainingListener() {
-          @Override
-          public void onIteration(TrainingProgress p) {
-            seen.add(p);
-            LOG.info("iteration {}: loc {} conf {} lr {} {} images/s", p.iteration(), p.locLoss(),
-                p.confLoss(), p.learningRate(), p.imagesPerSecond());
-          }
-        }).build().train();
+        .listener(
+            new TrainingListener() {
+              @Override
+              public void onIteration(TrainingProgress p) {
+                seen.add(p);
+                LOG.info(
+                    "iteration {}: loc {} conf {} lr {} {} images/s",
+                    p.iteration(),
+                    p.locLoss(),
+                    p.confLoss(),
+                    p.learningRate(),
+                    p.imagesPerSecond());
+              }
+            })
+        .build()
+        .train();
     assertThat(seen).hasSize(6);
     double first = seen.get(0).loss();
     double last = seen.get(5).loss();

@@ -25,31 +25,38 @@ import org.nd4j.linalg.factory.Nd4j;
 class PreciseBatchNormTest {
   @Test
   void firstLayerGetsThePooledStatisticsOfItsInputs() {
-    FssdConfig config = FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder()
-        .batchNorm(true).build();
-    FssdModel model = FssdModel.create(config,
-        ShapesDataset.builder().count(1).build().labels(), 5);
+    FssdConfig config =
+        FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(true).build();
+    FssdModel model =
+        FssdModel.create(config, ShapesDataset.builder().count(1).build().labels(), 5);
     ComputationGraph g = model.graph().clone();
     Nd4j.getRandom().setSeed(3);
-    List<INDArray> batches = List.of(
-        Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(200).subi(100),
-        Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(50).addi(20),
-        Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(120).subi(60));
+    List<INDArray> batches =
+        List.of(
+            Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(200).subi(100),
+            Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(50).addi(20),
+            Nd4j.rand(DataType.FLOAT, 2, 3, 300, 300).muli(120).subi(60));
     INDArray before = g.params().dup();
 
     int layers = PreciseBatchNorm.recalibrate(g, batches);
     assertThat(layers).isGreaterThan(5);
 
     // The input of base.0.bn is the output of base.0.conv on the raw batch.
-    INDArray pooled = Nd4j.concat(0, batches.stream()
-        .map(b -> g.feedForward(new INDArray[] {b}, true, false).get("base.0.conv"))
-        .toArray(INDArray[]::new)).castTo(DataType.DOUBLE);
+    INDArray pooled =
+        Nd4j.concat(
+                0,
+                batches.stream()
+                    .map(b -> g.feedForward(new INDArray[] {b}, true, false).get("base.0.conv"))
+                    .toArray(INDArray[]::new))
+            .castTo(DataType.DOUBLE);
     INDArray mean = pooled.mean(0, 2, 3);
     INDArray var = pooled.var(false, 0, 2, 3);
     INDArray runMean = g.getParam("base.0.bn_mean");
     INDArray runVar = g.getParam("base.0.bn_var");
-    FloatArrays.assertClose(runMean.reshape(mean.shape()), mean, 1e-4, 1e-4, "running mean of base.0.bn");
-    FloatArrays.assertClose(runVar.reshape(var.shape()), var, 1e-4, 0, "running variance of base.0.bn");
+    FloatArrays.assertClose(
+        runMean.reshape(mean.shape()), mean, 1e-4, 1e-4, "running mean of base.0.bn");
+    FloatArrays.assertClose(
+        runVar.reshape(var.shape()), var, 1e-4, 0, "running variance of base.0.bn");
     // Only running statistics changed, and all of them did.
     Map<String, INDArray> after = g.paramTable();
     Map<String, INDArray> orig = model.graph().paramTable();

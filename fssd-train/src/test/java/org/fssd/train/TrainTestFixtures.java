@@ -29,9 +29,9 @@ public final class TrainTestFixtures {
   private TrainTestFixtures() {}
 
   /**
-   * JUnit extension for tests that change {@link Nd4j#setDefaultDataTypes}: saves the default
-   * data types before each test and puts them back after it. Use with {@code
-   * @ExtendWith(TrainTestFixtures.RestoreNd4jDataTypes.class)}.
+   * JUnit extension for tests that change {@link Nd4j#setDefaultDataTypes}: saves the default data
+   * types before each test and puts them back after it. Use with
+   * {@code @ExtendWith(TrainTestFixtures.RestoreNd4jDataTypes.class)}.
    */
   public static final class RestoreNd4jDataTypes implements BeforeEachCallback, AfterEachCallback {
     private static final ExtensionContext.Namespace NS =
@@ -39,7 +39,9 @@ public final class TrainTestFixtures {
 
     @Override
     public void beforeEach(ExtensionContext context) {
-      context.getStore(NS).put("types", new DataType[] {Nd4j.dataType(), Nd4j.defaultFloatingPointType()});
+      context
+          .getStore(NS)
+          .put("types", new DataType[] {Nd4j.dataType(), Nd4j.defaultFloatingPointType()});
     }
 
     @Override
@@ -55,7 +57,8 @@ public final class TrainTestFixtures {
   public static INDArray npy(Class<?> anchor, String name) {
     URL url = anchor.getResource(name);
     if (url == null) {
-      throw new IllegalArgumentException("no test resource " + name + " next to " + anchor.getName());
+      throw new IllegalArgumentException(
+          "no test resource " + name + " next to " + anchor.getName());
     }
     try {
       return Nd4j.createFromNpyFile(new File(url.toURI()));
@@ -72,8 +75,11 @@ public final class TrainTestFixtures {
   public record MultiBoxReference(INDArray loc, INDArray conf, INDArray locT, INDArray confT) {
     /** Reads the reference batch. */
     public static MultiBoxReference load() {
-      return new MultiBoxReference(npy(MultiBoxLoss.class, "loc.npy"), npy(MultiBoxLoss.class, "conf.npy"),
-          npy(MultiBoxLoss.class, "loc_t.npy"), npy(MultiBoxLoss.class, "conf_t.npy"));
+      return new MultiBoxReference(
+          npy(MultiBoxLoss.class, "loc.npy"),
+          npy(MultiBoxLoss.class, "conf.npy"),
+          npy(MultiBoxLoss.class, "loc_t.npy"),
+          npy(MultiBoxLoss.class, "conf_t.npy"));
     }
 
     /** Images in the batch (B). */
@@ -93,7 +99,8 @@ public final class TrainTestFixtures {
 
     /** The loss layer's input as DL4J sees it: [B, P*4 + P*C], loc then conf. */
     public INDArray preOutput() {
-      return Nd4j.hstack(loc.reshape(batch(), priors() * 4L), conf.reshape(batch(), (long) priors() * classes()));
+      return Nd4j.hstack(
+          loc.reshape(batch(), priors() * 4L), conf.reshape(batch(), (long) priors() * classes()));
     }
 
     /** The loss layer's labels: [B, P*4 + P], loc targets then class ids. */
@@ -109,22 +116,39 @@ public final class TrainTestFixtures {
    * weights, no updater.
    */
   public static ComputationGraph multiBoxGradientCheckGraph(int priors, int classes, int features) {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(DataType.DOUBLE)
-        .seed(12345)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs("in")
-        .addLayer("loc", new DenseLayer.Builder().nIn(features).nOut(priors * 4)
-            .activation(Activation.IDENTITY).build(), "in")
-        .addLayer("conf", new DenseLayer.Builder().nIn(features).nOut(priors * classes)
-            .activation(Activation.IDENTITY).build(), "in")
-        .addVertex("merged", new MergeVertex(), "loc", "conf")
-        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(priors, classes))
-            .activation(Activation.IDENTITY).build(), "merged")
-        .setOutputs("loss")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(DataType.DOUBLE)
+            .seed(12345)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .graphBuilder()
+            .addInputs("in")
+            .addLayer(
+                "loc",
+                new DenseLayer.Builder()
+                    .nIn(features)
+                    .nOut(priors * 4)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in")
+            .addLayer(
+                "conf",
+                new DenseLayer.Builder()
+                    .nIn(features)
+                    .nOut(priors * classes)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in")
+            .addVertex("merged", new MergeVertex(), "loc", "conf")
+            .addLayer(
+                "loss",
+                new LossLayer.Builder(MultiBoxLoss.of(priors, classes))
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "merged")
+            .setOutputs("loss")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;

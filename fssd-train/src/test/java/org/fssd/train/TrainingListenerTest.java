@@ -18,10 +18,22 @@ import org.junit.jupiter.api.io.TempDir;
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class TrainingListenerTest {
-  private static final ShapesDataset TRAIN = ShapesDataset.builder().count(4).imageSize(96, 80)
-      .seed(5).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
-  private static final ShapesDataset HELD_OUT = ShapesDataset.builder().count(2).imageSize(96, 80)
-      .seed(77).shapesPerImage(1, 3).shapeSize(0.2, 0.6).build();
+  private static final ShapesDataset TRAIN =
+      ShapesDataset.builder()
+          .count(4)
+          .imageSize(96, 80)
+          .seed(5)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
+  private static final ShapesDataset HELD_OUT =
+      ShapesDataset.builder()
+          .count(2)
+          .imageSize(96, 80)
+          .seed(77)
+          .shapesPerImage(1, 3)
+          .shapeSize(0.2, 0.6)
+          .build();
 
   /** Writes down every call as one line. */
   private static final class Recorder implements TrainingListener {
@@ -68,52 +80,74 @@ class TrainingListenerTest {
 
   private static FssdTrainer.Builder run() {
     // 2 batches per epoch, 2 epochs: 4 iterations
-    return FssdTrainer.builder(TRAIN).config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
-        .batchSize(2).epochs(2).seed(11).learningRate(1e-2).warmup(Warmup.LINEAR).decayEpochs(1)
+    return FssdTrainer.builder(TRAIN)
+        .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
+        .batchSize(2)
+        .epochs(2)
+        .seed(11)
+        .learningRate(1e-2)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(1)
         .workers(1);
   }
 
   @Test
   void aUserListenerSeesEveryEventInOrderAndTheBuiltInsStillWork(@TempDir Path dir) {
     Recorder r = new Recorder();
-    FssdTrainer trainer = run().evaluateEvery(3, HELD_OUT).checkpointDir(dir).checkpointEvery(2)
-        .listener(r).build();
+    FssdTrainer trainer =
+        run().evaluateEvery(3, HELD_OUT).checkpointDir(dir).checkpointEvery(2).listener(r).build();
     trainer.train();
     assertThat(r.started).isSameAs(trainer);
-    assertThat(r.events).containsExactly(
-        "start 0",
-        "update 1 state 0", "iteration 1 state 1",
-        "update 2 state 1", "iteration 2 state 2", "checkpoint 2 checkpoint-0000000002.zip",
-        "epochEnd 0 2",
-        "update 3 state 2", "iteration 3 state 3", "evaluation 3",
-        "update 4 state 3", "iteration 4 state 4", "checkpoint 4 checkpoint-0000000004.zip",
-        "epochEnd 1 4",
-        "end 4",
-        // the planned end: the built-ins evaluate the final parameters and store them
-        "evaluation 4", "checkpoint 4 checkpoint-0000000004.zip");
-    assertThat(trainer.history().evaluations()).extracting(TrainingHistory.Evaluation::iteration)
+    assertThat(r.events)
+        .containsExactly(
+            "start 0",
+            "update 1 state 0",
+            "iteration 1 state 1",
+            "update 2 state 1",
+            "iteration 2 state 2",
+            "checkpoint 2 checkpoint-0000000002.zip",
+            "epochEnd 0 2",
+            "update 3 state 2",
+            "iteration 3 state 3",
+            "evaluation 3",
+            "update 4 state 3",
+            "iteration 4 state 4",
+            "checkpoint 4 checkpoint-0000000004.zip",
+            "epochEnd 1 4",
+            "end 4",
+            // the planned end: the built-ins evaluate the final parameters and store them
+            "evaluation 4",
+            "checkpoint 4 checkpoint-0000000004.zip");
+    assertThat(trainer.history().evaluations())
+        .extracting(TrainingHistory.Evaluation::iteration)
         .containsExactly(3L, 4L);
     assertThat(Checkpoints.readHistory(Checkpoints.latest(dir).orElseThrow()).evaluations())
-        .extracting(TrainingHistory.Evaluation::iteration).containsExactly(3L, 4L);
+        .extracting(TrainingHistory.Evaluation::iteration)
+        .containsExactly(3L, 4L);
   }
 
   @Test
   void aListenerThatThrowsStopsTrainingBeforeTheUpdateIsCounted() {
     List<Long> iterations = new ArrayList<>();
-    FssdTrainer trainer = run().listener(new TrainingListener() {
-      @Override
-      public void onUpdate(TrainingProgress p, double score) {
-        if (p.iteration() == 3) {
-          throw new IllegalStateException("enough at " + p.iteration());
-        }
-      }
+    FssdTrainer trainer =
+        run()
+            .listener(
+                new TrainingListener() {
+                  @Override
+                  public void onUpdate(TrainingProgress p, double score) {
+                    if (p.iteration() == 3) {
+                      throw new IllegalStateException("enough at " + p.iteration());
+                    }
+                  }
 
-      @Override
-      public void onIteration(TrainingProgress p) {
-        iterations.add(p.iteration());
-      }
-    }).build();
-    assertThatThrownBy(trainer::train).isInstanceOf(IllegalStateException.class)
+                  @Override
+                  public void onIteration(TrainingProgress p) {
+                    iterations.add(p.iteration());
+                  }
+                })
+            .build();
+    assertThatThrownBy(trainer::train)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("enough at 3");
     assertThat(iterations).containsExactly(1L, 2L);
     assertThat(trainer.state().iteration()).isEqualTo(2);

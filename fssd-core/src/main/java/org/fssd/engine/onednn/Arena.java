@@ -8,17 +8,19 @@ import org.bytedeco.javacpp.Pointer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One block of native memory holding the activations and scratchpad of one plan, or of all plans
- * of an {@link OneDnnPlanSet} (which never run at the same time). Zero-filled when allocated
- * ({@code calloc}: for large blocks the kernel maps zero pages lazily, so only the bytes a run
- * touches become resident). 64-byte aligned.
+ * One block of native memory holding the activations and scratchpad of one plan, or of all plans of
+ * an {@link OneDnnPlanSet} (which never run at the same time). Zero-filled when allocated ({@code
+ * calloc}: for large blocks the kernel maps zero pages lazily, so only the bytes a run touches
+ * become resident). 64-byte aligned.
  *
- * <p>{@link #acquire()} / {@link #release()} mark a run in progress, so that a second thread
- * using the same arena at once fails with an exception instead of corrupting both runs.
+ * <p>{@link #acquire()} / {@link #release()} mark a run in progress, so that a second thread using
+ * the same arena at once fails with an exception instead of corrupting both runs.
  */
 final class Arena implements AutoCloseable {
   /** Bytes of all arenas not yet freed, in this JVM (tests check that closing frees them). */
-  private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong LIVE =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final @Nullable Pointer raw;
   private final long base;
   private final long bytes;
@@ -64,7 +66,8 @@ final class Arena implements AutoCloseable {
 
   /** The address {@code offset} bytes into the arena. */
   Pointer at(long offset) {
-    checkArgument(offset >= 0 && offset <= bytes, "offset %s outside an arena of %s bytes", offset, bytes);
+    checkArgument(
+        offset >= 0 && offset <= bytes, "offset %s outside an arena of %s bytes", offset, bytes);
     checkState(!closed, "the arena is freed");
     return new View(base + offset);
   }
@@ -72,8 +75,9 @@ final class Arena implements AutoCloseable {
   /** Marks a run in progress; throws if another one is. */
   void acquire() {
     if (!busy.compareAndSet(false, true)) {
-      throw new IllegalStateException("two threads ran plans sharing one arena at the same time;"
-          + " a oneDNN plan (or plan set) may be used by one thread at a time");
+      throw new IllegalStateException(
+          "two threads ran plans sharing one arena at the same time;"
+              + " a oneDNN plan (or plan set) may be used by one thread at a time");
     }
   }
 

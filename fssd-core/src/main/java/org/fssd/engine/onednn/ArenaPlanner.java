@@ -68,7 +68,8 @@ final class ArenaPlanner {
       return arenaBytes;
     }
     List<Buffer> order = new ArrayList<>(buffers);
-    order.sort(Comparator.comparingLong((Buffer b) -> b.bytes).reversed().thenComparingInt(b -> b.first));
+    order.sort(
+        Comparator.comparingLong((Buffer b) -> b.bytes).reversed().thenComparingInt(b -> b.first));
     List<Buffer> placed = new ArrayList<>();
     long size = 0;
     for (Buffer b : order) {

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Builds the steps of a {@link PlanOptions.Precision#INT8} {@link OneDnnPlan}: the FSSD network in
  * 8-bit integers with the activation ranges of a {@link Quantization}.
  *
- * <p>The input (fp32) is quantised to s8 by one scaled re-order. Every convolution runs int8 x
- * int8 with int32 accumulation ({@code jit:avx512_core_vnni} where the CPU has VNNI): weights s8,
+ * <p>The input (fp32) is quantised to s8 by one scaled re-order. Every convolution runs int8 x int8
+ * with int32 accumulation ({@code jit:avx512_core_vnni} where the CPU has VNNI): weights s8,
  * symmetric per output channel, from the BN-folded fp32 weights; bias fp32 in accumulator units;
  * per-output-channel output scales {@code s_src * s_w[o] / s_dst} and the ReLU as post-ops, so the
  * convolution writes u8 directly. Max pools, bilinear resizes and the fusion concat run on u8 (a
@@ -73,8 +73,9 @@ final class Int8Network {
     this.plan = plan;
     this.graph = graph;
     this.config = plan.weights().config();
-    this.q = com.google.common.base.Preconditions.checkNotNull(plan.weights().quantization(),
-        "INT8 weights carry a quantisation");
+    this.q =
+        com.google.common.base.Preconditions.checkNotNull(
+            plan.weights().quantization(), "INT8 weights carry a quantisation");
   }
 
   /** The unit of a u8 tensor of range {@code r}. */
@@ -121,8 +122,12 @@ final class Int8Network {
     }
     x = new T(plan.concat(fused), concatScale);
     if (config.fusionBatchNorm()) {
-      OneDnnPlan.Act real = dequantise(FssdGraph.CONCAT, x, config.widths().fusionConcat(), config.fusionSize());
-      x = new T(plan.batchNorm(graph, FssdGraph.CONCAT_BN, real), signedScale(q.range(FssdGraph.CONCAT_BN)));
+      OneDnnPlan.Act real =
+          dequantise(FssdGraph.CONCAT, x, config.widths().fusionConcat(), config.fusionSize());
+      x =
+          new T(
+              plan.batchNorm(graph, FssdGraph.CONCAT_BN, real),
+              signedScale(q.range(FssdGraph.CONCAT_BN)));
     }
     int levels = config.widths().levels();
     T[] pyramid = new T[levels];
@@ -140,12 +145,16 @@ final class Int8Network {
     try {
       return new T(plan.resize(name, y.act, channels, size), y.scale);
     } catch (RuntimeException e) {
-      LOG.debug("oneDNN refused an int8 resize for {} ({}); resizing in fp32", name, e.getMessage());
+      LOG.debug(
+          "oneDNN refused an int8 resize for {} ({}); resizing in fp32", name, e.getMessage());
     }
     OneDnnPlan.Act real = dequantise(name, y, channels, fromSize);
     OneDnnPlan.Act resized = plan.resize(name, real, channels, size);
-    memory.desc md = new memory.desc(new long[] {plan.batchSize(), channels, size, size}, memory.data_type.u8,
-        memory.format_tag.nhwc);
+    memory.desc md =
+        new memory.desc(
+            new long[] {plan.batchSize(), channels, size, size},
+            memory.data_type.u8,
+            memory.format_tag.nhwc);
     memory dst = plan.activation(md);
     scaledReorder(name + " quantise", resized.mem, dst, 1f / y.scale);
     return new T(new OneDnnPlan.Act(dst, md), y.scale);
@@ -164,14 +173,20 @@ final class Int8Network {
     primitive_attr attr = plan.userScratchpad();
     attr.set_output_scales(0, new float[] {scale});
     reorder.primitive_desc pd = new reorder.primitive_desc(from, to, attr, false);
-    plan.addStep(name + " reorder x" + scale, "", plan.keep(new reorder(pd)), dnnl.DNNL_ARG_FROM, from,
-        dnnl.DNNL_ARG_TO, to);
+    plan.addStep(
+        name + " reorder x" + scale,
+        "",
+        plan.keep(new reorder(pd)),
+        dnnl.DNNL_ARG_FROM,
+        from,
+        dnnl.DNNL_ARG_TO,
+        to);
     plan.scratchpad(pd.scratchpad_desc());
   }
 
   /**
-   * The source of a convolution in layout {@code md}: {@code x} itself or a re-ordered copy;
-   * fp32 tensors are quantised on the way.
+   * The source of a convolution in layout {@code md}: {@code x} itself or a re-ordered copy; fp32
+   * tensors are quantised on the way.
    */
   private memory source(String consumer, T x, memory.desc md) {
     if (same(x.type(), md.data_type())) {
@@ -186,8 +201,10 @@ final class Int8Network {
   static final class QuantisedConv {
     /** Integer weights (as floats, exact), OIHW. */
     final float[] weights;
+
     /** Bias in accumulator units: {@code b / (s_src * s_w[o])}. */
     final float[] bias;
+
     /** Per output channel: {@code s_src * s_w[o] / s_dst}. */
     final float[] outputScales;
 
@@ -214,23 +231,30 @@ final class Int8Network {
   }
 
   /**
-   * One int8 convolution: u8/s8 source, s8 weights; writes u8 (ReLU) or, for {@code dstScale}
-   * NaN, fp32 real values (heads).
+   * One int8 convolution: u8/s8 source, s8 weights; writes u8 (ReLU) or, for {@code dstScale} NaN,
+   * fp32 real values (heads).
    */
   private T conv(ConvSpec c, T src, float dstScale, boolean relu) {
     boolean realOut = Float.isNaN(dstScale);
     long n = plan.batchSize();
     long k = c.kernel();
-    memory.data_type srcType = same(src.type(), memory.data_type.f32) ? memory.data_type.s8
-        : same(src.type(), memory.data_type.u8) ? memory.data_type.u8 : memory.data_type.s8;
-    memory.data_type dstType = realOut ? memory.data_type.f32 : relu ? memory.data_type.u8 : memory.data_type.s8;
-    memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()}, srcType,
-        memory.format_tag.any);
-    memory.desc weightsAny = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.s8,
-        memory.format_tag.any);
-    memory.desc biasMd = new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
-    memory.desc dstAny = new memory.desc(new long[] {n, c.out(), c.outSize(), c.outSize()}, dstType,
-        memory.format_tag.any);
+    memory.data_type srcType =
+        same(src.type(), memory.data_type.f32)
+            ? memory.data_type.s8
+            : same(src.type(), memory.data_type.u8) ? memory.data_type.u8 : memory.data_type.s8;
+    memory.data_type dstType =
+        realOut ? memory.data_type.f32 : relu ? memory.data_type.u8 : memory.data_type.s8;
+    memory.desc srcAny =
+        new memory.desc(
+            new long[] {n, c.in(), c.inSize(), c.inSize()}, srcType, memory.format_tag.any);
+    memory.desc weightsAny =
+        new memory.desc(
+            new long[] {c.out(), c.in(), k, k}, memory.data_type.s8, memory.format_tag.any);
+    memory.desc biasMd =
+        new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
+    memory.desc dstAny =
+        new memory.desc(
+            new long[] {n, c.out(), c.outSize(), c.outSize()}, dstType, memory.format_tag.any);
     float[][] params = plan.convParamArrays(graph, c);
     QuantisedConv qc = new QuantisedConv(params[0], params[1], src.scale, realOut ? 1f : dstScale);
     primitive_attr attr = plan.userScratchpad();
@@ -244,27 +268,48 @@ final class Int8Network {
     OneDnnWeights.Choice chosen = plan.weights().choice(c.name());
     if (chosen != null) {
       try {
-        pd = plan.convPd(c, dnnl.algorithm.convolution_direct, srcAny, chosen.weightsMd, biasMd, dstAny, attr);
+        pd =
+            plan.convPd(
+                c,
+                dnnl.algorithm.convolution_direct,
+                srcAny,
+                chosen.weightsMd,
+                biasMd,
+                dstAny,
+                attr);
         if (pd.impl_info_str().getString().startsWith("ref")) {
           pd = null;
         }
       } catch (RuntimeException e) {
-        LOG.debug("oneDNN refused {}'s shared int8 weight layout at batch {} ({})", c, n, e.getMessage());
+        LOG.debug(
+            "oneDNN refused {}'s shared int8 weight layout at batch {} ({})", c, n, e.getMessage());
       }
     }
     if (pd == null) {
       try {
-        pd = plan.convPd(c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
+        pd =
+            plan.convPd(
+                c, dnnl.algorithm.convolution_direct, srcAny, weightsAny, biasMd, dstAny, attr);
       } catch (RuntimeException e) {
-        throw new FssdException("oneDNN refused int8 convolution " + c + " (" + srcType + " -> " + dstType + "): "
-            + e.getMessage(), e);
+        throw new FssdException(
+            "oneDNN refused int8 convolution "
+                + c
+                + " ("
+                + srcType
+                + " -> "
+                + dstType
+                + "): "
+                + e.getMessage(),
+            e);
       }
     }
     plan.weights().choose(c.name(), false, pd.weights_desc());
     memory srcMem = source(c.name(), src, pd.src_desc());
-    memory.desc plain = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32,
-        memory.format_tag.oihw);
-    memory w = plan.weights().get(c.name() + "_W", pd.weights_desc(), plain, () -> qc.weights, true);
+    memory.desc plain =
+        new memory.desc(
+            new long[] {c.out(), c.in(), k, k}, memory.data_type.f32, memory.format_tag.oihw);
+    memory w =
+        plan.weights().get(c.name() + "_W", pd.weights_desc(), plain, () -> qc.weights, true);
     memory bias = plan.weights().get(c.name() + "_b", pd.bias_desc(), null, () -> qc.bias, false);
     memory.desc dstMd = pd.dst_desc();
     memory dst = plan.activation(dstMd);
@@ -276,8 +321,15 @@ final class Int8Network {
     plan.putScratchpad(args, pd.scratchpad_desc());
     plan.primitives.add(plan.keep(new convolution_forward(pd)));
     plan.arguments.add(args);
-    plan.layers.add(c + ": int8 " + pd.impl_info_str().getString() + " " + srcType + "->" + dstType
-        + (relu ? " +relu" : ""));
+    plan.layers.add(
+        c
+            + ": int8 "
+            + pd.impl_info_str().getString()
+            + " "
+            + srcType
+            + "->"
+            + dstType
+            + (relu ? " +relu" : ""));
     return new T(new OneDnnPlan.Act(dst, dstMd), realOut ? 1f : dstScale);
   }
 
@@ -288,8 +340,9 @@ final class Int8Network {
       ConvSpec c = config.conv(head, i);
       T y = conv(c, pyramid[i], Float.NaN, false);
       int size = c.outSize();
-      memory.desc nhwc = new memory.desc(new long[] {n, c.out(), size, size}, memory.data_type.f32,
-          memory.format_tag.nhwc);
+      memory.desc nhwc =
+          new memory.desc(
+              new long[] {n, c.out(), size, size}, memory.data_type.f32, memory.format_tag.nhwc);
       int perImage = c.out() * size * size;
       memory out = y.act.mem;
       if (!y.act.md.equals(nhwc)) {
@@ -301,8 +354,17 @@ final class Int8Network {
     }
     int expected = config.numPriors() * perPrior;
     if (offset != expected) {
-      throw new FssdException("the " + head.prefix() + " heads give " + offset + " values per image, but "
-          + config.numPriors() + " priors x " + perPrior + " = " + expected);
+      throw new FssdException(
+          "the "
+              + head.prefix()
+              + " heads give "
+              + offset
+              + " values per image, but "
+              + config.numPriors()
+              + " priors x "
+              + perPrior
+              + " = "
+              + expected);
     }
   }
 }

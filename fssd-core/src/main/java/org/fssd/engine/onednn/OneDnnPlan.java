@@ -4,9 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import com.google.common.base.Suppliers;
 import java.util.ArrayList;
 import java.util.Collections;
-import com.google.common.base.Suppliers;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,26 +72,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Precision: FP32 by default. {@link PlanOptions.Precision#BF16} keeps weights and activations
  * in bfloat16 (fp32 accumulation, biases and outputs; ~1e-2 relative error) and needs a CPU with
- * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere. {@link
- * PlanOptions.Precision#INT8} runs the network in 8-bit integers with the activation ranges of the
- * weights' {@link org.fssd.model.Quantization} (steps built by {@link Int8Network}; about 4 % rms
- * error on random networks, far less on trained ones).
+ * AVX512_BF16 ({@link #cpuHasBf16()}); it is refused elsewhere. {@link PlanOptions.Precision#INT8}
+ * runs the network in 8-bit integers with the activation ranges of the weights' {@link
+ * org.fssd.model.Quantization} (steps built by {@link Int8Network}; about 4 % rms error on random
+ * networks, far less on trained ones).
  *
  * <p><b>Memory.</b> The re-ordered weights live in an {@link OneDnnWeights}, shared by every plan
- * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one
- * arena ({@link ArenaPlanner}): a layer's output buffer is reused once no later layer reads it,
- * so the arena holds about the two or three largest live maps instead of every layer's output.
- * Every primitive runs with a user-managed scratchpad, placed in the same arena as a buffer live
- * during that primitive only: a large scratchpad (the Winograd kernels' transformed tiles) reuses
- * the bytes of maps that are dead at its step. The plans of an {@link
- * OneDnnPlanSet} share one arena, sized to the largest of them. {@link #activationBytes()} and
- * {@link #arenaBytes()} report the sizes.
+ * compiled from it (all batch sizes, all replicas). Activations are placed by liveness in one arena
+ * ({@link ArenaPlanner}): a layer's output buffer is reused once no later layer reads it, so the
+ * arena holds about the two or three largest live maps instead of every layer's output. Every
+ * primitive runs with a user-managed scratchpad, placed in the same arena as a buffer live during
+ * that primitive only: a large scratchpad (the Winograd kernels' transformed tiles) reuses the
+ * bytes of maps that are dead at its step. The plans of an {@link OneDnnPlanSet} share one arena,
+ * sized to the largest of them. {@link #activationBytes()} and {@link #arenaBytes()} report the
+ * sizes.
  *
  * <p><b>Batch sizes.</b> The first plan compiled from an {@link OneDnnWeights} fixes each
  * convolution's algorithm and weight layout, and later plans (other batch sizes) ask oneDNN for
  * exactly that layout, so they share the weights and run the same kernel family; where oneDNN
- * refuses (it blocks Winograd weights by batch size for some layers) the plan gets the layout
- * it wants, as a second copy. Results of one image therefore differ between batch sizes by float
+ * refuses (it blocks Winograd weights by batch size for some layers) the plan gets the layout it
+ * wants, as a second copy. Results of one image therefore differ between batch sizes by float
  * rounding, within {@link #BATCH_TOLERANCE}; for identical results run each image on the batch-1
  * plan, as {@code FssdDetector} does by default.
  *
@@ -100,29 +100,34 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: oneDNN uses OpenMP with {@code OMP_NUM_THREADS} threads, read once when the native
  * library loads; set it before the JVM starts.
  *
- * <p><b>Thread safety.</b> A plan may be compiled on one thread and run on any other (it never
- * uses oneDNN's per-thread library scratchpad), but by one thread at a time: a run writes the
- * plan's arena. Two runs at once on plans sharing an arena (one plan, or one {@link
- * OneDnnPlanSet}) are refused with {@link IllegalStateException} instead of mixing their data.
- * Plans with different arenas may run concurrently, also when they share weights.
+ * <p><b>Thread safety.</b> A plan may be compiled on one thread and run on any other (it never uses
+ * oneDNN's per-thread library scratchpad), but by one thread at a time: a run writes the plan's
+ * arena. Two runs at once on plans sharing an arena (one plan, or one {@link OneDnnPlanSet}) are
+ * refused with {@link IllegalStateException} instead of mixing their data. Plans with different
+ * arenas may run concurrently, also when they share weights.
  *
  * <p>{@link #close()} frees all native memory the plan owns; closing twice is harmless; {@link
  * #run} after {@link #close()} throws {@link IllegalStateException}.
  */
 public final class OneDnnPlan implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
+
   /** oneDNN's fp32 F(4x4, 3x3) Winograd kernel (AVX-512), as named by {@code impl_info_str}. */
   static final String WINOGRAD_4X3 = "wino_4x3";
+
   /** oneDNN's fp32 F(2x2, 3x3) Winograd kernel (AVX-512). */
   static final String WINOGRAD_2X3 = "wino_2x3";
+
   /** Smallest output map (px) on which AUTO takes the 2x3 Winograd kernel. */
   static final int WINOGRAD_2X3_MIN_SIZE = 100;
+
   /** Fewest input and output channels for which AUTO takes the 2x3 Winograd kernel. */
   static final int WINOGRAD_2X3_MIN_CHANNELS = 64;
+
   /**
-   * Smallest output map (px) on which AUTO takes Winograd at all: below it (FSSD300's 19 px
-   * conv5 block, the extras, the small heads) Winograd saved ~4 % of the time of a forward pass
-   * but its 4x larger weights held ~110 MB more (2-vCPU AMD EPYC Zen 5, batch 1).
+   * Smallest output map (px) on which AUTO takes Winograd at all: below it (FSSD300's 19 px conv5
+   * block, the extras, the small heads) Winograd saved ~4 % of the time of a forward pass but its
+   * 4x larger weights held ~110 MB more (2-vCPU AMD EPYC Zen 5, batch 1).
    */
   static final int WINOGRAD_MIN_SIZE = 32;
 
@@ -143,8 +148,10 @@ public final class OneDnnPlan implements AutoCloseable {
   private final OneDnnWeights weights;
   private final List<Pointer> owned = new ArrayList<>();
   private final ArenaPlanner planner = new ArenaPlanner();
+
   /** Activation memories (created without a buffer) and where each lives in the arena. */
   private final List<memory> arenaMemories = new ArrayList<>();
+
   private final List<ArenaPlanner.Buffer> arenaBuffers = new ArrayList<>();
   private final Map<memory, ArenaPlanner.Buffer> bufferOf = new IdentityHashMap<>();
   final List<primitive> primitives = new ArrayList<>();
@@ -156,18 +163,24 @@ public final class OneDnnPlan implements AutoCloseable {
   private final int inputLength;
   private final int locLength;
   private final int confLength;
+
   // Set by the constructor's build steps (compile()), before the plan is handed out.
   @SuppressWarnings("NullAway.Init")
   engine eng;
+
   @SuppressWarnings("NullAway.Init")
   private stream strm;
+
   @SuppressWarnings("NullAway.Init")
   private FloatPointer inputBuffer;
+
   private long scratchpadBytes; // the largest
   private long scratchpadTotalBytes; // all added up
   private long arenaBytes;
+
   /** Null until bind() and after close(). */
   private @Nullable Arena arena;
+
   private boolean ownsArena;
   private boolean closed;
 
@@ -184,6 +197,7 @@ public final class OneDnnPlan implements AutoCloseable {
     final memory mem; // its data handle is set when the plan is bound to an arena
     final int perImage; // H * W * A * k floats of one image
     final int offset; // first float of this level inside one image's flat output
+
     @SuppressWarnings("NullAway.Init") // set in bind(), before the plan runs
     FloatPointer buffer;
 
@@ -213,7 +227,10 @@ public final class OneDnnPlan implements AutoCloseable {
     this.batchSize = batchSize;
     this.options = weights.options();
     // INT8 plans choose u8 / s8 / f32 per tensor (Int8Network); this is their fp32 part's type
-    this.dataType = options.precision() == PlanOptions.Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
+    this.dataType =
+        options.precision() == PlanOptions.Precision.BF16
+            ? memory.data_type.bf16
+            : memory.data_type.f32;
     int s = config.inputSize();
     this.inputLength = Math.multiplyExact(batchSize, 3 * s * s);
     this.locLength = Math.multiplyExact(batchSize, config.numPriors() * 4);
@@ -228,7 +245,8 @@ public final class OneDnnPlan implements AutoCloseable {
    *     AVX512_BF16
    * @throws FssdException when oneDNN refuses a layer or the graph does not match {@code config}
    */
-  public static OneDnnPlan compile(FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions options) {
+  public static OneDnnPlan compile(
+      FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions options) {
     try (OneDnnWeights weights = OneDnnWeights.of(config, graph, options)) {
       return compile(weights, batchSize); // the plan keeps its own reference to the weights
     }
@@ -258,9 +276,14 @@ public final class OneDnnPlan implements AutoCloseable {
     checkNotNull(weights, "weights");
     checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
     checkState(weights.isOpen(), "the weights are closed");
-    if (weights.options().precision() == PlanOptions.Precision.BF16 && !cpuHasBf16() && !allowEmulatedBf16) {
-      throw new UnsupportedOperationException("oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
-          + " this CPU's oneDNN ISA is " + dnnl.get_effective_cpu_isa() + ": use FP32");
+    if (weights.options().precision() == PlanOptions.Precision.BF16
+        && !cpuHasBf16()
+        && !allowEmulatedBf16) {
+      throw new UnsupportedOperationException(
+          "oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
+              + " this CPU's oneDNN ISA is "
+              + dnnl.get_effective_cpu_isa()
+              + ": use FP32");
     }
     weights.retain();
     OneDnnPlan plan = new OneDnnPlan(weights, batchSize);
@@ -271,8 +294,13 @@ public final class OneDnnPlan implements AutoCloseable {
       throw e;
     }
     if (LOG.isDebugEnabled()) {
-      LOG.debug("compiled oneDNN plan for {} batch {} {} (arena {} bytes, activations {} bytes):\n  {}",
-          plan.config, batchSize, plan.options, plan.arenaBytes(), plan.activationBytes(),
+      LOG.debug(
+          "compiled oneDNN plan for {} batch {} {} (arena {} bytes, activations {} bytes):\n  {}",
+          plan.config,
+          batchSize,
+          plan.options,
+          plan.arenaBytes(),
+          plan.activationBytes(),
           String.join("\n  ", plan.layers));
     }
     return plan;
@@ -281,7 +309,8 @@ public final class OneDnnPlan implements AutoCloseable {
   /** Points every activation, scratchpad and head output of the plan into {@code a}. */
   void bind(Arena a, boolean owns) {
     checkState(arena == null, "already bound");
-    checkArgument(a.bytes() >= arenaBytes(), "arena of %s bytes, the plan needs %s", a.bytes(), arenaBytes());
+    checkArgument(
+        a.bytes() >= arenaBytes(), "arena of %s bytes, the plan needs %s", a.bytes(), arenaBytes());
     arena = a;
     ownsArena = owns;
     for (int i = 0; i < arenaMemories.size(); i++) {
@@ -323,8 +352,8 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /**
-   * Tests only: lets BF16 plans compile on an AVX-512 CPU without AVX512_BF16, where oneDNN emulates
-   * bfloat16 (slowly), so the BF16 path can be checked for correctness anywhere.
+   * Tests only: lets BF16 plans compile on an AVX-512 CPU without AVX512_BF16, where oneDNN
+   * emulates bfloat16 (slowly), so the BF16 path can be checked for correctness anywhere.
    */
   static volatile boolean allowEmulatedBf16;
 
@@ -385,9 +414,9 @@ public final class OneDnnPlan implements AutoCloseable {
   }
 
   /**
-   * Runs the network on {@code input} (N x 3 x S x S, NCHW, BGR minus means, SPEC §1) and writes the
-   * raw outputs: {@code locOut} [N, P*4] and {@code confOut} [N, P*C], row-major, exactly as the
-   * graph's {@value FssdGraph#LOC} and {@value FssdGraph#CONF} outputs.
+   * Runs the network on {@code input} (N x 3 x S x S, NCHW, BGR minus means, SPEC §1) and writes
+   * the raw outputs: {@code locOut} [N, P*4] and {@code confOut} [N, P*C], row-major, exactly as
+   * the graph's {@value FssdGraph#LOC} and {@value FssdGraph#CONF} outputs.
    *
    * @throws IllegalStateException after {@link #close()}, or while another thread runs a plan on
    *     the same arena
@@ -397,12 +426,21 @@ public final class OneDnnPlan implements AutoCloseable {
     checkNotNull(input, "input");
     checkNotNull(locOut, "locOut");
     checkNotNull(confOut, "confOut");
-    checkArgument(input.length == inputLength, "input has %s floats, expected N*3*S*S = %s",
-        input.length, inputLength);
-    checkArgument(locOut.length == locLength, "locOut has %s floats, expected N*P*4 = %s",
-        locOut.length, locLength);
-    checkArgument(confOut.length == confLength, "confOut has %s floats, expected N*P*C = %s",
-        confOut.length, confLength);
+    checkArgument(
+        input.length == inputLength,
+        "input has %s floats, expected N*3*S*S = %s",
+        input.length,
+        inputLength);
+    checkArgument(
+        locOut.length == locLength,
+        "locOut has %s floats, expected N*P*4 = %s",
+        locOut.length,
+        locLength);
+    checkArgument(
+        confOut.length == confLength,
+        "confOut has %s floats, expected N*P*C = %s",
+        confOut.length,
+        confLength);
     run(input, 0, locOut, 0, confOut, 0);
   }
 
@@ -415,7 +453,13 @@ public final class OneDnnPlan implements AutoCloseable {
    *     the same arena
    * @throws IndexOutOfBoundsException when a slice does not fit its array
    */
-  public void run(float[] input, int inputOffset, float[] locOut, int locOffset, float[] confOut, int confOffset) {
+  public void run(
+      float[] input,
+      int inputOffset,
+      float[] locOut,
+      int locOffset,
+      float[] confOut,
+      int confOffset) {
     checkState(!closed, "run() on a closed OneDnnPlan");
     java.util.Objects.checkFromIndexSize(inputOffset, inputLength, input.length);
     java.util.Objects.checkFromIndexSize(locOffset, locLength, locOut.length);
@@ -438,7 +482,9 @@ public final class OneDnnPlan implements AutoCloseable {
   private void copyHeads(List<HeadOutput> heads, float[] out, int outOffset, int perImage) {
     for (HeadOutput h : heads) {
       for (int n = 0; n < batchSize; n++) {
-        h.buffer.position((long) n * h.perImage).get(out, outOffset + n * perImage + h.offset, h.perImage);
+        h.buffer
+            .position((long) n * h.perImage)
+            .get(out, outOffset + n * perImage + h.offset, h.perImage);
       }
     }
   }
@@ -472,13 +518,21 @@ public final class OneDnnPlan implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "OneDnnPlan{" + config + ", batch " + batchSize + ", " + options + (closed ? ", closed}" : "}");
+    return "OneDnnPlan{"
+        + config
+        + ", batch "
+        + batchSize
+        + ", "
+        + options
+        + (closed ? ", closed}" : "}");
   }
 
   // ---------------------------------------------------------------------------------------------
   // Compilation
 
-  /** Keeps {@code p} alive until {@link #close()} (the compile-time scope frees everything else). */
+  /**
+   * Keeps {@code p} alive until {@link #close()} (the compile-time scope frees everything else).
+   */
   <T extends Pointer> T keep(T p) {
     p.retainReference();
     owned.add(p);
@@ -489,8 +543,9 @@ public final class OneDnnPlan implements AutoCloseable {
     eng = CpuEngine.INSTANCE;
     strm = keep(new stream(eng));
     int s = config.inputSize();
-    memory.desc inputMd = new memory.desc(new long[] {batchSize, 3, s, s}, memory.data_type.f32,
-        memory.format_tag.nchw);
+    memory.desc inputMd =
+        new memory.desc(
+            new long[] {batchSize, 3, s, s}, memory.data_type.f32, memory.format_tag.nchw);
     inputBuffer = keep(new FloatPointer(inputLength));
     Act x = new Act(keep(new memory(inputMd, eng, inputBuffer)), inputMd);
     if (options.precision() == PlanOptions.Precision.INT8) {
@@ -558,14 +613,18 @@ public final class OneDnnPlan implements AutoCloseable {
     arenaBytes = ArenaPlanner.align(planner.place());
   }
 
-  private void buildHeads(ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
+  private void buildHeads(
+      ComputationGraph graph, Group head, Act[] pyramid, List<HeadOutput> outs, int perPrior) {
     int offset = 0;
     for (int i = 0; i < pyramid.length; i++) {
       ConvSpec c = config.conv(head, i);
       Act y = convBlock(graph, c, pyramid[i], false);
       int size = c.outSize();
-      memory.desc nhwc = new memory.desc(new long[] {batchSize, c.out(), size, size},
-          memory.data_type.f32, memory.format_tag.nhwc);
+      memory.desc nhwc =
+          new memory.desc(
+              new long[] {batchSize, c.out(), size, size},
+              memory.data_type.f32,
+              memory.format_tag.nhwc);
       int perImage = c.out() * size * size;
       memory out = y.mem;
       if (!y.md.equals(nhwc)) {
@@ -579,8 +638,17 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     int expected = config.numPriors() * perPrior;
     if (offset != expected) {
-      throw new FssdException("the " + head.prefix() + " heads give " + offset
-          + " values per image, but " + config.numPriors() + " priors x " + perPrior + " = " + expected);
+      throw new FssdException(
+          "the "
+              + head.prefix()
+              + " heads give "
+              + offset
+              + " values per image, but "
+              + config.numPriors()
+              + " priors x "
+              + perPrior
+              + " = "
+              + expected);
     }
   }
 
@@ -588,7 +656,9 @@ public final class OneDnnPlan implements AutoCloseable {
   Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
     String name = Group.BASE.prefix() + "." + (before.index() + 2);
     GraphVertex v = graph.getVertex(name);
-    if (v == null || !v.hasLayer() || !(v.getLayer().conf().getLayer() instanceof SubsamplingLayer)) {
+    if (v == null
+        || !v.hasLayer()
+        || !(v.getLayer().conf().getLayer() instanceof SubsamplingLayer)) {
       if (before.outSize() != after.inSize()) {
         throw new FssdException("no pool vertex " + name + " between " + before + " and " + after);
       }
@@ -615,36 +685,69 @@ public final class OneDnnPlan implements AutoCloseable {
       out = (in + 2 * padL - k) / st + 1;
     }
     if (out != after.inSize()) {
-      throw new FssdException("pool " + name + " maps " + in + " to " + out + " but " + after
-          + " expects " + after.inSize());
+      throw new FssdException(
+          "pool "
+              + name
+              + " maps "
+              + in
+              + " to "
+              + out
+              + " but "
+              + after
+              + " expects "
+              + after.inSize());
     }
     int channels = before.out();
-    memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, out, out},
-        x.md.data_type(), memory.format_tag.any);
-    pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
-        new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.md,
-            dstAny, new long[] {st, st}, new long[] {k, k}, new long[] {padL, padL},
-            new long[] {padR, padR}),
-        userScratchpad(), eng);
+    memory.desc dstAny =
+        new memory.desc(
+            new long[] {batchSize, channels, out, out}, x.md.data_type(), memory.format_tag.any);
+    pooling_forward.primitive_desc pd =
+        new pooling_forward.primitive_desc(
+            new pooling_forward.desc(
+                dnnl.prop_kind.forward_inference,
+                dnnl.algorithm.pooling_max,
+                x.md,
+                dstAny,
+                new long[] {st, st},
+                new long[] {k, k},
+                new long[] {padL, padL},
+                new long[] {padR, padR}),
+            userScratchpad(),
+            eng);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
-    addStep(name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR, pd.impl_info_str().getString(),
-        keep(new pooling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    addStep(
+        name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR,
+        pd.impl_info_str().getString(),
+        keep(new pooling_forward(pd)),
+        dnnl.DNNL_ARG_SRC,
+        x.mem,
+        dnnl.DNNL_ARG_DST,
+        dst);
     scratchpad(pd.scratchpad_desc());
     return new Act(dst, dstMd);
   }
 
   Act resize(String name, Act x, int channels, int size) {
-    memory.desc dstAny = new memory.desc(new long[] {batchSize, channels, size, size},
-        x.md.data_type(), memory.format_tag.any);
-    resampling_forward.primitive_desc pd = new resampling_forward.primitive_desc(
-        new resampling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear,
-            x.md, dstAny),
-        userScratchpad(), eng);
+    memory.desc dstAny =
+        new memory.desc(
+            new long[] {batchSize, channels, size, size}, x.md.data_type(), memory.format_tag.any);
+    resampling_forward.primitive_desc pd =
+        new resampling_forward.primitive_desc(
+            new resampling_forward.desc(
+                dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear, x.md, dstAny),
+            userScratchpad(),
+            eng);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
-    addStep(name + " bilinear -> " + size, pd.impl_info_str().getString(),
-        keep(new resampling_forward(pd)), dnnl.DNNL_ARG_SRC, x.mem, dnnl.DNNL_ARG_DST, dst);
+    addStep(
+        name + " bilinear -> " + size,
+        pd.impl_info_str().getString(),
+        keep(new resampling_forward(pd)),
+        dnnl.DNNL_ARG_SRC,
+        x.mem,
+        dnnl.DNNL_ARG_DST,
+        dst);
     scratchpad(pd.scratchpad_desc());
     return new Act(dst, dstMd);
   }
@@ -669,23 +772,43 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  /** Inference BatchNorm (the optional fusion BN after the concat); output in the input's layout. */
+  /**
+   * Inference BatchNorm (the optional fusion BN after the concat); output in the input's layout.
+   */
   Act batchNorm(ComputationGraph graph, String name, Act x) {
     BatchNormalization conf = (BatchNormalization) graph.getLayer(name).conf().getLayer();
     float eps = (float) conf.getEps();
-    int flags = dnnl.normalization_flags.use_global_stats.value | dnnl.normalization_flags.use_scale_shift.value;
-    batch_normalization_forward.primitive_desc pd = new batch_normalization_forward.primitive_desc(
-        new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, x.md, eps, flags),
-        userScratchpad(), eng);
+    int flags =
+        dnnl.normalization_flags.use_global_stats.value
+            | dnnl.normalization_flags.use_scale_shift.value;
+    batch_normalization_forward.primitive_desc pd =
+        new batch_normalization_forward.primitive_desc(
+            new batch_normalization_forward.desc(
+                dnnl.prop_kind.forward_inference.value, x.md, eps, flags),
+            userScratchpad(),
+            eng);
     float[] gamma = floats(weights.param(name + "_gamma"));
     float[] beta = floats(weights.param(name + "_beta"));
     float[] scaleShift = new float[2 * gamma.length];
     System.arraycopy(gamma, 0, scaleShift, 0, gamma.length);
     System.arraycopy(beta, 0, scaleShift, gamma.length, beta.length);
     // values only read when these weights have no copy of them yet
-    memory mean = weights.get(name + "_mean", pd.mean_desc(), null, () -> floats(weights.param(name + "_mean")), false);
-    memory variance = weights.get(name + "_var", pd.variance_desc(), null, () -> floats(weights.param(name + "_var")), false);
-    memory scale = weights.get(name + "_scaleshift", pd.weights_desc(), null, () -> scaleShift, false);
+    memory mean =
+        weights.get(
+            name + "_mean",
+            pd.mean_desc(),
+            null,
+            () -> floats(weights.param(name + "_mean")),
+            false);
+    memory variance =
+        weights.get(
+            name + "_var",
+            pd.variance_desc(),
+            null,
+            () -> floats(weights.param(name + "_var")),
+            false);
+    memory scale =
+        weights.get(name + "_scaleshift", pd.weights_desc(), null, () -> scaleShift, false);
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -743,7 +866,8 @@ public final class OneDnnPlan implements AutoCloseable {
     String convName = convName(c);
     INDArray w = weights.param(convName + "_W");
     if (w.length() != c.weightCount()) {
-      throw new FssdException(convName + "_W has " + w.length() + " values, " + c + " needs " + c.weightCount());
+      throw new FssdException(
+          convName + "_W has " + w.length() + " values, " + c + " needs " + c.weightCount());
     }
     float[] b = new float[c.out()];
     if (graph.getLayer(convName).paramTable().containsKey("b")) {
@@ -756,10 +880,17 @@ public final class OneDnnPlan implements AutoCloseable {
     // DL4J M2.1's BatchNormalization layer ignores its configured activation (it returns the
     // normalised value as is), so none is applied here either.
     BatchNormalization conf = (BatchNormalization) graph.getLayer(bnName).conf().getLayer();
-    float[] scale = fold(b, floats(weights.param(bnName + "_gamma")), floats(weights.param(bnName + "_beta")),
-        floats(weights.param(bnName + "_mean")), floats(weights.param(bnName + "_var")), conf.getEps());
+    float[] scale =
+        fold(
+            b,
+            floats(weights.param(bnName + "_gamma")),
+            floats(weights.param(bnName + "_beta")),
+            floats(weights.param(bnName + "_mean")),
+            floats(weights.param(bnName + "_var")),
+            conf.getEps());
     // a native copy of this layer's weights only, scaled per output channel
-    INDArray folded = w.castTo(DataType.FLOAT).reshape('c', c.out(), c.weightCount() / c.out()).dup('c');
+    INDArray folded =
+        w.castTo(DataType.FLOAT).reshape('c', c.out(), c.weightCount() / c.out()).dup('c');
     try (INDArray column = Nd4j.createFromArray(scale).reshape(c.out(), 1)) {
       folded.muliColumnVector(column);
     }
@@ -776,7 +907,8 @@ public final class OneDnnPlan implements AutoCloseable {
    * place) and returns the per-output-channel factor {@code gamma / sqrt(var + eps)} that
    * multiplies the convolution's weights.
    */
-  static float[] fold(float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
+  static float[] fold(
+      float[] b, float[] gamma, float[] beta, float[] mean, float[] var, double eps) {
     float[] scale = new float[b.length];
     for (int o = 0; o < b.length; o++) {
       double s = gamma[o] / Math.sqrt(var[o] + eps);
@@ -786,16 +918,20 @@ public final class OneDnnPlan implements AutoCloseable {
     return scale;
   }
 
-  private Act conv(ConvSpec c, Act src, Supplier<ConvParams> params, boolean relu, boolean firstLayer) {
+  private Act conv(
+      ConvSpec c, Act src, Supplier<ConvParams> params, boolean relu, boolean firstLayer) {
     long n = batchSize;
     long k = c.kernel();
-    memory.desc srcAny = new memory.desc(new long[] {n, c.in(), c.inSize(), c.inSize()},
-        dataType, memory.format_tag.any);
-    memory.desc weightsAny = new memory.desc(new long[] {c.out(), c.in(), k, k},
-        dataType, memory.format_tag.any);
-    memory.desc biasMd = new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
-    memory.desc dstAny = new memory.desc(new long[] {n, c.out(), c.outSize(), c.outSize()},
-        dataType, memory.format_tag.any);
+    memory.desc srcAny =
+        new memory.desc(
+            new long[] {n, c.in(), c.inSize(), c.inSize()}, dataType, memory.format_tag.any);
+    memory.desc weightsAny =
+        new memory.desc(new long[] {c.out(), c.in(), k, k}, dataType, memory.format_tag.any);
+    memory.desc biasMd =
+        new memory.desc(new long[] {c.out()}, memory.data_type.f32, memory.format_tag.x);
+    memory.desc dstAny =
+        new memory.desc(
+            new long[] {n, c.out(), c.outSize(), c.outSize()}, dataType, memory.format_tag.any);
     primitive_attr attr = userScratchpad();
     if (relu) {
       post_ops ops = new post_ops();
@@ -808,17 +944,32 @@ public final class OneDnnPlan implements AutoCloseable {
     if (chosen != null) {
       // An earlier plan of these weights chose: same algorithm, same weight layout (so one copy).
       try {
-        pd = convPd(c, chosen.winograd ? dnnl.algorithm.convolution_winograd : dnnl.algorithm.convolution_direct,
-            srcAny, chosen.weightsMd, biasMd, dstAny, attr);
+        pd =
+            convPd(
+                c,
+                chosen.winograd
+                    ? dnnl.algorithm.convolution_winograd
+                    : dnnl.algorithm.convolution_direct,
+                srcAny,
+                chosen.weightsMd,
+                biasMd,
+                dstAny,
+                attr);
         algorithm = chosen.winograd ? "winograd" : "direct";
         if (pd.impl_info_str().getString().startsWith("ref")) {
           // only oneDNN's slow reference code takes that layout: better a second copy
-          LOG.debug("{} at batch {} would run {} on the shared layout; choosing anew", c, batchSize,
+          LOG.debug(
+              "{} at batch {} would run {} on the shared layout; choosing anew",
+              c,
+              batchSize,
               pd.impl_info_str().getString());
           pd = null;
         }
       } catch (RuntimeException e) {
-        LOG.debug("oneDNN refused {}'s shared weight layout at batch {} ({}); choosing anew", c, batchSize,
+        LOG.debug(
+            "oneDNN refused {}'s shared weight layout at batch {} ({}); choosing anew",
+            c,
+            batchSize,
             e.getMessage());
       }
     }
@@ -828,12 +979,19 @@ public final class OneDnnPlan implements AutoCloseable {
     }
     weights.choose(c.name(), algorithm.equals("winograd"), pd.weights_desc());
     memory srcMem = as(c.name(), src, pd.src_desc());
-    memory.desc plain = new memory.desc(new long[] {c.out(), c.in(), k, k}, memory.data_type.f32,
-        memory.format_tag.oihw);
+    memory.desc plain =
+        new memory.desc(
+            new long[] {c.out(), c.in(), k, k}, memory.data_type.f32, memory.format_tag.oihw);
     // the folded copy, if one was made, is freed by the re-order that reads it
-    memory w = weights.getNative(c.name() + "_W", pd.weights_desc(), plain,
-        () -> new OneDnnWeights.NativeValues(params.get().weights, params.get().owned), true);
-    memory bias = weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get().bias, false);
+    memory w =
+        weights.getNative(
+            c.name() + "_W",
+            pd.weights_desc(),
+            plain,
+            () -> new OneDnnWeights.NativeValues(params.get().weights, params.get().owned),
+            true);
+    memory bias =
+        weights.get(c.name() + "_b", pd.bias_desc(), null, () -> params.get().bias, false);
     weights.consumed(convName(c) + "_W");
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
@@ -845,22 +1003,38 @@ public final class OneDnnPlan implements AutoCloseable {
     putScratchpad(args, pd.scratchpad_desc());
     primitives.add(keep(new convolution_forward(pd)));
     arguments.add(args);
-    layers.add(c + ": " + algorithm + " " + pd.impl_info_str().getString() + " " + dataType
-        + (relu ? " +relu" : ""));
+    layers.add(
+        c
+            + ": "
+            + algorithm
+            + " "
+            + pd.impl_info_str().getString()
+            + " "
+            + dataType
+            + (relu ? " +relu" : ""));
     return new Act(dst, dstMd);
   }
 
   /** The first plan's choice for {@code c}: Winograd as the options say, else direct. */
-  private convolution_forward.primitive_desc choose(ConvSpec c, memory.desc srcAny, memory.desc weightsAny,
-      memory.desc biasMd, memory.desc dstAny, primitive_attr attr, boolean firstLayer) {
+  private convolution_forward.primitive_desc choose(
+      ConvSpec c,
+      memory.desc srcAny,
+      memory.desc weightsAny,
+      memory.desc biasMd,
+      memory.desc dstAny,
+      primitive_attr attr,
+      boolean firstLayer) {
     boolean winogradShape = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1;
     PlanOptions.Algorithm choice = options.algorithm();
-    boolean tryWinograd = winogradShape && (choice == PlanOptions.Algorithm.WINOGRAD
-        || choice == PlanOptions.Algorithm.AUTO && !firstLayer);
+    boolean tryWinograd =
+        winogradShape
+            && (choice == PlanOptions.Algorithm.WINOGRAD
+                || choice == PlanOptions.Algorithm.AUTO && !firstLayer);
     if (tryWinograd) {
       try {
         convolution_forward.primitive_desc pd =
-            convPd(c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
+            convPd(
+                c, dnnl.algorithm.convolution_winograd, srcAny, weightsAny, biasMd, dstAny, attr);
         String impl = pd.impl_info_str().getString();
         if (choice != PlanOptions.Algorithm.AUTO || autoAcceptsWinograd(c, impl)) {
           return pd;
@@ -883,24 +1057,42 @@ public final class OneDnnPlan implements AutoCloseable {
    * beats direct on every layer it takes; the F(2x2, 3x3) kernel ({@value #WINOGRAD_2X3}) is ~1.8x
    * faster on the large early maps (300 and 150 px, 64+ channels) but slower on small maps and
    * narrow layers (heads, the first layer), so it is used only for maps of at least {@value
-   * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and out.
-   * Neither is taken on maps smaller than {@value #WINOGRAD_MIN_SIZE} px (memory, see there).
+   * #WINOGRAD_2X3_MIN_SIZE} px with at least {@value #WINOGRAD_2X3_MIN_CHANNELS} channels in and
+   * out. Neither is taken on maps smaller than {@value #WINOGRAD_MIN_SIZE} px (memory, see there).
    */
   static boolean autoAcceptsWinograd(ConvSpec c, String impl) {
     if (impl.contains(WINOGRAD_4X3)) {
       return c.outSize() >= WINOGRAD_MIN_SIZE;
     }
-    return impl.contains(WINOGRAD_2X3) && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
-        && c.in() >= WINOGRAD_2X3_MIN_CHANNELS && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
+    return impl.contains(WINOGRAD_2X3)
+        && c.outSize() >= WINOGRAD_2X3_MIN_SIZE
+        && c.in() >= WINOGRAD_2X3_MIN_CHANNELS
+        && c.out() >= WINOGRAD_2X3_MIN_CHANNELS;
   }
 
-  convolution_forward.primitive_desc convPd(ConvSpec c, dnnl.algorithm algorithm, memory.desc src,
-      memory.desc weights, memory.desc bias, memory.desc dst, primitive_attr attr) {
+  convolution_forward.primitive_desc convPd(
+      ConvSpec c,
+      dnnl.algorithm algorithm,
+      memory.desc src,
+      memory.desc weights,
+      memory.desc bias,
+      memory.desc dst,
+      primitive_attr attr) {
     long s = c.stride();
     long p = c.padding();
     long d = c.dilation() - 1; // oneDNN counts dilation from 0
-    convolution_forward.desc desc = new convolution_forward.desc(dnnl.prop_kind.forward_inference, algorithm,
-        src, weights, bias, dst, new long[] {s, s}, new long[] {d, d}, new long[] {p, p}, new long[] {p, p});
+    convolution_forward.desc desc =
+        new convolution_forward.desc(
+            dnnl.prop_kind.forward_inference,
+            algorithm,
+            src,
+            weights,
+            bias,
+            dst,
+            new long[] {s, s},
+            new long[] {d, d},
+            new long[] {p, p},
+            new long[] {p, p});
     return new convolution_forward.primitive_desc(desc, attr, eng);
   }
 
@@ -923,7 +1115,14 @@ public final class OneDnnPlan implements AutoCloseable {
 
   void addReorder(String name, memory from, memory to) {
     reorder.primitive_desc pd = new reorder.primitive_desc(from, to, userScratchpad(), false);
-    addStep(name + " reorder", "", keep(new reorder(pd)), dnnl.DNNL_ARG_FROM, from, dnnl.DNNL_ARG_TO, to);
+    addStep(
+        name + " reorder",
+        "",
+        keep(new reorder(pd)),
+        dnnl.DNNL_ARG_FROM,
+        from,
+        dnnl.DNNL_ARG_TO,
+        to);
     scratchpad(pd.scratchpad_desc());
   }
 

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Plans of several batch sizes on shared {@link OneDnnWeights}, sharing one arena: what one
- * replica of a detector needs. The arena is sized to the largest plan, so a set of 1, 2, 4 and 8
- * holds the activations of one batch of 8, not of 15 images; the weights are not copied at all.
+ * Plans of several batch sizes on shared {@link OneDnnWeights}, sharing one arena: what one replica
+ * of a detector needs. The arena is sized to the largest plan, so a set of 1, 2, 4 and 8 holds the
+ * activations of one batch of 8, not of 15 images; the weights are not copied at all.
  *
  * <pre>{@code
  * try (OneDnnWeights weights = OneDnnWeights.of(config, graph, PlanOptions.defaults());
@@ -21,13 +21,12 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>All plans are compiled by {@link #compile}: nothing is compiled or allocated when a plan
- * runs.
+ * <p>All plans are compiled by {@link #compile}: nothing is compiled or allocated when a plan runs.
  *
  * <p>Thread safety: the plans share the arena, so the set is used by one thread at a time (any
  * thread); a run while another thread runs a plan of the same set throws {@link
- * IllegalStateException}. Different sets may run at once, on the same weights too. {@link
- * #close()} frees the plans and the arena (idempotent); the weights stay with their owner.
+ * IllegalStateException}. Different sets may run at once, on the same weights too. {@link #close()}
+ * frees the plans and the arena (idempotent); the weights stay with their owner.
  */
 public final class OneDnnPlanSet implements AutoCloseable {
   private final Map<Integer, OneDnnPlan> plans = new LinkedHashMap<>();
@@ -47,8 +46,10 @@ public final class OneDnnPlanSet implements AutoCloseable {
     checkNotNull(weights, "weights");
     checkArgument(batchSizes.length >= 1, "no batch sizes");
     for (int i = 0; i < batchSizes.length; i++) {
-      checkArgument(batchSizes[i] >= 1 && (i == 0 || batchSizes[i] > batchSizes[i - 1]),
-          "batch sizes must be ascending and >= 1, got %s", Arrays.toString(batchSizes));
+      checkArgument(
+          batchSizes[i] >= 1 && (i == 0 || batchSizes[i] > batchSizes[i - 1]),
+          "batch sizes must be ascending and >= 1, got %s",
+          Arrays.toString(batchSizes));
     }
     OneDnnPlanSet set = new OneDnnPlanSet(batchSizes.clone());
     try {
@@ -108,7 +109,11 @@ public final class OneDnnPlanSet implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "OneDnnPlanSet{batch sizes " + Arrays.toString(sizes) + ", arena " + arenaBytes() + " bytes"
+    return "OneDnnPlanSet{batch sizes "
+        + Arrays.toString(sizes)
+        + ", arena "
+        + arenaBytes()
+        + " bytes"
         + (closed ? ", closed}" : "}");
   }
 }

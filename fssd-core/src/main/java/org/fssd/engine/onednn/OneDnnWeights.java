@@ -37,14 +37,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p><b>Layouts.</b> oneDNN chooses a weight layout per convolution ({@code format_tag.any}); the
  * choice may depend on the batch size. The first plan compiled from these weights fixes each
  * layer's algorithm and layout; later plans ask oneDNN for exactly that layout, so they share the
- * copy (and run the same kernel family, see {@link OneDnnPlan}). Only where oneDNN refuses it is
- * a second copy in the layout it wants made; {@link #copies()} counts them.
+ * copy (and run the same kernel family, see {@link OneDnnPlan}). Only where oneDNN refuses it is a
+ * second copy in the layout it wants made; {@link #copies()} counts them.
  *
  * <p><b>Lifetime.</b> Parameters are read from the graph when a plan first needs them: compile
- * every plan before changing the graph's parameters, or before {@link #releaseGraph()}. Reference-counted: the creator holds one
- * reference, released by {@link #close()} (idempotent); every plan compiled from the weights holds
- * another until it is closed; the native memory is freed when the last one goes. So closing the
- * weights while plans still run is safe.
+ * every plan before changing the graph's parameters, or before {@link #releaseGraph()}.
+ * Reference-counted: the creator holds one reference, released by {@link #close()} (idempotent);
+ * every plan compiled from the weights holds another until it is closed; the native memory is freed
+ * when the last one goes. So closing the weights while plans still run is safe.
  *
  * <p>Thread-safe: plans on different threads may read the same weights at once (oneDNN only reads
  * them); compilation from several threads is serialised.
@@ -52,11 +52,13 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class OneDnnWeights implements AutoCloseable {
   private final FssdConfig config;
   private @Nullable ComputationGraph graph; // null once released
+
   /**
    * Own copies of the graph's parameters, each freed once re-ordered: non-null only for weights
    * made by {@link #consuming}.
    */
   private @Nullable Map<String, INDArray> detached;
+
   private final PlanOptions options;
   private final @Nullable Quantization quantization; // null unless options ask INT8
   private final Map<String, List<Entry>> entries = new HashMap<>();
@@ -90,7 +92,10 @@ public final class OneDnnWeights implements AutoCloseable {
     }
   }
 
-  private OneDnnWeights(FssdConfig config, ComputationGraph graph, PlanOptions options,
+  private OneDnnWeights(
+      FssdConfig config,
+      ComputationGraph graph,
+      PlanOptions options,
       @Nullable Quantization quantization) {
     this.config = config;
     this.graph = graph;
@@ -112,24 +117,30 @@ public final class OneDnnWeights implements AutoCloseable {
    * PlanOptions.Precision#INT8} plans, which need the activation ranges of {@code quantization}
    * (weights are quantised from the graph's fp32 parameters when a plan is compiled).
    *
-   * @throws IllegalArgumentException when {@code quantization} is null for INT8, given for
-   *     another precision, or lacks a range the network needs
+   * @throws IllegalArgumentException when {@code quantization} is null for INT8, given for another
+   *     precision, or lacks a range the network needs
    */
-  public static OneDnnWeights of(FssdConfig config, ComputationGraph graph, PlanOptions options,
+  public static OneDnnWeights of(
+      FssdConfig config,
+      ComputationGraph graph,
+      PlanOptions options,
       @Nullable Quantization quantization) {
     checkNotNull(options, "options");
     boolean int8 = options.precision() == PlanOptions.Precision.INT8;
     if (int8 && quantization == null) {
-      throw new IllegalArgumentException("precision INT8 needs a quantised model (fssd quantize / FssdQuantizer);"
-          + " this one has no quantisation");
+      throw new IllegalArgumentException(
+          "precision INT8 needs a quantised model (fssd quantize / FssdQuantizer);"
+              + " this one has no quantisation");
     }
     if (!int8 && quantization != null) {
-      throw new IllegalArgumentException("a quantisation is only used by precision INT8, not " + options.precision());
+      throw new IllegalArgumentException(
+          "a quantisation is only used by precision INT8, not " + options.precision());
     }
     if (quantization != null) {
       quantization.checkCovers(checkNotNull(config, "config"));
     }
-    return new OneDnnWeights(checkNotNull(config, "config"), checkNotNull(graph, "graph"), options, quantization);
+    return new OneDnnWeights(
+        checkNotNull(config, "config"), checkNotNull(graph, "graph"), options, quantization);
   }
 
   /** The int8 quantisation of INT8 weights, else null. */
@@ -139,15 +150,15 @@ public final class OneDnnWeights implements AutoCloseable {
 
   /**
    * Weights for an owner that frees the graph's parameters itself, before compiling: every
-   * parameter of {@code graph} is copied now into a native array of its own, after which the
-   * caller may free the graph's flat parameter buffer (its layers and configuration must stay).
-   * Each convolution's copy is freed as soon as it is re-ordered, so the peak memory while plans
-   * compile is about the re-ordered weights plus the parameters not yet re-ordered, never both
-   * whole copies. All plans must therefore be compiled in one go for one layout of each
-   * parameter: a later plan that needs a parameter in another layout fails with {@link
-   * IllegalStateException}.
+   * parameter of {@code graph} is copied now into a native array of its own, after which the caller
+   * may free the graph's flat parameter buffer (its layers and configuration must stay). Each
+   * convolution's copy is freed as soon as it is re-ordered, so the peak memory while plans compile
+   * is about the re-ordered weights plus the parameters not yet re-ordered, never both whole
+   * copies. All plans must therefore be compiled in one go for one layout of each parameter: a
+   * later plan that needs a parameter in another layout fails with {@link IllegalStateException}.
    */
-  public static OneDnnWeights consuming(FssdConfig config, ComputationGraph graph, PlanOptions options) {
+  public static OneDnnWeights consuming(
+      FssdConfig config, ComputationGraph graph, PlanOptions options) {
     OneDnnWeights w = of(config, graph, options);
     Map<String, INDArray> copies = new HashMap<>();
     for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
@@ -166,12 +177,17 @@ public final class OneDnnWeights implements AutoCloseable {
       return graph().getParam(name);
     }
     INDArray a = detached.get(name);
-    checkState(a != null, "parameter %s was re-ordered and freed already: compile every plan of "
-        + "consuming weights before any runs another layout", name);
+    checkState(
+        a != null,
+        "parameter %s was re-ordered and freed already: compile every plan of "
+            + "consuming weights before any runs another layout",
+        name);
     return a;
   }
 
-  /** For {@link #consuming} weights: frees the copy of {@code name} (re-ordered, never read again). */
+  /**
+   * For {@link #consuming} weights: frees the copy of {@code name} (re-ordered, never read again).
+   */
   synchronized void consumed(String name) {
     if (detached != null) {
       INDArray a = detached.remove(name);
@@ -192,8 +208,10 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   synchronized ComputationGraph graph() {
-    checkState(graph != null, "these weights no longer read the graph (releaseGraph() was called): "
-        + "compile every plan before releasing it");
+    checkState(
+        graph != null,
+        "these weights no longer read the graph (releaseGraph() was called): "
+            + "compile every plan before releasing it");
     return graph;
   }
 
@@ -217,8 +235,8 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   /**
-   * Native copies of convolution weights made so far: one per convolution when every plan runs
-   * on the first plan's layouts, more where oneDNN wanted another layout for another batch size.
+   * Native copies of convolution weights made so far: one per convolution when every plan runs on
+   * the first plan's layouts, more where oneDNN wanted another layout for another batch size.
    */
   public synchronized int copies() {
     return copies;
@@ -241,9 +259,18 @@ public final class OneDnnWeights implements AutoCloseable {
    * md} itself is plain. For small parameters (biases, per-channel values); large ones go through
    * {@link #getNative}, which reads them without a Java heap copy.
    */
-  synchronized memory get(String name, memory.desc md, memory.@Nullable desc plain, Supplier<float[]> values,
+  synchronized memory get(
+      String name,
+      memory.desc md,
+      memory.@Nullable desc plain,
+      Supplier<float[]> values,
       boolean convWeights) {
-    return getNative(name, md, plain, () -> new NativeValues(Nd4j.createFromArray(values.get()), true), convWeights);
+    return getNative(
+        name,
+        md,
+        plain,
+        () -> new NativeValues(Nd4j.createFromArray(values.get()), true),
+        convWeights);
   }
 
   /**
@@ -266,7 +293,11 @@ public final class OneDnnWeights implements AutoCloseable {
    * native copy of this parameter alone. No copy of the parameters passes through the Java heap,
    * whose pages would stay resident long after the detector is built.
    */
-  synchronized memory getNative(String name, memory.desc md, memory.@Nullable desc plain, Supplier<NativeValues> values,
+  synchronized memory getNative(
+      String name,
+      memory.desc md,
+      memory.@Nullable desc plain,
+      Supplier<NativeValues> values,
       boolean convWeights) {
     checkState(references > 0, "the weights are closed");
     List<Entry> list = entries.computeIfAbsent(name, k -> new ArrayList<>());
@@ -278,8 +309,11 @@ public final class OneDnnWeights implements AutoCloseable {
     memory m;
     NativeValues given = values.get();
     INDArray v = given.array;
-    boolean direct = v.dataType() == DataType.FLOAT && v.ordering() == 'c' && v.elementWiseStride() == 1
-        && v.offset() == v.data().offset();
+    boolean direct =
+        v.dataType() == DataType.FLOAT
+            && v.ordering() == 'c'
+            && v.elementWiseStride() == 1
+            && v.offset() == v.data().offset();
     INDArray c = direct ? v : v.castTo(DataType.FLOAT).dup('c');
     // A scope of its own: the plain view and the re-order are freed now, not when the whole plan
     // is compiled.
@@ -292,7 +326,8 @@ public final class OneDnnWeights implements AutoCloseable {
       long wanted = source.get_size();
       if (wanted != 4L * count) {
         m.releaseReference();
-        throw new FssdException(name + ": oneDNN wants " + wanted + " bytes, have " + count + " floats");
+        throw new FssdException(
+            name + ": oneDNN wants " + wanted + " bytes, have " + count + " floats");
       }
       if (source == md) {
         Pointer.memcpy(new FloatPointer(m.get_data_handle()), data, 4L * count);
@@ -346,11 +381,14 @@ public final class OneDnnWeights implements AutoCloseable {
       entries.clear();
       choices.clear();
       if (detached != null) {
-        detached.values().forEach(a -> {
-          if (a.closeable()) {
-            a.close();
-          }
-        });
+        detached
+            .values()
+            .forEach(
+                a -> {
+                  if (a.closeable()) {
+                    a.close();
+                  }
+                });
         detached.clear();
       }
       descs.forEach(d -> d.releaseReference());
@@ -379,7 +417,15 @@ public final class OneDnnWeights implements AutoCloseable {
 
   @Override
   public synchronized String toString() {
-    return "OneDnnWeights{" + config + ", " + options + ", " + copies + " conv copies, " + nativeBytes + " bytes"
+    return "OneDnnWeights{"
+        + config
+        + ", "
+        + options
+        + ", "
+        + copies
+        + " conv copies, "
+        + nativeBytes
+        + " bytes"
         + (closedByOwner ? ", closed}" : "}");
   }
 }

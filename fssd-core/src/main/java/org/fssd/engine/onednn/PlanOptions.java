@@ -21,12 +21,12 @@ public final class PlanOptions {
   /** Which oneDNN convolution algorithm a plan asks for. */
   public enum Algorithm {
     /**
-     * Winograd for the 3x3, stride-1, non-dilated convolutions on maps of at least 32 px except
-     * the network's first one, direct elsewhere and wherever oneDNN refuses Winograd. The fastest
+     * Winograd for the 3x3, stride-1, non-dilated convolutions on maps of at least 32 px except the
+     * network's first one, direct elsewhere and wherever oneDNN refuses Winograd. The fastest
      * choice on AVX-512 for the memory: Winograd keeps each such layer's weights as 6x6 tiles (4x
-     * the bytes) and needs a larger scratchpad, so the small late maps, where it saves little
-     * time and much memory, run direct. FSSD300 batch 1: ~1.8x the speed of {@link #DIRECT}, peak
-     * RSS ~1.3x.
+     * the bytes) and needs a larger scratchpad, so the small late maps, where it saves little time
+     * and much memory, run direct. FSSD300 batch 1: ~1.8x the speed of {@link #DIRECT}, peak RSS
+     * ~1.3x.
      */
     AUTO,
     /**
@@ -46,8 +46,8 @@ public final class PlanOptions {
     /** 32-bit float. */
     FP32,
     /**
-     * bfloat16 weights and activations (fp32 accumulation, biases and outputs): about 1e-2
-     * relative error. Needs a CPU with AVX512_BF16 ({@link OneDnnPlan#cpuHasBf16()}); refused with
+     * bfloat16 weights and activations (fp32 accumulation, biases and outputs): about 1e-2 relative
+     * error. Needs a CPU with AVX512_BF16 ({@link OneDnnPlan#cpuHasBf16()}); refused with
      * UnsupportedOperationException elsewhere.
      */
     BF16,

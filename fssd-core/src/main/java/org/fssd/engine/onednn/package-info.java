@@ -3,9 +3,9 @@
  * into oneDNN CPU primitives for fast inference.
  *
  * <ul>
- *   <li>{@link org.fssd.engine.onednn.OneDnnPlan}: compile a plan from an {@code FssdConfig} and its
- *       {@code ComputationGraph} for one batch size, then {@code run(input, loc, conf)}; gives the
- *       graph's two outputs; activations placed by liveness in one arena;
+ *   <li>{@link org.fssd.engine.onednn.OneDnnPlan}: compile a plan from an {@code FssdConfig} and
+ *       its {@code ComputationGraph} for one batch size, then {@code run(input, loc, conf)}; gives
+ *       the graph's two outputs; activations placed by liveness in one arena;
  *   <li>{@link org.fssd.engine.onednn.OneDnnWeights}: the re-ordered parameters of one model,
  *       shared (reference-counted) by all plans compiled from them;
  *   <li>{@link org.fssd.engine.onednn.OneDnnPlanSet}: plans of several batch sizes sharing one
@@ -20,8 +20,8 @@
  * <p>Thread safety: {@code PlanOptions} is immutable; {@code OneDnnWeights} may be read by many
  * plans on many threads at once. A plan (or plan set) writes its arena when it runs, so it is used
  * by one thread at a time, but by any thread: it uses no oneDNN per-thread state (user-managed
- * scratchpads), so compiling on one thread and running on others is fine. Two threads running
- * plans of one arena at once get an {@code IllegalStateException}.
+ * scratchpads), so compiling on one thread and running on others is fine. Two threads running plans
+ * of one arena at once get an {@code IllegalStateException}.
  */
 @NullMarked
 package org.fssd.engine.onednn;

@@ -100,19 +100,31 @@ final class BoundedInput {
     if (n > remaining()) {
       throw new CheckpointFormatException(
           file,
-          "truncated: " + what + " at offset " + position + " needs " + n + " bytes, "
-              + remaining() + " left");
+          "truncated: "
+              + what
+              + " at offset "
+              + position
+              + " needs "
+              + n
+              + " bytes, "
+              + remaining()
+              + " left");
     }
   }
 
   private CheckpointFormatException endedEarly(String what) {
     return new CheckpointFormatException(
-        file, "truncated: input ended at offset " + position + " while reading " + what
-            + " (" + length + " bytes expected)");
+        file,
+        "truncated: input ended at offset "
+            + position
+            + " while reading "
+            + what
+            + " ("
+            + length
+            + " bytes expected)");
   }
 
   private CheckpointFormatException ioFailure(IOException e) {
-    return new CheckpointFormatException(
-        file, "read error at offset " + position + ": " + e, e);
+    return new CheckpointFormatException(file, "read error at offset " + position + ": " + e, e);
   }
 }

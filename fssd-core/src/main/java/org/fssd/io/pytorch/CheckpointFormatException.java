@@ -6,10 +6,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A PyTorch checkpoint could not be read: it is not a {@code torch.save} file, is truncated or
- * corrupt, exceeds a {@link ReaderLimits} limit, refers to a pickle global outside the
- * allow-list, or lacks a tensor asked for. The message always starts with the file path, then
- * says the problem, e.g. {@code "model.pth: pickle refers to forbidden global 'os.system' ..."}
- * or {@code "model.pth: truncated: storage '3' needs 4096 bytes, 1200 left"}.
+ * corrupt, exceeds a {@link ReaderLimits} limit, refers to a pickle global outside the allow-list,
+ * or lacks a tensor asked for. The message always starts with the file path, then says the problem,
+ * e.g. {@code "model.pth: pickle refers to forbidden global 'os.system' ..."} or {@code "model.pth:
+ * truncated: storage '3' needs 4096 bytes, 1200 left"}.
  */
 public class CheckpointFormatException extends ModelFormatException {
   private static final long serialVersionUID = 1L;

@@ -16,8 +16,8 @@ import java.util.Set;
 /**
  * The legacy format of {@code torch.save} (PyTorch 0.4 to 1.5, and {@code
  * _use_new_zipfile_serialization=False}): five pickles in a row — the magic number {@code
- * 0x1950a86a20f9469cfc6c}, the protocol version 1001, a system-info dict, the object, the list
- * of storage keys — then, for each key in that list's order, the storage's element count as a
+ * 0x1950a86a20f9469cfc6c}, the protocol version 1001, a system-info dict, the object, the list of
+ * storage keys — then, for each key in that list's order, the storage's element count as a
  * little-endian int64 and its raw little-endian bytes. Read in one pass.
  */
 final class LegacyReader {
@@ -34,15 +34,23 @@ final class LegacyReader {
       if (!(magic instanceof Long || magic instanceof BigInteger)
           || !MAGIC.equals(magic instanceof Long ? BigInteger.valueOf((Long) magic) : magic)) {
         throw new CheckpointFormatException(
-            file, "wrong magic number " + describe(magic) + " (expected 0x" + MAGIC.toString(16)
+            file,
+            "wrong magic number "
+                + describe(magic)
+                + " (expected 0x"
+                + MAGIC.toString(16)
                 + "): not a legacy torch.save file");
       }
-      Object version = pickle(file, "protocol version pickle", in, limits,
-          Unpickler.NO_PERSISTENT_IDS);
+      Object version =
+          pickle(file, "protocol version pickle", in, limits, Unpickler.NO_PERSISTENT_IDS);
       if (!(version instanceof Long) || (Long) version != PROTOCOL_VERSION) {
         throw new CheckpointFormatException(
-            file, "unsupported legacy protocol version " + describe(version) + " (expected "
-                + PROTOCOL_VERSION + ")");
+            file,
+            "unsupported legacy protocol version "
+                + describe(version)
+                + " (expected "
+                + PROTOCOL_VERSION
+                + ")");
       }
       Object sysInfo = pickle(file, "system info pickle", in, limits, Unpickler.NO_PERSISTENT_IDS);
       if (!(sysInfo instanceof Map)) {
@@ -53,8 +61,8 @@ final class LegacyReader {
       StorageRegistry registry = new StorageRegistry(file);
       Object top = pickle(file, "object pickle", in, limits, registry);
       TorchCheckpoint.Selected selected = TorchCheckpoint.select(file, top, limits);
-      Object keyList = pickle(file, "storage key list pickle", in, limits,
-          Unpickler.NO_PERSISTENT_IDS);
+      Object keyList =
+          pickle(file, "storage key list pickle", in, limits, Unpickler.NO_PERSISTENT_IDS);
       Map<String, byte[]> storages = readStorages(file, in, keyList, registry, selected, limits);
       return TorchCheckpoint.assemble(file, selected, storages, ByteOrder.LITTLE_ENDIAN);
     } catch (IOException e) {
@@ -108,21 +116,35 @@ final class LegacyReader {
       int size = d.dtype().elementSize();
       if (count < 0 || count > Long.MAX_VALUE / size) {
         throw new CheckpointFormatException(
-            file, what + " has an invalid element count " + count + " (at offset "
-                + (in.position() - 8) + ")");
+            file,
+            what
+                + " has an invalid element count "
+                + count
+                + " (at offset "
+                + (in.position() - 8)
+                + ")");
       }
       long bytes = count * size;
       in.require(bytes, what);
       if (count != d.numel()) {
         throw new CheckpointFormatException(
-            file, what + " holds " + count + " elements but its tensors declare " + d.numel()
-                + " (at offset " + (in.position() - 8) + ")");
+            file,
+            what
+                + " holds "
+                + count
+                + " elements but its tensors declare "
+                + d.numel()
+                + " (at offset "
+                + (in.position() - 8)
+                + ")");
       }
       if (needed.contains(key)) {
         total += bytes;
         if (total > limits.maxTensorBytes()) {
           throw new CheckpointFormatException(
-              file, "storages hold more than " + limits.maxTensorBytes()
+              file,
+              "storages hold more than "
+                  + limits.maxTensorBytes()
                   + " bytes (ReaderLimits.maxTensorBytes)");
         }
         out.put(key, in.readBytes(bytes, what));

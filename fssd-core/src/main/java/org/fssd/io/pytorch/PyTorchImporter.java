@@ -13,19 +13,19 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
-import org.fssd.model.Labels;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.ConvSpec.Group;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdModel;
+import org.fssd.model.Labels;
 import org.fssd.model.Provenance;
 import org.fssd.model.Widths;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -38,19 +38,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * base.N.conv.weight} + {@code base.N.bn.*}), and <b>every width is read from the tensor
  * shapes</b>, so pruned checkpoints load with no hand-written configuration. The caller supplies
  * only what the file cannot say: the input size and prior boxes (a preset such as {@link
- * FssdConfig#voc300()}); the class count also comes from the file. Base convolutions are matched
- * by ascending index, so both the plain layout (0, 2, 5, ..., 31, 33) and a compact BN layout
- * load.
+ * FssdConfig#voc300()}); the class count also comes from the file. Base convolutions are matched by
+ * ascending index, so both the plain layout (0, 2, 5, ..., 31, 33) and a compact BN layout load.
  *
- * <p>Every tensor must be used exactly once with exactly the shape the network needs (input
- * widths are those of the real producer); otherwise a {@link ModelFormatException} names the file,
- * the key and both shapes. BN {@code num_batches_tracked} counters are read and ignored.
+ * <p>Every tensor must be used exactly once with exactly the shape the network needs (input widths
+ * are those of the real producer); otherwise a {@link ModelFormatException} names the file, the key
+ * and both shapes. BN {@code num_batches_tracked} counters are read and ignored.
  */
 public final class PyTorchImporter {
   private static final Pattern BASE_PLAIN = Pattern.compile("base\\.(\\d+)\\.weight");
   private static final Pattern BASE_BN = Pattern.compile("base\\.(\\d+)\\.conv\\.weight");
+
   /** Values per run when a tensor is copied into a parameter (256 KiB of floats). */
   private static final int COPY_CHUNK = 1 << 16;
+
   private static final Pattern BACKBONE = Pattern.compile("(\\d+)\\.weight");
 
   private PyTorchImporter() {}
@@ -108,7 +109,13 @@ public final class PyTorchImporter {
       }
       copy(sd, file, prefix + ".weight", wShape, graph.getParam(graphConv + "_W"), used);
       if (c.isHead() || !config.batchNorm()) {
-        copy(sd, file, prefix + ".bias", new long[] {c.out()}, graph.getParam(graphConv + "_b"), used);
+        copy(
+            sd,
+            file,
+            prefix + ".bias",
+            new long[] {c.out()},
+            graph.getParam(graphConv + "_b"),
+            used);
       } else {
         String bn = prefix.substring(0, prefix.length() - ".conv".length()) + ".bn";
         String graphBn = c.name() + ".bn";
@@ -127,7 +134,8 @@ public final class PyTorchImporter {
       copied += k.endsWith(".num_batches_tracked") ? 0 : sd.get(k).numel();
     }
     if (copied != numParams) {
-      throw new IllegalStateException("the import filled " + copied + " of the graph's " + numParams + " parameters");
+      throw new IllegalStateException(
+          "the import filled " + copied + " of the graph's " + numParams + " parameters");
     }
     List<String> unused = new ArrayList<>();
     for (String k : sd.keys()) {
@@ -136,12 +144,17 @@ public final class PyTorchImporter {
       }
     }
     if (!unused.isEmpty()) {
-      throw new ModelFormatException(file + ": " + unused.size() + " tensor(s) the FSSD network does not use: "
-          + abbreviate(unused));
+      throw new ModelFormatException(
+          file
+              + ": "
+              + unused.size()
+              + " tensor(s) the FSSD network does not use: "
+              + abbreviate(unused));
     }
     Labels labels = labelsFor(preset, config.numClasses());
-    Provenance provenance = Provenance.of("pytorch import of " + file.getFileName())
-        .with("variant", config.batchNorm() ? "bn" : "plain");
+    Provenance provenance =
+        Provenance.of("pytorch import of " + file.getFileName())
+            .with("variant", config.batchNorm() ? "bn" : "plain");
     return FssdModel.of(config, graph, labels, provenance);
   }
 
@@ -153,9 +166,15 @@ public final class PyTorchImporter {
     boolean bn = sd.keys().stream().anyMatch(k -> BASE_BN.matcher(k).matches());
     boolean plain = sd.keys().stream().anyMatch(k -> BASE_PLAIN.matcher(k).matches());
     if (bn == plain) {
-      throw new ModelFormatException(file + ": not an FSSD checkpoint: "
-          + (bn ? "both base.N.weight and base.N.conv.weight keys" : "no base.N.weight or base.N.conv.weight keys")
-          + " (keys: " + abbreviate(sd.keys()) + ")");
+      throw new ModelFormatException(
+          file
+              + ": not an FSSD checkpoint: "
+              + (bn
+                  ? "both base.N.weight and base.N.conv.weight keys"
+                  : "no base.N.weight or base.N.conv.weight keys")
+              + " (keys: "
+              + abbreviate(sd.keys())
+              + ")");
     }
     List<String> baseKeys = baseKeys(sd, bn, file);
     int[] base = new int[Widths.BASE_CONVS];
@@ -178,8 +197,15 @@ public final class PyTorchImporter {
     }
     int expectedLevels = preset.widths().levels();
     if (levels != expectedLevels) {
-      throw new ModelFormatException(file + ": checkpoint has " + levels + " pyramid_ext levels but FSSD"
-          + preset.inputSize() + " has " + expectedLevels + " (wrong --config?)");
+      throw new ModelFormatException(
+          file
+              + ": checkpoint has "
+              + levels
+              + " pyramid_ext levels but FSSD"
+              + preset.inputSize()
+              + " has "
+              + expectedLevels
+              + " (wrong --config?)");
     }
     int[] pyramid = new int[levels];
     for (int i = 0; i < levels; i++) {
@@ -188,8 +214,13 @@ public final class PyTorchImporter {
     int conf0 = outChannels(sd, file, "conf.0.weight");
     int perCell = preset.priors().priorsPerLocation(0);
     if (conf0 % perCell != 0) {
-      throw new ModelFormatException(file + ": conf.0.weight has " + conf0 + " output channels, not a multiple of the "
-          + perCell + " priors per cell of level 0");
+      throw new ModelFormatException(
+          file
+              + ": conf.0.weight has "
+              + conf0
+              + " output channels, not a multiple of the "
+              + perCell
+              + " priors per cell of level 0");
     }
     try {
       return preset.toBuilder()
@@ -198,7 +229,8 @@ public final class PyTorchImporter {
           .widths(Widths.of(base, conv6, conv7, extras, fusion, pyramid))
           .build();
     } catch (IllegalArgumentException e) {
-      throw new ModelFormatException(file + ": checkpoint widths do not form a valid FSSD: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file + ": checkpoint widths do not form a valid FSSD: " + e.getMessage(), e);
     }
   }
 
@@ -214,7 +246,8 @@ public final class PyTorchImporter {
   }
 
   /** {@link #importBackbone(Path, FssdConfig, ComputationGraph)} on an already-read state dict. */
-  public static int importBackbone(StateDict sd, Path file, FssdConfig config, ComputationGraph graph) {
+  public static int importBackbone(
+      StateDict sd, Path file, FssdConfig config, ComputationGraph graph) {
     TreeMap<Integer, String> convs = new TreeMap<>();
     for (String k : sd.keys()) {
       Matcher m = BACKBONE.matcher(k);
@@ -223,8 +256,10 @@ public final class PyTorchImporter {
       }
     }
     if (convs.size() != Widths.BASE_CONVS + 2) {
-      throw new ModelFormatException(file + ": a VGG16 reduced-fc backbone has 15 convolutions (N.weight), found "
-          + convs.size());
+      throw new ModelFormatException(
+          file
+              + ": a VGG16 reduced-fc backbone has 15 convolutions (N.weight), found "
+              + convs.size());
     }
     Set<String> used = new LinkedHashSet<>();
     List<String> prefixes = new ArrayList<>(convs.values());
@@ -234,10 +269,21 @@ public final class PyTorchImporter {
         break;
       }
       String graphConv = config.batchNorm() ? c.name() + ".conv" : c.name();
-      copy(sd, file, prefixes.get(i) + ".weight", new long[] {c.out(), c.in(), c.kernel(), c.kernel()},
-          graph.getParam(graphConv + "_W"), used);
+      copy(
+          sd,
+          file,
+          prefixes.get(i) + ".weight",
+          new long[] {c.out(), c.in(), c.kernel(), c.kernel()},
+          graph.getParam(graphConv + "_W"),
+          used);
       if (!config.batchNorm()) {
-        copy(sd, file, prefixes.get(i) + ".bias", new long[] {c.out()}, graph.getParam(graphConv + "_b"), used);
+        copy(
+            sd,
+            file,
+            prefixes.get(i) + ".bias",
+            new long[] {c.out()},
+            graph.getParam(graphConv + "_b"),
+            used);
       }
       i++;
     }
@@ -254,8 +300,13 @@ public final class PyTorchImporter {
       }
     }
     if (byIndex.size() != Widths.BASE_CONVS + 2) {
-      throw new ModelFormatException(file + ": FSSD's base has 15 convolutions, the checkpoint has "
-          + byIndex.size() + " (" + byIndex.values() + ")");
+      throw new ModelFormatException(
+          file
+              + ": FSSD's base has 15 convolutions, the checkpoint has "
+              + byIndex.size()
+              + " ("
+              + byIndex.values()
+              + ")");
     }
     return new ArrayList<>(byIndex.values());
   }
@@ -266,32 +317,53 @@ public final class PyTorchImporter {
     }
     long[] shape = sd.get(key).shape();
     if (shape.length != 4 || shape[0] < 1 || shape[0] > 1 << 20) {
-      throw new ModelFormatException(file + ": tensor '" + key + "' has shape " + Arrays.toString(shape)
-          + ", expected a convolution weight [out, in, k, k]");
+      throw new ModelFormatException(
+          file
+              + ": tensor '"
+              + key
+              + "' has shape "
+              + Arrays.toString(shape)
+              + ", expected a convolution weight [out, in, k, k]");
     }
     return (int) shape[0];
   }
 
-  private static void copy(StateDict sd, Path file, String key, long[] expected, INDArray param, Set<String> used) {
+  private static void copy(
+      StateDict sd, Path file, String key, long[] expected, INDArray param, Set<String> used) {
     if (!sd.contains(key)) {
-      throw new ModelFormatException(file + ": missing tensor '" + key + "' (the network needs shape "
-          + Arrays.toString(expected) + ")");
+      throw new ModelFormatException(
+          file
+              + ": missing tensor '"
+              + key
+              + "' (the network needs shape "
+              + Arrays.toString(expected)
+              + ")");
     }
     TorchTensor t = sd.get(key);
     if (!Arrays.equals(t.shape(), expected)) {
-      throw new ModelFormatException(file + ": tensor '" + key + "' has shape " + Arrays.toString(t.shape())
-          + " but the network needs " + Arrays.toString(expected));
+      throw new ModelFormatException(
+          file
+              + ": tensor '"
+              + key
+              + "' has shape "
+              + Arrays.toString(t.shape())
+              + " but the network needs "
+              + Arrays.toString(expected));
     }
     try {
-      if (param.dataType() == DataType.FLOAT && param.ordering() == 'c' && Shape.hasDefaultStridesForShape(param)
+      if (param.dataType() == DataType.FLOAT
+          && param.ordering() == 'c'
+          && Shape.hasDefaultStridesForShape(param)
           && param.length() == t.numel()) {
         // Straight into the graph's parameter buffer in small runs: no array of the whole tensor,
         // no temporary INDArray (whose native memory would wait for a GC to be freed).
         FloatPointer dst = new FloatPointer(param.data().addressPointer());
-        t.readFloats(COPY_CHUNK, (start, chunk, length) -> {
-          checkFinite(file, key, chunk, length);
-          dst.position(start).put(chunk, 0, length);
-        });
+        t.readFloats(
+            COPY_CHUNK,
+            (start, chunk, length) -> {
+              checkFinite(file, key, chunk, length);
+              dst.position(start).put(chunk, 0, length);
+            });
       } else {
         float[] data = t.toFloatArray();
         checkFinite(file, key, data, data.length);
@@ -306,7 +378,8 @@ public final class PyTorchImporter {
   private static void checkFinite(Path file, String key, float[] values, int length) {
     for (int i = 0; i < length; i++) {
       if (!Float.isFinite(values[i])) {
-        throw new ModelFormatException(file + ": tensor '" + key + "' holds a non-finite value (" + values[i] + ")");
+        throw new ModelFormatException(
+            file + ": tensor '" + key + "' holds a non-finite value (" + values[i] + ")");
       }
     }
   }
@@ -330,6 +403,8 @@ public final class PyTorchImporter {
   }
 
   private static String abbreviate(List<String> keys) {
-    return keys.size() <= 12 ? keys.toString() : keys.subList(0, 12) + " ... (" + keys.size() + " in all)";
+    return keys.size() <= 12
+        ? keys.toString()
+        : keys.subList(0, 12) + " ... (" + keys.size() + " in all)";
   }
 }

@@ -3,9 +3,9 @@ package org.fssd.io.pytorch;
 import static com.google.common.base.Preconditions.checkArgument;
 
 /**
- * Resource limits of {@link TorchCheckpoint#read(java.nio.file.Path, ReaderLimits)}: a
- * checkpoint is untrusted input, and a file that would exceed one of these is refused with a
- * {@link CheckpointFormatException} before the memory is allocated.
+ * Resource limits of {@link TorchCheckpoint#read(java.nio.file.Path, ReaderLimits)}: a checkpoint
+ * is untrusted input, and a file that would exceed one of these is refused with a {@link
+ * CheckpointFormatException} before the memory is allocated.
  *
  * <p>Immutable and thread-safe. {@link #defaults()} suits every FSSD checkpoint (about 100 MB);
  * build other values with {@link #builder()}.

@@ -9,8 +9,8 @@ import java.util.Map;
  *
  * <p>As {@link TorchCheckpoint} builds it: when every key starts with {@code "module."} (a model
  * saved from {@code DataParallel}), that prefix is removed from every key; when only some keys
- * carry it, no key is changed. Entries whose value is not a tensor (such as {@code _metadata} or
- * a number) are not included.
+ * carry it, no key is changed. Entries whose value is not a tensor (such as {@code _metadata} or a
+ * number) are not included.
  *
  * <p>Immutable and thread-safe.
  */
@@ -43,7 +43,11 @@ public final class StateDict {
     if (t == null) {
       throw new CheckpointFormatException(
           file,
-          "no tensor '" + key + "' in the state_dict (" + tensors.size() + " keys"
+          "no tensor '"
+              + key
+              + "' in the state_dict ("
+              + tensors.size()
+              + " keys"
               + (tensors.isEmpty() ? "" : ", e.g. '" + tensors.keySet().iterator().next() + "'")
               + ")");
     }

@@ -1,10 +1,10 @@
 package org.fssd.io.pytorch;
 
 /**
- * What a persistent id {@code ('storage', torch.<T>Storage, key, location, numel[, view])}
- * names: {@code numel} elements of type {@code dtype} starting at element {@code elementOffset}
- * of the storage {@code key}. The bytes are read after the pickle, and only for storages that
- * the state_dict uses.
+ * What a persistent id {@code ('storage', torch.<T>Storage, key, location, numel[, view])} names:
+ * {@code numel} elements of type {@code dtype} starting at element {@code elementOffset} of the
+ * storage {@code key}. The bytes are read after the pickle, and only for storages that the
+ * state_dict uses.
  */
 final class StorageRef {
   final String key;

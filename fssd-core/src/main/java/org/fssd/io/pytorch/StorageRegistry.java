@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Resolves the persistent ids of a checkpoint pickle, {@code ('storage', torch.<T>Storage, key,
  * location, numel[, view])}, into {@link StorageRef}s, and remembers what each storage key was
- * declared as (its dtype and element count) so that the data read later can be checked against
- * it. A key declared twice must agree. The location ({@code 'cpu'}, {@code 'cuda:0'}) is
- * ignored: every tensor is read to the heap. Not thread-safe.
+ * declared as (its dtype and element count) so that the data read later can be checked against it.
+ * A key declared twice must agree. The location ({@code 'cpu'}, {@code 'cuda:0'}) is ignored: every
+ * tensor is read to the heap. Not thread-safe.
  */
 final class StorageRegistry implements Unpickler.PersistentLoader {
   /** A storage as its persistent id declares it. */
@@ -60,8 +60,16 @@ final class StorageRegistry implements Unpickler.PersistentLoader {
     if (before != null && !before.equals(d)) {
       throw fail(
           where,
-          "storage '" + key + "' declared as " + before.numel + " x " + before.dtype
-              + " and as " + numel + " x " + dtype);
+          "storage '"
+              + key
+              + "' declared as "
+              + before.numel
+              + " x "
+              + before.dtype
+              + " and as "
+              + numel
+              + " x "
+              + dtype);
     }
     Object view = t.size() == 6 ? t.get(5) : Unpickler.NONE;
     if (view == Unpickler.NONE) {
@@ -77,8 +85,15 @@ final class StorageRegistry implements Unpickler.PersistentLoader {
     if (offset > numel || size > numel - offset) {
       throw fail(
           where,
-          "storage view (offset " + offset + ", size " + size + ") exceeds storage '" + key
-              + "' of " + numel + " elements");
+          "storage view (offset "
+              + offset
+              + ", size "
+              + size
+              + ") exceeds storage '"
+              + key
+              + "' of "
+              + numel
+              + " elements");
     }
     return new StorageRef(key, dtype, offset, size);
   }

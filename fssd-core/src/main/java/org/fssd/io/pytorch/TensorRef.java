@@ -5,14 +5,15 @@ import java.util.function.Function;
 /**
  * A tensor as {@code torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride,
  * requires_grad, backward_hooks[, metadata])} describes it, validated against the storage's
- * declared element count: offsets and sizes are non-negative, the element count does not
- * overflow, and every element lies inside the storage.
+ * declared element count: offsets and sizes are non-negative, the element count does not overflow,
+ * and every element lies inside the storage.
  */
 final class TensorRef {
   /** Most dimensions of a tensor. */
   static final int MAX_DIMS = 64;
 
   final StorageRef storage;
+
   /** Offset of element [0, ..., 0] within {@code storage}, in elements. */
   final long offset;
 
@@ -29,15 +30,13 @@ final class TensorRef {
   }
 
   /** Validates the arguments of {@code _rebuild_tensor_v2}; {@code fail} makes the exception. */
-  static TensorRef rebuild(
-      Unpickler.Tuple args, Function<String, CheckpointFormatException> fail) {
+  static TensorRef rebuild(Unpickler.Tuple args, Function<String, CheckpointFormatException> fail) {
     if (args.size() != 6 && args.size() != 7) {
       throw fail.apply("_rebuild_tensor_v2 with " + args.size() + " arguments (6 or 7 expected)");
     }
     if (!(args.get(0) instanceof StorageRef)) {
       throw fail.apply(
-          "_rebuild_tensor_v2 storage is a " + Unpickler.typeName(args.get(0))
-              + ", not a storage");
+          "_rebuild_tensor_v2 storage is a " + Unpickler.typeName(args.get(0)) + ", not a storage");
     }
     StorageRef storage = (StorageRef) args.get(0);
     long offset = nonNegative(args.get(1), "storage offset", fail);
@@ -63,8 +62,15 @@ final class TensorRef {
     }
     if (numel > 0 && last >= storage.numel) {
       throw fail.apply(
-          "tensor view (offset " + offset + ", last element " + last + ") exceeds storage '"
-              + Unpickler.shorten(storage.key) + "' of " + storage.numel + " elements");
+          "tensor view (offset "
+              + offset
+              + ", last element "
+              + last
+              + ") exceeds storage '"
+              + Unpickler.shorten(storage.key)
+              + "' of "
+              + storage.numel
+              + " elements");
     }
     return new TensorRef(storage, offset, shape, stride, numel);
   }
@@ -86,8 +92,7 @@ final class TensorRef {
     return out;
   }
 
-  static long nonNegative(
-      Object v, String what, Function<String, CheckpointFormatException> fail) {
+  static long nonNegative(Object v, String what, Function<String, CheckpointFormatException> fail) {
     if (!(v instanceof Long)) {
       throw fail.apply(what + " is a " + Unpickler.typeName(v) + ", not a 64-bit int");
     }

@@ -20,13 +20,13 @@ import org.slf4j.LoggerFactory;
  * checkpoint dict that holds one under {@code "state_dict"} or {@code "model"} — without running
  * any of it. Entry point of {@code org.fssd.io.pytorch}.
  *
- * <p>Both formats are read, recognised by content (never by file name): the zip format of
- * PyTorch 1.6 and later ({@code <name>/data.pkl} plus raw storages {@code <name>/data/<key>}),
- * and the legacy stream of pickles of PyTorch 0.4 to 1.5 (and {@code
+ * <p>Both formats are read, recognised by content (never by file name): the zip format of PyTorch
+ * 1.6 and later ({@code <name>/data.pkl} plus raw storages {@code <name>/data/<key>}), and the
+ * legacy stream of pickles of PyTorch 0.4 to 1.5 (and {@code
  * _use_new_zipfile_serialization=False}).
  *
- * <p>A checkpoint is untrusted input. The pickles are interpreted by a small allow-listed
- * virtual machine: a global other than {@code collections.OrderedDict}, {@code
+ * <p>A checkpoint is untrusted input. The pickles are interpreted by a small allow-listed virtual
+ * machine: a global other than {@code collections.OrderedDict}, {@code
  * torch._utils._rebuild_tensor_v2}, {@code torch._utils._rebuild_parameter} and the {@code
  * torch.*Storage} classes is refused as soon as it is read, and nothing is ever called. Every
  * length in the file is checked against the bytes that remain before memory is allocated, and
@@ -51,8 +51,8 @@ public final class TorchCheckpoint {
   /**
    * Reads the state_dict of {@code file} with {@link ReaderLimits#defaults()}.
    *
-   * @throws CheckpointFormatException if the file is missing, unreadable, not a {@code
-   *     torch.save} file, truncated, corrupt, refers to a forbidden global, or exceeds a limit
+   * @throws CheckpointFormatException if the file is missing, unreadable, not a {@code torch.save}
+   *     file, truncated, corrupt, refers to a forbidden global, or exceeds a limit
    */
   public static StateDict read(Path file) {
     return read(file, ReaderLimits.defaults());
@@ -61,8 +61,8 @@ public final class TorchCheckpoint {
   /**
    * Reads the state_dict of {@code file} within {@code limits}.
    *
-   * @throws CheckpointFormatException if the file is missing, unreadable, not a {@code
-   *     torch.save} file, truncated, corrupt, refers to a forbidden global, or exceeds a limit
+   * @throws CheckpointFormatException if the file is missing, unreadable, not a {@code torch.save}
+   *     file, truncated, corrupt, refers to a forbidden global, or exceeds a limit
    */
   public static StateDict read(Path file, ReaderLimits limits) {
     checkNotNull(file, "file");
@@ -83,13 +83,15 @@ public final class TorchCheckpoint {
    * {@link #read(Path)} for a caller that reads each tensor once, in turn (an importer): the
    * storages of a zip checkpoint stay in the file and are read when a tensor's values are asked
    * for, so the whole checkpoint is never in memory at once. Everything but the storage bytes is
-   * checked now; a storage that turns out unreadable later throws {@link
-   * CheckpointFormatException} from the tensor's accessor. Legacy files are read eagerly.
+   * checked now; a storage that turns out unreadable later throws {@link CheckpointFormatException}
+   * from the tensor's accessor. Legacy files are read eagerly.
    */
   static StateDict readLazily(Path file) {
     checkNotNull(file, "file");
     ReaderLimits limits = ReaderLimits.defaults();
-    return detect(file) == Format.ZIP ? ZipReader.read(file, limits, true) : LegacyReader.read(file, limits);
+    return detect(file) == Format.ZIP
+        ? ZipReader.read(file, limits, true)
+        : LegacyReader.read(file, limits);
   }
 
   /** The format of {@code file}, from its first bytes. */
@@ -110,8 +112,7 @@ public final class TorchCheckpoint {
       return Format.LEGACY;
     }
     if (head.length >= 262
-        && new String(head, 257, 5, java.nio.charset.StandardCharsets.ISO_8859_1)
-            .equals("ustar")) {
+        && new String(head, 257, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("ustar")) {
       throw new CheckpointFormatException(
           file, "a tar archive: the tar format of PyTorch < 0.4 is not read; re-save it");
     }
@@ -143,9 +144,9 @@ public final class TorchCheckpoint {
   }
 
   /**
-   * Picks the state_dict out of the unpickled top-level object, keeps its tensors, removes a
-   * {@code module.} prefix carried by every key, and checks {@link ReaderLimits#maxTensorBytes()}
-   * against the tensors' logical size.
+   * Picks the state_dict out of the unpickled top-level object, keeps its tensors, removes a {@code
+   * module.} prefix carried by every key, and checks {@link ReaderLimits#maxTensorBytes()} against
+   * the tensors' logical size.
    */
   static Selected select(Path file, Object top, ReaderLimits limits) {
     if (!(top instanceof Map)) {
@@ -177,13 +178,19 @@ public final class TorchCheckpoint {
       TensorRef t = (TensorRef) e.getValue();
       if (t.numel > MAX_ARRAY) {
         throw new CheckpointFormatException(
-            file, "tensor '" + Unpickler.shorten(key) + "' has " + t.numel
+            file,
+            "tensor '"
+                + Unpickler.shorten(key)
+                + "' has "
+                + t.numel
                 + " elements, more than a Java array holds");
       }
       logicalBytes += t.numel * t.storage.dtype.elementSize(); // < 2^31 * 8 per tensor
       if (logicalBytes > limits.maxTensorBytes()) {
         throw new CheckpointFormatException(
-            file, "the tensors hold more than " + limits.maxTensorBytes()
+            file,
+            "the tensors hold more than "
+                + limits.maxTensorBytes()
                 + " bytes (ReaderLimits.maxTensorBytes)");
       }
       allPrefixed &= key.startsWith(StateDict.MODULE_PREFIX);
@@ -208,8 +215,12 @@ public final class TorchCheckpoint {
   }
 
   /** {@link #assemble} where the storages of {@code lazy} are read when their tensors are. */
-  static StateDict assemble(Path file, Selected selected, Map<String, byte[]> storages,
-      Map<String, TorchTensor.StorageSource> lazy, ByteOrder order) {
+  static StateDict assemble(
+      Path file,
+      Selected selected,
+      Map<String, byte[]> storages,
+      Map<String, TorchTensor.StorageSource> lazy,
+      ByteOrder order) {
     ImmutableMap.Builder<String, TorchTensor> b = ImmutableMap.builder();
     for (Map.Entry<String, TensorRef> e : selected.tensors().entrySet()) {
       TensorRef t = e.getValue();
@@ -222,8 +233,18 @@ public final class TorchCheckpoint {
             file, "storage '" + s.key + "' of tensor '" + e.getKey() + "' is too short");
       }
       if (data == null) {
-        b.put(e.getKey(), new TorchTensor(file.toString(), e.getKey(), s.dtype, t.shape, t.stride,
-            s.elementOffset + t.offset, t.numel, source, order));
+        b.put(
+            e.getKey(),
+            new TorchTensor(
+                file.toString(),
+                e.getKey(),
+                s.dtype,
+                t.shape,
+                t.stride,
+                s.elementOffset + t.offset,
+                t.numel,
+                source,
+                order));
         continue;
       }
       b.put(
@@ -253,8 +274,8 @@ public final class TorchCheckpoint {
         sb.append("...");
         break;
       }
-      sb.append(k instanceof String ? "'" + Unpickler.shorten((String) k) + "'"
-          : Unpickler.typeName(k));
+      sb.append(
+          k instanceof String ? "'" + Unpickler.shorten((String) k) + "'" : Unpickler.typeName(k));
     }
     return sb.append(']').toString();
   }

@@ -11,13 +11,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * SPEC §12: one tensor of a PyTorch state_dict, as read by {@link TorchCheckpoint}: a dtype, a
- * shape, and a strided view (offset and strides, in elements) into a storage that it may share
- * with other tensors of the same checkpoint.
+ * shape, and a strided view (offset and strides, in elements) into a storage that it may share with
+ * other tensors of the same checkpoint.
  *
  * <p>The {@code to*Array()} methods return a fresh array of {@link #numel()} values in C order
  * (row-major, last index fastest), whatever the view's strides (transposed, sliced, zero-stride
- * expanded) — exactly what {@code tensor.contiguous().flatten()} holds in PyTorch. A 0-d tensor
- * has shape {@code []} and one value; an empty tensor has no values.
+ * expanded) — exactly what {@code tensor.contiguous().flatten()} holds in PyTorch. A 0-d tensor has
+ * shape {@code []} and one value; an empty tensor has no values.
  *
  * <p>Immutable and thread-safe: the storage bytes are never exposed or modified.
  */
@@ -100,11 +100,13 @@ public final class TorchTensor {
     try (InputStream in = source.open()) {
       byte[] bytes = new byte[Math.toIntExact(source.byteCount())];
       if (in.readNBytes(bytes, 0, bytes.length) != bytes.length) {
-        throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early");
+        throw new CheckpointFormatException(
+            file, "truncated: the storage of tensor '" + key + "' ends early");
       }
       return ByteBuffer.wrap(bytes).order(order);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read the storage of tensor '" + key + "': " + e, e);
+      throw new CheckpointFormatException(
+          file, "cannot read the storage of tensor '" + key + "': " + e, e);
     }
   }
 
@@ -169,14 +171,16 @@ public final class TorchTensor {
 
   /** Receives consecutive runs of a tensor's values; see {@link #readFloats}. */
   interface FloatChunkSink {
-    /** Values {@code [start, start + length)} of the tensor (C order) are {@code chunk[0, length)}. */
+    /**
+     * Values {@code [start, start + length)} of the tensor (C order) are {@code chunk[0, length)}.
+     */
     void accept(long start, float[] chunk, int length);
   }
 
   /**
-   * The values as floats in C order (as {@link #toFloatArray()}), handed to {@code sink} in runs
-   * of at most {@code chunkSize} values through one reused buffer, so that a caller copying them
-   * into memory of its own needs no array of the whole tensor.
+   * The values as floats in C order (as {@link #toFloatArray()}), handed to {@code sink} in runs of
+   * at most {@code chunkSize} values through one reused buffer, so that a caller copying them into
+   * memory of its own needs no array of the whole tensor.
    *
    * @throws CheckpointFormatException for an integer or bool tensor, naming the key and dtype
    */
@@ -205,17 +209,20 @@ public final class TorchTensor {
         each = (i, p) -> chunk[fill[0]++] = halfToFloat(data.getShort(p * 2));
         break;
       default: // BFLOAT16
-        each = (i, p) -> chunk[fill[0]++] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16);
+        each =
+            (i, p) ->
+                chunk[fill[0]++] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16);
         break;
     }
-    forEach((i, p) -> {
-      each.accept(i, p);
-      if (fill[0] == chunk.length) {
-        sink.accept(start[0], chunk, fill[0]);
-        start[0] += fill[0];
-        fill[0] = 0;
-      }
-    });
+    forEach(
+        (i, p) -> {
+          each.accept(i, p);
+          if (fill[0] == chunk.length) {
+            sink.accept(start[0], chunk, fill[0]);
+            start[0] += fill[0];
+            fill[0] = 0;
+          }
+        });
     if (fill[0] > 0) {
       sink.accept(start[0], chunk, fill[0]);
     }
@@ -232,7 +239,8 @@ public final class TorchTensor {
       for (long start = 0; start < numel; ) {
         int n = (int) Math.min(chunk.length, numel - start);
         if (in.readNBytes(raw, 0, n * size) != n * size) {
-          throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early");
+          throw new CheckpointFormatException(
+              file, "truncated: the storage of tensor '" + key + "' ends early");
         }
         for (int i = 0; i < n; i++) {
           switch (dtype) {
@@ -254,9 +262,11 @@ public final class TorchTensor {
         start += n;
       }
     } catch (java.io.EOFException e) {
-      throw new CheckpointFormatException(file, "truncated: the storage of tensor '" + key + "' ends early", e);
+      throw new CheckpointFormatException(
+          file, "truncated: the storage of tensor '" + key + "' ends early", e);
     } catch (IOException e) {
-      throw new CheckpointFormatException(file, "cannot read the storage of tensor '" + key + "': " + e, e);
+      throw new CheckpointFormatException(
+          file, "cannot read the storage of tensor '" + key + "': " + e, e);
     }
   }
 
@@ -282,8 +292,8 @@ public final class TorchTensor {
   }
 
   /**
-   * The values as longs in C order: {@link TorchDtype#INT64}, {@code INT32}, {@code INT16},
-   * {@code INT8}, {@code UINT8} (0..255) and {@code BOOL} (0 or 1).
+   * The values as longs in C order: {@link TorchDtype#INT64}, {@code INT32}, {@code INT16}, {@code
+   * INT8}, {@code UINT8} (0..255) and {@code BOOL} (0 or 1).
    *
    * @throws CheckpointFormatException for a floating-point tensor, naming the key and dtype
    */
@@ -291,7 +301,10 @@ public final class TorchTensor {
     if (dtype.isFloatingPoint()) {
       throw new CheckpointFormatException(
           file,
-          "tensor '" + key + "' has dtype " + dtype
+          "tensor '"
+              + key
+              + "' has dtype "
+              + dtype
               + "; toLongArray() reads INT64, INT32, INT16, INT8, UINT8 and BOOL tensors");
     }
     ByteBuffer data = storage();
@@ -328,7 +341,12 @@ public final class TorchTensor {
     if (!dtype.isFloatingPoint()) {
       throw new CheckpointFormatException(
           file,
-          "tensor '" + key + "' has dtype " + dtype + "; " + method
+          "tensor '"
+              + key
+              + "' has dtype "
+              + dtype
+              + "; "
+              + method
               + " reads FLOAT32, FLOAT64, FLOAT16 and BFLOAT16 tensors");
     }
   }

@@ -16,9 +16,9 @@ import java.util.Map;
 
 /**
  * A pickle virtual machine for protocols 2 to 5 that knows only the opcodes a {@code torch.save}
- * state_dict needs and only an allow-list of globals. It never imports, calls or executes
- * anything: a global outside the allow-list is refused as soon as its GLOBAL or STACK_GLOBAL
- * opcode is read, and REDUCE on an allowed global builds a plain Java value.
+ * state_dict needs and only an allow-list of globals. It never imports, calls or executes anything:
+ * a global outside the allow-list is refused as soon as its GLOBAL or STACK_GLOBAL opcode is read,
+ * and REDUCE on an allowed global builds a plain Java value.
  *
  * <p>Values: Python {@code None} is {@link #NONE}, {@code int} is {@link Long} (or {@link
  * BigInteger} beyond 64 bits), {@code float} is {@link Double}, {@code bool} is {@link Boolean},
@@ -28,9 +28,9 @@ import java.util.Map;
  * TensorRef} and a persistent id is whatever the {@link PersistentLoader} returns.
  *
  * <p>Every count read from the input is checked against the bytes left before allocation; the
- * opcode count, stack depth, MARK nesting and string length are bounded by {@link
- * ReaderLimits}. Any problem is a {@link CheckpointFormatException} naming the file, the pickle,
- * the offset and the opcode. Not thread-safe; one instance reads one pickle.
+ * opcode count, stack depth, MARK nesting and string length are bounded by {@link ReaderLimits}.
+ * Any problem is a {@link CheckpointFormatException} naming the file, the pickle, the offset and
+ * the opcode. Not thread-safe; one instance reads one pickle.
  */
 final class Unpickler {
   /** Python's {@code None}. */
@@ -196,7 +196,9 @@ final class Unpickler {
             Object module = pop();
             if (!(module instanceof String) || !(name instanceof String)) {
               throw fail(
-                  "STACK_GLOBAL needs two strings, got " + typeName(module) + " and "
+                  "STACK_GLOBAL needs two strings, got "
+                      + typeName(module)
+                      + " and "
                       + typeName(name));
             }
             push(global((String) module, (String) name));
@@ -408,8 +410,13 @@ final class Unpickler {
     if (!ALLOWED_GLOBALS.contains(qualified)) {
       throw new CheckpointFormatException(
           file,
-          "pickle refers to forbidden global '" + shorten(qualified) + "' (" + where()
-              + "; allowed: " + String.join(", ", ALLOWED_GLOBALS) + ")");
+          "pickle refers to forbidden global '"
+              + shorten(qualified)
+              + "' ("
+              + where()
+              + "; allowed: "
+              + String.join(", ", ALLOWED_GLOBALS)
+              + ")");
     }
     return new Global(module, name);
   }
@@ -556,7 +563,10 @@ final class Unpickler {
   private long stringLength(long n) {
     if (n < 0 || n > limits.maxStringLength()) {
       throw fail(
-          "string length " + n + " outside 0.." + limits.maxStringLength()
+          "string length "
+              + n
+              + " outside 0.."
+              + limits.maxStringLength()
               + " (ReaderLimits.maxStringLength)");
     }
     return n;

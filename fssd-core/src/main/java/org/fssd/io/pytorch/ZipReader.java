@@ -18,8 +18,8 @@ import java.util.zip.ZipFile;
 /**
  * The zip format of {@code torch.save} (PyTorch 1.6 and later): one top-level folder {@code
  * <name>/} holding {@code data.pkl} (the pickle), {@code data/<key>} (each storage's raw bytes,
- * little-endian unless a {@code byteorder} entry says {@code big}) and {@code version}. Entries
- * are normally stored, but deflated ones are read too, bounded by their declared size.
+ * little-endian unless a {@code byteorder} entry says {@code big}) and {@code version}. Entries are
+ * normally stored, but deflated ones are read too, bounded by their declared size.
  */
 final class ZipReader {
   /** Deflate cannot expand more than this (about 1032:1), plus some slack. */
@@ -36,9 +36,9 @@ final class ZipReader {
   }
 
   /**
-   * {@code lazy}: a stored storage entry is not read now; its tensors read it from the archive
-   * each time their values are asked for (its size is checked now), so an importer that copies
-   * tensor by tensor never holds the whole checkpoint in memory.
+   * {@code lazy}: a stored storage entry is not read now; its tensors read it from the archive each
+   * time their values are asked for (its size is checked now), so an importer that copies tensor by
+   * tensor never holds the whole checkpoint in memory.
    */
   static StateDict read(Path file, ReaderLimits limits, boolean lazy) {
     try (ZipFile zip = zipCall(file, "open", () -> new ZipFile(file.toFile()))) {
@@ -58,7 +58,8 @@ final class ZipReader {
       for (String key : selected.storageKeys()) {
         StorageRegistry.Declared d = registry.declared(key);
         if (d == null) {
-          throw new CheckpointFormatException(file, "storage '" + key + "' is used by a tensor but never declared");
+          throw new CheckpointFormatException(
+              file, "storage '" + key + "' is used by a tensor but never declared");
         }
         String name = prefix + "data/" + key;
         ZipEntry e = zip.getEntry(name);
@@ -70,11 +71,16 @@ final class ZipReader {
         total += need;
         if (total > limits.maxTensorBytes()) {
           throw new CheckpointFormatException(
-              file, "storages hold more than " + limits.maxTensorBytes()
+              file,
+              "storages hold more than "
+                  + limits.maxTensorBytes()
                   + " bytes (ReaderLimits.maxTensorBytes)");
         }
         String what = "storage '" + key + "'";
-        if (lazy && e.getMethod() == ZipEntry.STORED && e.getSize() >= need && need <= Integer.MAX_VALUE - 8) {
+        if (lazy
+            && e.getMethod() == ZipEntry.STORED
+            && e.getSize() >= need
+            && need <= Integer.MAX_VALUE - 8) {
           sources.put(key, new EntrySource(file, name, need));
         } else {
           storages.put(key, readEntry(file, zip, e, need, limits.maxTensorBytes(), what));
@@ -87,14 +93,16 @@ final class ZipReader {
   }
 
   /** A stored entry's first {@code bytes} bytes, read from the archive anew on each open. */
-  private record EntrySource(Path file, String name, long bytes) implements TorchTensor.StorageSource {
+  private record EntrySource(Path file, String name, long bytes)
+      implements TorchTensor.StorageSource {
     @Override
     public InputStream open() {
       ZipFile zip = zipCall(file, "open", () -> new ZipFile(file.toFile()));
       try {
         ZipEntry e = zipCall(file, "find entry", () -> zip.getEntry(name));
         if (e == null || e.getMethod() != ZipEntry.STORED || e.getSize() < bytes) {
-          throw new CheckpointFormatException(file, "zip entry '" + name + "' changed since the archive was read");
+          throw new CheckpointFormatException(
+              file, "zip entry '" + name + "' changed since the archive was read");
         }
         InputStream in = zipCall(file, "open entry '" + name + "'", () -> zip.getInputStream(e));
         return new FilterInputStream(in) {
@@ -171,8 +179,8 @@ final class ZipReader {
     if (e == null) {
       return ByteOrder.LITTLE_ENDIAN;
     }
-    String s = new String(readEntry(file, zip, e, -1, 16, "byteorder"), StandardCharsets.US_ASCII)
-        .trim();
+    String s =
+        new String(readEntry(file, zip, e, -1, 16, "byteorder"), StandardCharsets.US_ASCII).trim();
     if (s.equals("little")) {
       return ByteOrder.LITTLE_ENDIAN;
     } else if (s.equals("big")) {
@@ -198,29 +206,54 @@ final class ZipReader {
     long fileSize = file.toFile().length();
     if (csize > fileSize) {
       throw new CheckpointFormatException(
-          file, "zip entry '" + name + "' declares " + csize + " compressed bytes, more than the "
-              + fileSize + " of the file");
+          file,
+          "zip entry '"
+              + name
+              + "' declares "
+              + csize
+              + " compressed bytes, more than the "
+              + fileSize
+              + " of the file");
     }
     if (e.getMethod() == ZipEntry.DEFLATED && size > csize * MAX_DEFLATE_RATIO + 1024) {
       throw new CheckpointFormatException(
-          file, "zip bomb: entry '" + name + "' declares " + size + " bytes from " + csize
+          file,
+          "zip bomb: entry '"
+              + name
+              + "' declares "
+              + size
+              + " bytes from "
+              + csize
               + " compressed bytes");
     }
     if (e.getMethod() == ZipEntry.STORED && size != csize) {
       throw new CheckpointFormatException(
-          file, "zip entry '" + name + "' is stored but declares " + size + " bytes and "
-              + csize + " compressed");
+          file,
+          "zip entry '"
+              + name
+              + "' is stored but declares "
+              + size
+              + " bytes and "
+              + csize
+              + " compressed");
     }
     long n = need < 0 ? size : need;
     if (n > size) {
       throw new CheckpointFormatException(
-          file, "truncated: " + what + " needs " + n + " bytes, zip entry '" + name + "' holds "
-              + size);
+          file,
+          "truncated: " + what + " needs " + n + " bytes, zip entry '" + name + "' holds " + size);
     }
     if (n > max || n > Integer.MAX_VALUE - 8) {
       throw new CheckpointFormatException(
-          file, what + " (zip entry '" + name + "') of " + n + " bytes exceeds the limit of "
-              + Math.min(max, Integer.MAX_VALUE - 8) + " bytes");
+          file,
+          what
+              + " (zip entry '"
+              + name
+              + "') of "
+              + n
+              + " bytes exceeds the limit of "
+              + Math.min(max, Integer.MAX_VALUE - 8)
+              + " bytes");
     }
     try (InputStream in = zipCall(file, "open entry '" + name + "'", () -> zip.getInputStream(e))) {
       if (in == null) {
@@ -240,8 +273,8 @@ final class ZipReader {
       }
       if (got != n) {
         throw new CheckpointFormatException(
-            file, "truncated: " + what + " needs " + n + " bytes, zip entry '" + name
-                + "' gave " + got);
+            file,
+            "truncated: " + what + " needs " + n + " bytes, zip entry '" + name + "' gave " + got);
       }
       return out;
     } catch (IOException ex) { // from close()

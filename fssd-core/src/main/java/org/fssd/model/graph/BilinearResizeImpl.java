@@ -19,12 +19,20 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
 
   private final int outHeight;
   private final int outWidth;
+
   /** Cached [h*w, H*W] transpose of the 2-D interpolation matrix for the last input size. */
   private transient @Nullable INDArray matrixT;
+
   private transient long cachedH = -1;
   private transient long cachedW = -1;
 
-  BilinearResizeImpl(ComputationGraph graph, String name, int idx, int outHeight, int outWidth, DataType dataType) {
+  BilinearResizeImpl(
+      ComputationGraph graph,
+      String name,
+      int idx,
+      int outHeight,
+      int outWidth,
+      DataType dataType) {
     super(graph, name, idx, dataType);
     this.outHeight = outHeight;
     this.outWidth = outWidth;
@@ -37,7 +45,8 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
       int in = (int) (h * w);
       int out = outHeight * outWidth;
       double[] data = new double[in * out];
-      // Kronecker product: M[(oy*W+ox), (iy*w+ix)] = rows[oy][iy] * cols[ox][ix]; stored transposed.
+      // Kronecker product: M[(oy*W+ox), (iy*w+ix)] = rows[oy][iy] * cols[ox][ix]; stored
+      // transposed.
       for (int oy = 0; oy < outHeight; oy++) {
         for (int iy = 0; iy < h; iy++) {
           double ry = rows[oy][iy];
@@ -68,15 +77,19 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
     checkForward();
     INDArray in = inputs[0];
     if (in.rank() != 4) {
-      throw new IllegalArgumentException("vertex " + vertexName + " expects NCHW input, got shape "
-          + Arrays.toString(in.shape()));
+      throw new IllegalArgumentException(
+          "vertex " + vertexName + " expects NCHW input, got shape " + Arrays.toString(in.shape()));
     }
     long n = in.size(0);
     long c = in.size(1);
     INDArray mt = matrixT(in.size(2), in.size(3), in.dataType());
     INDArray flat = in.dup('c').reshape('c', n * c, in.size(2) * in.size(3));
-    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, in.dataType(),
-        new long[] {n * c, (long) outHeight * outWidth}, 'c');
+    INDArray out =
+        workspaceMgr.createUninitialized(
+            ArrayType.ACTIVATIONS,
+            in.dataType(),
+            new long[] {n * c, (long) outHeight * outWidth},
+            'c');
     flat.mmuli(mt, out);
     return out.reshape('c', n, c, outHeight, outWidth);
   }
@@ -91,15 +104,19 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
     long w = in.size(3);
     INDArray mt = matrixT(h, w, epsilon.dataType());
     INDArray eps = epsilon.dup('c').reshape('c', n * c, (long) outHeight * outWidth);
-    INDArray grad = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
-        new long[] {n * c, h * w}, 'c');
+    INDArray grad =
+        workspaceMgr.createUninitialized(
+            ArrayType.ACTIVATION_GRAD, epsilon.dataType(), new long[] {n * c, h * w}, 'c');
     eps.mmuli(mt.transpose(), grad);
     return new Pair<>(null, new INDArray[] {grad.reshape('c', n, c, h, w)});
   }
 
   @Override
-  public @Nullable Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-    return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
+  public @Nullable Pair<INDArray, MaskState> feedForwardMaskArrays(
+      INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+    return maskArrays == null || maskArrays.length == 0
+        ? null
+        : new Pair<>(maskArrays[0], currentMaskState);
   }
 
   @Override

@@ -11,13 +11,13 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * SPEC §2.3: bilinear resize of an NCHW activation to a fixed size with PyTorch's {@code
- * align_corners=False} semantics (half-pixel centres, source index clamped at 0, no
- * anti-aliasing), as a trainable-graph vertex with an exact backward pass.
+ * align_corners=False} semantics (half-pixel centres, source index clamped at 0, no anti-aliasing),
+ * as a trainable-graph vertex with an exact backward pass.
  *
- * <p>The resize is linear, so it is a matrix: the vertex multiplies each channel, flattened, by
- * the Kronecker product of the row and column interpolation matrices (built once per input size);
- * the backward pass multiplies by its transpose. Serialisable by {@code ModelSerializer}: the
- * output size is its only state.
+ * <p>The resize is linear, so it is a matrix: the vertex multiplies each channel, flattened, by the
+ * Kronecker product of the row and column interpolation matrices (built once per input size); the
+ * backward pass multiplies by its transpose. Serialisable by {@code ModelSerializer}: the output
+ * size is its only state.
  */
 public final class BilinearResizeVertex extends SingleInputVertex {
   private static final long serialVersionUID = 1L;
@@ -31,7 +31,11 @@ public final class BilinearResizeVertex extends SingleInputVertex {
    */
   public BilinearResizeVertex(
       @JsonProperty("outHeight") int outHeight, @JsonProperty("outWidth") int outWidth) {
-    checkArgument(outHeight >= 1 && outWidth >= 1, "output size must be positive, got %sx%s", outHeight, outWidth);
+    checkArgument(
+        outHeight >= 1 && outWidth >= 1,
+        "output size must be positive, got %sx%s",
+        outHeight,
+        outWidth);
     this.outHeight = outHeight;
     this.outWidth = outWidth;
   }
@@ -63,16 +67,23 @@ public final class BilinearResizeVertex extends SingleInputVertex {
 
   @Override
   public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
-      ComputationGraph graph, String name, int idx, INDArray paramsView, boolean initializeParams,
+      ComputationGraph graph,
+      String name,
+      int idx,
+      INDArray paramsView,
+      boolean initializeParams,
       DataType networkDatatype) {
     return new BilinearResizeImpl(graph, name, idx, outHeight, outWidth, networkDatatype);
   }
 
   @Override
-  public InputType getOutputType(int layerIndex, InputType... vertexInputs) throws InvalidInputTypeException {
-    if (vertexInputs.length != 1 || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
-      throw new InvalidInputTypeException("BilinearResizeVertex needs one convolutional input, got "
-          + java.util.Arrays.toString(vertexInputs));
+  public InputType getOutputType(int layerIndex, InputType... vertexInputs)
+      throws InvalidInputTypeException {
+    if (vertexInputs.length != 1
+        || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
+      throw new InvalidInputTypeException(
+          "BilinearResizeVertex needs one convolutional input, got "
+              + java.util.Arrays.toString(vertexInputs));
     }
     InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
     return InputType.convolutional(outHeight, outWidth, in.getChannels(), in.getFormat());
@@ -80,8 +91,8 @@ public final class BilinearResizeVertex extends SingleInputVertex {
 
   /**
    * The 1-D interpolation matrix [out][in] of PyTorch {@code align_corners=False}: for output o,
-   * src = max(0, (o + 0.5) * in / out - 0.5), i0 = floor(src), i1 = min(i0 + 1, in - 1), weight
-   * of i1 = src - i0.
+   * src = max(0, (o + 0.5) * in / out - 0.5), i0 = floor(src), i1 = min(i0 + 1, in - 1), weight of
+   * i1 = src - i0.
    */
   public static double[][] interpolationMatrix(int in, int out) {
     checkArgument(in >= 1 && out >= 1, "sizes must be positive, got in=%s out=%s", in, out);

@@ -39,12 +39,15 @@ class FastConvolutionImpl extends ConvolutionLayer {
   private static final long serialVersionUID = 1L;
   private static final String FORWARD_OP = "conv2d";
   private static final String BACKWARD_OP = "conv2d_bp";
+
   /** libnd4j's weight-format code for [oC, iC, kH, kW]. */
   private static final int WEIGHTS_OIHW = 1;
+
   private static final int FORMAT_NCHW = 0;
 
   /** The output of the last training-mode forward pass and the input it was computed from. */
   private transient @Nullable INDArray lastOutput;
+
   private transient @Nullable INDArray lastOutputInput;
 
   FastConvolutionImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -68,68 +71,89 @@ class FastConvolutionImpl extends ConvolutionLayer {
   }
 
   @Override
-  protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop,
-      LayerWorkspaceMgr workspaceMgr) {
+  protected Pair<INDArray, INDArray> preOutput(
+      boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
     checkSupported();
     INDArray in = contiguous(input.castTo(dataType), ArrayType.FF_WORKING_MEM, workspaceMgr);
-    INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
-    INDArray bias = layerConf().hasBias()
-        ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr) : null;
+    INDArray weights =
+        getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+    INDArray bias =
+        layerConf().hasBias()
+            ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr)
+            : null;
     validateInput(in, weights);
     long[] outShape = {in.size(0), weights.size(0), outSize(in.size(2), 0), outSize(in.size(3), 1)};
     if (outShape[2] < 1 || outShape[3] < 1) {
-      throw new DL4JInvalidInputException("input " + Arrays.toString(in.shape())
-          + " is too small for the convolution " + describe() + " " + layerId());
+      throw new DL4JInvalidInputException(
+          "input "
+              + Arrays.toString(in.shape())
+              + " is too small for the convolution "
+              + describe()
+              + " "
+              + layerId());
     }
     INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, outShape, 'c');
-    DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder(FORWARD_OP)
-        .addInputs(bias == null ? new INDArray[] {in, weights} : new INDArray[] {in, weights, bias})
-        .addOutputs(z)
-        .addIntegerArguments(intArgs());
+    DynamicCustomOp.DynamicCustomOpsBuilder op =
+        DynamicCustomOp.builder(FORWARD_OP)
+            .addInputs(
+                bias == null ? new INDArray[] {in, weights} : new INDArray[] {in, weights, bias})
+            .addOutputs(z)
+            .addIntegerArguments(intArgs());
     exec(op.build());
     return new Pair<>(z, null);
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
     checkSupported();
     INDArray in = contiguous(input.castTo(dataType), ArrayType.BP_WORKING_MEM, workspaceMgr);
     INDArray eps = contiguous(epsilon.castTo(dataType), ArrayType.BP_WORKING_MEM, workspaceMgr);
-    INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+    INDArray weights =
+        getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
     IActivation afn = layerConf().getActivationFn();
 
     INDArray delta;
     if (afn instanceof ActivationIdentity) {
       delta = eps;
     } else if (fastActivation() && cachedOutputValid(eps)) {
-      delta = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, eps.shape(), 'c');
+      delta =
+          workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, eps.shape(), 'c');
       Nd4j.exec(new ThresholdReluBp(lastOutput, eps, delta, 0.0));
     } else {
       INDArray z = preOutput(true, true, workspaceMgr).getFirst();
-      delta = contiguous(afn.backprop(z, eps.dup()).getFirst(), ArrayType.BP_WORKING_MEM,
-          workspaceMgr);
+      delta =
+          contiguous(afn.backprop(z, eps.dup()).getFirst(), ArrayType.BP_WORKING_MEM, workspaceMgr);
     }
     lastOutput = null;
     lastOutputInput = null;
 
     INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-    INDArray biasGrad = layerConf().hasBias()
-        ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+    INDArray biasGrad =
+        layerConf().hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
     INDArray epsNext =
         workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
-    INDArray[] inputs = biasGrad == null
-        ? new INDArray[] {in, weights, delta}
-        : new INDArray[] {in, weights, getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr), delta};
-    INDArray[] outputs = biasGrad == null
-        ? new INDArray[] {epsNext, weightGrad}
-        : new INDArray[] {epsNext, weightGrad, biasGrad};
-    exec(DynamicCustomOp.builder(BACKWARD_OP)
-        .addInputs(inputs)
-        .addOutputs(outputs)
-        .addIntegerArguments(intArgs())
-        .build());
+    INDArray[] inputs =
+        biasGrad == null
+            ? new INDArray[] {in, weights, delta}
+            : new INDArray[] {
+              in,
+              weights,
+              getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr),
+              delta
+            };
+    INDArray[] outputs =
+        biasGrad == null
+            ? new INDArray[] {epsNext, weightGrad}
+            : new INDArray[] {epsNext, weightGrad, biasGrad};
+    exec(
+        DynamicCustomOp.builder(BACKWARD_OP)
+            .addInputs(inputs)
+            .addOutputs(outputs)
+            .addIntegerArguments(intArgs())
+            .build());
 
     Gradient g = new DefaultGradient();
     if (biasGrad != null) {
@@ -153,7 +177,9 @@ class FastConvolutionImpl extends ConvolutionLayer {
   }
 
   private boolean cachedOutputValid(INDArray eps) {
-    return lastOutput != null && lastOutputInput == input && !lastOutput.wasClosed()
+    return lastOutput != null
+        && lastOutputInput == input
+        && !lastOutput.wasClosed()
         && Arrays.equals(lastOutput.shape(), eps.shape());
   }
 
@@ -179,8 +205,7 @@ class FastConvolutionImpl extends ConvolutionLayer {
     int[] s = layerConf().getStride();
     int[] p = layerConf().getPadding();
     int[] d = layerConf().getDilation();
-    return new int[] {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 0, FORMAT_NCHW,
-        WEIGHTS_OIHW};
+    return new int[] {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 0, FORMAT_NCHW, WEIGHTS_OIHW};
   }
 
   private long outSize(long in, int dim) {
@@ -195,27 +220,43 @@ class FastConvolutionImpl extends ConvolutionLayer {
   private void checkSupported() {
     ConvolutionMode mode = layerConf().getConvolutionMode();
     if (mode != ConvolutionMode.Truncate && mode != ConvolutionMode.Strict) {
-      throw new UnsupportedOperationException("FastConvolutionLayer supports Truncate and Strict "
-          + "convolution modes only, got " + mode + " " + layerId());
+      throw new UnsupportedOperationException(
+          "FastConvolutionLayer supports Truncate and Strict "
+              + "convolution modes only, got "
+              + mode
+              + " "
+              + layerId());
     }
     if (layerConf().getCnn2dDataFormat() != CNN2DFormat.NCHW) {
-      throw new UnsupportedOperationException("FastConvolutionLayer supports NCHW only, got "
-          + layerConf().getCnn2dDataFormat() + " " + layerId());
+      throw new UnsupportedOperationException(
+          "FastConvolutionLayer supports NCHW only, got "
+              + layerConf().getCnn2dDataFormat()
+              + " "
+              + layerId());
     }
   }
 
   private void validateInput(INDArray in, INDArray weights) {
     if (in.rank() != 4 || in.size(1) != weights.size(1)) {
-      throw new DL4JInvalidInputException("FastConvolutionLayer expects NCHW input with "
-          + weights.size(1) + " channels, got shape " + Arrays.toString(in.shape()) + " "
-          + layerId());
+      throw new DL4JInvalidInputException(
+          "FastConvolutionLayer expects NCHW input with "
+              + weights.size(1)
+              + " channels, got shape "
+              + Arrays.toString(in.shape())
+              + " "
+              + layerId());
     }
   }
 
   private String describe() {
-    return "k" + Arrays.toString(layerConf().getKernelSize()) + " s"
-        + Arrays.toString(layerConf().getStride()) + " p" + Arrays.toString(layerConf().getPadding())
-        + " d" + Arrays.toString(layerConf().getDilation());
+    return "k"
+        + Arrays.toString(layerConf().getKernelSize())
+        + " s"
+        + Arrays.toString(layerConf().getStride())
+        + " p"
+        + Arrays.toString(layerConf().getPadding())
+        + " d"
+        + Arrays.toString(layerConf().getDilation());
   }
 
   private static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr ws) {

@@ -16,12 +16,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ConvolutionLayer}.
  *
  * <p>Same configuration fields, same parameters ({@code W} [out, in, kH, kW], {@code b} [1, out]
- * when {@link #hasBias()}), same output shape and values (to float rounding) as the stock layer,
- * so importers, pruners and parameter copies treat both alike ({@code instanceof
- * ConvolutionLayer} holds). Supported: NCHW data, explicit padding ({@code Truncate} or {@code
- * Strict} mode; {@code Same} is refused at run time), any stride and dilation, and every
- * activation function (ReLU and identity take a fast path). Dilated convolutions run on libnd4j's
- * generic code because ND4J's oneDNN refuses them.
+ * when {@link #hasBias()}), same output shape and values (to float rounding) as the stock layer, so
+ * importers, pruners and parameter copies treat both alike ({@code instanceof ConvolutionLayer}
+ * holds). Supported: NCHW data, explicit padding ({@code Truncate} or {@code Strict} mode; {@code
+ * Same} is refused at run time), any stride and dilation, and every activation function (ReLU and
+ * identity take a fast path). Dilated convolutions run on libnd4j's generic code because ND4J's
+ * oneDNN refuses them.
  *
  * <p>Serialisable by {@code ModelSerializer}: all state is the parent's (Jackson finds this class
  * by name). Build one from a configured stock builder: {@code new FastConvolutionLayer(new
@@ -41,10 +41,15 @@ public class FastConvolutionLayer extends ConvolutionLayer {
   }
 
   @Override
-  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
-      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-    LayerValidation.assertNInNOutSet("FastConvolutionLayer", getLayerName(), layerIndex, getNIn(),
-        getNOut());
+  public Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    LayerValidation.assertNInNOutSet(
+        "FastConvolutionLayer", getLayerName(), layerIndex, getNIn(), getNOut());
     FastConvolutionImpl ret = new FastConvolutionImpl(conf, networkDataType);
     ret.setListeners(listeners);
     ret.setIndex(layerIndex);

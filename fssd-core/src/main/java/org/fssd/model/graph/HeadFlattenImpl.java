@@ -24,8 +24,8 @@ final class HeadFlattenImpl extends ParameterlessVertexImpl {
     checkForward();
     INDArray in = inputs[0];
     if (in.rank() != 4) {
-      throw new IllegalArgumentException("vertex " + vertexName + " expects NCHW input, got shape "
-          + Arrays.toString(in.shape()));
+      throw new IllegalArgumentException(
+          "vertex " + vertexName + " expects NCHW input, got shape " + Arrays.toString(in.shape()));
     }
     INDArray nhwc = workspaceMgr.dup(ArrayType.ACTIVATIONS, in.permute(0, 2, 3, 1), 'c');
     return nhwc.reshape('c', in.size(0), in.size(1) * in.size(2) * in.size(3));
@@ -41,7 +41,8 @@ final class HeadFlattenImpl extends ParameterlessVertexImpl {
   }
 
   @Override
-  public @Nullable Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+  public @Nullable Pair<INDArray, MaskState> feedForwardMaskArrays(
+      INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
     return null;
   }
 

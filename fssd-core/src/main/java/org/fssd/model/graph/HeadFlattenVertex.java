@@ -34,19 +34,25 @@ public final class HeadFlattenVertex extends SingleInputVertex {
 
   @Override
   public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
-      ComputationGraph graph, String name, int idx, INDArray paramsView, boolean initializeParams,
+      ComputationGraph graph,
+      String name,
+      int idx,
+      INDArray paramsView,
+      boolean initializeParams,
       DataType networkDatatype) {
     return new HeadFlattenImpl(graph, name, idx, networkDatatype);
   }
 
   @Override
-  public InputType getOutputType(int layerIndex, InputType... vertexInputs) throws InvalidInputTypeException {
-    if (vertexInputs.length != 1 || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
-      throw new InvalidInputTypeException("HeadFlattenVertex needs one convolutional input, got "
-          + java.util.Arrays.toString(vertexInputs));
+  public InputType getOutputType(int layerIndex, InputType... vertexInputs)
+      throws InvalidInputTypeException {
+    if (vertexInputs.length != 1
+        || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
+      throw new InvalidInputTypeException(
+          "HeadFlattenVertex needs one convolutional input, got "
+              + java.util.Arrays.toString(vertexInputs));
     }
     InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
     return InputType.feedForward(in.getHeight() * in.getWidth() * in.getChannels());
   }
-
 }

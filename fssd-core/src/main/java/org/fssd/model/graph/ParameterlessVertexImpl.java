@@ -35,14 +35,16 @@ abstract class ParameterlessVertexImpl extends BaseGraphVertex {
   /** Throws when the forward pass is called before the input is set. */
   void checkForward() {
     if (!canDoForward()) {
-      throw new IllegalStateException("Cannot do forward pass: input not set (vertex " + vertexName + ")");
+      throw new IllegalStateException(
+          "Cannot do forward pass: input not set (vertex " + vertexName + ")");
     }
   }
 
   /** Throws when the backward pass is called before epsilon is set. */
   void checkBackward() {
     if (!canDoBackward()) {
-      throw new IllegalStateException("Cannot do backward pass: epsilon not set (vertex " + vertexName + ")");
+      throw new IllegalStateException(
+          "Cannot do backward pass: epsilon not set (vertex " + vertexName + ")");
     }
   }
 }

@@ -6,8 +6,8 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 
 /**
- * Configuration base of the project's vertices that take one input and hold no parameters. No
- * state of its own, so subclasses serialise exactly as before.
+ * Configuration base of the project's vertices that take one input and hold no parameters. No state
+ * of its own, so subclasses serialise exactly as before.
  */
 abstract class SingleInputVertex extends GraphVertex {
   private static final long serialVersionUID = 1L;

@@ -40,7 +40,8 @@ class ArenaPlannerTest {
     p.use(skip, 5);
     p.place();
     for (ArenaPlanner.Buffer x : chain) {
-      boolean disjoint = x.offset() + x.bytes <= skip.offset() || skip.offset() + skip.bytes <= x.offset();
+      boolean disjoint =
+          x.offset() + x.bytes <= skip.offset() || skip.offset() + skip.bytes <= x.offset();
       assertThat(disjoint).as("buffer at %s overlaps the live skip buffer", x.offset()).isTrue();
       assertThat(x.offset() % ArenaPlanner.ALIGNMENT).isZero();
     }

@@ -3,7 +3,6 @@ package org.fssd.engine.onednn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.model.ActivationRanges;
 import org.fssd.model.FssdConfig;
@@ -46,7 +45,8 @@ class Int8PlanTest {
   @Test
   @Numerical
   void fusionBatchNormNetworkInt8StaysCloseToFp32() {
-    FssdConfig config = FssdTestModels.narrow300(3, false).toBuilder().fusionBatchNorm(true).build();
+    FssdConfig config =
+        FssdTestModels.narrow300(3, false).toBuilder().fusionBatchNorm(true).build();
     assertInt8Close(config, 13, 1);
   }
 
@@ -59,7 +59,9 @@ class Int8PlanTest {
         OneDnnPlan plan = OneDnnPlan.compile(w, 1)) {
       long convs = plan.describe().stream().filter(l -> l.contains(": int8 ")).count();
       assertThat(convs).isEqualTo(config.convs().size());
-      assertThat(plan.describe()).filteredOn(l -> l.contains(": int8 ")).noneMatch(l -> l.contains(": int8 ref"));
+      assertThat(plan.describe())
+          .filteredOn(l -> l.contains(": int8 "))
+          .noneMatch(l -> l.contains(": int8 ref"));
     }
   }
 
@@ -92,8 +94,14 @@ class Int8PlanTest {
         float[] l = java.util.Arrays.copyOfRange(loc3, i * loc1.length, (i + 1) * loc1.length);
         float[] c = java.util.Arrays.copyOfRange(conf3, i * conf1.length, (i + 1) * conf1.length);
         double scale = Math.max(1, Math.max(FloatArrays.maxAbs(loc1), FloatArrays.maxAbs(conf1)));
-        FloatArrays.assertClose(l, loc1, 0, OneDnnPlan.BATCH_TOLERANCE * scale, "loc, image " + i + " of 3 vs batch 1");
-        FloatArrays.assertClose(c, conf1, 0, OneDnnPlan.BATCH_TOLERANCE * scale, "conf, image " + i + " of 3 vs batch 1");
+        FloatArrays.assertClose(
+            l, loc1, 0, OneDnnPlan.BATCH_TOLERANCE * scale, "loc, image " + i + " of 3 vs batch 1");
+        FloatArrays.assertClose(
+            c,
+            conf1,
+            0,
+            OneDnnPlan.BATCH_TOLERANCE * scale,
+            "conf, image " + i + " of 3 vs batch 1");
       }
     }
   }
@@ -103,10 +111,12 @@ class Int8PlanTest {
     FssdConfig config = FssdTestModels.narrow300(4, false);
     ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 4);
     assertThatThrownBy(() -> OneDnnWeights.of(config, graph, int8(), null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quantised model");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quantised model");
     Quantization q = calibrate(config, graph, 4);
     assertThatThrownBy(() -> OneDnnWeights.of(config, graph, PlanOptions.defaults(), q))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("INT8");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("INT8");
   }
 
   private static PlanOptions int8() {
@@ -145,7 +155,8 @@ class Int8PlanTest {
     double maxAbs = FloatArrays.maxAbs(expected);
     assertThat(maxAbs).as("%s: fp32 output must not be trivial", what).isGreaterThan(1e-3);
     double relRms = FloatArrays.relativeRmsError(actual, expected);
-    System.out.printf("int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, relRms, maxAbs);
+    System.out.printf(
+        "int8 vs fp32 %s: rms error %.4f of rms, max |fp32| %.3f%n", what, relRms, maxAbs);
     assertThat(relRms).as("%s: rms error relative to the fp32 rms", what).isLessThan(RMS_BOUND);
     FloatArrays.assertClose(actual, expected, 0, MAX_BOUND * maxAbs, what + " (int8 vs fp32)");
   }

@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Random;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.PlanOptions.Algorithm;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
 import org.fssd.model.FssdTestModels;
-import org.fssd.engine.onednn.PlanOptions.Algorithm;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,8 @@ class OneDnnPlanTest {
   @Numerical
   void narrow300PlainMatchesGraphBatch1() {
     FssdConfig config = FssdTestModels.narrow300(5, false);
-    assertMatches(config, randomGraph(config, 1), 1, 1, Algorithm.AUTO, Algorithm.DIRECT, Algorithm.WINOGRAD);
+    assertMatches(
+        config, randomGraph(config, 1), 1, 1, Algorithm.AUTO, Algorithm.DIRECT, Algorithm.WINOGRAD);
   }
 
   @Test
@@ -60,7 +61,8 @@ class OneDnnPlanTest {
   @Test
   @Numerical
   void narrow300FusionBatchNormMatchesGraph() {
-    FssdConfig config = FssdTestModels.narrow300(3, false).toBuilder().fusionBatchNorm(true).build();
+    FssdConfig config =
+        FssdTestModels.narrow300(3, false).toBuilder().fusionBatchNorm(true).build();
     assertMatches(config, randomGraph(config, 8), 2, 8, Algorithm.AUTO);
   }
 
@@ -82,10 +84,15 @@ class OneDnnPlanTest {
       assertThat(winograd.describe()).anyMatch(l -> l.contains(": winograd "));
       assertThat(direct.describe()).noneMatch(l -> l.contains("winograd"));
       // The first convolution never gets Winograd under AUTO; strided and dilated ones never do.
-      assertThat(auto.describe()).filteredOn(l -> l.startsWith("base.0(")).singleElement()
-          .asString().contains(": direct ");
-      assertThat(winograd.describe()).filteredOn(l -> l.startsWith("base.31(") || l.startsWith("extras.3("))
-          .hasSize(2).allMatch(l -> l.contains(": direct "));
+      assertThat(auto.describe())
+          .filteredOn(l -> l.startsWith("base.0("))
+          .singleElement()
+          .asString()
+          .contains(": direct ");
+      assertThat(winograd.describe())
+          .filteredOn(l -> l.startsWith("base.31(") || l.startsWith("extras.3("))
+          .hasSize(2)
+          .allMatch(l -> l.contains(": direct "));
       assertThat(auto.toString()).contains("AUTO");
     }
   }
@@ -117,7 +124,8 @@ class OneDnnPlanTest {
   @Test
   void runAfterCloseThrowsAndCloseTwiceIsHarmless() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
-    OneDnnPlan plan = OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, PlanOptions.defaults());
+    OneDnnPlan plan =
+        OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, PlanOptions.defaults());
     float[] in = new float[plan.inputLength()];
     float[] loc = new float[plan.locLength()];
     float[] conf = new float[plan.confLength()];
@@ -125,25 +133,32 @@ class OneDnnPlanTest {
     plan.close();
     plan.close();
     assertThatThrownBy(() -> plan.run(in, loc, conf))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void wrongLengthsAreRefused() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
-    try (OneDnnPlan plan = OneDnnPlan.compile(config, FssdGraph.create(config, 1), 2, PlanOptions.defaults())) {
+    try (OneDnnPlan plan =
+        OneDnnPlan.compile(config, FssdGraph.create(config, 1), 2, PlanOptions.defaults())) {
       assertThat(plan.inputLength()).isEqualTo(2 * 3 * 300 * 300);
       assertThat(plan.locLength()).isEqualTo(2 * config.numPriors() * 4);
       assertThat(plan.confLength()).isEqualTo(2 * config.numPriors() * 3);
       float[] loc = new float[plan.locLength()];
       float[] conf = new float[plan.confLength()];
       assertThatThrownBy(() -> plan.run(new float[3 * 300 * 300], loc, conf))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input has 270000");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("input has 270000");
       assertThatThrownBy(() -> plan.run(new float[plan.inputLength()], new float[5], conf))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("locOut");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("locOut");
     }
-    assertThatThrownBy(() -> OneDnnPlan.compile(config, FssdGraph.create(config, 1), 0, PlanOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize");
+    assertThatThrownBy(
+            () ->
+                OneDnnPlan.compile(config, FssdGraph.create(config, 1), 0, PlanOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("batchSize");
   }
 
   @Test
@@ -152,21 +167,24 @@ class OneDnnPlanTest {
     FssdConfig config = FssdTestModels.narrow300(3, false);
     PlanOptions bf16 = PlanOptions.builder().precision(PlanOptions.Precision.BF16).build();
     assertThatThrownBy(() -> OneDnnPlan.compile(config, FssdGraph.create(config, 1), 1, bf16))
-        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("BF16")
-        .hasMessageContaining("AVX512_BF16").hasMessageContaining("FP32");
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("BF16")
+        .hasMessageContaining("AVX512_BF16")
+        .hasMessageContaining("FP32");
   }
 
   /**
    * BF16 (emulated by oneDNN where the CPU has AVX-512 but lacks AVX512_BF16; oneDNN has no bf16
-   * convolutions below AVX-512, so an AVX2 CPU skips this) against the fp32 graph. Tolerance
-   * 3e-2 of the output range: bfloat16 keeps 8 significant bits (relative rounding 2^-9 ~ 2e-3),
-   * and activations and weights are rounded again at each of ~20 layers.
+   * convolutions below AVX-512, so an AVX2 CPU skips this) against the fp32 graph. Tolerance 3e-2
+   * of the output range: bfloat16 keeps 8 significant bits (relative rounding 2^-9 ~ 2e-3), and
+   * activations and weights are rounded again at each of ~20 layers.
    */
   @Test
   @Numerical
   void bf16MatchesGraphToBfloat16Precision() {
     int avx512 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
-    assumeTrue((org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa() & avx512) == avx512,
+    assumeTrue(
+        (org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa() & avx512) == avx512,
         "oneDNN runs bf16 (natively or emulated) only from AVX-512 on");
     FssdConfig config = FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build();
     ComputationGraph graph = randomGraph(config, 12);
@@ -176,15 +194,22 @@ class OneDnnPlanTest {
       int s = config.inputSize();
       float[] input = randomInput(2 * 3 * s * s, 13);
       INDArray[] expected = graph.output(Nd4j.create(input, new long[] {2, 3, s, s}, 'c'));
-      try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, 2,
-          PlanOptions.builder().precision(PlanOptions.Precision.BF16).build())) {
+      try (OneDnnPlan plan =
+          OneDnnPlan.compile(
+              config,
+              graph,
+              2,
+              PlanOptions.builder().precision(PlanOptions.Precision.BF16).build())) {
         float[] loc = new float[plan.locLength()];
         float[] conf = new float[plan.confLength()];
         plan.run(input, loc, conf);
         assertClose("bf16 loc", loc, Nd4j.toFlattened('c', expected[0]).toFloatVector(), 3e-2);
         assertClose("bf16 conf", conf, Nd4j.toFlattened('c', expected[1]).toFloatVector(), 3e-2);
-        assertThat(plan.describe()).filteredOn(l -> l.startsWith("base.2(")).singleElement()
-            .asString().contains("bf16");
+        assertThat(plan.describe())
+            .filteredOn(l -> l.startsWith("base.2("))
+            .singleElement()
+            .asString()
+            .contains("bf16");
       }
     } finally {
       OneDnnPlan.allowEmulatedBf16 = before;
@@ -216,12 +241,15 @@ class OneDnnPlanTest {
     // Everything JavaCPP allocated for the plans (input and head buffers, descriptors) is freed
     // on close, without waiting for the garbage collector; so are the arenas (calloc'd, so an
     // unused leaked one would not show in RSS: counted instead).
-    assertThat(Pointer.totalBytes()).as("JavaCPP bytes after 200 plans").isLessThanOrEqualTo(javacppBefore);
+    assertThat(Pointer.totalBytes())
+        .as("JavaCPP bytes after 200 plans")
+        .isLessThanOrEqualTo(javacppBefore);
     assertThat(Arena.liveBytes()).as("arena bytes after 200 plans").isEqualTo(arenasBefore);
     System.gc();
     long grownMb = (rssKb() - rssBefore) / 1024;
     // A coarse net for native memory nothing above counts (primitives, oneDNN memories touched
-    // at compile time). Without a leak RSS still swings by a few hundred MB (glibc keeps freed blocks; measured up
+    // at compile time). Without a leak RSS still swings by a few hundred MB (glibc keeps freed
+    // blocks; measured up
     // to ~320 MB on this test), hence the 1 GB bound.
     assertThat(grownMb).as("RSS growth in MB over 200 plans").isLessThan(1024);
   }
@@ -232,9 +260,11 @@ class OneDnnPlanTest {
     return PlanOptions.builder().algorithm(algorithm).build();
   }
 
-  /** Compares plans of each algorithm with the graph on one random input of {@code batch} images. */
-  private static void assertMatches(FssdConfig config, ComputationGraph graph, int batch, long seed,
-      Algorithm... algorithms) {
+  /**
+   * Compares plans of each algorithm with the graph on one random input of {@code batch} images.
+   */
+  private static void assertMatches(
+      FssdConfig config, ComputationGraph graph, int batch, long seed, Algorithm... algorithms) {
     int s = config.inputSize();
     float[] input = randomInput(batch * 3 * s * s, seed);
     INDArray[] expected = graph.output(Nd4j.create(input, new long[] {batch, 3, s, s}, 'c'));
@@ -277,7 +307,8 @@ class OneDnnPlanTest {
     assertThat(maxAbs).as("%s: the graph output must not be trivial", what).isGreaterThan(1e-3);
     // The absolute term scales with the largest output: elements near zero carry the rounding of
     // the large terms that cancelled in them.
-    FloatArrays.assertClose(actual, expected, tolerance, tolerance * Math.max(1, maxAbs), what + " (plan vs graph)");
+    FloatArrays.assertClose(
+        actual, expected, tolerance, tolerance * Math.max(1, maxAbs), what + " (plan vs graph)");
   }
 
   /** A graph with random weights, non-zero biases and non-trivial BatchNorm statistics. */

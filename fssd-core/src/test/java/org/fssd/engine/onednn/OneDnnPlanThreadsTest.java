@@ -27,20 +27,27 @@ class OneDnnPlanThreadsTest {
     for (int i = 0; i < input.length; i++) {
       input[i] = (float) (r.nextGaussian() * 50);
     }
-    try (OneDnnPlan plan = OneDnnPlan.compile(config, graph, 1, PlanOptions.builder()
-        .algorithm(PlanOptions.Algorithm.WINOGRAD).build())) {
+    try (OneDnnPlan plan =
+        OneDnnPlan.compile(
+            config,
+            graph,
+            1,
+            PlanOptions.builder().algorithm(PlanOptions.Algorithm.WINOGRAD).build())) {
       float[] loc = new float[plan.locLength()];
       float[] conf = new float[plan.confLength()];
       plan.run(input, loc, conf);
       for (int t = 0; t < 4; t++) {
-        ExecutorService fresh = Executors.newSingleThreadExecutor(); // a thread oneDNN has never seen
+        ExecutorService fresh =
+            Executors.newSingleThreadExecutor(); // a thread oneDNN has never seen
         try {
-          Future<float[][]> f = fresh.submit(() -> {
-            float[] l = new float[plan.locLength()];
-            float[] c = new float[plan.confLength()];
-            plan.run(input, l, c);
-            return new float[][] {l, c};
-          });
+          Future<float[][]> f =
+              fresh.submit(
+                  () -> {
+                    float[] l = new float[plan.locLength()];
+                    float[] c = new float[plan.confLength()];
+                    plan.run(input, l, c);
+                    return new float[][] {l, c};
+                  });
           float[][] out = f.get(120, TimeUnit.SECONDS);
           assertThat(out[0]).containsExactly(loc);
           assertThat(out[1]).containsExactly(conf);
@@ -53,10 +60,17 @@ class OneDnnPlanThreadsTest {
 
   @Test
   void twoPlansCompiledOnOneThreadRunConcurrentlyOnTwoOthers() throws Exception {
-    FssdConfig config = FssdConfig.voc300().toBuilder()
-        .widths(org.fssd.model.Widths.of(new int[] {16, 16, 32, 32, 64, 64, 64, 128, 128, 128, 128, 128, 128}, 256, 256,
-            new int[] {64, 128, 32, 64}, new int[] {64, 64, 64}, new int[] {128, 128, 64, 64, 64, 64}))
-        .build();
+    FssdConfig config =
+        FssdConfig.voc300().toBuilder()
+            .widths(
+                org.fssd.model.Widths.of(
+                    new int[] {16, 16, 32, 32, 64, 64, 64, 128, 128, 128, 128, 128, 128},
+                    256,
+                    256,
+                    new int[] {64, 128, 32, 64},
+                    new int[] {64, 64, 64},
+                    new int[] {128, 128, 64, 64, 64, 64}))
+            .build();
     ComputationGraph graph = FssdGraph.create(config, 5);
     float[] input = new float[3 * 300 * 300];
     java.util.Random r = new java.util.Random(4);
@@ -73,17 +87,19 @@ class OneDnnPlanThreadsTest {
       try {
         java.util.List<Future<Boolean>> results = new java.util.ArrayList<>();
         for (OneDnnPlan p : new OneDnnPlan[] {a, b}) {
-          results.add(pool.submit(() -> {
-            float[] l = new float[p.locLength()];
-            float[] c = new float[p.confLength()];
-            for (int k = 0; k < 6; k++) {
-              p.run(input, l, c);
-              if (!java.util.Arrays.equals(l, loc) || !java.util.Arrays.equals(c, conf)) {
-                return false;
-              }
-            }
-            return true;
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    float[] l = new float[p.locLength()];
+                    float[] c = new float[p.confLength()];
+                    for (int k = 0; k < 6; k++) {
+                      p.run(input, l, c);
+                      if (!java.util.Arrays.equals(l, loc) || !java.util.Arrays.equals(c, conf)) {
+                        return false;
+                      }
+                    }
+                    return true;
+                  }));
         }
         for (Future<Boolean> f : results) {
           assertThat(f.get(300, TimeUnit.SECONDS)).isTrue();

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** Shared weights, liveness-planned arenas, plan sets and their lifetimes. */
 class OneDnnSharingTest {
-  private static final PlanOptions WINOGRAD = PlanOptions.builder().algorithm(PlanOptions.Algorithm.WINOGRAD).build();
+  private static final PlanOptions WINOGRAD =
+      PlanOptions.builder().algorithm(PlanOptions.Algorithm.WINOGRAD).build();
 
   @Test
   void plansOfOneModelShareOneCopyOfTheWeights() {
@@ -23,7 +24,8 @@ class OneDnnSharingTest {
       try (OneDnnPlan a = OneDnnPlan.compile(weights, 1)) {
         long bytes = weights.nativeBytes();
         assertThat(weights.copies()).isEqualTo(convs);
-        assertThat(bytes).isGreaterThan(4L * config.convs().stream().mapToLong(c -> c.weightCount()).sum() / 2);
+        assertThat(bytes)
+            .isGreaterThan(4L * config.convs().stream().mapToLong(c -> c.weightCount()).sum() / 2);
         // A second replica of the same size, and a plan set: no new copy.
         try (OneDnnPlan b = OneDnnPlan.compile(weights, 1);
             OneDnnPlanSet set = OneDnnPlanSet.compile(weights, 1)) {
@@ -48,8 +50,11 @@ class OneDnnSharingTest {
 
   @Test
   void consumingWeightsGiveTheSameOutputsAndFreeEachConvolutionOnceReordered() {
-    for (FssdConfig config : new FssdConfig[] {FssdTestModels.narrow300(4, false),
-        FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build()}) {
+    for (FssdConfig config :
+        new FssdConfig[] {
+          FssdTestModels.narrow300(4, false),
+          FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build()
+        }) {
       ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 5);
       int s = config.inputSize();
       float[] in = new float[3 * s * s];
@@ -69,9 +74,12 @@ class OneDnnSharingTest {
         actual.run(in, l2, c2);
         assertThat(l2).containsExactly(l1);
         assertThat(c2).containsExactly(c1);
-        String firstConv = config.convs().get(0).name() + (config.batchNorm() ? ".conv" : "") + "_W";
-        assertThatThrownBy(() -> consuming.param(firstConv)).isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining(firstConv).hasMessageContaining("freed");
+        String firstConv =
+            config.convs().get(0).name() + (config.batchNorm() ? ".conv" : "") + "_W";
+        assertThatThrownBy(() -> consuming.param(firstConv))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(firstConv)
+            .hasMessageContaining("freed");
         // A replica of the same size reads the re-ordered copies only.
         try (OneDnnPlan again = OneDnnPlan.compile(consuming, 1)) {
           again.run(in, l2, c2);
@@ -84,10 +92,13 @@ class OneDnnSharingTest {
   @Test
   void activationsAreReusedByLiveness() {
     FssdConfig config = FssdTestModels.narrow300(5, false);
-    try (OneDnnPlan plan = OneDnnPlan.compile(config, OneDnnPlanTest.randomGraph(config, 1), 2, PlanOptions.defaults())) {
+    try (OneDnnPlan plan =
+        OneDnnPlan.compile(
+            config, OneDnnPlanTest.randomGraph(config, 1), 2, PlanOptions.defaults())) {
       // ~40 layer outputs, of which at most a few are live at once; each scratchpad is live
       // during its own primitive only.
-      assertThat(plan.arenaBytes()).isGreaterThan(0)
+      assertThat(plan.arenaBytes())
+          .isGreaterThan(0)
           .isLessThan(plan.activationBytes() / 2 + plan.scratchpadBytes());
     }
   }
@@ -128,7 +139,9 @@ class OneDnnSharingTest {
       assertThat(againConf).containsExactly(conf3);
       assertWithinBatchTolerance(loc3, loc1);
       assertWithinBatchTolerance(conf3, conf1);
-      assertThatThrownBy(() -> set.plan(4)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 2, 3]");
+      assertThatThrownBy(() -> set.plan(4))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("[1, 2, 3]");
     }
   }
 
@@ -136,7 +149,9 @@ class OneDnnSharingTest {
   @Test
   void aSecondRunInTheSameArenaAtOnceIsRefused() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
-    try (OneDnnWeights weights = OneDnnWeights.of(config, OneDnnPlanTest.randomGraph(config, 2), PlanOptions.defaults());
+    try (OneDnnWeights weights =
+            OneDnnWeights.of(
+                config, OneDnnPlanTest.randomGraph(config, 2), PlanOptions.defaults());
         OneDnnPlanSet set = OneDnnPlanSet.compile(weights, 1, 2);
         OneDnnPlan other = OneDnnPlan.compile(weights, 1)) {
       OneDnnPlan two = set.plan(2);
@@ -145,7 +160,8 @@ class OneDnnSharingTest {
       float[] conf = new float[two.confLength()];
       set.plan(1).arena().acquire(); // as if another thread were running the batch-1 plan
       try {
-        assertThatThrownBy(() -> two.run(in, loc, conf)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> two.run(in, loc, conf))
+            .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("one thread at a time");
         // A plan with its own arena (another replica) is not affected.
         other.run(in, 0, new float[other.locLength()], 0, new float[other.confLength()], 0);
@@ -160,7 +176,8 @@ class OneDnnSharingTest {
   @Test
   void closingIsOnceAndUseAfterCloseFails() {
     FssdConfig config = FssdTestModels.narrow300(3, false);
-    OneDnnWeights weights = OneDnnWeights.of(config, OneDnnPlanTest.randomGraph(config, 2), PlanOptions.defaults());
+    OneDnnWeights weights =
+        OneDnnWeights.of(config, OneDnnPlanTest.randomGraph(config, 2), PlanOptions.defaults());
     OneDnnPlanSet set = OneDnnPlanSet.compile(weights, 1, 2);
     OneDnnPlan plan = set.plan(1);
     float[] in = input(config, 1, 5);
@@ -174,12 +191,17 @@ class OneDnnSharingTest {
     float[] loc2 = new float[plan.locLength()];
     plan.run(in, loc2, new float[plan.confLength()]);
     assertThat(loc2).containsExactly(loc);
-    assertThatThrownBy(() -> OneDnnPlan.compile(weights, 1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> OneDnnPlan.compile(weights, 1))
+        .isInstanceOf(IllegalStateException.class);
     set.close();
     set.close();
     assertThat(weights.nativeBytes()).as("freed with the last plan").isZero();
-    assertThatThrownBy(() -> plan.run(in, loc, conf)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-    assertThatThrownBy(() -> set.plan(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> plan.run(in, loc, conf))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> set.plan(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   private static void assertWithinBatchTolerance(float[] batch, float[] single) {
@@ -190,7 +212,8 @@ class OneDnnSharingTest {
       diff = Math.max(diff, Math.abs(batch[i] - single[i]));
     }
     assertThat(max).isGreaterThan(1e-3);
-    assertThat(diff).as("max |batch - single| (max |single| = %s)", max)
+    assertThat(diff)
+        .as("max |batch - single| (max |single| = %s)", max)
         .isLessThanOrEqualTo(OneDnnPlan.BATCH_TOLERANCE * Math.max(1, max));
   }
 

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded random mutations of the good fixtures (byte flips, truncations, insertions, deletions,
- * duplicated ranges, "interesting" length bytes): of the whole file in both formats, and of the
- * zip format's inner data.pkl written into a fresh zip. Each case must either load (and then
- * convert every tensor) or throw {@link CheckpointFormatException} — no other exception, and no
- * hang (30 s per case: a guard against endless loops, generous enough not to trip on a loaded
- * machine; a case normally takes milliseconds, and speed is not what this test measures).
+ * duplicated ranges, "interesting" length bytes): of the whole file in both formats, and of the zip
+ * format's inner data.pkl written into a fresh zip. Each case must either load (and then convert
+ * every tensor) or throw {@link CheckpointFormatException} — no other exception, and no hang (30 s
+ * per case: a guard against endless loops, generous enough not to trip on a loaded machine; a case
+ * normally takes milliseconds, and speed is not what this test measures).
  */
 class CheckpointFuzzTest {
   /** -Dfssd.fuzz.seed=N and -Dfssd.fuzz.scale=K run other or K times more cases by hand. */

@@ -37,7 +37,8 @@ final class PickleBytes {
   }
 
   PickleBytes u32(long v) {
-    return op((int) v & 0xff, (int) (v >> 8) & 0xff, (int) (v >> 16) & 0xff, (int) (v >> 24) & 0xff);
+    return op(
+        (int) v & 0xff, (int) (v >> 8) & 0xff, (int) (v >> 16) & 0xff, (int) (v >> 24) & 0xff);
   }
 
   /** BININT1, BININT2 or BININT as Python's pickler would choose (v < 2^31). */

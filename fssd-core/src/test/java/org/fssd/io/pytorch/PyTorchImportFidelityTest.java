@@ -17,9 +17,9 @@ import org.fssd.model.Widths;
 import org.fssd.reference.ReferenceFixtures;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.Numerical;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * SPEC §12 end to end against the PyTorch reference (tools/reference/make_fixtures.py): each
  * checkpoint imports with no configuration beyond the preset, gives the reference's raw outputs
  * (|difference| <= 1e-4 * max(1, |reference|): PyTorch and ND4J sum in other orders, see
- * FloatArrays) and, through {@link FssdDetector} on the reference image, the reference's
- * detections (boxes <= 1e-3 px, scores <= 1e-4).
+ * FloatArrays) and, through {@link FssdDetector} on the reference image, the reference's detections
+ * (boxes <= 1e-3 px, scores <= 1e-4).
  */
 @Numerical
 class PyTorchImportFidelityTest {
@@ -53,8 +53,16 @@ class PyTorchImportFidelityTest {
     for (JsonNode d : arr) {
       JsonNode b = d.get("box");
       int k = d.get("class").intValue();
-      out.add(Detection.of(k, model.labels().name(k), d.get("score").floatValue(),
-          Box.of(b.get(0).floatValue(), b.get(1).floatValue(), b.get(2).floatValue(), b.get(3).floatValue())));
+      out.add(
+          Detection.of(
+              k,
+              model.labels().name(k),
+              d.get("score").floatValue(),
+              Box.of(
+                  b.get(0).floatValue(),
+                  b.get(1).floatValue(),
+                  b.get(2).floatValue(),
+                  b.get(3).floatValue())));
     }
     return out;
   }
@@ -63,14 +71,23 @@ class PyTorchImportFidelityTest {
     INDArray[] out = model.graph().output(referenceInput());
     float[] loc = ReferenceFixtures.floats(prefix + "_loc.npy");
     float[] conf = ReferenceFixtures.floats(prefix + "_conf.npy");
-    FloatArrays.assertClose(out[0].dup('c').data().asFloat(), loc, FloatArrays.OUTPUT_REL, FloatArrays.OUTPUT_ABS,
+    FloatArrays.assertClose(
+        out[0].dup('c').data().asFloat(),
+        loc,
+        FloatArrays.OUTPUT_REL,
+        FloatArrays.OUTPUT_ABS,
         prefix + " loc vs PyTorch");
-    FloatArrays.assertClose(out[1].dup('c').data().asFloat(), conf, FloatArrays.OUTPUT_REL, FloatArrays.OUTPUT_ABS,
+    FloatArrays.assertClose(
+        out[1].dup('c').data().asFloat(),
+        conf,
+        FloatArrays.OUTPUT_REL,
+        FloatArrays.OUTPUT_ABS,
         prefix + " conf vs PyTorch");
   }
 
   private static void assertDetectionsMatch(FssdModel model, String prefix) {
-    try (FssdDetector detector = FssdDetector.builder().model(model).scoreThreshold(0.01f).build()) {
+    try (FssdDetector detector =
+        FssdDetector.builder().model(model).scoreThreshold(0.01f).build()) {
       List<Detection> found = detector.detect(ReferenceFixtures.file("image.png"));
       List<Detection> expected = referenceDetections(prefix + "_detections.json", model);
       assertThat(expected).isNotEmpty();
@@ -79,9 +96,11 @@ class PyTorchImportFidelityTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"narrow300.pth", "narrow300_legacy.pth", "narrow300_module_wrapped_legacy.pth"})
+  @ValueSource(
+      strings = {"narrow300.pth", "narrow300_legacy.pth", "narrow300_module_wrapped_legacy.pth"})
   void plainCheckpointGivesTheReferenceOutputsAndDetections(String file) {
-    FssdModel model = PyTorchImporter.importModel(ReferenceFixtures.file(file), FssdConfig.voc300());
+    FssdModel model =
+        PyTorchImporter.importModel(ReferenceFixtures.file(file), FssdConfig.voc300());
     assertThat(model.config().batchNorm()).isFalse();
     assertThat(model.config().numClasses()).isEqualTo(21);
     assertThat(model.config().widths().conv6()).isEqualTo(32);
@@ -94,11 +113,12 @@ class PyTorchImportFidelityTest {
   @ParameterizedTest
   @ValueSource(strings = {"bn_pruned300.pth", "bn_pruned300_legacy.pth"})
   void prunedBatchNormCheckpointLoadsWithNoConfiguration(String file) {
-    FssdModel model = PyTorchImporter.importModel(ReferenceFixtures.file(file), FssdConfig.voc300());
+    FssdModel model =
+        PyTorchImporter.importModel(ReferenceFixtures.file(file), FssdConfig.voc300());
     assertThat(model.config().batchNorm()).isTrue();
     assertThat(model.config().numClasses()).isEqualTo(5);
-    assertThat(model.config().widths().base()).containsExactly(
-        Widths.parseBase("[5,7,M,11,13,M,17,19,13,C,15,17,13,M,11,9,7]"));
+    assertThat(model.config().widths().base())
+        .containsExactly(Widths.parseBase("[5,7,M,11,13,M,17,19,13,C,15,17,13,M,11,9,7]"));
     assertThat(model.config().widths().fusion()).containsExactly(11, 13, 9);
     assertThat(model.config().widths().pyramid()).containsExactly(9, 7, 7, 5, 5, 5);
     assertOutputsMatch(model, "bn_pruned300");
@@ -106,8 +126,11 @@ class PyTorchImportFidelityTest {
   }
 
   @Test
-  void importedModelSurvivesTheNativeFormat(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    FssdModel model = PyTorchImporter.importModel(ReferenceFixtures.file("bn_pruned300.pth"), FssdConfig.voc300());
+  void importedModelSurvivesTheNativeFormat(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    FssdModel model =
+        PyTorchImporter.importModel(
+            ReferenceFixtures.file("bn_pruned300.pth"), FssdConfig.voc300());
     java.nio.file.Path f = dir.resolve("imported.zip");
     model.save(f);
     FssdModel back = FssdModel.load(f);
@@ -118,8 +141,12 @@ class PyTorchImportFidelityTest {
 
   @Test
   void wrongPresetSizeIsRefused() {
-    assertThatThrownBy(() -> PyTorchImporter.importModel(ReferenceFixtures.file("narrow300.pth"), FssdConfig.voc512()))
-        .isInstanceOf(ModelFormatException.class).hasMessageContaining("narrow300.pth")
+    assertThatThrownBy(
+            () ->
+                PyTorchImporter.importModel(
+                    ReferenceFixtures.file("narrow300.pth"), FssdConfig.voc512()))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("narrow300.pth")
         .hasMessageContaining("pyramid_ext");
   }
 }

@@ -42,7 +42,16 @@ class PyTorchImporterTest {
     }
     byte[] data = new byte[(int) n * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(new float[(int) n]);
-    return new TorchTensor(FILE.toString(), key, TorchDtype.FLOAT32, shape, stride, 0, n, data, ByteOrder.LITTLE_ENDIAN);
+    return new TorchTensor(
+        FILE.toString(),
+        key,
+        TorchDtype.FLOAT32,
+        shape,
+        stride,
+        0,
+        n,
+        data,
+        ByteOrder.LITTLE_ENDIAN);
   }
 
   @Test
@@ -59,17 +68,29 @@ class PyTorchImporterTest {
     for (int i = 0; i < o * in * kk; i++) {
       buf.putFloat(i * 4, i * 0.001f - 1f);
     }
-    m.put("conf.0.weight", new TorchTensor(FILE.toString(), "conf.0.weight", TorchDtype.FLOAT32, shape,
-        new long[] {kk, (long) o * kk, shape[3], 1}, 0, (long) o * in * kk, data, ByteOrder.LITTLE_ENDIAN));
+    m.put(
+        "conf.0.weight",
+        new TorchTensor(
+            FILE.toString(),
+            "conf.0.weight",
+            TorchDtype.FLOAT32,
+            shape,
+            new long[] {kk, (long) o * kk, shape[3], 1},
+            0,
+            (long) o * in * kk,
+            data,
+            ByteOrder.LITTLE_ENDIAN));
     StateDict sd = dict(m);
     ComputationGraph graph = PyTorchImporter.fromStateDict(sd, FssdConfig.voc300(), FILE).graph();
     int checked = 0;
     for (ConvSpec c : PyTorchImporter.inferConfig(sd, FssdConfig.voc300(), FILE).convs()) {
       if (c.isHead()) {
         assertThat(graph.getParam(c.name() + "_W").dup('c').data().asFloat())
-            .as(c.name()).containsExactly(sd.get(c.name() + ".weight").toFloatArray());
+            .as(c.name())
+            .containsExactly(sd.get(c.name() + ".weight").toFloatArray());
         assertThat(graph.getParam(c.name() + "_b").dup('c').data().asFloat())
-            .as(c.name()).containsExactly(sd.get(c.name() + ".bias").toFloatArray());
+            .as(c.name())
+            .containsExactly(sd.get(c.name() + ".bias").toFloatArray());
         checked++;
       }
     }
@@ -83,11 +104,13 @@ class PyTorchImporterTest {
     float[] all = t.toFloatArray();
     float[] seen = new float[all.length];
     int[] calls = {0};
-    t.readFloats(1000, (start, chunk, length) -> {
-      assertThat(length).isBetween(1, 1000);
-      System.arraycopy(chunk, 0, seen, (int) start, length);
-      calls[0]++;
-    });
+    t.readFloats(
+        1000,
+        (start, chunk, length) -> {
+          assertThat(length).isBetween(1, 1000);
+          System.arraycopy(chunk, 0, seen, (int) start, length);
+          calls[0]++;
+        });
     assertThat(seen).containsExactly(all);
     assertThat(calls[0]).isEqualTo((all.length + 999) / 1000);
   }
@@ -103,7 +126,9 @@ class PyTorchImporterTest {
       assertThat(l.shape()).as(k).isEqualTo(e.shape());
       if (e.dtype().isFloatingPoint()) {
         float[] streamed = new float[(int) l.numel()];
-        l.readFloats(100, (start, chunk, length) -> System.arraycopy(chunk, 0, streamed, (int) start, length));
+        l.readFloats(
+            100,
+            (start, chunk, length) -> System.arraycopy(chunk, 0, streamed, (int) start, length));
         assertThat(streamed).as(k).containsExactly(e.toFloatArray());
         assertThat(l.toFloatArray()).as(k).containsExactly(e.toFloatArray());
       } else {
@@ -118,7 +143,8 @@ class PyTorchImporterTest {
     m.remove("pyramid_ext.2.conv.bias");
     assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("narrow300.pth").hasMessageContaining("missing tensor 'pyramid_ext.2.conv.bias'");
+        .hasMessageContaining("narrow300.pth")
+        .hasMessageContaining("missing tensor 'pyramid_ext.2.conv.bias'");
   }
 
   @Test
@@ -126,7 +152,8 @@ class PyTorchImporterTest {
     Map<String, TorchTensor> m = fixture();
     m.put("mystery.weight", floats("mystery.weight", 3));
     assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class).hasMessageContaining("mystery.weight");
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("mystery.weight");
   }
 
   @Test
@@ -149,10 +176,22 @@ class PyTorchImporterTest {
     TorchTensor t = floats("conf.0.bias", shape);
     byte[] data = new byte[(int) t.numel() * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
-    m.put("conf.0.bias", new TorchTensor(FILE.toString(), "conf.0.bias", TorchDtype.FLOAT32, shape, new long[] {1}, 0,
-        t.numel(), data, ByteOrder.LITTLE_ENDIAN));
+    m.put(
+        "conf.0.bias",
+        new TorchTensor(
+            FILE.toString(),
+            "conf.0.bias",
+            TorchDtype.FLOAT32,
+            shape,
+            new long[] {1},
+            0,
+            t.numel(),
+            data,
+            ByteOrder.LITTLE_ENDIAN));
     assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class).hasMessageContaining("conf.0.bias").hasMessageContaining("non-finite");
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("conf.0.bias")
+        .hasMessageContaining("non-finite");
   }
 
   @Test
@@ -160,7 +199,8 @@ class PyTorchImporterTest {
     Map<String, TorchTensor> m = new LinkedHashMap<>();
     m.put("fc.weight", floats("fc.weight", 4, 4));
     assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class).hasMessageContaining("not an FSSD checkpoint");
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("not an FSSD checkpoint");
   }
 
   @Test
@@ -177,8 +217,12 @@ class PyTorchImporterTest {
     ComputationGraph graph = new ComputationGraph(FssdGraph.configuration(config));
     graph.init();
     assertThat(vgg).hasSize(30);
-    int copied = PyTorchImporter.importBackbone(
-        new StateDict("vgg.pth", ImmutableMap.copyOf(vgg), false), Path.of("vgg.pth"), config, graph);
+    int copied =
+        PyTorchImporter.importBackbone(
+            new StateDict("vgg.pth", ImmutableMap.copyOf(vgg), false),
+            Path.of("vgg.pth"),
+            config,
+            graph);
     assertThat(copied).isEqualTo(30);
     float[] expected = fssd.get("base.21.weight").toFloatArray();
     assertThat(graph.getParam("base.21_W").dup().data().asFloat()).containsExactly(expected);

@@ -44,7 +44,8 @@ class TorchCheckpointTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"good_zip.pth", "good_legacy.pth", "wrapped_zip.pth", "wrapped_legacy.pth"})
+  @ValueSource(
+      strings = {"good_zip.pth", "good_legacy.pth", "wrapped_zip.pth", "wrapped_legacy.pth"})
   void everyTensorEqualsTheExpectedValues(String name) throws IOException {
     JsonNode want = expected().get(name);
     StateDict sd = TorchCheckpoint.read(fixture(name));
@@ -160,7 +161,8 @@ class TorchCheckpointTest {
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageStartingWith(file + ": ")
         .hasMessageContaining(problem)
-        .satisfies(e -> assertThat(((CheckpointFormatException) e).file()).isEqualTo(file.toString()));
+        .satisfies(
+            e -> assertThat(((CheckpointFormatException) e).file()).isEqualTo(file.toString()));
   }
 
   @Test
@@ -232,8 +234,9 @@ class TorchCheckpointTest {
             () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxStringLength(4).build()))
         .hasMessageContaining("maxStringLength");
     assertThatThrownBy(
-            () -> TorchCheckpoint.read(
-                fixture("good_legacy.pth"), ReaderLimits.builder().maxTensorBytes(40).build()))
+            () ->
+                TorchCheckpoint.read(
+                    fixture("good_legacy.pth"), ReaderLimits.builder().maxTensorBytes(40).build()))
         .hasMessageContaining("maxTensorBytes");
     assertThatThrownBy(() -> ReaderLimits.builder().maxTensorBytes(0))
         .isInstanceOf(IllegalArgumentException.class)
@@ -243,9 +246,14 @@ class TorchCheckpointTest {
   @Test
   void realZipBombIsRefusedBeforeInflating() throws IOException {
     // 64 MiB of zeros deflate to about 64 KiB; the storage declares 16M float32 elements.
-    byte[] pkl = PickleBytes.proto2().op('}').str("w")
-        .tensor("FloatStorage", "0", 16L << 20, 0, new long[] {16L << 20}, new long[] {1})
-        .op('s').stop().bytes();
+    byte[] pkl =
+        PickleBytes.proto2()
+            .op('}')
+            .str("w")
+            .tensor("FloatStorage", "0", 16L << 20, 0, new long[] {16L << 20}, new long[] {1})
+            .op('s')
+            .stop()
+            .bytes();
     Path file = tmp.resolve("bomb.pth");
     try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
       zip.putNextEntry(new java.util.zip.ZipEntry("archive/data.pkl"));
@@ -258,7 +266,8 @@ class TorchCheckpointTest {
     }
     assertThat(Files.size(file)).isLessThan(1 << 20);
     assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxTensorBytes(1 << 20).build()))
+            () ->
+                TorchCheckpoint.read(file, ReaderLimits.builder().maxTensorBytes(1 << 20).build()))
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("maxTensorBytes");
     // within limits it reads (deflated entries are allowed)

@@ -30,27 +30,38 @@ class UnpicklerTest {
 
   @Test
   void readsTheScalarsAndContainersOfAStateDict() {
-    byte[] p = PickleBytes.proto2()
-        .op('}', 'q', 0) // dict, memo 0
-        .mark()
-        .str("ints").mark().integer(7).integer(300).integer(-5).integer(70000)
-        .op(0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1) // LONG1 2^64
-        .op(0x8a, 0) // LONG1 0
-        .op('l') // LIST
-        .str("float").op('G').raw(ByteBuffer.allocate(8).putDouble(-0.375).array())
-        .str("flags").op(0x88, 0x89, 'N', 0x87) // (True, False, None)
-        .str("bytes").op('C', 2, 'h', 'i')
-        .str("py2").op('U', 3, 'a', 'b', 'c')
-        .str("self").op('h', 0) // BINGET 0: the dict itself
-        .op('u', '.')
-        .bytes();
+    byte[] p =
+        PickleBytes.proto2()
+            .op('}', 'q', 0) // dict, memo 0
+            .mark()
+            .str("ints")
+            .mark()
+            .integer(7)
+            .integer(300)
+            .integer(-5)
+            .integer(70000)
+            .op(0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1) // LONG1 2^64
+            .op(0x8a, 0) // LONG1 0
+            .op('l') // LIST
+            .str("float")
+            .op('G')
+            .raw(ByteBuffer.allocate(8).putDouble(-0.375).array())
+            .str("flags")
+            .op(0x88, 0x89, 'N', 0x87) // (True, False, None)
+            .str("bytes")
+            .op('C', 2, 'h', 'i')
+            .str("py2")
+            .op('U', 3, 'a', 'b', 'c')
+            .str("self")
+            .op('h', 0) // BINGET 0: the dict itself
+            .op('u', '.')
+            .bytes();
     @SuppressWarnings("unchecked")
     Map<Object, Object> d = (Map<Object, Object>) load(p);
     assertThat(d.keySet()).containsExactly("ints", "float", "flags", "bytes", "py2", "self");
     @SuppressWarnings("unchecked")
     List<Object> ints = (List<Object>) d.get("ints");
-    assertThat(ints)
-        .containsExactly(7L, 300L, -5L, 70000L, BigInteger.ONE.shiftLeft(64), 0L);
+    assertThat(ints).containsExactly(7L, 300L, -5L, 70000L, BigInteger.ONE.shiftLeft(64), 0L);
     assertThat(d.get("float")).isEqualTo(-0.375);
     Unpickler.Tuple flags = (Unpickler.Tuple) d.get("flags");
     assertThat(List.of(flags.get(0), flags.get(1), flags.get(2)))
@@ -70,32 +81,53 @@ class UnpicklerTest {
 
   @Test
   void forbiddenGlobalsAreRefusedWhenRead() {
-    for (String[] g : new String[][] {
-        {"os", "system"}, {"builtins", "eval"}, {"subprocess", "Popen"}, {"posix", "system"},
-        {"builtins", "getattr"}, {"torch", "load"}, {"torch._utils", "_rebuild_qtensor"}}) {
+    for (String[] g :
+        new String[][] {
+          {"os", "system"},
+          {"builtins", "eval"},
+          {"subprocess", "Popen"},
+          {"posix", "system"},
+          {"builtins", "getattr"},
+          {"torch", "load"},
+          {"torch._utils", "_rebuild_qtensor"}
+        }) {
       byte[] p = PickleBytes.proto2().global(g[0], g[1]).bytes(); // no STOP: refused before
       assertThatThrownBy(() -> load(p))
           .isInstanceOf(CheckpointFormatException.class)
           .hasMessageStartingWith(
               "model.pth: pickle refers to forbidden global '" + g[0] + "." + g[1] + "'");
     }
-    byte[] stackGlobal = PickleBytes.proto2().op(0x80, 4)
-        .op(0x8c, 2, 'o', 's', 0x8c, 6).raw("system".getBytes()).op(0x93).bytes();
-    assertThatThrownBy(() -> load(stackGlobal)).hasMessageContaining("forbidden global 'os.system'");
+    byte[] stackGlobal =
+        PickleBytes.proto2()
+            .op(0x80, 4)
+            .op(0x8c, 2, 'o', 's', 0x8c, 6)
+            .raw("system".getBytes())
+            .op(0x93)
+            .bytes();
+    assertThatThrownBy(() -> load(stackGlobal))
+        .hasMessageContaining("forbidden global 'os.system'");
   }
 
   @Test
   void allowedGlobalsAreNotCallableExceptTheRebuilders() {
     byte[] p = PickleBytes.proto2().global("torch", "FloatStorage").op(')', 'R', '.').bytes();
-    assertThatThrownBy(() -> load(p)).hasMessageContaining("'torch.FloatStorage' may not be called");
+    assertThatThrownBy(() -> load(p))
+        .hasMessageContaining("'torch.FloatStorage' may not be called");
     // OrderedDict([('a', 1)]), protocol-0 style: the items as a list argument
-    byte[] q2 = PickleBytes.proto2().global("collections", "OrderedDict")
-        .mark().str("a").integer(1).op(0x86).op('l', 0x85, 'R', '.').bytes();
+    byte[] q2 =
+        PickleBytes.proto2()
+            .global("collections", "OrderedDict")
+            .mark()
+            .str("a")
+            .integer(1)
+            .op(0x86)
+            .op('l', 0x85, 'R', '.')
+            .bytes();
     @SuppressWarnings("unchecked")
     Map<Object, Object> od = (Map<Object, Object>) load(q2);
     assertThat(od).containsEntry("a", 1L);
-    byte[] newobj = PickleBytes.proto2().global("collections", "OrderedDict")
-        .op(')', 0x81, '.').bytes();
+    byte[] newobj =
+        PickleBytes.proto2().global("collections", "OrderedDict").op(')', 0x81, '.').bytes();
     assertThat(load(newobj)).isInstanceOf(Map.class);
   }
 
@@ -141,7 +173,8 @@ class UnpicklerTest {
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("dict key of unsupported type tuple");
     PickleBytes q = PickleBytes.proto2().op('}', ']', 'q', 0, 'h', 0, 'a', 'K', 1, 's', '.');
-    assertThatThrownBy(() -> load(q.bytes())).hasMessageContaining("dict key of unsupported type list");
+    assertThatThrownBy(() -> load(q.bytes()))
+        .hasMessageContaining("dict key of unsupported type list");
   }
 
   @Test
@@ -177,47 +210,92 @@ class UnpicklerTest {
 
   @Test
   void tensorViewsMustLieInsideTheirStorage() {
-    assertThatThrownBy(() -> load(stateDict("w", tensor(6, 1, new long[] {2, 3}, new long[] {3, 1}))))
+    assertThatThrownBy(
+            () -> load(stateDict("w", tensor(6, 1, new long[] {2, 3}, new long[] {3, 1}))))
         .hasMessageContaining("exceeds storage '0' of 6 elements");
-    assertThatThrownBy(() -> load(stateDict("w", tensor(6, 0, new long[] {3, 2}, new long[] {2, 3}))))
+    assertThatThrownBy(
+            () -> load(stateDict("w", tensor(6, 0, new long[] {3, 2}, new long[] {2, 3}))))
         .hasMessageContaining("exceeds storage");
     // an empty tensor may sit anywhere; zero strides repeat one element
     assertThat(load(stateDict("w", tensor(0, 0, new long[] {0, 5}, new long[] {5, 1}))))
         .isInstanceOf(Map.class);
     assertThat(load(stateDict("w", tensor(1, 0, new long[] {1000, 1000}, new long[] {0, 0}))))
         .isInstanceOf(Map.class);
-    byte[] negative = PickleBytes.proto2().op('}').str("w")
-        .global("torch._utils", "_rebuild_tensor_v2").mark()
-        .storage("FloatStorage", "0", 6).integer(0).ints(6).mark().op('J').u32(-1L).tuple()
-        .op(0x89).global("collections", "OrderedDict").op(')', 'R').tuple().op('R', 's', '.')
-        .bytes();
+    byte[] negative =
+        PickleBytes.proto2()
+            .op('}')
+            .str("w")
+            .global("torch._utils", "_rebuild_tensor_v2")
+            .mark()
+            .storage("FloatStorage", "0", 6)
+            .integer(0)
+            .ints(6)
+            .mark()
+            .op('J')
+            .u32(-1L)
+            .tuple()
+            .op(0x89)
+            .global("collections", "OrderedDict")
+            .op(')', 'R')
+            .tuple()
+            .op('R', 's', '.')
+            .bytes();
     assertThatThrownBy(() -> load(negative)).hasMessageContaining("stride[0] is negative: -1");
     long big = 1L << 31;
-    byte[] overflow = PickleBytes.proto2().op('}').str("w")
-        .global("torch._utils", "_rebuild_tensor_v2").mark()
-        .storage("FloatStorage", "0", 6).integer(0)
-        .mark().op('J').u32(big - 1).op('J').u32(big - 1).op('J').u32(big - 1).tuple()
-        .ints(0, 0, 0).op(0x89).global("collections", "OrderedDict").op(')', 'R').tuple()
-        .op('R', 's', '.').bytes();
+    byte[] overflow =
+        PickleBytes.proto2()
+            .op('}')
+            .str("w")
+            .global("torch._utils", "_rebuild_tensor_v2")
+            .mark()
+            .storage("FloatStorage", "0", 6)
+            .integer(0)
+            .mark()
+            .op('J')
+            .u32(big - 1)
+            .op('J')
+            .u32(big - 1)
+            .op('J')
+            .u32(big - 1)
+            .tuple()
+            .ints(0, 0, 0)
+            .op(0x89)
+            .global("collections", "OrderedDict")
+            .op(')', 'R')
+            .tuple()
+            .op('R', 's', '.')
+            .bytes();
     assertThatThrownBy(() -> load(overflow)).hasMessageContaining("overflows");
   }
 
   @Test
   void storageIdsAreValidated() {
-    byte[] badKey = stateDict("w", new PickleBytes()
-        .tensor("FloatStorage", "../x", 1, 0, new long[] {1}, new long[] {1}));
+    byte[] badKey =
+        stateDict(
+            "w",
+            new PickleBytes().tensor("FloatStorage", "../x", 1, 0, new long[] {1}, new long[] {1}));
     assertThatThrownBy(() -> load(badKey)).hasMessageContaining("is not a plain name");
-    byte[] twoTypes = PickleBytes.proto2().op('}')
-        .str("a").raw(new PickleBytes().tensor("FloatStorage", "0", 4, 0, new long[] {4},
-            new long[] {1}).bytes())
-        .str("b").raw(new PickleBytes().tensor("LongStorage", "0", 4, 0, new long[] {4},
-            new long[] {1}).bytes())
-        .op('u', '.').bytes();
+    byte[] twoTypes =
+        PickleBytes.proto2()
+            .op('}')
+            .str("a")
+            .raw(
+                new PickleBytes()
+                    .tensor("FloatStorage", "0", 4, 0, new long[] {4}, new long[] {1})
+                    .bytes())
+            .str("b")
+            .raw(
+                new PickleBytes()
+                    .tensor("LongStorage", "0", 4, 0, new long[] {4}, new long[] {1})
+                    .bytes())
+            .op('u', '.')
+            .bytes();
     byte[] withMark = new byte[twoTypes.length + 1]; // insert MARK after EMPTY_DICT for SETITEMS
     System.arraycopy(twoTypes, 0, withMark, 0, 3);
     withMark[3] = '(';
     System.arraycopy(twoTypes, 3, withMark, 4, twoTypes.length - 3);
-    assertThatThrownBy(() -> load(withMark)).hasMessageContaining("declared as 4 x FLOAT32 and as 4 x INT64");
+    assertThatThrownBy(() -> load(withMark))
+        .hasMessageContaining("declared as 4 x FLOAT32 and as 4 x INT64");
   }
 
   // ---- whole files built by hand ----
@@ -228,10 +306,16 @@ class UnpicklerTest {
 
   @Test
   void mixedModulePrefixIsLeftAlone() {
-    byte[] pkl = PickleBytes.proto2().op('}').mark()
-        .str("module.a").raw(tensor(2, 0, new long[] {1}, new long[] {1}).bytes())
-        .str("b").raw(tensor(2, 1, new long[] {1}, new long[] {1}).bytes())
-        .op('u', '.').bytes();
+    byte[] pkl =
+        PickleBytes.proto2()
+            .op('}')
+            .mark()
+            .str("module.a")
+            .raw(tensor(2, 0, new long[] {1}, new long[] {1}).bytes())
+            .str("b")
+            .raw(tensor(2, 1, new long[] {1}, new long[] {1}).bytes())
+            .op('u', '.')
+            .bytes();
     StateDict sd = TorchCheckpoint.read(zipWith(pkl, Map.of("data/0", PickleBytes.floats(5, 6))));
     assertThat(sd.keys()).containsExactly("module.a", "b");
     assertThat(sd.modulePrefixStripped()).isFalse();
@@ -242,19 +326,32 @@ class UnpicklerTest {
   void bigEndianByteOrderRecordIsHonoured() {
     byte[] pkl = stateDict("w", tensor(2, 0, new long[] {2}, new long[] {1}));
     byte[] be = ByteBuffer.allocate(8).putFloat(1.25f).putFloat(-2f).array();
-    StateDict sd = TorchCheckpoint.read(
-        zipWith(pkl, Map.of("data/0", be, "byteorder", "big".getBytes())));
+    StateDict sd =
+        TorchCheckpoint.read(zipWith(pkl, Map.of("data/0", be, "byteorder", "big".getBytes())));
     assertThat(sd.get("w").toFloatArray()).containsExactly(1.25f, -2f);
   }
 
   @Test
   void parameterWrapperAndModelKeyAreUnwrapped() {
-    byte[] pkl = PickleBytes.proto2().op('}').str("epoch").integer(3).op('s')
-        .str("model").op('}').str("p")
-        .global("torch._utils", "_rebuild_parameter").mark()
-        .raw(tensor(2, 0, new long[] {2}, new long[] {1}).bytes()).op(0x88)
-        .global("collections", "OrderedDict").op(')', 'R').tuple().op('R')
-        .op('s', 's', '.').bytes();
+    byte[] pkl =
+        PickleBytes.proto2()
+            .op('}')
+            .str("epoch")
+            .integer(3)
+            .op('s')
+            .str("model")
+            .op('}')
+            .str("p")
+            .global("torch._utils", "_rebuild_parameter")
+            .mark()
+            .raw(tensor(2, 0, new long[] {2}, new long[] {1}).bytes())
+            .op(0x88)
+            .global("collections", "OrderedDict")
+            .op(')', 'R')
+            .tuple()
+            .op('R')
+            .op('s', 's', '.')
+            .bytes();
     StateDict sd = TorchCheckpoint.read(zipWith(pkl, Map.of("data/0", PickleBytes.floats(1, 2))));
     assertThat(sd.keys()).containsExactly("p");
     assertThat(sd.get("p").toFloatArray()).containsExactly(1f, 2f);
@@ -275,20 +372,45 @@ class UnpicklerTest {
     byte[] pkl = stateDict("w", tensor(4, 0, new long[] {4}, new long[] {1}));
     assertThatThrownBy(
             () -> TorchCheckpoint.read(zipWith(pkl, Map.of("data/0", PickleBytes.floats(1, 2)))))
-        .hasMessageContaining("truncated: storage '0' needs 16 bytes, zip entry 'archive/data/0' holds 8");
+        .hasMessageContaining(
+            "truncated: storage '0' needs 16 bytes, zip entry 'archive/data/0' holds 8");
   }
 
   @Test
   void legacyStorageViewsAreRead() throws Exception {
     // Old-style pid with view metadata ('0v', offset 2, size 3) into root '0' of 6 elements.
-    PickleBytes obj = PickleBytes.proto2().op('}').str("v")
-        .global("torch._utils", "_rebuild_tensor_v2").mark()
-        .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(6)
-        .mark().str("0v").integer(2).integer(3).tuple().tuple().op('Q')
-        .integer(1).ints(2).ints(1).op(0x89)
-        .global("collections", "OrderedDict").op(')', 'R').tuple().op('R', 's', '.');
-    byte[] magic = PickleBytes.proto2()
-        .op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).stop().bytes();
+    PickleBytes obj =
+        PickleBytes.proto2()
+            .op('}')
+            .str("v")
+            .global("torch._utils", "_rebuild_tensor_v2")
+            .mark()
+            .mark()
+            .str("storage")
+            .global("torch", "FloatStorage")
+            .str("0")
+            .str("cpu")
+            .integer(6)
+            .mark()
+            .str("0v")
+            .integer(2)
+            .integer(3)
+            .tuple()
+            .tuple()
+            .op('Q')
+            .integer(1)
+            .ints(2)
+            .ints(1)
+            .op(0x89)
+            .global("collections", "OrderedDict")
+            .op(')', 'R')
+            .tuple()
+            .op('R', 's', '.');
+    byte[] magic =
+        PickleBytes.proto2()
+            .op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)
+            .stop()
+            .bytes();
     byte[] version = PickleBytes.proto2().integer(1001).stop().bytes();
     byte[] sysInfo = PickleBytes.proto2().op('}').stop().bytes();
     byte[] keys = PickleBytes.proto2().op(']').str("0").op('a', '.').bytes();

@@ -24,30 +24,55 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Gradient checks (double precision, finite differences) and exact-value checks of the custom vertices. */
+/**
+ * Gradient checks (double precision, finite differences) and exact-value checks of the custom
+ * vertices.
+ */
 class CustomVertexGradientTest {
 
   /** conv -> resize 3x5 -> 6x4 -> flatten ; conv -> flatten ; merge -> MSE output. */
   private static ComputationGraph tinyGraph() {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(DataType.DOUBLE)
-        .seed(12345)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .convolutionMode(ConvolutionMode.Truncate)
-        .graphBuilder()
-        .addInputs("in")
-        .setInputTypes(InputType.convolutional(3, 5, 2))
-        .addLayer("c1", new ConvolutionLayer.Builder(1, 1).nIn(2).nOut(3).activation(Activation.TANH).build(), "in")
-        .addVertex("up", new BilinearResizeVertex(6, 4), "c1")
-        .addVertex("f1", new HeadFlattenVertex(), "up")
-        .addLayer("c2", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nIn(2).nOut(2).activation(Activation.TANH).build(), "in")
-        .addVertex("f2", new HeadFlattenVertex(), "c2")
-        .addVertex("m", new MergeVertex(), "f1", "f2")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(6 * 4 * 3 + 3 * 5 * 2).nOut(4)
-            .activation(Activation.IDENTITY).build(), "m")
-        .setOutputs("out")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(DataType.DOUBLE)
+            .seed(12345)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .convolutionMode(ConvolutionMode.Truncate)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(3, 5, 2))
+            .addLayer(
+                "c1",
+                new ConvolutionLayer.Builder(1, 1)
+                    .nIn(2)
+                    .nOut(3)
+                    .activation(Activation.TANH)
+                    .build(),
+                "in")
+            .addVertex("up", new BilinearResizeVertex(6, 4), "c1")
+            .addVertex("f1", new HeadFlattenVertex(), "up")
+            .addLayer(
+                "c2",
+                new ConvolutionLayer.Builder(3, 3)
+                    .padding(1, 1)
+                    .nIn(2)
+                    .nOut(2)
+                    .activation(Activation.TANH)
+                    .build(),
+                "in")
+            .addVertex("f2", new HeadFlattenVertex(), "c2")
+            .addVertex("m", new MergeVertex(), "f1", "f2")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                    .nIn(6 * 4 * 3 + 3 * 5 * 2)
+                    .nOut(4)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "m")
+            .setOutputs("out")
+            .build();
     ComputationGraph g = new ComputationGraph(conf);
     g.init();
     return g;
@@ -69,15 +94,22 @@ class CustomVertexGradientTest {
     ComputationGraph g = tinyGraph();
     INDArray in = Nd4j.rand(DataType.DOUBLE, 2, 2, 3, 5);
     INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 4);
-    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
-        .inputs(new INDArray[] {in}).labels(new INDArray[] {labels})
-        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9));
+    boolean ok =
+        GradientCheckUtil.checkGradients(
+            new GradientCheckUtil.GraphConfig()
+                .net(g)
+                .inputs(new INDArray[] {in})
+                .labels(new INDArray[] {labels})
+                .epsilon(1e-6)
+                .maxRelError(1e-5)
+                .minAbsoluteError(1e-9));
     assertThat(ok).isTrue();
   }
 
   @Test
   void resizeMatchesTheAlignCornersFalseFormula() {
-    // 1-D: in 2 -> out 4, scale 0.5: src = max(0, (o+0.5)*0.5-0.5) = 0, 0.25, 0.75, 1.25 -> clamp i1.
+    // 1-D: in 2 -> out 4, scale 0.5: src = max(0, (o+0.5)*0.5-0.5) = 0, 0.25, 0.75, 1.25 -> clamp
+    // i1.
     double[][] m = BilinearResizeVertex.interpolationMatrix(2, 4);
     assertThat(m[0]).containsExactly(1.0, 0.0);
     assertThat(m[1]).containsExactly(0.75, 0.25);
@@ -127,8 +159,11 @@ class CustomVertexGradientTest {
     INDArray before = g.outputSingle(in);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(g, bytes, false);
-    ComputationGraph back = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), false);
-    assertThat(back.getConfiguration().getVertices().get("up")).isEqualTo(new BilinearResizeVertex(6, 4));
+    ComputationGraph back =
+        ModelSerializer.restoreComputationGraph(
+            new ByteArrayInputStream(bytes.toByteArray()), false);
+    assertThat(back.getConfiguration().getVertices().get("up"))
+        .isEqualTo(new BilinearResizeVertex(6, 4));
     assertThat(back.outputSingle(in)).isEqualTo(before);
   }
 }

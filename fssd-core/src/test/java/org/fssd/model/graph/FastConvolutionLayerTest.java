@@ -29,23 +29,24 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * {@link FastConvolutionLayer}: finite-difference gradient checks (double), equality with the stock
- * {@link ConvolutionLayer} on the same parameters (float: outputs and every gradient), and a
- * {@code ModelSerializer} round trip.
+ * {@link ConvolutionLayer} on the same parameters (float: outputs and every gradient), and a {@code
+ * ModelSerializer} round trip.
  */
 class FastConvolutionLayerTest {
 
   /** One convolution geometry under test. */
-  private record Case(int kernel, int stride, int padding, int dilation, boolean bias,
-      Activation activation) {}
+  private record Case(
+      int kernel, int stride, int padding, int dilation, boolean bias, Activation activation) {}
 
-  private static final List<Case> CASES = List.of(
-      new Case(1, 1, 0, 1, true, Activation.RELU),
-      new Case(3, 1, 1, 1, true, Activation.RELU),
-      new Case(3, 2, 1, 1, false, Activation.IDENTITY),
-      new Case(3, 1, 6, 6, true, Activation.RELU),
-      new Case(4, 1, 1, 1, true, Activation.TANH),
-      new Case(4, 2, 0, 1, false, Activation.RELU),
-      new Case(3, 2, 0, 1, true, Activation.IDENTITY));
+  private static final List<Case> CASES =
+      List.of(
+          new Case(1, 1, 0, 1, true, Activation.RELU),
+          new Case(3, 1, 1, 1, true, Activation.RELU),
+          new Case(3, 2, 1, 1, false, Activation.IDENTITY),
+          new Case(3, 1, 6, 6, true, Activation.RELU),
+          new Case(4, 1, 1, 1, true, Activation.TANH),
+          new Case(4, 2, 0, 1, false, Activation.RELU),
+          new Case(3, 2, 0, 1, true, Activation.IDENTITY));
 
   private static final int SIZE = 14;
   private static final int IN = 3;
@@ -56,34 +57,48 @@ class FastConvolutionLayerTest {
         .stride(c.stride(), c.stride())
         .padding(c.padding(), c.padding())
         .dilation(c.dilation(), c.dilation())
-        .nIn(IN).nOut(OUT).hasBias(c.bias()).activation(c.activation());
+        .nIn(IN)
+        .nOut(OUT)
+        .hasBias(c.bias())
+        .activation(c.activation());
   }
 
   /** in -> conv (case) -> conv 1x1 tanh -> MSE output; fast or stock convolutions. */
   private static ComputationGraph graph(Case c, boolean fast, DataType type) {
-    ConvolutionLayer.Builder second = new ConvolutionLayer.Builder(1, 1).nIn(OUT).nOut(2)
-        .activation(Activation.TANH);
+    ConvolutionLayer.Builder second =
+        new ConvolutionLayer.Builder(1, 1).nIn(OUT).nOut(2).activation(Activation.TANH);
     int outSize = (SIZE + 2 * c.padding() - ((c.kernel() - 1) * c.dilation() + 1)) / c.stride() + 1;
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(type)
-        .seed(42)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .convolutionMode(ConvolutionMode.Truncate)
-        .graphBuilder()
-        .addInputs("in")
-        .setInputTypes(InputType.convolutional(SIZE, SIZE, IN))
-        .addLayer("c1", fast ? new FastConvolutionLayer(convBuilder(c)) : convBuilder(c).build(), "in")
-        .addLayer("c2", fast ? new FastConvolutionLayer(second) : second.build(), "c1")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
-            .nIn(2L * outSize * outSize).nOut(3).activation(Activation.IDENTITY).build(), "c2")
-        .setOutputs("out")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(type)
+            .seed(42)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .convolutionMode(ConvolutionMode.Truncate)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(SIZE, SIZE, IN))
+            .addLayer(
+                "c1",
+                fast ? new FastConvolutionLayer(convBuilder(c)) : convBuilder(c).build(),
+                "in")
+            .addLayer("c2", fast ? new FastConvolutionLayer(second) : second.build(), "c1")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                    .nIn(2L * outSize * outSize)
+                    .nOut(3)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "c2")
+            .setOutputs("out")
+            .build();
     ComputationGraph g = new ComputationGraph(conf);
     g.init();
     if (c.bias()) {
       // non-zero biases so that the bias path is exercised
-      g.getParam("c1_b").assign(Nd4j.createFromArray(-0.2, -0.05, 0.1, 0.25).castTo(type).reshape(1, OUT));
+      g.getParam("c1_b")
+          .assign(Nd4j.createFromArray(-0.2, -0.05, 0.1, 0.25).castTo(type).reshape(1, OUT));
     }
     return g;
   }
@@ -99,9 +114,15 @@ class FastConvolutionLayerTest {
         assertThat(g.getLayer("c1").conf().getLayer()).isInstanceOf(FastConvolutionLayer.class);
         INDArray in = Nd4j.rand(DataType.DOUBLE, 2, IN, SIZE, SIZE).subi(0.5);
         INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 3);
-        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
-            .inputs(new INDArray[] {in}).labels(new INDArray[] {labels})
-            .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9));
+        boolean ok =
+            GradientCheckUtil.checkGradients(
+                new GradientCheckUtil.GraphConfig()
+                    .net(g)
+                    .inputs(new INDArray[] {in})
+                    .labels(new INDArray[] {labels})
+                    .epsilon(1e-6)
+                    .maxRelError(1e-5)
+                    .minAbsoluteError(1e-9));
         assertThat(ok).as("gradient check of %s", c).isTrue();
       }
     } finally {
@@ -128,7 +149,8 @@ class FastConvolutionLayerTest {
       Map<String, INDArray> a = stock.feedForward(in, false);
       Map<String, INDArray> b = fast.feedForward(in, false);
       for (String name : List.of("c1", "c2", "out")) {
-        FloatArrays.assertClose(b.get(name), a.get(name), 1e-5, 1e-5, name + " of " + c + " fast vs stock");
+        FloatArrays.assertClose(
+            b.get(name), a.get(name), 1e-5, 1e-5, name + " of " + c + " fast vs stock");
       }
 
       stock.setInputs(in);
@@ -137,7 +159,8 @@ class FastConvolutionLayerTest {
       fast.setInputs(in);
       fast.setLabels(labels);
       fast.computeGradientAndScore();
-      FloatArrays.assertClose(fast.score(), stock.score(), 1e-5, 1e-5, "score of " + c + " fast vs stock");
+      FloatArrays.assertClose(
+          fast.score(), stock.score(), 1e-5, 1e-5, "score of " + c + " fast vs stock");
       Gradient gs = stock.gradient();
       Gradient gf = fast.gradient();
       assertThat(gf.gradientForVariable().keySet()).isEqualTo(gs.gradientForVariable().keySet());
@@ -145,7 +168,8 @@ class FastConvolutionLayerTest {
         INDArray s = gs.getGradientFor(key);
         INDArray f = gf.getGradientFor(key);
         double scale = Math.max(1e-3, FloatArrays.maxAbs(s));
-        FloatArrays.assertClose(f, s, 1e-4, 1e-4 * scale, "gradient " + key + " of " + c + " fast vs stock");
+        FloatArrays.assertClose(
+            f, s, 1e-4, 1e-4 * scale, "gradient " + key + " of " + c + " fast vs stock");
       }
     }
   }
@@ -158,10 +182,13 @@ class FastConvolutionLayerTest {
     INDArray before = g.outputSingle(in);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(g, bytes, false);
-    ComputationGraph back = ModelSerializer.restoreComputationGraph(
-        new ByteArrayInputStream(bytes.toByteArray()), false);
+    ComputationGraph back =
+        ModelSerializer.restoreComputationGraph(
+            new ByteArrayInputStream(bytes.toByteArray()), false);
     org.deeplearning4j.nn.conf.layers.Layer layer = back.getLayer("c1").conf().getLayer();
-    assertThat(layer).isInstanceOf(FastConvolutionLayer.class).isEqualTo(g.getLayer("c1").conf().getLayer());
+    assertThat(layer)
+        .isInstanceOf(FastConvolutionLayer.class)
+        .isEqualTo(g.getLayer("c1").conf().getLayer());
     FastConvolutionLayer f = (FastConvolutionLayer) layer;
     assertThat(f.getDilation()).containsExactly(6, 6);
     assertThat(f.getPadding()).containsExactly(6, 6);
@@ -176,6 +203,7 @@ class FastConvolutionLayerTest {
   void fastAndStockConfigurationsDiffer() {
     Case c = CASES.get(1);
     assertThat(new FastConvolutionLayer(convBuilder(c))).isNotEqualTo(convBuilder(c).build());
-    assertThat(new FastConvolutionLayer(convBuilder(c))).isEqualTo(new FastConvolutionLayer(convBuilder(c)));
+    assertThat(new FastConvolutionLayer(convBuilder(c)))
+        .isEqualTo(new FastConvolutionLayer(convBuilder(c)));
   }
 }

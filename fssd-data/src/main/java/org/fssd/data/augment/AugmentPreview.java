@@ -21,10 +21,10 @@ import org.fssd.image.Preprocessor;
 /**
  * Writes PNGs that show what the SPEC §8 augmentation does, for eyeballing: for each of the first
  * {@code count} images, {@code orig-<i>.png} (the image with its ground truth) and {@code
- * aug-<i>.png} (the augmented S x S network input, means added back, with its relative boxes
- * scaled to S). With {@link MixupOptions} every {@code aug-<i>.png} is a {@link Mixup} sample of
- * image i and a partner drawn as in training (probability taken as 1 so that each preview is
- * mixed), its boxes named with their weight. Stateless; thread-safe.
+ * aug-<i>.png} (the augmented S x S network input, means added back, with its relative boxes scaled
+ * to S). With {@link MixupOptions} every {@code aug-<i>.png} is a {@link Mixup} sample of image i
+ * and a partner drawn as in training (probability taken as 1 so that each preview is mixed), its
+ * boxes named with their weight. Stateless; thread-safe.
  */
 public final class AugmentPreview {
   private AugmentPreview() {}
@@ -39,8 +39,8 @@ public final class AugmentPreview {
    *
    * @return the files written, in order
    */
-  public static List<Path> write(DetectionDataset dataset, int count, long seed, Path outDir,
-      int size) {
+  public static List<Path> write(
+      DetectionDataset dataset, int count, long seed, Path outDir, int size) {
     return write(dataset, count, seed, outDir, size, null);
   }
 
@@ -50,8 +50,8 @@ public final class AugmentPreview {
    *
    * @return the files written, in order
    */
-  public static List<Path> write(DetectionDataset dataset, int count, long seed, Path outDir,
-      int size, MixupOptions mixup) {
+  public static List<Path> write(
+      DetectionDataset dataset, int count, long seed, Path outDir, int size, MixupOptions mixup) {
     checkNotNull(dataset, "dataset");
     checkNotNull(outDir, "outDir");
     checkArgument(count >= 1, "count must be >= 1, got %s", count);
@@ -62,17 +62,26 @@ public final class AugmentPreview {
     }
     Preprocessor pre = new Preprocessor(size);
     TrainTransform tt = new TrainTransform(pre);
-    Mixup mix = mixup == null ? null
-        : new Mixup(tt, MixupOptions.builder().alpha(mixup.alpha()).probability(1).build());
+    Mixup mix =
+        mixup == null
+            ? null
+            : new Mixup(tt, MixupOptions.builder().alpha(mixup.alpha()).probability(1).build());
     Annotator annotator = new Annotator();
     List<Path> written = new ArrayList<>();
     for (int i = 0; i < Math.min(count, dataset.size()); i++) {
       try (Sample s = dataset.sample(i)) {
         List<AnnotatedBox> gt = new ArrayList<>();
         for (GtBox g : s.annotation().boxes()) {
-          gt.add(new AnnotatedBox(g.box().x1(), g.box().y1(), g.box().x2(), g.box().y2(),
-              g.label(), dataset.labels().name(g.label()) + (g.difficult() ? " (d)" : "")
-                  + (g.crowd() ? " (crowd)" : "")));
+          gt.add(
+              new AnnotatedBox(
+                  g.box().x1(),
+                  g.box().y1(),
+                  g.box().x2(),
+                  g.box().y2(),
+                  g.label(),
+                  dataset.labels().name(g.label())
+                      + (g.difficult() ? " (d)" : "")
+                      + (g.crowd() ? " (crowd)" : "")));
         }
         Path orig = outDir.resolve("orig-" + i + ".png");
         annotator.writeAnnotatedPng(s.image(), gt, orig);
@@ -85,9 +94,15 @@ public final class AugmentPreview {
           java.util.SplittableRandom mr = Mixup.random(seed, 0, i);
           Mixup.Plan plan = mix.plan(mr, i, dataset.size());
           try (Sample t = dataset.sample(plan.partner())) {
-            a = mix.apply(s.image(), train, t.image(),
-                t.annotation().trainingBoxes(dataset.keepDifficult()), plan.lambda(),
-                Rng.forSample(seed, 0, i), mr);
+            a =
+                mix.apply(
+                    s.image(),
+                    train,
+                    t.image(),
+                    t.annotation().trainingBoxes(dataset.keepDifficult()),
+                    plan.lambda(),
+                    Rng.forSample(seed, 0, i),
+                    mr);
           }
         }
         List<AnnotatedBox> boxes = new ArrayList<>();
@@ -96,11 +111,18 @@ public final class AugmentPreview {
           if (mix != null) {
             name += String.format(java.util.Locale.ROOT, " w=%.2f", a.weights()[k]);
           }
-          boxes.add(new AnnotatedBox(a.boxes()[4 * k] * size, a.boxes()[4 * k + 1] * size,
-              a.boxes()[4 * k + 2] * size, a.boxes()[4 * k + 3] * size, a.labels()[k], name));
+          boxes.add(
+              new AnnotatedBox(
+                  a.boxes()[4 * k] * size,
+                  a.boxes()[4 * k + 1] * size,
+                  a.boxes()[4 * k + 2] * size,
+                  a.boxes()[4 * k + 3] * size,
+                  a.labels()[k],
+                  name));
         }
-        try (BgrImage img = ImageLoader.defaults().fromBgrBytes(toBgr(a.image(), size,
-            pre.means()), size, size, "aug-" + i)) {
+        try (BgrImage img =
+            ImageLoader.defaults()
+                .fromBgrBytes(toBgr(a.image(), size, pre.means()), size, size, "aug-" + i)) {
           Path aug = outDir.resolve("aug-" + i + ".png");
           annotator.writeAnnotatedPng(img, boxes, aug);
           written.add(aug);

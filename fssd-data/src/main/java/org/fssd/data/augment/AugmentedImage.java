@@ -7,10 +7,10 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * The working state of one sample while the SPEC §8 steps run: an 8-bit BGR image (an OpenCV
- * {@link Mat} owned by this object), its boxes in <b>pixels of that image</b> (point form, 4 floats
- * per box) and their labels. Steps replace the image ({@link #replaceImage(Mat)} closes the old
- * one) and the box arrays.
+ * The working state of one sample while the SPEC §8 steps run: an 8-bit BGR image (an OpenCV {@link
+ * Mat} owned by this object), its boxes in <b>pixels of that image</b> (point form, 4 floats per
+ * box) and their labels. Steps replace the image ({@link #replaceImage(Mat)} closes the old one)
+ * and the box arrays.
  *
  * <p>Not thread-safe: one sample is augmented by one thread.
  */
@@ -29,8 +29,11 @@ public final class AugmentedImage implements AutoCloseable {
   public AugmentedImage(Mat image, float[] boxes, int[] labels) {
     checkNotNull(image, "image");
     checkArgument(!image.empty() && image.type() == CV_8UC3, "image must be a non-empty CV_8UC3");
-    checkArgument(boxes.length == 4 * labels.length, "boxes has %s floats for %s labels",
-        boxes.length, labels.length);
+    checkArgument(
+        boxes.length == 4 * labels.length,
+        "boxes has %s floats for %s labels",
+        boxes.length,
+        labels.length);
     this.image = image;
     this.boxes = boxes.clone();
     this.labels = labels.clone();
@@ -77,8 +80,11 @@ public final class AugmentedImage implements AutoCloseable {
 
   /** Replaces boxes and labels. */
   public void setBoxes(float[] boxes, int[] labels) {
-    checkArgument(boxes.length == 4 * labels.length, "boxes has %s floats for %s labels",
-        boxes.length, labels.length);
+    checkArgument(
+        boxes.length == 4 * labels.length,
+        "boxes has %s floats for %s labels",
+        boxes.length,
+        labels.length);
     this.boxes = boxes;
     this.labels = labels;
   }

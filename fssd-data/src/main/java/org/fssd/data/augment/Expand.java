@@ -58,8 +58,8 @@ public final class Expand {
       int top = Rng.randint(r, 0, h - height);
       Mat out = new Mat();
       try (Scalar value = new Scalar(fill[0], fill[1], fill[2], 0)) {
-        opencv_core.copyMakeBorder(s.image(), out, top, h - height - top, left,
-            w - width - left, BORDER_CONSTANT, value);
+        opencv_core.copyMakeBorder(
+            s.image(), out, top, h - height - top, left, w - width - left, BORDER_CONSTANT, value);
       }
       float[] b = s.boxes();
       for (int i = 0; i < b.length; i += 4) {

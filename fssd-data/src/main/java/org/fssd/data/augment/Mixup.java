@@ -31,10 +31,10 @@ import org.fssd.image.Preprocessor;
  *       exactly zero to the network input (the same fill as the SPEC §8 expand step);
  *   <li>the float canvas is resized to S x S with an interpolation drawn as in {@link
  *       RandomResize}, and the means are subtracted;
- *   <li>the boxes of both images are kept, relative to the canvas, with per-box weights {@code
- *       lam} (image a's) and {@code 1 - lam} (image b's); boxes with relative width or height
- *       {@code <= 0.01} of the canvas are dropped, the rest clamped to [0, 1]. If none remains the
- *       sample has no boxes (all priors background).
+ *   <li>the boxes of both images are kept, relative to the canvas, with per-box weights {@code lam}
+ *       (image a's) and {@code 1 - lam} (image b's); boxes with relative width or height {@code <=
+ *       0.01} of the canvas are dropped, the rest clamped to [0, 1]. If none remains the sample has
+ *       no boxes (all priors background).
  * </ol>
  *
  * {@code lam ~ Beta(alpha, alpha)}, drawn as {@code X / (X + Y)} of two Gamma(alpha) draws
@@ -43,10 +43,10 @@ import org.fssd.image.Preprocessor;
  * org.fssd.data.target.PriorMatcher} (each positive prior takes the weight of its ground truth)
  * into the MultiBox loss, which scales that prior's loc and conf terms.
  *
- * <p>{@link org.fssd.data.batch.FssdDataSetIterator} draws the decisions of sample i of epoch e from
- * {@link #random(long, long, long) random(seed, e, i)} (a stream independent of the sample's own
- * augmentation stream, so probability 0 reproduces training without Mixup exactly): {@link #plan}
- * (mixed or not, the partner, lam), then the partner's geometric stage.
+ * <p>{@link org.fssd.data.batch.FssdDataSetIterator} draws the decisions of sample i of epoch e
+ * from {@link #random(long, long, long) random(seed, e, i)} (a stream independent of the sample's
+ * own augmentation stream, so probability 0 reproduces training without Mixup exactly): {@link
+ * #plan} (mixed or not, the partner, lam), then the partner's geometric stage.
  *
  * <p>Immutable and thread-safe.
  */
@@ -90,8 +90,11 @@ public final class Mixup {
    * @return the plan, or null when the sample is not mixed
    */
   public Plan plan(SplittableRandom r, int index, int datasetSize) {
-    checkArgument(datasetSize >= 1 && index >= 0 && index < datasetSize,
-        "index %s out of a dataset of %s", index, datasetSize);
+    checkArgument(
+        datasetSize >= 1 && index >= 0 && index < datasetSize,
+        "index %s out of a dataset of %s",
+        index,
+        datasetSize);
     if (!(r.nextDouble() < options.probability())) {
       return null;
     }
@@ -107,12 +110,19 @@ public final class Mixup {
    * @param ra the random stream of a's geometric stage and of the interpolation
    * @param rb the random stream of b's geometric stage
    */
-  public AugmentedSample apply(BgrImage a, List<GtBox> boxesA, BgrImage b, List<GtBox> boxesB,
-      float lambda, SplittableRandom ra, SplittableRandom rb) {
+  public AugmentedSample apply(
+      BgrImage a,
+      List<GtBox> boxesA,
+      BgrImage b,
+      List<GtBox> boxesB,
+      float lambda,
+      SplittableRandom ra,
+      SplittableRandom rb) {
     checkArgument(lambda >= 0 && lambda <= 1, "lambda must be in [0, 1], got %s", lambda);
     try (AugmentedImage ga = transform.geometric(a.mat(), pixelBoxes(boxesA), labels(boxesA), ra);
         AugmentedImage gb = transform.geometric(b.mat(), pixelBoxes(boxesB), labels(boxesB), rb)) {
-      int interpolation = RandomResize.INTERPOLATIONS[ra.nextInt(RandomResize.INTERPOLATIONS.length)];
+      int interpolation =
+          RandomResize.INTERPOLATIONS[ra.nextInt(RandomResize.INTERPOLATIONS.length)];
       return mix(ga, gb, lambda, transform.preprocessor(), interpolation);
     }
   }
@@ -121,8 +131,8 @@ public final class Mixup {
    * Steps 2-4 of the class description on two already augmented images, with a given OpenCV
    * interpolation.
    */
-  static AugmentedSample mix(AugmentedImage a, AugmentedImage b, float lambda, Preprocessor pre,
-      int interpolation) {
+  static AugmentedSample mix(
+      AugmentedImage a, AugmentedImage b, float lambda, Preprocessor pre, int interpolation) {
     int w = Math.max(a.width(), b.width());
     int h = Math.max(a.height(), b.height());
     float[] means = pre.means();
@@ -143,7 +153,9 @@ public final class Mixup {
     }
     int s = pre.size();
     float[] resized = new float[3 * s * s];
-    try (Mat src = new Mat(h, w, CV_32FC3); Mat dst = new Mat(); Size dsize = new Size(s, s)) {
+    try (Mat src = new Mat(h, w, CV_32FC3);
+        Mat dst = new Mat();
+        Size dsize = new Size(s, s)) {
       try (FloatPointer fp = new FloatPointer(src.data())) {
         fp.put(canvas, 0, canvas.length);
       }
@@ -177,8 +189,8 @@ public final class Mixup {
     }
     boxes = Arrays.copyOf(boxes, 4 * k);
     TrainTransform.clamp01(boxes);
-    return new AugmentedSample(tensor, s, boxes, Arrays.copyOf(labels, k),
-        Arrays.copyOf(weights, k));
+    return new AugmentedSample(
+        tensor, s, boxes, Arrays.copyOf(labels, k), Arrays.copyOf(weights, k));
   }
 
   private static byte[] pixels(Mat m) {
@@ -186,16 +198,15 @@ public final class Mixup {
     if (m.isContinuous()) {
       m.data().get(out);
     } else {
-      try (Mat c = m.clone(); BytePointer d = c.data()) {
+      try (Mat c = m.clone();
+          BytePointer d = c.data()) {
         d.get(out);
       }
     }
     return out;
   }
 
-  /**
-   * A Beta(a, b) draw {@code X / (X + Y)}, X ~ Gamma(a), Y ~ Gamma(b), both from {@code r}.
-   */
+  /** A Beta(a, b) draw {@code X / (X + Y)}, X ~ Gamma(a), Y ~ Gamma(b), both from {@code r}. */
   public static double beta(SplittableRandom r, double a, double b) {
     checkArgument(a > 0 && b > 0, "Beta parameters must be > 0, got %s and %s", a, b);
     double x = gamma(r, a);

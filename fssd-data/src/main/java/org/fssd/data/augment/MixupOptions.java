@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * Settings of {@link Mixup} for detection (Zhang et al. 2019, "Bag of Freebies for Training Object
- * Detection Neural Networks"): the probability that a training sample is blended with a second
- * one, the {@code alpha} of the symmetric Beta distribution the blend factor is drawn from, and
- * the number of final epochs trained without Mixup.
+ * Detection Neural Networks"): the probability that a training sample is blended with a second one,
+ * the {@code alpha} of the symmetric Beta distribution the blend factor is drawn from, and the
+ * number of final epochs trained without Mixup.
  *
  * <pre>{@code
  * MixupOptions m = MixupOptions.builder().probability(0.5).alpha(1.5).offEpochs(2).build();
@@ -20,6 +20,7 @@ import java.util.Objects;
 public final class MixupOptions {
   /** Default probability that a sample is mixed. */
   public static final double DEFAULT_PROBABILITY = 0.5;
+
   /** Default alpha of Beta(alpha, alpha), the paper's 1.5. */
   public static final double DEFAULT_ALPHA = 1.5;
 
@@ -68,8 +69,10 @@ public final class MixupOptions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MixupOptions m && Double.compare(m.probability, probability) == 0
-        && Double.compare(m.alpha, alpha) == 0 && m.offEpochs == offEpochs;
+    return o instanceof MixupOptions m
+        && Double.compare(m.probability, probability) == 0
+        && Double.compare(m.alpha, alpha) == 0
+        && m.offEpochs == offEpochs;
   }
 
   @Override
@@ -80,8 +83,12 @@ public final class MixupOptions {
   /** E.g. {@code mixup(p=0.5, alpha=1.5, off for the last 2 epochs)}. */
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "mixup(p=%s, alpha=%s, off for the last %d epochs)",
-        probability, alpha, offEpochs);
+    return String.format(
+        Locale.ROOT,
+        "mixup(p=%s, alpha=%s, off for the last %d epochs)",
+        probability,
+        alpha,
+        offEpochs);
   }
 
   /** Builder of {@link MixupOptions}; each setter validates its value. */
@@ -101,8 +108,8 @@ public final class MixupOptions {
 
     /** alpha of Beta(alpha, alpha), finite and > 0 (default 1.5). */
     public Builder alpha(double alpha) {
-      checkArgument(alpha > 0 && Double.isFinite(alpha), "mixup alpha must be finite and > 0, got %s",
-          alpha);
+      checkArgument(
+          alpha > 0 && Double.isFinite(alpha), "mixup alpha must be finite and > 0, got %s", alpha);
       this.alpha = alpha;
       return this;
     }

@@ -68,5 +68,4 @@ public final class PhotometricDistort {
       px[i] = (byte) (int) Math.max(0, Math.min(255, v));
     }
   }
-
 }

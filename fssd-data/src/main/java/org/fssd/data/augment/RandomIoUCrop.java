@@ -5,19 +5,20 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
- * SPEC §8 step 1, random crop. Skipped when the image has no boxes. Picks uniformly one of
- * {none, min IoU 0.1, 0.3, 0.5, 0.7, 0.9, any}; "none" keeps the image. Otherwise up to 50 tries:
- * {@code scale ~ U(0.3, 1)}, {@code ratio = sqrt(U(max(0.5, scale^2), min(2, 1/scale^2)))}, {@code
- * w = int(scale * ratio * W)}, {@code h = int(scale / ratio * H)}, top-left uniform in {@code [0, W
- * - w) x [0, H - h)}; the crop is accepted when every box's IoU with it (continuous, no +1) is at
+ * SPEC §8 step 1, random crop. Skipped when the image has no boxes. Picks uniformly one of {none,
+ * min IoU 0.1, 0.3, 0.5, 0.7, 0.9, any}; "none" keeps the image. Otherwise up to 50 tries: {@code
+ * scale ~ U(0.3, 1)}, {@code ratio = sqrt(U(max(0.5, scale^2), min(2, 1/scale^2)))}, {@code w =
+ * int(scale * ratio * W)}, {@code h = int(scale / ratio * H)}, top-left uniform in {@code [0, W -
+ * w) x [0, H - h)}; the crop is accepted when every box's IoU with it (continuous, no +1) is at
  * least the mode's minimum; boxes whose centre lies strictly inside the crop are kept and clipped
  * to it; a try that keeps no box is retried. After 50 failed tries a new mode is drawn.
  *
  * <p>Stateless and thread-safe.
  */
 public final class RandomIoUCrop {
-  private static final double[] MODES = {Double.NaN, 0.1, 0.3, 0.5, 0.7, 0.9,
-      Double.NEGATIVE_INFINITY};
+  private static final double[] MODES = {
+    Double.NaN, 0.1, 0.3, 0.5, 0.7, 0.9, Double.NEGATIVE_INFINITY
+  };
 
   /** Applies the step to {@code s}. */
   public void apply(AugmentedImage s, SplittableRandom r) {
@@ -75,7 +76,8 @@ public final class RandomIoUCrop {
           continue;
         }
         Mat cropped;
-        try (Rect roi = new Rect(l, t, w, h); Mat view = new Mat(s.image(), roi)) {
+        try (Rect roi = new Rect(l, t, w, h);
+            Mat view = new Mat(s.image(), roi)) {
           cropped = view.clone();
         }
         s.replaceImage(cropped);

@@ -23,8 +23,9 @@ import org.fssd.image.Preprocessor;
  */
 public final class RandomResize {
   /** The interpolations, in the reference's order. */
-  static final int[] INTERPOLATIONS = {INTER_LINEAR, INTER_CUBIC, INTER_AREA, INTER_NEAREST,
-      INTER_LANCZOS4};
+  static final int[] INTERPOLATIONS = {
+    INTER_LINEAR, INTER_CUBIC, INTER_AREA, INTER_NEAREST, INTER_LANCZOS4
+  };
 
   private final Preprocessor pre;
 
@@ -42,7 +43,8 @@ public final class RandomResize {
   static void resize(Mat image, int interpolation, Preprocessor pre, float[] dst, int offset) {
     int size = pre.size();
     byte[] bgr = new byte[3 * size * size];
-    try (Mat out = new Mat(); Size dsize = new Size(size, size)) {
+    try (Mat out = new Mat();
+        Size dsize = new Size(size, size)) {
       opencv_imgproc.resize(image, out, dsize, 0, 0, interpolation);
       out.data().get(bgr);
     }

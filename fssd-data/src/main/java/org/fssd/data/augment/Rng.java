@@ -4,8 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * The random numbers of augmentation, derived from ({@code seed}, epoch, index) only, so a sample
- * is reproducible whatever thread computes it and in whatever order. Helpers mirror Python's
- * {@code random} calls of the reference ({@code uniform}, {@code randrange}, {@code randint}).
+ * is reproducible whatever thread computes it and in whatever order. Helpers mirror Python's {@code
+ * random} calls of the reference ({@code uniform}, {@code randrange}, {@code randint}).
  */
 public final class Rng {
   private Rng() {}

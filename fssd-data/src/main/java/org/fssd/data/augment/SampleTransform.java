@@ -6,8 +6,8 @@ import org.fssd.data.GtBox;
 import org.fssd.image.BgrImage;
 
 /**
- * Turns a decoded image and its ground truth (pixels) into a network-ready {@link
- * AugmentedSample}. Implementations must be thread-safe and take all randomness from {@code r}.
+ * Turns a decoded image and its ground truth (pixels) into a network-ready {@link AugmentedSample}.
+ * Implementations must be thread-safe and take all randomness from {@code r}.
  */
 @FunctionalInterface
 public interface SampleTransform {

@@ -65,8 +65,9 @@ public final class TrainTransform implements SampleTransform {
     return switch (name) {
       case "ssd" -> new TrainTransform(size);
       case "light" -> light(new Preprocessor(size));
-      default -> throw new IllegalArgumentException(
-          "unknown augmentation '" + name + "' (expected ssd or light)");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown augmentation '" + name + "' (expected ssd or light)");
     };
   }
 
@@ -107,9 +108,7 @@ public final class TrainTransform implements SampleTransform {
     return apply(image.mat(), b, l, r);
   }
 
-  /**
-   * Augments an 8-bit BGR Mat (not modified) with point-form pixel boxes and labels.
-   */
+  /** Augments an 8-bit BGR Mat (not modified) with point-form pixel boxes and labels. */
   public AugmentedSample apply(Mat image, float[] boxes, int[] labels, SplittableRandom r) {
     int size = pre.size();
     float[] tensor = new float[3 * size * size];
@@ -156,10 +155,10 @@ public final class TrainTransform implements SampleTransform {
 
   /**
    * The geometric stage for {@link Mixup}: the steps before the resize (crop, distortion, expand
-   * and mirror; mirror only for the light pipeline) on a copy of {@code image}, with pixel boxes
-   * of the result. If no box keeps a relative width and height {@code > 0.01} of the augmented
-   * image, the un-augmented image and its boxes are returned instead (as {@link #apply} does). An
-   * image without boxes is returned unchanged. The caller closes the result.
+   * and mirror; mirror only for the light pipeline) on a copy of {@code image}, with pixel boxes of
+   * the result. If no box keeps a relative width and height {@code > 0.01} of the augmented image,
+   * the un-augmented image and its boxes are returned instead (as {@link #apply} does). An image
+   * without boxes is returned unchanged. The caller closes the result.
    */
   AugmentedImage geometric(Mat image, float[] boxes, int[] labels, SplittableRandom r) {
     AugmentedImage s = new AugmentedImage(image.clone(), boxes, labels);
@@ -207,10 +206,18 @@ public final class TrainTransform implements SampleTransform {
   @Override
   public String toString() {
     if (light) {
-      return "TrainTransform{size=" + pre.size() + ", light: mirror(p=0.5),"
-          + " random-interpolation resize, means " + Arrays.toString(pre.means()) + "}";
+      return "TrainTransform{size="
+          + pre.size()
+          + ", light: mirror(p=0.5),"
+          + " random-interpolation resize, means "
+          + Arrays.toString(pre.means())
+          + "}";
     }
-    return "TrainTransform{size=" + pre.size() + ", crop, distort, expand(p=0.6), mirror(p=0.5),"
-        + " random-interpolation resize, means " + Arrays.toString(pre.means()) + "}";
+    return "TrainTransform{size="
+        + pre.size()
+        + ", crop, distort, expand(p=0.6), mirror(p=0.5),"
+        + " random-interpolation resize, means "
+        + Arrays.toString(pre.means())
+        + "}";
   }
 }

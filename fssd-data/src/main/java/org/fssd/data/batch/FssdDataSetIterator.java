@@ -1,8 +1,5 @@
 package org.fssd.data.batch;
 
-import org.fssd.data.DetectionDataset;
-import org.fssd.data.GtBox;
-import org.fssd.data.Sample;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
@@ -19,6 +16,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fssd.FssdException;
 import org.fssd.box.PriorConfig;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.GtBox;
+import org.fssd.data.Sample;
 import org.fssd.data.augment.AugmentedSample;
 import org.fssd.data.augment.Mixup;
 import org.fssd.data.augment.MixupOptions;
@@ -45,8 +45,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>labels[1]: class targets {@code [N, P]} float holding the integer class 0..C-1 (0 =
  *       background);
  *   <li>labels[2], only when {@link Builder#mixup Mixup} is configured: per-prior loss weights
- *       {@code [N, P]} (a positive prior's is its ground truth's Mixup weight, lam or 1 - lam; 1 for
- *       background priors and in epochs without Mixup).
+ *       {@code [N, P]} (a positive prior's is its ground truth's Mixup weight, lam or 1 - lam; 1
+ *       for background priors and in epochs without Mixup).
  * </ul>
  *
  * <p><b>Mixup</b> ({@link Builder#mixup}, needs a {@link TrainTransform}): in the epochs where it
@@ -61,9 +61,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * batches whatever the number of workers and thread timing.
  *
  * <p><b>Epochs.</b> The iterator starts at epoch 0 ({@link Builder#startEpoch(int)} to resume).
- * {@link #reset()} moves to the next epoch if at least one batch of the current one was taken,
- * and otherwise restarts the current epoch (so DL4J's reset-before-fit does not skip an epoch);
- * {@link #setEpoch(int)} sets it explicitly.
+ * {@link #reset()} moves to the next epoch if at least one batch of the current one was taken, and
+ * otherwise restarts the current epoch (so DL4J's reset-before-fit does not skip an epoch); {@link
+ * #setEpoch(int)} sets it explicitly.
  *
  * <p><b>Threads.</b> Samples are prepared on a pool of {@link Builder#workers(int)} daemon threads
  * with at most {@link Builder#prefetch(int)} batches in flight; {@link #close()} stops the pool.
@@ -105,23 +105,31 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     this.dropLast = b.dropLast;
     this.prefetch = b.prefetch;
     this.size = b.priors.imageSize();
-    checkArgument(transform.size() == -1 || transform.size() == size,
-        "transform size %s differs from the priors' image size %s", transform.size(), size);
+    checkArgument(
+        transform.size() == -1 || transform.size() == size,
+        "transform size %s differs from the priors' image size %s",
+        transform.size(),
+        size);
     this.numPriors = matcher.numPriors();
     if (b.mixup != null) {
-      checkArgument(transform instanceof TrainTransform,
-          "Mixup needs a TrainTransform, the transform is %s", transform);
+      checkArgument(
+          transform instanceof TrainTransform,
+          "Mixup needs a TrainTransform, the transform is %s",
+          transform);
       this.mixup = new Mixup((TrainTransform) transform, b.mixup);
     } else {
       this.mixup = null;
     }
     this.totalEpochs = b.totalEpochs;
     AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(b.workers, r -> {
-      Thread t = new Thread(r, "fssd-data-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            b.workers,
+            r -> {
+              Thread t = new Thread(r, "fssd-data-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     startEpoch(b.startEpoch);
   }
 
@@ -185,8 +193,8 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
   @Override
   public MultiDataSet next() {
     if (!hasNext()) {
-      throw new NoSuchElementException("epoch " + epoch + " has no more batches ("
-          + numBatches + " per epoch); call reset()");
+      throw new NoSuchElementException(
+          "epoch " + epoch + " has no more batches (" + numBatches + " per epoch); call reset()");
     }
     checkState(!pool.isShutdown(), "the iterator is closed");
     fill();
@@ -200,8 +208,18 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
         throw new FssdException("interrupted while preparing a batch", e);
       } catch (ExecutionException e) {
         int idx = p.indices[k];
-        throw new FssdException("dataset " + dataset.name() + ", image " + idx + " ("
-            + safeId(idx) + "), epoch " + epoch + ": " + e.getCause().getMessage(), e.getCause());
+        throw new FssdException(
+            "dataset "
+                + dataset.name()
+                + ", image "
+                + idx
+                + " ("
+                + safeId(idx)
+                + "), epoch "
+                + epoch
+                + ": "
+                + e.getCause().getMessage(),
+            e.getCause());
       }
     }
     taken++;
@@ -209,8 +227,10 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     INDArray features = Nd4j.create(p.features, new long[] {n, 3, size, size}, 'c');
     INDArray loc = Nd4j.create(p.loc, new long[] {n, 4L * numPriors}, 'c');
     INDArray conf = Nd4j.create(p.conf, new long[] {n, numPriors}, 'c');
-    INDArray[] labels = mixup == null ? new INDArray[] {loc, conf}
-        : new INDArray[] {loc, conf, Nd4j.create(p.weights, new long[] {n, numPriors}, 'c')};
+    INDArray[] labels =
+        mixup == null
+            ? new INDArray[] {loc, conf}
+            : new INDArray[] {loc, conf, Nd4j.create(p.weights, new long[] {n, numPriors}, 'c')};
     MultiDataSet mds = new MultiDataSet(new INDArray[] {features}, labels);
     if (preProcessor != null) {
       preProcessor.preProcess(mds);
@@ -236,9 +256,14 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     int from = batch * batchSize;
     int to = Math.min(order.length, from + batchSize);
     int n = to - from;
-    Pending p = new Pending(new int[n], new float[n * 3 * size * size],
-        new float[n * 4 * numPriors], new float[n * numPriors],
-        mixup == null ? null : new float[n * numPriors], new ArrayList<>(n));
+    Pending p =
+        new Pending(
+            new int[n],
+            new float[n * 3 * size * size],
+            new float[n * 4 * numPriors],
+            new float[n * numPriors],
+            mixup == null ? null : new float[n * numPriors],
+            new ArrayList<>(n));
     int e = epoch;
     for (int k = 0; k < n; k++) {
       int idx = order[from + k];
@@ -255,10 +280,17 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
       SplittableRandom mr = Mixup.random(seed, e, idx);
       Mixup.Plan plan = mixup.plan(mr, idx, dataset.size());
       if (plan != null) {
-        try (Sample s = dataset.sample(idx); Sample t = dataset.sample(plan.partner())) {
-          a = mixup.apply(s.image(), s.annotation().trainingBoxes(dataset.keepDifficult()),
-              t.image(), t.annotation().trainingBoxes(dataset.keepDifficult()), plan.lambda(),
-              Rng.forSample(seed, e, idx), mr);
+        try (Sample s = dataset.sample(idx);
+            Sample t = dataset.sample(plan.partner())) {
+          a =
+              mixup.apply(
+                  s.image(),
+                  s.annotation().trainingBoxes(dataset.keepDifficult()),
+                  t.image(),
+                  t.annotation().trainingBoxes(dataset.keepDifficult()),
+                  plan.lambda(),
+                  Rng.forSample(seed, e, idx),
+                  mr);
         }
       }
     }
@@ -272,7 +304,16 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     System.arraycopy(a.image(), 0, p.features, slot * plane, plane);
     float[] loc = new float[4 * numPriors];
     int[] conf = new int[numPriors];
-    matcher.match(a.boxes(), a.labels(), a.weights(), a.count(), loc, 0, conf, 0, p.weights,
+    matcher.match(
+        a.boxes(),
+        a.labels(),
+        a.weights(),
+        a.count(),
+        loc,
+        0,
+        conf,
+        0,
+        p.weights,
         p.weights == null ? 0 : slot * numPriors);
     System.arraycopy(loc, 0, p.loc, slot * 4 * numPriors, 4 * numPriors);
     int off = slot * numPriors;
@@ -324,13 +365,31 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
 
   @Override
   public String toString() {
-    return "FssdDataSetIterator{" + dataset.name() + ", batch=" + batchSize + ", S=" + size
-        + ", P=" + numPriors + ", seed=" + seed + ", epoch=" + epoch + ", shuffle=" + shuffle
-        + (mixup == null ? "" : ", " + mixup.options()) + "}";
+    return "FssdDataSetIterator{"
+        + dataset.name()
+        + ", batch="
+        + batchSize
+        + ", S="
+        + size
+        + ", P="
+        + numPriors
+        + ", seed="
+        + seed
+        + ", epoch="
+        + epoch
+        + ", shuffle="
+        + shuffle
+        + (mixup == null ? "" : ", " + mixup.options())
+        + "}";
   }
 
-  private record Pending(int[] indices, float[] features, float[] loc, float[] conf,
-      float[] weights, List<Future<?>> futures) {}
+  private record Pending(
+      int[] indices,
+      float[] features,
+      float[] loc,
+      float[] conf,
+      float[] weights,
+      List<Future<?>> futures) {}
 
   /** Configures the iterator. Not thread-safe. */
   public static final class Builder {
@@ -393,8 +452,7 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
 
     /** Batches prepared ahead (default 2). */
     public Builder prefetch(int prefetch) {
-      checkArgument(prefetch >= 1 && prefetch <= 64, "prefetch must be in 1..64, got %s",
-          prefetch);
+      checkArgument(prefetch >= 1 && prefetch <= 64, "prefetch must be in 1..64, got %s", prefetch);
       this.prefetch = prefetch;
       return this;
     }
@@ -407,9 +465,9 @@ public final class FssdDataSetIterator implements MultiDataSetIterator, AutoClos
     }
 
     /**
-     * Mixup (off by default) in every epoch {@code e} with {@code
-     * options.activeIn(e, totalEpochs)}; adds the per-prior weights as labels[2]. Needs a {@link
-     * TrainTransform} (the default transform is one).
+     * Mixup (off by default) in every epoch {@code e} with {@code options.activeIn(e,
+     * totalEpochs)}; adds the per-prior weights as labels[2]. Needs a {@link TrainTransform} (the
+     * default transform is one).
      */
     public Builder mixup(MixupOptions options, int totalEpochs) {
       checkArgument(totalEpochs >= 1, "totalEpochs must be >= 1, got %s", totalEpochs);

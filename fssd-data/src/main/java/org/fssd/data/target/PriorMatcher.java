@@ -4,8 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import org.fssd.box.BoxCoder;
-import org.fssd.box.PriorConfig;
 import org.fssd.box.PriorBoxes;
+import org.fssd.box.PriorConfig;
 
 /**
  * SPEC §5: matches the ground-truth boxes of one image to the priors and encodes the training
@@ -32,8 +32,8 @@ import org.fssd.box.PriorBoxes;
  *
  * <p><b>Per-box weights</b> (Mixup): {@link #match(float[], int[], float[])} and {@link
  * #match(float[], int[], float[], int, float[], int, int[], int, float[], int)} also give every
- * positive prior the weight of its matched ground truth (background priors 1); matching itself
- * does not depend on the weights.
+ * positive prior the weight of its matched ground truth (background priors 1); matching itself does
+ * not depend on the weights.
  *
  * <p>Immutable and thread-safe.
  */
@@ -52,10 +52,12 @@ public final class PriorMatcher {
    */
   public PriorMatcher(float[] priors, float threshold, double[] variances) {
     checkNotNull(priors, "priors");
-    checkArgument(priors.length > 0 && priors.length % 4 == 0,
-        "priors must hold 4 floats per prior, got %s floats", priors.length);
-    checkArgument(threshold > 0 && threshold <= 1, "threshold must be in (0, 1], got %s",
-        threshold);
+    checkArgument(
+        priors.length > 0 && priors.length % 4 == 0,
+        "priors must hold 4 floats per prior, got %s floats",
+        priors.length);
+    checkArgument(
+        threshold > 0 && threshold <= 1, "threshold must be in (0, 1], got %s", threshold);
     checkArgument(variances != null && variances.length == 2, "variances must be {v0, v1}");
     this.priors = priors.clone();
     this.numPriors = priors.length / 4;
@@ -93,8 +95,8 @@ public final class PriorMatcher {
    * @param threshold background threshold (0.5)
    * @param variances {@code {v0, v1}}
    */
-  public static Targets match(float[] gt, int[] labels, float[] priors, float threshold,
-      double[] variances) {
+  public static Targets match(
+      float[] gt, int[] labels, float[] priors, float threshold, double[] variances) {
     return new PriorMatcher(priors, threshold, variances).match(gt, labels);
   }
 
@@ -130,37 +132,63 @@ public final class PriorMatcher {
    * @param loc receives {@code P * 4} floats from {@code locOffset}
    * @param conf receives {@code P} class indices from {@code confOffset}
    */
-  public void match(float[] gt, int[] labels, int count, float[] loc, int locOffset, int[] conf,
-      int confOffset) {
+  public void match(
+      float[] gt, int[] labels, int count, float[] loc, int locOffset, int[] conf, int confOffset) {
     match(gt, labels, null, count, loc, locOffset, conf, confOffset, null, 0);
   }
 
   /**
    * {@link #match(float[], int[], int, float[], int, int[], int)} that also writes per-prior
-   * weights: a positive prior gets the weight of the ground truth it is matched to (the same
-   * ground truth whose box is its loc target), a background prior gets 1. Without ground truth
-   * every prior gets 1.
+   * weights: a positive prior gets the weight of the ground truth it is matched to (the same ground
+   * truth whose box is its loc target), a background prior gets 1. Without ground truth every prior
+   * gets 1.
    *
    * @param gtWeights at least {@code count} per-box weights (null: all 1)
    * @param priorWeights receives {@code P} weights from {@code weightOffset} (null: not written)
    */
-  public void match(float[] gt, int[] labels, float[] gtWeights, int count, float[] loc,
-      int locOffset, int[] conf, int confOffset, float[] priorWeights, int weightOffset) {
+  public void match(
+      float[] gt,
+      int[] labels,
+      float[] gtWeights,
+      int count,
+      float[] loc,
+      int locOffset,
+      int[] conf,
+      int confOffset,
+      float[] priorWeights,
+      int weightOffset) {
     checkNotNull(gt, "gt");
     checkNotNull(labels, "labels");
-    checkArgument(count >= 0 && gt.length >= 4 * count && labels.length >= count,
-        "count %s does not fit gt (%s floats) and labels (%s)", count, gt.length, labels.length);
-    checkArgument(locOffset >= 0 && locOffset + 4L * numPriors <= loc.length,
-        "loc too small: %s floats from %s, need %s", loc.length, locOffset, 4 * numPriors);
-    checkArgument(confOffset >= 0 && confOffset + (long) numPriors <= conf.length,
-        "conf too small: %s from %s, need %s", conf.length, confOffset, numPriors);
-    checkArgument(gtWeights == null || gtWeights.length >= count,
-        "gtWeights has %s values for %s ground truths", gtWeights == null ? 0 : gtWeights.length,
+    checkArgument(
+        count >= 0 && gt.length >= 4 * count && labels.length >= count,
+        "count %s does not fit gt (%s floats) and labels (%s)",
+        count,
+        gt.length,
+        labels.length);
+    checkArgument(
+        locOffset >= 0 && locOffset + 4L * numPriors <= loc.length,
+        "loc too small: %s floats from %s, need %s",
+        loc.length,
+        locOffset,
+        4 * numPriors);
+    checkArgument(
+        confOffset >= 0 && confOffset + (long) numPriors <= conf.length,
+        "conf too small: %s from %s, need %s",
+        conf.length,
+        confOffset,
+        numPriors);
+    checkArgument(
+        gtWeights == null || gtWeights.length >= count,
+        "gtWeights has %s values for %s ground truths",
+        gtWeights == null ? 0 : gtWeights.length,
         count);
-    checkArgument(priorWeights == null
+    checkArgument(
+        priorWeights == null
             || (weightOffset >= 0 && weightOffset + (long) numPriors <= priorWeights.length),
         "priorWeights too small: %s from %s, need %s",
-        priorWeights == null ? 0 : priorWeights.length, weightOffset, numPriors);
+        priorWeights == null ? 0 : priorWeights.length,
+        weightOffset,
+        numPriors);
     if (priorWeights != null) {
       java.util.Arrays.fill(priorWeights, weightOffset, weightOffset + numPriors, 1f);
     }

@@ -17,8 +17,10 @@ class AugmentPreviewTest {
   @Test
   void writesOriginalAndAugmentedPngs() throws Exception {
     ShapesDataset ds = ShapesDataset.builder().count(3).imageSize(200, 150).seed(1).build();
-    Path out = System.getenv("FSSD_PREVIEW_DIR") != null
-        ? Path.of(System.getenv("FSSD_PREVIEW_DIR")) : dir;
+    Path out =
+        System.getenv("FSSD_PREVIEW_DIR") != null
+            ? Path.of(System.getenv("FSSD_PREVIEW_DIR"))
+            : dir;
     List<Path> files = AugmentPreview.write(ds, 6, 9, out);
     assertThat(files).hasSize(6);
     for (Path f : files) {

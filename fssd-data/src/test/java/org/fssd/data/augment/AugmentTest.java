@@ -3,12 +3,12 @@ package org.fssd.data.augment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AugmentTest {
@@ -98,8 +98,8 @@ class AugmentTest {
   void expandPlacesImageAtTheBoxOffsetOnAMeanCanvas() {
     Expand expand = new Expand(1.0, new double[] {104, 117, 123});
     for (int seed = 0; seed < 20; seed++) {
-      try (AugmentedImage s = new AugmentedImage(coordinateImage(40, 30),
-          new float[] {0, 0, 40, 30}, new int[] {1})) {
+      try (AugmentedImage s =
+          new AugmentedImage(coordinateImage(40, 30), new float[] {0, 0, 40, 30}, new int[] {1})) {
         expand.apply(s, new SplittableRandom(seed));
         assertThat(s.width()).isGreaterThanOrEqualTo(40);
         assertThat(s.height()).isGreaterThanOrEqualTo(30);
@@ -146,9 +146,12 @@ class AugmentTest {
           float ex1 = flip ? 1 - b.x2() / 160f : b.x1() / 160f;
           float ex2 = flip ? 1 - b.x1() / 160f : b.x2() / 160f;
           assertThat(a.boxes()[4 * k]).isCloseTo(ex1, org.assertj.core.data.Offset.offset(1e-4f));
-          assertThat(a.boxes()[4 * k + 2]).isCloseTo(ex2, org.assertj.core.data.Offset.offset(1e-4f));
-          assertThat(a.boxes()[4 * k + 1]).isCloseTo(b.y1() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
-          assertThat(a.boxes()[4 * k + 3]).isCloseTo(b.y2() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 2])
+              .isCloseTo(ex2, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 1])
+              .isCloseTo(b.y1() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(a.boxes()[4 * k + 3])
+              .isCloseTo(b.y2() / 120f, org.assertj.core.data.Offset.offset(1e-4f));
           assertThat(a.labels()[k]).isEqualTo(gt.get(k).label());
         }
       }
@@ -164,8 +167,8 @@ class AugmentTest {
     for (int i = 0; i < ds.size(); i++) {
       try (Sample s = ds.sample(i)) {
         for (int epoch = 0; epoch < 3; epoch++) {
-          AugmentedSample a = tt.apply(s.image(), s.annotation().boxes(), Rng.forSample(1, epoch,
-              i));
+          AugmentedSample a =
+              tt.apply(s.image(), s.annotation().boxes(), Rng.forSample(1, epoch, i));
           assertThat(a.image()).hasSize(3 * 64 * 64);
           assertThat(a.count()).isEqualTo(a.labels().length);
           if (!s.annotation().boxes().isEmpty()) {
@@ -185,8 +188,8 @@ class AugmentTest {
             assertThat(a.weights()[k]).isEqualTo(1f);
             assertThat(a.labels()[k]).isBetween(1, 6);
           }
-          AugmentedSample again = tt.apply(s.image(), s.annotation().boxes(),
-              Rng.forSample(1, epoch, i));
+          AugmentedSample again =
+              tt.apply(s.image(), s.annotation().boxes(), Rng.forSample(1, epoch, i));
           assertThat(again.image()).isEqualTo(a.image());
           assertThat(again.boxes()).isEqualTo(a.boxes());
         }
@@ -219,8 +222,8 @@ class AugmentTest {
 
   @Test
   void photometricKeepsGeometryAndHueWrapsMod180() {
-    try (AugmentedImage s = new AugmentedImage(coordinateImage(30, 20), new float[] {1, 2, 3, 4},
-        new int[] {1})) {
+    try (AugmentedImage s =
+        new AugmentedImage(coordinateImage(30, 20), new float[] {1, 2, 3, 4}, new int[] {1})) {
       new PhotometricDistort().apply(s, new SplittableRandom(5));
       assertThat(s.width()).isEqualTo(30);
       assertThat(s.height()).isEqualTo(20);

@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.fssd.box.PriorConfig;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.GtBox;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.image.Preprocessor;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -47,7 +47,9 @@ class MixupTest {
     // a: 4 wide, 3 high; b: 3 wide, 4 high -> canvas 4 x 4 = S, so the resize is a plain copy
     float lam = 0.3f;
     float[] boxesA = {1, 0, 3, 2};
-    float[] boxesB = {0, 1, 2, 4, 0, 0, 0.02f, 1}; // the second is 0.005 of the canvas wide: dropped
+    float[] boxesB = {
+      0, 1, 2, 4, 0, 0, 0.02f, 1
+    }; // the second is 0.005 of the canvas wide: dropped
     Preprocessor pre = new Preprocessor(4);
     for (int interpolation : RandomResize.INTERPOLATIONS) {
       AugmentedSample s;
@@ -63,8 +65,9 @@ class MixupTest {
             float va = x < 4 && y < 3 ? value(x, y, c, 5) : MEANS[c];
             float vb = x < 3 && y < 4 ? value(x, y, c, 20) : MEANS[c];
             float expected = lam * va + (1f - lam) * vb - MEANS[c];
-            assertThat(s.image()[(c * 4 + y) * 4 + x]).as("c %s y %s x %s interpolation %s", c, y, x,
-                interpolation).isEqualTo(expected);
+            assertThat(s.image()[(c * 4 + y) * 4 + x])
+                .as("c %s y %s x %s interpolation %s", c, y, x, interpolation)
+                .isEqualTo(expected);
           }
         }
       }
@@ -98,13 +101,15 @@ class MixupTest {
       assertThat(var).as("alpha %s", alpha).isCloseTo(1 / (4 * (2 * alpha + 1)), within(0.004));
     }
     assertThatThrownBy(() -> Mixup.beta(new SplittableRandom(1), 0, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("> 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("> 0");
   }
 
   @Test
   void planFollowsTheProbabilityAndNeverPicksItself() {
     Mixup never = new Mixup(new TrainTransform(300), MixupOptions.builder().probability(0).build());
-    Mixup always = new Mixup(new TrainTransform(300), MixupOptions.builder().probability(1).build());
+    Mixup always =
+        new Mixup(new TrainTransform(300), MixupOptions.builder().probability(1).build());
     Mixup half = new Mixup(new TrainTransform(300), MixupOptions.defaults());
     int mixed = 0;
     for (int i = 0; i < 1000; i++) {
@@ -122,13 +127,28 @@ class MixupTest {
   void applyKeepsTheBoxesOfBothImagesWithTheirWeights() {
     ShapesDataset shapes = ShapesDataset.builder().count(2).imageSize(200, 150).seed(3).build();
     Mixup m = new Mixup(TrainTransform.light(new Preprocessor(300)), MixupOptions.defaults());
-    try (Sample a = shapes.sample(0); Sample b = shapes.sample(1)) {
+    try (Sample a = shapes.sample(0);
+        Sample b = shapes.sample(1)) {
       List<GtBox> ga = a.annotation().boxes();
       List<GtBox> gb = b.annotation().boxes();
-      AugmentedSample s = m.apply(a.image(), ga, b.image(), gb, 0.25f, new SplittableRandom(1),
-          new SplittableRandom(2));
-      AugmentedSample again = m.apply(a.image(), ga, b.image(), gb, 0.25f, new SplittableRandom(1),
-          new SplittableRandom(2));
+      AugmentedSample s =
+          m.apply(
+              a.image(),
+              ga,
+              b.image(),
+              gb,
+              0.25f,
+              new SplittableRandom(1),
+              new SplittableRandom(2));
+      AugmentedSample again =
+          m.apply(
+              a.image(),
+              ga,
+              b.image(),
+              gb,
+              0.25f,
+              new SplittableRandom(1),
+              new SplittableRandom(2));
       assertThat(again.image()).isEqualTo(s.image());
       assertThat(again.boxes()).isEqualTo(s.boxes());
       // light: mirror + resize only, same image sizes: every box survives, relative sizes kept
@@ -137,8 +157,8 @@ class MixupTest {
         GtBox g = i < ga.size() ? ga.get(i) : gb.get(i - ga.size());
         assertThat(s.labels()[i]).isEqualTo(g.label());
         assertThat(s.weights()[i]).isEqualTo(i < ga.size() ? 0.25f : 0.75f);
-        assertThat(s.boxes()[4 * i + 2] - s.boxes()[4 * i]).isCloseTo(
-            (g.box().x2() - g.box().x1()) / 200f, within(1e-5f));
+        assertThat(s.boxes()[4 * i + 2] - s.boxes()[4 * i])
+            .isCloseTo((g.box().x2() - g.box().x1()) / 200f, within(1e-5f));
       }
     }
   }
@@ -146,8 +166,12 @@ class MixupTest {
   /** All label arrays and features of one epoch. */
   private static List<float[]> epoch(ShapesDataset ds, long seed, MixupOptions mixup) {
     List<float[]> out = new ArrayList<>();
-    FssdDataSetIterator.Builder b = FssdDataSetIterator.builder(ds, PriorConfig.voc300())
-        .batchSize(3).seed(seed).workers(2).transform(TrainTransform.light(new Preprocessor(300)));
+    FssdDataSetIterator.Builder b =
+        FssdDataSetIterator.builder(ds, PriorConfig.voc300())
+            .batchSize(3)
+            .seed(seed)
+            .workers(2)
+            .transform(TrainTransform.light(new Preprocessor(300)));
     if (mixup != null) {
       b.mixup(mixup, 10);
     }
@@ -217,8 +241,13 @@ class MixupTest {
   @Test
   void mixupNeedsATrainTransform() {
     ShapesDataset ds = ShapesDataset.builder().count(2).seed(1).build();
-    assertThatThrownBy(() -> FssdDataSetIterator.builder(ds, PriorConfig.voc300())
-        .transform(new EvalTransform(300)).mixup(MixupOptions.defaults(), 3).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TrainTransform");
+    assertThatThrownBy(
+            () ->
+                FssdDataSetIterator.builder(ds, PriorConfig.voc300())
+                    .transform(new EvalTransform(300))
+                    .mixup(MixupOptions.defaults(), 3)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("TrainTransform");
   }
 }

@@ -1,6 +1,5 @@
 package org.fssd.data.batch;
 
-import org.fssd.data.ShapesDataset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.fssd.box.PriorConfig;
+import org.fssd.data.ShapesDataset;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -18,8 +18,13 @@ class FssdDataSetIteratorTest {
   /** All arrays of 2 epochs, flattened. */
   private static List<float[]> twoEpochs(int workers, long seed) {
     List<float[]> out = new ArrayList<>();
-    try (FssdDataSetIterator it = FssdDataSetIterator.builder(SHAPES, PriorConfig.voc300())
-        .batchSize(3).seed(seed).workers(workers).prefetch(2).build()) {
+    try (FssdDataSetIterator it =
+        FssdDataSetIterator.builder(SHAPES, PriorConfig.voc300())
+            .batchSize(3)
+            .seed(seed)
+            .workers(workers)
+            .prefetch(2)
+            .build()) {
       it.reset(); // before any batch: stays at epoch 0
       assertThat(it.epoch()).isZero();
       for (int e = 0; e < 2; e++) {

@@ -1,8 +1,5 @@
 package org.fssd.data.batch;
 
-import org.fssd.data.Annotation;
-import org.fssd.data.DetectionDataset;
-import org.fssd.data.ShapesDataset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,8 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.fssd.FssdException;
 import org.fssd.box.PriorConfig;
-import org.fssd.model.Labels;
+import org.fssd.data.Annotation;
+import org.fssd.data.DetectionDataset;
+import org.fssd.data.ShapesDataset;
 import org.fssd.image.BgrImage;
+import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -54,19 +54,27 @@ class FssdDataSetIteratorThreadsTest {
 
   private static FssdDataSetIterator iterator(DetectionDataset data) {
     // in index order: batch k holds images 3k, 3k + 1, 3k + 2
-    return FssdDataSetIterator.builder(data, PriorConfig.voc300()).batchSize(3).shuffle(false)
-        .workers(2).prefetch(2).seed(1).build();
+    return FssdDataSetIterator.builder(data, PriorConfig.voc300())
+        .batchSize(3)
+        .shuffle(false)
+        .workers(2)
+        .prefetch(2)
+        .seed(1)
+        .build();
   }
 
   @Test
   void aWorkerThatThrowsFailsTheBatchNamingTheImage() {
     List<Thread> workers = new CopyOnWriteArrayList<>();
-    FssdDataSetIterator it = iterator(new Hooked(i -> {
-      workers.add(Thread.currentThread());
-      if (i == 4) {
-        throw new IllegalStateException("disk gone at " + i);
-      }
-    }));
+    FssdDataSetIterator it =
+        iterator(
+            new Hooked(
+                i -> {
+                  workers.add(Thread.currentThread());
+                  if (i == 4) {
+                    throw new IllegalStateException("disk gone at " + i);
+                  }
+                }));
     try {
       MultiDataSet first = it.next(); // images 0-2 are fine
       assertThat(first.getFeatures(0).size(0)).isEqualTo(3);
@@ -89,19 +97,22 @@ class FssdDataSetIteratorThreadsTest {
     CountDownLatch never = new CountDownLatch(1);
     List<Thread> workers = new CopyOnWriteArrayList<>();
     List<Integer> interrupted = new CopyOnWriteArrayList<>();
-    FssdDataSetIterator it = iterator(new Hooked(i -> {
-      workers.add(Thread.currentThread());
-      if (i >= 3) { // the batches after the first one never finish on their own
-        blocked.countDown();
-        try {
-          never.await();
-        } catch (InterruptedException e) {
-          interrupted.add(i);
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted", e);
-        }
-      }
-    }));
+    FssdDataSetIterator it =
+        iterator(
+            new Hooked(
+                i -> {
+                  workers.add(Thread.currentThread());
+                  if (i >= 3) { // the batches after the first one never finish on their own
+                    blocked.countDown();
+                    try {
+                      never.await();
+                    } catch (InterruptedException e) {
+                      interrupted.add(i);
+                      Thread.currentThread().interrupt();
+                      throw new IllegalStateException("interrupted", e);
+                    }
+                  }
+                }));
     MultiDataSet first = it.next();
     assertThat(first.getFeatures(0).size(0)).isEqualTo(3);
     assertThat(it.hasNext()).isTrue();
@@ -110,7 +121,8 @@ class FssdDataSetIteratorThreadsTest {
     it.close();
     assertAllEnd(workers);
     assertThat(interrupted).hasSize(2).allMatch(i -> i == 3 || i == 4 || i == 5);
-    assertThatThrownBy(it::next).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(it::next)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
     it.close(); // idempotent
   }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SPEC §5 against the PyTorch oracle {@code tools/reference/make_match_fixtures.py}: the same
- * positive priors with the same labels, loc targets within 1e-4 (the oracle encodes in float64,
- * we in float32).
+ * positive priors with the same labels, loc targets within 1e-4 (the oracle encodes in float64, we
+ * in float32).
  */
 class PriorMatcherReferenceTest {
 
@@ -36,7 +36,8 @@ class PriorMatcherReferenceTest {
         }
         labels[i] = c.get("labels").get(i).intValue();
       }
-      PriorMatcher.Targets t = PriorMatcher.match(gt, labels, priors, 0.5f, new double[] {0.1, 0.2});
+      PriorMatcher.Targets t =
+          PriorMatcher.match(gt, labels, priors, 0.5f, new double[] {0.1, 0.2});
       Map<Integer, JsonNode> expected = new HashMap<>();
       c.get("positives").forEach(p -> expected.put(p.get("prior").intValue(), p));
       assertThat(t.positives()).as(c.get("name").asText()).isEqualTo(expected.size());
@@ -46,10 +47,14 @@ class PriorMatcherReferenceTest {
           assertThat(t.conf()[p]).as("%s prior %s", c.get("name").asText(), p).isZero();
           continue;
         }
-        assertThat(t.conf()[p]).as("%s prior %s label", c.get("name").asText(), p).isEqualTo(e.get("label").intValue());
+        assertThat(t.conf()[p])
+            .as("%s prior %s label", c.get("name").asText(), p)
+            .isEqualTo(e.get("label").intValue());
         for (int k = 0; k < 4; k++) {
-          assertThat((double) t.loc()[p * 4 + k]).as("%s prior %s loc %s", c.get("name").asText(), p, k)
-              .isCloseTo(e.get("loc").get(k).doubleValue(), org.assertj.core.data.Offset.offset(1e-4));
+          assertThat((double) t.loc()[p * 4 + k])
+              .as("%s prior %s loc %s", c.get("name").asText(), p, k)
+              .isCloseTo(
+                  e.get("loc").get(k).doubleValue(), org.assertj.core.data.Offset.offset(1e-4));
         }
       }
       cases++;

@@ -89,11 +89,16 @@ class PriorMatcherTest {
         // normalised coordinates: a few ulp of 1, far below 1e-4).
         boolean any = false;
         for (int g = 0; g < n; g++) {
-          any |= labels[g] == t.conf()[p]
-              && Math.abs(d.x1() - gt[4 * g]) < 1e-4 && Math.abs(d.y1() - gt[4 * g + 1]) < 1e-4
-              && Math.abs(d.x2() - gt[4 * g + 2]) < 1e-4 && Math.abs(d.y2() - gt[4 * g + 3]) < 1e-4;
+          any |=
+              labels[g] == t.conf()[p]
+                  && Math.abs(d.x1() - gt[4 * g]) < 1e-4
+                  && Math.abs(d.y1() - gt[4 * g + 1]) < 1e-4
+                  && Math.abs(d.x2() - gt[4 * g + 2]) < 1e-4
+                  && Math.abs(d.y2() - gt[4 * g + 3]) < 1e-4;
         }
-        assertThat(any).as("prior %s (class %s) decodes to a GT box of its class", p, t.conf()[p]).isTrue();
+        assertThat(any)
+            .as("prior %s (class %s) decodes to a GT box of its class", p, t.conf()[p])
+            .isTrue();
       }
     }
   }

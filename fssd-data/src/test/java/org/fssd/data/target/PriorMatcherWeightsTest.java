@@ -24,7 +24,8 @@ class PriorMatcherWeightsTest {
     for (int p = 0; p < m.numPriors(); p++) {
       int c = weighted.conf()[p];
       seen[c]++;
-      assertThat(weighted.weights()[p]).as("prior %s of class %s", p, c)
+      assertThat(weighted.weights()[p])
+          .as("prior %s of class %s", p, c)
           .isEqualTo(c == 0 ? 1f : weights[c - 1]);
     }
     assertThat(seen[1]).isPositive();
@@ -32,7 +33,16 @@ class PriorMatcherWeightsTest {
     assertThat(seen[3]).isPositive();
     // into caller arrays at an offset; no ground truth: all weights 1
     float[] w = new float[2 * m.numPriors()];
-    m.match(gt, labels, weights, 0, new float[4 * m.numPriors()], 0, new int[m.numPriors()], 0, w,
+    m.match(
+        gt,
+        labels,
+        weights,
+        0,
+        new float[4 * m.numPriors()],
+        0,
+        new int[m.numPriors()],
+        0,
+        w,
         m.numPriors());
     for (int p = 0; p < m.numPriors(); p++) {
       assertThat(w[p]).isZero();

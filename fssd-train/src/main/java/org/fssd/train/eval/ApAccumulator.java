@@ -102,12 +102,20 @@ public final class ApAccumulator {
     checkNotNull(detections, "detections");
     int c = labels.numClasses();
     for (GtBox g : gts) {
-      checkArgument(g.label() < c, "image %s: ground-truth label %s is not in 1..%s", imageId,
-          g.label(), c - 1);
+      checkArgument(
+          g.label() < c,
+          "image %s: ground-truth label %s is not in 1..%s",
+          imageId,
+          g.label(),
+          c - 1);
     }
     for (ScoredBox d : detections) {
-      checkArgument(d.classIndex() < c, "image %s: detection class %s is not in 1..%s", imageId,
-          d.classIndex(), c - 1);
+      checkArgument(
+          d.classIndex() < c,
+          "image %s: detection class %s is not in 1..%s",
+          imageId,
+          d.classIndex(),
+          c - 1);
     }
     checkArgument(imageIds.add(imageId), "image %s was added twice", imageId);
 
@@ -181,10 +189,12 @@ public final class ApAccumulator {
         order[i] = i;
       }
       // Descending score, ties by add sequence (a stable order).
-      Arrays.sort(order, (a, b) -> {
-        int cmp = Double.compare(scores[b], scores[a]);
-        return cmp != 0 ? cmp : Long.compare(seqs[a], seqs[b]);
-      });
+      Arrays.sort(
+          order,
+          (a, b) -> {
+            int cmp = Double.compare(scores[b], scores[a]);
+            return cmp != 0 ? cmp : Long.compare(seqs[a], seqs[b]);
+          });
       int ignored = 0;
       for (int i = 0; i < n; i++) {
         if (outcomes[i] == Outcome.IGNORED.ordinal()) {

@@ -8,9 +8,9 @@ import static com.google.common.base.Preconditions.checkArgument;
  *
  * <ul>
  *   <li>{@link #VOC07_11_POINT}: mean over the 11 recall thresholds {@code t = i * 0.1} (i = 0..10,
- *       computed in double exactly as {@code numpy.arange(0., 1.1, 0.1)} does, so the 4th
- *       threshold is {@code 0.30000000000000004} and a recall of exactly 3/10 does not reach it) of
- *       the maximum precision at recall {@code >= t}, 0 when no point reaches {@code t}.
+ *       computed in double exactly as {@code numpy.arange(0., 1.1, 0.1)} does, so the 4th threshold
+ *       is {@code 0.30000000000000004} and a recall of exactly 3/10 does not reach it) of the
+ *       maximum precision at recall {@code >= t}, 0 when no point reaches {@code t}.
  *   <li>{@link #VOC10_ALL_POINT}: the area under the precision envelope (precision made
  *       non-increasing from the right), summed over the points where recall changes, with the
  *       sentinels recall 0/1 and precision 0/0 at both ends.
@@ -64,8 +64,10 @@ public enum ApMethod {
    * @throws IllegalArgumentException when the lengths differ
    */
   public double ap(double[] recall, double[] precision) {
-    checkArgument(recall.length == precision.length,
-        "recall and precision must have the same length, got %s and %s", recall.length,
+    checkArgument(
+        recall.length == precision.length,
+        "recall and precision must have the same length, got %s and %s",
+        recall.length,
         precision.length);
     return compute(recall, precision);
   }
@@ -79,8 +81,10 @@ public enum ApMethod {
    * @throws IllegalArgumentException when the lengths differ
    */
   public static double[][] interpolated(double[] recall, double[] precision) {
-    checkArgument(recall.length == precision.length,
-        "recall and precision must have the same length, got %s and %s", recall.length,
+    checkArgument(
+        recall.length == precision.length,
+        "recall and precision must have the same length, got %s and %s",
+        recall.length,
         precision.length);
     int n = recall.length;
     double[] mrec = new double[n + 2];

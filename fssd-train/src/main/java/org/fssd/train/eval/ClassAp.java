@@ -10,9 +10,9 @@ import java.util.Locale;
  * detection, in descending score order; ignored detections are left out, which changes no AP) and
  * the AP.
  *
- * <p>A class without positives (no non-difficult ground truth) has AP {@code NaN} ("undefined";
- * the published code gives NaN for the all-point AP and 0 for the 11-point AP there), its recall
- * points are NaN, and {@link EvalResult#map()} leaves it out.
+ * <p>A class without positives (no non-difficult ground truth) has AP {@code NaN} ("undefined"; the
+ * published code gives NaN for the all-point AP and 0 for the 11-point AP there), its recall points
+ * are NaN, and {@link EvalResult#map()} leaves it out.
  *
  * <p>Immutable; the array accessors return copies.
  */
@@ -27,10 +27,21 @@ public final class ClassAp {
   private final double[] recall;
   private final double[] precision;
 
-  ClassAp(int classIndex, String name, int positives, int truePositives, int falsePositives,
-      int ignored, double ap, double[] recall, double[] precision) {
-    checkArgument(recall.length == precision.length, "curve lengths differ: %s vs %s",
-        recall.length, precision.length);
+  ClassAp(
+      int classIndex,
+      String name,
+      int positives,
+      int truePositives,
+      int falsePositives,
+      int ignored,
+      double ap,
+      double[] recall,
+      double[] precision) {
+    checkArgument(
+        recall.length == precision.length,
+        "curve lengths differ: %s vs %s",
+        recall.length,
+        precision.length);
     this.classIndex = classIndex;
     this.name = checkNotNull(name, "name");
     this.positives = positives;
@@ -99,7 +110,15 @@ public final class ClassAp {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "ClassAp{%d %s, ap=%.4f, positives=%d, tp=%d, fp=%d, "
-        + "ignored=%d}", classIndex, name, ap, positives, truePositives, falsePositives, ignored);
+    return String.format(
+        Locale.ROOT,
+        "ClassAp{%d %s, ap=%.4f, positives=%d, tp=%d, fp=%d, " + "ignored=%d}",
+        classIndex,
+        name,
+        ap,
+        positives,
+        truePositives,
+        falsePositives,
+        ignored);
   }
 }

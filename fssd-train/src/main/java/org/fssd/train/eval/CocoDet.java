@@ -23,11 +23,15 @@ public record CocoDet(int classIndex, double score, double x, double y, double w
    * @throws IllegalArgumentException when the class is below 1 or a number is not finite
    */
   public CocoDet {
-    checkArgument(classIndex >= 1, "classIndex must be >= 1 (0 is background), got %s",
-        classIndex);
+    checkArgument(classIndex >= 1, "classIndex must be >= 1 (0 is background), got %s", classIndex);
     checkArgument(Double.isFinite(score), "score must be finite, got %s", score);
-    checkArgument(Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(w)
-        && Double.isFinite(h), "bbox must be finite, got [%s, %s, %s, %s]", x, y, w, h);
+    checkArgument(
+        Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(w) && Double.isFinite(h),
+        "bbox must be finite, got [%s, %s, %s, %s]",
+        x,
+        y,
+        w,
+        h);
   }
 
   /**
@@ -36,7 +40,12 @@ public record CocoDet(int classIndex, double score, double x, double y, double w
    */
   public static CocoDet of(ScoredBox d) {
     Box b = d.box();
-    return new CocoDet(d.classIndex(), d.score(), b.x1(), b.y1(),
-        (double) b.x2() - b.x1() + 1.0, (double) b.y2() - b.y1() + 1.0);
+    return new CocoDet(
+        d.classIndex(),
+        d.score(),
+        b.x1(),
+        b.y1(),
+        (double) b.x2() - b.x1() + 1.0,
+        (double) b.y2() - b.y1() + 1.0);
   }
 }

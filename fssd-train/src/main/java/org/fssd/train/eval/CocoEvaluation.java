@@ -16,8 +16,8 @@ import org.fssd.detect.Detection;
  * SPEC §10: the official COCO bbox evaluation of a {@link CocoDataset}, as {@code pycocotools}
  * ({@code COCOeval}, iouType "bbox") computes it: every image of the dataset, the annotations as
  * the file holds them ({@link CocoDataset#cocoObjects(int)}: own {@code bbox}, {@code area} and
- * {@code iscrowd}), category ids in ascending order, at most 100 detections per image and
- * category after a stable sort by score. See {@link CocoEvaluator} for the protocol.
+ * {@code iscrowd}), category ids in ascending order, at most 100 detections per image and category
+ * after a stable sort by score. See {@link CocoEvaluator} for the protocol.
  *
  * <p>Stateless and thread-safe.
  */
@@ -33,8 +33,8 @@ public final class CocoEvaluation {
     checkNotNull(dataset, "dataset");
     checkNotNull(detections, "detections");
     for (int i : detections.keySet()) {
-      checkArgument(i >= 0 && i < dataset.size(), "image index %s is not in 0..%s", i,
-          dataset.size() - 1);
+      checkArgument(
+          i >= 0 && i < dataset.size(), "image index %s is not in 0..%s", i, dataset.size() - 1);
     }
     CocoEvaluator ev = new CocoEvaluator(dataset.labels());
     for (int i = 0; i < dataset.size(); i++) {
@@ -55,8 +55,8 @@ public final class CocoEvaluation {
    * @param detections dataset image id ({@link org.fssd.data.Annotation#id()}) -> detections
    * @throws IllegalArgumentException when an id is not a dataset image
    */
-  public static CocoResult evaluateDetections(CocoDataset dataset,
-      Map<String, List<Detection>> detections) {
+  public static CocoResult evaluateDetections(
+      CocoDataset dataset, Map<String, List<Detection>> detections) {
     checkNotNull(dataset, "dataset");
     checkNotNull(detections, "detections");
     Set<String> seen = new HashSet<>();

@@ -23,10 +23,10 @@ import org.fssd.model.Labels;
  * <p><b>Protocol</b>, as in the public {@code COCOeval} code:
  *
  * <ul>
- *   <li>IoU thresholds {@code 0.5 + i * 0.05} (i = 0..9, the last exactly 0.95), recall
- *       thresholds {@code i * 0.01} (i = 0..100), area ranges all {@code [0, 1e10]}, small {@code
- *       [0, 32²]}, medium {@code [32², 96²]}, large {@code [96², 1e10]} (bounds inclusive), at most
- *       1, 10, 100 detections <b>per image and class</b> (the top by score; 100 for AP).
+ *   <li>IoU thresholds {@code 0.5 + i * 0.05} (i = 0..9, the last exactly 0.95), recall thresholds
+ *       {@code i * 0.01} (i = 0..100), area ranges all {@code [0, 1e10]}, small {@code [0, 32²]},
+ *       medium {@code [32², 96²]}, large {@code [96², 1e10]} (bounds inclusive), at most 1, 10, 100
+ *       detections <b>per image and class</b> (the top by score; 100 for AP).
  *   <li>Per image and class, for each area range and IoU threshold: GT objects that are crowd,
  *       ignored or outside the area range are "ignored" and sorted after the others; detections in
  *       descending score order (stable) take the unused (crowd ones are never used up) GT with the
@@ -34,13 +34,13 @@ import org.fssd.model.Labels;
  *       matched to an ignored GT is ignored; an unmatched detection outside the area range is
  *       ignored. IoU is continuous on {@code [x, y, w, h]}; for a crowd GT its denominator is the
  *       detection's area.
- *   <li>Per class: all kept detections of all images sorted by score (stable: images in
- *       ascending id order, numerically for integer ids, as the official code walks its sorted
- *       image ids; within an image in score order, ties in input order), cumulative TP/FP,
- *       precision {@code tp / (tp + fp + eps)}, made non-increasing from the right, sampled at the
- *       first point whose recall reaches each recall threshold (0 when none does). AP = mean over
- *       IoU thresholds, recall thresholds and the classes that have at least one non-ignored GT;
- *       AR = mean over IoU thresholds and those classes of the final recall.
+ *   <li>Per class: all kept detections of all images sorted by score (stable: images in ascending
+ *       id order, numerically for integer ids, as the official code walks its sorted image ids;
+ *       within an image in score order, ties in input order), cumulative TP/FP, precision {@code tp
+ *       / (tp + fp + eps)}, made non-increasing from the right, sampled at the first point whose
+ *       recall reaches each recall threshold (0 when none does). AP = mean over IoU thresholds,
+ *       recall thresholds and the classes that have at least one non-ignored GT; AR = mean over IoU
+ *       thresholds and those classes of the final recall.
  * </ul>
  *
  * <p><b>Boxes.</b> A {@link Detection} / {@link ScoredBox} with 0-based inclusive-style corners is
@@ -49,9 +49,9 @@ import org.fssd.model.Labels;
  *
  * <p><b>Ground truth</b>: for a COCO dataset use {@link CocoGt#of(org.fssd.data.CocoObject)} (the
  * annotation's own {@code bbox} and {@code area}, as {@link CocoEvaluation} does); {@link
- * CocoGt#of(GtBox)} takes the box area, which differs from COCO's segmentation {@code area} and
- * so moves objects between small, medium and large. Detections of a results file go in through
- * {@link #addImage} with their {@code [x, y, w, h]} unchanged.
+ * CocoGt#of(GtBox)} takes the box area, which differs from COCO's segmentation {@code area} and so
+ * moves objects between small, medium and large. Detections of a results file go in through {@link
+ * #addImage} with their {@code [x, y, w, h]} unchanged.
  *
  * <p><b>Differences</b> from the official code: undefined numbers are NaN (not -1); images are
  * those added (add every image of the GT file, as {@link CocoEvaluation} does; an image without GT
@@ -62,12 +62,15 @@ import org.fssd.model.Labels;
 public final class CocoEvaluator {
   /** Number of IoU thresholds. */
   static final int T = 10;
+
   /** Number of recall thresholds. */
   static final int R = 101;
+
   /** Area ranges: all, small, medium, large. */
   static final double[][] AREAS = {
     {0, 1e5 * 1e5}, {0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}
   };
+
   /** Per image and class detection limits. */
   static final int[] MAX_DETS = {1, 10, 100};
 
@@ -150,12 +153,20 @@ public final class CocoEvaluator {
     checkNotNull(imageId, "imageId");
     int c = labels.numClasses();
     for (CocoGt g : gts) {
-      checkArgument(g.classIndex() < c, "image %s: ground-truth label %s is not in 1..%s",
-          imageId, g.classIndex(), c - 1);
+      checkArgument(
+          g.classIndex() < c,
+          "image %s: ground-truth label %s is not in 1..%s",
+          imageId,
+          g.classIndex(),
+          c - 1);
     }
     for (CocoDet d : detections) {
-      checkArgument(d.classIndex() < c, "image %s: detection class %s is not in 1..%s", imageId,
-          d.classIndex(), c - 1);
+      checkArgument(
+          d.classIndex() < c,
+          "image %s: detection class %s is not in 1..%s",
+          imageId,
+          d.classIndex(),
+          c - 1);
     }
     checkArgument(imageIds.add(imageId), "image %s was added twice", imageId);
     int slot = imageOrder.size();
@@ -355,10 +366,10 @@ public final class CocoEvaluator {
   }
 
   /**
-   * The rank of each image (by add slot) in the official accumulation order: the evaluation
-   * walks the sorted unique image ids, so among equal scores detections of the image with the
-   * smaller id come first. Ids that are integers sort numerically, before any other id; other
-   * ids sort as strings.
+   * The rank of each image (by add slot) in the official accumulation order: the evaluation walks
+   * the sorted unique image ids, so among equal scores detections of the image with the smaller id
+   * come first. Ids that are integers sort numerically, before any other id; other ids sort as
+   * strings.
    */
   static int[] imageRanks(List<String> ids) {
     Integer[] slots = new Integer[ids.size()];
@@ -367,17 +378,19 @@ public final class CocoEvaluator {
       slots[i] = i;
       numeric[i] = parseLongOrNull(ids.get(i));
     }
-    Arrays.sort(slots, (x, y) -> {
-      Long a = numeric[x];
-      Long b = numeric[y];
-      if (a != null && b != null) {
-        return Long.compare(a, b);
-      }
-      if (a != null || b != null) {
-        return a != null ? -1 : 1;
-      }
-      return ids.get(x).compareTo(ids.get(y));
-    });
+    Arrays.sort(
+        slots,
+        (x, y) -> {
+          Long a = numeric[x];
+          Long b = numeric[y];
+          if (a != null && b != null) {
+            return Long.compare(a, b);
+          }
+          if (a != null || b != null) {
+            return a != null ? -1 : 1;
+          }
+          return ids.get(x).compareTo(ids.get(y));
+        });
     int[] rank = new int[slots.length];
     for (int r = 0; r < slots.length; r++) {
       rank[slots[r]] = r;
@@ -424,22 +437,22 @@ public final class CocoEvaluator {
     }
 
     /** Fills precision[t][r] and the final recall[t] for at most {@code maxDet} per image. */
-    void accumulate(int maxDet, int npig, int[] imageRank, double[][] precision,
-        double[] recall) {
+    void accumulate(int maxDet, int npig, int[] imageRank, double[][] precision, double[] recall) {
       List<Integer> kept = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (ranks[i] < maxDet) {
           kept.add(i);
         }
       }
-      kept.sort((x, y) -> {
-        int cmp = Double.compare(scores[y], scores[x]);
-        if (cmp != 0) {
-          return cmp;
-        }
-        cmp = Integer.compare(imageRank[slots[x]], imageRank[slots[y]]);
-        return cmp != 0 ? cmp : Integer.compare(ranks[x], ranks[y]);
-      });
+      kept.sort(
+          (x, y) -> {
+            int cmp = Double.compare(scores[y], scores[x]);
+            if (cmp != 0) {
+              return cmp;
+            }
+            cmp = Integer.compare(imageRank[slots[x]], imageRank[slots[y]]);
+            return cmp != 0 ? cmp : Integer.compare(ranks[x], ranks[y]);
+          });
       int nd = kept.size();
       double eps = Math.ulp(1.0); // numpy.spacing(1)
       double[] rc = new double[nd];

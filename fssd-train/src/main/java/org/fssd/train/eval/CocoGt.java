@@ -7,8 +7,8 @@ import org.fssd.data.GtBox;
 
 /**
  * SPEC §10: one ground-truth object as the COCO protocol sees it: a box {@code [x, y, w, h]} in
- * pixels, an area (the annotation's {@code area}, which decides small/medium/large), and the
- * {@code iscrowd} and {@code ignore} flags.
+ * pixels, an area (the annotation's {@code area}, which decides small/medium/large), and the {@code
+ * iscrowd} and {@code ignore} flags.
  *
  * @param classIndex class label, 1..C-1
  * @param x left edge
@@ -20,8 +20,15 @@ import org.fssd.data.GtBox;
  *     many times, and matched detections are ignored
  * @param ignore ignored like a crowd object but with the usual IoU (used for VOC "difficult")
  */
-public record CocoGt(int classIndex, double x, double y, double w, double h, double area,
-    boolean crowd, boolean ignore) {
+public record CocoGt(
+    int classIndex,
+    double x,
+    double y,
+    double w,
+    double h,
+    double area,
+    boolean crowd,
+    boolean ignore) {
 
   /**
    * Validates the object.
@@ -31,33 +38,34 @@ public record CocoGt(int classIndex, double x, double y, double w, double h, dou
    */
   public CocoGt {
     checkArgument(classIndex >= 1, "classIndex must be >= 1, got %s", classIndex);
-    checkArgument(Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x,
-        y);
-    checkArgument(w >= 0 && h >= 0 && Double.isFinite(w) && Double.isFinite(h),
-        "w, h must be finite and >= 0, got %s, %s", w, h);
-    checkArgument(area >= 0 && Double.isFinite(area), "area must be finite and >= 0, got %s",
-        area);
+    checkArgument(
+        Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x, y);
+    checkArgument(
+        w >= 0 && h >= 0 && Double.isFinite(w) && Double.isFinite(h),
+        "w, h must be finite and >= 0, got %s, %s",
+        w,
+        h);
+    checkArgument(area >= 0 && Double.isFinite(area), "area must be finite and >= 0, got %s", area);
   }
 
   /**
-   * A COCO annotation exactly as the instances JSON holds it: its own {@code bbox} and {@code
-   * area} (the segmentation area, which decides small/medium/large as in the official code) and
-   * {@code iscrowd}.
+   * A COCO annotation exactly as the instances JSON holds it: its own {@code bbox} and {@code area}
+   * (the segmentation area, which decides small/medium/large as in the official code) and {@code
+   * iscrowd}.
    */
   public static CocoGt of(CocoObject o) {
     return new CocoGt(o.label(), o.x(), o.y(), o.w(), o.h(), o.area(), o.crowd(), false);
   }
 
   /**
-   * A dataset object: its inclusive pixel corners become {@code [x1, y1, x2 - x1 + 1, y2 - y1 +
-   * 1]} (for {@link org.fssd.data.CocoDataset} this gives back the file's box unless the loader
-   * clipped it), area {@code w * h} (the box area; for COCO data {@link #of(CocoObject)} has the
-   * file's own area); VOC "difficult" becomes {@code ignore}.
+   * A dataset object: its inclusive pixel corners become {@code [x1, y1, x2 - x1 + 1, y2 - y1 + 1]}
+   * (for {@link org.fssd.data.CocoDataset} this gives back the file's box unless the loader clipped
+   * it), area {@code w * h} (the box area; for COCO data {@link #of(CocoObject)} has the file's own
+   * area); VOC "difficult" becomes {@code ignore}.
    */
   public static CocoGt of(GtBox g) {
     double w = (double) g.box().x2() - g.box().x1() + 1.0;
     double h = (double) g.box().y2() - g.box().y1() + 1.0;
-    return new CocoGt(g.label(), g.box().x1(), g.box().y1(), w, h, w * h, g.crowd(),
-        g.difficult());
+    return new CocoGt(g.label(), g.box().x1(), g.box().y1(), w, h, w * h, g.crowd(), g.difficult());
   }
 }

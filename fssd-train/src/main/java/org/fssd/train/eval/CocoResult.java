@@ -7,9 +7,9 @@ import java.util.Locale;
 import org.fssd.model.Labels;
 
 /**
- * SPEC §10: the twelve numbers of the official COCO bbox summary and the AP of each class. A
- * number that is undefined (no class with a non-ignored object in that area range; the official
- * code prints -1) is NaN here.
+ * SPEC §10: the twelve numbers of the official COCO bbox summary and the AP of each class. A number
+ * that is undefined (no class with a non-ignored object in that area range; the official code
+ * prints -1) is NaN here.
  *
  * <p>Immutable and thread-safe.
  */
@@ -22,8 +22,11 @@ public final class CocoResult {
 
   CocoResult(Labels labels, double[] stats, double[] classAp, int images, double[] apPerIou) {
     checkArgument(stats.length == 12, "12 stats expected, got %s", stats.length);
-    checkArgument(apPerIou.length == CocoEvaluator.T, "%s IoU thresholds expected, got %s",
-        CocoEvaluator.T, apPerIou.length);
+    checkArgument(
+        apPerIou.length == CocoEvaluator.T,
+        "%s IoU thresholds expected, got %s",
+        CocoEvaluator.T,
+        apPerIou.length);
     this.apPerIou = apPerIou.clone();
     this.labels = checkNotNull(labels, "labels");
     this.stats = stats.clone();
@@ -92,10 +95,10 @@ public final class CocoResult {
   }
 
   /**
-   * AP (all areas, 100 detections) at each IoU threshold of {@link
-   * CocoEvaluator#iouThresholds()} (0.50, 0.55, .., 0.95), averaged over the classes with
-   * objects: element 0 is {@link #ap50()}, element 5 {@link #ap75()}, and their mean is {@link
-   * #ap()}. NaN where no class has an object. A copy.
+   * AP (all areas, 100 detections) at each IoU threshold of {@link CocoEvaluator#iouThresholds()}
+   * (0.50, 0.55, .., 0.95), averaged over the classes with objects: element 0 is {@link #ap50()},
+   * element 5 {@link #ap75()}, and their mean is {@link #ap()}. NaN where no class has an object. A
+   * copy.
    */
   public double[] apPerIou() {
     return apPerIou.clone();
@@ -108,8 +111,11 @@ public final class CocoResult {
 
   /** AP@[.5:.95] of one class (NaN when it has no non-ignored object). */
   public double classAp(int classIndex) {
-    checkArgument(classIndex >= 1 && classIndex <= classAp.length,
-        "classIndex must be in 1..%s, got %s", classAp.length, classIndex);
+    checkArgument(
+        classIndex >= 1 && classIndex <= classAp.length,
+        "classIndex must be in 1..%s, got %s",
+        classAp.length,
+        classIndex);
     return classAp[classIndex - 1];
   }
 
@@ -147,8 +153,9 @@ public final class CocoResult {
     }
     sb.append(String.format(Locale.ROOT, "%-" + w + "s  %8s\n", "class", "AP"));
     for (int k = 1; k < labels.numClasses(); k++) {
-      sb.append(String.format(Locale.ROOT, "%-" + w + "s  %8s\n", labels.name(k),
-          EvalTable.fmt(classAp[k - 1])));
+      sb.append(
+          String.format(
+              Locale.ROOT, "%-" + w + "s  %8s\n", labels.name(k), EvalTable.fmt(classAp[k - 1])));
     }
     sb.append("mAP: ").append(EvalTable.fmt(stats[0]));
     return sb.toString();
@@ -156,7 +163,12 @@ public final class CocoResult {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "CocoResult{images=%d, AP=%.4f, AP50=%.4f, AP75=%.4f}",
-        images, stats[0], stats[1], stats[2]);
+    return String.format(
+        Locale.ROOT,
+        "CocoResult{images=%d, AP=%.4f, AP50=%.4f, AP75=%.4f}",
+        images,
+        stats[0],
+        stats[1],
+        stats[2]);
   }
 }

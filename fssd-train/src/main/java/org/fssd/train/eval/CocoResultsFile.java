@@ -26,8 +26,8 @@ import org.fssd.io.AtomicFiles;
 
 /**
  * SPEC §10: the standard COCO detection results file, a JSON array of {@code {"image_id",
- * "category_id", "bbox": [x, y, w, h], "score"}} with the dataset's own image and category ids,
- * as the official evaluation ({@code COCO.loadRes}) reads it.
+ * "category_id", "bbox": [x, y, w, h], "score"}} with the dataset's own image and category ids, as
+ * the official evaluation ({@code COCO.loadRes}) reads it.
  *
  * <p><b>Writing</b> converts fssd4j's 0-based inclusive-style corners as the reference's COCO
  * writer does: {@code bbox = [x1, y1, x2 - x1 + 1, y2 - y1 + 1]}. The numbers are written so that
@@ -38,8 +38,8 @@ import org.fssd.io.AtomicFiles;
  * <p><b>Reading</b> accepts any such file (from any detector): detections keep the file order
  * (which breaks score ties, as in the official code), boxes are used unchanged; a detection whose
  * {@code category_id} is not a category of the dataset is skipped and counted (the official code
- * never evaluates it); an {@code image_id} the dataset does not have is an error (the official
- * code refuses such a file too). Extra fields (e.g. {@code "segmentation"}) are ignored.
+ * never evaluates it); an {@code image_id} the dataset does not have is an error (the official code
+ * refuses such a file too). Extra fields (e.g. {@code "segmentation"}) are ignored.
  *
  * <p>Stateless and thread-safe.
  */
@@ -54,8 +54,7 @@ public final class CocoResultsFile {
    * @param detections number of detections kept
    * @param unknownCategory number skipped because their category is not in the dataset
    */
-  public record Contents(Map<Integer, List<CocoDet>> byImage, int detections,
-      int unknownCategory) {
+  public record Contents(Map<Integer, List<CocoDet>> byImage, int detections, int unknownCategory) {
     /** Wraps the map (not copied: this class builds it). */
     public Contents {
       checkNotNull(byImage, "byImage");
@@ -70,8 +69,8 @@ public final class CocoResultsFile {
    * @throws IllegalArgumentException when an id is not a dataset image or a class not a label
    * @throws org.fssd.FssdException naming the file when writing fails
    */
-  public static void write(Path file, CocoDataset dataset,
-      Map<String, List<Detection>> detections) {
+  public static void write(
+      Path file, CocoDataset dataset, Map<String, List<Detection>> detections) {
     checkNotNull(file, "file");
     checkNotNull(dataset, "dataset");
     checkNotNull(detections, "detections");
@@ -80,52 +79,56 @@ public final class CocoResultsFile {
       index.put(dataset.annotation(i).id(), i);
     }
     for (String id : detections.keySet()) {
-      checkArgument(index.containsKey(id), "image id %s is not an image of %s", id,
-          dataset.name());
+      checkArgument(index.containsKey(id), "image id %s is not an image of %s", id, dataset.name());
     }
     int classes = dataset.labels().numClasses();
-    AtomicFiles.write(file, tmp -> {
-      try (JsonGenerator g = new JsonFactory().createGenerator(tmp.toFile(),
-          JsonEncoding.UTF8)) {
-        g.writeStartArray();
-        for (int i = 0; i < dataset.size(); i++) {
-          List<Detection> ds = detections.get(dataset.annotation(i).id());
-          if (ds == null) {
-            continue;
-          }
-          for (Detection d : ds) {
-            checkArgument(d.classIndex() >= 1 && d.classIndex() < classes,
-                "image %s: class %s is not in 1..%s", dataset.annotation(i).id(), d.classIndex(),
-                classes - 1);
-            CocoDet c = CocoDet.of(ScoredBox.of(d));
+    AtomicFiles.write(
+        file,
+        tmp -> {
+          try (JsonGenerator g =
+              new JsonFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
+            g.writeStartArray();
+            for (int i = 0; i < dataset.size(); i++) {
+              List<Detection> ds = detections.get(dataset.annotation(i).id());
+              if (ds == null) {
+                continue;
+              }
+              for (Detection d : ds) {
+                checkArgument(
+                    d.classIndex() >= 1 && d.classIndex() < classes,
+                    "image %s: class %s is not in 1..%s",
+                    dataset.annotation(i).id(),
+                    d.classIndex(),
+                    classes - 1);
+                CocoDet c = CocoDet.of(ScoredBox.of(d));
+                g.writeRaw('\n');
+                g.writeStartObject();
+                g.writeNumberField("image_id", dataset.imageId(i));
+                g.writeNumberField("category_id", dataset.categoryId(d.classIndex()));
+                g.writeArrayFieldStart("bbox");
+                g.writeNumber(c.x());
+                g.writeNumber(c.y());
+                g.writeNumber(c.w());
+                g.writeNumber(c.h());
+                g.writeEndArray();
+                g.writeNumberField("score", d.score());
+                g.writeEndObject();
+              }
+            }
             g.writeRaw('\n');
-            g.writeStartObject();
-            g.writeNumberField("image_id", dataset.imageId(i));
-            g.writeNumberField("category_id", dataset.categoryId(d.classIndex()));
-            g.writeArrayFieldStart("bbox");
-            g.writeNumber(c.x());
-            g.writeNumber(c.y());
-            g.writeNumber(c.w());
-            g.writeNumber(c.h());
             g.writeEndArray();
-            g.writeNumberField("score", d.score());
-            g.writeEndObject();
+            g.writeRaw('\n');
           }
-        }
-        g.writeRaw('\n');
-        g.writeEndArray();
-        g.writeRaw('\n');
-      }
-    });
+        });
   }
 
   /**
    * Reads a results file for {@code dataset}.
    *
-   * @throws EvalException naming the file (and the array element, 0-based) when the file is
-   *     missing or not a JSON array of result objects, a field is missing or not a number, a
-   *     number is not finite, a {@code bbox} has not 4 numbers, or an {@code image_id} is not an
-   *     image of the dataset
+   * @throws EvalException naming the file (and the array element, 0-based) when the file is missing
+   *     or not a JSON array of result objects, a field is missing or not a number, a number is not
+   *     finite, a {@code bbox} has not 4 numbers, or an {@code image_id} is not an image of the
+   *     dataset
    */
   public static Contents read(Path file, CocoDataset dataset) {
     checkNotNull(file, "file");
@@ -163,8 +166,8 @@ public final class CocoResultsFile {
         }
         int image = dataset.indexOfImageId(imageId);
         if (image < 0) {
-          throw new EvalException(where + ": image_id " + imageId + " is not an image of "
-              + dataset.name());
+          throw new EvalException(
+              where + ": image_id " + imageId + " is not an image of " + dataset.name());
         }
         int label = cat == (int) cat ? dataset.labelOfCategoryId((int) cat) : -1;
         if (label < 0) {
@@ -179,9 +182,16 @@ public final class CocoResultsFile {
         throw new EvalException("COCO results file " + file + ": data after the array");
       }
     } catch (JsonProcessingException e) {
-      throw new EvalException("COCO results file " + file + ": malformed JSON at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
-          + e.getOriginalMessage(), e);
+      throw new EvalException(
+          "COCO results file "
+              + file
+              + ": malformed JSON at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     } catch (NoSuchFileException e) {
       throw new EvalException("COCO results file " + file + " not found", e);
     } catch (IOException e) {

@@ -11,9 +11,9 @@ import org.fssd.detect.FssdDetector;
 import org.fssd.image.BgrImage;
 
 /**
- * SPEC §10: runs a detector over a dataset and scores it with the VOC protocol. The detector
- * should use the evaluation score threshold 0.01. Images are run in batches of {@code batchSize};
- * their detections can also be collected for result files.
+ * SPEC §10: runs a detector over a dataset and scores it with the VOC protocol. The detector should
+ * use the evaluation score threshold 0.01. Images are run in batches of {@code batchSize}; their
+ * detections can also be collected for result files.
  */
 public final class DetectorEvaluation {
   private DetectorEvaluation() {}
@@ -24,8 +24,13 @@ public final class DetectorEvaluation {
    * @param collect if not null, receives (dataset image id -> detections) for result files
    * @param progress if not null, called with the number of images done after each batch
    */
-  public static EvalResult evaluate(FssdDetector detector, DetectionDataset dataset, ApMethod method,
-      int batchSize, Map<String, List<Detection>> collect, IntConsumer progress) {
+  public static EvalResult evaluate(
+      FssdDetector detector,
+      DetectionDataset dataset,
+      ApMethod method,
+      int batchSize,
+      Map<String, List<Detection>> collect,
+      IntConsumer progress) {
     Objects.requireNonNull(detector, "detector");
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(method, "method");

@@ -11,9 +11,9 @@ import java.util.Locale;
  * SPEC §10: a snapshot of a VOC evaluation: the {@link ApMethod}, one {@link ClassAp} per object
  * class (labels 1..C-1, in label order) and the mAP.
  *
- * <p><b>mAP</b> is the mean AP over the classes that have positives; classes without positives
- * (AP NaN) are left out, and the mAP is NaN when no class has a positive. On VOC2007 test every
- * class has positives, so this is the mean over the 20 classes of SPEC §10.
+ * <p><b>mAP</b> is the mean AP over the classes that have positives; classes without positives (AP
+ * NaN) are left out, and the mAP is NaN when no class has a positive. On VOC2007 test every class
+ * has positives, so this is the mean over the 20 classes of SPEC §10.
  *
  * <p>Immutable and thread-safe.
  */
@@ -54,8 +54,11 @@ public final class EvalResult {
    * @throws IllegalArgumentException when the label is not in 1..C-1
    */
   public ClassAp classAp(int classIndex) {
-    checkArgument(classIndex >= 1 && classIndex <= classes.size(),
-        "classIndex must be in 1..%s, got %s", classes.size(), classIndex);
+    checkArgument(
+        classIndex >= 1 && classIndex <= classes.size(),
+        "classIndex must be in 1..%s, got %s",
+        classes.size(),
+        classIndex);
     return classes.get(classIndex - 1);
   }
 
@@ -81,7 +84,12 @@ public final class EvalResult {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "EvalResult{%s, images=%d, classes=%d, mAP=%.4f}", method,
-        images, classes.size(), map);
+    return String.format(
+        Locale.ROOT,
+        "EvalResult{%s, images=%d, classes=%d, mAP=%.4f}",
+        method,
+        images,
+        classes.size(),
+        map);
   }
 }

@@ -18,11 +18,19 @@ public final class EvalTable {
     }
     StringBuilder sb = new StringBuilder();
     String row = "%-" + w + "s  %8s  %9s  %10s  %8s  %8s%n";
-    sb.append(String.format(Locale.ROOT, row, "class", "AP", "positives", "detections", "TP",
-        "FP"));
+    sb.append(
+        String.format(Locale.ROOT, row, "class", "AP", "positives", "detections", "TP", "FP"));
     for (ClassAp c : result.classes()) {
-      sb.append(String.format(Locale.ROOT, row, c.name(), fmt(c.ap()), c.positives(),
-          c.detections(), c.truePositives(), c.falsePositives()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              row,
+              c.name(),
+              fmt(c.ap()),
+              c.positives(),
+              c.detections(),
+              c.truePositives(),
+              c.falsePositives()));
     }
     sb.append(String.format(Locale.ROOT, "(%s, %d images)%n", result.method(), result.images()));
     sb.append("mAP: ").append(fmt(result.map()));

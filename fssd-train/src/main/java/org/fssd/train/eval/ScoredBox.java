@@ -13,9 +13,9 @@ import org.fssd.detect.Detection;
  * Unlike {@link Detection} the score may be any finite number (result files of other detectors may
  * hold logits); only the order of scores matters to the evaluation.
  *
- * <p><b>Coordinates as written.</b> The VOC evaluation works on the 1-based coordinates of a
- * result file in double ({@link #vocX1()} ...), as the published {@code voc_eval} does. A detection
- * made from a {@link Box} has them as {@code box + 1.0}. One read from a result file ({@link
+ * <p><b>Coordinates as written.</b> The VOC evaluation works on the 1-based coordinates of a result
+ * file in double ({@link #vocX1()} ...), as the published {@code voc_eval} does. A detection made
+ * from a {@link Box} has them as {@code box + 1.0}. One read from a result file ({@link
  * #ofFileCoordinates}) keeps the numbers of the file exactly, including a box whose corners are
  * swapped ({@code x1 > x2} or {@code y1 > y2}), which the reference scores (see {@link
  * VocMatcher#iou}); {@link #box()} is then the box with sorted corners, for consumers that need a
@@ -41,14 +41,19 @@ public final class ScoredBox {
    * @throws IllegalArgumentException when the class is below 1 or the score is not finite
    */
   public ScoredBox(int classIndex, double score, Box box) {
-    this(classIndex, score, checkNotNull(box, "box"), box.x1() + 1.0, box.y1() + 1.0,
-        box.x2() + 1.0, box.y2() + 1.0);
+    this(
+        classIndex,
+        score,
+        checkNotNull(box, "box"),
+        box.x1() + 1.0,
+        box.y1() + 1.0,
+        box.x2() + 1.0,
+        box.y2() + 1.0);
   }
 
-  private ScoredBox(int classIndex, double score, Box box, double vx1, double vy1, double vx2,
-      double vy2) {
-    checkArgument(classIndex >= 1, "classIndex must be >= 1 (0 is background), got %s",
-        classIndex);
+  private ScoredBox(
+      int classIndex, double score, Box box, double vx1, double vy1, double vx2, double vy2) {
+    checkArgument(classIndex >= 1, "classIndex must be >= 1 (0 is background), got %s", classIndex);
     checkArgument(Double.isFinite(score), "score must be finite, got %s", score);
     this.classIndex = classIndex;
     this.score = score;
@@ -71,12 +76,21 @@ public final class ScoredBox {
    * @throws IllegalArgumentException when the class is below 1, the score or a coordinate is not
    *     finite, or a coordinate minus 1 is out of float range
    */
-  public static ScoredBox ofFileCoordinates(int classIndex, double score, double x1, double y1,
-      double x2, double y2) {
-    checkArgument(Double.isFinite(x1) && Double.isFinite(y1) && Double.isFinite(x2)
-        && Double.isFinite(y2), "coordinates must be finite, got %s %s %s %s", x1, y1, x2, y2);
-    Box b = Box.of((float) (Math.min(x1, x2) - 1.0), (float) (Math.min(y1, y2) - 1.0),
-        (float) (Math.max(x1, x2) - 1.0), (float) (Math.max(y1, y2) - 1.0));
+  public static ScoredBox ofFileCoordinates(
+      int classIndex, double score, double x1, double y1, double x2, double y2) {
+    checkArgument(
+        Double.isFinite(x1) && Double.isFinite(y1) && Double.isFinite(x2) && Double.isFinite(y2),
+        "coordinates must be finite, got %s %s %s %s",
+        x1,
+        y1,
+        x2,
+        y2);
+    Box b =
+        Box.of(
+            (float) (Math.min(x1, x2) - 1.0),
+            (float) (Math.min(y1, y2) - 1.0),
+            (float) (Math.max(x1, x2) - 1.0),
+            (float) (Math.max(y1, y2) - 1.0));
     return new ScoredBox(classIndex, score, b, x1, y1, x2, y2);
   }
 
@@ -122,9 +136,12 @@ public final class ScoredBox {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ScoredBox s && s.classIndex == classIndex
-        && Double.compare(s.score, score) == 0 && Double.compare(s.vx1, vx1) == 0
-        && Double.compare(s.vy1, vy1) == 0 && Double.compare(s.vx2, vx2) == 0
+    return o instanceof ScoredBox s
+        && s.classIndex == classIndex
+        && Double.compare(s.score, score) == 0
+        && Double.compare(s.vx1, vx1) == 0
+        && Double.compare(s.vy1, vy1) == 0
+        && Double.compare(s.vx2, vx2) == 0
         && Double.compare(s.vy2, vy2) == 0;
   }
 
@@ -139,7 +156,14 @@ public final class ScoredBox {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "ScoredBox[class=%d, score=%s, 1-based (%s, %s, %s, %s)]",
-        classIndex, score, vx1, vy1, vx2, vy2);
+    return String.format(
+        Locale.ROOT,
+        "ScoredBox[class=%d, score=%s, 1-based (%s, %s, %s, %s)]",
+        classIndex,
+        score,
+        vx1,
+        vy1,
+        vx2,
+        vy2);
   }
 }

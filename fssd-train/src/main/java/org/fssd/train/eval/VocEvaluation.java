@@ -17,7 +17,8 @@ import org.fssd.data.DetectionDataset;
  * without detections still contribute their positives. Stateless and thread-safe.
  */
 public final class VocEvaluation {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VocEvaluation.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(VocEvaluation.class);
 
   private VocEvaluation() {}
 
@@ -27,8 +28,10 @@ public final class VocEvaluation {
    * @throws EvalException when an id matches no dataset image, or two dataset images share a file
    *     id
    */
-  public static EvalResult evaluate(DetectionDataset dataset,
-      Map<String, ? extends List<ScoredBox>> detections, ApMethod method) {
+  public static EvalResult evaluate(
+      DetectionDataset dataset,
+      Map<String, ? extends List<ScoredBox>> detections,
+      ApMethod method) {
     checkNotNull(dataset, "dataset");
     checkNotNull(detections, "detections");
     checkNotNull(method, "method");
@@ -37,14 +40,26 @@ public final class VocEvaluation {
       String id = dataset.annotation(i).id();
       String before = byFileId.put(VocResultFiles.fileImageId(id), id);
       if (before != null) {
-        throw new EvalException("dataset " + dataset.name() + ": images '" + before + "' and '"
-            + id + "' share the result-file id '" + VocResultFiles.fileImageId(id) + "'");
+        throw new EvalException(
+            "dataset "
+                + dataset.name()
+                + ": images '"
+                + before
+                + "' and '"
+                + id
+                + "' share the result-file id '"
+                + VocResultFiles.fileImageId(id)
+                + "'");
       }
     }
     for (String id : detections.keySet()) {
       if (!byFileId.containsKey(id)) {
-        throw new EvalException("detections name image '" + id + "', which dataset "
-            + dataset.name() + " does not have");
+        throw new EvalException(
+            "detections name image '"
+                + id
+                + "', which dataset "
+                + dataset.name()
+                + " does not have");
       }
     }
     ApAccumulator acc = new ApAccumulator(dataset.labels());
@@ -63,8 +78,8 @@ public final class VocEvaluation {
    *
    * @throws EvalException when a file is missing or malformed, or names an unknown image
    */
-  public static EvalResult evaluateFiles(DetectionDataset dataset, Path dir, String imageSet,
-      ApMethod method) {
+  public static EvalResult evaluateFiles(
+      DetectionDataset dataset, Path dir, String imageSet, ApMethod method) {
     VocResultFiles.Read read = VocResultFiles.readFiles(dir, imageSet, dataset.labels());
     if (read.warning() != null) {
       LOG.warn("{}: {}", dir, read.warning());

@@ -57,21 +57,21 @@ final class VocMatcher {
     double iw = Math.max(Math.min(gx2, bx2) - Math.max(gx1, bx1) + 1.0, 0.0);
     double ih = Math.max(Math.min(gy2, by2) - Math.max(gy1, by1) + 1.0, 0.0);
     double inter = iw * ih;
-    double union = (bx2 - bx1 + 1.0) * (by2 - by1 + 1.0) + (gx2 - gx1 + 1.0) * (gy2 - gy1 + 1.0)
-        - inter;
+    double union =
+        (bx2 - bx1 + 1.0) * (by2 - by1 + 1.0) + (gx2 - gx1 + 1.0) * (gy2 - gy1 + 1.0) - inter;
     return inter / union;
   }
 
   /**
-   * Matches detections, already in evaluation order (descending score), against the ground truth
-   * of their class in their image. Each detection takes the single GT with the highest overlap
-   * ({@link #iou(double, double, double, double, Box)}; the first one on a tie, as {@code
-   * numpy.argmax}); if that overlap is strictly above 0.5: a difficult (or crowd) GT makes it
-   * {@link Outcome#IGNORED}, an unused GT makes it a {@link Outcome#TP} and marks the GT used, a
-   * used GT makes it a {@link Outcome#FP} (no fallback to the second best). Otherwise, or when
-   * there is no GT, it is a FP. As {@code np.max} propagates NaN, an overlap of NaN with any GT
-   * makes the maximum NaN, which is not above 0.5: a FP; {@code +inf} is a maximum like any other
-   * (only swapped corners produce either).
+   * Matches detections, already in evaluation order (descending score), against the ground truth of
+   * their class in their image. Each detection takes the single GT with the highest overlap ({@link
+   * #iou(double, double, double, double, Box)}; the first one on a tie, as {@code numpy.argmax});
+   * if that overlap is strictly above 0.5: a difficult (or crowd) GT makes it {@link
+   * Outcome#IGNORED}, an unused GT makes it a {@link Outcome#TP} and marks the GT used, a used GT
+   * makes it a {@link Outcome#FP} (no fallback to the second best). Otherwise, or when there is no
+   * GT, it is a FP. As {@code np.max} propagates NaN, an overlap of NaN with any GT makes the
+   * maximum NaN, which is not above 0.5: a FP; {@code +inf} is a maximum like any other (only
+   * swapped corners produce either).
    */
   static Outcome[] match(List<ScoredBox> detections, List<GtBox> gts) {
     Outcome[] out = new Outcome[detections.size()];

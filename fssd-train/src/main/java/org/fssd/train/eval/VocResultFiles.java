@@ -23,19 +23,19 @@ import org.fssd.model.Labels;
 /**
  * SPEC §10: PASCAL VOC result files, one per class, {@code comp4_det_<set>_<class>.txt}, each line
  * {@code image_id score x1 y1 x2 y2} with <b>1-based</b> pixel coordinates (the 0-based box + 1, as
- * the published code writes them). Written atomically (a temporary file in the same directory,
- * then a rename); read back by a strict parser whose errors name the file and the line, so any
+ * the published code writes them). Written atomically (a temporary file in the same directory, then
+ * a rename); read back by a strict parser whose errors name the file and the line, so any
  * detector's files can be scored ({@link VocEvaluation#evaluateFiles}).
  *
  * <p><b>Image ids.</b> Files hold the bare VOC id ({@code 000001}); {@link #fileImageId(String)}
- * maps a dataset id ({@code 2007/000001} in {@link org.fssd.data.VocDataset}) to it by keeping
- * what follows the last {@code '/'}.
+ * maps a dataset id ({@code 2007/000001} in {@link org.fssd.data.VocDataset}) to it by keeping what
+ * follows the last {@code '/'}.
  *
  * <p><b>Number format</b> ({@link Format}): {@link Format#PUBLISHED} writes the score with 3 and
  * the coordinates with 1 decimal, byte for byte what the reference writes (scores rounded to 3
- * decimals create ties, whose order the published code leaves to an unstable sort);
- * {@link Format#EXACT} writes enough digits that reading gives back the same score and the same
- * float coordinates.
+ * decimals create ties, whose order the published code leaves to an unstable sort); {@link
+ * Format#EXACT} writes enough digits that reading gives back the same score and the same float
+ * coordinates.
  *
  * <p>Stateless and thread-safe; two writers of the same directory and set race file by file.
  */
@@ -62,10 +62,14 @@ public final class VocResultFiles {
 
   /** The result file name of one class: {@code comp4_det_<set>_<className>.txt}. */
   public static String fileName(String imageSet, String className) {
-    checkArgument(imageSet != null && !imageSet.isBlank() && imageSet.indexOf('/') < 0,
-        "image set must be a non-blank name without '/', got '%s'", imageSet);
-    checkArgument(className != null && !className.isBlank() && className.indexOf('/') < 0,
-        "class name must be non-blank without '/', got '%s'", className);
+    checkArgument(
+        imageSet != null && !imageSet.isBlank() && imageSet.indexOf('/') < 0,
+        "image set must be a non-blank name without '/', got '%s'",
+        imageSet);
+    checkArgument(
+        className != null && !className.isBlank() && className.indexOf('/') < 0,
+        "class name must be non-blank without '/', got '%s'",
+        className);
     return "comp4_det_" + imageSet + "_" + className + ".txt";
   }
 
@@ -89,8 +93,12 @@ public final class VocResultFiles {
    *     space, or a class index is out of range
    * @throws EvalException when writing fails
    */
-  public static List<Path> write(Path dir, String imageSet, Labels labels,
-      Map<String, ? extends List<Detection>> detections, Format format) {
+  public static List<Path> write(
+      Path dir,
+      String imageSet,
+      Labels labels,
+      Map<String, ? extends List<Detection>> detections,
+      Format format) {
     Map<String, List<ScoredBox>> s = new LinkedHashMap<>();
     for (Map.Entry<String, ? extends List<Detection>> e : detections.entrySet()) {
       List<ScoredBox> l = new ArrayList<>(e.getValue().size());
@@ -103,8 +111,12 @@ public final class VocResultFiles {
   }
 
   /** {@link #write} for {@link ScoredBox} detections. */
-  public static List<Path> writeScored(Path dir, String imageSet, Labels labels,
-      Map<String, ? extends List<ScoredBox>> detections, Format format) {
+  public static List<Path> writeScored(
+      Path dir,
+      String imageSet,
+      Labels labels,
+      Map<String, ? extends List<ScoredBox>> detections,
+      Format format) {
     checkNotNull(dir, "dir");
     checkNotNull(labels, "labels");
     checkNotNull(format, "format");
@@ -116,14 +128,24 @@ public final class VocResultFiles {
     Map<String, String> seen = new HashMap<>();
     for (Map.Entry<String, ? extends List<ScoredBox>> e : detections.entrySet()) {
       String id = fileImageId(e.getKey());
-      checkArgument(!id.isEmpty() && id.chars().noneMatch(Character::isWhitespace),
-          "image id '%s' must be non-empty without white space", e.getKey());
+      checkArgument(
+          !id.isEmpty() && id.chars().noneMatch(Character::isWhitespace),
+          "image id '%s' must be non-empty without white space",
+          e.getKey());
       String before = seen.putIfAbsent(id, e.getKey());
-      checkArgument(before == null, "images '%s' and '%s' have the same file id '%s'", before,
-          e.getKey(), id);
+      checkArgument(
+          before == null,
+          "images '%s' and '%s' have the same file id '%s'",
+          before,
+          e.getKey(),
+          id);
       for (ScoredBox d : e.getValue()) {
-        checkArgument(d.classIndex() < c, "image %s: class %s is not in 1..%s", e.getKey(),
-            d.classIndex(), c - 1);
+        checkArgument(
+            d.classIndex() < c,
+            "image %s: class %s is not in 1..%s",
+            e.getKey(),
+            d.classIndex(),
+            c - 1);
         appendLine(bodies.get(d.classIndex()), id, d, format);
       }
     }
@@ -144,22 +166,41 @@ public final class VocResultFiles {
   private static void appendLine(StringBuilder sb, String id, ScoredBox d, Format format) {
     Box b = d.box();
     if (format == Format.PUBLISHED) {
-      sb.append(String.format(Locale.ROOT, "%s %.3f %.1f %.1f %.1f %.1f\n", id, d.score(),
-          b.x1() + 1.0, b.y1() + 1.0, b.x2() + 1.0, b.y2() + 1.0));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%s %.3f %.1f %.1f %.1f %.1f\n",
+              id,
+              d.score(),
+              b.x1() + 1.0,
+              b.y1() + 1.0,
+              b.x2() + 1.0,
+              b.y2() + 1.0));
     } else {
-      sb.append(id).append(' ').append(d.score()).append(' ').append(b.x1() + 1.0).append(' ')
-          .append(b.y1() + 1.0).append(' ').append(b.x2() + 1.0).append(' ').append(b.y2() + 1.0)
+      sb.append(id)
+          .append(' ')
+          .append(d.score())
+          .append(' ')
+          .append(b.x1() + 1.0)
+          .append(' ')
+          .append(b.y1() + 1.0)
+          .append(' ')
+          .append(b.x2() + 1.0)
+          .append(' ')
+          .append(b.y2() + 1.0)
           .append('\n');
     }
   }
 
   private static void writeAtomically(Path target, CharSequence body) {
     try {
-      org.fssd.io.AtomicFiles.write(target, tmp -> {
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-          w.append(body);
-        }
-      });
+      org.fssd.io.AtomicFiles.write(
+          target,
+          tmp -> {
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+              w.append(body);
+            }
+          });
     } catch (org.fssd.FssdException e) {
       throw new EvalException("cannot write result file " + target + ": " + e.getMessage(), e);
     }
@@ -237,35 +278,42 @@ public final class VocResultFiles {
 
   private static EvalException bad(Path file, int n, String line, String why) {
     String shown = line.length() > 200 ? line.substring(0, 200) + "..." : line;
-    return new EvalException("result file " + file + ", line " + n + ": " + why + ": '" + shown
-        + "'");
+    return new EvalException(
+        "result file " + file + ", line " + n + ": " + why + ": '" + shown + "'");
   }
 
   /**
    * What {@link #readFiles} read: the detections per file image id and the boxes with swapped
    * corners among them.
    *
-   * @param detections detections per file image id, ids in order of first appearance (class
-   *     order, then line order), each list in that order
+   * @param detections detections per file image id, ids in order of first appearance (class order,
+   *     then line order), each list in that order
    * @param swappedBoxes lines whose box has {@code x1 > x2} or {@code y1 > y2}
    * @param firstSwapped {@code file:line} of the first such line, or null when there is none
    */
-  public record Read(Map<String, List<ScoredBox>> detections, int swappedBoxes, String firstSwapped) {
+  public record Read(
+      Map<String, List<ScoredBox>> detections, int swappedBoxes, String firstSwapped) {
     /**
      * The one warning about swapped corners, or null when there are none: the count, the first
      * {@code file:line}, and how they are scored.
      */
     public String warning() {
-      return swappedBoxes == 0 ? null : swappedBoxes + " detection" + (swappedBoxes == 1 ? " has"
-          : "s have") + " a box with x1 > x2 or y1 > y2 (first at " + firstSwapped + "); scored"
-          + " as the reference voc_eval scores them (its overlap formula on the swapped corners,"
-          + " in practice false positives)";
+      return swappedBoxes == 0
+          ? null
+          : swappedBoxes
+              + " detection"
+              + (swappedBoxes == 1 ? " has" : "s have")
+              + " a box with x1 > x2 or y1 > y2 (first at "
+              + firstSwapped
+              + "); scored"
+              + " as the reference voc_eval scores them (its overlap formula on the swapped corners,"
+              + " in practice false positives)";
     }
   }
 
   /**
-   * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code
-   * dir}, counting the boxes with swapped corners.
+   * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code dir},
+   * counting the boxes with swapped corners.
    *
    * @throws EvalException when a file is missing or malformed
    */
@@ -292,8 +340,8 @@ public final class VocResultFiles {
   }
 
   /**
-   * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code
-   * dir} ({@link #readFiles} without the count).
+   * Reads the files of every object class of {@code labels} for {@code imageSet} from {@code dir}
+   * ({@link #readFiles} without the count).
    *
    * @return detections per file image id, ids in order of first appearance (class order, then line
    *     order), each list in that order

@@ -19,8 +19,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * positives in the batch.
  *
  * <p><b>Exact definition.</b> For image i with class targets {@code t[i, p]} (0 = background),
- * positives are the priors with {@code t > 0}; {@code n_i} is their count and {@code N = max(1,
- * sum n_i)}. The confidence loss of a prior is {@code CE = logsumexp(conf) - conf[t]}. The kept
+ * positives are the priors with {@code t > 0}; {@code n_i} is their count and {@code N = max(1, sum
+ * n_i)}. The confidence loss of a prior is {@code CE = logsumexp(conf) - conf[t]}. The kept
  * negatives of image i are the {@code k_i = min(negPosRatio * n_i, P - 1)} background priors with
  * the largest CE (all of them when there are fewer). <b>Ties</b> (equal CE, compared as doubles)
  * are broken by the lower prior index first. Then {@code loc = sum over positives of smoothL1(loc -
@@ -36,8 +36,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * divides the summed score by B, the updater divides gradients by B). This class therefore reports
  * example i's score as {@code B * (loc_i + conf_i) / N} (so that their mean is exactly the SPEC
  * loss) and returns {@code B} times the SPEC gradient from {@link #computeGradient}; after DL4J's
- * division the network's score and parameter gradients are exactly SPEC §6's (checked with
- * DL4J's {@code GradientCheckUtil} in the tests). Masks are not supported.
+ * division the network's score and parameter gradients are exactly SPEC §6's (checked with DL4J's
+ * {@code GradientCheckUtil} in the tests). Masks are not supported.
  *
  * <p><b>Per-prior weights</b> (Mixup, see {@code org.fssd.data.augment.Mixup}): labels may carry a
  * third block of P weights per image, [B, P*4 + P + P]; without it every weight is 1 and the loss
@@ -53,8 +53,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * unweighted count. Weights must be finite and {@code >= 0}.
  *
  * <p>For logging and tests, {@link #compute} returns the two terms directly. Immutable and
- * thread-safe apart from the {@link #lastResult()} diagnostic; serialisable to DL4J's
- * configuration JSON.
+ * thread-safe apart from the {@link #lastResult()} diagnostic; serialisable to DL4J's configuration
+ * JSON.
  */
 public final class MultiBoxLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -72,7 +72,8 @@ public final class MultiBoxLoss implements ILossFunction {
    * keeping {@code negPosRatio} negatives per positive.
    */
   @JsonCreator
-  public MultiBoxLoss(@JsonProperty("numPriors") int numPriors,
+  public MultiBoxLoss(
+      @JsonProperty("numPriors") int numPriors,
       @JsonProperty("numClasses") int numClasses,
       @JsonProperty("negPosRatio") int negPosRatio) {
     checkArgument(numPriors >= 1, "numPriors must be >= 1, got %s", numPriors);
@@ -122,8 +123,8 @@ public final class MultiBoxLoss implements ILossFunction {
   }
 
   /**
-   * The two terms of the loss and the number of positive priors (unweighted; the terms were
-   * divided by {@code max(1, weighted positives)}, which is this count when all weights are 1).
+   * The two terms of the loss and the number of positive priors (unweighted; the terms were divided
+   * by {@code max(1, weighted positives)}, which is this count when all weights are 1).
    */
   public record Result(double locLoss, double confLoss, int numPositives) {
     /** loc + conf. */
@@ -149,8 +150,8 @@ public final class MultiBoxLoss implements ILossFunction {
    *
    * @param weights per-prior weights [B, P], finite and {@code >= 0}; null = all 1
    */
-  public Result compute(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
-      INDArray weights) {
+  public Result compute(
+      INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets, INDArray weights) {
     Eval e = evaluate(batchOf(loc, conf, locTargets, classTargets, weights), false);
     return new Result(e.locSum / e.norm, e.confSum / e.norm, e.positives);
   }
@@ -160,7 +161,8 @@ public final class MultiBoxLoss implements ILossFunction {
    * double precision (loc part first). For tests and custom loops; DL4J uses {@link
    * #computeGradient}.
    */
-  public INDArray gradient(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets) {
+  public INDArray gradient(
+      INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets) {
     return gradient(loc, conf, locTargets, classTargets, null);
   }
 
@@ -168,15 +170,15 @@ public final class MultiBoxLoss implements ILossFunction {
    * {@link #gradient(INDArray, INDArray, INDArray, INDArray)} with per-prior weights [B, P] (null =
    * all 1).
    */
-  public INDArray gradient(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
-      INDArray weights) {
+  public INDArray gradient(
+      INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets, INDArray weights) {
     Batch batch = batchOf(loc, conf, locTargets, classTargets, weights);
     Eval e = evaluate(batch, true);
     return Nd4j.create(e.grad, new long[] {batch.batch, inputWidth()}, 'c');
   }
 
-  private Batch batchOf(INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets,
-      INDArray weights) {
+  private Batch batchOf(
+      INDArray loc, INDArray conf, INDArray locTargets, INDArray classTargets, INDArray weights) {
     int b = batchOf(loc, "loc");
     checkRows(loc, b, numPriors * 4L, "loc");
     checkRows(conf, b, (long) numPriors * numClasses, "conf");
@@ -211,8 +213,12 @@ public final class MultiBoxLoss implements ILossFunction {
   // ---------------------------------------------------------------- ILossFunction
 
   @Override
-  public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-      INDArray mask, boolean average) {
+  public double computeScore(
+      INDArray labels,
+      INDArray preOutput,
+      IActivation activationFn,
+      INDArray mask,
+      boolean average) {
     Eval e = evaluate(split(labels, preOutput, activationFn, mask), false);
     lastResult = new Result(e.locSum / e.norm, e.confSum / e.norm, e.positives);
     double spec = (e.locSum + e.confSum) / e.norm;
@@ -220,8 +226,8 @@ public final class MultiBoxLoss implements ILossFunction {
   }
 
   @Override
-  public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn,
-      INDArray mask) {
+  public INDArray computeScoreArray(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     Eval e = evaluate(split(labels, preOutput, activationFn, mask), false);
     double[] perExample = new double[e.batch];
     for (int i = 0; i < e.batch; i++) {
@@ -231,20 +237,27 @@ public final class MultiBoxLoss implements ILossFunction {
   }
 
   @Override
-  public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn,
-      INDArray mask) {
+  public INDArray computeGradient(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     Batch batch = split(labels, preOutput, activationFn, mask);
     Eval e = evaluate(batch, true);
-    INDArray dLdOut = Nd4j.create(e.grad, new long[] {e.batch, inputWidth()}, 'c')
-        .muli(e.batch).castTo(preOutput.dataType());
+    INDArray dLdOut =
+        Nd4j.create(e.grad, new long[] {e.batch, inputWidth()}, 'c')
+            .muli(e.batch)
+            .castTo(preOutput.dataType());
     // back through the activation (identity in an FSSD training graph)
     return activationFn.backprop(preOutput.dup(), dLdOut).getFirst();
   }
 
   @Override
-  public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-      IActivation activationFn, INDArray mask, boolean average) {
-    return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
+  public Pair<Double, INDArray> computeGradientAndScore(
+      INDArray labels,
+      INDArray preOutput,
+      IActivation activationFn,
+      INDArray mask,
+      boolean average) {
+    return new Pair<>(
+        computeScore(labels, preOutput, activationFn, mask, average),
         computeGradient(labels, preOutput, activationFn, mask));
   }
 
@@ -255,17 +268,23 @@ public final class MultiBoxLoss implements ILossFunction {
 
   // ---------------------------------------------------------------- implementation
 
-  private Batch split(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+  private Batch split(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     checkArgument(mask == null, "MultiBoxLoss does not support masks");
     Objects.requireNonNull(activationFn, "activationFn");
-    checkArgument(preOutput.rank() == 2 && preOutput.size(1) == inputWidth(),
-        "MultiBoxLoss input must be [B, P*4 + P*C] = [B, %s], got %s", inputWidth(),
+    checkArgument(
+        preOutput.rank() == 2 && preOutput.size(1) == inputWidth(),
+        "MultiBoxLoss input must be [B, P*4 + P*C] = [B, %s], got %s",
+        inputWidth(),
         Arrays.toString(preOutput.shape()));
-    checkArgument(labels.rank() == 2
+    checkArgument(
+        labels.rank() == 2
             && (labels.size(1) == labelWidth() || labels.size(1) == weightedLabelWidth())
             && labels.size(0) == preOutput.size(0),
         "MultiBoxLoss labels must be [B, P*4 + P] = [%s, %s] (or [B, P*4 + 2P] with weights), got %s",
-        preOutput.size(0), labelWidth(), Arrays.toString(labels.shape()));
+        preOutput.size(0),
+        labelWidth(),
+        Arrays.toString(labels.shape()));
     boolean weighted = labels.size(1) == weightedLabelWidth();
     int labelW = (int) labels.size(1);
     int b = (int) preOutput.size(0);
@@ -296,8 +315,12 @@ public final class MultiBoxLoss implements ILossFunction {
     for (int i = 0; i < cls.length; i++) {
       double v = cls[i];
       int id = (int) Math.rint(v);
-      checkArgument(id >= 0 && id < numClasses && Math.abs(v - id) < 1e-3,
-          "class target %s at position %s is not a class id in 0..%s", v, i, numClasses - 1);
+      checkArgument(
+          id >= 0 && id < numClasses && Math.abs(v - id) < 1e-3,
+          "class target %s at position %s is not a class id in 0..%s",
+          v,
+          i,
+          numClasses - 1);
       ids[i] = id;
     }
     return ids;
@@ -364,8 +387,8 @@ public final class MultiBoxLoss implements ILossFunction {
           negatives++;
         }
       }
-      int keep = (int) Math.min(Math.min(Math.round(negPosRatio * positiveWeight), p - 1L),
-          negatives);
+      int keep =
+          (int) Math.min(Math.min(Math.round(negPosRatio * positiveWeight), p - 1L), negatives);
       selectHardNegatives(in.cls, clsOff, ce, selected, negatives, keep);
       double confSum = 0;
       for (int q = 0; q < p; q++) {
@@ -415,8 +438,8 @@ public final class MultiBoxLoss implements ILossFunction {
    * Marks the {@code keep} negatives with the largest CE as selected; equal CE: lower prior index
    * first.
    */
-  private void selectHardNegatives(int[] cls, int clsOff, double[] ce, boolean[] selected,
-      int negatives, int keep) {
+  private void selectHardNegatives(
+      int[] cls, int clsOff, double[] ce, boolean[] selected, int negatives, int keep) {
     if (keep <= 0) {
       return;
     }
@@ -448,15 +471,22 @@ public final class MultiBoxLoss implements ILossFunction {
 
   private static int batchOf(INDArray a, String what) {
     Objects.requireNonNull(a, what);
-    checkArgument(a.rank() >= 2, "%s must have a batch dimension, got shape %s", what,
+    checkArgument(
+        a.rank() >= 2,
+        "%s must have a batch dimension, got shape %s",
+        what,
         Arrays.toString(a.shape()));
     return (int) a.size(0);
   }
 
   private static void checkRows(INDArray a, int batch, long width, String what) {
     Objects.requireNonNull(a, what);
-    checkArgument(a.size(0) == batch && a.length() == batch * width,
-        "%s must hold %s values per image for %s images, got shape %s", what, width, batch,
+    checkArgument(
+        a.size(0) == batch && a.length() == batch * width,
+        "%s must hold %s values per image for %s images, got shape %s",
+        what,
+        width,
+        batch,
         Arrays.toString(a.shape()));
   }
 
@@ -466,7 +496,9 @@ public final class MultiBoxLoss implements ILossFunction {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MultiBoxLoss m && m.numPriors == numPriors && m.numClasses == numClasses
+    return o instanceof MultiBoxLoss m
+        && m.numPriors == numPriors
+        && m.numClasses == numClasses
         && m.negPosRatio == negPosRatio;
   }
 
@@ -481,8 +513,8 @@ public final class MultiBoxLoss implements ILossFunction {
   }
 
   /** One batch in double precision; {@code w} = per-prior weights [B*P] or null (all 1). */
-  private record Batch(int batch, double[] loc, double[] conf, double[] locT, int[] cls,
-      double[] w) {}
+  private record Batch(
+      int batch, double[] loc, double[] conf, double[] locT, int[] cls, double[] w) {}
 
   private static final class Eval {
     final int batch;

@@ -11,8 +11,8 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * own never regularises BN parameters; PyTorch's {@code weight_decay} decays them like every other
  * parameter, SPEC §7). The running mean and variance are never regularised and keep DL4J's no-op
  * updater (they are running averages, not trained). Behaves otherwise exactly like its parent and
- * has the same parameters, so parameters copy one-to-one between a training graph and the
- * inference graph. Configuration only; serialisable to DL4J's JSON.
+ * has the same parameters, so parameters copy one-to-one between a training graph and the inference
+ * graph. Configuration only; serialisable to DL4J's JSON.
  *
  * <p>Network slimming (SPEC §7, §11): with {@link #setGammaL1(double) gammaL1} = s > 0, gamma's
  * gradient also gets {@code s * sign(gamma)} (DL4J's {@link L1Regularization}, applied before the
@@ -21,7 +21,9 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 public class DecayedBatchNormalization extends BatchNormalization {
   private static final long serialVersionUID = 1L;
 
-  /** Defaults of {@link BatchNormalization}; fields are then set by DL4J's JSON reader or a copy. */
+  /**
+   * Defaults of {@link BatchNormalization}; fields are then set by DL4J's JSON reader or a copy.
+   */
   public DecayedBatchNormalization() {
     super();
   }
@@ -69,10 +71,13 @@ public class DecayedBatchNormalization extends BatchNormalization {
   public org.deeplearning4j.nn.api.Layer instantiate(
       org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
       java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners,
-      int layerIndex, org.nd4j.linalg.api.ndarray.INDArray layerParamsView,
-      boolean initializeParams, org.nd4j.linalg.api.buffer.DataType networkDataType) {
-    org.deeplearning4j.nn.api.Layer layer = super.instantiate(conf, listeners, layerIndex,
-        layerParamsView, initializeParams, networkDataType);
+      int layerIndex,
+      org.nd4j.linalg.api.ndarray.INDArray layerParamsView,
+      boolean initializeParams,
+      org.nd4j.linalg.api.buffer.DataType networkDataType) {
+    org.deeplearning4j.nn.api.Layer layer =
+        super.instantiate(
+            conf, listeners, layerIndex, layerParamsView, initializeParams, networkDataType);
     if (fastHelper) {
       FastBatchNormHelper.install(
           (org.deeplearning4j.nn.layers.normalization.BatchNormalization) layer);

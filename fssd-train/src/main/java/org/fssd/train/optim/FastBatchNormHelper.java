@@ -31,8 +31,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Why a helper of our own: DL4J M2.1 has one ({@code MKLDNNBatchNormHelper}) but never enables
  * it (its availability check looks for a class the native jar does not contain). This class plugs
  * into the same {@link BatchNormalizationHelper} slot of DL4J's layer, so the layer keeps doing
- * everything else exactly as before (parameters, running-average updates with its decay,
- * inference mode, serialisation).
+ * everything else exactly as before (parameters, running-average updates with its decay, inference
+ * mode, serialisation).
  *
  * <p>Batch statistics: per (sample, channel) mean and biased variance over the contiguous H*W
  * block, combined per channel with the law of total variance, var = mean_n(var_nc + mean_nc^2) -
@@ -49,8 +49,8 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
   private INDArray varCache;
 
   /**
-   * Installs a new helper into {@code layer} (replacing whatever DL4J put there, normally
-   * nothing). Returns the layer.
+   * Installs a new helper into {@code layer} (replacing whatever DL4J put there, normally nothing).
+   * Returns the layer.
    */
   public static BatchNormalization install(BatchNormalization layer) {
     try {
@@ -67,14 +67,19 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
       f.setAccessible(true);
       return f;
     } catch (NoSuchFieldException e) {
-      throw new IllegalStateException("DL4J's BatchNormalization layer has no 'helper' field; "
-          + "this class is written against deeplearning4j-nn 1.0.0-M2.1", e);
+      throw new IllegalStateException(
+          "DL4J's BatchNormalization layer has no 'helper' field; "
+              + "this class is written against deeplearning4j-nn 1.0.0-M2.1",
+          e);
     }
   }
 
   private static boolean supported(INDArray x, INDArray gamma, INDArray beta, CNN2DFormat format) {
-    return x.rank() == 4 && x.dataType() == DataType.FLOAT && format == CNN2DFormat.NCHW
-        && gamma != null && beta != null;
+    return x.rank() == 4
+        && x.dataType() == DataType.FLOAT
+        && format == CNN2DFormat.NCHW
+        && gamma != null
+        && beta != null;
   }
 
   @Override
@@ -88,8 +93,17 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
   }
 
   @Override
-  public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma,
-      INDArray beta, INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
+  public INDArray preOutput(
+      INDArray x,
+      boolean training,
+      long[] shape,
+      INDArray gamma,
+      INDArray beta,
+      INDArray mean,
+      INDArray var,
+      double decay,
+      double eps,
+      CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
     if (!supported(x, gamma, beta, format)) {
       return null;
@@ -105,12 +119,13 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
       v = var.reshape(var.length());
     }
     INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
-    DynamicCustomOp op = DynamicCustomOp.builder("batchnorm")
-        .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
-        .addOutputs(out)
-        .addIntegerArguments(1, 1, 1) // apply scale, apply offset, channel axis 1 (NCHW)
-        .addFloatingPointArguments(eps)
-        .build();
+    DynamicCustomOp op =
+        DynamicCustomOp.builder("batchnorm")
+            .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
+            .addOutputs(out)
+            .addIntegerArguments(1, 1, 1) // apply scale, apply offset, channel axis 1 (NCHW)
+            .addFloatingPointArguments(eps)
+            .build();
     Nd4j.exec(op);
     return out;
   }
@@ -130,21 +145,24 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
   }
 
   /**
-   * The per-channel mean and biased variance over (N, H, W) of a 4-D NCHW array, computed in
-   * {@code type} (the array is cast when it has another type): {@code {mean, var}}, each a vector
-   * of length C. Per (sample, channel) mean and variance over the contiguous H*W block, combined
-   * with the law of total variance (see the class comment); a negative variance from rounding is
-   * clamped to 0. The one implementation of these statistics, shared with {@link
+   * The per-channel mean and biased variance over (N, H, W) of a 4-D NCHW array, computed in {@code
+   * type} (the array is cast when it has another type): {@code {mean, var}}, each a vector of
+   * length C. Per (sample, channel) mean and variance over the contiguous H*W block, combined with
+   * the law of total variance (see the class comment); a negative variance from rounding is clamped
+   * to 0. The one implementation of these statistics, shared with {@link
    * org.fssd.train.PreciseBatchNorm}. The results live in the current workspace, if any.
    */
   public static INDArray[] channelMeanVar(INDArray x, DataType type) {
-    checkArgument(x.rank() == 4, "expected a 4-D NCHW array, got shape %s",
+    checkArgument(
+        x.rank() == 4,
+        "expected a 4-D NCHW array, got shape %s",
         java.util.Arrays.toString(x.shape()));
     checkArgument(type.isFPType(), "type must be floating point, got %s", type);
     long n = x.size(0);
     long c = x.size(1);
-    INDArray rows = (Shape.hasDefaultStridesForShape(x) ? x : x.dup('c'))
-        .reshape('c', n * c, x.size(2) * x.size(3));
+    INDArray rows =
+        (Shape.hasDefaultStridesForShape(x) ? x : x.dup('c'))
+            .reshape('c', n * c, x.size(2) * x.size(3));
     if (rows.dataType() != type) {
       rows = rows.castTo(type);
     }
@@ -160,26 +178,46 @@ public final class FastBatchNormHelper implements BatchNormalizationHelper {
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape,
-      INDArray gamma, INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
-      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-    if (!supported(input, gamma, beta, format) || meanCache == null
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray input,
+      INDArray epsilon,
+      long[] shape,
+      INDArray gamma,
+      INDArray beta,
+      INDArray dGammaView,
+      INDArray dBetaView,
+      double eps,
+      CNN2DFormat format,
+      LayerWorkspaceMgr workspaceMgr) {
+    if (!supported(input, gamma, beta, format)
+        || meanCache == null
         || meanCache.length() != input.size(1)) {
       return null;
     }
     INDArray gradOut = Shape.hasDefaultStridesForShape(epsilon) ? epsilon : epsilon.dup('c');
     INDArray gradIn =
-        workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape());
+        workspaceMgr.createUninitialized(
+            ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape());
     INDArray dMean = Nd4j.createUninitialized(DataType.FLOAT, meanCache.length());
     INDArray dVar = Nd4j.createUninitialized(DataType.FLOAT, meanCache.length());
-    DynamicCustomOp op = DynamicCustomOp.builder("batchnorm_bp")
-        .addInputs(input, meanCache, varCache, gamma.reshape(gamma.length()),
-            beta.reshape(beta.length()), gradOut)
-        .addOutputs(gradIn, dMean, dVar, dGammaView.reshape(dGammaView.length()),
-            dBetaView.reshape(dBetaView.length()))
-        .addIntegerArguments(1, 1, 1)
-        .addFloatingPointArguments(eps)
-        .build();
+    DynamicCustomOp op =
+        DynamicCustomOp.builder("batchnorm_bp")
+            .addInputs(
+                input,
+                meanCache,
+                varCache,
+                gamma.reshape(gamma.length()),
+                beta.reshape(beta.length()),
+                gradOut)
+            .addOutputs(
+                gradIn,
+                dMean,
+                dVar,
+                dGammaView.reshape(dGammaView.length()),
+                dBetaView.reshape(dBetaView.length()))
+            .addIntegerArguments(1, 1, 1)
+            .addFloatingPointArguments(eps)
+            .build();
     Nd4j.exec(op);
     Gradient g = new DefaultGradient();
     g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);

@@ -13,17 +13,17 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * SPEC §7: stochastic gradient descent with PyTorch's heavy-ball momentum ({@code torch.optim.SGD},
- * dampening 0, not Nesterov): {@code v = momentum * v + g; w -= lr * v}, with {@code v} starting
- * at 0 (so the first step is {@code w -= lr * g}). DL4J's {@code Nesterovs} differs.
+ * dampening 0, not Nesterov): {@code v = momentum * v + g; w -= lr * v}, with {@code v} starting at
+ * 0 (so the first step is {@code w -= lr * g}). DL4J's {@code Nesterovs} differs.
  *
  * <p>Weight decay is not part of this updater (a DL4J {@code GradientUpdater} never sees the
- * parameters): PyTorch's {@code weight_decay} — {@code g += wd * w} before the momentum — is
- * DL4J's {@code L2Regularization}, which DL4J applies just before the updater. {@link
- * TrainingConfigurer} installs both.
+ * parameters): PyTorch's {@code weight_decay} — {@code g += wd * w} before the momentum — is DL4J's
+ * {@code L2Regularization}, which DL4J applies just before the updater. {@link TrainingConfigurer}
+ * installs both.
  *
- * <p>The learning rate is {@link #getLearningRate(int, int)}: the schedule's value when one is
- * set, else the fixed rate. Immutable (DL4J may call {@link #setLrAndSchedule}, which mutates, on
- * its own copies only); serialisable to DL4J's configuration JSON.
+ * <p>The learning rate is {@link #getLearningRate(int, int)}: the schedule's value when one is set,
+ * else the fixed rate. Immutable (DL4J may call {@link #setLrAndSchedule}, which mutates, on its
+ * own copies only); serialisable to DL4J's configuration JSON.
  */
 public final class PyTorchSgd implements IUpdater {
   private static final long serialVersionUID = 1L;
@@ -40,11 +40,14 @@ public final class PyTorchSgd implements IUpdater {
    * one.
    */
   @JsonCreator
-  public PyTorchSgd(@JsonProperty("learningRate") double learningRate,
+  public PyTorchSgd(
+      @JsonProperty("learningRate") double learningRate,
       @JsonProperty("learningRateSchedule") ISchedule schedule,
       @JsonProperty("momentum") double momentum) {
-    checkArgument(learningRate >= 0 && Double.isFinite(learningRate),
-        "learningRate must be finite and >= 0, got %s", learningRate);
+    checkArgument(
+        learningRate >= 0 && Double.isFinite(learningRate),
+        "learningRate must be finite and >= 0, got %s",
+        learningRate);
     checkArgument(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got %s", momentum);
     this.learningRate = learningRate;
     this.learningRateSchedule = schedule;
@@ -93,7 +96,8 @@ public final class PyTorchSgd implements IUpdater {
   }
 
   @Override
-  public GradientUpdater<PyTorchSgd> instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+  public GradientUpdater<PyTorchSgd> instantiate(
+      Map<String, INDArray> updaterState, boolean initializeStateArrays) {
     PyTorchSgdUpdater u = new PyTorchSgdUpdater(this);
     u.setState(updaterState, initializeStateArrays);
     return u;
@@ -101,13 +105,15 @@ public final class PyTorchSgd implements IUpdater {
 
   @Override
   public PyTorchSgd clone() {
-    return new PyTorchSgd(learningRate,
-        learningRateSchedule == null ? null : learningRateSchedule.clone(), momentum);
+    return new PyTorchSgd(
+        learningRate, learningRateSchedule == null ? null : learningRateSchedule.clone(), momentum);
   }
 
   @Override
   public double getLearningRate(int iteration, int epoch) {
-    return learningRateSchedule != null ? learningRateSchedule.valueAt(iteration, epoch) : learningRate;
+    return learningRateSchedule != null
+        ? learningRateSchedule.valueAt(iteration, epoch)
+        : learningRate;
   }
 
   @Override
@@ -123,7 +129,9 @@ public final class PyTorchSgd implements IUpdater {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PyTorchSgd s && s.learningRate == learningRate && s.momentum == momentum
+    return o instanceof PyTorchSgd s
+        && s.learningRate == learningRate
+        && s.momentum == momentum
         && Objects.equals(s.learningRateSchedule, learningRateSchedule);
   }
 
@@ -134,7 +142,10 @@ public final class PyTorchSgd implements IUpdater {
 
   @Override
   public String toString() {
-    return "PyTorchSgd(lr=" + (learningRateSchedule != null ? learningRateSchedule : learningRate)
-        + ", momentum=" + momentum + ")";
+    return "PyTorchSgd(lr="
+        + (learningRateSchedule != null ? learningRateSchedule : learningRate)
+        + ", momentum="
+        + momentum
+        + ")";
   }
 }

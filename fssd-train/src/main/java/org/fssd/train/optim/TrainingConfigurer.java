@@ -23,9 +23,9 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 /**
  * SPEC §7: installs the reference's optimisation on a DL4J graph configuration — one updater (e.g.
  * {@link PyTorchSgd}) for every trainable parameter, and PyTorch-style weight decay ({@code g += wd
- * * w} before the updater, DL4J's {@link L2Regularization}) on every weight, bias and BN gamma/beta.
- * BN layers become {@link DecayedBatchNormalization} (same parameters) so that gamma and beta are
- * decayed; BN running mean/variance keep DL4J's no-op updater and no regularisation.
+ * * w} before the updater, DL4J's {@link L2Regularization}) on every weight, bias and BN
+ * gamma/beta. BN layers become {@link DecayedBatchNormalization} (same parameters) so that gamma
+ * and beta are decayed; BN running mean/variance keep DL4J's no-op updater and no regularisation.
  *
  * <p>Stateless utility; returns modified copies.
  */
@@ -33,11 +33,11 @@ public final class TrainingConfigurer {
   private TrainingConfigurer() {}
 
   /**
-   * A copy of {@code conf} whose layers use {@code updater} and weight decay {@code weightDecay}
-   * (0 = none) on all of weights, biases and BN gamma/beta.
+   * A copy of {@code conf} whose layers use {@code updater} and weight decay {@code weightDecay} (0
+   * = none) on all of weights, biases and BN gamma/beta.
    */
-  public static ComputationGraphConfiguration configure(ComputationGraphConfiguration conf,
-      IUpdater updater, double weightDecay) {
+  public static ComputationGraphConfiguration configure(
+      ComputationGraphConfiguration conf, IUpdater updater, double weightDecay) {
     return configure(conf, updater, weightDecay, 0);
   }
 
@@ -45,13 +45,18 @@ public final class TrainingConfigurer {
    * As {@link #configure(ComputationGraphConfiguration, IUpdater, double)}, plus the network
    * slimming term {@code gammaL1 * sign(gamma)} on every BN gamma gradient (SPEC §7; 0 = none).
    */
-  public static ComputationGraphConfiguration configure(ComputationGraphConfiguration conf,
-      IUpdater updater, double weightDecay, double gammaL1) {
+  public static ComputationGraphConfiguration configure(
+      ComputationGraphConfiguration conf, IUpdater updater, double weightDecay, double gammaL1) {
     Objects.requireNonNull(conf, "conf");
-    checkArgument(gammaL1 >= 0 && Double.isFinite(gammaL1), "gammaL1 (sparsity) must be finite and >= 0, got %s", gammaL1);
+    checkArgument(
+        gammaL1 >= 0 && Double.isFinite(gammaL1),
+        "gammaL1 (sparsity) must be finite and >= 0, got %s",
+        gammaL1);
     Objects.requireNonNull(updater, "updater");
-    checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay),
-        "weightDecay must be finite and >= 0, got %s", weightDecay);
+    checkArgument(
+        weightDecay >= 0 && Double.isFinite(weightDecay),
+        "weightDecay must be finite and >= 0, got %s",
+        weightDecay);
     ComputationGraphConfiguration copy = conf.clone();
     for (Map.Entry<String, GraphVertex> e : copy.getVertices().entrySet()) {
       if (!(e.getValue() instanceof LayerVertex lv)) {

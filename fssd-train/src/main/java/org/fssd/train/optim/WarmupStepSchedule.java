@@ -52,28 +52,35 @@ public final class WarmupStepSchedule implements ISchedule {
 
   /** See the class Javadoc. */
   @JsonCreator
-  public WarmupStepSchedule(@JsonProperty("baseLr") double baseLr,
+  public WarmupStepSchedule(
+      @JsonProperty("baseLr") double baseLr,
       @JsonProperty("iterationsPerEpoch") int iterationsPerEpoch,
       @JsonProperty("warmup") Warmup warmup,
       @JsonProperty("decayEpochs") int[] decayEpochs,
       @JsonProperty("decayFactor") double decayFactor) {
-    checkArgument(baseLr > 0 && Double.isFinite(baseLr), "baseLr must be finite and > 0, got %s", baseLr);
-    checkArgument(iterationsPerEpoch >= 1, "iterationsPerEpoch must be >= 1, got %s", iterationsPerEpoch);
-    checkArgument(decayFactor > 0 && decayFactor <= 1, "decayFactor must be in (0, 1], got %s", decayFactor);
+    checkArgument(
+        baseLr > 0 && Double.isFinite(baseLr), "baseLr must be finite and > 0, got %s", baseLr);
+    checkArgument(
+        iterationsPerEpoch >= 1, "iterationsPerEpoch must be >= 1, got %s", iterationsPerEpoch);
+    checkArgument(
+        decayFactor > 0 && decayFactor <= 1, "decayFactor must be in (0, 1], got %s", decayFactor);
     this.baseLr = baseLr;
     this.iterationsPerEpoch = iterationsPerEpoch;
     this.warmup = Objects.requireNonNull(warmup, "warmup");
     this.decayEpochs = decayEpochs == null ? new int[0] : decayEpochs.clone();
     for (int i = 0; i < this.decayEpochs.length; i++) {
-      checkArgument(this.decayEpochs[i] >= 1 && (i == 0 || this.decayEpochs[i] > this.decayEpochs[i - 1]),
-          "decayEpochs must be increasing and >= 1, got %s", Arrays.toString(this.decayEpochs));
+      checkArgument(
+          this.decayEpochs[i] >= 1 && (i == 0 || this.decayEpochs[i] > this.decayEpochs[i - 1]),
+          "decayEpochs must be increasing and >= 1, got %s",
+          Arrays.toString(this.decayEpochs));
     }
     this.decayFactor = decayFactor;
   }
 
   /** The reference's VOC schedule: base 1e-3, x0.1 at epochs 150 and 200, linear warm-up. */
   public static WarmupStepSchedule reference(int iterationsPerEpoch) {
-    return new WarmupStepSchedule(1e-3, iterationsPerEpoch, Warmup.LINEAR, new int[] {150, 200}, 0.1);
+    return new WarmupStepSchedule(
+        1e-3, iterationsPerEpoch, Warmup.LINEAR, new int[] {150, 200}, 0.1);
   }
 
   @Override
@@ -125,19 +132,32 @@ public final class WarmupStepSchedule implements ISchedule {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof WarmupStepSchedule s && s.baseLr == baseLr
-        && s.iterationsPerEpoch == iterationsPerEpoch && s.warmup == warmup
-        && Arrays.equals(s.decayEpochs, decayEpochs) && s.decayFactor == decayFactor;
+    return o instanceof WarmupStepSchedule s
+        && s.baseLr == baseLr
+        && s.iterationsPerEpoch == iterationsPerEpoch
+        && s.warmup == warmup
+        && Arrays.equals(s.decayEpochs, decayEpochs)
+        && s.decayFactor == decayFactor;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(baseLr, iterationsPerEpoch, warmup, Arrays.hashCode(decayEpochs), decayFactor);
+    return Objects.hash(
+        baseLr, iterationsPerEpoch, warmup, Arrays.hashCode(decayEpochs), decayFactor);
   }
 
   @Override
   public String toString() {
-    return "WarmupStep(base=" + baseLr + ", itersPerEpoch=" + iterationsPerEpoch + ", warmup="
-        + warmup + ", decayEpochs=" + Arrays.toString(decayEpochs) + ", x" + decayFactor + ")";
+    return "WarmupStep(base="
+        + baseLr
+        + ", itersPerEpoch="
+        + iterationsPerEpoch
+        + ", warmup="
+        + warmup
+        + ", decayEpochs="
+        + Arrays.toString(decayEpochs)
+        + ", x"
+        + decayFactor
+        + ")";
   }
 }

@@ -31,10 +31,9 @@ class ApAccumulatorTest {
     assertThat(c.positives()).isEqualTo(3);
     assertThat(c.truePositives()).isEqualTo(2);
     assertThat(c.falsePositives()).isEqualTo(2);
-    assertThat(c.recall()).containsExactly(new double[] {1 / 3.0, 1 / 3.0, 2 / 3.0, 2 / 3.0},
-        within(1e-12));
-    assertThat(c.precision()).containsExactly(new double[] {1, 0.5, 2 / 3.0, 0.5},
-        within(1e-12));
+    assertThat(c.recall())
+        .containsExactly(new double[] {1 / 3.0, 1 / 3.0, 2 / 3.0, 2 / 3.0}, within(1e-12));
+    assertThat(c.precision()).containsExactly(new double[] {1, 0.5, 2 / 3.0, 0.5}, within(1e-12));
     // 11-point: t = 0 .. 0.3 -> 1; t = 0.4 .. 0.6 -> 2/3; t >= 0.7 -> 0.
     assertThat(c.ap()).isCloseTo(6 / 11.0, within(1e-12));
     // all-point: 1/3 * 1 + 1/3 * 2/3.
@@ -81,7 +80,9 @@ class ApAccumulatorTest {
   void difficultMatchIsIgnoredAndNotAPositive() {
     Box d = box(50, 50, 69, 69);
     ApAccumulator acc = new ApAccumulator(ONE);
-    acc.add("a", List.of(gt(1, A), difficult(1, d)),
+    acc.add(
+        "a",
+        List.of(gt(1, A), difficult(1, d)),
         List.of(det(1, 0.95, d), det(1, 0.9, A), det(1, 0.85, box(50, 50, 68, 69))));
     ClassAp c = acc.result(ApMethod.VOC07_11_POINT).classAp(1);
     assertThat(c.positives()).isEqualTo(1);
@@ -120,7 +121,9 @@ class ApAccumulatorTest {
     Labels two = Labels.of("a", "b");
     ApAccumulator acc = new ApAccumulator(two);
     // class 2 has only a difficult GT and one detection; class 1 is perfect.
-    acc.add("x", List.of(gt(1, A), difficult(2, FAR)),
+    acc.add(
+        "x",
+        List.of(gt(1, A), difficult(2, FAR)),
         List.of(det(1, 0.9, A), det(2, 0.5, box(0, 0, 3, 3))));
     EvalResult r = acc.result(ApMethod.VOC10_ALL_POINT);
     ClassAp b = r.classAp(2);
@@ -187,7 +190,8 @@ class ApAccumulatorTest {
   @Test
   void addsAnnotationsWithDetections() {
     ApAccumulator acc = new ApAccumulator(ONE);
-    acc.add(new Annotation("2007/000001", "", 100, 100, List.of(gt(1, A))),
+    acc.add(
+        new Annotation("2007/000001", "", 100, 100, List.of(gt(1, A))),
         List.of(Detection.of(1, "thing", 0.7f, A)));
     assertThat(acc.images()).isEqualTo(1);
     assertThat(acc.result(ApMethod.VOC07_11_POINT).ap(1)).isCloseTo(1.0, within(1e-12));
@@ -198,18 +202,23 @@ class ApAccumulatorTest {
     ApAccumulator acc = new ApAccumulator(ONE);
     acc.add("a", List.of(), List.of());
     assertThatThrownBy(() -> acc.add("a", List.of(), List.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image a");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("image a");
     assertThatThrownBy(() -> acc.add("b", List.of(gt(2, A)), List.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("label 2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("label 2");
     assertThatThrownBy(() -> acc.add("c", List.of(), List.of(det(5, 0.5, A))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("class 5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("class 5");
   }
 
   @Test
   void tableEndsWithMapLine() {
     Labels two = Labels.of("cat", "dog");
     ApAccumulator acc = new ApAccumulator(two);
-    acc.add("a", List.of(gt(1, A), gt(1, FAR), difficult(2, A)),
+    acc.add(
+        "a",
+        List.of(gt(1, A), gt(1, FAR), difficult(2, A)),
         List.of(det(1, 0.9, A), det(2, 0.3, A)));
     String t = acc.result(ApMethod.VOC10_ALL_POINT).toTable();
     String[] lines = t.split("\n");

@@ -43,11 +43,14 @@ class CocoEvaluatorTest {
   void perfectDetectorScoresOne() {
     Labels two = Labels.of("a", "b");
     CocoEvaluator ev = new CocoEvaluator(two);
-    ev.add(new Annotation("1", "", 640, 480, List.of(gt(1, box(0, 0, 9, 9)),
-        gt(2, box(100, 100, 199, 249)))),
-        List.of(Detection.of(1, "a", 0.3f, box(0, 0, 9, 9)),
+    ev.add(
+        new Annotation(
+            "1", "", 640, 480, List.of(gt(1, box(0, 0, 9, 9)), gt(2, box(100, 100, 199, 249)))),
+        List.of(
+            Detection.of(1, "a", 0.3f, box(0, 0, 9, 9)),
             Detection.of(2, "b", 0.9f, box(100, 100, 199, 249))));
-    ev.add(new Annotation("2", "", 640, 480, List.of(gt(1, box(10, 20, 69, 79)))),
+    ev.add(
+        new Annotation("2", "", 640, 480, List.of(gt(1, box(10, 20, 69, 79)))),
         List.of(Detection.of(1, "a", 0.5f, box(10, 20, 69, 79))));
     CocoResult r = ev.result();
     assertThat(r.ap()).isCloseTo(1.0, within(TOL));
@@ -70,9 +73,11 @@ class CocoEvaluatorTest {
     Box d3 = box(50, 50, 59, 55);
     assertThat(CocoEvaluator.iou(CocoEvaluator.xywh(d3), CocoGt.of(gt(1, g2)))).isEqualTo(0.6);
     CocoEvaluator ev = new CocoEvaluator(ONE);
-    ev.add("img", gts(gt(1, box(0, 0, 9, 9)), gt(1, g2)),
-        List.of(det(1, 0.9, box(0, 0, 9, 9)), det(1, 0.8, box(100, 100, 109, 109)),
-            det(1, 0.7, d3)));
+    ev.add(
+        "img",
+        gts(gt(1, box(0, 0, 9, 9)), gt(1, g2)),
+        List.of(
+            det(1, 0.9, box(0, 0, 9, 9)), det(1, 0.8, box(100, 100, 109, 109)), det(1, 0.7, d3)));
     CocoResult r = ev.result();
     // t <= 0.6: recall .5 .5 1, precision 1 .5 2/3 -> envelope 1 2/3 2/3: 51 recall thresholds
     // (0 .. 0.50) at 1, 50 at 2/3. t > 0.6: recall stays .5: 51 at 1, 50 at 0.
@@ -106,16 +111,18 @@ class CocoEvaluatorTest {
     assertThat(CocoEvaluator.iou(CocoEvaluator.xywh(inside), CocoGt.of(crowd(1, crowdBox))))
         .isEqualTo(1.0);
     CocoEvaluator ev = new CocoEvaluator(ONE);
-    ev.add("img", gts(gt(1, normal), crowd(1, crowdBox)),
-        List.of(det(1, 0.95, inside), det(1, 0.9, box(150, 150, 169, 169)),
-            det(1, 0.8, normal)));
+    ev.add(
+        "img",
+        gts(gt(1, normal), crowd(1, crowdBox)),
+        List.of(det(1, 0.95, inside), det(1, 0.9, box(150, 150, 169, 169)), det(1, 0.8, normal)));
     CocoResult r = ev.result();
     assertThat(r.ap()).isCloseTo(1.0, within(TOL));
     // the same detections without the crowd object: two FPs before the TP.
     CocoEvaluator plain = new CocoEvaluator(ONE);
-    plain.add("img", gts(gt(1, normal)),
-        List.of(det(1, 0.95, inside), det(1, 0.9, box(150, 150, 169, 169)),
-            det(1, 0.8, normal)));
+    plain.add(
+        "img",
+        gts(gt(1, normal)),
+        List.of(det(1, 0.95, inside), det(1, 0.9, box(150, 150, 169, 169)), det(1, 0.8, normal)));
     assertThat(plain.result().ap()).isCloseTo(1 / 3.0, within(TOL));
   }
 
@@ -123,7 +130,9 @@ class CocoEvaluatorTest {
   void crowdOnlyClassIsUndefined() {
     Labels two = Labels.of("a", "b");
     CocoEvaluator ev = new CocoEvaluator(two);
-    ev.add("img", gts(gt(1, box(0, 0, 9, 9)), crowd(2, box(0, 0, 99, 99))),
+    ev.add(
+        "img",
+        gts(gt(1, box(0, 0, 9, 9)), crowd(2, box(0, 0, 99, 99))),
         List.of(det(1, 0.9, box(0, 0, 9, 9)), det(2, 0.9, box(0, 0, 99, 99))));
     CocoResult r = ev.result();
     assertThat(r.classAp(2)).isNaN();
@@ -160,6 +169,7 @@ class CocoEvaluatorTest {
     CocoEvaluator ev = new CocoEvaluator(ONE);
     ev.add("img", List.of(), List.of());
     assertThatThrownBy(() -> ev.add("img", List.of(), List.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("img");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("img");
   }
 }

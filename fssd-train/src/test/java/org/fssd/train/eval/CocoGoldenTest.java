@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Compares {@link CocoEvaluation} with pycocotools' {@code COCOeval} on the golden set of {@code
  * tools/reference/make_coco_golden.py} ({@code coco-golden/}: segmentation areas unlike the box
  * areas, crowd objects, non-contiguous category ids, images without annotations, more than 100
- * detections of a category in an image, tied scores, detections of categories without ground
- * truth or outside the category list). The expected numbers are pycocotools' own, committed.
+ * detections of a category in an image, tied scores, detections of categories without ground truth
+ * or outside the category list). The expected numbers are pycocotools' own, committed.
  */
 class CocoGoldenTest {
   /** The required agreement; in fact they differ by summation order only (below 1e-15). */
@@ -78,7 +78,8 @@ class CocoGoldenTest {
       if (ap == -1) {
         assertThat(r.classAp(label)).as("category %s", coco.categoryId(label)).isNaN();
       } else {
-        assertThat(r.classAp(label)).as("category %s", coco.categoryId(label))
+        assertThat(r.classAp(label))
+            .as("category %s", coco.categoryId(label))
             .isCloseTo(ap, within(TOL));
       }
     }
@@ -113,9 +114,16 @@ class CocoGoldenTest {
     for (var e : dets.byImage().entrySet()) {
       List<org.fssd.detect.Detection> ds = new ArrayList<>();
       for (CocoDet d : e.getValue()) {
-        ds.add(org.fssd.detect.Detection.of(d.classIndex(), coco.labels().name(d.classIndex()),
-            (float) d.score(), org.fssd.box.Box.of((float) d.x(), (float) d.y(),
-                (float) (d.x() + d.w() - 1), (float) (d.y() + d.h() - 1))));
+        ds.add(
+            org.fssd.detect.Detection.of(
+                d.classIndex(),
+                coco.labels().name(d.classIndex()),
+                (float) d.score(),
+                org.fssd.box.Box.of(
+                    (float) d.x(),
+                    (float) d.y(),
+                    (float) (d.x() + d.w() - 1),
+                    (float) (d.y() + d.h() - 1))));
       }
       byId.put(coco.annotation(e.getKey()).id(), ds);
     }
@@ -133,5 +141,4 @@ class CocoGoldenTest {
       assertThat(inMemory.stats()[i]).as("stats[%s]", i).isCloseTo(want[i], within(TOL));
     }
   }
-
 }

@@ -24,12 +24,14 @@ class CocoResultsFileTest {
     Files.createFile(images.resolve("a.jpg"));
     Files.createFile(images.resolve("b.jpg"));
     Path json = dir.resolve("instances.json");
-    Files.writeString(json, "{\"images\": ["
-        + "{\"id\": 391895, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 80},"
-        + "{\"id\": 7, \"file_name\": \"b.jpg\", \"width\": 50, \"height\": 40}],"
-        + "\"categories\": [{\"id\": 90, \"name\": \"toothbrush\"}, {\"id\": 18, \"name\": \"dog\"}],"
-        + "\"annotations\": [{\"id\": 1, \"image_id\": 7, \"category_id\": 18, \"bbox\": [1, 2, 10, 20],"
-        + " \"area\": 150}]}");
+    Files.writeString(
+        json,
+        "{\"images\": ["
+            + "{\"id\": 391895, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 80},"
+            + "{\"id\": 7, \"file_name\": \"b.jpg\", \"width\": 50, \"height\": 40}],"
+            + "\"categories\": [{\"id\": 90, \"name\": \"toothbrush\"}, {\"id\": 18, \"name\": \"dog\"}],"
+            + "\"annotations\": [{\"id\": 1, \"image_id\": 7, \"category_id\": 18, \"bbox\": [1, 2, 10, 20],"
+            + " \"area\": 150}]}");
     coco = CocoDataset.load(json, images);
   }
 
@@ -41,57 +43,99 @@ class CocoResultsFileTest {
 
   @Test
   void readsInFileOrderAndSkipsUnknownCategories() throws Exception {
-    CocoResultsFile.Contents c = CocoResultsFile.read(file("[\n"
-        + "{\"image_id\": 7, \"category_id\": 90, \"bbox\": [1.5, 2, 3, 4], \"score\": 0.5,"
-        + " \"segmentation\": [[1, 2, 3, 4]]},\n"
-        + "{\"image_id\": 391895, \"category_id\": 3, \"bbox\": [1, 2, 3, 4], \"score\": 0.5},\n"
-        + "{\"image_id\": 7, \"category_id\": 18, \"bbox\": [0, 0, 1e3, 2], \"score\": 7}\n]"), coco);
+    CocoResultsFile.Contents c =
+        CocoResultsFile.read(
+            file(
+                "[\n"
+                    + "{\"image_id\": 7, \"category_id\": 90, \"bbox\": [1.5, 2, 3, 4], \"score\": 0.5,"
+                    + " \"segmentation\": [[1, 2, 3, 4]]},\n"
+                    + "{\"image_id\": 391895, \"category_id\": 3, \"bbox\": [1, 2, 3, 4], \"score\": 0.5},\n"
+                    + "{\"image_id\": 7, \"category_id\": 18, \"bbox\": [0, 0, 1e3, 2], \"score\": 7}\n]"),
+            coco);
     assertThat(c.detections()).isEqualTo(2);
     assertThat(c.unknownCategory()).isEqualTo(1);
     assertThat(c.byImage()).containsOnlyKeys(1);
-    assertThat(c.byImage().get(1)).containsExactly(new CocoDet(2, 0.5, 1.5, 2, 3, 4),
-        new CocoDet(1, 7, 0, 0, 1000, 2));
+    assertThat(c.byImage().get(1))
+        .containsExactly(new CocoDet(2, 0.5, 1.5, 2, 3, 4), new CocoDet(1, 7, 0, 0, 1000, 2));
   }
 
   @Test
   void badFilesNameTheElement() throws Exception {
     assertThatThrownBy(() -> CocoResultsFile.read(file("{\"a\": 1}"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("not a JSON array");
-    assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": 7, \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3], \"score\": 0.5}]"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("element [0]")
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("not a JSON array");
+    assertThatThrownBy(
+            () ->
+                CocoResultsFile.read(
+                    file(
+                        "[{\"image_id\": 7, \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3], \"score\": 0.5}]"),
+                    coco))
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("element [0]")
         .hasMessageContaining("'bbox' must be an array [x, y, w, h]");
-    assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": 7, \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}, {\"image_id\": 7, \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3, 4]}]"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("element [1]")
+    assertThatThrownBy(
+            () ->
+                CocoResultsFile.read(
+                    file(
+                        "[{\"image_id\": 7, \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}, {\"image_id\": 7, \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3, 4]}]"),
+                    coco))
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("element [1]")
         .hasMessageContaining("'score' must be a number");
-    assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": \"7\", \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("'image_id' must be an integer");
-    assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": 8, \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("image_id 8 is not an image of");
-    assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": 7, \"category_id\": 18,"
-        + " \"bbox\": [1, 2, 3, 1e999], \"score\": 0.5}]"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("'bbox[3]' is not finite");
+    assertThatThrownBy(
+            () ->
+                CocoResultsFile.read(
+                    file(
+                        "[{\"image_id\": \"7\", \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]"),
+                    coco))
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("'image_id' must be an integer");
+    assertThatThrownBy(
+            () ->
+                CocoResultsFile.read(
+                    file(
+                        "[{\"image_id\": 8, \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3, 4], \"score\": 0.5}]"),
+                    coco))
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("image_id 8 is not an image of");
+    assertThatThrownBy(
+            () ->
+                CocoResultsFile.read(
+                    file(
+                        "[{\"image_id\": 7, \"category_id\": 18,"
+                            + " \"bbox\": [1, 2, 3, 1e999], \"score\": 0.5}]"),
+                    coco))
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("'bbox[3]' is not finite");
     assertThatThrownBy(() -> CocoResultsFile.read(file("[{\"image_id\": 7,"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("malformed JSON");
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("malformed JSON");
     assertThatThrownBy(() -> CocoResultsFile.read(dir.resolve("none.json"), coco))
-        .isInstanceOf(EvalException.class).hasMessageContaining("none.json not found");
+        .isInstanceOf(EvalException.class)
+        .hasMessageContaining("none.json not found");
   }
 
   @Test
   void writesDatasetIdsAndTheReferenceBoxConvention() throws Exception {
     Path out = dir.resolve("out.json");
-    CocoResultsFile.write(out, coco, Map.of("7", List.of(
-        Detection.of(2, "toothbrush", 0.25f, Box.of(1.5f, 2, 10.5f, 21)))));
-    assertThat(Files.readString(out).strip()).isEqualTo("[\n{\"image_id\":7,\"category_id\":90,"
-        + "\"bbox\":[1.5,2.0,10.0,20.0],\"score\":0.25}\n]");
+    CocoResultsFile.write(
+        out,
+        coco,
+        Map.of("7", List.of(Detection.of(2, "toothbrush", 0.25f, Box.of(1.5f, 2, 10.5f, 21)))));
+    assertThat(Files.readString(out).strip())
+        .isEqualTo(
+            "[\n{\"image_id\":7,\"category_id\":90,"
+                + "\"bbox\":[1.5,2.0,10.0,20.0],\"score\":0.25}\n]");
     assertThat(CocoResultsFile.read(out, coco).byImage().get(1))
         .containsExactly(new CocoDet(2, 0.25, 1.5, 2, 10, 20));
     assertThatThrownBy(() -> CocoResultsFile.write(out, coco, Map.of("8", List.of())))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("image id 8");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("image id 8");
   }
 
   @Test
@@ -117,8 +161,9 @@ class CocoResultsFileTest {
         ev.addImage("10", gt, tp);
         ev.addImage("9", List.of(), fp);
       }
-      assertThat(ev.result().ap()).as("9 first: %s", nineFirst).isCloseTo(0.5,
-          org.assertj.core.api.Assertions.within(1e-12));
+      assertThat(ev.result().ap())
+          .as("9 first: %s", nineFirst)
+          .isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-12));
     }
   }
 }

@@ -8,8 +8,8 @@ import org.fssd.data.DataProblems;
 import org.fssd.data.DetectionDataset;
 import org.fssd.data.FileDataset;
 import org.fssd.data.GtBox;
-import org.fssd.model.Labels;
 import org.fssd.image.ImageLoader;
+import org.fssd.model.Labels;
 
 /** Small helpers for the evaluation tests. */
 final class EvalFixtures {
@@ -40,7 +40,12 @@ final class EvalFixtures {
    * evaluation tests only look at annotations). Keeps difficult objects, as the default does.
    */
   static DetectionDataset dataset(Labels labels, List<Annotation> annotations) {
-    return new FileDataset("test", labels, annotations, true, new DataProblems(BadInputPolicy.FAIL),
+    return new FileDataset(
+        "test",
+        labels,
+        annotations,
+        true,
+        new DataProblems(BadInputPolicy.FAIL),
         ImageLoader.defaults()) {};
   }
 }

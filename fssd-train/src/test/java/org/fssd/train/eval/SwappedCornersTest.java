@@ -28,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SwappedCornersTest {
   private static final Labels LABELS = Labels.of("cat", "dog");
+
   /** GT A: XML (11, 11, 20, 20), 10 x 10 = area 100. */
   private static final Box A = box(10, 10, 19, 19);
+
   /** GT B: XML (41, 11, 41, 20), one pixel wide, area 10. */
   private static final Box B = box(40, 10, 40, 19);
 
@@ -72,18 +74,22 @@ class SwappedCornersTest {
 
   @Test
   void resultFilesWithSwappedCornersAreScoredAndCountedWithTheFirstLine() throws Exception {
-    Files.writeString(dir.resolve("comp4_det_test_cat.txt"), String.join("\n",
-        "",
-        "000001 0.9 20 11 11 20", // x swapped by 9: overlaps 0 and -0.0: FP
-        "000001 0.8 11 11 20 20", // A exactly: TP
-        "000001 0.7 41.25 11 41 20", // swapped by 0.25: 0.75 with B: TP
-        "000001 0.6 16 11 5 20", // NaN with A: FP
-        ""));
+    Files.writeString(
+        dir.resolve("comp4_det_test_cat.txt"),
+        String.join(
+            "\n",
+            "",
+            "000001 0.9 20 11 11 20", // x swapped by 9: overlaps 0 and -0.0: FP
+            "000001 0.8 11 11 20 20", // A exactly: TP
+            "000001 0.7 41.25 11 41 20", // swapped by 0.25: 0.75 with B: TP
+            "000001 0.6 16 11 5 20", // NaN with A: FP
+            ""));
     Files.writeString(dir.resolve("comp4_det_test_dog.txt"), "000001 0.4 30 30 31 20\n");
     VocResultFiles.Read read = VocResultFiles.readFiles(dir, "test", LABELS);
     assertThat(read.swappedBoxes()).isEqualTo(4);
     assertThat(read.firstSwapped()).isEqualTo(dir.resolve("comp4_det_test_cat.txt") + ":2");
-    assertThat(read.warning()).startsWith("4 detections have a box with x1 > x2 or y1 > y2 (first at ")
+    assertThat(read.warning())
+        .startsWith("4 detections have a box with x1 > x2 or y1 > y2 (first at ")
         .contains("comp4_det_test_cat.txt:2");
     ScoredBox first = read.detections().get("000001").get(0);
     assertThat(first.swapped()).isTrue();
@@ -92,8 +98,9 @@ class SwappedCornersTest {
     assertThat(first.box()).isEqualTo(box(10, 10, 19, 19)); // corners sorted, 0-based
 
     Annotation a = new Annotation("2007/000001", "", 100, 100, List.of(gt(1, A), gt(1, B)));
-    EvalResult r = VocEvaluation.evaluate(EvalFixtures.dataset(LABELS, List.of(a)),
-        read.detections(), ApMethod.VOC07_11_POINT);
+    EvalResult r =
+        VocEvaluation.evaluate(
+            EvalFixtures.dataset(LABELS, List.of(a)), read.detections(), ApMethod.VOC07_11_POINT);
     ClassAp cat = r.classes().get(0);
     // sorted by score: FP, TP, TP, FP; npos 2 -> recall 0, .5, 1, 1; precision 0, 1/2, 2/3, 1/2
     assertThat(cat.truePositives()).isEqualTo(2);
@@ -101,8 +108,9 @@ class SwappedCornersTest {
     // 11-point: every threshold t in 0..1 finds max precision 2/3 at recall >= t
     assertThat(cat.ap()).isCloseTo(2.0 / 3.0, within(1e-12));
     // all-point: 0.5 * 2/3 + 0.5 * 2/3
-    EvalResult all = VocEvaluation.evaluate(EvalFixtures.dataset(LABELS, List.of(a)),
-        read.detections(), ApMethod.VOC10_ALL_POINT);
+    EvalResult all =
+        VocEvaluation.evaluate(
+            EvalFixtures.dataset(LABELS, List.of(a)), read.detections(), ApMethod.VOC10_ALL_POINT);
     assertThat(all.classes().get(0).ap()).isCloseTo(2.0 / 3.0, within(1e-12));
     // no dog GT: its AP is undefined and the swapped dog box a FP; mAP is the cat AP
     assertThat(r.classes().get(1).falsePositives()).isEqualTo(1);

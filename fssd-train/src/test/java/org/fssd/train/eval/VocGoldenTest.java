@@ -16,10 +16,9 @@ import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 /**
- * Compares {@link ApAccumulator} with the published VOC evaluation algorithm on random data:
- * {@code voc_golden.txt} was written by {@code make_voc_golden.py} next to it (numpy, float64;
- * coordinates in halves so floats hold them exactly; distinct scores). Tolerance 1e-12 (summation
- * order only).
+ * Compares {@link ApAccumulator} with the published VOC evaluation algorithm on random data: {@code
+ * voc_golden.txt} was written by {@code make_voc_golden.py} next to it (numpy, float64; coordinates
+ * in halves so floats hold them exactly; distinct scores). Tolerance 1e-12 (summation order only).
  */
 class VocGoldenTest {
 
@@ -28,8 +27,10 @@ class VocGoldenTest {
     Map<Integer, List<GtBox>> gts = new TreeMap<>();
     Map<Integer, List<ScoredBox>> dets = new TreeMap<>();
     List<double[]> aps = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(
-        getClass().getResourceAsStream("voc_golden.txt"), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(
+                getClass().getResourceAsStream("voc_golden.txt"), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         String[] f = line.split(" ");
@@ -37,21 +38,35 @@ class VocGoldenTest {
           case "gt" -> {
             int img = Integer.parseInt(f[1]);
             // XML values (1-based) are stored minus 1, as VocDataset does.
-            Box b = Box.of(Float.parseFloat(f[3]) - 1, Float.parseFloat(f[4]) - 1,
-                Float.parseFloat(f[5]) - 1, Float.parseFloat(f[6]) - 1);
+            Box b =
+                Box.of(
+                    Float.parseFloat(f[3]) - 1,
+                    Float.parseFloat(f[4]) - 1,
+                    Float.parseFloat(f[5]) - 1,
+                    Float.parseFloat(f[6]) - 1);
             gts.computeIfAbsent(img, x -> new ArrayList<>())
                 .add(new GtBox(b, Integer.parseInt(f[2]), f[7].equals("1"), false));
           }
           case "det" -> {
             int img = Integer.parseInt(f[1]);
             // written 1-based: back to 0-based.
-            Box b = Box.of(Float.parseFloat(f[4]) - 1, Float.parseFloat(f[5]) - 1,
-                Float.parseFloat(f[6]) - 1, Float.parseFloat(f[7]) - 1);
+            Box b =
+                Box.of(
+                    Float.parseFloat(f[4]) - 1,
+                    Float.parseFloat(f[5]) - 1,
+                    Float.parseFloat(f[6]) - 1,
+                    Float.parseFloat(f[7]) - 1);
             dets.computeIfAbsent(img, x -> new ArrayList<>())
                 .add(new ScoredBox(Integer.parseInt(f[2]), Double.parseDouble(f[3]), b));
           }
-          case "ap" -> aps.add(new double[] {Integer.parseInt(f[1]), Double.parseDouble(f[2]),
-              Double.parseDouble(f[3]), Integer.parseInt(f[4])});
+          case "ap" ->
+              aps.add(
+                  new double[] {
+                    Integer.parseInt(f[1]),
+                    Double.parseDouble(f[2]),
+                    Double.parseDouble(f[3]),
+                    Integer.parseInt(f[4])
+                  });
           default -> throw new AssertionError("unexpected golden line " + line);
         }
       }

@@ -28,23 +28,26 @@ class VocResultFilesTest {
 
   private static Map<String, List<Detection>> detections() {
     Map<String, List<Detection>> m = new LinkedHashMap<>();
-    m.put("2007/000001", List.of(
-        Detection.of(1, "cat", 0.9f, Box.of(0f, 1f, 9f, 9f)),
-        Detection.of(2, "dog", 0.123456f, Box.of(10.26f, 20.5f, 30.75f, 40.125f))));
+    m.put(
+        "2007/000001",
+        List.of(
+            Detection.of(1, "cat", 0.9f, Box.of(0f, 1f, 9f, 9f)),
+            Detection.of(2, "dog", 0.123456f, Box.of(10.26f, 20.5f, 30.75f, 40.125f))));
     m.put("2007/000002", List.of(Detection.of(1, "cat", 0.25f, Box.of(-3.5f, 0f, 4f, 7.33f))));
     return m;
   }
 
   @Test
   void publishedFormatIsOneBasedWithFixedDecimals() throws Exception {
-    List<Path> files = VocResultFiles.write(dir, "test", LABELS, detections(),
-        VocResultFiles.Format.PUBLISHED);
-    assertThat(files).extracting(p -> p.getFileName().toString())
+    List<Path> files =
+        VocResultFiles.write(dir, "test", LABELS, detections(), VocResultFiles.Format.PUBLISHED);
+    assertThat(files)
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("comp4_det_test_cat.txt", "comp4_det_test_dog.txt");
-    assertThat(Files.readAllLines(files.get(0), StandardCharsets.UTF_8)).containsExactly(
-        "000001 0.900 1.0 2.0 10.0 10.0", "000002 0.250 -2.5 1.0 5.0 8.3");
-    assertThat(Files.readAllLines(files.get(1), StandardCharsets.UTF_8)).containsExactly(
-        "000001 0.123 11.3 21.5 31.8 41.1");
+    assertThat(Files.readAllLines(files.get(0), StandardCharsets.UTF_8))
+        .containsExactly("000001 0.900 1.0 2.0 10.0 10.0", "000002 0.250 -2.5 1.0 5.0 8.3");
+    assertThat(Files.readAllLines(files.get(1), StandardCharsets.UTF_8))
+        .containsExactly("000001 0.123 11.3 21.5 31.8 41.1");
     // no temporary files left behind
     try (var s = Files.list(dir)) {
       assertThat(s.count()).isEqualTo(2);
@@ -57,8 +60,9 @@ class VocResultFilesTest {
     VocResultFiles.write(dir, "test", LABELS, in, VocResultFiles.Format.EXACT);
     Map<String, List<ScoredBox>> back = VocResultFiles.readAll(dir, "test", LABELS);
     assertThat(back.keySet()).containsExactly("000001", "000002");
-    assertThat(back.get("000001")).containsExactly(
-        ScoredBox.of(in.get("2007/000001").get(0)), ScoredBox.of(in.get("2007/000001").get(1)));
+    assertThat(back.get("000001"))
+        .containsExactly(
+            ScoredBox.of(in.get("2007/000001").get(0)), ScoredBox.of(in.get("2007/000001").get(1)));
     assertThat(back.get("000002")).containsExactly(ScoredBox.of(in.get("2007/000002").get(0)));
   }
 
@@ -115,25 +119,34 @@ class VocResultFilesTest {
     Map<String, List<Detection>> clash = new LinkedHashMap<>();
     clash.put("2007/000001", List.of());
     clash.put("2012/000001", List.of());
-    assertThatThrownBy(() -> VocResultFiles.write(dir, "test", LABELS, clash,
-        VocResultFiles.Format.EXACT)).hasMessageContaining("000001");
-    assertThatThrownBy(() -> VocResultFiles.write(dir, "test", LABELS,
-        Map.of("a b", List.of()), VocResultFiles.Format.EXACT))
+    assertThatThrownBy(
+            () -> VocResultFiles.write(dir, "test", LABELS, clash, VocResultFiles.Format.EXACT))
+        .hasMessageContaining("000001");
+    assertThatThrownBy(
+            () ->
+                VocResultFiles.write(
+                    dir, "test", LABELS, Map.of("a b", List.of()), VocResultFiles.Format.EXACT))
         .hasMessageContaining("white space");
   }
 
   @Test
   void filesScoreLikeTheInMemoryEvaluation() {
     Box a = box(0, 0, 9, 9);
-    List<Annotation> anns = List.of(
-        new Annotation("2007/000001", "", 50, 50, List.of(gt(1, a), difficult(2, a))),
-        new Annotation("2007/000002", "", 50, 50, List.of(gt(1, a), gt(2, box(20, 20, 30, 30)))));
+    List<Annotation> anns =
+        List.of(
+            new Annotation("2007/000001", "", 50, 50, List.of(gt(1, a), difficult(2, a))),
+            new Annotation(
+                "2007/000002", "", 50, 50, List.of(gt(1, a), gt(2, box(20, 20, 30, 30)))));
     DetectionDataset ds = EvalFixtures.dataset(LABELS, anns);
     Map<String, List<Detection>> dets = new LinkedHashMap<>();
-    dets.put("2007/000001", List.of(Detection.of(1, "cat", 0.6f, a),
-        Detection.of(2, "dog", 0.7f, box(0, 0, 8.5f, 9))));
-    dets.put("2007/000002", List.of(Detection.of(1, "cat", 0.8f, box(0, 0, 9, 3)),
-        Detection.of(2, "dog", 0.4f, box(20.2f, 19.7f, 30, 31))));
+    dets.put(
+        "2007/000001",
+        List.of(Detection.of(1, "cat", 0.6f, a), Detection.of(2, "dog", 0.7f, box(0, 0, 8.5f, 9))));
+    dets.put(
+        "2007/000002",
+        List.of(
+            Detection.of(1, "cat", 0.8f, box(0, 0, 9, 3)),
+            Detection.of(2, "dog", 0.4f, box(20.2f, 19.7f, 30, 31))));
     ApAccumulator acc = new ApAccumulator(LABELS);
     for (Annotation an : anns) {
       acc.add(an, dets.get(an.id()));
@@ -153,13 +166,16 @@ class VocResultFilesTest {
 
   @Test
   void unknownImageInFilesIsAnError() throws Exception {
-    DetectionDataset ds = EvalFixtures.dataset(LABELS,
-        List.of(new Annotation("2007/000001", "", 50, 50, List.of())));
-    VocResultFiles.write(dir, "test", LABELS,
+    DetectionDataset ds =
+        EvalFixtures.dataset(LABELS, List.of(new Annotation("2007/000001", "", 50, 50, List.of())));
+    VocResultFiles.write(
+        dir,
+        "test",
+        LABELS,
         Map.of("2007/000009", List.of(Detection.of(1, "cat", 0.5f, box(0, 0, 1, 1)))),
         VocResultFiles.Format.PUBLISHED);
-    assertThatThrownBy(() -> VocEvaluation.evaluateFiles(ds, dir, "test",
-        ApMethod.VOC07_11_POINT)).isInstanceOf(EvalException.class)
+    assertThatThrownBy(() -> VocEvaluation.evaluateFiles(ds, dir, "test", ApMethod.VOC07_11_POINT))
+        .isInstanceOf(EvalException.class)
         .hasMessageContaining("'000009'");
   }
 }

@@ -13,10 +13,10 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.train.TrainTestFixtures.MultiBoxReference;
-import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.Numerical;
+import org.fssd.train.TrainTestFixtures.MultiBoxReference;
+import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
@@ -49,18 +49,23 @@ class MultiBoxLossTest {
     INDArray g = loss.gradient(ref.loc(), ref.conf(), ref.locT(), ref.confT());
     INDArray gl = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, p * 4));
     INDArray gc = g.get(NDArrayIndex.all(), NDArrayIndex.interval(p * 4, p * (4 + c)));
-    // gradients are <= 0.1 (1/N per positive): 1e-4 absolute is the float32 bound of the reference's
+    // gradients are <= 0.1 (1/N per positive): 1e-4 absolute is the float32 bound of the
+    // reference's
     // own rounding at that size, with room
     FloatArrays.assertClose(gl, gradLoc.reshape(b, p * 4L), 1e-4, 1e-4, "loc gradient vs PyTorch");
-    FloatArrays.assertClose(gc, gradConf.reshape(b, (long) p * c), 1e-4, 1e-4, "conf gradient vs PyTorch");
+    FloatArrays.assertClose(
+        gc, gradConf.reshape(b, (long) p * c), 1e-4, 1e-4, "conf gradient vs PyTorch");
     // the fixture must exercise both branches and the mining: many conf gradients are exactly 0
-    assertThat(gc.eq(0.0).castTo(DataType.INT32).sumNumber().intValue()).isGreaterThan(b * p * c / 2);
+    assertThat(gc.eq(0.0).castTo(DataType.INT32).sumNumber().intValue())
+        .isGreaterThan(b * p * c / 2);
 
     // the same numbers through DL4J: score of a LossLayer graph fed by the two outputs
     ComputationGraph graph = lossOnlyGraph(p, c, DataType.FLOAT);
-    double score = graph.score(new MultiDataSet(
-        new INDArray[] {ref.loc().reshape(b, p * 4L), ref.conf().reshape(b, (long) p * c)},
-        new INDArray[] {ref.labels()}));
+    double score =
+        graph.score(
+            new MultiDataSet(
+                new INDArray[] {ref.loc().reshape(b, p * 4L), ref.conf().reshape(b, (long) p * c)},
+                new INDArray[] {ref.labels()}));
     FloatArrays.assertClose(score, expected[0] + expected[1], 1e-5, 1e-6, "DL4J score vs PyTorch");
   }
 
@@ -71,16 +76,31 @@ class MultiBoxLossTest {
     MultiBoxLoss loss = MultiBoxLoss.of(ref.priors(), ref.classes());
     INDArray preOut = ref.preOutput();
     INDArray labels = ref.labels();
-    INDArray dl4j = loss.computeGradient(labels, preOut, Activation.IDENTITY.getActivationFunction(), null);
+    INDArray dl4j =
+        loss.computeGradient(labels, preOut, Activation.IDENTITY.getActivationFunction(), null);
     INDArray spec = loss.gradient(ref.loc(), ref.conf(), ref.locT(), ref.confT());
-    FloatArrays.assertClose(dl4j.castTo(DataType.DOUBLE).div(b), spec.castTo(DataType.DOUBLE), 1e-6, 1e-6,
+    FloatArrays.assertClose(
+        dl4j.castTo(DataType.DOUBLE).div(b),
+        spec.castTo(DataType.DOUBLE),
+        1e-6,
+        1e-6,
         "DL4J gradient / batch vs SPEC gradient");
-    double sum = loss.computeScoreArray(labels, preOut, Activation.IDENTITY.getActivationFunction(), null)
-        .sumNumber().doubleValue();
-    FloatArrays.assertClose(sum / b, loss.compute(ref.loc(), ref.conf(), ref.locT(), ref.confT()).total(), 5e-7, 1e-5,
+    double sum =
+        loss.computeScoreArray(labels, preOut, Activation.IDENTITY.getActivationFunction(), null)
+            .sumNumber()
+            .doubleValue();
+    FloatArrays.assertClose(
+        sum / b,
+        loss.compute(ref.loc(), ref.conf(), ref.locT(), ref.confT()).total(),
+        5e-7,
+        1e-5,
         "score array sum / batch vs total loss");
-    FloatArrays.assertClose(loss.computeScore(labels, preOut, Activation.IDENTITY.getActivationFunction(), null, true),
-        sum / b, 5e-7, 1e-5, "computeScore vs score array sum / batch");
+    FloatArrays.assertClose(
+        loss.computeScore(labels, preOut, Activation.IDENTITY.getActivationFunction(), null, true),
+        sum / b,
+        5e-7,
+        1e-5,
+        "computeScore vs score array sum / batch");
   }
 
   @Test
@@ -99,18 +119,21 @@ class MultiBoxLossTest {
         labels.putScalar(i, j, r.nextGaussian());
       }
     }
-    // image 0: 1 positive (3 negatives kept of 5), image 1: 2 positives (all 4 negatives), image 2: none
+    // image 0: 1 positive (3 negatives kept of 5), image 1: 2 positives (all 4 negatives), image 2:
+    // none
     labels.putScalar(0, p * 4 + 2, 1);
     labels.putScalar(1, p * 4 + 0, 2);
     labels.putScalar(1, p * 4 + 5, 1);
-    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
-        .net(graph)
-        .inputs(new INDArray[] {in})
-        .labels(new INDArray[] {labels})
-        .epsilon(1e-6)
-        .maxRelError(1e-5)
-        .minAbsoluteError(1e-9)
-        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    boolean ok =
+        GradientCheckUtil.checkGradients(
+            new GradientCheckUtil.GraphConfig()
+                .net(graph)
+                .inputs(new INDArray[] {in})
+                .labels(new INDArray[] {labels})
+                .epsilon(1e-6)
+                .maxRelError(1e-5)
+                .minAbsoluteError(1e-9)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
     assertThat(ok).isTrue();
   }
 
@@ -131,7 +154,8 @@ class MultiBoxLossTest {
     MultiBoxLoss.Result r1 = new MultiBoxLoss(3, 2, 1).compute(loc, conf, locT, cls);
     assertThat(r1.confLoss()).isCloseTo(ce0 + ce2, within(1e-12));
     // no positive at all: nothing counts, divided by 1
-    MultiBoxLoss.Result none = MultiBoxLoss.of(3, 2).compute(loc, conf, locT, Nd4j.zeros(DataType.DOUBLE, 1, 3));
+    MultiBoxLoss.Result none =
+        MultiBoxLoss.of(3, 2).compute(loc, conf, locT, Nd4j.zeros(DataType.DOUBLE, 1, 3));
     assertThat(none.total()).isZero();
     assertThat(none.numPositives()).isZero();
   }
@@ -157,9 +181,12 @@ class MultiBoxLossTest {
     INDArray loc = Nd4j.zeros(DataType.DOUBLE, 1, 12);
     INDArray conf = Nd4j.zeros(DataType.DOUBLE, 1, 6);
     assertThatThrownBy(() -> loss.compute(loc, conf, loc, Nd4j.zeros(DataType.DOUBLE, 1, 4)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("classTargets");
-    assertThatThrownBy(() -> loss.compute(loc, conf, loc, Nd4j.createFromArray(new double[][] {{0, 2, 0}})))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a class id");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("classTargets");
+    assertThatThrownBy(
+            () -> loss.compute(loc, conf, loc, Nd4j.createFromArray(new double[][] {{0, 2, 0}})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a class id");
     assertThatThrownBy(() -> new MultiBoxLoss(0, 2, 3)).hasMessageContaining("numPriors");
   }
 
@@ -168,21 +195,30 @@ class MultiBoxLossTest {
     ComputationGraph graph = lossOnlyGraph(7, 4, DataType.FLOAT);
     String json = graph.getConfiguration().toJson();
     ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
-    LossLayer layer = (LossLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
-        back.getVertices().get("loss")).getLayerConf().getLayer();
+    LossLayer layer =
+        (LossLayer)
+            ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices().get("loss"))
+                .getLayerConf()
+                .getLayer();
     assertThat(layer.getLossFn()).isEqualTo(new MultiBoxLoss(7, 4, 3));
     assertThat(back).isEqualTo(graph.getConfiguration());
   }
 
   private static ComputationGraph lossOnlyGraph(int p, int c, DataType type) {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .dataType(type)
-        .graphBuilder()
-        .addInputs("loc", "conf")
-        .addVertex("merged", new MergeVertex(), "loc", "conf")
-        .addLayer("loss", new LossLayer.Builder(MultiBoxLoss.of(p, c)).activation(Activation.IDENTITY).build(), "merged")
-        .setOutputs("loss")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .dataType(type)
+            .graphBuilder()
+            .addInputs("loc", "conf")
+            .addVertex("merged", new MergeVertex(), "loc", "conf")
+            .addLayer(
+                "loss",
+                new LossLayer.Builder(MultiBoxLoss.of(p, c))
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "merged")
+            .setOutputs("loss")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;

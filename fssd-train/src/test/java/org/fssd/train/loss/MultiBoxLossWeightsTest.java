@@ -32,8 +32,10 @@ class MultiBoxLossWeightsTest {
     INDArray confT = ref.confT();
     MultiBoxLoss loss = MultiBoxLoss.of(ref.priors(), ref.classes());
     INDArray ones = Nd4j.ones(DataType.FLOAT, ref.batch(), ref.priors());
-    assertThat(loss.compute(loc, conf, locT, confT, ones)).isEqualTo(loss.compute(loc, conf, locT, confT));
-    assertThat(loss.gradient(loc, conf, locT, confT, ones)).isEqualTo(loss.gradient(loc, conf, locT, confT));
+    assertThat(loss.compute(loc, conf, locT, confT, ones))
+        .isEqualTo(loss.compute(loc, conf, locT, confT));
+    assertThat(loss.gradient(loc, conf, locT, confT, ones))
+        .isEqualTo(loss.gradient(loc, conf, locT, confT));
     // through the DL4J entry points: labels [B, P*4 + P] and [B, P*4 + 2P] with ones
     INDArray preOut = ref.preOutput();
     INDArray plain = ref.labels();
@@ -82,7 +84,8 @@ class MultiBoxLossWeightsTest {
     assertThat(a.locLoss()).isEqualTo(b.locLoss());
     assertThat(a.confLoss()).isEqualTo(b.confLoss());
     assertThat(a.numPositives()).isEqualTo(b.numPositives() + 3); // still counted as positives
-    assertThat(loss.gradient(loc, conf, locT, with, w)).isEqualTo(loss.gradient(loc, conf, locT, without));
+    assertThat(loss.gradient(loc, conf, locT, with, w))
+        .isEqualTo(loss.gradient(loc, conf, locT, without));
     // and the weight does matter: with weight 1 the loss differs
     assertThat(loss.compute(loc, conf, locT, with).total()).isNotEqualTo(b.total());
   }
@@ -91,11 +94,14 @@ class MultiBoxLossWeightsTest {
   void handComputedWeightedImage() {
     // P = 4, C = 2: prior 0 positive with weight 0.5, prior 1 positive with weight 1, priors 2, 3
     // negatives. N = 1.5; ratio 3 mines round(4.5) = 5, capped to the 2 negatives there are.
-    INDArray loc = Nd4j.createFromArray(new double[][] {{0.5, -2.0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9}});
+    INDArray loc =
+        Nd4j.createFromArray(
+            new double[][] {{0.5, -2.0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9, 9, 9, 9, 9}});
     INDArray locT = Nd4j.zeros(DataType.DOUBLE, 1, 16);
     INDArray conf = Nd4j.createFromArray(new double[][] {{0, 0, 1, 0, 0, 2, 0, 1}});
     INDArray cls = Nd4j.createFromArray(new double[][] {{1, 1, 0, 0}});
-    INDArray w = Nd4j.createFromArray(new double[][] {{0.5, 1, 7, 7}}); // negatives' weights ignored
+    INDArray w =
+        Nd4j.createFromArray(new double[][] {{0.5, 1, 7, 7}}); // negatives' weights ignored
     MultiBoxLoss.Result r = MultiBoxLoss.of(4, 2).compute(loc, conf, locT, cls, w);
     double sl0 = 0.125 + 1.5;
     double sl1 = 2.5;
@@ -138,10 +144,16 @@ class MultiBoxLossWeightsTest {
     labels.putScalar(1, p * 5, 0.8);
     labels.putScalar(1, p * 4 + 5, 1);
     labels.putScalar(1, p * 5 + 5, 0.6);
-    boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
-        .net(graph).inputs(new INDArray[] {in}).labels(new INDArray[] {labels})
-        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
-        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    boolean ok =
+        GradientCheckUtil.checkGradients(
+            new GradientCheckUtil.GraphConfig()
+                .net(graph)
+                .inputs(new INDArray[] {in})
+                .labels(new INDArray[] {labels})
+                .epsilon(1e-6)
+                .maxRelError(1e-5)
+                .minAbsoluteError(1e-9)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
     assertThat(ok).isTrue();
   }
 
@@ -151,11 +163,20 @@ class MultiBoxLossWeightsTest {
     INDArray loc = Nd4j.zeros(DataType.DOUBLE, 1, 12);
     INDArray conf = Nd4j.zeros(DataType.DOUBLE, 1, 6);
     INDArray cls = Nd4j.createFromArray(new double[][] {{1, 0, 0}});
-    assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{-1, 1, 1}})))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1.0");
-    assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{Double.NaN, 1, 1}})))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+    assertThatThrownBy(
+            () ->
+                loss.compute(
+                    loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{-1, 1, 1}})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-1.0");
+    assertThatThrownBy(
+            () ->
+                loss.compute(
+                    loc, conf, loc, cls, Nd4j.createFromArray(new double[][] {{Double.NaN, 1, 1}})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN");
     assertThatThrownBy(() -> loss.compute(loc, conf, loc, cls, Nd4j.ones(DataType.DOUBLE, 1, 4)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weights");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("weights");
   }
 }

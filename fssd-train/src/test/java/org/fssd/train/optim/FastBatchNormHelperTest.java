@@ -6,9 +6,11 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.fssd.testing.FloatArrays;
+import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -16,13 +18,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.fssd.testing.FloatArrays;
-import org.fssd.testing.Numerical;
 
 /**
- * {@link FastBatchNormHelper} against DL4J's own batch-norm code: the same network (conv, BN,
- * ReLU conv, MSE) built twice, once with the helper and once without, must give the same outputs
- * in training and inference mode, the same gradients and the same parameters (running mean and
+ * {@link FastBatchNormHelper} against DL4J's own batch-norm code: the same network (conv, BN, ReLU
+ * conv, MSE) built twice, once with the helper and once without, must give the same outputs in
+ * training and inference mode, the same gradients and the same parameters (running mean and
  * variance included) after a few SGD steps.
  */
 @Numerical
@@ -32,24 +32,38 @@ class FastBatchNormHelperTest {
     BatchNormalization.Builder b = new BatchNormalization.Builder().nOut(6).eps(1e-5).decay(0.9);
     bn = copy(b.build(), bn);
     bn.setFastHelper(fast);
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(3).dataType(DataType.FLOAT).updater(new Sgd(0.002)).list()
-        .layer(new ConvolutionLayer.Builder(3, 3).nOut(6).padding(1, 1)
-            .activation(Activation.IDENTITY).build())
-        .layer(bn)
-        .layer(new ConvolutionLayer.Builder(3, 3).nOut(2).padding(1, 1)
-            .activation(Activation.RELU).build())
-        .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
-            .activation(Activation.IDENTITY).build())
-        .setInputType(InputType.convolutional(7, 9, 3))
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(3)
+            .dataType(DataType.FLOAT)
+            .updater(new Sgd(0.002))
+            .list()
+            .layer(
+                new ConvolutionLayer.Builder(3, 3)
+                    .nOut(6)
+                    .padding(1, 1)
+                    .activation(Activation.IDENTITY)
+                    .build())
+            .layer(bn)
+            .layer(
+                new ConvolutionLayer.Builder(3, 3)
+                    .nOut(2)
+                    .padding(1, 1)
+                    .activation(Activation.RELU)
+                    .build())
+            .layer(
+                new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                    .activation(Activation.IDENTITY)
+                    .build())
+            .setInputType(InputType.convolutional(7, 9, 3))
+            .build();
     MultiLayerNetwork n = new MultiLayerNetwork(conf);
     n.init();
     return n;
   }
 
-  private static DecayedBatchNormalization copy(BatchNormalization from,
-      DecayedBatchNormalization to) {
+  private static DecayedBatchNormalization copy(
+      BatchNormalization from, DecayedBatchNormalization to) {
     to.setNOut(from.getNOut());
     to.setEps(from.getEps());
     to.setDecay(from.getDecay());
@@ -93,6 +107,7 @@ class FastBatchNormHelperTest {
 
   /** |a - b| <= tol * max(1, max |b|): float32 sums in other orders (see FloatArrays). */
   private static void assertClose(INDArray a, INDArray b, double tol) {
-    FloatArrays.assertClose(a, b, tol, tol * Math.max(1, FloatArrays.maxAbs(b)), "fast vs DL4J batch norm");
+    FloatArrays.assertClose(
+        a, b, tol, tol * Math.max(1, FloatArrays.maxAbs(b)), "fast vs DL4J batch norm");
   }
 }

@@ -14,9 +14,9 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.fssd.testing.FloatArrays;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
-import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,18 +51,31 @@ class PyTorchSgdTest {
         .graphBuilder()
         .addInputs("in")
         .setInputTypes(InputType.convolutional(5, 5, 2))
-        .addLayer("c1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(3)
-            .activation(Activation.IDENTITY).build(), "in")
-        .addLayer("bn", new BatchNormalization.Builder().decay(DECAY).useLogStd(false).build(), "c1")
+        .addLayer(
+            "c1",
+            new ConvolutionLayer.Builder(3, 3)
+                .padding(1, 1)
+                .nOut(3)
+                .activation(Activation.IDENTITY)
+                .build(),
+            "in")
+        .addLayer(
+            "bn", new BatchNormalization.Builder().decay(DECAY).useLogStd(false).build(), "c1")
         .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn")
-        .addLayer("loss", new LossLayer.Builder(LossFunctions.LossFunction.MSE)
-            .activation(Activation.IDENTITY).build(), "pool")
+        .addLayer(
+            "loss",
+            new LossLayer.Builder(LossFunctions.LossFunction.MSE)
+                .activation(Activation.IDENTITY)
+                .build(),
+            "pool")
         .setOutputs("loss")
         .build();
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"DOUBLE", "FLOAT"})
+  @EnumSource(
+      value = DataType.class,
+      names = {"DOUBLE", "FLOAT"})
   void twoStepsFollowPyTorchSgdWithWeightDecayEverywhere(DataType type) {
     Nd4j.setDefaultDataTypes(type, type);
     double tol = type == DataType.DOUBLE ? 1e-10 : 1e-6;
@@ -85,7 +98,8 @@ class PyTorchSgdTest {
       probe.computeGradientAndScore();
       Map<String, INDArray> grad = probe.gradient().gradientForVariable();
       Map<String, INDArray> before = copyParams(graph);
-      INDArray conv = probe.feedForward(new INDArray[] {x}, true, false).get("c1").castTo(DataType.DOUBLE);
+      INDArray conv =
+          probe.feedForward(new INDArray[] {x}, true, false).get("c1").castTo(DataType.DOUBLE);
 
       graph.fit(data);
 
@@ -93,31 +107,45 @@ class PyTorchSgdTest {
       Map<String, INDArray> nextV = new java.util.HashMap<>();
       for (String p : new String[] {"c1_W", "c1_b", "bn_gamma", "bn_beta"}) {
         INDArray w0 = before.get(p);
-        INDArray g = grad.get(p).castTo(DataType.DOUBLE).reshape(w0.shape()).div(B).addi(w0.mul(WD));
+        INDArray g =
+            grad.get(p).castTo(DataType.DOUBLE).reshape(w0.shape()).div(B).addi(w0.mul(WD));
         INDArray vel = v == null ? g : v.get(p).mul(MU).addi(g);
         nextV.put(p, vel);
         INDArray expected = w0.sub(vel.mul(lr));
         assertClose(after.get(p), expected, tol, type + " step " + step + " " + p);
-        assertThat(after.get(p).sub(w0).amaxNumber().doubleValue()).as("%s moved", p).isGreaterThan(0);
+        assertThat(after.get(p).sub(w0).amaxNumber().doubleValue())
+            .as("%s moved", p)
+            .isGreaterThan(0);
       }
       v = nextV;
       // running statistics: decay * old + (1 - decay) * batch statistic over N, H, W
       INDArray batchMean = conv.mean(0, 2, 3);
       INDArray biasedVar = conv.var(false, 0, 2, 3);
-      assertClose(after.get("bn_mean"),
-          before.get("bn_mean").mul(DECAY).addi(batchMean.reshape(before.get("bn_mean").shape()).mul(1 - DECAY)),
-          tol, type + " running mean");
-      assertClose(after.get("bn_var"),
-          before.get("bn_var").mul(DECAY).addi(biasedVar.reshape(before.get("bn_var").shape()).mul(1 - DECAY)),
-          tol, type + " running var (DL4J: biased batch variance)");
+      assertClose(
+          after.get("bn_mean"),
+          before
+              .get("bn_mean")
+              .mul(DECAY)
+              .addi(batchMean.reshape(before.get("bn_mean").shape()).mul(1 - DECAY)),
+          tol,
+          type + " running mean");
+      assertClose(
+          after.get("bn_var"),
+          before
+              .get("bn_var")
+              .mul(DECAY)
+              .addi(biasedVar.reshape(before.get("bn_var").shape()).mul(1 - DECAY)),
+          tol,
+          type + " running var (DL4J: biased batch variance)");
     }
   }
 
   @Test
   void configuredGraphSurvivesJsonAndKeepsTheBatchNormDecay() {
     WarmupStepSchedule schedule = new WarmupStepSchedule(0.1, 2, Warmup.LINEAR, new int[] {4}, 0.1);
-    ComputationGraph graph = new ComputationGraph(
-        TrainingConfigurer.configure(tinyConf(DataType.FLOAT), PyTorchSgd.of(schedule), WD));
+    ComputationGraph graph =
+        new ComputationGraph(
+            TrainingConfigurer.configure(tinyConf(DataType.FLOAT), PyTorchSgd.of(schedule), WD));
     // DL4J's reader derives BN's useLogStd from the parameter names registered by init()
     graph.init();
     ComputationGraphConfiguration conf = graph.getConfiguration();
@@ -142,7 +170,11 @@ class PyTorchSgdTest {
 
   /** The update rule is applied to the same gradients: only the rounding of one step differs. */
   private static void assertClose(INDArray actual, INDArray expected, double tol, String what) {
-    FloatArrays.assertClose(actual.castTo(DataType.DOUBLE), expected.castTo(DataType.DOUBLE).reshape(actual.shape()),
-        tol, tol, what);
+    FloatArrays.assertClose(
+        actual.castTo(DataType.DOUBLE),
+        expected.castTo(DataType.DOUBLE).reshape(actual.shape()),
+        tol,
+        tol,
+        what);
   }
 }

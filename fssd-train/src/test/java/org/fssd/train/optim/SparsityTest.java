@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.data.ShapesDataset;
-import org.fssd.model.Labels;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
+import org.fssd.testing.FloatArrays;
 import org.fssd.train.FssdTrainer;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
-import org.fssd.testing.FloatArrays;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,8 +28,10 @@ class SparsityTest {
 
   @Test
   void oneStepAddsExactlySTimesSignOfGammaToTheGammaGradient() {
-    ShapesDataset data = ShapesDataset.builder().count(2).imageSize(96, 80).seed(3).shapesPerImage(1, 2).build();
-    FssdConfig config = FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(true).build();
+    ShapesDataset data =
+        ShapesDataset.builder().count(2).imageSize(96, 80).seed(3).shapesPerImage(1, 2).build();
+    FssdConfig config =
+        FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(true).build();
     FssdModel init = FssdModel.create(config, data.labels(), 4);
     // Gammas of both signs (and one zero, whose sign is 0) so that sign() matters.
     Nd4j.getRandom().setSeed(8);
@@ -41,7 +42,12 @@ class SparsityTest {
     }
     init.graph().getParam("base.0.bn_gamma").putScalar(0, 0f);
     MultiDataSet batch;
-    try (FssdDataSetIterator it = FssdDataSetIterator.builder(data, config.priors()).batchSize(2).seed(1).workers(1).build()) {
+    try (FssdDataSetIterator it =
+        FssdDataSetIterator.builder(data, config.priors())
+            .batchSize(2)
+            .seed(1)
+            .workers(1)
+            .build()) {
       batch = (MultiDataSet) it.next();
     }
     double lr = 0.05;
@@ -65,10 +71,14 @@ class SparsityTest {
     assertThat(checked).isEqualTo(28); // one BN per body convolution of FSSD300
   }
 
-  private static ComputationGraph step(FssdConfig config, FssdModel init, double lr, double s, MultiDataSet batch) {
+  private static ComputationGraph step(
+      FssdConfig config, FssdModel init, double lr, double s, MultiDataSet batch) {
     WarmupStepSchedule schedule = new WarmupStepSchedule(lr, 10, Warmup.NONE, new int[0], 0.1);
-    ComputationGraph g = TrainingGraph.create(config, init.graph(), new PyTorchSgd(0, schedule, 0.9), 5e-4, s);
-    g.fit(new org.nd4j.linalg.dataset.MultiDataSet(batch.getFeatures(), new INDArray[] {TrainingGraph.labels(batch)}));
+    ComputationGraph g =
+        TrainingGraph.create(config, init.graph(), new PyTorchSgd(0, schedule, 0.9), 5e-4, s);
+    g.fit(
+        new org.nd4j.linalg.dataset.MultiDataSet(
+            batch.getFeatures(), new INDArray[] {TrainingGraph.labels(batch)}));
     return g;
   }
 
@@ -77,8 +87,10 @@ class SparsityTest {
     ShapesDataset data = ShapesDataset.builder().count(2).imageSize(96, 80).seed(3).build();
     FssdConfig config = FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1);
     assertThatThrownBy(() -> FssdTrainer.builder(data).config(config).sparsity(1e-4).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BN variant");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("BN variant");
     assertThatThrownBy(() -> FssdTrainer.builder(data).sparsity(-1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sparsity");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sparsity");
   }
 }

@@ -4,18 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 
 class WarmupStepScheduleTest {
   private static final double START = 1e-6;
 
   @Test
   void linearWarmupThenSteps() {
-    WarmupStepSchedule s = new WarmupStepSchedule(1e-3, 100, Warmup.LINEAR, new int[] {150, 200}, 0.1);
+    WarmupStepSchedule s =
+        new WarmupStepSchedule(1e-3, 100, Warmup.LINEAR, new int[] {150, 200}, 0.1);
     assertThat(s.valueAt(0, 0)).isEqualTo(START);
     assertThat(s.valueAt(50, 0)).isCloseTo(START + (1e-3 - START) * 0.5, within(1e-15));
     assertThat(s.valueAt(99, 0)).isCloseTo(START + (1e-3 - START) * 0.99, within(1e-15));
@@ -30,7 +31,8 @@ class WarmupStepScheduleTest {
 
   @Test
   void referenceQuirkReachesAFifthThenJumps() {
-    WarmupStepSchedule s = new WarmupStepSchedule(1e-3, 10, Warmup.REFERENCE, new int[] {150, 200}, 0.1);
+    WarmupStepSchedule s =
+        new WarmupStepSchedule(1e-3, 10, Warmup.REFERENCE, new int[] {150, 200}, 0.1);
     assertThat(s.valueAt(0, 0)).isEqualTo(START);
     assertThat(s.valueAt(5, 0)).isCloseTo(START + (1e-3 - START) * 5 / 50.0, within(1e-15));
     assertThat(s.valueAt(9, 0)).isCloseTo(START + (1e-3 - START) * 9 / 50.0, within(1e-15));
@@ -57,8 +59,9 @@ class WarmupStepScheduleTest {
   void jsonRoundTripThroughDl4jMapper() throws Exception {
     ObjectMapper m = NeuralNetConfiguration.mapper();
     WarmupStepSchedule s = new WarmupStepSchedule(1e-3, 7, Warmup.REFERENCE, new int[] {3, 9}, 0.2);
-    ISchedule back = m.readValue(m.writeValueAsString(new PyTorchSgd(0, s, 0.9)), PyTorchSgd.class)
-        .getLearningRateSchedule();
+    ISchedule back =
+        m.readValue(m.writeValueAsString(new PyTorchSgd(0, s, 0.9)), PyTorchSgd.class)
+            .getLearningRateSchedule();
     assertThat(back).isEqualTo(s);
   }
 }
