@@ -8,7 +8,6 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.model.ConvSpec;
@@ -335,36 +334,10 @@ final class Int8Network {
 
   private void heads(Group head, T[] pyramid, List<OneDnnPlan.HeadOutput> outs, int perPrior) {
     int offset = 0;
-    long n = plan.batchSize();
     for (int i = 0; i < pyramid.length; i++) {
       ConvSpec c = config.conv(head, i);
-      T y = conv(c, pyramid[i], Float.NaN, false);
-      int size = c.outSize();
-      memory.desc nhwc =
-          new memory.desc(
-              new long[] {n, c.out(), size, size}, memory.data_type.f32, memory.format_tag.nhwc);
-      int perImage = c.out() * size * size;
-      memory out = y.act.mem;
-      if (!y.act.md.equals(nhwc)) {
-        out = plan.keep(new memory(nhwc, plan.eng, plan.keep(new FloatPointer(n * perImage))));
-        plan.addReorder(c.name() + ".nhwc", y.act.mem, out);
-      }
-      outs.add(new OneDnnPlan.HeadOutput(out, perImage, offset));
-      offset += perImage;
+      offset = plan.addHeadOutput(c, conv(c, pyramid[i], Float.NaN, false).act, outs, offset);
     }
-    int expected = config.numPriors() * perPrior;
-    if (offset != expected) {
-      throw new FssdException(
-          "the "
-              + head.prefix()
-              + " heads give "
-              + offset
-              + " values per image, but "
-              + config.numPriors()
-              + " priors x "
-              + perPrior
-              + " = "
-              + expected);
-    }
+    plan.checkHeadValues(head, offset, perPrior);
   }
 }

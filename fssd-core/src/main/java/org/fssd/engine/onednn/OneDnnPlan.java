@@ -618,31 +618,44 @@ public final class OneDnnPlan implements AutoCloseable {
     int offset = 0;
     for (int i = 0; i < pyramid.length; i++) {
       ConvSpec c = config.conv(head, i);
-      Act y = convBlock(graph, c, pyramid[i], false);
-      int size = c.outSize();
-      memory.desc nhwc =
-          new memory.desc(
-              new long[] {batchSize, c.out(), size, size},
-              memory.data_type.f32,
-              memory.format_tag.nhwc);
-      int perImage = c.out() * size * size;
-      memory out = y.mem;
-      if (!y.md.equals(nhwc)) {
-        // Outside the arena: the arena then only ever holds values of the plan's data type (a
-        // BF16 plan's padded lanes never see halves of fp32 words).
-        out = keep(new memory(nhwc, eng, keep(new FloatPointer((long) batchSize * perImage))));
-        addReorder(c.name() + ".nhwc", y.mem, out);
-      }
-      outs.add(new HeadOutput(out, perImage, offset));
-      offset += perImage;
+      offset = addHeadOutput(c, convBlock(graph, c, pyramid[i], false), outs, offset);
     }
+    checkHeadValues(head, offset, perPrior);
+  }
+
+  /**
+   * Adds head convolution {@code c}'s output {@code y} to {@code outs} at {@code offset} values per
+   * image, re-ordered to NHWC fp32 (prior-major, as the reference flattens) unless it is so
+   * already; returns the offset after it.
+   */
+  int addHeadOutput(ConvSpec c, Act y, List<HeadOutput> outs, int offset) {
+    int size = c.outSize();
+    memory.desc nhwc =
+        new memory.desc(
+            new long[] {batchSize, c.out(), size, size},
+            memory.data_type.f32,
+            memory.format_tag.nhwc);
+    int perImage = c.out() * size * size;
+    memory out = y.mem;
+    if (!y.md.equals(nhwc)) {
+      // Outside the arena: the arena then only ever holds values of the plan's data type (a
+      // BF16 plan's padded lanes never see halves of fp32 words).
+      out = keep(new memory(nhwc, eng, keep(new FloatPointer((long) batchSize * perImage))));
+      addReorder(c.name() + ".nhwc", y.mem, out);
+    }
+    outs.add(new HeadOutput(out, perImage, offset));
+    return offset + perImage;
+  }
+
+  /** Checks that the heads of {@code head} give {@code perPrior} values for every prior. */
+  void checkHeadValues(Group head, int valuesPerImage, int perPrior) {
     int expected = config.numPriors() * perPrior;
-    if (offset != expected) {
+    if (valuesPerImage != expected) {
       throw new FssdException(
           "the "
               + head.prefix()
               + " heads give "
-              + offset
+              + valuesPerImage
               + " values per image, but "
               + config.numPriors()
               + " priors x "
