@@ -3,6 +3,7 @@ package org.fssd.box;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkElementIndex;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.finitePositive;
 
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
@@ -53,26 +54,10 @@ public final class PriorConfig {
     checkArgument(b.aspectRatios != null, "aspectRatios not set");
     int levels = b.featureMaps.length;
     checkArgument(levels > 0, "featureMaps must not be empty");
-    checkArgument(
-        b.steps.length == levels,
-        "steps has %s entries, featureMaps %s: need one per level",
-        b.steps.length,
-        levels);
-    checkArgument(
-        b.minSizes.length == levels,
-        "minSizes has %s entries, featureMaps %s: need one per level",
-        b.minSizes.length,
-        levels);
-    checkArgument(
-        b.maxSizes.length == levels,
-        "maxSizes has %s entries, featureMaps %s: need one per level",
-        b.maxSizes.length,
-        levels);
-    checkArgument(
-        b.aspectRatios.length == levels,
-        "aspectRatios has %s entries, featureMaps %s: need one per level",
-        b.aspectRatios.length,
-        levels);
+    checkLevels("steps", b.steps.length, levels);
+    checkLevels("minSizes", b.minSizes.length, levels);
+    checkLevels("maxSizes", b.maxSizes.length, levels);
+    checkLevels("aspectRatios", b.aspectRatios.length, levels);
     this.imageSize = b.imageSize;
     this.featureMaps = b.featureMaps.clone();
     this.steps = b.steps.clone();
@@ -95,15 +80,10 @@ public final class PriorConfig {
             aspectRatios[k][r]);
       }
     }
-    checkArgument(
-        Double.isFinite(b.variance0) && b.variance0 > 0,
-        "variance0 must be finite and > 0, got %s",
-        b.variance0);
-    checkArgument(
-        Double.isFinite(b.variance1) && b.variance1 > 0,
-        "variance1 must be finite and > 0, got %s",
-        b.variance1);
-    this.variances = new double[] {b.variance0, b.variance1};
+    this.variances =
+        new double[] {
+          finitePositive("variance0", b.variance0), finitePositive("variance1", b.variance1)
+        };
     this.clip = b.clip;
     this.levelOffsets = new int[levels + 1];
     long total = 0;
@@ -120,55 +100,70 @@ public final class PriorConfig {
   }
 
   private static void checkPositive(String name, int k, double v) {
-    checkArgument(Double.isFinite(v) && v > 0, "%s[%s] must be finite and > 0, got %s", name, k, v);
+    finitePositive(name + "[" + k + "]", v);
+  }
+
+  /** Every per-level array has one entry per feature map. */
+  private static void checkLevels(String name, int length, int levels) {
+    checkArgument(
+        length == levels,
+        "%s has %s entries, featureMaps %s: need one per level",
+        name,
+        length,
+        levels);
   }
 
   /** FSSD300 on PASCAL VOC (SPEC §3 table, VOC_300): 11620 priors. */
   public static PriorConfig voc300() {
-    return builder()
-        .imageSize(300)
-        .featureMaps(38, 19, 10, 5, 3, 1)
-        .steps(8, 16, 32, 64, 100, 300)
+    return grid300()
         .minSizes(30, 60, 111, 162, 213, 264)
         .maxSizes(60, 111, 162, 213, 264, 315)
-        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}})
         .build();
   }
 
   /** FSSD512 on PASCAL VOC (SPEC §3 table, VOC_512): 32756 priors. */
   public static PriorConfig voc512() {
-    return builder()
-        .imageSize(512)
-        .featureMaps(64, 32, 16, 8, 4, 2, 1)
-        .steps(8, 16, 32, 64, 128, 256, 512)
+    return grid512()
         .minSizes(35.84, 76.8, 153.6, 230.4, 307.2, 384.0, 460.8)
         .maxSizes(76.8, 153.6, 230.4, 307.2, 384.0, 460.8, 537.6)
-        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}})
         .build();
   }
 
   /** FSSD300 on COCO (SPEC §3 table, COCO_300): 11620 priors. */
   public static PriorConfig coco300() {
-    return builder()
-        .imageSize(300)
-        .featureMaps(38, 19, 10, 5, 3, 1)
-        .steps(8, 16, 32, 64, 100, 300)
+    return grid300()
         .minSizes(21, 45, 99, 153, 207, 261)
         .maxSizes(45, 99, 153, 207, 261, 315)
-        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}})
         .build();
   }
 
   /** FSSD512 on COCO (SPEC §3 table, COCO_512): 32756 priors. */
   public static PriorConfig coco512() {
+    return grid512()
+        .minSizes(20.48, 51.2, 133.12, 215.04, 296.96, 378.88, 460.8)
+        .maxSizes(51.2, 133.12, 215.04, 296.96, 378.88, 460.8, 542.72)
+        .build();
+  }
+
+  /**
+   * The levels of every FSSD300 preset (VOC and COCO differ only in the box sizes): feature maps,
+   * steps and aspect ratios.
+   */
+  private static Builder grid300() {
+    return builder()
+        .imageSize(300)
+        .featureMaps(38, 19, 10, 5, 3, 1)
+        .steps(8, 16, 32, 64, 100, 300)
+        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}});
+  }
+
+  /** The levels of every FSSD512 preset, as {@link #grid300()}. */
+  private static Builder grid512() {
     return builder()
         .imageSize(512)
         .featureMaps(64, 32, 16, 8, 4, 2, 1)
         .steps(8, 16, 32, 64, 128, 256, 512)
-        .minSizes(20.48, 51.2, 133.12, 215.04, 296.96, 378.88, 460.8)
-        .maxSizes(51.2, 133.12, 215.04, 296.96, 378.88, 460.8, 542.72)
-        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}})
-        .build();
+        .aspectRatios(new int[][] {{2, 3}, {2, 3}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}});
   }
 
   /** A new builder with variances (0.1, 0.2) and clip = true; everything else must be set. */

@@ -2,6 +2,8 @@ package org.fssd.detect;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.atLeast;
+import static org.fssd.Checks.finitePositive;
 
 import com.google.common.base.Strings;
 import com.google.common.collect.ImmutableList;
@@ -153,8 +155,8 @@ public final class DetectionPostprocessor {
               "conf: need %s floats (%s priors x %s classes) from offset %s, array has %s",
               (long) numPriors * numClasses, numPriors, numClasses, confOffset, conf.length));
     }
-    checkArgument(imageWidth >= 1, "imageWidth must be >= 1, got %s", imageWidth);
-    checkArgument(imageHeight >= 1, "imageHeight must be >= 1, got %s", imageHeight);
+    atLeast("imageWidth", 1, imageWidth);
+    atLeast("imageHeight", 1, imageHeight);
 
     Workspace ws = workspace.get();
     int skipped =
@@ -418,14 +420,9 @@ public final class DetectionPostprocessor {
         + numClasses
         + ", coder="
         + coder
-        + ", scoreThreshold="
-        + scoreThreshold
-        + ", nmsIouThreshold="
-        + nmsIouThreshold
-        + ", perClassTopK="
-        + perClassTopK
-        + ", maxDetections="
-        + maxDetections
+        + ", "
+        + DetectorSettings.describePostprocessing(
+            scoreThreshold, nmsIouThreshold, perClassTopK, maxDetections)
         + ", clipToImage="
         + clipToImage
         + "}";
@@ -542,16 +539,9 @@ public final class DetectionPostprocessor {
      * but a zero or negative variance turns every box into a point or flips it.
      */
     public Builder variances(double variance0, double variance1) {
-      checkArgument(
-          variance0 > 0 && Double.isFinite(variance0),
-          "variance0 must be finite and > 0, got %s",
-          variance0);
-      checkArgument(
-          variance1 > 0 && Double.isFinite(variance1),
-          "variance1 must be finite and > 0, got %s",
-          variance1);
+      finitePositive("variance0", variance0);
+      this.variance1 = finitePositive("variance1", variance1);
       this.variance0 = variance0;
-      this.variance1 = variance1;
       return this;
     }
 
@@ -608,16 +598,10 @@ public final class DetectionPostprocessor {
      * @throws IllegalArgumentException naming the setting at fault
      */
     public DetectionPostprocessor build() {
-      checkArgument(
-          scoreThreshold >= 0f && scoreThreshold < 1f,
-          "scoreThreshold must be in [0, 1), got %s",
-          scoreThreshold);
-      checkArgument(
-          nmsIouThreshold > 0f && nmsIouThreshold <= 1f,
-          "nmsIouThreshold must be in (0, 1], got %s",
-          nmsIouThreshold);
-      checkArgument(perClassTopK >= 1, "perClassTopK must be >= 1, got %s", perClassTopK);
-      checkArgument(maxDetections >= 1, "maxDetections must be >= 1, got %s", maxDetections);
+      DetectorSettings.checkScoreThreshold(scoreThreshold);
+      DetectorSettings.checkNmsIouThreshold(nmsIouThreshold);
+      atLeast("perClassTopK", 1, perClassTopK);
+      atLeast("maxDetections", 1, maxDetections);
       checkArgument(
           (long) (labels.numClasses() - 1) * (priors.length / 4) <= Integer.MAX_VALUE - 8,
           "too many priors x classes: %s x %s",

@@ -1,6 +1,7 @@
 package org.fssd.detect;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static org.fssd.Checks.atLeast;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -164,6 +165,37 @@ public final class DetectorSettings implements Serializable {
     return replicas;
   }
 
+  /**
+   * {@code t} if it is a valid {@link #scoreThreshold()}, in [0, 1); the settings and {@link
+   * DetectionPostprocessor.Builder} share the check and its message.
+   */
+  static float checkScoreThreshold(float t) {
+    checkArgument(t >= 0f && t < 1f, "scoreThreshold must be in [0, 1), got %s", t);
+    return t;
+  }
+
+  /** {@code t} if it is a valid {@link #nmsIouThreshold()}, in (0, 1]; as above. */
+  static float checkNmsIouThreshold(float t) {
+    checkArgument(t > 0f && t <= 1f, "nmsIouThreshold must be in (0, 1], got %s", t);
+    return t;
+  }
+
+  /**
+   * The post-processing settings as both this class's and {@link DetectionPostprocessor}'s {@code
+   * toString()} show them, so that log lines of the two read alike.
+   */
+  static String describePostprocessing(
+      float scoreThreshold, float nmsIouThreshold, int perClassTopK, int maxDetections) {
+    return "scoreThreshold="
+        + scoreThreshold
+        + ", nmsIouThreshold="
+        + nmsIouThreshold
+        + ", perClassTopK="
+        + perClassTopK
+        + ", maxDetections="
+        + maxDetections;
+  }
+
   /** Java deserialisation goes through the builder, so a tampered stream cannot skip validation. */
   private Object readResolve() throws ObjectStreamException {
     try {
@@ -206,14 +238,8 @@ public final class DetectorSettings implements Serializable {
 
   @Override
   public String toString() {
-    return "{scoreThreshold="
-        + scoreThreshold
-        + ", nmsIouThreshold="
-        + nmsIouThreshold
-        + ", perClassTopK="
-        + perClassTopK
-        + ", maxDetections="
-        + maxDetections
+    return "{"
+        + describePostprocessing(scoreThreshold, nmsIouThreshold, perClassTopK, maxDetections)
         + ", maxPixels="
         + maxPixels
         + ", clipToImage="
@@ -242,40 +268,35 @@ public final class DetectorSettings implements Serializable {
     /** Score threshold, exclusive, in [0, 1) (default 0.3). */
     @JsonProperty("scoreThreshold")
     public Builder scoreThreshold(float t) {
-      checkArgument(t >= 0f && t < 1f, "scoreThreshold must be in [0, 1), got %s", t);
-      this.scoreThreshold = t;
+      this.scoreThreshold = checkScoreThreshold(t);
       return this;
     }
 
     /** NMS IoU threshold, exclusive, in (0, 1] (default 0.45). */
     @JsonProperty("nmsIouThreshold")
     public Builder nmsIouThreshold(float t) {
-      checkArgument(t > 0f && t <= 1f, "nmsIouThreshold must be in (0, 1], got %s", t);
-      this.nmsIouThreshold = t;
+      this.nmsIouThreshold = checkNmsIouThreshold(t);
       return this;
     }
 
     /** Boxes kept per class after NMS, at least 1 (default 40). */
     @JsonProperty("perClassTopK")
     public Builder perClassTopK(int k) {
-      checkArgument(k >= 1, "perClassTopK must be >= 1, got %s", k);
-      this.perClassTopK = k;
+      this.perClassTopK = atLeast("perClassTopK", 1, k);
       return this;
     }
 
     /** Detections per image, at least 1 (default 200). */
     @JsonProperty("maxDetections")
     public Builder maxDetections(int n) {
-      checkArgument(n >= 1, "maxDetections must be >= 1, got %s", n);
-      this.maxDetections = n;
+      this.maxDetections = atLeast("maxDetections", 1, n);
       return this;
     }
 
     /** Largest image in pixels, at least 1 (default 100 000 000). */
     @JsonProperty("maxPixels")
     public Builder maxPixels(long n) {
-      checkArgument(n >= 1, "maxPixels must be >= 1, got %s", n);
-      this.maxPixels = n;
+      this.maxPixels = atLeast("maxPixels", 1L, n);
       return this;
     }
 

@@ -58,13 +58,11 @@ final class ImageHeaders {
         // getWidth/getHeight parse the header only (e.g. PNG IHDR, JPEG SOFn); no pixel is read.
         return new Header(format, reader.getWidth(0), reader.getHeight(0));
       } catch (IOException | RuntimeException e) {
-        throw new ImageDecodeException(
-            "image "
-                + source
-                + ": looks like "
+        throw failed(
+            source,
+            "looks like "
                 + format.toUpperCase(Locale.ROOT)
-                + " but its header cannot be read (corrupt or truncated): "
-                + e.getMessage(),
+                + " but its header cannot be read (corrupt or truncated)",
             e);
       } finally {
         reader.dispose();
@@ -73,6 +71,15 @@ final class ImageHeaders {
       // Only close() of an in-memory stream can get here; treat as "not recognised".
       return null;
     }
+  }
+
+  /**
+   * A reader's failure on {@code source}, for the header probe and the decoder alike: "image
+   * SOURCE: PROBLEM: the cause's message".
+   */
+  static ImageDecodeException failed(String source, String problem, Exception cause) {
+    return new ImageDecodeException(
+        "image " + source + ": " + problem + ": " + cause.getMessage(), cause);
   }
 
   /** PNM family as OpenCV reads it: "P1".."P6" and "PF"/"Pf" then width height; P7 (PAM) keys. */

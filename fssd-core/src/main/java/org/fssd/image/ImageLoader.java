@@ -232,12 +232,7 @@ public final class ImageLoader {
     long expected = 3L * width * height;
     if (bgr.length != expected) {
       throw new ImageDecodeException(
-          "image "
-              + source
-              + ": "
-              + width
-              + "x"
-              + height
+          imageOfSize(source, width, height)
               + " BGR needs "
               + expected
               + " bytes, got "
@@ -321,14 +316,8 @@ public final class ImageLoader {
     try {
       image = ImageIO.read(new ByteArrayInputStream(bytes));
     } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException(
-          "image "
-              + source
-              + ": cannot decode corrupt "
-              + format.toUpperCase(Locale.ROOT)
-              + " data: "
-              + e.getMessage(),
-          e);
+      throw ImageHeaders.failed(
+          source, "cannot decode corrupt " + format.toUpperCase(Locale.ROOT) + " data", e);
     }
     if (image == null) {
       throw new ImageDecodeException(
@@ -346,12 +335,7 @@ public final class ImageLoader {
         || height > Integer.MAX_VALUE / 3
         || width * height > maxPixels) {
       throw new org.fssd.ImageTooLargeException(
-          "image "
-              + source
-              + ": "
-              + width
-              + "x"
-              + height
+          imageOfSize(source, width, height)
               + " = "
               + width * height
               + " pixels"
@@ -360,6 +344,11 @@ public final class ImageLoader {
               + maxPixels
               + " pixels");
     }
+  }
+
+  /** "image SOURCE: WIDTHxHEIGHT", how a message about an image's size begins. */
+  private static String imageOfSize(String source, long width, long height) {
+    return "image " + source + ": " + width + "x" + height;
   }
 
   private static BgrImage fromBgrBytesUnchecked(byte[] bgr, int width, int height, String source) {

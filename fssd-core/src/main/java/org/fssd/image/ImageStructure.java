@@ -567,13 +567,7 @@ final class ImageStructure {
     } else {
       need = saturatingMul(samples, header[2] < 256 ? 1 : 2);
     }
-    long have = b.length - dataStart;
-    return have < need
-        ? truncated(
-            "PNM",
-            b.length,
-            "the header declares " + need + " bytes of pixel data, the file holds " + have)
-        : null;
+    return shortPixelData("PNM", b.length, dataStart, need);
   }
 
   private static @Nullable String pam(byte[] b) {
@@ -608,13 +602,7 @@ final class ImageStructure {
     }
     long need =
         saturatingMul(saturatingMul(saturatingMul(width, height), depth), maxval < 256 ? 1 : 2);
-    long have = b.length - (nl + 1L);
-    return have < need
-        ? truncated(
-            "PAM",
-            b.length,
-            "the header declares " + need + " bytes of pixel data, the file holds " + have)
-        : null;
+    return shortPixelData("PAM", b.length, nl + 1L, need);
   }
 
   private static int skipSpaceAndComments(byte[] b, int pos) {
@@ -679,16 +667,25 @@ final class ImageStructure {
       size[k] = v;
     }
     long need = saturatingMul((size[0] + 7) / 8, size[1]);
-    long have = b.length - pos;
-    return have < need
-        ? truncated(
-            "WBMP",
-            b.length,
-            "the header declares " + need + " bytes of pixel data, the file holds " + have)
-        : null;
+    return shortPixelData("WBMP", b.length, pos, need);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /**
+   * Whether a file of {@code length} bytes whose pixel data start at {@code dataStart} holds the
+   * {@code need} bytes its header declares (the raw formats: PNM, PAM, WBMP); null if it does.
+   */
+  private static @Nullable String shortPixelData(
+      String format, int length, long dataStart, long need) {
+    long have = length - dataStart;
+    return have < need
+        ? truncated(
+            format,
+            length,
+            "the header declares " + need + " bytes of pixel data, the file holds " + have)
+        : null;
+  }
 
   private static String truncated(String format, int length, String detail) {
     return "truncated " + format + " (" + length + " bytes): " + detail;

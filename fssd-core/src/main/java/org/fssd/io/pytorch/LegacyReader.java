@@ -140,13 +140,7 @@ final class LegacyReader {
       }
       if (needed.contains(key)) {
         total += bytes;
-        if (total > limits.maxTensorBytes()) {
-          throw new CheckpointFormatException(
-              file,
-              "storages hold more than "
-                  + limits.maxTensorBytes()
-                  + " bytes (ReaderLimits.maxTensorBytes)");
-        }
+        limits.checkTensorBytes(file, "storages", total);
         out.put(key, in.readBytes(bytes, what));
       } else {
         in.skip(bytes, what);

@@ -1,6 +1,8 @@
 package org.fssd.io.pytorch;
 
-import static com.google.common.base.Preconditions.checkArgument;
+import static org.fssd.Checks.positive;
+
+import java.nio.file.Path;
 
 /**
  * Resource limits of {@link TorchCheckpoint#read(java.nio.file.Path, ReaderLimits)}: a checkpoint
@@ -76,6 +78,18 @@ public final class ReaderLimits {
     return maxStringLength;
   }
 
+  /**
+   * Refuses a checkpoint whose {@code held} (what holds the bytes: "storages", "the tensors") add
+   * up to {@code total} bytes, more than {@link #maxTensorBytes()}; one message for every reader.
+   */
+  void checkTensorBytes(Path file, String held, long total) {
+    if (total > maxTensorBytes) {
+      throw new CheckpointFormatException(
+          file,
+          held + " hold more than " + maxTensorBytes + " bytes (ReaderLimits.maxTensorBytes)");
+    }
+  }
+
   @Override
   public String toString() {
     return String.format(
@@ -97,43 +111,37 @@ public final class ReaderLimits {
 
     /** See {@link ReaderLimits#maxTensorBytes()}. */
     public Builder maxTensorBytes(long bytes) {
-      checkArgument(bytes > 0, "maxTensorBytes must be positive: %s", bytes);
-      this.maxTensorBytes = bytes;
+      this.maxTensorBytes = positive("maxTensorBytes", bytes);
       return this;
     }
 
     /** See {@link ReaderLimits#maxPickleBytes()}. */
     public Builder maxPickleBytes(long bytes) {
-      checkArgument(bytes > 0, "maxPickleBytes must be positive: %s", bytes);
-      this.maxPickleBytes = bytes;
+      this.maxPickleBytes = positive("maxPickleBytes", bytes);
       return this;
     }
 
     /** See {@link ReaderLimits#maxPickleOps()}. */
     public Builder maxPickleOps(long ops) {
-      checkArgument(ops > 0, "maxPickleOps must be positive: %s", ops);
-      this.maxPickleOps = ops;
+      this.maxPickleOps = positive("maxPickleOps", ops);
       return this;
     }
 
     /** See {@link ReaderLimits#maxStackDepth()}. */
     public Builder maxStackDepth(int depth) {
-      checkArgument(depth > 0, "maxStackDepth must be positive: %s", depth);
-      this.maxStackDepth = depth;
+      this.maxStackDepth = positive("maxStackDepth", depth);
       return this;
     }
 
     /** See {@link ReaderLimits#maxNesting()}. */
     public Builder maxNesting(int depth) {
-      checkArgument(depth > 0, "maxNesting must be positive: %s", depth);
-      this.maxNesting = depth;
+      this.maxNesting = positive("maxNesting", depth);
       return this;
     }
 
     /** See {@link ReaderLimits#maxStringLength()}. */
     public Builder maxStringLength(int bytes) {
-      checkArgument(bytes > 0, "maxStringLength must be positive: %s", bytes);
-      this.maxStringLength = bytes;
+      this.maxStringLength = positive("maxStringLength", bytes);
       return this;
     }
 

@@ -186,13 +186,7 @@ public final class TorchCheckpoint {
                 + " elements, more than a Java array holds");
       }
       logicalBytes += t.numel * t.storage.dtype.elementSize(); // < 2^31 * 8 per tensor
-      if (logicalBytes > limits.maxTensorBytes()) {
-        throw new CheckpointFormatException(
-            file,
-            "the tensors hold more than "
-                + limits.maxTensorBytes()
-                + " bytes (ReaderLimits.maxTensorBytes)");
-      }
+      limits.checkTensorBytes(file, "the tensors", logicalBytes);
       allPrefixed &= key.startsWith(StateDict.MODULE_PREFIX);
       tensors.put(key, t);
     }
@@ -232,21 +226,6 @@ public final class TorchCheckpoint {
         throw new CheckpointFormatException(
             file, "storage '" + s.key + "' of tensor '" + e.getKey() + "' is too short");
       }
-      if (data == null) {
-        b.put(
-            e.getKey(),
-            new TorchTensor(
-                file.toString(),
-                e.getKey(),
-                s.dtype,
-                t.shape,
-                t.stride,
-                s.elementOffset + t.offset,
-                t.numel,
-                source,
-                order));
-        continue;
-      }
       b.put(
           e.getKey(),
           new TorchTensor(
@@ -258,6 +237,7 @@ public final class TorchCheckpoint {
               s.elementOffset + t.offset,
               t.numel,
               data,
+              source,
               order));
     }
     return new StateDict(file.toString(), b.build(), selected.stripped());

@@ -1,5 +1,6 @@
 package org.fssd.io.pytorch;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.io.IOException;
@@ -43,8 +44,13 @@ public final class TorchTensor {
   }
 
   /**
-   * @param offset element offset of element [0, ..., 0] in {@code data}
-   * @param data the whole storage; every element of the view was checked to lie inside it
+   * One constructor serves both kinds of tensor, so the view's checks and copies stand once.
+   *
+   * @param offset element offset of element [0, ..., 0] in the storage
+   * @param data the whole storage, held in memory; every element of the view was checked to lie
+   *     inside it; null when the tensor is read lazily from {@code source}
+   * @param source where a lazily read tensor's storage comes from each time its values are asked
+   *     for; ignored (and may be null) when {@code data} is given
    */
   TorchTensor(
       String file,
@@ -54,31 +60,10 @@ public final class TorchTensor {
       long[] stride,
       long offset,
       long numel,
-      byte[] data,
-      ByteOrder order) {
-    this.file = file;
-    this.key = key;
-    this.dtype = dtype;
-    this.shape = shape.clone();
-    this.stride = stride.clone();
-    this.offset = offset;
-    this.numel = Math.toIntExact(numel);
-    this.data = ByteBuffer.wrap(data).asReadOnlyBuffer().order(order);
-    this.source = null;
-    this.order = order;
-  }
-
-  /** A tensor whose storage is read from {@code source} each time its values are asked for. */
-  TorchTensor(
-      String file,
-      String key,
-      TorchDtype dtype,
-      long[] shape,
-      long[] stride,
-      long offset,
-      long numel,
+      byte @Nullable [] data,
       @Nullable StorageSource source,
       ByteOrder order) {
+    checkArgument(data != null || source != null, "tensor '%s' has neither bytes nor source", key);
     this.file = file;
     this.key = key;
     this.dtype = dtype;
@@ -86,8 +71,8 @@ public final class TorchTensor {
     this.stride = stride.clone();
     this.offset = offset;
     this.numel = Math.toIntExact(numel);
-    this.data = null;
-    this.source = source;
+    this.data = data == null ? null : ByteBuffer.wrap(data).asReadOnlyBuffer().order(order);
+    this.source = data == null ? source : null;
     this.order = order;
   }
 

@@ -69,13 +69,7 @@ final class ZipReader {
         }
         long need = d.byteCount();
         total += need;
-        if (total > limits.maxTensorBytes()) {
-          throw new CheckpointFormatException(
-              file,
-              "storages hold more than "
-                  + limits.maxTensorBytes()
-                  + " bytes (ReaderLimits.maxTensorBytes)");
-        }
+        limits.checkTensorBytes(file, "storages", total);
         String what = "storage '" + key + "'";
         if (lazy
             && e.getMethod() == ZipEntry.STORED

@@ -42,6 +42,12 @@ class PyTorchImporterTest {
     }
     byte[] data = new byte[(int) n * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(new float[(int) n]);
+    return floats(key, shape, stride, n, data);
+  }
+
+  /** A little-endian float32 tensor of {@code FILE} viewing {@code data} from its start. */
+  private static TorchTensor floats(
+      String key, long[] shape, long[] stride, long numel, byte[] data) {
     return new TorchTensor(
         FILE.toString(),
         key,
@@ -49,8 +55,9 @@ class PyTorchImporterTest {
         shape,
         stride,
         0,
-        n,
+        numel,
         data,
+        null,
         ByteOrder.LITTLE_ENDIAN);
   }
 
@@ -70,16 +77,12 @@ class PyTorchImporterTest {
     }
     m.put(
         "conf.0.weight",
-        new TorchTensor(
-            FILE.toString(),
+        floats(
             "conf.0.weight",
-            TorchDtype.FLOAT32,
             shape,
             new long[] {kk, (long) o * kk, shape[3], 1},
-            0,
             (long) o * in * kk,
-            data,
-            ByteOrder.LITTLE_ENDIAN));
+            data));
     StateDict sd = dict(m);
     ComputationGraph graph = PyTorchImporter.fromStateDict(sd, FssdConfig.voc300(), FILE).graph();
     int checked = 0;
@@ -176,18 +179,7 @@ class PyTorchImporterTest {
     TorchTensor t = floats("conf.0.bias", shape);
     byte[] data = new byte[(int) t.numel() * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
-    m.put(
-        "conf.0.bias",
-        new TorchTensor(
-            FILE.toString(),
-            "conf.0.bias",
-            TorchDtype.FLOAT32,
-            shape,
-            new long[] {1},
-            0,
-            t.numel(),
-            data,
-            ByteOrder.LITTLE_ENDIAN));
+    m.put("conf.0.bias", floats("conf.0.bias", shape, new long[] {1}, t.numel(), data));
     assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("conf.0.bias")
