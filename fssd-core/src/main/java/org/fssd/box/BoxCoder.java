@@ -85,9 +85,7 @@ public final class BoxCoder {
       float[] out,
       int outOffset,
       int count) {
-    checkRange(boxes, boxOffset, count, "boxes");
-    checkRange(priors, priorOffset, count, "priors");
-    checkRange(out, outOffset, count, "out");
+    checkBatch("boxes", boxes, boxOffset, priors, priorOffset, out, outOffset, count);
     for (int n = 0; n < count; n++) {
       int b = boxOffset + 4 * n;
       int p = priorOffset + 4 * n;
@@ -123,9 +121,7 @@ public final class BoxCoder {
       float[] out,
       int outOffset,
       int count) {
-    checkRange(loc, locOffset, count, "loc");
-    checkRange(priors, priorOffset, count, "priors");
-    checkRange(out, outOffset, count, "out");
+    checkBatch("loc", loc, locOffset, priors, priorOffset, out, outOffset, count);
     for (int n = 0; n < count; n++) {
       decodeOne(loc, locOffset + 4 * n, priors, priorOffset + 4 * n, out, outOffset + 4 * n);
     }
@@ -176,6 +172,21 @@ public final class BoxCoder {
     float[] out = new float[4];
     decode(loc, 0, prior, 0, out, 0, 1);
     return Box.of(out[0], out[1], out[2], out[3]);
+  }
+
+  /** Checks the three arrays of an encode or decode batch, the input named {@code inName}. */
+  private static void checkBatch(
+      String inName,
+      float[] in,
+      int inOffset,
+      float[] priors,
+      int priorOffset,
+      float[] out,
+      int outOffset,
+      int count) {
+    checkRange(in, inOffset, count, inName);
+    checkRange(priors, priorOffset, count, "priors");
+    checkRange(out, outOffset, count, "out");
   }
 
   private static void checkRange(float[] a, int offset, int count, String name) {

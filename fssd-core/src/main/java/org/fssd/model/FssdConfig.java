@@ -190,41 +190,31 @@ public final class FssdConfig {
 
   /** FSSD300 for PASCAL VOC (21 classes), published widths. */
   public static FssdConfig voc300() {
-    return builder()
-        .inputSize(300)
-        .numClasses(21)
-        .widths(Widths.full300())
-        .priors(PriorConfig.voc300())
-        .build();
+    return published(21, PriorConfig.voc300());
   }
 
   /** FSSD512 for PASCAL VOC (21 classes), published widths. */
   public static FssdConfig voc512() {
-    return builder()
-        .inputSize(512)
-        .numClasses(21)
-        .widths(Widths.full512())
-        .priors(PriorConfig.voc512())
-        .build();
+    return published(21, PriorConfig.voc512());
   }
 
   /** FSSD300 for COCO (81 classes), published widths. */
   public static FssdConfig coco300() {
-    return builder()
-        .inputSize(300)
-        .numClasses(81)
-        .widths(Widths.full300())
-        .priors(PriorConfig.coco300())
-        .build();
+    return published(81, PriorConfig.coco300());
   }
 
   /** FSSD512 for COCO (81 classes), published widths. */
   public static FssdConfig coco512() {
+    return published(81, PriorConfig.coco512());
+  }
+
+  /** The published network (full widths) for {@code priors}' input size. */
+  private static FssdConfig published(int numClasses, PriorConfig priors) {
     return builder()
-        .inputSize(512)
-        .numClasses(81)
-        .widths(Widths.full512())
-        .priors(PriorConfig.coco512())
+        .inputSize(priors.imageSize())
+        .numClasses(numClasses)
+        .widths(priors.imageSize() == 300 ? Widths.full300() : Widths.full512())
+        .priors(priors)
         .build();
   }
 

@@ -89,24 +89,18 @@ public final class Widths {
 
   /** The published, unpruned FSSD300 widths. */
   public static Widths full300() {
-    return new Widths(
-        FULL_BASE,
-        1024,
-        1024,
-        new int[] {256, 512, 128, 256},
-        new int[] {256, 256, 256},
-        new int[] {512, 512, 256, 256, 256, 256});
+    return full(512, 512, 256, 256, 256, 256);
   }
 
-  /** The published, unpruned FSSD512 widths. */
+  /** The published, unpruned FSSD512 widths (one pyramid level more). */
   public static Widths full512() {
+    return full(512, 512, 256, 256, 256, 256, 256);
+  }
+
+  /** The published widths, which FSSD300 and FSSD512 share up to the pyramid. */
+  private static Widths full(int... pyramid) {
     return new Widths(
-        FULL_BASE,
-        1024,
-        1024,
-        new int[] {256, 512, 128, 256},
-        new int[] {256, 256, 256},
-        new int[] {512, 512, 256, 256, 256, 256, 256});
+        FULL_BASE, 1024, 1024, new int[] {256, 512, 128, 256}, new int[] {256, 256, 256}, pyramid);
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.fssd.model.graph;
 
-import java.util.Arrays;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -74,12 +73,7 @@ final class BilinearResizeImpl extends ParameterlessVertexImpl {
 
   @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    checkForward();
-    INDArray in = inputs[0];
-    if (in.rank() != 4) {
-      throw new IllegalArgumentException(
-          "vertex " + vertexName + " expects NCHW input, got shape " + Arrays.toString(in.shape()));
-    }
+    INDArray in = nchwInput();
     long n = in.size(0);
     long c = in.size(1);
     INDArray mt = matrixT(in.size(2), in.size(3), in.dataType());

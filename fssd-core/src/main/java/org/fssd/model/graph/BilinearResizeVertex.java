@@ -79,13 +79,7 @@ public final class BilinearResizeVertex extends SingleInputVertex {
   @Override
   public InputType getOutputType(int layerIndex, InputType... vertexInputs)
       throws InvalidInputTypeException {
-    if (vertexInputs.length != 1
-        || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
-      throw new InvalidInputTypeException(
-          "BilinearResizeVertex needs one convolutional input, got "
-              + java.util.Arrays.toString(vertexInputs));
-    }
-    InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
+    InputType.InputTypeConvolutional in = convolutionalInput(vertexInputs);
     return InputType.convolutional(outHeight, outWidth, in.getChannels(), in.getFormat());
   }
 

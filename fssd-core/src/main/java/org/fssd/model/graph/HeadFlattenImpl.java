@@ -1,6 +1,5 @@
 package org.fssd.model.graph;
 
-import java.util.Arrays;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -21,12 +20,7 @@ final class HeadFlattenImpl extends ParameterlessVertexImpl {
 
   @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    checkForward();
-    INDArray in = inputs[0];
-    if (in.rank() != 4) {
-      throw new IllegalArgumentException(
-          "vertex " + vertexName + " expects NCHW input, got shape " + Arrays.toString(in.shape()));
-    }
+    INDArray in = nchwInput();
     INDArray nhwc = workspaceMgr.dup(ArrayType.ACTIVATIONS, in.permute(0, 2, 3, 1), 'c');
     return nhwc.reshape('c', in.size(0), in.size(1) * in.size(2) * in.size(3));
   }

@@ -46,13 +46,7 @@ public final class HeadFlattenVertex extends SingleInputVertex {
   @Override
   public InputType getOutputType(int layerIndex, InputType... vertexInputs)
       throws InvalidInputTypeException {
-    if (vertexInputs.length != 1
-        || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
-      throw new InvalidInputTypeException(
-          "HeadFlattenVertex needs one convolutional input, got "
-              + java.util.Arrays.toString(vertexInputs));
-    }
-    InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) vertexInputs[0];
+    InputType.InputTypeConvolutional in = convolutionalInput(vertexInputs);
     return InputType.feedForward(in.getHeight() * in.getWidth() * in.getChannels());
   }
 }

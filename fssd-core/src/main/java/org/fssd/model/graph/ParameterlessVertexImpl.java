@@ -1,5 +1,6 @@
 package org.fssd.model.graph;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
@@ -38,6 +39,21 @@ abstract class ParameterlessVertexImpl extends BaseGraphVertex {
       throw new IllegalStateException(
           "Cannot do forward pass: input not set (vertex " + vertexName + ")");
     }
+  }
+
+  /**
+   * The input of a forward pass, once {@link #checkForward()} passed.
+   *
+   * @throws IllegalArgumentException if it is not rank 4 (NCHW)
+   */
+  INDArray nchwInput() {
+    checkForward();
+    INDArray in = inputs[0];
+    if (in.rank() != 4) {
+      throw new IllegalArgumentException(
+          "vertex " + vertexName + " expects NCHW input, got shape " + Arrays.toString(in.shape()));
+    }
+    return in;
   }
 
   /** Throws when the backward pass is called before epsilon is set. */

@@ -1,7 +1,9 @@
 package org.fssd.model.graph;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 
@@ -25,6 +27,22 @@ abstract class SingleInputVertex extends GraphVertex {
   @Override
   public int maxVertexInputs() {
     return 1;
+  }
+
+  /**
+   * The one input of {@link #getOutputType}, which must be convolutional (NCHW).
+   *
+   * @throws InvalidInputTypeException naming the vertex class and the inputs given
+   */
+  final InputType.InputTypeConvolutional convolutionalInput(InputType... vertexInputs) {
+    if (vertexInputs.length != 1
+        || !(vertexInputs[0] instanceof InputType.InputTypeConvolutional)) {
+      throw new InvalidInputTypeException(
+          getClass().getSimpleName()
+              + " needs one convolutional input, got "
+              + Arrays.toString(vertexInputs));
+    }
+    return (InputType.InputTypeConvolutional) vertexInputs[0];
   }
 
   @Override
