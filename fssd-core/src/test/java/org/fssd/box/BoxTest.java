@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class BoxTest {
   private static final float EPS = 1e-6f;
@@ -43,53 +46,69 @@ class BoxTest {
     assertThatThrownBy(() -> Box.of(0, 2, 1, 1)).isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void partialOverlapHandComputed() {
-    Box a = Box.of(0, 0, 10, 10);
-    Box b = Box.of(5, 5, 15, 15);
-    // continuous: inter 5*5 = 25, union 100 + 100 - 25 = 175
-    assertThat(a.iou(b)).isCloseTo(25f / 175f, within(EPS));
+  /**
+   * IoU worked out by hand in both conventions: continuous, and pixel (inclusive corners, so a side
+   * is x2 - x1 + 1). An expected fraction is held to {@link #EPS}; 0 and 1 exactly (never NaN); an
+   * empty one is not checked.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    // continuous: inter 5*5 = 25, union 100 + 100 - 25 = 175;
     // pixel: sides 11, inter (10 - 5 + 1)^2 = 36, union 121 + 121 - 36 = 206
-    assertThat(a.iouPixel(b)).isCloseTo(36f / 206f, within(EPS));
+    "partial overlap,   0, 0, 10, 10,   5, 5, 15, 15,  25/175, 36/206",
+    // continuous: inter = area(inner) = 4, union = 100; pixel: inner 3x3 = 9, outer 11x11 = 121
+    "contained,         0, 0, 10, 10,   2, 2,  4,  4,  4/100,  9/121",
+    // pixel: w = max(0, 1 - 3 + 1) = 0
+    "disjoint,          0, 0,  1,  1,   3, 0,  4,  1,  0,      0",
+    // pixel convention: the shared column x = 1 counts: inter 1 x 2 = 2, areas 2 x 2 = 4 each
+    "touching,          0, 0,  1,  1,   1, 0,  2,  1,  0,      2/6",
+    "one-pixel gap,     0, 0,  1,  1,   2, 0,  3,  1,  ,       0",
+    // in the pixel convention a point is one pixel
+    "point, itself,     3, 3,  3,  3,   3, 3,  3,  3,  0,      1",
+    "line, itself,      0, 5, 10,  5,   0, 5, 10,  5,  0,       ",
+    "point and line,    3, 3,  3,  3,   0, 5, 10,  5,  0,       ",
+    "point in a box,    3, 3,  3,  3,   0, 0, 10, 10,  0,       ",
+    "point, its pixel,  3, 3,  3,  3,   3, 3,  4,  4,   ,      1/4",
+  })
+  void handComputedIou(
+      String name,
+      float ax1,
+      float ay1,
+      float ax2,
+      float ay2,
+      float bx1,
+      float by1,
+      float bx2,
+      float by2,
+      @Nullable String iou,
+      @Nullable String iouPixel) {
+    Box a = Box.of(ax1, ay1, ax2, ay2);
+    Box b = Box.of(bx1, by1, bx2, by2);
+    assertIou(a.iou(b), iou);
+    assertIou(a.iouPixel(b), iouPixel);
+  }
+
+  private static void assertIou(float actual, @Nullable String expected) {
+    if (expected == null) {
+      return;
+    }
+    int slash = expected.indexOf('/');
+    if (slash < 0) {
+      assertThat(actual).isEqualTo(Float.parseFloat(expected));
+    } else {
+      float ratio =
+          Float.parseFloat(expected.substring(0, slash))
+              / Float.parseFloat(expected.substring(slash + 1));
+      assertThat(actual).isCloseTo(ratio, within(EPS));
+    }
   }
 
   @Test
-  void containedBoxHandComputed() {
+  void containment() {
     Box outer = Box.of(0, 0, 10, 10);
     Box inner = Box.of(2, 2, 4, 4);
     assertThat(outer.contains(inner)).isTrue();
     assertThat(inner.contains(outer)).isFalse();
-    // continuous: inter = area(inner) = 4, union = 100
-    assertThat(outer.iou(inner)).isCloseTo(0.04f, within(EPS));
-    // pixel: inner 3x3 = 9, outer 11x11 = 121
-    assertThat(outer.iouPixel(inner)).isCloseTo(9f / 121f, within(EPS));
-  }
-
-  @Test
-  void disjointAndTouching() {
-    Box a = Box.of(0, 0, 1, 1);
-    Box far = Box.of(3, 0, 4, 1);
-    assertThat(a.iou(far)).isZero();
-    assertThat(a.iouPixel(far)).isZero(); // w = max(0, 1 - 3 + 1) = 0
-    Box touching = Box.of(1, 0, 2, 1);
-    assertThat(a.iou(touching)).isZero();
-    // pixel convention: the shared column x = 1 counts: inter 1 x 2 = 2, areas 2 x 2 = 4 each
-    assertThat(a.iouPixel(touching)).isCloseTo(2f / 6f, within(EPS));
-    Box gapOfOnePixel = Box.of(2, 0, 3, 1);
-    assertThat(a.iouPixel(gapOfOnePixel)).isZero();
-  }
-
-  @Test
-  void degenerateBoxesNeverNaN() {
-    Box point = Box.of(3, 3, 3, 3);
-    Box line = Box.of(0, 5, 10, 5);
-    assertThat(point.iou(point)).isZero();
-    assertThat(line.iou(line)).isZero();
-    assertThat(point.iou(line)).isZero();
-    assertThat(point.iou(Box.of(0, 0, 10, 10))).isZero();
-    // in the pixel convention a point is one pixel
-    assertThat(point.iouPixel(point)).isEqualTo(1f);
-    assertThat(point.iouPixel(Box.of(3, 3, 4, 4))).isCloseTo(0.25f, within(EPS));
   }
 
   @Test

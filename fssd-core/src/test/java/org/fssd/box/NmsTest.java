@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class NmsTest {
 
@@ -70,11 +72,38 @@ class NmsTest {
     assertThat(nms.apply(boxes, new float[] {0.8f, 0.9f}, 0.45f, 10)).containsExactly(1);
   }
 
-  @Test
-  void identicalBoxesAndScoresKeepLowestIndex() {
-    float[] boxes = {5, 5, 20, 20, 5, 5, 20, 20, 5, 5, 20, 20, 100, 100, 110, 110};
-    float[] scores = {0.5f, 0.5f, 0.5f, 0.5f};
-    assertThat(new Nms().apply(boxes, scores, 0.45f, 10)).containsExactly(0, 3);
+  /** Small cases at threshold 0.45: boxes and scores, space-separated, then topK and the kept. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "identical boxes and scores keep the lowest index"
+            + " | 5 5 20 20 5 5 20 20 5 5 20 20 100 100 110 110 | 0.5 0.5 0.5 0.5 | 10 | 0 3",
+        // 0 and 1 overlap (suppressed), 2 and 3 disjoint: topK 2 gives 0 then 2
+        "topK counts kept boxes, not visited ones"
+            + " | 0 0 10 10 0 0 10 10 50 50 60 60 80 80 90 90 | 0.9 0.8 0.7 0.6 | 2 | 0 2",
+      })
+  void smallCases(String name, String boxes, String scores, int topK, String kept) {
+    int[] expected = Arrays.stream(kept.split(" ")).mapToInt(Integer::parseInt).toArray();
+    assertThat(new Nms().apply(floats(boxes), floats(scores), 0.45f, topK))
+        .containsExactly(expected);
+  }
+
+  private static float[] floats(String spaceSeparated) {
+    String[] parts = spaceSeparated.split(" ");
+    float[] out = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Float.parseFloat(parts[i]);
+    }
+    return out;
+  }
+
+  /** Sets box {@code i} of {@code boxes} (4 floats a box). */
+  private static void put(float[] boxes, int i, float x1, float y1, float x2, float y2) {
+    boxes[4 * i] = x1;
+    boxes[4 * i + 1] = y1;
+    boxes[4 * i + 2] = x2;
+    boxes[4 * i + 3] = y2;
   }
 
   @Test
@@ -82,10 +111,7 @@ class NmsTest {
     // 6 disjoint boxes
     float[] boxes = new float[24];
     for (int i = 0; i < 6; i++) {
-      boxes[4 * i] = 20 * i;
-      boxes[4 * i + 1] = 0;
-      boxes[4 * i + 2] = 20 * i + 10;
-      boxes[4 * i + 3] = 10;
+      put(boxes, i, 20 * i, 0, 20 * i + 10, 10);
     }
     float[] scores = {0.2f, 0.7f, 0.2f, Float.POSITIVE_INFINITY, -1f, 0.7f};
     Nms nms = new Nms();
@@ -97,14 +123,6 @@ class NmsTest {
     assertThat(nms.apply(boxes, zeros, 0.45f, 10)).containsExactly(0, 1, 2, 3, 4, 5);
     float[] zeros2 = {-0.0f, 0f, -0.0f, 0f, -0.0f, 0f};
     assertThat(nms.apply(boxes, zeros2, 0.45f, 10)).containsExactly(0, 1, 2, 3, 4, 5);
-  }
-
-  @Test
-  void topKCountsKeptBoxesNotVisitedOnes() {
-    // 0 and 1 overlap (suppressed), 2 and 3 disjoint: topK 2 gives 0 then 2
-    float[] boxes = {0, 0, 10, 10, 0, 0, 10, 10, 50, 50, 60, 60, 80, 80, 90, 90};
-    float[] scores = {0.9f, 0.8f, 0.7f, 0.6f};
-    assertThat(new Nms().apply(boxes, scores, 0.45f, 2)).containsExactly(0, 2);
   }
 
   @Test
@@ -148,18 +166,12 @@ class NmsTest {
           // integer pixels: many exact IoU values such as 0.5, equal boxes, zero widths
           float x1 = r.nextInt(60);
           float y1 = r.nextInt(60);
-          boxes[4 * i] = x1;
-          boxes[4 * i + 1] = y1;
-          boxes[4 * i + 2] = x1 + r.nextInt(30);
-          boxes[4 * i + 3] = y1 + r.nextInt(30);
+          put(boxes, i, x1, y1, x1 + r.nextInt(30), y1 + r.nextInt(30));
           scores[i] = r.nextInt(8) / 8f; // exact ties
         } else {
           float x1 = r.nextFloat() * 500;
           float y1 = r.nextFloat() * 500;
-          boxes[4 * i] = x1;
-          boxes[4 * i + 1] = y1;
-          boxes[4 * i + 2] = x1 + r.nextFloat() * 150;
-          boxes[4 * i + 3] = y1 + r.nextFloat() * 150;
+          put(boxes, i, x1, y1, x1 + r.nextFloat() * 150, y1 + r.nextFloat() * 150);
           scores[i] = r.nextInt(4) == 0 ? 0.25f : r.nextFloat();
         }
         if (i > 0 && r.nextInt(20) == 0) { // exact duplicate of the previous box and score
@@ -208,10 +220,7 @@ class NmsTest {
     for (int i = 0; i < n; i++) {
       float x1 = r.nextFloat() * 300;
       float y1 = r.nextFloat() * 300;
-      boxes[4 * i] = x1;
-      boxes[4 * i + 1] = y1;
-      boxes[4 * i + 2] = x1 + 5 + r.nextFloat() * 100;
-      boxes[4 * i + 3] = y1 + 5 + r.nextFloat() * 100;
+      put(boxes, i, x1, y1, x1 + 5 + r.nextFloat() * 100, y1 + 5 + r.nextFloat() * 100);
       scores[i] = r.nextFloat();
     }
     Nms nms = new Nms();

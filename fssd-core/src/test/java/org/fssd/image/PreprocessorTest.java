@@ -203,29 +203,29 @@ class PreprocessorTest {
   static int[] bilinearReference(byte[] bgr, int w, int h, int s) {
     int[] out = new int[3 * s * s];
     for (int oy = 0; oy < s; oy++) {
-      double sy = Math.max(0, (oy + 0.5) * h / s - 0.5);
-      int y0 = Math.min((int) Math.floor(sy), h - 1);
-      int y1 = Math.min(y0 + 1, h - 1);
-      double fy = sy - y0;
-      if (y0 == h - 1) {
-        fy = 0;
-      }
+      Tap y = Tap.of(oy, h, s);
       for (int ox = 0; ox < s; ox++) {
-        double sx = Math.max(0, (ox + 0.5) * w / s - 0.5);
-        int x0 = Math.min((int) Math.floor(sx), w - 1);
-        int x1 = Math.min(x0 + 1, w - 1);
-        double fx = sx - x0;
-        if (x0 == w - 1) {
-          fx = 0;
-        }
+        Tap x = Tap.of(ox, w, s);
         for (int c = 0; c < 3; c++) {
-          double top = (1 - fx) * px(bgr, w, x0, y0, c) + fx * px(bgr, w, x1, y0, c);
-          double bottom = (1 - fx) * px(bgr, w, x0, y1, c) + fx * px(bgr, w, x1, y1, c);
-          out[3 * (oy * s + ox) + c] = (int) Math.round((1 - fy) * top + fy * bottom);
+          double top =
+              (1 - x.f()) * px(bgr, w, x.i0(), y.i0(), c) + x.f() * px(bgr, w, x.i1(), y.i0(), c);
+          double bottom =
+              (1 - x.f()) * px(bgr, w, x.i0(), y.i1(), c) + x.f() * px(bgr, w, x.i1(), y.i1(), c);
+          out[3 * (oy * s + ox) + c] = (int) Math.round((1 - y.f()) * top + y.f() * bottom);
         }
       }
     }
     return out;
+  }
+
+  /** The two source pixels of one output pixel along one axis, and the weight of the second. */
+  private record Tap(int i0, int i1, double f) {
+    static Tap of(int o, int in, int out) {
+      double src = Math.max(0, (o + 0.5) * in / out - 0.5);
+      int i0 = Math.min((int) Math.floor(src), in - 1);
+      int i1 = Math.min(i0 + 1, in - 1);
+      return new Tap(i0, i1, i0 == in - 1 ? 0 : src - i0);
+    }
   }
 
   private static int px(byte[] bgr, int w, int x, int y, int c) {

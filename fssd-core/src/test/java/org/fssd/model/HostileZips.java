@@ -75,18 +75,8 @@ final class HostileZips {
         offsets.add(offset);
         byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer h = le(30 + name.length);
-        h.putInt(0x04034b50)
-            .putShort((short) 20)
-            .putShort((short) 0x0800)
-            .putShort((short) 8)
-            .putShort((short) 0)
-            .putShort((short) 0x21)
-            .putInt((int) e.crc())
-            .putInt(e.deflated().length)
-            .putInt((int) e.declaredSize())
-            .putShort((short) name.length)
-            .putShort((short) 0)
-            .put(name);
+        h.putInt(0x04034b50);
+        putCommon(h, e, name.length).putShort((short) 0).put(name);
         os.write(h.array());
         os.write(e.deflated());
         offset += h.capacity() + e.deflated().length;
@@ -96,17 +86,8 @@ final class HostileZips {
         Entry e = entries.get(i);
         byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer c = le(46 + name.length);
-        c.putInt(0x02014b50)
-            .putShort((short) 20)
-            .putShort((short) 20)
-            .putShort((short) 0x0800)
-            .putShort((short) 8)
-            .putShort((short) 0)
-            .putShort((short) 0x21)
-            .putInt((int) e.crc())
-            .putInt(e.deflated().length)
-            .putInt((int) e.declaredSize())
-            .putShort((short) name.length)
+        c.putInt(0x02014b50).putShort((short) 20); // made by: 2.0
+        putCommon(c, e, name.length)
             .putShort((short) 0)
             .putShort((short) 0)
             .putShort((short) 0)
@@ -128,6 +109,22 @@ final class HostileZips {
           .putShort((short) 0);
       os.write(end.array());
     }
+  }
+
+  /**
+   * The fields a local header and its central-directory record share, from "version needed" to the
+   * name length: version 2.0, UTF-8 names, DEFLATED, a fixed time and date, the CRC and sizes.
+   */
+  private static ByteBuffer putCommon(ByteBuffer b, Entry e, int nameLength) {
+    return b.putShort((short) 20)
+        .putShort((short) 0x0800)
+        .putShort((short) 8)
+        .putShort((short) 0)
+        .putShort((short) 0x21)
+        .putInt((int) e.crc())
+        .putInt(e.deflated().length)
+        .putInt((int) e.declaredSize())
+        .putShort((short) nameLength);
   }
 
   private static ByteBuffer le(int size) {

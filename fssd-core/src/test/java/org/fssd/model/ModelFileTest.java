@@ -9,9 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.fssd.ModelFormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,69 +64,69 @@ class ModelFileTest {
   @Test
   void missingFileIsNamed() {
     Path f = dir.resolve("nope.zip");
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString())
-        .hasMessageContaining("no such model file");
+    assertRefused(f).hasMessageContaining(f.toString()).hasMessageContaining("no such model file");
   }
 
   @Test
   void notAZipIsRefused() throws IOException {
     Path f = dir.resolve("junk.zip");
     Files.writeString(f, "this is not a zip file");
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(f.toString());
+    assertRefused(f).hasMessageContaining(f.toString());
   }
 
   @Test
   void zipWithoutMetadataIsRefused() throws IOException {
     Path f = dir.resolve("other.zip");
     writeZip(f, "configuration.json", "{}");
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("not an fssd4j model file");
+    assertRefused(f).hasMessageContaining("not an fssd4j model file");
   }
 
   @Test
   void newerFormatVersionIsRefusedNamingTheMaximum() throws IOException {
-    Path good = dir.resolve("good.zip");
-    FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1).save(good);
-    Path future = dir.resolve("future.zip");
-    rewriteMetadata(good, future, s -> s.replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
-    assertThatThrownBy(() -> FssdModel.load(future))
-        .isInstanceOf(ModelFormatException.class)
+    Path future =
+        tinyModelEdited(
+            "future.zip", s -> s.replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
+    assertRefused(future)
         .hasMessageContaining("format version 7")
         .hasMessageContaining("reads versions 1..2");
   }
 
   @Test
   void metadataThatDisagreesWithTheGraphIsRefused() throws IOException {
-    Path good = dir.resolve("good.zip");
-    FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1).save(good);
-    Path bad = dir.resolve("bad.zip");
     // Claim a different conv7 width than the stored parameters have.
-    rewriteMetadata(good, bad, s -> s.replaceFirst("\"conv7\" : 4", "\"conv7\" : 5"));
-    assertThatThrownBy(() -> FssdModel.load(bad))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(bad.toString());
-    Path garbled = dir.resolve("garbled.zip");
-    rewriteMetadata(good, garbled, s -> s.replace("\"inputSize\"", "\"inputSiz\""));
-    assertThatThrownBy(() -> FssdModel.load(garbled))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("inputSize");
+    Path bad = tinyModelEdited("bad.zip", s -> s.replaceFirst("\"conv7\" : 4", "\"conv7\" : 5"));
+    assertRefused(bad).hasMessageContaining(bad.toString());
+    Path garbled = tinyModelEdited("garbled.zip", s -> s.replace("\"inputSize\"", "\"inputSiz\""));
+    assertRefused(garbled).hasMessageContaining("inputSize");
   }
 
   @Test
   void truncatedFileIsRefused() throws IOException {
-    Path good = dir.resolve("good.zip");
-    FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1).save(good);
-    byte[] bytes = Files.readAllBytes(good);
+    byte[] bytes = Files.readAllBytes(tinyModel());
     Path cut = dir.resolve("cut.zip");
     Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    assertThatThrownBy(() -> FssdModel.load(cut))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(cut.toString());
+    assertRefused(cut).hasMessageContaining(cut.toString());
+  }
+
+  /** A tiny two-class model saved as {@code good.zip}. */
+  private Path tinyModel() throws IOException {
+    Path good = dir.resolve("good.zip");
+    if (!Files.exists(good)) {
+      FssdModel.create(FssdTestModels.tiny300(3), Labels.of("a", "b"), 1).save(good);
+    }
+    return good;
+  }
+
+  /** {@link #tinyModel()} copied to {@code name} with its metadata edited. */
+  private Path tinyModelEdited(String name, UnaryOperator<String> edit) throws IOException {
+    Path out = dir.resolve(name);
+    rewriteMetadata(tinyModel(), out, edit);
+    return out;
+  }
+
+  /** Loading {@code file} fails with a {@link ModelFormatException}; the message is asserted on. */
+  static AbstractThrowableAssert<?, ? extends Throwable> assertRefused(Path file) {
+    return assertThatThrownBy(() -> FssdModel.load(file)).isInstanceOf(ModelFormatException.class);
   }
 
   private static void writeZip(Path f, String name, String content) throws IOException {
@@ -136,8 +138,16 @@ class ModelFileTest {
     }
   }
 
-  static void rewriteMetadata(Path in, Path out, java.util.function.UnaryOperator<String> edit)
-      throws IOException {
+  /** The metadata JSON of a saved model. */
+  static String metadata(Path file) throws IOException {
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry e = zip.getEntry(ModelFile.ENTRY);
+      assertThat(e).as("metadata entry of %s", file).isNotNull();
+      return new String(zip.getInputStream(e).readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static void rewriteMetadata(Path in, Path out, UnaryOperator<String> edit) throws IOException {
     try (ZipFile src = new ZipFile(in.toFile());
         OutputStream os = Files.newOutputStream(out);
         ZipOutputStream z = new ZipOutputStream(os)) {

@@ -208,6 +208,27 @@ class UnpicklerTest {
     return new PickleBytes().tensor("FloatStorage", "0", numel, offset, size, stride);
   }
 
+  /**
+   * {@code {"w": tensor}} over a 6-float storage from offset 0, whose size and stride tuples are
+   * {@code sizeAndStride}'s opcodes: values that {@link #tensor} cannot write.
+   */
+  private static byte[] viewOfSixFloats(PickleBytes sizeAndStride) {
+    return PickleBytes.proto2()
+        .op('}')
+        .str("w")
+        .global("torch._utils", "_rebuild_tensor_v2")
+        .mark()
+        .storage("FloatStorage", "0", 6)
+        .integer(0)
+        .raw(sizeAndStride.bytes())
+        .op(0x89)
+        .global("collections", "OrderedDict")
+        .op(')', 'R')
+        .tuple()
+        .op('R', 's', '.')
+        .bytes();
+  }
+
   @Test
   void tensorViewsMustLieInsideTheirStorage() {
     assertThatThrownBy(
@@ -221,50 +242,21 @@ class UnpicklerTest {
         .isInstanceOf(Map.class);
     assertThat(load(stateDict("w", tensor(1, 0, new long[] {1000, 1000}, new long[] {0, 0}))))
         .isInstanceOf(Map.class);
-    byte[] negative =
-        PickleBytes.proto2()
-            .op('}')
-            .str("w")
-            .global("torch._utils", "_rebuild_tensor_v2")
-            .mark()
-            .storage("FloatStorage", "0", 6)
-            .integer(0)
-            .ints(6)
-            .mark()
-            .op('J')
-            .u32(-1L)
-            .tuple()
-            .op(0x89)
-            .global("collections", "OrderedDict")
-            .op(')', 'R')
-            .tuple()
-            .op('R', 's', '.')
-            .bytes();
+    byte[] negative = viewOfSixFloats(new PickleBytes().ints(6).mark().op('J').u32(-1L).tuple());
     assertThatThrownBy(() -> load(negative)).hasMessageContaining("stride[0] is negative: -1");
     long big = 1L << 31;
     byte[] overflow =
-        PickleBytes.proto2()
-            .op('}')
-            .str("w")
-            .global("torch._utils", "_rebuild_tensor_v2")
-            .mark()
-            .storage("FloatStorage", "0", 6)
-            .integer(0)
-            .mark()
-            .op('J')
-            .u32(big - 1)
-            .op('J')
-            .u32(big - 1)
-            .op('J')
-            .u32(big - 1)
-            .tuple()
-            .ints(0, 0, 0)
-            .op(0x89)
-            .global("collections", "OrderedDict")
-            .op(')', 'R')
-            .tuple()
-            .op('R', 's', '.')
-            .bytes();
+        viewOfSixFloats(
+            new PickleBytes()
+                .mark()
+                .op('J')
+                .u32(big - 1)
+                .op('J')
+                .u32(big - 1)
+                .op('J')
+                .u32(big - 1)
+                .tuple()
+                .ints(0, 0, 0));
     assertThatThrownBy(() -> load(overflow)).hasMessageContaining("overflows");
   }
 

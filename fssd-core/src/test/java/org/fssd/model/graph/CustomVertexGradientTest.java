@@ -5,23 +5,20 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
+import org.fssd.testing.GradientChecks;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -33,11 +30,7 @@ class CustomVertexGradientTest {
   /** conv -> resize 3x5 -> 6x4 -> flatten ; conv -> flatten ; merge -> MSE output. */
   private static ComputationGraph tinyGraph() {
     ComputationGraphConfiguration conf =
-        new NeuralNetConfiguration.Builder()
-            .dataType(DataType.DOUBLE)
-            .seed(12345)
-            .updater(new NoOp())
-            .weightInit(WeightInit.XAVIER)
+        GradientChecks.doubleNet(12345)
             .convolutionMode(ConvolutionMode.Truncate)
             .graphBuilder()
             .addInputs("in")
@@ -81,29 +74,13 @@ class CustomVertexGradientTest {
   @Test
   void gradientsOfResizeAndFlattenAreExact() {
     Nd4j.getRandom().setSeed(1);
-    DataType before = Nd4j.dataType();
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    try {
-      checkGradients();
-    } finally {
-      Nd4j.setDefaultDataTypes(before, before);
-    }
-  }
-
-  private static void checkGradients() {
-    ComputationGraph g = tinyGraph();
-    INDArray in = Nd4j.rand(DataType.DOUBLE, 2, 2, 3, 5);
-    INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 4);
-    boolean ok =
-        GradientCheckUtil.checkGradients(
-            new GradientCheckUtil.GraphConfig()
-                .net(g)
-                .inputs(new INDArray[] {in})
-                .labels(new INDArray[] {labels})
-                .epsilon(1e-6)
-                .maxRelError(1e-5)
-                .minAbsoluteError(1e-9));
-    assertThat(ok).isTrue();
+    GradientChecks.inDoublePrecision(
+        () -> {
+          ComputationGraph g = tinyGraph();
+          INDArray in = Nd4j.rand(DataType.DOUBLE, 2, 2, 3, 5);
+          INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 4);
+          GradientChecks.assertPasses(GradientChecks.of(g, in, labels), "resize and flatten");
+        });
   }
 
   @Test

@@ -6,25 +6,22 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.testing.FloatArrays;
+import org.fssd.testing.GradientChecks;
 import org.fssd.testing.Numerical;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -69,11 +66,8 @@ class FastConvolutionLayerTest {
         new ConvolutionLayer.Builder(1, 1).nIn(OUT).nOut(2).activation(Activation.TANH);
     int outSize = (SIZE + 2 * c.padding() - ((c.kernel() - 1) * c.dilation() + 1)) / c.stride() + 1;
     ComputationGraphConfiguration conf =
-        new NeuralNetConfiguration.Builder()
-            .dataType(type)
-            .seed(42)
-            .updater(new NoOp())
-            .weightInit(WeightInit.XAVIER)
+        GradientChecks.doubleNet(42)
+            .dataType(type) // float too, for the comparison with the stock layer
             .convolutionMode(ConvolutionMode.Truncate)
             .graphBuilder()
             .addInputs("in")
@@ -105,29 +99,17 @@ class FastConvolutionLayerTest {
 
   @Test
   void gradientsMatchFiniteDifferences() {
-    DataType before = Nd4j.dataType();
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    try {
-      for (Case c : CASES) {
-        Nd4j.getRandom().setSeed(7);
-        ComputationGraph g = graph(c, true, DataType.DOUBLE);
-        assertThat(g.getLayer("c1").conf().getLayer()).isInstanceOf(FastConvolutionLayer.class);
-        INDArray in = Nd4j.rand(DataType.DOUBLE, 2, IN, SIZE, SIZE).subi(0.5);
-        INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 3);
-        boolean ok =
-            GradientCheckUtil.checkGradients(
-                new GradientCheckUtil.GraphConfig()
-                    .net(g)
-                    .inputs(new INDArray[] {in})
-                    .labels(new INDArray[] {labels})
-                    .epsilon(1e-6)
-                    .maxRelError(1e-5)
-                    .minAbsoluteError(1e-9));
-        assertThat(ok).as("gradient check of %s", c).isTrue();
-      }
-    } finally {
-      Nd4j.setDefaultDataTypes(before, before);
-    }
+    GradientChecks.inDoublePrecision(
+        () -> {
+          for (Case c : CASES) {
+            Nd4j.getRandom().setSeed(7);
+            ComputationGraph g = graph(c, true, DataType.DOUBLE);
+            assertThat(g.getLayer("c1").conf().getLayer()).isInstanceOf(FastConvolutionLayer.class);
+            INDArray in = Nd4j.rand(DataType.DOUBLE, 2, IN, SIZE, SIZE).subi(0.5);
+            INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, 3);
+            GradientChecks.assertPasses(GradientChecks.of(g, in, labels), c.toString());
+          }
+        });
   }
 
   /**
