@@ -55,37 +55,35 @@ class BoxTest {
   @CsvSource({
     // continuous: inter 5*5 = 25, union 100 + 100 - 25 = 175;
     // pixel: sides 11, inter (10 - 5 + 1)^2 = 36, union 121 + 121 - 36 = 206
-    "partial overlap,   0, 0, 10, 10,   5, 5, 15, 15,  25/175, 36/206",
+    "partial overlap,  0 0 10 10,  5 5 15 15,  25/175, 36/206",
     // continuous: inter = area(inner) = 4, union = 100; pixel: inner 3x3 = 9, outer 11x11 = 121
-    "contained,         0, 0, 10, 10,   2, 2,  4,  4,  4/100,  9/121",
+    "contained,        0 0 10 10,  2 2 4 4,    4/100,  9/121",
     // pixel: w = max(0, 1 - 3 + 1) = 0
-    "disjoint,          0, 0,  1,  1,   3, 0,  4,  1,  0,      0",
+    "disjoint,         0 0 1 1,    3 0 4 1,    0,      0",
     // pixel convention: the shared column x = 1 counts: inter 1 x 2 = 2, areas 2 x 2 = 4 each
-    "touching,          0, 0,  1,  1,   1, 0,  2,  1,  0,      2/6",
-    "one-pixel gap,     0, 0,  1,  1,   2, 0,  3,  1,  ,       0",
+    "touching,         0 0 1 1,    1 0 2 1,    0,      2/6",
+    "one-pixel gap,    0 0 1 1,    2 0 3 1,    ,       0",
     // in the pixel convention a point is one pixel
-    "point, itself,     3, 3,  3,  3,   3, 3,  3,  3,  0,      1",
-    "line, itself,      0, 5, 10,  5,   0, 5, 10,  5,  0,       ",
-    "point and line,    3, 3,  3,  3,   0, 5, 10,  5,  0,       ",
-    "point in a box,    3, 3,  3,  3,   0, 0, 10, 10,  0,       ",
-    "point, its pixel,  3, 3,  3,  3,   3, 3,  4,  4,   ,      1/4",
+    "point with itself,3 3 3 3,    3 3 3 3,    0,      1",
+    "line with itself, 0 5 10 5,   0 5 10 5,   0,       ",
+    "point and line,   3 3 3 3,    0 5 10 5,   0,       ",
+    "point in a box,   3 3 3 3,    0 0 10 10,  0,       ",
+    "point in its pixel,3 3 3 3,    3 3 4 4,     ,      1/4",
   })
   void handComputedIou(
-      String name,
-      float ax1,
-      float ay1,
-      float ax2,
-      float ay2,
-      float bx1,
-      float by1,
-      float bx2,
-      float by2,
-      @Nullable String iou,
-      @Nullable String iouPixel) {
-    Box a = Box.of(ax1, ay1, ax2, ay2);
-    Box b = Box.of(bx1, by1, bx2, by2);
-    assertIou(a.iou(b), iou);
-    assertIou(a.iouPixel(b), iouPixel);
+      String name, String a, String b, @Nullable String iou, @Nullable String iouPixel) {
+    assertIou(box(a).iou(box(b)), iou);
+    assertIou(box(a).iouPixel(box(b)), iouPixel);
+  }
+
+  /** A box from "x1 y1 x2 y2". */
+  private static Box box(String corners) {
+    String[] c = corners.trim().split(" +");
+    return Box.of(
+        Float.parseFloat(c[0]),
+        Float.parseFloat(c[1]),
+        Float.parseFloat(c[2]),
+        Float.parseFloat(c[3]));
   }
 
   private static void assertIou(float actual, @Nullable String expected) {

@@ -137,20 +137,8 @@ public final class TorchTensor {
     requireFloating("toFloatArray()");
     ByteBuffer data = storage();
     float[] out = new float[numel];
-    switch (dtype) {
-      case FLOAT32:
-        forEach((i, p) -> out[i] = data.getFloat(p * 4));
-        break;
-      case FLOAT64:
-        forEach((i, p) -> out[i] = (float) data.getDouble(p * 8));
-        break;
-      case FLOAT16:
-        forEach((i, p) -> out[i] = halfToFloat(data.getShort(p * 2)));
-        break;
-      default: // BFLOAT16
-        forEach((i, p) -> out[i] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16));
-        break;
-    }
+    FloatAt at = floatAt();
+    forEach((i, p) -> out[i] = at.get(data, p));
     return out;
   }
 
@@ -182,26 +170,10 @@ public final class TorchTensor {
     ByteBuffer data = storage();
     int[] fill = {0};
     long[] start = {0};
-    ElementSink each;
-    switch (dtype) {
-      case FLOAT32:
-        each = (i, p) -> chunk[fill[0]++] = data.getFloat(p * 4);
-        break;
-      case FLOAT64:
-        each = (i, p) -> chunk[fill[0]++] = (float) data.getDouble(p * 8);
-        break;
-      case FLOAT16:
-        each = (i, p) -> chunk[fill[0]++] = halfToFloat(data.getShort(p * 2));
-        break;
-      default: // BFLOAT16
-        each =
-            (i, p) ->
-                chunk[fill[0]++] = Float.intBitsToFloat((data.getShort(p * 2) & 0xffff) << 16);
-        break;
-    }
+    FloatAt at = floatAt();
     forEach(
         (i, p) -> {
-          each.accept(i, p);
+          chunk[fill[0]++] = at.get(data, p);
           if (fill[0] == chunk.length) {
             sink.accept(start[0], chunk, fill[0]);
             start[0] += fill[0];
@@ -218,6 +190,7 @@ public final class TorchTensor {
     int size = dtype.elementSize();
     byte[] raw = new byte[chunk.length * size];
     ByteBuffer buf = ByteBuffer.wrap(raw).order(order);
+    FloatAt at = floatAt();
     StorageSource source = checkNotNull(this.source, "a lazy tensor has a source");
     try (InputStream in = source.open()) {
       in.skipNBytes(offset * size);
@@ -228,20 +201,7 @@ public final class TorchTensor {
               file, "truncated: the storage of tensor '" + key + "' ends early");
         }
         for (int i = 0; i < n; i++) {
-          switch (dtype) {
-            case FLOAT32:
-              chunk[i] = buf.getFloat(i * 4);
-              break;
-            case FLOAT64:
-              chunk[i] = (float) buf.getDouble(i * 8);
-              break;
-            case FLOAT16:
-              chunk[i] = halfToFloat(buf.getShort(i * 2));
-              break;
-            default: // BFLOAT16
-              chunk[i] = Float.intBitsToFloat((buf.getShort(i * 2) & 0xffff) << 16);
-              break;
-          }
+          chunk[i] = at.get(buf, i);
         }
         sink.accept(start, chunk, n);
         start += n;
@@ -253,6 +213,25 @@ public final class TorchTensor {
       throw new CheckpointFormatException(
           file, "cannot read the storage of tensor '" + key + "': " + e, e);
     }
+  }
+
+  /** Reads element {@code p} (counted in elements from the buffer's start) as a float. */
+  private interface FloatAt {
+    float get(ByteBuffer b, int p);
+  }
+
+  /**
+   * How this floating-point tensor's elements read as floats: FLOAT32, FLOAT16 and BFLOAT16
+   * exactly, FLOAT64 rounded to nearest. One place for the conversions that every float reader
+   * (whole array, chunks, stream) uses; the dtype is chosen once, not per element.
+   */
+  private FloatAt floatAt() {
+    return switch (dtype) {
+      case FLOAT32 -> (b, p) -> b.getFloat(p * 4);
+      case FLOAT64 -> (b, p) -> (float) b.getDouble(p * 8);
+      case FLOAT16 -> (b, p) -> halfToFloat(b.getShort(p * 2));
+      default -> (b, p) -> Float.intBitsToFloat((b.getShort(p * 2) & 0xffff) << 16); // BFLOAT16
+    };
   }
 
   /**

@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -66,13 +65,8 @@ public final class BilinearResizeVertex extends SingleInputVertex {
   }
 
   @Override
-  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
-      ComputationGraph graph,
-      String name,
-      int idx,
-      INDArray paramsView,
-      boolean initializeParams,
-      DataType networkDatatype) {
+  ParameterlessVertexImpl instantiate(
+      ComputationGraph graph, String name, int idx, DataType networkDatatype) {
     return new BilinearResizeImpl(graph, name, idx, outHeight, outWidth, networkDatatype);
   }
 

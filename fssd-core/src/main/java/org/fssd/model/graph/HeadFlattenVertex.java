@@ -4,7 +4,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * SPEC §2.5: flattens a head's NCHW output in NHWC order, [N, C, H, W] -> [N, H*W*C], so that the
@@ -33,13 +32,8 @@ public final class HeadFlattenVertex extends SingleInputVertex {
   }
 
   @Override
-  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
-      ComputationGraph graph,
-      String name,
-      int idx,
-      INDArray paramsView,
-      boolean initializeParams,
-      DataType networkDatatype) {
+  ParameterlessVertexImpl instantiate(
+      ComputationGraph graph, String name, int idx, DataType networkDatatype) {
     return new HeadFlattenImpl(graph, name, idx, networkDatatype);
   }
 

@@ -6,6 +6,9 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Configuration base of the project's vertices that take one input and hold no parameters. No state
@@ -28,6 +31,25 @@ abstract class SingleInputVertex extends GraphVertex {
   public int maxVertexInputs() {
     return 1;
   }
+
+  /**
+   * DL4J's entry point, handing on to {@link #instantiate(ComputationGraph, String, int, DataType)}
+   * without the parameter view: these vertices have no parameters.
+   */
+  @Override
+  public final org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(
+      ComputationGraph graph,
+      String name,
+      int idx,
+      INDArray paramsView,
+      boolean initializeParams,
+      DataType networkDatatype) {
+    return instantiate(graph, name, idx, networkDatatype);
+  }
+
+  /** The runtime vertex; with no parameters there is no view to hand on or initialise. */
+  abstract ParameterlessVertexImpl instantiate(
+      ComputationGraph graph, String name, int idx, DataType networkDatatype);
 
   /**
    * The one input of {@link #getOutputType}, which must be convolutional (NCHW).

@@ -3,8 +3,6 @@ package org.fssd.model.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -12,7 +10,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.testing.GradientChecks;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -134,11 +131,7 @@ class CustomVertexGradientTest {
     ComputationGraph g = tinyGraph();
     INDArray in = Nd4j.rand(DataType.DOUBLE, 2, 2, 3, 5);
     INDArray before = g.outputSingle(in);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ModelSerializer.writeModel(g, bytes, false);
-    ComputationGraph back =
-        ModelSerializer.restoreComputationGraph(
-            new ByteArrayInputStream(bytes.toByteArray()), false);
+    ComputationGraph back = SerializedGraphs.roundTrip(g);
     assertThat(back.getConfiguration().getVertices().get("up"))
         .isEqualTo(new BilinearResizeVertex(6, 4));
     assertThat(back.outputSingle(in)).isEqualTo(before);

@@ -2,8 +2,6 @@ package org.fssd.model.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -13,7 +11,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.GradientChecks;
 import org.fssd.testing.Numerical;
@@ -162,11 +159,7 @@ class FastConvolutionLayerTest {
     ComputationGraph g = graph(c, true, DataType.FLOAT);
     INDArray in = Nd4j.rand(DataType.FLOAT, 2, IN, SIZE, SIZE);
     INDArray before = g.outputSingle(in);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ModelSerializer.writeModel(g, bytes, false);
-    ComputationGraph back =
-        ModelSerializer.restoreComputationGraph(
-            new ByteArrayInputStream(bytes.toByteArray()), false);
+    ComputationGraph back = SerializedGraphs.roundTrip(g);
     org.deeplearning4j.nn.conf.layers.Layer layer = back.getLayer("c1").conf().getLayer();
     assertThat(layer)
         .isInstanceOf(FastConvolutionLayer.class)
