@@ -216,14 +216,8 @@ public final class Box {
   /** Equal when all four coordinates are equal (exactly; {@code -0.0f} counts as {@code 0.0f}). */
   @Override
   public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof Box)) {
-      return false;
-    }
-    Box b = (Box) o;
-    return x1 == b.x1 && y1 == b.y1 && x2 == b.x2 && y2 == b.y2;
+    return this == o
+        || (o instanceof Box b && x1 == b.x1 && y1 == b.y1 && x2 == b.x2 && y2 == b.y2);
   }
 
   @Override

@@ -277,21 +277,16 @@ public final class PriorConfig {
 
   @Override
   public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof PriorConfig)) {
-      return false;
-    }
-    PriorConfig c = (PriorConfig) o;
-    return imageSize == c.imageSize
-        && clip == c.clip
-        && Arrays.equals(featureMaps, c.featureMaps)
-        && Arrays.equals(steps, c.steps)
-        && Arrays.equals(minSizes, c.minSizes)
-        && Arrays.equals(maxSizes, c.maxSizes)
-        && Arrays.deepEquals(aspectRatios, c.aspectRatios)
-        && Arrays.equals(variances, c.variances);
+    return this == o
+        || (o instanceof PriorConfig c
+            && imageSize == c.imageSize
+            && clip == c.clip
+            && Arrays.equals(featureMaps, c.featureMaps)
+            && Arrays.equals(steps, c.steps)
+            && Arrays.equals(minSizes, c.minSizes)
+            && Arrays.equals(maxSizes, c.maxSizes)
+            && Arrays.deepEquals(aspectRatios, c.aspectRatios)
+            && Arrays.equals(variances, c.variances));
   }
 
   @Override

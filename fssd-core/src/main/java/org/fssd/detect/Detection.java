@@ -68,17 +68,12 @@ public final class Detection {
 
   @Override
   public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof Detection)) {
-      return false;
-    }
-    Detection d = (Detection) o;
-    return classIndex == d.classIndex
-        && score == d.score
-        && label.equals(d.label)
-        && box.equals(d.box);
+    return this == o
+        || (o instanceof Detection d
+            && classIndex == d.classIndex
+            && score == d.score
+            && label.equals(d.label)
+            && box.equals(d.box));
   }
 
   @Override

@@ -112,15 +112,15 @@ public final class DetectorSettings implements Serializable {
 
   /** A builder starting from these settings. */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.scoreThreshold = scoreThreshold;
-    b.nmsIouThreshold = nmsIouThreshold;
-    b.perClassTopK = perClassTopK;
-    b.maxDetections = maxDetections;
-    b.maxPixels = maxPixels;
-    b.clipToImage = clipToImage;
-    b.replicas = replicas;
-    return b;
+    // Through the setters, so that a deserialised value out of range fails here (readResolve).
+    return builder()
+        .scoreThreshold(scoreThreshold)
+        .nmsIouThreshold(nmsIouThreshold)
+        .perClassTopK(perClassTopK)
+        .maxDetections(maxDetections)
+        .maxPixels(maxPixels)
+        .clipToImage(clipToImage)
+        .replicas(replicas);
   }
 
   /** A detection needs a score strictly above this; in [0, 1). */
@@ -199,7 +199,7 @@ public final class DetectorSettings implements Serializable {
   /** Java deserialisation goes through the builder, so a tampered stream cannot skip validation. */
   private Object readResolve() throws ObjectStreamException {
     try {
-      return toBuilder().checkAll().build();
+      return toBuilder().build();
     } catch (IllegalArgumentException e) {
       java.io.InvalidObjectException invalid = new java.io.InvalidObjectException(e.getMessage());
       invalid.initCause(e);
@@ -209,20 +209,15 @@ public final class DetectorSettings implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof DetectorSettings)) {
-      return false;
-    }
-    DetectorSettings s = (DetectorSettings) o;
-    return Float.compare(scoreThreshold, s.scoreThreshold) == 0
-        && Float.compare(nmsIouThreshold, s.nmsIouThreshold) == 0
-        && perClassTopK == s.perClassTopK
-        && maxDetections == s.maxDetections
-        && maxPixels == s.maxPixels
-        && clipToImage == s.clipToImage
-        && replicas == s.replicas;
+    return this == o
+        || (o instanceof DetectorSettings s
+            && Float.compare(scoreThreshold, s.scoreThreshold) == 0
+            && Float.compare(nmsIouThreshold, s.nmsIouThreshold) == 0
+            && perClassTopK == s.perClassTopK
+            && maxDetections == s.maxDetections
+            && maxPixels == s.maxPixels
+            && clipToImage == s.clipToImage
+            && replicas == s.replicas);
   }
 
   @Override
@@ -314,16 +309,6 @@ public final class DetectorSettings implements Serializable {
           n >= 1 && n <= MAX_REPLICAS, "replicas must be in [1, %s], got %s", MAX_REPLICAS, n);
       this.replicas = n;
       return this;
-    }
-
-    /** Runs every setter's check again (for values that did not come through the setters). */
-    private Builder checkAll() {
-      return scoreThreshold(scoreThreshold)
-          .nmsIouThreshold(nmsIouThreshold)
-          .perClassTopK(perClassTopK)
-          .maxDetections(maxDetections)
-          .maxPixels(maxPixels)
-          .replicas(replicas);
     }
 
     /** The settings (every value was checked by its setter). */

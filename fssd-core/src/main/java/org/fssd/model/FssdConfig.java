@@ -245,14 +245,13 @@ public final class FssdConfig {
 
   /** A builder holding this configuration's values. */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.inputSize = inputSize;
-    b.numClasses = numClasses;
-    b.batchNorm = batchNorm;
-    b.fusionBatchNorm = fusionBatchNorm;
-    b.widths = widths;
-    b.priors = priors;
-    return b;
+    return builder()
+        .inputSize(inputSize)
+        .numClasses(numClasses)
+        .batchNorm(batchNorm)
+        .fusionBatchNorm(fusionBatchNorm)
+        .widths(widths)
+        .priors(priors);
   }
 
   /** Network input height = width in pixels (300 or 512). */

@@ -14,10 +14,8 @@ class BoxCoderTest {
   @Test
   void zeroOffsetsGiveThePriorInPointForm() {
     Box b = coder.decode(new float[4], PRIOR);
-    assertThat(b.x1()).isCloseTo(0.4f, within(1e-7f));
-    assertThat(b.y1()).isCloseTo(0.3f, within(1e-7f));
-    assertThat(b.x2()).isCloseTo(0.6f, within(1e-7f));
-    assertThat(b.y2()).isCloseTo(0.7f, within(1e-7f));
+    assertThat(new float[] {b.x1(), b.y1(), b.x2(), b.y2()})
+        .containsExactly(new float[] {0.4f, 0.3f, 0.6f, 0.7f}, within(1e-7f));
   }
 
   @Test
@@ -35,10 +33,8 @@ class BoxCoderTest {
   void centreOffsetsMoveByVarianceTimesSize() {
     // cx = 0.5 + 1 * 0.1 * 0.2 = 0.52, cy = 0.5 - 1 * 0.1 * 0.4 = 0.46, size unchanged
     Box b = coder.decode(new float[] {1, -1, 0, 0}, PRIOR);
-    assertThat(b.x1()).isCloseTo(0.42f, within(1e-6f));
-    assertThat(b.y1()).isCloseTo(0.26f, within(1e-6f));
-    assertThat(b.x2()).isCloseTo(0.62f, within(1e-6f));
-    assertThat(b.y2()).isCloseTo(0.66f, within(1e-6f));
+    assertThat(new float[] {b.x1(), b.y1(), b.x2(), b.y2()})
+        .containsExactly(new float[] {0.42f, 0.26f, 0.62f, 0.66f}, within(1e-6f));
   }
 
   @Test

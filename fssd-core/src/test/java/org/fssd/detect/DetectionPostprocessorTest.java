@@ -54,10 +54,8 @@ class DetectionPostprocessorTest {
     assertThat(found).hasSize(1);
     Box b = found.get(0).box();
     // x: (0.525 -+ 0.25) * 640 = 176, 496; y: (0.4 -+ 0.25) * 480 = 72, 312
-    assertThat(b.x1()).isCloseTo(176f, within(1e-3f));
-    assertThat(b.x2()).isCloseTo(496f, within(1e-3f));
-    assertThat(b.y1()).isCloseTo(72f, within(1e-3f));
-    assertThat(b.y2()).isCloseTo(312f, within(1e-3f));
+    assertThat(new float[] {b.x1(), b.y1(), b.x2(), b.y2()})
+        .containsExactly(new float[] {176f, 72f, 496f, 312f}, within(1e-3f));
   }
 
   @Test

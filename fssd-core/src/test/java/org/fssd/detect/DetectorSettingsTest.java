@@ -12,6 +12,8 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.lang.reflect.Field;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DetectorSettingsTest {
   private final ObjectMapper mapper = new ObjectMapper();
@@ -41,30 +43,47 @@ class DetectorSettingsTest {
     assertThat(DetectorSettings.builder().build()).isEqualTo(d).hasSameHashCodeAs(d);
   }
 
+  /**
+   * Every setting out of its range is refused naming it and the value: the whole message where
+   * {@code whole} is true, else a part of it.
+   */
+  @ParameterizedTest(name = "{0} = {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "scoreThreshold  | 1    | true  | scoreThreshold must be in [0, 1), got 1.0",
+        "scoreThreshold  | -0.1 | false | scoreThreshold",
+        "scoreThreshold  | NaN  | false | got NaN",
+        "nmsIouThreshold | 0    | true  | nmsIouThreshold must be in (0, 1], got 0.0",
+        "nmsIouThreshold | 1.01 | false | nmsIouThreshold",
+        "perClassTopK    | 0    | true  | perClassTopK must be >= 1, got 0",
+        "maxDetections   | 0    | true  | maxDetections must be >= 1, got 0",
+        "maxPixels       | 0    | true  | maxPixels must be >= 1, got 0",
+        "replicas        | 0    | true  | replicas must be in [1, 64], got 0",
+        "replicas        | 65   | false | got 65",
+      })
+  void everySettingIsRefusedOutsideItsRangeNamingItAndTheValue(
+      String setting, String value, boolean whole, String message) {
+    DetectorSettings.Builder b = DetectorSettings.builder();
+    Runnable set =
+        switch (setting) {
+          case "scoreThreshold" -> () -> b.scoreThreshold(Float.parseFloat(value));
+          case "nmsIouThreshold" -> () -> b.nmsIouThreshold(Float.parseFloat(value));
+          case "perClassTopK" -> () -> b.perClassTopK(Integer.parseInt(value));
+          case "maxDetections" -> () -> b.maxDetections(Integer.parseInt(value));
+          case "maxPixels" -> () -> b.maxPixels(Long.parseLong(value));
+          default -> () -> b.replicas(Integer.parseInt(value));
+        };
+    var refused = assertThatThrownBy(set::run).isInstanceOf(IllegalArgumentException.class);
+    if (whole) {
+      refused.hasMessage(message);
+    } else {
+      refused.hasMessageContaining(message);
+    }
+  }
+
   @Test
-  void everySettingIsRefusedOutsideItsRangeNamingItAndTheValue() {
-    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(1f))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("scoreThreshold must be in [0, 1), got 1.0");
-    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(-0.1f))
-        .hasMessageContaining("scoreThreshold");
-    assertThatThrownBy(() -> DetectorSettings.builder().scoreThreshold(Float.NaN))
-        .hasMessageContaining("got NaN");
-    assertThatThrownBy(() -> DetectorSettings.builder().nmsIouThreshold(0f))
-        .hasMessage("nmsIouThreshold must be in (0, 1], got 0.0");
-    assertThatThrownBy(() -> DetectorSettings.builder().nmsIouThreshold(1.01f))
-        .hasMessageContaining("nmsIouThreshold");
-    assertThatThrownBy(() -> DetectorSettings.builder().perClassTopK(0))
-        .hasMessage("perClassTopK must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().maxDetections(0))
-        .hasMessage("maxDetections must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().maxPixels(0))
-        .hasMessage("maxPixels must be >= 1, got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().replicas(0))
-        .hasMessage("replicas must be in [1, 64], got 0");
-    assertThatThrownBy(() -> DetectorSettings.builder().replicas(65))
-        .hasMessageContaining("got 65");
-    // The ends of the ranges that are allowed.
+  void theEndsOfEveryRangeAreAllowed() {
     DetectorSettings ends =
         DetectorSettings.builder()
             .scoreThreshold(0f)

@@ -7,27 +7,21 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class FssdGraphTest {
 
-  @Test
-  void voc300HasThePublishedParameterCountAndPriors() {
-    FssdConfig config = FssdConfig.voc300();
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"voc300, 34131424, 11620", "voc512, 35526006, 32756"})
+  void presetHasThePublishedParameterCountAndPriors(String preset, long params, int priors) {
+    FssdConfig config = FssdConfig.preset(preset);
     ComputationGraph graph = new ComputationGraph(FssdGraph.configuration(config));
     graph.init();
-    assertThat(graph.numParams()).isEqualTo(34_131_424L);
-    assertThat(config.numPriors()).isEqualTo(11620);
-  }
-
-  @Test
-  void voc512HasThePublishedParameterCountAndPriors() {
-    FssdConfig config = FssdConfig.voc512();
-    ComputationGraph graph = new ComputationGraph(FssdGraph.configuration(config));
-    graph.init();
-    assertThat(graph.numParams()).isEqualTo(35_526_006L);
-    assertThat(config.numPriors()).isEqualTo(32756);
+    assertThat(graph.numParams()).isEqualTo(params);
+    assertThat(config.numPriors()).isEqualTo(priors);
   }
 
   @Test

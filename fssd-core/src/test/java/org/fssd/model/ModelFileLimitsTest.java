@@ -1,7 +1,6 @@
 package org.fssd.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.fssd.ModelFormatException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -110,8 +108,7 @@ class ModelFileLimitsTest {
     byte[] prefix = "{\"vertices\": {".getBytes();
     long real = HostileZips.zerosSize(prefix, GIB_IN_MIB);
     Path f = bomb(ModelZip.CONFIGURATION, prefix, honestSize ? real : 200);
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(f)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("zip entry configuration.json")
         .hasMessageContaining(honestSize ? "declares " + real + " bytes" : "inflates to more")
@@ -127,8 +124,7 @@ class ModelFileLimitsTest {
         java.util.Arrays.copyOf(good.get(ModelZip.COEFFICIENTS), ModelZip.HEADER_BYTES_RANK1);
     long real = HostileZips.zerosSize(header, GIB_IN_MIB);
     Path f = bomb(ModelZip.COEFFICIENTS, header, honestSize ? real : coefficientBytes);
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(f)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("zip entry coefficients.bin")
         .hasMessageContaining(honestSize ? "declares " + real + " bytes" : "bytes after its")
@@ -148,8 +144,7 @@ class ModelFileLimitsTest {
               : HostileZips.of(e.getKey(), e.getValue()));
     }
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(f)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("coefficients.bin")
         .hasMessageContaining("not the ND4J header of a float vector");
@@ -161,8 +156,7 @@ class ModelFileLimitsTest {
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.zeros("extra.bin", new byte[0], GIB_IN_MIB, 1L << 30));
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(f)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("unexpected zip entry 'extra.bin'")
         .hasMessageContaining("configuration.json");
@@ -171,24 +165,20 @@ class ModelFileLimitsTest {
     List<HostileZips.Entry> withPre = goodEntries();
     withPre.add(HostileZips.of("preprocessor.bin", new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5}));
     HostileZips.write(g, withPre);
-    assertThatThrownBy(() -> FssdModel.load(g))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("unexpected zip entry 'preprocessor.bin'");
+    ModelFileTest.assertRefused(g).hasMessageContaining("unexpected zip entry 'preprocessor.bin'");
   }
 
   @Test
   void metadataAndUpdaterStateAreBoundedToo() throws IOException {
     Path meta = bomb(ModelFile.ENTRY, "{\"format\": \"".getBytes(), 100);
-    assertThatThrownBy(() -> FssdModel.load(meta))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(meta)
         .hasMessageContaining("zip entry fssd.json inflates to more")
         .hasMessageContaining("limit " + (4 << 20) + " bytes");
     Path updater = dir.resolve("updater.zip");
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.zeros(ModelZip.UPDATER_STATE, new byte[0], GIB_IN_MIB, 1L << 30));
     HostileZips.write(updater, entries);
-    assertThatThrownBy(() -> FssdModel.load(updater))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(updater)
         .hasMessageContaining("zip entry updaterState.bin declares " + (1L << 30) + " bytes");
   }
 
@@ -198,8 +188,7 @@ class ModelFileLimitsTest {
     List<HostileZips.Entry> entries = goodEntries();
     entries.add(HostileZips.of(ModelZip.CONFIGURATION, "{}".getBytes()));
     HostileZips.write(f, entries);
-    assertThatThrownBy(() -> FssdModel.load(f))
-        .isInstanceOf(ModelFormatException.class)
+    ModelFileTest.assertRefused(f)
         .hasMessageContaining("configuration.json appears more than once");
   }
 

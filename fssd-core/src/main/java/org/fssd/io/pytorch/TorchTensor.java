@@ -262,15 +262,7 @@ public final class TorchTensor {
    * @throws CheckpointFormatException for a floating-point tensor, naming the key and dtype
    */
   public long[] toLongArray() {
-    if (dtype.isFloatingPoint()) {
-      throw new CheckpointFormatException(
-          file,
-          "tensor '"
-              + key
-              + "' has dtype "
-              + dtype
-              + "; toLongArray() reads INT64, INT32, INT16, INT8, UINT8 and BOOL tensors");
-    }
+    requireFloating(false, "toLongArray() reads INT64, INT32, INT16, INT8, UINT8 and BOOL tensors");
     ByteBuffer data = storage();
     long[] out = new long[numel];
     switch (dtype) {
@@ -302,16 +294,14 @@ public final class TorchTensor {
   }
 
   private void requireFloating(String method) {
-    if (!dtype.isFloatingPoint()) {
+    requireFloating(true, method + " reads FLOAT32, FLOAT64, FLOAT16 and BFLOAT16 tensors");
+  }
+
+  /** Refuses a tensor whose dtype is (not) floating point, naming it and what the method reads. */
+  private void requireFloating(boolean floating, String reads) {
+    if (dtype.isFloatingPoint() != floating) {
       throw new CheckpointFormatException(
-          file,
-          "tensor '"
-              + key
-              + "' has dtype "
-              + dtype
-              + "; "
-              + method
-              + " reads FLOAT32, FLOAT64, FLOAT16 and BFLOAT16 tensors");
+          file, "tensor '" + key + "' has dtype " + dtype + "; " + reads);
     }
   }
 

@@ -211,33 +211,36 @@ class TorchCheckpointTest {
         .isInstanceOf(CheckpointFormatException.class);
   }
 
-  @Test
-  void limitsAreEnforced() {
-    Path file = fixture("good_zip.pth");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxTensorBytes(40).build()))
+  /** Each limit set just below what a small fixture needs: refused, naming the limit or entry. */
+  @ParameterizedTest(name = "{0} with {1} {2}")
+  @CsvSource({
+    "good_zip.pth,    maxTensorBytes,  40,  maxTensorBytes",
+    "good_zip.pth,    maxPickleOps,    50,  maxPickleOps",
+    "good_zip.pth,    maxPickleBytes,  100, data.pkl",
+    "good_zip.pth,    maxNesting,      2,   maxNesting",
+    "good_zip.pth,    maxStackDepth,   5,   maxStackDepth",
+    "good_zip.pth,    maxStringLength, 4,   maxStringLength",
+    "good_legacy.pth, maxTensorBytes,  40,  maxTensorBytes",
+  })
+  void limitsAreEnforced(String name, String limit, int value, String named) {
+    ReaderLimits.Builder b = ReaderLimits.builder();
+    switch (limit) {
+      case "maxTensorBytes" -> b.maxTensorBytes(value);
+      case "maxPickleOps" -> b.maxPickleOps(value);
+      case "maxPickleBytes" -> b.maxPickleBytes(value);
+      case "maxNesting" -> b.maxNesting(value);
+      case "maxStackDepth" -> b.maxStackDepth(value);
+      default -> b.maxStringLength(value);
+    }
+    ReaderLimits limits = b.build();
+    Path file = fixture(name);
+    assertThatThrownBy(() -> TorchCheckpoint.read(file, limits))
         .isInstanceOf(CheckpointFormatException.class)
-        .hasMessageContaining("maxTensorBytes");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxPickleOps(50).build()))
-        .hasMessageContaining("maxPickleOps");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxPickleBytes(100).build()))
-        .hasMessageContaining("data.pkl");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxNesting(2).build()))
-        .hasMessageContaining("maxNesting");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxStackDepth(5).build()))
-        .hasMessageContaining("maxStackDepth");
-    assertThatThrownBy(
-            () -> TorchCheckpoint.read(file, ReaderLimits.builder().maxStringLength(4).build()))
-        .hasMessageContaining("maxStringLength");
-    assertThatThrownBy(
-            () ->
-                TorchCheckpoint.read(
-                    fixture("good_legacy.pth"), ReaderLimits.builder().maxTensorBytes(40).build()))
-        .hasMessageContaining("maxTensorBytes");
+        .hasMessageContaining(named);
+  }
+
+  @Test
+  void limitsMustBePositive() {
     assertThatThrownBy(() -> ReaderLimits.builder().maxTensorBytes(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxTensorBytes");
