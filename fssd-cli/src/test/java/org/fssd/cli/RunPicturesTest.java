@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.fssd.box.PriorConfig;
 import org.fssd.data.GtBox;
 import org.fssd.data.Sample;
 import org.fssd.data.ShapesDataset;
@@ -19,8 +18,8 @@ import org.fssd.image.Annotator;
 import org.fssd.image.Palette;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.model.FssdTestModels;
 import org.fssd.model.Labels;
-import org.fssd.model.Widths;
 import org.fssd.plots.ChartData;
 import org.fssd.plots.PlotStyle;
 import org.fssd.testing.FloatArrays;
@@ -62,22 +61,9 @@ class RunPicturesTest {
 
   @TempDir Path dir;
 
-  /** FSSD300 with 1-4 channels per conv (as fssd-core's FssdTestModels.tiny300). */
+  /** FSSD300 with 1-4 channels per conv, for the shapes and background. */
   private static FssdConfig tiny() {
-    Widths w =
-        Widths.of(
-            new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4},
-            4,
-            4,
-            new int[] {3, 4, 2, 3},
-            new int[] {2, 3, 2},
-            new int[] {4, 4, 3, 3, 2, 2});
-    return FssdConfig.builder()
-        .inputSize(300)
-        .numClasses(ShapesDataset.SHAPES.size() + 1)
-        .widths(w)
-        .priors(PriorConfig.voc300())
-        .build();
+    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1);
   }
 
   private static FssdTrainer.Builder run(List<long[]> evalIterations, List<EvalResult> evals) {
