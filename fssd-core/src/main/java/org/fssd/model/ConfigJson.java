@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 import org.fssd.box.PriorConfig;
 
 /**
@@ -134,36 +137,37 @@ public final class ConfigJson {
   }
 
   private static int[] toInts(JsonNode a, String name) {
-    if (!a.isArray()) {
-      throw new IllegalArgumentException(
-          "field '" + name + "' must be an array of integers, got " + a);
-    }
-    int[] out = new int[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonNode e = a.get(i);
-      if (!e.isIntegralNumber() || !e.canConvertToInt()) {
-        throw new IllegalArgumentException(
-            "field '" + name + "[" + i + "]' must be an integer, got " + e);
-      }
-      out[i] = e.intValue();
-    }
-    return out;
+    return elements(
+            a, name, "integers", "an integer", e -> e.isIntegralNumber() && e.canConvertToInt())
+        .stream()
+        .mapToInt(JsonNode::intValue)
+        .toArray();
   }
 
   private static double[] doubleArray(JsonNode n, String name) {
-    JsonNode a = field(n, name);
+    return elements(field(n, name), name, "numbers", "a number", JsonNode::isNumber).stream()
+        .mapToDouble(JsonNode::doubleValue)
+        .toArray();
+  }
+
+  /**
+   * The elements of the array field {@code name}, each accepted by {@code ok}; a message names the
+   * field (or element) and what it must be: an array of {@code kinds}, each {@code kind}.
+   */
+  private static List<JsonNode> elements(
+      JsonNode a, String name, String kinds, String kind, Predicate<JsonNode> ok) {
     if (!a.isArray()) {
       throw new IllegalArgumentException(
-          "field '" + name + "' must be an array of numbers, got " + a);
+          "field '" + name + "' must be an array of " + kinds + ", got " + a);
     }
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) {
+    List<JsonNode> out = new ArrayList<>(a.size());
+    for (int i = 0; i < a.size(); i++) {
       JsonNode e = a.get(i);
-      if (!e.isNumber()) {
+      if (!ok.test(e)) {
         throw new IllegalArgumentException(
-            "field '" + name + "[" + i + "]' must be a number, got " + e);
+            "field '" + name + "[" + i + "]' must be " + kind + ", got " + e);
       }
-      out[i] = e.doubleValue();
+      out.add(e);
     }
     return out;
   }

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.fssd.ImageDecodeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +47,17 @@ class ImageLoaderTest {
             .containsExactly(10, 200, 250);
       }
     }
+  }
+
+  /**
+   * {@code load} fails with an {@link ImageDecodeException} whose message names {@code source} (a
+   * path or a name); the caller asserts the rest of the message.
+   */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertRefusedNaming(
+      Object source, ThrowingCallable load) {
+    return assertThatThrownBy(load)
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageContaining(source.toString());
   }
 
   @Test
@@ -289,13 +302,9 @@ class ImageLoaderTest {
       bgr[0] = 99; // the image holds a copy
       assertThat(img.toBgrBytes()).containsExactly(1, 2, 3, 4, 5, 6);
     }
-    assertThatThrownBy(() -> loader.fromBgrBytes(bgr, 3, 1, "raw"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("raw")
+    assertRefusedNaming("raw", () -> loader.fromBgrBytes(bgr, 3, 1, "raw"))
         .hasMessageContaining("9 bytes");
-    assertThatThrownBy(() -> loader.fromBgrBytes(new byte[0], 0, 5, "raw0"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("raw0")
+    assertRefusedNaming("raw0", () -> loader.fromBgrBytes(new byte[0], 0, 5, "raw0"))
         .hasMessageContaining("zero-size");
   }
 
@@ -304,39 +313,26 @@ class ImageLoaderTest {
   @Test
   void missingFile() {
     Path missing = tmp.resolve("nope.jpg");
-    assertThatThrownBy(() -> loader.load(missing))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining(missing.toString())
-        .hasMessageContaining("not found");
+    assertRefusedNaming(missing, () -> loader.load(missing)).hasMessageContaining("not found");
   }
 
   @Test
   void directoryIsNotAnImage() {
-    assertThatThrownBy(() -> loader.load(tmp))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining(tmp.toString())
-        .hasMessageContaining("directory");
+    assertRefusedNaming(tmp, () -> loader.load(tmp)).hasMessageContaining("directory");
   }
 
   @Test
   void zeroLengthFileAndEmptyArray() throws IOException {
     Path empty = Files.createFile(tmp.resolve("empty.png"));
-    assertThatThrownBy(() -> loader.load(empty))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining(empty.toString())
-        .hasMessageContaining("empty");
-    assertThatThrownBy(() -> loader.load(new byte[0], "nothing"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("nothing")
+    assertRefusedNaming(empty, () -> loader.load(empty)).hasMessageContaining("empty");
+    assertRefusedNaming("nothing", () -> loader.load(new byte[0], "nothing"))
         .hasMessageContaining("empty");
   }
 
   @Test
   void nonImageBytes() {
     byte[] text = "this is certainly not an image, just some text".getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> loader.load(text, "notes.txt"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("notes.txt")
+    assertRefusedNaming("notes.txt", () -> loader.load(text, "notes.txt"))
         .hasMessageContaining("cannot decode");
     // Zeros: ImageIO's lenient WBMP probe may claim them; either way a named ImageDecodeException.
     assertThatThrownBy(() -> loader.load(new byte[100], "zeros.bin"))
@@ -349,10 +345,7 @@ class ImageLoaderTest {
     Path file = tmp.resolve("big.png");
     Files.write(file, TestImages.encode(TestImages.pattern(64, 64), "png"));
     ImageLoader small = ImageLoader.builder().maxFileBytes(100).build();
-    assertThatThrownBy(() -> small.load(file))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining(file.toString())
-        .hasMessageContaining("limit of 100 bytes");
+    assertRefusedNaming(file, () -> small.load(file)).hasMessageContaining("limit of 100 bytes");
   }
 
   @Test
@@ -414,9 +407,7 @@ class ImageLoaderTest {
   @Test
   void hugeDeclaredPpmIsRefusedFromItsHeader() {
     byte[] bomb = "P6\n30000 30000\n255\n\0\0\0".getBytes(StandardCharsets.ISO_8859_1);
-    assertThatThrownBy(() -> loader.load(bomb, "bomb.ppm"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("bomb.ppm")
+    assertRefusedNaming("bomb.ppm", () -> loader.load(bomb, "bomb.ppm"))
         .hasMessageContaining("30000x30000")
         .hasMessageContaining("PNM header");
   }
@@ -426,13 +417,10 @@ class ImageLoaderTest {
     ImageLoader tiny = ImageLoader.builder().maxPixels(100).build();
     assertThat(tiny.maxPixels()).isEqualTo(100);
     byte[] png = TestImages.encode(TestImages.pattern(20, 10), "png");
-    assertThatThrownBy(() -> tiny.load(png, "normal.png"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("normal.png")
+    assertRefusedNaming("normal.png", () -> tiny.load(png, "normal.png"))
         .hasMessageContaining("20x10 = 200 pixels");
-    assertThatThrownBy(() -> tiny.fromBufferedImage(TestImages.pattern(20, 10), "buffered"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("buffered");
+    assertRefusedNaming(
+        "buffered", () -> tiny.fromBufferedImage(TestImages.pattern(20, 10), "buffered"));
     // exactly at the limit is fine
     try (BgrImage ok = tiny.load(TestImages.encode(TestImages.pattern(10, 10), "png"), "ok")) {
       assertThat(ok.pixels()).isEqualTo(100);
@@ -441,9 +429,7 @@ class ImageLoaderTest {
 
   @Test
   void zeroWidthPngIsRefused() {
-    assertThatThrownBy(() -> loader.load(TestImages.pngHeaderOnly(0, 10), "zero.png"))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining("zero.png");
+    assertRefusedNaming("zero.png", () -> loader.load(TestImages.pngHeaderOnly(0, 10), "zero.png"));
   }
 
   @Test
@@ -466,9 +452,7 @@ class ImageLoaderTest {
     byte[] whole = TestImages.encode(TestImages.pattern(64, 48), extension);
     byte[] half = Arrays.copyOf(whole, whole.length / 2);
     String name = "half." + extension;
-    assertThatThrownBy(() -> loader.load(half, name))
-        .isInstanceOf(ImageDecodeException.class)
-        .hasMessageContaining(name)
+    assertRefusedNaming(name, () -> loader.load(half, name))
         .hasMessageContaining("truncated " + format);
   }
 

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.ModelFormatException;
 import org.fssd.model.ConvSpec;
@@ -27,6 +28,14 @@ class PyTorchImporterTest {
 
   private static StateDict dict(Map<String, TorchTensor> m) {
     return new StateDict(FILE.toString(), ImmutableMap.copyOf(m), false);
+  }
+
+  /** Importing {@code m} as FSSD300 VOC fails with a {@link ModelFormatException}. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertImportRefused(
+      Map<String, TorchTensor> m) {
+    return assertThatThrownBy(
+            () -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
+        .isInstanceOf(ModelFormatException.class);
   }
 
   private static TorchTensor floats(String key, long... shape) {
@@ -144,8 +153,7 @@ class PyTorchImporterTest {
   void missingTensorIsNamed() {
     Map<String, TorchTensor> m = fixture();
     m.remove("pyramid_ext.2.conv.bias");
-    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class)
+    assertImportRefused(m)
         .hasMessageContaining("narrow300.pth")
         .hasMessageContaining("missing tensor 'pyramid_ext.2.conv.bias'");
   }
@@ -154,9 +162,7 @@ class PyTorchImporterTest {
   void extraTensorIsNamed() {
     Map<String, TorchTensor> m = fixture();
     m.put("mystery.weight", floats("mystery.weight", 3));
-    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("mystery.weight");
+    assertImportRefused(m).hasMessageContaining("mystery.weight");
   }
 
   @Test
@@ -165,8 +171,7 @@ class PyTorchImporterTest {
     // loc.1 reads 8 channels from pyramid_ext.1; give it 9 input channels.
     long[] shape = m.get("loc.1.weight").shape();
     m.put("loc.1.weight", floats("loc.1.weight", shape[0], shape[1] + 1, 3, 3));
-    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class)
+    assertImportRefused(m)
         .hasMessageContaining("'loc.1.weight'")
         .hasMessageContaining("[" + shape[0] + ", " + (shape[1] + 1) + ", 3, 3]")
         .hasMessageContaining("[" + shape[0] + ", " + shape[1] + ", 3, 3]");
@@ -180,19 +185,14 @@ class PyTorchImporterTest {
     byte[] data = new byte[(int) t.numel() * 4];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
     m.put("conf.0.bias", floats("conf.0.bias", shape, new long[] {1}, t.numel(), data));
-    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("conf.0.bias")
-        .hasMessageContaining("non-finite");
+    assertImportRefused(m).hasMessageContaining("conf.0.bias").hasMessageContaining("non-finite");
   }
 
   @Test
   void notAnFssdCheckpointIsRefused() {
     Map<String, TorchTensor> m = new LinkedHashMap<>();
     m.put("fc.weight", floats("fc.weight", 4, 4));
-    assertThatThrownBy(() -> PyTorchImporter.fromStateDict(dict(m), FssdConfig.voc300(), FILE))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("not an FSSD checkpoint");
+    assertImportRefused(m).hasMessageContaining("not an FSSD checkpoint");
   }
 
   @Test
