@@ -278,30 +278,26 @@ class DetectionPostprocessorTest {
   @Test
   void clipToImage() {
     float[] priors = {0.05f, 0.5f, 0.25f, 0.5f};
-    float[] conf = {0f, 1f, 0f};
     // x1 = 0.05 - 0.125 = -0.075 -> -48 px unclipped
-    Box raw = builder(priors).build().process(new float[4], conf, false, 640, 480).get(0).box();
+    Box raw = onlyBox(priors, false);
     assertThat(raw.x1()).isCloseTo(-48f, within(1e-3f));
     assertThat(raw.x2()).isCloseTo(112f, within(1e-3f));
-    Box clipped =
-        builder(priors)
-            .clipToImage(true)
-            .build()
-            .process(new float[4], conf, false, 640, 480)
-            .get(0)
-            .box();
+    Box clipped = onlyBox(priors, true);
     assertThat(clipped.x1()).isZero();
     assertThat(clipped.x2()).isEqualTo(raw.x2());
     // a box past the bottom-right corner clips to (W, H), not W - 1
-    float[] corner = {1f, 1f, 0.5f, 0.5f};
-    Box c =
-        builder(corner)
-            .clipToImage(true)
-            .build()
-            .process(new float[4], conf, false, 640, 480)
-            .get(0)
-            .box();
-    assertThat(c).isEqualTo(Box.of(480f, 360f, 640f, 480f));
+    assertThat(onlyBox(new float[] {1f, 1f, 0.5f, 0.5f}, true))
+        .isEqualTo(Box.of(480f, 360f, 640f, 480f));
+  }
+
+  /** The box of a 640x480 image's one detection: one prior, zero offsets, class 1 certain. */
+  private static Box onlyBox(float[] prior, boolean clipToImage) {
+    return builder(prior)
+        .clipToImage(clipToImage)
+        .build()
+        .process(new float[4], new float[] {0f, 1f, 0f}, false, 640, 480)
+        .get(0)
+        .box();
   }
 
   @Test

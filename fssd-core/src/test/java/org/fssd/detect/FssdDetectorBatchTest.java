@@ -10,20 +10,13 @@ import org.fssd.engine.onednn.OneDnnWeights;
 import org.fssd.image.ImageInput;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
-import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
 
 /** Batch bounds, chunking, the batch-independence of results and the detector's native lifetime. */
 class FssdDetectorBatchTest {
 
   static FssdModel smallModel() {
-    FssdModel model =
-        FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 9);
-    // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
-    for (int k = 0; k < model.config().widths().levels(); k++) {
-      model.graph().getParam("loc." + k + "_W").muli(0.01);
-    }
-    return model;
+    return FssdTestModels.tamedNarrow300(9);
   }
 
   static BufferedImage picture(int w, int h, long seed) {

@@ -28,6 +28,25 @@ public final class FssdTestModels {
         .build();
   }
 
+  /**
+   * A {@link #narrow300} network for the classes a, b and c with weights from {@code seed} and
+   * {@link #tameLocHeads tamed} loc heads: a detector on it finds boxes of realistic sizes.
+   */
+  public static FssdModel tamedNarrow300(long seed) {
+    return tameLocHeads(FssdModel.create(narrow300(4, false), Labels.of("a", "b", "c"), seed));
+  }
+
+  /**
+   * Scales {@code model}'s loc head weights by 0.01, in place, and returns it: untrained
+   * activations are large, and would otherwise decode to boxes far outside the image.
+   */
+  public static FssdModel tameLocHeads(FssdModel model) {
+    for (int k = 0; k < model.config().widths().levels(); k++) {
+      model.graph().getParam("loc." + k + "_W").muli(0.01);
+    }
+    return model;
+  }
+
   /** FSSD512 with narrow widths. */
   public static FssdConfig narrow512(int numClasses, boolean batchNorm) {
     Widths w =
