@@ -32,7 +32,6 @@ import org.fssd.detect.DetectionAssert;
 import org.fssd.detect.FssdDetector;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
-import org.fssd.model.Labels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -64,12 +63,7 @@ class FssdSparkTest {
 
   @BeforeAll
   void setUp() throws IOException {
-    FssdModel model =
-        FssdModel.create(FssdTestModels.narrow300(4, false), Labels.of("a", "b", "c"), 1);
-    // Untrained activations are large; tame the loc heads so boxes have realistic pixel sizes.
-    for (int k = 0; k < model.config().widths().levels(); k++) {
-      model.graph().getParam("loc." + k + "_W").muli(0.01);
-    }
+    FssdModel model = FssdTestModels.tamedNarrow300(1);
     modelFile = dir.resolve("model.zip");
     model.save(modelFile);
     modelBytes = Files.readAllBytes(modelFile);
