@@ -1,7 +1,8 @@
 package org.fssd.box;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.atLeast;
+import static org.fssd.Checks.finitePositive;
 
 import com.google.common.base.Strings;
 
@@ -36,16 +37,9 @@ public final class BoxCoder {
 
   /** A coder with the given variances (each finite and > 0). */
   public BoxCoder(double variance0, double variance1) {
-    checkArgument(
-        Double.isFinite(variance0) && variance0 > 0,
-        "variance0 must be finite and > 0, got %s",
-        variance0);
-    checkArgument(
-        Double.isFinite(variance1) && variance1 > 0,
-        "variance1 must be finite and > 0, got %s",
-        variance1);
+    finitePositive("variance0", variance0);
+    this.v1 = (float) finitePositive("variance1", variance1);
     this.v0 = (float) variance0;
-    this.v1 = (float) variance1;
   }
 
   /** A coder with the reference's variances (0.1, 0.2). */
@@ -191,7 +185,7 @@ public final class BoxCoder {
 
   private static void checkRange(float[] a, int offset, int count, String name) {
     checkNotNull(a, name);
-    checkArgument(count >= 0, "count must be >= 0, got %s", count);
+    atLeast("count", 0, count);
     if (!(offset >= 0 && (long) offset + 4L * count <= a.length)) {
       throw new IllegalArgumentException(
           Strings.lenientFormat(

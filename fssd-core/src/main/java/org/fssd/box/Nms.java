@@ -2,6 +2,7 @@ package org.fssd.box;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.atLeast;
 
 import com.google.common.base.Strings;
 import java.util.Arrays;
@@ -70,8 +71,8 @@ public final class Nms {
     checkNotNull(boxes, "boxes");
     checkNotNull(scores, "scores");
     checkNotNull(keep, "keep");
-    checkArgument(n >= 0, "n must be >= 0, got %s", n);
-    checkArgument(topK >= 1, "topK must be >= 1, got %s", topK);
+    atLeast("n", 0, n);
+    atLeast("topK", 1, topK);
     checkArgument(!Float.isNaN(iouThreshold), "iouThreshold must not be NaN");
     if (!(boxOffset >= 0 && (long) boxOffset + 4L * n <= boxes.length)) {
       throw new IllegalArgumentException(

@@ -3,6 +3,7 @@ package org.fssd.detect;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
+import static org.fssd.Checks.atLeast;
 
 import com.google.common.collect.ImmutableList;
 import java.awt.image.BufferedImage;
@@ -193,7 +194,7 @@ public final class FssdDetector implements AutoCloseable {
    * maxBatch} itself, ascending.
    */
   public static int[] batchSizes(int maxBatch) {
-    checkArgument(maxBatch >= 1, "maxBatch must be >= 1, got %s", maxBatch);
+    atLeast("maxBatch", 1, maxBatch);
     List<Integer> sizes = new ArrayList<>();
     for (int n = 1; n < maxBatch; n *= 2) {
       sizes.add(n);

@@ -2,6 +2,7 @@ package org.fssd.image;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.atLeast;
 
 /**
  * One box for {@link Annotator} to draw: corners in <b>pixels of the image drawn on</b> (x right, y
@@ -39,7 +40,7 @@ public record AnnotatedBox(float x1, float y1, float x2, float y2, int classInde
         y1,
         x2,
         y2);
-    checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
+    atLeast("classIndex", 0, classIndex);
     checkNotNull(caption, "caption");
   }
 }

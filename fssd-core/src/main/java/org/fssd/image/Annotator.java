@@ -1,11 +1,11 @@
 package org.fssd.image;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static org.bytedeco.opencv.global.opencv_imgproc.FILLED;
 import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
+import static org.fssd.Checks.atLeast;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class Annotator {
    * @throws IllegalArgumentException when {@code classIndex < 0}
    */
   public static int[] colorBgr(int classIndex) {
-    checkArgument(classIndex >= 0, "classIndex must be >= 0, got %s", classIndex);
+    atLeast("classIndex", 0, classIndex);
     int rgb = Palette.rgb(classIndex);
     return new int[] {rgb & 0xFF, (rgb >> 8) & 0xFF, (rgb >> 16) & 0xFF};
   }

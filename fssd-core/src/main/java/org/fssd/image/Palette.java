@@ -1,6 +1,6 @@
 package org.fssd.image;
 
-import static com.google.common.base.Preconditions.checkArgument;
+import static org.fssd.Checks.atLeast;
 
 /**
  * The one colour palette and font of every fssd4j picture: the boxes of {@link Annotator} (so the
@@ -48,7 +48,7 @@ public final class Palette {
    * @throws IllegalArgumentException when {@code index < 0}
    */
   public static int rgb(int index) {
-    checkArgument(index >= 0, "colour index must be >= 0, got %s", index);
+    atLeast("colour index", 0, index);
     return RGB[index % RGB.length];
   }
 

@@ -2,6 +2,7 @@ package org.fssd.model;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkElementIndex;
+import static org.fssd.Checks.atLeast;
 
 import com.google.common.collect.ImmutableList;
 import java.util.List;
@@ -165,7 +166,7 @@ public final class Labels {
 
   /** Generic names {@code class1..class(n)} for a model that carries no names. */
   public static Labels generic(int objectClasses) {
-    checkArgument(objectClasses >= 1, "objectClasses must be >= 1, got %s", objectClasses);
+    atLeast("objectClasses", 1, objectClasses);
     ImmutableList.Builder<String> b = ImmutableList.builder();
     for (int i = 1; i <= objectClasses; i++) {
       b.add("class" + i);

@@ -2,6 +2,7 @@ package org.fssd.io.pytorch;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static org.fssd.Checks.atLeast;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -159,9 +160,7 @@ public final class TorchTensor {
    */
   void readFloats(int chunkSize, FloatChunkSink sink) {
     requireFloating("readFloats()");
-    if (chunkSize < 1) {
-      throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
-    }
+    atLeast("chunkSize", 1, chunkSize);
     float[] chunk = new float[Math.min(chunkSize, Math.max(1, numel))];
     if (data == null && contiguous()) {
       streamFloats(chunk, sink);
