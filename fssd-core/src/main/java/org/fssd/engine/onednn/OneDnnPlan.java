@@ -665,8 +665,19 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
-  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+  /**
+   * The geometry of a max pool of the graph: its vertex name, kernel, stride, padding at the start
+   * and at the end of each axis (DL4J's Same mode pads only at the end: PyTorch's ceil mode).
+   */
+  record Pool(String name, int kernel, int stride, int padL, int padR) {}
+
+  /**
+   * The max pool between base convolutions {@code before} and {@code after}, or null when the
+   * graph has none there.
+   *
+   * @throws FssdException when the pool is not MAX or its output does not fit {@code after}
+   */
+  static @Nullable Pool pool(ComputationGraph graph, ConvSpec before, ConvSpec after) {
     String name = Group.BASE.prefix() + "." + (before.index() + 2);
     GraphVertex v = graph.getVertex(name);
     if (v == null
@@ -675,7 +686,7 @@ public final class OneDnnPlan implements AutoCloseable {
       if (before.outSize() != after.inSize()) {
         throw new FssdException("no pool vertex " + name + " between " + before + " and " + after);
       }
-      return x;
+      return null;
     }
     SubsamplingLayer pool = (SubsamplingLayer) v.getLayer().conf().getLayer();
     if (pool.getPoolingType() != PoolingType.MAX) {
@@ -710,6 +721,21 @@ public final class OneDnnPlan implements AutoCloseable {
               + " expects "
               + after.inSize());
     }
+    return new Pool(name, k, st, padL, padR);
+  }
+
+  /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
+  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+    Pool geometry = pool(graph, before, after);
+    if (geometry == null) {
+      return x;
+    }
+    String name = geometry.name();
+    int k = geometry.kernel();
+    int st = geometry.stride();
+    int padL = geometry.padL();
+    int padR = geometry.padR();
+    int out = after.inSize();
     int channels = before.out();
     memory.desc dstAny =
         new memory.desc(
