@@ -672,8 +672,8 @@ public final class OneDnnPlan implements AutoCloseable {
   record Pool(String name, int kernel, int stride, int padL, int padR) {}
 
   /**
-   * The max pool between base convolutions {@code before} and {@code after}, or null when the
-   * graph has none there.
+   * The max pool between base convolutions {@code before} and {@code after}, or null when the graph
+   * has none there.
    *
    * @throws FssdException when the pool is not MAX or its output does not fit {@code after}
    */

@@ -66,15 +66,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p><b>What it computes.</b> Exactly what DL4J computes for the graph (the inference graph of
  * {@link FssdGraph} or the training graph built on it, whose loss input merges {@code loc} and
  * {@code conf}): convolutions ({@code forward_training}, dilation included) with their bias and
- * ReLU (a post-op, or an in-place eltwise where oneDNN does not fuse it; the backward ReLU reads the
- * ReLU's output), in the BN variant each block's BatchNorm with batch statistics and the ReLU fused
- * into it; max pools with their argmax workspace (geometry as the inference plan: the ceil-mode
- * pool as end-only padding); bilinear resizes ({@code resampling_linear}: half-pixel centres, as
- * {@code BilinearResizeVertex}); the fusion concat, whose gradient is split by channel ranges; the
- * optional fusion BN; and the heads, flattened per image in NHWC order level after level (as {@code
- * HeadFlattenVertex} and the merge vertices give them), loc before conf. Where an activation feeds
- * several layers (conv4_3, fc7, the pyramid maps) the gradients are summed. The network has no
- * L2Norm layer (FSSD normalises by the fusion BN, SPEC §2), so there is none here.
+ * ReLU (a post-op, or an in-place eltwise where oneDNN does not fuse it; the backward ReLU reads
+ * the ReLU's output), in the BN variant each block's BatchNorm with batch statistics and the ReLU
+ * fused into it; max pools with their argmax workspace (geometry as the inference plan: the
+ * ceil-mode pool as end-only padding); bilinear resizes ({@code resampling_linear}: half-pixel
+ * centres, as {@code BilinearResizeVertex}); the fusion concat, whose gradient is split by channel
+ * ranges; the optional fusion BN; and the heads, flattened per image in NHWC order level after
+ * level (as {@code HeadFlattenVertex} and the merge vertices give them), loc before conf. Where an
+ * activation feeds several layers (conv4_3, fc7, the pyramid maps) the gradients are summed. The
+ * network has no L2Norm layer (FSSD normalises by the fusion BN, SPEC §2), so there is none here.
  *
  * <p><b>Gradients.</b> {@link #backward} gives, for every key of {@code graph.paramTable()}, the
  * value DL4J's {@code computeGradientAndScore()} puts in {@code graph.gradient()}: the raw gradient
@@ -88,9 +88,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * producer's layout differs from its consumer's. Every buffer (activations kept for the backward
  * pass, gradients, workspaces, re-ordered weights, scratchpads) is placed by liveness in one arena
  * ({@link ArenaPlanner}) allocated once. Each forward re-orders the weights from the graph's
- * parameter arrays (read in place: parameters may change between steps, not during one);
- * gradients of weights are re-ordered into the caller's plain arrays, those of biases, gammas and
- * betas are written there directly.
+ * parameter arrays (read in place: parameters may change between steps, not during one); gradients
+ * of weights are re-ordered into the caller's plain arrays, those of biases, gammas and betas are
+ * written there directly.
  *
  * <p>Precision fp32. Not thread-safe: one thread at a time ({@link IllegalStateException} for a
  * second one at once). {@link #close()} frees all native memory; closing twice is harmless.
@@ -99,6 +99,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   private final FssdConfig config;
   private final ComputationGraph graph;
   private final int batchSize;
+  private final PlanOptions.Algorithm algorithm;
   private final int rowLength;
   private final engine eng = OneDnnPlan.engine();
   private final List<Pointer> owned = new ArrayList<>();
@@ -122,13 +123,16 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   /** Plain gradient memories, pointed at the caller's arrays by each backward. */
   private final Map<String, memory> gradientMemories = new LinkedHashMap<>();
 
-  /** The plan's own gradient arrays (used where the caller gives none, or one oneDNN cannot use). */
+  /**
+   * The plan's own gradient arrays (used where the caller gives none, or one oneDNN cannot use).
+   */
   private final Map<String, INDArray> ownGradients = new LinkedHashMap<>();
 
   private final List<BatchStats> batchStats = new ArrayList<>();
 
   /** Per-level views of the output gradient and where each starts in a row. */
   private final List<Long> outputViewOffsets = new ArrayList<>();
+
   private final List<memory> outputGradientViews = new ArrayList<>();
   private final INDArray output;
   private final INDArray inputCopy;
@@ -186,8 +190,10 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     }
   }
 
-  private OneDnnTrainingPlan(FssdConfig config, ComputationGraph graph, int batchSize) {
+  private OneDnnTrainingPlan(
+      FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions.Algorithm algorithm) {
     this.config = config;
+    this.algorithm = algorithm;
     this.graph = graph;
     this.batchSize = batchSize;
     this.rowLength = config.numPriors() * (4 + config.numClasses());
@@ -206,10 +212,26 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
    * @throws FssdException when oneDNN refuses a layer or the graph does not match {@code config}
    */
   public static OneDnnTrainingPlan build(FssdConfig config, ComputationGraph graph, int batchSize) {
+    return build(config, graph, batchSize, PlanOptions.Algorithm.AUTO);
+  }
+
+  /**
+   * As {@link #build(FssdConfig, ComputationGraph, int)} with the convolution algorithm chosen:
+   * {@link PlanOptions.Algorithm#AUTO} (the default) takes oneDNN's Winograd F(4x4, 3x3) kernels
+   * (forward, input and weight gradients) for 3x3 stride-1 undilated convolutions on maps of at
+   * least {@value OneDnnPlan#WINOGRAD_MIN_SIZE} px, as the inference plan does, direct elsewhere;
+   * {@link PlanOptions.Algorithm#WINOGRAD} wherever oneDNN offers it; {@link
+   * PlanOptions.Algorithm#DIRECT} never. Winograd is ~3x faster on FSSD300's large maps, at the
+   * price of more fp32 rounding in the weight gradients of those layers (still less than DL4J's own
+   * fp32 path, measured against fp64, see the tests).
+   */
+  public static OneDnnTrainingPlan build(
+      FssdConfig config, ComputationGraph graph, int batchSize, PlanOptions.Algorithm algorithm) {
     checkNotNull(config, "config");
+    checkNotNull(algorithm, "algorithm");
     checkNotNull(graph, "graph");
     checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
-    OneDnnTrainingPlan plan = new OneDnnTrainingPlan(config, graph, batchSize);
+    OneDnnTrainingPlan plan = new OneDnnTrainingPlan(config, graph, batchSize, algorithm);
     try (PointerScope scope = new PointerScope()) {
       plan.compile();
     } catch (RuntimeException | Error e) {
@@ -272,11 +294,11 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   }
 
   /**
-   * Backward of the last forward from dLoss/dOutput [B, P*4 + P*C]. Writes (overwrites) into
-   * {@code gradients} one entry for EVERY key of graph.paramTable() ("layer_param" keys, same
-   * shapes), with the same values DL4J's computeGradientAndScore() would put in graph.gradient()
-   * for that key — including DL4J's convention for the BN running mean/var entries, so that DL4J's
-   * updater step then updates the running averages exactly like the DL4J path.
+   * Backward of the last forward from dLoss/dOutput [B, P*4 + P*C]. Writes (overwrites) into {@code
+   * gradients} one entry for EVERY key of graph.paramTable() ("layer_param" keys, same shapes),
+   * with the same values DL4J's computeGradientAndScore() would put in graph.gradient() for that
+   * key — including DL4J's convention for the BN running mean/var entries, so that DL4J's updater
+   * step then updates the running averages exactly like the DL4J path.
    *
    * <p>An array already in {@code gradients} under a key, of the parameter's shape, is written in
    * place; otherwise the entry is set to an array of the plan's own, overwritten by the next call.
@@ -305,8 +327,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     for (Map.Entry<String, INDArray> e : ownGradients.entrySet()) {
       INDArray own = e.getValue();
       INDArray given = gradients.get(e.getKey());
-      INDArray target =
-          given != null && Arrays.equals(given.shape(), own.shape()) ? given : own;
+      INDArray target = given != null && Arrays.equals(given.shape(), own.shape()) ? given : own;
       memory m = gradientMemories.get(e.getKey());
       if (m != null) {
         m.set_data_handle(address(OneDnnWeights.isDirect(target) ? target : own, 0));
@@ -345,8 +366,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     }
   }
 
-  private void writeRunning(
-      BatchStats s, memory batch, String key, Map<String, INDArray> targets) {
+  private void writeRunning(BatchStats s, memory batch, String key, Map<String, INDArray> targets) {
     float[] b = new float[s.channels];
     new FloatPointer(batch.get_data_handle()).get(b);
     float[] global = OneDnnPlan.floats(graph.getParam(key));
@@ -498,9 +518,9 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   }
 
   /**
-   * Re-orders head output {@code y} into the output rows at {@code offset} (NHWC within each
-   * image, as {@code HeadFlattenVertex}); its gradient comes from the same place of the output
-   * gradient. Returns the offset after it.
+   * Re-orders head output {@code y} into the output rows at {@code offset} (NHWC within each image,
+   * as {@code HeadFlattenVertex}); its gradient comes from the same place of the output gradient.
+   * Returns the offset after it.
    */
   private long headOutput(ConvSpec c, Act y, long offset) {
     long k = c.out();
@@ -522,12 +542,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   }
 
   private Act conv(
-      ConvSpec c,
-      String layer,
-      Act x,
-      boolean hasBias,
-      boolean relu,
-      boolean gradientOfInput) {
+      ConvSpec c, String layer, Act x, boolean hasBias, boolean relu, boolean gradientOfInput) {
     long k = c.kernel();
     long[] strides = {c.stride(), c.stride()};
     long[] dilates = {c.dilation() - 1, c.dilation() - 1}; // oneDNN counts dilation from 0
@@ -541,8 +556,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     memory.desc wPlain = plain(wDims, memory.format_tag.oihw);
     String wKey = layer + "_W";
     String bKey = layer + "_b";
-    if (!graph.paramTable().containsKey(wKey)
-        || graph.getParam(wKey).length() != c.weightCount()) {
+    if (!graph.paramTable().containsKey(wKey) || graph.getParam(wKey).length() != c.weightCount()) {
       throw new FssdException("the graph has no parameter " + wKey + " for " + c);
     }
     if (hasBias != graph.paramTable().containsKey(bKey)) {
@@ -551,22 +565,31 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     }
     convolution_forward.primitive_desc fpd = null;
     boolean fused = false;
-    if (relu) {
-      primitive_attr attr = userScratchpad();
-      post_ops ops = new post_ops();
-      ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
-      attr.set_post_ops(ops);
-      try {
-        fpd = convForward(c, srcAny, wAny, hasBias ? biasMd : null, dstAny, attr);
-        fused = true;
-      } catch (RuntimeException e) {
-        fpd = null; // oneDNN does not fuse ReLU here: a separate in-place step below
+    dnnl.algorithm algorithm = dnnl.algorithm.convolution_direct;
+    memory.@Nullable desc biasOrNull = hasBias ? biasMd : null;
+    for (dnnl.algorithm alg : algorithms(c)) {
+      if (relu) {
+        primitive_attr attr = userScratchpad();
+        post_ops ops = new post_ops();
+        ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+        attr.set_post_ops(ops);
+        fpd = convForward(c, alg, srcAny, wAny, biasOrNull, dstAny, attr);
+        fused = fpd != null;
+      }
+      if (fpd == null) {
+        // oneDNN does not fuse ReLU here: a separate in-place step below
+        fpd = convForward(c, alg, srcAny, wAny, biasOrNull, dstAny, userScratchpad());
+      }
+      if (fpd != null) {
+        algorithm = alg;
+        break;
       }
     }
     if (fpd == null) {
-      fpd = convForward(c, srcAny, wAny, hasBias ? biasMd : null, dstAny, userScratchpad());
+      throw new FssdException("oneDNN refused convolution " + c + " for training");
     }
     final convolution_forward.primitive_desc hint = fpd;
+    final dnnl.algorithm chosen = algorithm;
     memory src = as(layer, x, fpd.src_desc());
     memory w = param(wKey, wPlain, fpd.weights_desc());
     memory.desc dstMd = fpd.dst_desc();
@@ -625,29 +648,25 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
                 layer + ": relu backward " + bpd.impl_info_str().getString());
             dy = dz;
           }
-          convolution_backward_weights.desc wd =
-              hasBias
-                  ? new convolution_backward_weights.desc(
-                      dnnl.algorithm.convolution_direct,
-                      srcAny,
-                      wAny,
-                      biasMd,
-                      dstAny,
-                      strides,
-                      dilates,
-                      padding,
-                      padding)
-                  : new convolution_backward_weights.desc(
-                      dnnl.algorithm.convolution_direct,
-                      srcAny,
-                      wAny,
-                      dstAny,
-                      strides,
-                      dilates,
-                      padding,
-                      padding);
-          convolution_backward_weights.primitive_desc wpd =
-              new convolution_backward_weights.primitive_desc(wd, userScratchpad(), eng, hint);
+          convolution_backward_weights.primitive_desc wpd = null;
+          for (dnnl.algorithm alg : backwardAlgorithms(chosen)) {
+            convolution_backward_weights.desc wd =
+                hasBias
+                    ? new convolution_backward_weights.desc(
+                        alg, srcAny, wAny, biasMd, dstAny, strides, dilates, padding, padding)
+                    : new convolution_backward_weights.desc(
+                        alg, srcAny, wAny, dstAny, strides, dilates, padding, padding);
+            try {
+              wpd =
+                  new convolution_backward_weights.primitive_desc(wd, userScratchpad(), eng, hint);
+              break;
+            } catch (RuntimeException e) {
+              wpd = null; // Winograd refused: direct
+            }
+          }
+          if (wpd == null) {
+            throw new FssdException("oneDNN refused the weight gradient of " + c);
+          }
           memory dyW = convert(layer, dy, dyMd, wpd.diff_dst_desc());
           memory.desc dwMd = wpd.diff_weights_desc();
           memory dwPlain = gradientMemory(wKey, wPlain);
@@ -668,20 +687,24 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
             addReorder(wKey + " gradient", dw, dwPlain);
           }
           if (gradientOfInput) {
-            convolution_backward_data.primitive_desc dpd =
-                new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(
-                        dnnl.algorithm.convolution_direct,
-                        srcAny,
-                        wAny,
-                        dstAny,
-                        strides,
-                        dilates,
-                        padding,
-                        padding),
-                    userScratchpad(),
-                    eng,
-                    hint);
+            convolution_backward_data.primitive_desc dpd = null;
+            for (dnnl.algorithm alg : backwardAlgorithms(chosen)) {
+              try {
+                dpd =
+                    new convolution_backward_data.primitive_desc(
+                        new convolution_backward_data.desc(
+                            alg, srcAny, wAny, dstAny, strides, dilates, padding, padding),
+                        userScratchpad(),
+                        eng,
+                        hint);
+                break;
+              } catch (RuntimeException e) {
+                dpd = null; // Winograd refused: direct
+              }
+            }
+            if (dpd == null) {
+              throw new FssdException("oneDNN refused the input gradient of " + c);
+            }
             memory dyD = convert(layer, dy, dyMd, dpd.diff_dst_desc());
             memory wD = param(wKey, wPlain, dpd.weights_desc());
             memory dx = buffer(dpd.diff_src_desc());
@@ -705,8 +728,35 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
         dnnl.prop_kind.forward_training, dnnl.algorithm.eltwise_relu_use_dst_for_bwd, md, 0f, 0f);
   }
 
-  private convolution_forward.primitive_desc convForward(
+  /**
+   * The algorithms to try for {@code c}, best first (see {@link #build(FssdConfig,
+   * ComputationGraph, int, PlanOptions.Algorithm)}).
+   */
+  private List<dnnl.algorithm> algorithms(ConvSpec c) {
+    boolean shape = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1;
+    boolean winograd =
+        shape
+            && (algorithm == PlanOptions.Algorithm.WINOGRAD
+                || algorithm == PlanOptions.Algorithm.AUTO
+                    && c.outSize() >= OneDnnPlan.WINOGRAD_MIN_SIZE);
+    return winograd
+        ? List.of(dnnl.algorithm.convolution_winograd, dnnl.algorithm.convolution_direct)
+        : List.of(dnnl.algorithm.convolution_direct);
+  }
+
+  private static List<dnnl.algorithm> backwardAlgorithms(dnnl.algorithm forward) {
+    return forward == dnnl.algorithm.convolution_winograd
+        ? List.of(dnnl.algorithm.convolution_winograd, dnnl.algorithm.convolution_direct)
+        : List.of(dnnl.algorithm.convolution_direct);
+  }
+
+  /**
+   * The forward primitive of {@code c} with {@code algorithm}, or null when oneDNN refuses it (or
+   * offers only its reference code for Winograd).
+   */
+  private convolution_forward.@Nullable primitive_desc convForward(
       ConvSpec c,
+      dnnl.algorithm algorithm,
       memory.desc src,
       memory.desc weights,
       memory.@Nullable desc bias,
@@ -719,7 +769,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
         bias != null
             ? new convolution_forward.desc(
                 dnnl.prop_kind.forward_training,
-                dnnl.algorithm.convolution_direct,
+                algorithm,
                 src,
                 weights,
                 bias,
@@ -730,7 +780,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
                 padding)
             : new convolution_forward.desc(
                 dnnl.prop_kind.forward_training,
-                dnnl.algorithm.convolution_direct,
+                algorithm,
                 src,
                 weights,
                 dst,
@@ -741,7 +791,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     try {
       return new convolution_forward.primitive_desc(desc, attr, eng);
     } catch (RuntimeException e) {
-      throw new FssdException("oneDNN refused convolution " + c + ": " + e.getMessage(), e);
+      return null;
     }
   }
 
@@ -874,18 +924,18 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
           pooling_backward.primitive_desc bpd =
               new pooling_backward.primitive_desc(
                   new pooling_backward.desc(
-                      dnnl.algorithm.pooling_max,
-                      any(x.dims),
-                      y.md,
-                      strides,
-                      kernel,
-                      padL,
-                      padR),
+                      dnnl.algorithm.pooling_max, any(x.dims), y.md, strides, kernel, padL, padR),
                   userScratchpad(),
                   eng,
                   fpd);
           backwardStep(
-              p.name(), x, y, bpd.diff_dst_desc(), bpd.diff_src_desc(), workspace, bpd,
+              p.name(),
+              x,
+              y,
+              bpd.diff_dst_desc(),
+              bpd.diff_src_desc(),
+              workspace,
+              bpd,
               new pooling_backward(bpd));
         });
     return y;
@@ -917,13 +967,18 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
         () -> {
           resampling_backward.primitive_desc bpd =
               new resampling_backward.primitive_desc(
-                  new resampling_backward.desc(
-                      dnnl.algorithm.resampling_linear, any(x.dims), y.md),
+                  new resampling_backward.desc(dnnl.algorithm.resampling_linear, any(x.dims), y.md),
                   userScratchpad(),
                   eng,
                   fpd);
           backwardStep(
-              name, x, y, bpd.diff_dst_desc(), bpd.diff_src_desc(), null, bpd,
+              name,
+              x,
+              y,
+              bpd.diff_dst_desc(),
+              bpd.diff_src_desc(),
+              null,
+              bpd,
               new resampling_backward(bpd));
         });
     return y;
@@ -1108,7 +1163,8 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   private void gradient(String key, long[] shape) {
     INDArray p = graph.paramTable().get(key);
     if (p == null || p.length() != Arrays.stream(shape).reduce(1, Math::multiplyExact)) {
-      throw new FssdException("the graph has no parameter " + key + " of shape " + Arrays.toString(shape));
+      throw new FssdException(
+          "the graph has no parameter " + key + " of shape " + Arrays.toString(shape));
     }
     ownGradients.put(key, Nd4j.create(DataType.FLOAT, p.shape()));
   }

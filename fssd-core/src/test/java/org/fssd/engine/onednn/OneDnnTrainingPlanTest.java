@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.box.PriorConfig;
+import org.fssd.engine.onednn.PlanOptions.Algorithm;
 import org.fssd.model.ConvSpec;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdTestModels;
@@ -26,20 +27,20 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * The training plan against DL4J's own training-mode forward and backward pass of the same graph,
  * on narrow networks, batch 2.
  *
- * <p>Reference: DL4J's training-mode forward and {@code backpropGradient} of the same graph in
- * fp64 ({@code convertDataType(DOUBLE)}): the same semantics without fp32 rounding, so the bound
+ * <p>Reference: DL4J's training-mode forward and {@code backpropGradient} of the same graph in fp64
+ * ({@code convertDataType(DOUBLE)}): the same semantics without fp32 rounding, so the bound
  * measures the plan's error rather than the sum of two.
  *
  * <p>Tolerance, per array (the output; each parameter's gradient): {@code |plan - dl4j| <= 1e-4 *
  * max |dl4j|} element-wise (1e-8 floor for an all-zero array). The plan computes in fp32 and sums
  * in its own order (blocked kernels; batch statistics and weight gradients sum over B*H*W terms),
  * so it agrees to a few ulp of the largest terms per layer; a value near zero carries the rounding
- * of the large terms that cancelled in it, hence a bound relative to the array's largest value.
- * Exception: where DL4J's own fp32 path misses the fp64 gradient by more than that, the array is
- * badly conditioned in fp32 (in the BN variant the BatchNorms of these random batch-2 networks
- * amplify rounding: DL4J fp32 is 1e-3 to 5e-2 off there, every array of the plain variant is
- * within 1e-4); the plan is then checked to be no worse than DL4J fp32's worst array, and its
- * errors summed over all arrays to be smaller than DL4J fp32's.
+ * of the large terms that cancelled in it, hence a bound relative to the array's largest value. The
+ * direct plan of the plain variant meets this for every array. Exceptions: Winograd plans (more
+ * rounding in the weight gradients of the large maps) and the BN variant (the BatchNorms of these
+ * random batch-2 networks amplify rounding: DL4J's own fp32 path misses the fp64 gradients by 1e-3
+ * to 7e-2 there) are held to the tolerance where DL4J fp32 meets it, and elsewhere to be no worse
+ * than DL4J fp32's worst array, with their errors summed over all arrays smaller than DL4J fp32's.
  */
 class OneDnnTrainingPlanTest {
   private static final double TOLERANCE = FloatArrays.OUTPUT_REL;
@@ -48,18 +49,12 @@ class OneDnnTrainingPlanTest {
   @Test
   @Numerical
   void plainGradientsMatchDl4j() {
-    assertMatchesDl4j(FssdTestModels.narrow300(3, false), 21);
+    assertMatchesDl4j(FssdTestModels.narrow300(3, false), 21, Algorithm.DIRECT, Algorithm.AUTO);
   }
 
   @Test
   @Numerical
-  void batchNormGradientsMatchDl4j() {
-    assertMatchesDl4j(FssdTestModels.narrow300(3, true), 22);
-  }
-
-  @Test
-  @Numerical
-  void fusionBatchNormAndUnevenWidthsMatchDl4j() {
+  void batchNormWithFusionBatchNormAndUnevenWidthsMatchesDl4j() {
     // widths as a pruned network leaves them: odd, not multiples of oneDNN's 8/16 channel blocks
     Widths uneven =
         Widths.of(
@@ -78,7 +73,7 @@ class OneDnnTrainingPlanTest {
             .widths(uneven)
             .priors(PriorConfig.voc300())
             .build();
-    assertMatchesDl4j(config, 23);
+    assertMatchesDl4j(config, 23, Algorithm.AUTO);
   }
 
   /**
@@ -89,18 +84,21 @@ class OneDnnTrainingPlanTest {
   @Test
   @Numerical
   void dilatedConv6MatchesDl4j() {
-    FssdConfig config = FssdTestModels.narrow300(2, false);
+    FssdConfig config = FssdTestModels.tiny300(2);
     ConvSpec conv6 = config.convs().get(Widths.BASE_CONVS);
     assertThat(conv6.dilation()).isGreaterThan(1);
     ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 24);
     Reference ref = reference(config, graph, 24);
-    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, graph, BATCH)) {
+    try (OneDnnTrainingPlan plan =
+        OneDnnTrainingPlan.build(config, graph, BATCH, Algorithm.DIRECT)) {
       plan.forward(ref.input);
       Map<String, INDArray> gradients = new HashMap<>();
       plan.backward(ref.outputGradient, gradients);
       String key = conv6.name() + "_W";
       assertClose(key, gradients.get(key), ref.gradients.get(key));
-      assertClose(conv6.name() + "_b", gradients.get(conv6.name() + "_b"),
+      assertClose(
+          conv6.name() + "_b",
+          gradients.get(conv6.name() + "_b"),
           ref.gradients.get(conv6.name() + "_b"));
     }
   }
@@ -108,10 +106,11 @@ class OneDnnTrainingPlanTest {
   @Test
   @Numerical
   void forwardSeesParametersUpdatedInPlace() {
-    FssdConfig config = FssdTestModels.narrow300(3, false);
+    FssdConfig config = FssdTestModels.tiny300(3);
     ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 25);
     Reference before = reference(config, graph, 25);
-    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, graph, BATCH)) {
+    try (OneDnnTrainingPlan plan =
+        OneDnnTrainingPlan.build(config, graph, BATCH, Algorithm.DIRECT)) {
       INDArray first = plan.forward(before.input).dup();
       assertClose("output", first, before.output);
       // an optimiser step: every parameter changes in place
@@ -216,53 +215,66 @@ class OneDnnTrainingPlanTest {
         input, output.castTo(DataType.FLOAT), outputGradient, gradients, fp32Errors);
   }
 
-  private static void assertMatchesDl4j(FssdConfig config, long seed) {
+  /**
+   * Compares plans of each algorithm with DL4J: every array within the tolerance for the direct
+   * plain plan; otherwise within it where DL4J's own fp32 path is (see the class comment).
+   */
+  private static void assertMatchesDl4j(FssdConfig config, long seed, Algorithm... algorithms) {
     ComputationGraph graph = OneDnnPlanTest.randomGraph(config, seed);
     Map<String, INDArray> paramsBefore = new HashMap<>();
     graph.paramTable().forEach((k, v) -> paramsBefore.put(k, v.dup()));
     Reference ref = reference(config, graph, seed);
-    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, graph, BATCH)) {
-      INDArray output = plan.forward(ref.input);
-      assertClose("output", output, ref.output);
-      Map<String, INDArray> gradients = new HashMap<>();
-      plan.backward(ref.outputGradient, gradients);
-      assertThat(gradients).containsOnlyKeys(graph.paramTable().keySet());
-      double worst = 0;
-      String worstKey = "";
-      double fp32Worst = 0;
-      double planSum = 0;
-      double fp32Sum = 0;
-      for (String key : graph.paramTable().keySet()) {
-        INDArray expected = ref.gradients.get(key);
-        double relative = maxDifference(gradients.get(key), expected) / scale(expected);
-        double fp32 = ref.fp32Errors.get(key);
-        planSum += relative;
-        fp32Sum += fp32;
-        fp32Worst = Math.max(fp32Worst, fp32);
-        if (relative > worst) {
-          worst = relative;
-          worstKey = key;
-        }
+    for (Algorithm algorithm : algorithms) {
+      boolean strict = algorithm == Algorithm.DIRECT && !config.batchNorm();
+      try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, graph, BATCH, algorithm)) {
+        INDArray output = plan.forward(ref.input);
+        assertClose("output", output, ref.output);
+        Map<String, INDArray> gradients = new HashMap<>();
+        plan.backward(ref.outputGradient, gradients);
+        assertThat(gradients).containsOnlyKeys(graph.paramTable().keySet());
+        assertGradients(algorithm + " " + config, gradients, ref, strict);
       }
-      System.out.printf(
-          "%s: largest gradient difference %.2e of max |gradient| (%s); DL4J fp32 %.2e%n",
-          config, worst, worstKey, fp32Worst);
-      for (String key : graph.paramTable().keySet()) {
-        if (ref.fp32Errors.get(key) <= TOLERANCE) {
-          assertClose(key, gradients.get(key), ref.gradients.get(key));
-        } else {
-          // fp32 itself cannot do better here (see the class comment): no worse than DL4J's fp32
-          assertThat(maxDifference(gradients.get(key), ref.gradients.get(key)))
-              .as("%s against the fp64 reference", key)
-              .isLessThanOrEqualTo(fp32Worst * scale(ref.gradients.get(key)));
-        }
-      }
-      assertThat(planSum).as("summed relative errors, plan vs DL4J fp32").isLessThan(fp32Sum);
-      // the plan only reads the parameters
-      graph
-          .paramTable()
-          .forEach((k, v) -> assertThat(v).as("parameter %s", k).isEqualTo(paramsBefore.get(k)));
     }
+    // the plan only reads the parameters
+    graph
+        .paramTable()
+        .forEach((k, v) -> assertThat(v).as("parameter %s", k).isEqualTo(paramsBefore.get(k)));
+  }
+
+  private static void assertGradients(
+      String what, Map<String, INDArray> gradients, Reference ref, boolean strict) {
+    double worst = 0;
+    String worstKey = "";
+    double fp32Worst = 0;
+    double planSum = 0;
+    double fp32Sum = 0;
+    for (Map.Entry<String, INDArray> e : ref.gradients.entrySet()) {
+      double relative =
+          maxDifference(gradients.get(e.getKey()), e.getValue()) / scale(e.getValue());
+      double fp32 = ref.fp32Errors.get(e.getKey());
+      planSum += relative;
+      fp32Sum += fp32;
+      fp32Worst = Math.max(fp32Worst, fp32);
+      if (relative > worst) {
+        worst = relative;
+        worstKey = e.getKey();
+      }
+    }
+    System.out.printf(
+        "%s: largest gradient difference %.2e of max |gradient| (%s); DL4J fp32 %.2e%n",
+        what.replaceAll(", Widths.*", ""), worst, worstKey, fp32Worst);
+    for (Map.Entry<String, INDArray> e : ref.gradients.entrySet()) {
+      String key = e.getKey();
+      if (strict || ref.fp32Errors.get(key) <= TOLERANCE) {
+        assertClose(key, gradients.get(key), e.getValue());
+      } else {
+        // fp32 itself cannot do better here (see the class comment): no worse than DL4J's fp32
+        assertThat(maxDifference(gradients.get(key), e.getValue()))
+            .as("%s against the fp64 reference", key)
+            .isLessThanOrEqualTo(fp32Worst * scale(e.getValue()));
+      }
+    }
+    assertThat(planSum).as("summed relative errors, plan vs DL4J fp32").isLessThan(fp32Sum);
   }
 
   private static void assertClose(String what, INDArray actual, INDArray expected) {
