@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.engine.onednn.OneDnnTrainingPlan;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
@@ -54,10 +55,12 @@ public final class PlanTrainTiming {
     images.assign(Nd4j.create(v, images.shape(), 'c'));
 
     long t0 = System.nanoTime();
-    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, train, batch)) {
+    PlanOptions.Algorithm algorithm =
+        PlanOptions.Algorithm.valueOf(System.getProperty("algorithm", "AUTO"));
+    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, train, batch, algorithm)) {
       System.out.printf(
-          "plan built in %.1f s, arena %.2f GB%n",
-          (System.nanoTime() - t0) / 1e9, plan.arenaBytes() / 1e9);
+          "plan (%s) built in %.1f s, arena %.2f GB%n",
+          algorithm, (System.nanoTime() - t0) / 1e9, plan.arenaBytes() / 1e9);
       INDArray out = plan.forward(images);
       INDArray outputGradient = Nd4j.randn(DataType.FLOAT, out.shape()).muli(1e-3);
       Map<String, INDArray> gradients = new HashMap<>();

@@ -505,15 +505,20 @@ public final class OneDnnPlan implements AutoCloseable {
     confHeads.clear();
     arenaMemories.clear();
     bufferOf.clear();
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).releaseReference();
-    }
-    owned.clear();
+    releaseAll(owned);
     if (ownsArena && arena != null) {
       arena.close();
     }
     arena = null;
     weights.release();
+  }
+
+  /** Releases {@code owned} (native objects kept alive by a plan), last first, and empties it. */
+  static void releaseAll(List<Pointer> owned) {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      owned.get(i).releaseReference();
+    }
+    owned.clear();
   }
 
   @Override

@@ -390,10 +390,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     closed = true;
     primitives.clear();
     arguments.clear();
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).releaseReference();
-    }
-    owned.clear();
+    OneDnnPlan.releaseAll(owned);
     if (arena != null) {
       arena.close();
     }
@@ -648,25 +645,21 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
                 layer + ": relu backward " + bpd.impl_info_str().getString());
             dy = dz;
           }
-          convolution_backward_weights.primitive_desc wpd = null;
-          for (dnnl.algorithm alg : backwardAlgorithms(chosen)) {
-            convolution_backward_weights.desc wd =
-                hasBias
-                    ? new convolution_backward_weights.desc(
-                        alg, srcAny, wAny, biasMd, dstAny, strides, dilates, padding, padding)
-                    : new convolution_backward_weights.desc(
-                        alg, srcAny, wAny, dstAny, strides, dilates, padding, padding);
-            try {
-              wpd =
-                  new convolution_backward_weights.primitive_desc(wd, userScratchpad(), eng, hint);
-              break;
-            } catch (RuntimeException e) {
-              wpd = null; // Winograd refused: direct
-            }
-          }
-          if (wpd == null) {
-            throw new FssdException("oneDNN refused the weight gradient of " + c);
-          }
+          convolution_backward_weights.primitive_desc wpd =
+              firstAccepted(
+                  chosen,
+                  "the weight gradient of " + c,
+                  alg ->
+                      new convolution_backward_weights.primitive_desc(
+                          hasBias
+                              ? new convolution_backward_weights.desc(
+                                  alg, srcAny, wAny, biasMd, dstAny, strides, dilates, padding,
+                                  padding)
+                              : new convolution_backward_weights.desc(
+                                  alg, srcAny, wAny, dstAny, strides, dilates, padding, padding),
+                          userScratchpad(),
+                          eng,
+                          hint));
           memory dyW = convert(layer, dy, dyMd, wpd.diff_dst_desc());
           memory.desc dwMd = wpd.diff_weights_desc();
           memory dwPlain = gradientMemory(wKey, wPlain);
@@ -687,24 +680,17 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
             addReorder(wKey + " gradient", dw, dwPlain);
           }
           if (gradientOfInput) {
-            convolution_backward_data.primitive_desc dpd = null;
-            for (dnnl.algorithm alg : backwardAlgorithms(chosen)) {
-              try {
-                dpd =
-                    new convolution_backward_data.primitive_desc(
-                        new convolution_backward_data.desc(
-                            alg, srcAny, wAny, dstAny, strides, dilates, padding, padding),
-                        userScratchpad(),
-                        eng,
-                        hint);
-                break;
-              } catch (RuntimeException e) {
-                dpd = null; // Winograd refused: direct
-              }
-            }
-            if (dpd == null) {
-              throw new FssdException("oneDNN refused the input gradient of " + c);
-            }
+            convolution_backward_data.primitive_desc dpd =
+                firstAccepted(
+                    chosen,
+                    "the input gradient of " + c,
+                    alg ->
+                        new convolution_backward_data.primitive_desc(
+                            new convolution_backward_data.desc(
+                                alg, srcAny, wAny, dstAny, strides, dilates, padding, padding),
+                            userScratchpad(),
+                            eng,
+                            hint));
             memory dyD = convert(layer, dy, dyMd, dpd.diff_dst_desc());
             memory wD = param(wKey, wPlain, dpd.weights_desc());
             memory dx = buffer(dpd.diff_src_desc());
@@ -744,10 +730,24 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
         : List.of(dnnl.algorithm.convolution_direct);
   }
 
-  private static List<dnnl.algorithm> backwardAlgorithms(dnnl.algorithm forward) {
-    return forward == dnnl.algorithm.convolution_winograd
-        ? List.of(dnnl.algorithm.convolution_winograd, dnnl.algorithm.convolution_direct)
-        : List.of(dnnl.algorithm.convolution_direct);
+  /**
+   * The backward primitive made by {@code make} with the forward's algorithm, or direct where
+   * oneDNN refuses Winograd for it.
+   */
+  private static <T> T firstAccepted(
+      dnnl.algorithm forward, String what, java.util.function.Function<dnnl.algorithm, T> make) {
+    if (forward == dnnl.algorithm.convolution_winograd) {
+      try {
+        return make.apply(forward);
+      } catch (RuntimeException e) {
+        // Winograd refused for this direction: direct below
+      }
+    }
+    try {
+      return make.apply(dnnl.algorithm.convolution_direct);
+    } catch (RuntimeException e) {
+      throw new FssdException("oneDNN refused " + what + ": " + e.getMessage(), e);
+    }
   }
 
   /**
