@@ -796,11 +796,21 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  Act concat(Act[] parts) {
-    memory.desc srcs = new memory.desc(parts.length);
-    for (int i = 0; i < parts.length; i++) {
-      srcs.getPointer(i).data(parts[i].md.data());
+  /** A native array of the given memory descriptors (the sources of a concat or sum). */
+  static memory.desc descArray(List<memory.desc> mds) {
+    memory.desc array = new memory.desc(mds.size());
+    for (int i = 0; i < mds.size(); i++) {
+      array.getPointer(i).data(mds.get(i).data());
     }
+    return array;
+  }
+
+  Act concat(Act[] parts) {
+    List<memory.desc> mds = new ArrayList<>();
+    for (Act part : parts) {
+      mds.add(part.md);
+    }
+    memory.desc srcs = descArray(mds);
     concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);

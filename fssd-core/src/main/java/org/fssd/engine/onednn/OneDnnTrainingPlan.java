@@ -384,15 +384,14 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
   /** Frees all native memory of the plan; further calls do nothing. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    primitives.clear();
-    arguments.clear();
-    OneDnnPlan.releaseAll(owned);
-    if (arena != null) {
-      arena.close();
+    if (!closed) {
+      closed = true;
+      OneDnnPlan.releaseAll(owned);
+      primitives.clear();
+      arguments.clear();
+      if (arena != null) {
+        arena.close();
+      }
     }
   }
 
@@ -598,22 +597,14 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
       arg(args, dnnl.DNNL_ARG_BIAS, param(bKey, biasMd, biasMd));
     }
     arg(args, dnnl.DNNL_ARG_DST, dst);
-    add(
-        keep(new convolution_forward(fpd)),
-        args,
-        fpd.scratchpad_desc(),
-        layer + ": conv " + fpd.impl_info_str().getString() + (fused ? " +relu" : ""));
+    step(new convolution_forward(fpd), fpd, args, layer + ": conv" + (fused ? " +relu" : ""));
     if (relu && !fused) {
       eltwise_forward.primitive_desc rpd =
           new eltwise_forward.primitive_desc(reluDesc(dstMd), userScratchpad(), eng);
       IntMemoryMap rargs = keep(new IntMemoryMap());
       arg(rargs, dnnl.DNNL_ARG_SRC, dst);
       arg(rargs, dnnl.DNNL_ARG_DST, dst);
-      add(
-          keep(new eltwise_forward(rpd)),
-          rargs,
-          rpd.scratchpad_desc(),
-          layer + ": relu " + rpd.impl_info_str().getString());
+      step(new eltwise_forward(rpd), rpd, rargs, layer + ": relu");
     }
     Act y = new Act(dst, dstMd, dstDims);
     gradient(wKey, wDims);
@@ -638,11 +629,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
             arg(bargs, dnnl.DNNL_ARG_DST, y.mem);
             arg(bargs, dnnl.DNNL_ARG_DIFF_DST, dy);
             arg(bargs, dnnl.DNNL_ARG_DIFF_SRC, dz);
-            add(
-                keep(new eltwise_backward(bpd)),
-                bargs,
-                bpd.scratchpad_desc(),
-                layer + ": relu backward " + bpd.impl_info_str().getString());
+            step(new eltwise_backward(bpd), bpd, bargs, layer + ": relu backward");
             dy = dz;
           }
           convolution_backward_weights.primitive_desc wpd =
@@ -671,11 +658,8 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
           if (hasBias) {
             arg(wargs, dnnl.DNNL_ARG_DIFF_BIAS, gradientMemory(bKey, biasMd));
           }
-          add(
-              keep(new convolution_backward_weights(wpd)),
-              wargs,
-              wpd.scratchpad_desc(),
-              layer + ": conv backward weights " + wpd.impl_info_str().getString());
+          step(
+              new convolution_backward_weights(wpd), wpd, wargs, layer + ": conv backward weights");
           if (dw != dwPlain) {
             addReorder(wKey + " gradient", dw, dwPlain);
           }
@@ -698,11 +682,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
             arg(dargs, dnnl.DNNL_ARG_DIFF_DST, dyD);
             arg(dargs, dnnl.DNNL_ARG_WEIGHTS, wD);
             arg(dargs, dnnl.DNNL_ARG_DIFF_SRC, dx);
-            add(
-                keep(new convolution_backward_data(dpd)),
-                dargs,
-                dpd.scratchpad_desc(),
-                layer + ": conv backward data " + dpd.impl_info_str().getString());
+            step(new convolution_backward_data(dpd), dpd, dargs, layer + ": conv backward data");
             addGradient(x, dx, dpd.diff_src_desc(), layer);
           }
         });
@@ -842,11 +822,11 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     if (workspace != null) {
       arg(args, dnnl.DNNL_ARG_WORKSPACE, workspace);
     }
-    add(
-        keep(new batch_normalization_forward(fpd)),
+    step(
+        new batch_normalization_forward(fpd),
+        fpd,
         args,
-        fpd.scratchpad_desc(),
-        name + ": batch norm " + fpd.impl_info_str().getString() + (relu ? " +relu" : ""));
+        name + ": batch norm" + (relu ? " +relu" : ""));
     Act y = new Act(dst, dstMd, x.dims);
     gradient(name + "_gamma", new long[] {1, channels});
     gradient(name + "_beta", new long[] {1, channels});
@@ -877,11 +857,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
           arg(bargs, dnnl.DNNL_ARG_DIFF_SRC, dx);
           arg(bargs, dnnl.DNNL_ARG_DIFF_SCALE, gradientMemory(name + "_gamma", vector));
           arg(bargs, dnnl.DNNL_ARG_DIFF_SHIFT, gradientMemory(name + "_beta", vector));
-          add(
-              keep(new batch_normalization_backward(bpd)),
-              bargs,
-              bpd.scratchpad_desc(),
-              name + ": batch norm backward " + bpd.impl_info_str().getString());
+          step(new batch_normalization_backward(bpd), bpd, bargs, name + ": batch norm backward");
           addGradient(x, dx, bpd.diff_src_desc(), name);
         });
     return y;
@@ -913,11 +889,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     arg(args, dnnl.DNNL_ARG_SRC, x.mem);
     arg(args, dnnl.DNNL_ARG_DST, dst);
     arg(args, dnnl.DNNL_ARG_WORKSPACE, workspace);
-    add(
-        keep(new pooling_forward(fpd)),
-        args,
-        fpd.scratchpad_desc(),
-        p.name() + ": max pool " + fpd.impl_info_str().getString());
+    step(new pooling_forward(fpd), fpd, args, p.name() + ": max pool");
     Act y = new Act(dst, dstMd, dstDims);
     backwardBuilders.add(
         () -> {
@@ -957,11 +929,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     IntMemoryMap args = keep(new IntMemoryMap());
     arg(args, dnnl.DNNL_ARG_SRC, x.mem);
     arg(args, dnnl.DNNL_ARG_DST, dst);
-    add(
-        keep(new resampling_forward(fpd)),
-        args,
-        fpd.scratchpad_desc(),
-        name + ": bilinear -> " + size + " " + fpd.impl_info_str().getString());
+    step(new resampling_forward(fpd), fpd, args, name + ": bilinear -> " + size);
     Act y = new Act(dst, dstMd, dstDims);
     backwardBuilders.add(
         () -> {
@@ -995,7 +963,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
       memory.desc diffDst,
       memory.desc diffSrc,
       @Nullable memory workspace,
-      org.bytedeco.dnnl.primitive_desc pd,
+      org.bytedeco.dnnl.primitive_desc_base pd,
       primitive p) {
     memory dy = convert(name, gradientOf(y), y.md, diffDst);
     memory dx = buffer(diffSrc);
@@ -1005,18 +973,19 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
       arg(args, dnnl.DNNL_ARG_WORKSPACE, workspace);
     }
     arg(args, dnnl.DNNL_ARG_DIFF_SRC, dx);
-    add(keep(p), args, pd.scratchpad_desc(), name + ": backward " + pd.impl_info_str().getString());
+    step(p, pd, args, name + ": backward");
     addGradient(x, dx, diffSrc, name);
   }
 
   private Act concat(Act[] parts) {
-    memory.desc srcs = new memory.desc(parts.length);
+    List<memory.desc> mds = new ArrayList<>();
     long channels = 0;
-    for (int i = 0; i < parts.length; i++) {
-      srcs.getPointer(i).data(parts[i].md.data());
-      channels += parts[i].dims[1];
+    for (Act part : parts) {
+      mds.add(part.md);
+      channels += part.dims[1];
     }
-    concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng, userScratchpad());
+    concat.primitive_desc pd =
+        new concat.primitive_desc(1, OneDnnPlan.descArray(mds), eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
     memory dst = buffer(dstMd);
     IntMemoryMap args = keep(new IntMemoryMap());
@@ -1024,11 +993,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
       arg(args, dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
     }
     arg(args, dnnl.DNNL_ARG_DST, dst);
-    add(
-        keep(new concat(pd)),
-        args,
-        pd.scratchpad_desc(),
-        FssdGraph.CONCAT + ": " + pd.impl_info_str().getString());
+    step(new concat(pd), pd, args, FssdGraph.CONCAT + ": concat");
     long[] dims = parts[0].dims.clone();
     dims[1] = channels;
     Act y = new Act(dst, dstMd, dims);
@@ -1087,13 +1052,15 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
       g = x.gradientParts.get(0);
     } else {
       int n = x.gradientParts.size();
-      memory.desc srcs = new memory.desc(n);
       float[] scales = new float[n];
-      for (int i = 0; i < n; i++) {
-        srcs.getPointer(i).data(x.md.data());
-        scales[i] = 1f;
-      }
-      sum.primitive_desc pd = new sum.primitive_desc(x.md, scales, srcs, eng, userScratchpad());
+      Arrays.fill(scales, 1f);
+      sum.primitive_desc pd =
+          new sum.primitive_desc(
+              x.md,
+              scales,
+              OneDnnPlan.descArray(java.util.Collections.nCopies(n, x.md)),
+              eng,
+              userScratchpad());
       g = buffer(x.md);
       IntMemoryMap args = keep(new IntMemoryMap());
       for (int i = 0; i < n; i++) {
@@ -1180,6 +1147,12 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     arg(args, dnnl.DNNL_ARG_FROM, from);
     arg(args, dnnl.DNNL_ARG_TO, to);
     add(keep(new reorder(pd)), args, pd.scratchpad_desc(), name + " reorder");
+  }
+
+  /** Appends primitive {@code p} of {@code pd}, named {@code label} and its implementation. */
+  private void step(
+      primitive p, org.bytedeco.dnnl.primitive_desc_base pd, IntMemoryMap args, String label) {
+    add(keep(p), args, pd.scratchpad_desc(), label + " " + pd.impl_info_str().getString());
   }
 
   /** Appends a step; its scratchpad (if any) is an arena buffer live during the step only. */
