@@ -83,6 +83,9 @@ public final class PlanTrainTiming {
           forward / repeats,
           (total - forward) / repeats);
     }
+    if (Boolean.getBoolean("compare")) {
+      compareAlgorithms(config, train, images);
+    }
     if (dl4jRepeats > 0) {
       INDArray labels = syntheticLabels(config, batch, rng);
       MultiDataSet mds = new MultiDataSet(new INDArray[] {images}, new INDArray[] {labels});
@@ -96,6 +99,50 @@ public final class PlanTrainTiming {
           "DL4J fit (forward+loss+backward+update)", (System.nanoTime() - t0) / 1e6 / dl4jRepeats);
     }
     System.out.println("(" + TrainingGraph.LOSS_INPUT + " layout: loc then conf per image)");
+  }
+
+  /**
+   * Prints how far the Winograd (AUTO) plan's gradients are from the direct plan's, per parameter
+   * (largest difference over the largest direct value), on the same batch and output gradient.
+   */
+  private static void compareAlgorithms(
+      FssdConfig config, ComputationGraph train, INDArray images) {
+    Map<String, INDArray> direct = new HashMap<>();
+    Map<String, INDArray> auto = new HashMap<>();
+    INDArray outputGradient = null;
+    for (PlanOptions.Algorithm a :
+        new PlanOptions.Algorithm[] {PlanOptions.Algorithm.DIRECT, PlanOptions.Algorithm.AUTO}) {
+      try (OneDnnTrainingPlan plan =
+          OneDnnTrainingPlan.build(config, train, (int) images.size(0), a)) {
+        INDArray out = plan.forward(images);
+        if (outputGradient == null) {
+          outputGradient = Nd4j.randn(DataType.FLOAT, out.shape()).muli(1e-3);
+        }
+        Map<String, INDArray> g = new HashMap<>();
+        plan.backward(outputGradient, g);
+        Map<String, INDArray> into = a == PlanOptions.Algorithm.DIRECT ? direct : auto;
+        g.forEach((k, v) -> into.put(k, v.dup()));
+      }
+    }
+    double worst = 0;
+    String worstKey = "";
+    double squaredError = 0;
+    double squaredNorm = 0;
+    for (Map.Entry<String, INDArray> e : direct.entrySet()) {
+      squaredError +=
+          Math.pow(auto.get(e.getKey()).sub(e.getValue()).norm2Number().doubleValue(), 2);
+      squaredNorm += Math.pow(e.getValue().norm2Number().doubleValue(), 2);
+      double scale = Math.max(1e-30, e.getValue().amaxNumber().doubleValue());
+      double d = auto.get(e.getKey()).sub(e.getValue()).amaxNumber().doubleValue() / scale;
+      if (d > worst) {
+        worst = d;
+        worstKey = e.getKey();
+      }
+    }
+    System.out.printf(
+        "AUTO (Winograd) vs DIRECT gradients: largest difference %.2e of max |gradient| (%s);"
+            + " whole gradient L2 relative %.2e%n",
+        worst, worstKey, Math.sqrt(squaredError / squaredNorm));
   }
 
   /**
