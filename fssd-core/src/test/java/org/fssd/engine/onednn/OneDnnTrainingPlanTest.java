@@ -148,6 +148,48 @@ class OneDnnTrainingPlanTest {
     }
   }
 
+  /**
+   * DL4J's no-op updater subtracts the running mean / variance "gradients": the result must be
+   * DL4J's running average {@code decay * running + (1 - decay) * batch} (batch variance biased),
+   * with the batch statistics of the BN layer's input.
+   */
+  @Test
+  @Numerical
+  void runningStatisticsGradientsGiveDl4jRunningAverages() {
+    FssdConfig config = FssdTestModels.tiny300(2).toBuilder().batchNorm(true).build();
+    ComputationGraph graph = OneDnnPlanTest.randomGraph(config, 28);
+    graph.getConfiguration().setTrainingWorkspaceMode(WorkspaceMode.NONE);
+    INDArray input = random(new Random(28), BATCH, 3, 300, 300);
+    Map<String, INDArray> acts = graph.feedForward(new INDArray[] {input}, true, false);
+    try (OneDnnTrainingPlan plan =
+        OneDnnTrainingPlan.build(config, graph, BATCH, Algorithm.DIRECT)) {
+      INDArray out = plan.forward(input);
+      Map<String, INDArray> gradients = new HashMap<>();
+      plan.backward(random(new Random(29), out.shape()), gradients);
+      for (ConvSpec c : config.convs()) {
+        if (c.isHead()) {
+          continue;
+        }
+        String bn = c.name() + ".bn";
+        double decay =
+            ((org.deeplearning4j.nn.conf.layers.BatchNormalization)
+                    graph.getLayer(bn).conf().getLayer())
+                .getDecay();
+        INDArray z = acts.get(c.name() + ".conv").castTo(DataType.DOUBLE);
+        INDArray batchMean = z.mean(0, 2, 3);
+        INDArray batchVar = z.var(false, 0, 2, 3);
+        for (String stat : new String[] {"_mean", "_var"}) {
+          INDArray running = graph.getParam(bn + stat).castTo(DataType.DOUBLE).reshape(-1);
+          INDArray batch = stat.equals("_mean") ? batchMean : batchVar;
+          INDArray expected = running.mul(decay).addi(batch.mul(1 - decay));
+          INDArray updated =
+              running.sub(gradients.get(bn + stat).castTo(DataType.DOUBLE).reshape(-1));
+          assertClose(bn + stat + " after the update", updated, expected);
+        }
+      }
+    }
+  }
+
   @Test
   void givenGradientArraysAreWrittenInPlace() {
     FssdConfig config = FssdTestModels.tiny300(2);
