@@ -812,16 +812,10 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     memory.desc dstMd = fpd.dst_desc();
     memory dst = buffer(dstMd);
     memory workspace = relu ? buffer(fpd.workspace_desc()) : null;
-    IntMemoryMap args = keep(new IntMemoryMap());
-    arg(args, dnnl.DNNL_ARG_SRC, x.mem);
-    arg(args, dnnl.DNNL_ARG_SCALE, gamma);
-    arg(args, dnnl.DNNL_ARG_SHIFT, beta);
-    arg(args, dnnl.DNNL_ARG_MEAN, mean);
-    arg(args, dnnl.DNNL_ARG_VARIANCE, variance);
+    // the arguments both directions read: source, gamma, beta, batch statistics, ReLU mask
+    memory[] shared = {x.mem, gamma, beta, mean, variance, workspace};
+    IntMemoryMap args = batchNormArgs(shared);
     arg(args, dnnl.DNNL_ARG_DST, dst);
-    if (workspace != null) {
-      arg(args, dnnl.DNNL_ARG_WORKSPACE, workspace);
-    }
     step(
         new batch_normalization_forward(fpd),
         fpd,
@@ -844,15 +838,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
                   fpd);
           memory dy = convert(name, gradientOf(y), y.md, bpd.diff_dst_desc());
           memory dx = buffer(bpd.diff_src_desc());
-          IntMemoryMap bargs = keep(new IntMemoryMap());
-          arg(bargs, dnnl.DNNL_ARG_SRC, x.mem);
-          arg(bargs, dnnl.DNNL_ARG_MEAN, mean);
-          arg(bargs, dnnl.DNNL_ARG_VARIANCE, variance);
-          arg(bargs, dnnl.DNNL_ARG_SCALE, gamma);
-          arg(bargs, dnnl.DNNL_ARG_SHIFT, beta);
-          if (workspace != null) {
-            arg(bargs, dnnl.DNNL_ARG_WORKSPACE, workspace);
-          }
+          IntMemoryMap bargs = batchNormArgs(shared);
           arg(bargs, dnnl.DNNL_ARG_DIFF_DST, dy);
           arg(bargs, dnnl.DNNL_ARG_DIFF_SRC, dx);
           arg(bargs, dnnl.DNNL_ARG_DIFF_SCALE, gradientMemory(name + "_gamma", vector));
@@ -861,6 +847,29 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
           addGradient(x, dx, bpd.diff_src_desc(), name);
         });
     return y;
+  }
+
+  /**
+   * The next step's arguments SRC, SCALE, SHIFT, MEAN, VARIANCE and WORKSPACE (when not null), in
+   * that order in {@code m}.
+   */
+  private IntMemoryMap batchNormArgs(@Nullable memory[] m) {
+    int[] keys = {
+      dnnl.DNNL_ARG_SRC,
+      dnnl.DNNL_ARG_SCALE,
+      dnnl.DNNL_ARG_SHIFT,
+      dnnl.DNNL_ARG_MEAN,
+      dnnl.DNNL_ARG_VARIANCE,
+      dnnl.DNNL_ARG_WORKSPACE
+    };
+    IntMemoryMap args = keep(new IntMemoryMap());
+    for (int i = 0; i < keys.length; i++) {
+      memory v = m[i];
+      if (v != null) {
+        arg(args, keys[i], v);
+      }
+    }
+    return args;
   }
 
   private Act pool(OneDnnPlan.Pool p, Act x, int out) {
@@ -979,21 +988,18 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
 
   private Act concat(Act[] parts) {
     List<memory.desc> mds = new ArrayList<>();
+    List<memory> sources = new ArrayList<>();
     long channels = 0;
     for (Act part : parts) {
       mds.add(part.md);
+      sources.add(part.mem);
       channels += part.dims[1];
     }
     concat.primitive_desc pd =
         new concat.primitive_desc(1, OneDnnPlan.descArray(mds), eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
     memory dst = buffer(dstMd);
-    IntMemoryMap args = keep(new IntMemoryMap());
-    for (int i = 0; i < parts.length; i++) {
-      arg(args, dnnl.DNNL_ARG_MULTIPLE_SRC + i, parts[i].mem);
-    }
-    arg(args, dnnl.DNNL_ARG_DST, dst);
-    step(new concat(pd), pd, args, FssdGraph.CONCAT + ": concat");
+    step(new concat(pd), pd, sourcesArgs(sources, dst), FssdGraph.CONCAT + ": concat");
     long[] dims = parts[0].dims.clone();
     dims[1] = channels;
     Act y = new Act(dst, dstMd, dims);
@@ -1022,6 +1028,16 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
           }
         });
     return y;
+  }
+
+  /** The next step's arguments of a concat or sum: {@code sources} in order, then {@code dst}. */
+  private IntMemoryMap sourcesArgs(List<memory> sources, memory dst) {
+    IntMemoryMap args = keep(new IntMemoryMap());
+    for (int i = 0; i < sources.size(); i++) {
+      arg(args, dnnl.DNNL_ARG_MULTIPLE_SRC + i, sources.get(i));
+    }
+    arg(args, dnnl.DNNL_ARG_DST, dst);
+    return args;
   }
 
   /** Whether oneDNN can take every part of a concat out of layout {@code md} as a view. */
@@ -1062,12 +1078,7 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
               eng,
               userScratchpad());
       g = buffer(x.md);
-      IntMemoryMap args = keep(new IntMemoryMap());
-      for (int i = 0; i < n; i++) {
-        arg(args, dnnl.DNNL_ARG_MULTIPLE_SRC + i, x.gradientParts.get(i));
-      }
-      arg(args, dnnl.DNNL_ARG_DST, g);
-      add(keep(new sum(pd)), args, pd.scratchpad_desc(), "gradient sum of " + n);
+      step(new sum(pd), pd, sourcesArgs(x.gradientParts, g), "gradient sum of " + n);
     }
     x.gradient = g;
     return g;
