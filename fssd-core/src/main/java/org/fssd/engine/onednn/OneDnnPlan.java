@@ -505,15 +505,20 @@ public final class OneDnnPlan implements AutoCloseable {
     confHeads.clear();
     arenaMemories.clear();
     bufferOf.clear();
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).releaseReference();
-    }
-    owned.clear();
+    releaseAll(owned);
     if (ownsArena && arena != null) {
       arena.close();
     }
     arena = null;
     weights.release();
+  }
+
+  /** Releases {@code owned} (native objects kept alive by a plan), last first, and empties it. */
+  static void releaseAll(List<Pointer> owned) {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      owned.get(i).releaseReference();
+    }
+    owned.clear();
   }
 
   @Override
@@ -665,8 +670,19 @@ public final class OneDnnPlan implements AutoCloseable {
     }
   }
 
-  /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
-  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+  /**
+   * The geometry of a max pool of the graph: its vertex name, kernel, stride, padding at the start
+   * and at the end of each axis (DL4J's Same mode pads only at the end: PyTorch's ceil mode).
+   */
+  record Pool(String name, int kernel, int stride, int padL, int padR) {}
+
+  /**
+   * The max pool between base convolutions {@code before} and {@code after}, or null when the graph
+   * has none there.
+   *
+   * @throws FssdException when the pool is not MAX or its output does not fit {@code after}
+   */
+  static @Nullable Pool pool(ComputationGraph graph, ConvSpec before, ConvSpec after) {
     String name = Group.BASE.prefix() + "." + (before.index() + 2);
     GraphVertex v = graph.getVertex(name);
     if (v == null
@@ -675,7 +691,7 @@ public final class OneDnnPlan implements AutoCloseable {
       if (before.outSize() != after.inSize()) {
         throw new FssdException("no pool vertex " + name + " between " + before + " and " + after);
       }
-      return x;
+      return null;
     }
     SubsamplingLayer pool = (SubsamplingLayer) v.getLayer().conf().getLayer();
     if (pool.getPoolingType() != PoolingType.MAX) {
@@ -710,6 +726,21 @@ public final class OneDnnPlan implements AutoCloseable {
               + " expects "
               + after.inSize());
     }
+    return new Pool(name, k, st, padL, padR);
+  }
+
+  /** The pool between base convolutions {@code before} and {@code after}, if the graph has one. */
+  Act maybePool(ComputationGraph graph, ConvSpec before, ConvSpec after, Act x) {
+    Pool geometry = pool(graph, before, after);
+    if (geometry == null) {
+      return x;
+    }
+    String name = geometry.name();
+    int k = geometry.kernel();
+    int st = geometry.stride();
+    int padL = geometry.padL();
+    int padR = geometry.padR();
+    int out = after.inSize();
     int channels = before.out();
     memory.desc dstAny =
         new memory.desc(
@@ -765,11 +796,21 @@ public final class OneDnnPlan implements AutoCloseable {
     return new Act(dst, dstMd);
   }
 
-  Act concat(Act[] parts) {
-    memory.desc srcs = new memory.desc(parts.length);
-    for (int i = 0; i < parts.length; i++) {
-      srcs.getPointer(i).data(parts[i].md.data());
+  /** A native array of the given memory descriptors (the sources of a concat or sum). */
+  static memory.desc descArray(List<memory.desc> mds) {
+    memory.desc array = new memory.desc(mds.size());
+    for (int i = 0; i < mds.size(); i++) {
+      array.getPointer(i).data(mds.get(i).data());
     }
+    return array;
+  }
+
+  Act concat(Act[] parts) {
+    List<memory.desc> mds = new ArrayList<>();
+    for (Act part : parts) {
+      mds.add(part.md);
+    }
+    memory.desc srcs = descArray(mds);
     concat.primitive_desc pd = new concat.primitive_desc(1, srcs, eng, userScratchpad());
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);

@@ -288,6 +288,19 @@ public final class OneDnnWeights implements AutoCloseable {
   }
 
   /**
+   * Whether oneDNN can read (or write) {@code a} in place as a plain float array in C order: a
+   * contiguous float C-order array or view, as DL4J's parameter and gradient views are. Its values
+   * then start at {@code a.data().addressPointer()}.
+   */
+  static boolean isDirect(INDArray a) {
+    // a vector (DL4J's biases are rank 1, 'f' order) is plain in either order
+    return a.dataType() == DataType.FLOAT
+        && (a.ordering() == 'c' || a.isVector())
+        && a.elementWiseStride() == 1
+        && a.offset() == a.data().offset();
+  }
+
+  /**
    * As {@link #get}, reading the values from native memory: the re-order reads the array's own
    * buffer (a contiguous float C-order view, as DL4J's parameter views are) or, failing that, one
    * native copy of this parameter alone. No copy of the parameters passes through the Java heap,
@@ -309,12 +322,7 @@ public final class OneDnnWeights implements AutoCloseable {
     memory m;
     NativeValues given = values.get();
     INDArray v = given.array;
-    boolean direct =
-        v.dataType() == DataType.FLOAT
-            && v.ordering() == 'c'
-            && v.elementWiseStride() == 1
-            && v.offset() == v.data().offset();
-    INDArray c = direct ? v : v.castTo(DataType.FLOAT).dup('c');
+    INDArray c = isDirect(v) ? v : v.castTo(DataType.FLOAT).dup('c');
     // A scope of its own: the plain view and the re-order are freed now, not when the whole plan
     // is compiled.
     try (PointerScope scope = new PointerScope()) {

@@ -1,6 +1,6 @@
 /**
- * The oneDNN inference engine (SPEC §2, DESIGN "Speed"): the FSSD network of a DL4J graph compiled
- * into oneDNN CPU primitives for fast inference.
+ * The oneDNN engine (SPEC §2, DESIGN "Speed"): the FSSD network of a DL4J graph compiled into
+ * oneDNN CPU primitives for fast inference, and its training computation for fast training steps.
  *
  * <ul>
  *   <li>{@link org.fssd.engine.onednn.OneDnnPlan}: compile a plan from an {@code FssdConfig} and
@@ -10,6 +10,9 @@
  *       shared (reference-counted) by all plans compiled from them;
  *   <li>{@link org.fssd.engine.onednn.OneDnnPlanSet}: plans of several batch sizes sharing one
  *       arena (one detector replica);
+ *   <li>{@link org.fssd.engine.onednn.OneDnnTrainingPlan}: the training computation (forward in
+ *       training mode, backward to every parameter's gradient as DL4J computes it) for one batch
+ *       size; reads the graph's parameters in place at each forward;
  *   <li>{@link org.fssd.engine.onednn.PlanOptions}: convolution algorithm (AUTO = Winograd where it
  *       applies, DIRECT, WINOGRAD) and precision (FP32; BF16 on CPUs with AVX512_BF16).
  * </ul>
