@@ -177,16 +177,7 @@ public final class CocoDataset extends FileDataset {
         }
       }
     } catch (JsonProcessingException e) {
-      throw new DatasetFormatException(
-          "COCO file "
-              + file
-              + ": malformed JSON at line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ": "
-              + e.getOriginalMessage(),
-          e);
+      throw new DatasetFormatException("COCO file " + file + ": " + CocoBoxes.malformed(e), e);
     } catch (IOException e) {
       throw new DatasetFormatException("COCO file " + file + ": cannot read: " + e, e);
     }

@@ -35,13 +35,6 @@ public record CocoObject(
    */
   public CocoObject {
     checkArgument(label >= 1, "label must be >= 1, got %s", label);
-    checkArgument(
-        Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x, y);
-    checkArgument(
-        Double.isFinite(w) && Double.isFinite(h) && w >= 0 && h >= 0,
-        "w, h must be finite and >= 0, got %s, %s",
-        w,
-        h);
-    checkArgument(Double.isFinite(area) && area >= 0, "area must be finite and >= 0, got %s", area);
+    CocoBoxes.checkXywh(x, y, w, h, area);
   }
 }

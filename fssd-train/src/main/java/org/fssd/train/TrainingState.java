@@ -80,28 +80,16 @@ public record TrainingState(
 
   /** The same run at another position. */
   public TrainingState at(long iteration, int epoch, int batchInEpoch) {
-    return new TrainingState(
-        config,
-        labels,
-        seed,
-        batchSize,
-        epochs,
-        iteration,
-        epoch,
-        batchInEpoch,
-        dataset,
-        datasetSize,
-        baseLr,
-        warmup,
-        decayEpochs,
-        decayFactor,
-        momentum,
-        weightDecay,
-        initSource);
+    return with(epochs, iteration, epoch, batchInEpoch);
   }
 
   /** The same run with another planned number of epochs. */
   public TrainingState withEpochs(int epochs) {
+    return with(epochs, iteration, epoch, batchInEpoch);
+  }
+
+  // The only fields a resumed or extended run changes; everything else describes the run itself.
+  private TrainingState with(int epochs, long iteration, int epoch, int batchInEpoch) {
     return new TrainingState(
         config,
         labels,

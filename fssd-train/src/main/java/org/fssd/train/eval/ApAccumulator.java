@@ -101,22 +101,7 @@ public final class ApAccumulator {
     checkNotNull(gts, "gts");
     checkNotNull(detections, "detections");
     int c = labels.numClasses();
-    for (GtBox g : gts) {
-      checkArgument(
-          g.label() < c,
-          "image %s: ground-truth label %s is not in 1..%s",
-          imageId,
-          g.label(),
-          c - 1);
-    }
-    for (ScoredBox d : detections) {
-      checkArgument(
-          d.classIndex() < c,
-          "image %s: detection class %s is not in 1..%s",
-          imageId,
-          d.classIndex(),
-          c - 1);
-    }
+    ClassRange.check(imageId, c, gts, GtBox::label, detections, ScoredBox::classIndex);
     checkArgument(imageIds.add(imageId), "image %s was added twice", imageId);
 
     List<List<GtBox>> gtByClass = new ArrayList<>(c);

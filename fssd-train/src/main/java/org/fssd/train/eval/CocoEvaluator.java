@@ -152,22 +152,7 @@ public final class CocoEvaluator {
   public synchronized void addImage(String imageId, List<CocoGt> gts, List<CocoDet> detections) {
     checkNotNull(imageId, "imageId");
     int c = labels.numClasses();
-    for (CocoGt g : gts) {
-      checkArgument(
-          g.classIndex() < c,
-          "image %s: ground-truth label %s is not in 1..%s",
-          imageId,
-          g.classIndex(),
-          c - 1);
-    }
-    for (CocoDet d : detections) {
-      checkArgument(
-          d.classIndex() < c,
-          "image %s: detection class %s is not in 1..%s",
-          imageId,
-          d.classIndex(),
-          c - 1);
-    }
+    ClassRange.check(imageId, c, gts, CocoGt::classIndex, detections, CocoDet::classIndex);
     checkArgument(imageIds.add(imageId), "image %s was added twice", imageId);
     int slot = imageOrder.size();
     imageOrder.add(imageId);

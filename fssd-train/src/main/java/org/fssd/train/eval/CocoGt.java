@@ -2,6 +2,7 @@ package org.fssd.train.eval;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import org.fssd.data.CocoBoxes;
 import org.fssd.data.CocoObject;
 import org.fssd.data.GtBox;
 
@@ -38,14 +39,7 @@ public record CocoGt(
    */
   public CocoGt {
     checkArgument(classIndex >= 1, "classIndex must be >= 1, got %s", classIndex);
-    checkArgument(
-        Double.isFinite(x) && Double.isFinite(y), "x, y must be finite, got %s, %s", x, y);
-    checkArgument(
-        w >= 0 && h >= 0 && Double.isFinite(w) && Double.isFinite(h),
-        "w, h must be finite and >= 0, got %s, %s",
-        w,
-        h);
-    checkArgument(area >= 0 && Double.isFinite(area), "area must be finite and >= 0, got %s", area);
+    CocoBoxes.checkXywh(x, y, w, h, area);
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fssd.data.CocoBoxes;
 import org.fssd.data.CocoDataset;
 import org.fssd.detect.Detection;
 import org.fssd.io.AtomicFiles;
@@ -182,16 +183,7 @@ public final class CocoResultsFile {
         throw new EvalException("COCO results file " + file + ": data after the array");
       }
     } catch (JsonProcessingException e) {
-      throw new EvalException(
-          "COCO results file "
-              + file
-              + ": malformed JSON at line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ": "
-              + e.getOriginalMessage(),
-          e);
+      throw new EvalException("COCO results file " + file + ": " + CocoBoxes.malformed(e), e);
     } catch (NoSuchFileException e) {
       throw new EvalException("COCO results file " + file + " not found", e);
     } catch (IOException e) {
