@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fssd.data.ShapesDataset;
-import org.fssd.model.FssdTestModels;
 import org.fssd.testing.FloatArrays;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
@@ -19,32 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class EvalDuringTrainingTest {
-  private static final ShapesDataset TRAIN =
-      ShapesDataset.builder()
-          .count(6)
-          .imageSize(96, 80)
-          .seed(5)
-          .shapesPerImage(1, 3)
-          .shapeSize(0.2, 0.6)
-          .build();
-  private static final ShapesDataset HELD_OUT =
-      ShapesDataset.builder()
-          .count(3)
-          .imageSize(96, 80)
-          .seed(77)
-          .shapesPerImage(1, 3)
-          .shapeSize(0.2, 0.6)
-          .build();
+  private static final ShapesDataset TRAIN = TrainTestFixtures.shapes(6);
+  private static final ShapesDataset HELD_OUT = TrainTestFixtures.heldOutShapes(3);
 
   private record Seen(long iteration, int epoch, EvalResult result) {}
 
   private static FssdTrainer.Builder run(List<Seen> seen) {
-    return FssdTrainer.builder(TRAIN)
-        .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
-        .batchSize(2)
+    return TrainTestFixtures.tinyRun(TRAIN, TrainTestFixtures.tinyShapesConfig())
         .epochs(2)
-        .seed(11)
-        .learningRate(1e-2)
         .warmup(Warmup.LINEAR)
         .decayEpochs(1)
         .workers(1)

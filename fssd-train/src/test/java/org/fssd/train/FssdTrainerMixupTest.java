@@ -7,7 +7,6 @@ import java.util.List;
 import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.model.FssdModel;
-import org.fssd.model.FssdTestModels;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -15,21 +14,10 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class FssdTrainerMixupTest {
   private static FssdModel run(MixupOptions mixup, List<Double> losses) {
-    ShapesDataset data =
-        ShapesDataset.builder()
-            .count(4)
-            .imageSize(96, 80)
-            .seed(5)
-            .shapesPerImage(1, 3)
-            .shapeSize(0.2, 0.6)
-            .build();
+    ShapesDataset data = TrainTestFixtures.shapes(4);
     FssdTrainer.Builder b =
-        FssdTrainer.builder(data)
-            .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
-            .batchSize(2)
+        TrainTestFixtures.tinyRun(data, TrainTestFixtures.tinyShapesConfig())
             .epochs(1)
-            .seed(11)
-            .learningRate(1e-2)
             .decayEpochs(1)
             .workers(2)
             .listener(

@@ -2,6 +2,8 @@ package org.fssd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.fssd.train.TrainTestFixtures.shapes;
+import static org.fssd.train.TrainTestFixtures.tinyShapesConfig;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -9,7 +11,6 @@ import org.fssd.data.ShapesDataset;
 import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
-import org.fssd.model.FssdTestModels;
 import org.fssd.testing.FloatArrays;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
@@ -27,32 +28,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class FssdTrainerPreciseBnTest {
+  // the seed and batch size of TrainTestFixtures.tinyRun, for the iterator that replays its batches
   private static final int SEED = 11;
   private static final int BATCH = 2;
 
-  private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder()
-        .count(count)
-        .imageSize(96, 80)
-        .seed(5)
-        .shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6)
-        .build();
-  }
-
   private static FssdConfig tiny(boolean bn) {
-    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder()
-        .batchNorm(bn)
-        .build();
+    return tinyShapesConfig().toBuilder().batchNorm(bn).build();
   }
 
   private static FssdTrainer.Builder tinyRun(ShapesDataset data, boolean bn) {
-    return FssdTrainer.builder(data)
-        .config(tiny(bn))
-        .batchSize(BATCH)
+    return TrainTestFixtures.tinyRun(data, tiny(bn))
         .epochs(1)
-        .seed(SEED)
-        .learningRate(1e-2)
         .warmup(Warmup.NONE)
         .decayEpochs()
         .workers(2);

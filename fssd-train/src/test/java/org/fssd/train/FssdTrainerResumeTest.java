@@ -2,6 +2,9 @@ package org.fssd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.fssd.train.TrainTestFixtures.shapes;
+import static org.fssd.train.TrainTestFixtures.tinyRun;
+import static org.fssd.train.TrainTestFixtures.tinyShapesConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.fssd.data.ShapesDataset;
 import org.fssd.model.FssdConfig;
-import org.fssd.model.FssdTestModels;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,27 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FssdTrainerResumeTest {
   @TempDir Path dir;
 
-  private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder()
-        .count(count)
-        .imageSize(96, 80)
-        .seed(5)
-        .shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6)
-        .build();
-  }
-
-  private static FssdConfig tiny() {
-    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1);
-  }
-
-  private static FssdTrainer.Builder tinyRun(ShapesDataset data) {
-    return FssdTrainer.builder(data)
-        .config(tiny())
-        .batchSize(2)
+  private static FssdTrainer.Builder run(ShapesDataset data) {
+    return tinyRun(data, tinyShapesConfig())
         .epochs(3)
-        .seed(11)
-        .learningRate(1e-2)
         .warmup(Warmup.LINEAR)
         .decayEpochs(2)
         .workers(1);
@@ -65,7 +49,7 @@ class FssdTrainerResumeTest {
     ShapesDataset data = shapes(4); // 2 batches per epoch, 6 iterations in 3 epochs
     Path ck = dir.resolve("run");
     Checkpointed first = new Checkpointed();
-    tinyRun(data)
+    run(data)
         .checkpointDir(ck)
         .checkpointEvery(2)
         .keepCheckpoints(3)
@@ -99,7 +83,7 @@ class FssdTrainerResumeTest {
   void settingsGivenOnResumeApplyAndAreStoredForTheNextResume() {
     ShapesDataset data = shapes(4); // 2 batches per epoch
     Path ck = dir.resolve("run");
-    tinyRun(data).epochs(2).checkpointDir(ck).checkpointEvery(2).maxIterations(1).build().train();
+    run(data).epochs(2).checkpointDir(ck).checkpointEvery(2).maxIterations(1).build().train();
     Checkpointed second = new Checkpointed();
     FssdTrainer t =
         FssdTrainer.resume(ck, data)
@@ -129,14 +113,14 @@ class FssdTrainerResumeTest {
   void aResumedBuilderRefusesSettingsItsCheckpointFixes() {
     ShapesDataset data = shapes(2);
     Path ck = dir.resolve("run");
-    tinyRun(data).checkpointDir(ck).maxIterations(1).build().train();
+    run(data).checkpointDir(ck).maxIterations(1).build().train();
     // the checkpoint's own values are accepted
     FssdTrainer.resume(ck, data)
         .batchSize(2)
         .seed(11)
         .learningRate(1e-2)
         .decayEpochs(2)
-        .config(tiny())
+        .config(tinyShapesConfig())
         .sparsity(0)
         .build();
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).batchSize(4).seed(12).build())
@@ -149,14 +133,14 @@ class FssdTrainerResumeTest {
         .hasMessageContaining("warmup NONE (the checkpoint's is LINEAR)");
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).sparsity(1e-4).build())
         .hasMessageContaining("sparsity 1.0E-4 (the checkpoint's is 0.0)");
-    FssdConfig other =
-        FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder().batchNorm(true).build();
+    FssdConfig other = tinyShapesConfig().toBuilder().batchNorm(true).build();
     assertThatThrownBy(() -> FssdTrainer.resume(ck, data).config(other).build())
         .hasMessageContaining("config ");
     assertThatThrownBy(
             () ->
                 FssdTrainer.resume(ck, data)
-                    .initialModel(org.fssd.model.FssdModel.create(tiny(), data.labels(), 1))
+                    .initialModel(
+                        org.fssd.model.FssdModel.create(tinyShapesConfig(), data.labels(), 1))
                     .build())
         .hasMessageContaining("initialModel");
   }

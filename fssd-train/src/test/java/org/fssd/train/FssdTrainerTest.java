@@ -2,6 +2,9 @@ package org.fssd.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.fssd.train.TrainTestFixtures.shapes;
+import static org.fssd.train.TrainTestFixtures.tinyRun;
+import static org.fssd.train.TrainTestFixtures.tinyShapesConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.EvalTransform;
-import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
-import org.fssd.model.FssdTestModels;
 import org.fssd.testing.FloatArrays;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
@@ -28,27 +29,9 @@ class FssdTrainerTest {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainerTest.class);
   private final FssdTrainer[] trainerRef = new FssdTrainer[1];
 
-  private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder()
-        .count(count)
-        .imageSize(96, 80)
-        .seed(5)
-        .shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6)
-        .build();
-  }
-
-  private static FssdConfig tiny() {
-    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1);
-  }
-
-  private static FssdTrainer.Builder tinyRun(ShapesDataset data) {
-    return FssdTrainer.builder(data)
-        .config(tiny())
-        .batchSize(2)
+  private static FssdTrainer.Builder run(ShapesDataset data) {
+    return tinyRun(data, tinyShapesConfig())
         .epochs(2)
-        .seed(11)
-        .learningRate(1e-2)
         .warmup(Warmup.LINEAR)
         .decayEpochs(1)
         .workers(2);
@@ -57,12 +40,12 @@ class FssdTrainerTest {
   @Test
   void stopAndResumeGivesTheSameParametersAsAStraightRun(@TempDir Path dir) {
     ShapesDataset data = shapes(6); // 3 batches per epoch, 6 iterations in all
-    FssdModel straight = tinyRun(data).build().train();
+    FssdModel straight = run(data).build().train();
 
     Path ckpt = dir.resolve("run");
     List<TrainingProgress> seen = new ArrayList<>();
     FssdModel half =
-        tinyRun(data)
+        run(data)
             .checkpointDir(ckpt)
             .checkpointEvery(2)
             .maxIterations(4)
@@ -100,7 +83,10 @@ class FssdTrainerTest {
     INDArray a = straight.graph().params().castTo(DataType.DOUBLE);
     INDArray b = end.graph().params().castTo(DataType.DOUBLE);
     INDArray initial =
-        FssdModel.create(tiny(), data.labels(), 11).graph().params().castTo(DataType.DOUBLE);
+        FssdModel.create(tinyShapesConfig(), data.labels(), 11)
+            .graph()
+            .params()
+            .castTo(DataType.DOUBLE);
     assertThat(a.sub(initial).amaxNumber().doubleValue())
         .as("training moved the parameters")
         .isGreaterThan(1e-4);
@@ -113,7 +99,7 @@ class FssdTrainerTest {
   @Test
   void strayTemporaryAndCorruptFilesAreNeverPickedUp(@TempDir Path dir) throws Exception {
     ShapesDataset data = shapes(2);
-    tinyRun(data).epochs(1).checkpointDir(dir).build().train();
+    run(data).epochs(1).checkpointDir(dir).build().train();
     Path good = dir.resolve("checkpoint-0000000001.zip");
     assertThat(Checkpoints.latest(dir)).contains(good);
     // a write cut off by a crash leaves a hidden temporary file; a damaged file may carry a real
@@ -126,7 +112,7 @@ class FssdTrainerTest {
     assertThat(t.state().iteration()).isEqualTo(1);
     t.trainingGraph(); // restored
     // a fresh run refuses a directory that already holds a run
-    assertThatThrownBy(() -> tinyRun(data).checkpointDir(dir).build())
+    assertThatThrownBy(() -> run(data).checkpointDir(dir).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("resume");
   }
@@ -135,7 +121,7 @@ class FssdTrainerTest {
   void nanLossStopsTrainingAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
     ShapesDataset data = shapes(4);
     FssdTrainer trainer =
-        tinyRun(data)
+        run(data)
             .checkpointDir(dir)
             .checkpointEvery(1)
             .listener(
@@ -166,7 +152,7 @@ class FssdTrainerTest {
     ShapesDataset data = shapes(4);
     List<TrainingProgress> seen = new ArrayList<>();
     FssdTrainer.builder(data)
-        .config(tiny())
+        .config(tinyShapesConfig())
         .batchSize(4)
         .epochs(6)
         .seed(3)

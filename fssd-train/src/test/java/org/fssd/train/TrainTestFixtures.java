@@ -3,13 +3,17 @@ package org.fssd.train;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.util.Random;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
+import org.fssd.data.ShapesDataset;
+import org.fssd.model.FssdConfig;
+import org.fssd.model.FssdTestModels;
+import org.fssd.testing.GradientChecks;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -18,12 +22,11 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * Shared fixtures of the fssd-train tests: the ND4J default data types restored after each test,
  * {@code .npy} test resources, the PyTorch reference batch of the MultiBox loss tests and the tiny
- * graph their gradient checks run on.
+ * graph their gradient checks run on, and the tiny shapes runs of the trainer tests.
  */
 public final class TrainTestFixtures {
   private TrainTestFixtures() {}
@@ -51,6 +54,42 @@ public final class TrainTestFixtures {
         Nd4j.setDefaultDataTypes(saved[0], saved[1]);
       }
     }
+  }
+
+  /**
+   * The training set of the trainer tests: {@code count} 96x80 shapes images with one to three
+   * shapes each (seed 5), small enough that a run takes seconds.
+   */
+  public static ShapesDataset shapes(int count) {
+    return shapes(count, 5);
+  }
+
+  /** Images like {@link #shapes(int)} but from another seed, for evaluation during training. */
+  public static ShapesDataset heldOutShapes(int count) {
+    return shapes(count, 77);
+  }
+
+  private static ShapesDataset shapes(int count, long seed) {
+    return ShapesDataset.builder()
+        .count(count)
+        .imageSize(96, 80)
+        .seed(seed)
+        .shapesPerImage(1, 3)
+        .shapeSize(0.2, 0.6)
+        .build();
+  }
+
+  /** The tiny FSSD300 of {@link FssdTestModels} for the shapes classes and background. */
+  public static FssdConfig tinyShapesConfig() {
+    return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1);
+  }
+
+  /**
+   * A trainer of {@code config} on {@code data} with the settings all trainer tests share: batch 2,
+   * seed 11, learning rate 0.01. Each test adds its epochs, schedule and workers.
+   */
+  public static FssdTrainer.Builder tinyRun(ShapesDataset data, FssdConfig config) {
+    return FssdTrainer.builder(data).config(config).batchSize(2).seed(11).learningRate(1e-2);
   }
 
   /** Reads the {@code .npy} test resource {@code name} that lies in {@code anchor}'s package. */
@@ -116,12 +155,8 @@ public final class TrainTestFixtures {
    * weights, no updater.
    */
   public static ComputationGraph multiBoxGradientCheckGraph(int priors, int classes, int features) {
-    ComputationGraphConfiguration conf =
-        new NeuralNetConfiguration.Builder()
-            .dataType(DataType.DOUBLE)
-            .seed(12345)
-            .updater(new NoOp())
-            .weightInit(WeightInit.XAVIER)
+    ComputationGraphConfiguration.GraphBuilder b =
+        GradientChecks.doubleNet(12345)
             .graphBuilder()
             .addInputs("in")
             .addLayer(
@@ -139,18 +174,51 @@ public final class TrainTestFixtures {
                     .nOut(priors * classes)
                     .activation(Activation.IDENTITY)
                     .build(),
-                "in")
-            .addVertex("merged", new MergeVertex(), "loc", "conf")
-            .addLayer(
-                "loss",
-                new LossLayer.Builder(MultiBoxLoss.of(priors, classes))
-                    .activation(Activation.IDENTITY)
-                    .build(),
-                "merged")
-            .setOutputs("loss")
-            .build();
-    ComputationGraph graph = new ComputationGraph(conf);
+                "in");
+    return withMultiBoxLoss(b, priors, classes);
+  }
+
+  /**
+   * Finishes {@code b}, whose vertices {@code loc} and {@code conf} give the raw outputs: merges
+   * them into a MultiBox loss layer for {@code priors} priors and {@code classes} classes, the
+   * graph's output, and returns the initialised graph.
+   */
+  public static ComputationGraph withMultiBoxLoss(
+      ComputationGraphConfiguration.GraphBuilder b, int priors, int classes) {
+    b.addVertex("merged", new MergeVertex(), "loc", "conf")
+        .addLayer(
+            "loss",
+            new LossLayer.Builder(MultiBoxLoss.of(priors, classes))
+                .activation(Activation.IDENTITY)
+                .build(),
+            "merged")
+        .setOutputs("loss");
+    ComputationGraph graph = new ComputationGraph(b.build());
     graph.init();
     return graph;
+  }
+
+  /**
+   * Labels [B, {@code columns}] for a gradient check of the MultiBox loss: the first P*4 columns
+   * (loc targets) standard Gaussian from {@code seed}, the rest zero (background, or weights the
+   * caller sets).
+   */
+  public static INDArray gaussianLocTargets(int batch, int priors, long columns, long seed) {
+    Random r = new Random(seed);
+    INDArray labels = Nd4j.zeros(DataType.DOUBLE, batch, columns);
+    for (int i = 0; i < batch; i++) {
+      for (int j = 0; j < priors * 4; j++) {
+        labels.putScalar(i, j, r.nextGaussian());
+      }
+    }
+    return labels;
+  }
+
+  /** The gradient check of a MultiBox graph with {@link GradientChecks}' tolerances. */
+  public static void assertMultiBoxGradients(
+      ComputationGraph graph, INDArray input, INDArray labels) {
+    GradientChecks.assertPasses(
+        GradientChecks.of(graph, input, labels).print(GradientCheckUtil.PrintMode.FAILURES_ONLY),
+        "MultiBox loss");
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.fssd.data.ShapesDataset;
-import org.fssd.model.FssdTestModels;
 import org.fssd.train.eval.EvalResult;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
@@ -18,22 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 // trains a network: seconds to a minute on 2 cores
 @Tag("slow")
 class TrainingListenerTest {
-  private static final ShapesDataset TRAIN =
-      ShapesDataset.builder()
-          .count(4)
-          .imageSize(96, 80)
-          .seed(5)
-          .shapesPerImage(1, 3)
-          .shapeSize(0.2, 0.6)
-          .build();
-  private static final ShapesDataset HELD_OUT =
-      ShapesDataset.builder()
-          .count(2)
-          .imageSize(96, 80)
-          .seed(77)
-          .shapesPerImage(1, 3)
-          .shapeSize(0.2, 0.6)
-          .build();
+  private static final ShapesDataset TRAIN = TrainTestFixtures.shapes(4);
+  private static final ShapesDataset HELD_OUT = TrainTestFixtures.heldOutShapes(2);
 
   /** Writes down every call as one line. */
   private static final class Recorder implements TrainingListener {
@@ -80,12 +65,8 @@ class TrainingListenerTest {
 
   private static FssdTrainer.Builder run() {
     // 2 batches per epoch, 2 epochs: 4 iterations
-    return FssdTrainer.builder(TRAIN)
-        .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
-        .batchSize(2)
+    return TrainTestFixtures.tinyRun(TRAIN, TrainTestFixtures.tinyShapesConfig())
         .epochs(2)
-        .seed(11)
-        .learningRate(1e-2)
         .warmup(Warmup.LINEAR)
         .decayEpochs(1)
         .workers(1);

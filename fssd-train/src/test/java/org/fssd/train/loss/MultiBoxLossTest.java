@@ -3,14 +3,14 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.fssd.train.TrainTestFixtures.assertMultiBoxGradients;
+import static org.fssd.train.TrainTestFixtures.gaussianLocTargets;
 import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
 import static org.fssd.train.TrainTestFixtures.npy;
+import static org.fssd.train.TrainTestFixtures.withMultiBoxLoss;
 
-import java.util.Random;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.testing.FloatArrays;
@@ -111,30 +111,14 @@ class MultiBoxLossTest {
     int b = 3;
     int features = 4;
     ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
-    Random r = new Random(7);
     INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
-    INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 5L);
-    for (int i = 0; i < b; i++) {
-      for (int j = 0; j < p * 4; j++) {
-        labels.putScalar(i, j, r.nextGaussian());
-      }
-    }
+    INDArray labels = gaussianLocTargets(b, p, p * 5L, 7);
     // image 0: 1 positive (3 negatives kept of 5), image 1: 2 positives (all 4 negatives), image 2:
     // none
     labels.putScalar(0, p * 4 + 2, 1);
     labels.putScalar(1, p * 4 + 0, 2);
     labels.putScalar(1, p * 4 + 5, 1);
-    boolean ok =
-        GradientCheckUtil.checkGradients(
-            new GradientCheckUtil.GraphConfig()
-                .net(graph)
-                .inputs(new INDArray[] {in})
-                .labels(new INDArray[] {labels})
-                .epsilon(1e-6)
-                .maxRelError(1e-5)
-                .minAbsoluteError(1e-9)
-                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-    assertThat(ok).isTrue();
+    assertMultiBoxGradients(graph, in, labels);
   }
 
   @Test
@@ -205,22 +189,9 @@ class MultiBoxLossTest {
   }
 
   private static ComputationGraph lossOnlyGraph(int p, int c, DataType type) {
-    ComputationGraphConfiguration conf =
-        new NeuralNetConfiguration.Builder()
-            .dataType(type)
-            .graphBuilder()
-            .addInputs("loc", "conf")
-            .addVertex("merged", new MergeVertex(), "loc", "conf")
-            .addLayer(
-                "loss",
-                new LossLayer.Builder(MultiBoxLoss.of(p, c))
-                    .activation(Activation.IDENTITY)
-                    .build(),
-                "merged")
-            .setOutputs("loss")
-            .build();
-    ComputationGraph graph = new ComputationGraph(conf);
-    graph.init();
-    return graph;
+    return withMultiBoxLoss(
+        new NeuralNetConfiguration.Builder().dataType(type).graphBuilder().addInputs("loc", "conf"),
+        p,
+        c);
   }
 }

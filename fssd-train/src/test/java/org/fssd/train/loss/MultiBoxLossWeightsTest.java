@@ -3,10 +3,11 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.fssd.train.TrainTestFixtures.assertMultiBoxGradients;
+import static org.fssd.train.TrainTestFixtures.gaussianLocTargets;
 import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
 
 import java.util.Random;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.train.TrainTestFixtures.MultiBoxReference;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
@@ -127,13 +128,9 @@ class MultiBoxLossWeightsTest {
     int b = 3;
     int features = 4;
     ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
-    Random r = new Random(9);
     INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
-    INDArray labels = Nd4j.zeros(DataType.DOUBLE, b, p * 6L);
+    INDArray labels = gaussianLocTargets(b, p, p * 6L, 9);
     for (int i = 0; i < b; i++) {
-      for (int j = 0; j < p * 4; j++) {
-        labels.putScalar(i, j, r.nextGaussian());
-      }
       for (int q = 0; q < p; q++) {
         labels.putScalar(i, p * 5 + q, 1);
       }
@@ -144,17 +141,7 @@ class MultiBoxLossWeightsTest {
     labels.putScalar(1, p * 5, 0.8);
     labels.putScalar(1, p * 4 + 5, 1);
     labels.putScalar(1, p * 5 + 5, 0.6);
-    boolean ok =
-        GradientCheckUtil.checkGradients(
-            new GradientCheckUtil.GraphConfig()
-                .net(graph)
-                .inputs(new INDArray[] {in})
-                .labels(new INDArray[] {labels})
-                .epsilon(1e-6)
-                .maxRelError(1e-5)
-                .minAbsoluteError(1e-9)
-                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-    assertThat(ok).isTrue();
+    assertMultiBoxGradients(graph, in, labels);
   }
 
   @Test
