@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.fssd.io.AtomicFiles;
 import org.knowm.xchart.AnnotationText;
@@ -70,6 +71,25 @@ final class ChartSupport {
       double x = values[r] + 2 * vhalf > 1 ? values[r] - vhalf : values[r] + vhalf;
       chart.addAnnotation(new AnnotationText(value, x, rows[r], false));
     }
+  }
+
+  /**
+   * Adds a reference line (a mean, a threshold) over the data: dashed, in the second colour, no
+   * markers, so it reads as a guide rather than a measured series; its points go into {@code data}
+   * under {@code key}.
+   */
+  static void addReferenceLine(
+      XYChart chart,
+      PlotStyle style,
+      String name,
+      double[][] xy,
+      Map<String, double[][]> data,
+      String key) {
+    XYSeries s = chart.addSeries(name, xy[0], xy[1]);
+    s.setMarker(SeriesMarkers.NONE);
+    s.setLineColor(style.color(1));
+    s.setLineStyle(style.dashed());
+    data.put(key, xy);
   }
 
   static ChartData write(Path out, Chart<?, ?> chart, ChartData data) {

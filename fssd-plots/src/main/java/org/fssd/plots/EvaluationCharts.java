@@ -1,5 +1,6 @@
 package org.fssd.plots;
 
+import static org.fssd.plots.ChartSupport.addReferenceLine;
 import static org.fssd.plots.ChartSupport.addRowLabels;
 import static org.fssd.plots.ChartSupport.barWidth;
 import static org.fssd.plots.ChartSupport.checkSameLength;
@@ -80,12 +81,13 @@ public final class EvaluationCharts {
       double[][] m = {
         {iouThresholds[0], iouThresholds[iouThresholds.length - 1]}, {apMean, apMean}
       };
-      XYSeries ms =
-          chart.addSeries(String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean), m[0], m[1]);
-      ms.setMarker(SeriesMarkers.NONE);
-      ms.setLineColor(style.color(1));
-      ms.setLineStyle(style.dashed());
-      data.put("AP@[.50:.95]", m);
+      addReferenceLine(
+          chart,
+          style,
+          String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean),
+          m,
+          data,
+          "AP@[.50:.95]");
     }
     return write(out, chart, new ChartData(title, data, List.of()));
   }

@@ -1,5 +1,6 @@
 package org.fssd.plots;
 
+import static org.fssd.plots.ChartSupport.addReferenceLine;
 import static org.fssd.plots.ChartSupport.toList;
 import static org.fssd.plots.ChartSupport.write;
 
@@ -142,12 +143,13 @@ public final class PruningCharts {
     data.put("edges", new double[][] {edges.clone(), new double[edges.length]});
     if (threshold > 0) {
       double[][] t = {{threshold, threshold}, {0, maxCount * 1.05}};
-      XYSeries ts =
-          chart.addSeries(String.format(Locale.ROOT, "threshold %.3g", threshold), t[0], t[1]);
-      ts.setMarker(SeriesMarkers.NONE);
-      ts.setLineColor(style.color(1));
-      ts.setLineStyle(style.dashed());
-      data.put("threshold", t);
+      addReferenceLine(
+          chart,
+          style,
+          String.format(Locale.ROOT, "threshold %.3g", threshold),
+          t,
+          data,
+          "threshold");
     }
     return write(out, chart, new ChartData(title, data, List.of()));
   }
