@@ -13,6 +13,7 @@ import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -241,6 +242,8 @@ public final class ShapesDataset implements DetectionDataset {
       Scalar color,
       SplittableRandom rnd) {
     double r = side / 2;
+    // the polygon shapes differ only in their outline around the centre
+    Consumer<double[]> outline = v -> polygon(m, cx, cy, angle, color, v);
     switch (shape) {
       case "circle" -> {
         try (Point c = new Point((int) Math.round(cx), (int) Math.round(cy))) {
@@ -257,25 +260,19 @@ public final class ShapesDataset implements DetectionDataset {
               m, c, axes, Math.toDegrees(angle), 0, 360, color, FILLED, LINE_8, 0);
         }
       }
-      case "square" -> polygon(m, cx, cy, angle, color, star(4, r, r, Math.PI / 4));
-      case "triangle" -> polygon(m, cx, cy, angle, color, star(3, r, r, -Math.PI / 2));
-      case "star" -> polygon(m, cx, cy, angle, color, star(5, r, r * 0.45, -Math.PI / 2));
+      case "square" -> outline.accept(star(4, r, r, Math.PI / 4));
+      case "triangle" -> outline.accept(star(3, r, r, -Math.PI / 2));
+      case "star" -> outline.accept(star(5, r, r * 0.45, -Math.PI / 2));
       case "cross" -> {
         double a = r;
         double b = r * 0.33;
-        polygon(
-            m,
-            cx,
-            cy,
-            angle,
-            color,
+        outline.accept(
             new double[] {
               -b, -a, b, -a, b, -b, a, -b, a, b, b, b, b, a, -b, a, -b, b, -a, b, -a, -b, -b, -b
             });
       }
-      case "hexagon" -> polygon(m, cx, cy, angle, color, star(6, r, r, 0));
-      case "diamond" ->
-          polygon(m, cx, cy, angle, color, new double[] {0, -r, 0.55 * r, 0, 0, r, -0.55 * r, 0});
+      case "hexagon" -> outline.accept(star(6, r, r, 0));
+      case "diamond" -> outline.accept(new double[] {0, -r, 0.55 * r, 0, 0, r, -0.55 * r, 0});
       case "ring" -> {
         int outer = (int) Math.max(2, Math.round(r));
         int thickness = (int) Math.max(2, Math.round(r * 0.35));
@@ -287,12 +284,7 @@ public final class ShapesDataset implements DetectionDataset {
         }
       }
       case "arrow" ->
-          polygon(
-              m,
-              cx,
-              cy,
-              angle,
-              color,
+          outline.accept(
               new double[] {
                 -r, -0.15 * r, 0.2 * r, -0.15 * r, 0.2 * r, -0.45 * r, r, 0, 0.2 * r, 0.45 * r,
                 0.2 * r, 0.15 * r, -r, 0.15 * r

@@ -30,13 +30,16 @@ class EvalDuringTrainingTest {
         .decayEpochs(1)
         .workers(1)
         .evaluateEvery(4, HELD_OUT)
-        .listener(
-            new TrainingListener() {
-              @Override
-              public void onEvaluation(long iteration, int epoch, EvalResult result) {
-                seen.add(new Seen(iteration, epoch, result));
-              }
-            });
+        .listener(recordingInto(seen));
+  }
+
+  private static TrainingListener recordingInto(List<Seen> seen) {
+    return new TrainingListener() {
+      @Override
+      public void onEvaluation(long iteration, int epoch, EvalResult result) {
+        seen.add(new Seen(iteration, epoch, result));
+      }
+    };
   }
 
   @Test
@@ -84,13 +87,7 @@ class EvalDuringTrainingTest {
         FssdTrainer.resume(ckpt, TRAIN)
             .workers(1)
             .evaluateEvery(4, HELD_OUT)
-            .listener(
-                new TrainingListener() {
-                  @Override
-                  public void onEvaluation(long iteration, int epoch, EvalResult result) {
-                    seenResumed.add(new Seen(iteration, epoch, result));
-                  }
-                })
+            .listener(recordingInto(seenResumed))
             .build();
     assertThat(resumed.history()).isEqualTo(half.history());
     resumed.train();

@@ -29,11 +29,7 @@ public final class AugmentedImage implements AutoCloseable {
   public AugmentedImage(Mat image, float[] boxes, int[] labels) {
     checkNotNull(image, "image");
     checkArgument(!image.empty() && image.type() == CV_8UC3, "image must be a non-empty CV_8UC3");
-    checkArgument(
-        boxes.length == 4 * labels.length,
-        "boxes has %s floats for %s labels",
-        boxes.length,
-        labels.length);
+    checkBoxesFitLabels(boxes, labels);
     this.image = image;
     this.boxes = boxes.clone();
     this.labels = labels.clone();
@@ -80,13 +76,17 @@ public final class AugmentedImage implements AutoCloseable {
 
   /** Replaces boxes and labels. */
   public void setBoxes(float[] boxes, int[] labels) {
+    checkBoxesFitLabels(boxes, labels);
+    this.boxes = boxes;
+    this.labels = labels;
+  }
+
+  private static void checkBoxesFitLabels(float[] boxes, int[] labels) {
     checkArgument(
         boxes.length == 4 * labels.length,
         "boxes has %s floats for %s labels",
         boxes.length,
         labels.length);
-    this.boxes = boxes;
-    this.labels = labels;
   }
 
   /** Closes the image. */
