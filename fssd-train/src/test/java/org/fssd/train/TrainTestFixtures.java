@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.ShapesDataset;
+import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdTestModels;
 import org.fssd.testing.GradientChecks;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -90,6 +92,21 @@ public final class TrainTestFixtures {
    */
   public static FssdTrainer.Builder tinyRun(ShapesDataset data, FssdConfig config) {
     return FssdTrainer.builder(data).config(config).batchSize(2).seed(11).learningRate(1e-2);
+  }
+
+  /**
+   * The first training batch of {@code data} for {@code config}'s priors: 2 images, iterator seed
+   * 1, one worker, so that a gradient or update test sees the same batch on every run.
+   */
+  public static MultiDataSet firstBatch(ShapesDataset data, FssdConfig config) {
+    try (FssdDataSetIterator it =
+        FssdDataSetIterator.builder(data, config.priors())
+            .batchSize(2)
+            .seed(1)
+            .workers(1)
+            .build()) {
+      return (MultiDataSet) it.next();
+    }
   }
 
   /** Reads the {@code .npy} test resource {@code name} that lies in {@code anchor}'s package. */

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.ShapesDataset;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
@@ -42,15 +41,7 @@ class TrainingGraphConvImplTest {
   private static void check(FssdConfig config) {
     ShapesDataset data =
         ShapesDataset.builder().count(2).imageSize(96, 80).seed(5).shapesPerImage(1, 3).build();
-    MultiDataSet batch;
-    try (FssdDataSetIterator it =
-        FssdDataSetIterator.builder(data, config.priors())
-            .batchSize(2)
-            .seed(1)
-            .workers(1)
-            .build()) {
-      batch = (MultiDataSet) it.next();
-    }
+    MultiDataSet batch = TrainTestFixtures.firstBatch(data, config);
     ComputationGraph init = FssdGraph.create(config, 7);
     ComputationGraph fast = TrainingGraph.create(config, init, PyTorchSgd.of(1e-3, 0.9), 5e-4);
     ComputationGraph stock =

@@ -38,24 +38,14 @@ class VocGoldenTest {
           case "gt" -> {
             int img = Integer.parseInt(f[1]);
             // XML values (1-based) are stored minus 1, as VocDataset does.
-            Box b =
-                Box.of(
-                    Float.parseFloat(f[3]) - 1,
-                    Float.parseFloat(f[4]) - 1,
-                    Float.parseFloat(f[5]) - 1,
-                    Float.parseFloat(f[6]) - 1);
+            Box b = zeroBased(f, 3);
             gts.computeIfAbsent(img, x -> new ArrayList<>())
                 .add(new GtBox(b, Integer.parseInt(f[2]), f[7].equals("1"), false));
           }
           case "det" -> {
             int img = Integer.parseInt(f[1]);
             // written 1-based: back to 0-based.
-            Box b =
-                Box.of(
-                    Float.parseFloat(f[4]) - 1,
-                    Float.parseFloat(f[5]) - 1,
-                    Float.parseFloat(f[6]) - 1,
-                    Float.parseFloat(f[7]) - 1);
+            Box b = zeroBased(f, 4);
             dets.computeIfAbsent(img, x -> new ArrayList<>())
                 .add(new ScoredBox(Integer.parseInt(f[2]), Double.parseDouble(f[3]), b));
           }
@@ -89,5 +79,14 @@ class VocGoldenTest {
     assertThat(r07.map()).isCloseTo(sum07 / 3, within(1e-12));
     // the data exercises difficult objects and ignored detections
     assertThat(r07.classes().stream().mapToInt(ClassAp::ignored).sum()).isPositive();
+  }
+
+  /** The 1-based corners x1 y1 x2 y2 in {@code f[from..from+3]} as a 0-based box. */
+  private static Box zeroBased(String[] f, int from) {
+    return Box.of(
+        Float.parseFloat(f[from]) - 1,
+        Float.parseFloat(f[from + 1]) - 1,
+        Float.parseFloat(f[from + 2]) - 1,
+        Float.parseFloat(f[from + 3]) - 1);
   }
 }

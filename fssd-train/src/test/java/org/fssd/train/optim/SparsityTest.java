@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.ShapesDataset;
-import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
 import org.fssd.testing.FloatArrays;
 import org.fssd.train.FssdTrainer;
+import org.fssd.train.TrainTestFixtures;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
@@ -41,15 +41,7 @@ class SparsityTest {
       }
     }
     init.graph().getParam("base.0.bn_gamma").putScalar(0, 0f);
-    MultiDataSet batch;
-    try (FssdDataSetIterator it =
-        FssdDataSetIterator.builder(data, config.priors())
-            .batchSize(2)
-            .seed(1)
-            .workers(1)
-            .build()) {
-      batch = (MultiDataSet) it.next();
-    }
+    MultiDataSet batch = TrainTestFixtures.firstBatch(data, config);
     double lr = 0.05;
     double s = 1e-2;
     ComputationGraph plain = step(config, init, lr, 0, batch);
