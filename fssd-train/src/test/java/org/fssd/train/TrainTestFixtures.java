@@ -216,26 +216,41 @@ public final class TrainTestFixtures {
   }
 
   /**
-   * Labels [B, {@code columns}] for a gradient check of the MultiBox loss: the first P*4 columns
-   * (loc targets) standard Gaussian from {@code seed}, the rest zero (background, or weights the
-   * caller sets).
+   * A gradient check of the MultiBox loss on {@link #multiBoxGradientCheckGraph}: {@link #PRIORS}
+   * priors, {@link #CLASSES} classes, {@link #BATCH} images of {@link #FEATURES} features in [-2,
+   * 2). The labels [B, P * columnsPerPrior] start with standard Gaussian loc targets and zeros
+   * (background, no weights) that each test overwrites with its positives and weights.
    */
-  public static INDArray gaussianLocTargets(int batch, int priors, long columns, long seed) {
-    Random r = new Random(seed);
-    INDArray labels = Nd4j.zeros(DataType.DOUBLE, batch, columns);
-    for (int i = 0; i < batch; i++) {
-      for (int j = 0; j < priors * 4; j++) {
-        labels.putScalar(i, j, r.nextGaussian());
-      }
-    }
-    return labels;
-  }
+  public record MultiBoxGradientCase(ComputationGraph graph, INDArray input, INDArray labels) {
+    public static final int PRIORS = 6;
+    public static final int CLASSES = 3;
+    public static final int BATCH = 3;
+    public static final int FEATURES = 4;
 
-  /** The gradient check of a MultiBox graph with {@link GradientChecks}' tolerances. */
-  public static void assertMultiBoxGradients(
-      ComputationGraph graph, INDArray input, INDArray labels) {
-    GradientChecks.assertPasses(
-        GradientChecks.of(graph, input, labels).print(GradientCheckUtil.PrintMode.FAILURES_ONLY),
-        "MultiBox loss");
+    /**
+     * Switches ND4J's default data types to double (restore them with {@link
+     * RestoreNd4jDataTypes}), builds the graph and draws the input and the loc targets ({@code
+     * labelSeed}).
+     */
+    public static MultiBoxGradientCase create(int columnsPerPrior, long labelSeed) {
+      Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+      ComputationGraph graph = multiBoxGradientCheckGraph(PRIORS, CLASSES, FEATURES);
+      INDArray in = Nd4j.rand(DataType.DOUBLE, BATCH, FEATURES).muli(4).subi(2);
+      Random r = new Random(labelSeed);
+      INDArray labels = Nd4j.zeros(DataType.DOUBLE, BATCH, (long) PRIORS * columnsPerPrior);
+      for (int i = 0; i < BATCH; i++) {
+        for (int j = 0; j < PRIORS * 4; j++) {
+          labels.putScalar(i, j, r.nextGaussian());
+        }
+      }
+      return new MultiBoxGradientCase(graph, in, labels);
+    }
+
+    /** Runs the check with {@link GradientChecks}' tolerances. */
+    public void assertGradients() {
+      GradientChecks.assertPasses(
+          GradientChecks.of(graph, input, labels).print(GradientCheckUtil.PrintMode.FAILURES_ONLY),
+          "MultiBox loss");
+    }
   }
 }

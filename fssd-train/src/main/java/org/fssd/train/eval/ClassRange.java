@@ -23,23 +23,16 @@ final class ClassRange {
       ToIntFunction<G> gtLabel,
       List<D> detections,
       ToIntFunction<D> detClass) {
-    for (G g : gts) {
-      int label = gtLabel.applyAsInt(g);
+    checkEach(imageId, numClasses, gts, gtLabel, "ground-truth label");
+    checkEach(imageId, numClasses, detections, detClass, "detection class");
+  }
+
+  private static <T> void checkEach(
+      String imageId, int numClasses, List<T> items, ToIntFunction<T> cls, String what) {
+    for (T item : items) {
+      int k = cls.applyAsInt(item);
       checkArgument(
-          label < numClasses,
-          "image %s: ground-truth label %s is not in 1..%s",
-          imageId,
-          label,
-          numClasses - 1);
-    }
-    for (D d : detections) {
-      int cls = detClass.applyAsInt(d);
-      checkArgument(
-          cls < numClasses,
-          "image %s: detection class %s is not in 1..%s",
-          imageId,
-          cls,
-          numClasses - 1);
+          k < numClasses, "image %s: %s %s is not in 1..%s", imageId, what, k, numClasses - 1);
     }
   }
 }

@@ -3,9 +3,6 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.fssd.train.TrainTestFixtures.assertMultiBoxGradients;
-import static org.fssd.train.TrainTestFixtures.gaussianLocTargets;
-import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
 import static org.fssd.train.TrainTestFixtures.npy;
 import static org.fssd.train.TrainTestFixtures.withMultiBoxLoss;
 
@@ -15,6 +12,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.testing.FloatArrays;
 import org.fssd.testing.Numerical;
+import org.fssd.train.TrainTestFixtures.MultiBoxGradientCase;
 import org.fssd.train.TrainTestFixtures.MultiBoxReference;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.junit.jupiter.api.Test;
@@ -105,20 +103,15 @@ class MultiBoxLossTest {
 
   @Test
   void gradientCheckOnTinyGraph() {
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    int p = 6;
-    int c = 3;
-    int b = 3;
-    int features = 4;
-    ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
-    INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
-    INDArray labels = gaussianLocTargets(b, p, p * 5L, 7);
+    MultiBoxGradientCase check = MultiBoxGradientCase.create(5, 7);
+    int p = MultiBoxGradientCase.PRIORS;
+    INDArray labels = check.labels();
     // image 0: 1 positive (3 negatives kept of 5), image 1: 2 positives (all 4 negatives), image 2:
     // none
     labels.putScalar(0, p * 4 + 2, 1);
     labels.putScalar(1, p * 4 + 0, 2);
     labels.putScalar(1, p * 4 + 5, 1);
-    assertMultiBoxGradients(graph, in, labels);
+    check.assertGradients();
   }
 
   @Test

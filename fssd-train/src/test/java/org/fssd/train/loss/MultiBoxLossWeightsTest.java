@@ -3,12 +3,9 @@ package org.fssd.train.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.fssd.train.TrainTestFixtures.assertMultiBoxGradients;
-import static org.fssd.train.TrainTestFixtures.gaussianLocTargets;
-import static org.fssd.train.TrainTestFixtures.multiBoxGradientCheckGraph;
 
 import java.util.Random;
-import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.train.TrainTestFixtures.MultiBoxGradientCase;
 import org.fssd.train.TrainTestFixtures.MultiBoxReference;
 import org.fssd.train.TrainTestFixtures.RestoreNd4jDataTypes;
 import org.junit.jupiter.api.Test;
@@ -122,15 +119,10 @@ class MultiBoxLossWeightsTest {
 
   @Test
   void gradientCheckWithWeightsOnTinyGraph() {
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    int p = 6;
-    int c = 3;
-    int b = 3;
-    int features = 4;
-    ComputationGraph graph = multiBoxGradientCheckGraph(p, c, features);
-    INDArray in = Nd4j.rand(DataType.DOUBLE, b, features).muli(4).subi(2);
-    INDArray labels = gaussianLocTargets(b, p, p * 6L, 9);
-    for (int i = 0; i < b; i++) {
+    MultiBoxGradientCase check = MultiBoxGradientCase.create(6, 9);
+    int p = MultiBoxGradientCase.PRIORS;
+    INDArray labels = check.labels();
+    for (int i = 0; i < MultiBoxGradientCase.BATCH; i++) {
       for (int q = 0; q < p; q++) {
         labels.putScalar(i, p * 5 + q, 1);
       }
@@ -141,7 +133,7 @@ class MultiBoxLossWeightsTest {
     labels.putScalar(1, p * 5, 0.8);
     labels.putScalar(1, p * 4 + 5, 1);
     labels.putScalar(1, p * 5 + 5, 0.6);
-    assertMultiBoxGradients(graph, in, labels);
+    check.assertGradients();
   }
 
   @Test
