@@ -10,7 +10,6 @@ import java.util.Map;
 import org.fssd.data.ShapesDataset;
 import org.fssd.testing.FloatArrays;
 import org.fssd.train.eval.EvalResult;
-import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +23,7 @@ class EvalDuringTrainingTest {
   private record Seen(long iteration, int epoch, EvalResult result) {}
 
   private static FssdTrainer.Builder run(List<Seen> seen) {
-    return TrainTestFixtures.tinyRun(TRAIN, TrainTestFixtures.tinyShapesConfig())
-        .epochs(2)
-        .warmup(Warmup.LINEAR)
-        .decayEpochs(1)
-        .workers(1)
+    return TrainTestFixtures.scheduledRun(TRAIN, 2, 1)
         .evaluateEvery(4, HELD_OUT)
         .listener(recordingInto(seen));
   }

@@ -3,7 +3,6 @@ package org.fssd.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fssd.train.TrainTestFixtures.shapes;
-import static org.fssd.train.TrainTestFixtures.tinyRun;
 import static org.fssd.train.TrainTestFixtures.tinyShapesConfig;
 
 import java.nio.file.Path;
@@ -27,11 +26,7 @@ class FssdTrainerResumeTest {
   @TempDir Path dir;
 
   private static FssdTrainer.Builder run(ShapesDataset data) {
-    return tinyRun(data, tinyShapesConfig())
-        .epochs(3)
-        .warmup(Warmup.LINEAR)
-        .decayEpochs(2)
-        .workers(1);
+    return TrainTestFixtures.scheduledRun(data, 3, 1);
   }
 
   /** Records the iterations at which checkpoints were written. */

@@ -3,7 +3,6 @@ package org.fssd.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fssd.train.TrainTestFixtures.shapes;
-import static org.fssd.train.TrainTestFixtures.tinyRun;
 import static org.fssd.train.TrainTestFixtures.tinyShapesConfig;
 
 import java.nio.file.Files;
@@ -30,11 +29,7 @@ class FssdTrainerTest {
   private final FssdTrainer[] trainerRef = new FssdTrainer[1];
 
   private static FssdTrainer.Builder run(ShapesDataset data) {
-    return tinyRun(data, tinyShapesConfig())
-        .epochs(2)
-        .warmup(Warmup.LINEAR)
-        .decayEpochs(1)
-        .workers(2);
+    return TrainTestFixtures.scheduledRun(data, 2, 2);
   }
 
   @Test

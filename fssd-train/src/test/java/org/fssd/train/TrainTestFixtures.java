@@ -16,6 +16,7 @@ import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdTestModels;
 import org.fssd.testing.GradientChecks;
 import org.fssd.train.loss.MultiBoxLoss;
+import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -107,6 +108,19 @@ public final class TrainTestFixtures {
             .build()) {
       return (MultiDataSet) it.next();
     }
+  }
+
+  /**
+   * The scheduled run most trainer tests use: {@link #tinyRun} of the tiny shapes model for {@code
+   * epochs} epochs with linear warm-up and one rate decay at the start of the last epoch, so that a
+   * short run passes through every phase of the schedule.
+   */
+  public static FssdTrainer.Builder scheduledRun(ShapesDataset data, int epochs, int workers) {
+    return tinyRun(data, tinyShapesConfig())
+        .epochs(epochs)
+        .warmup(Warmup.LINEAR)
+        .decayEpochs(epochs - 1)
+        .workers(workers);
   }
 
   /** Reads the {@code .npy} test resource {@code name} that lies in {@code anchor}'s package. */

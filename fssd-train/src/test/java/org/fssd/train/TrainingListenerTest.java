@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fssd.data.ShapesDataset;
 import org.fssd.train.eval.EvalResult;
-import org.fssd.train.optim.WarmupStepSchedule.Warmup;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,11 +64,7 @@ class TrainingListenerTest {
 
   private static FssdTrainer.Builder run() {
     // 2 batches per epoch, 2 epochs: 4 iterations
-    return TrainTestFixtures.tinyRun(TRAIN, TrainTestFixtures.tinyShapesConfig())
-        .epochs(2)
-        .warmup(Warmup.LINEAR)
-        .decayEpochs(1)
-        .workers(1);
+    return TrainTestFixtures.scheduledRun(TRAIN, 2, 1);
   }
 
   @Test
