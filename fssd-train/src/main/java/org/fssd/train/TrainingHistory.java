@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.fssd.ModelFormatException;
 import org.fssd.train.eval.ClassAp;
 import org.fssd.train.eval.EvalResult;
@@ -100,21 +101,18 @@ public final class TrainingHistory {
   public static TrainingHistory of(List<Step> steps, List<Evaluation> evaluations) {
     List<Step> s = List.copyOf(steps);
     List<Evaluation> e = List.copyOf(evaluations);
-    for (int i = 1; i < s.size(); i++) {
-      checkArgument(
-          s.get(i).iteration() > s.get(i - 1).iteration(),
-          "step iterations must increase: %s after %s",
-          s.get(i).iteration(),
-          s.get(i - 1).iteration());
-    }
-    for (int i = 1; i < e.size(); i++) {
-      checkArgument(
-          e.get(i).iteration() > e.get(i - 1).iteration(),
-          "evaluation iterations must increase: %s after %s",
-          e.get(i).iteration(),
-          e.get(i - 1).iteration());
-    }
+    checkIncreasing(s, Step::iteration, "step");
+    checkIncreasing(e, Evaluation::iteration, "evaluation");
     return new TrainingHistory(new ArrayList<>(s), new ArrayList<>(e));
+  }
+
+  private static <T> void checkIncreasing(
+      List<T> entries, ToLongFunction<T> iteration, String what) {
+    for (int i = 1; i < entries.size(); i++) {
+      long at = iteration.applyAsLong(entries.get(i));
+      long before = iteration.applyAsLong(entries.get(i - 1));
+      checkArgument(at > before, "%s iterations must increase: %s after %s", what, at, before);
+    }
   }
 
   /** Every recorded update, in order. */

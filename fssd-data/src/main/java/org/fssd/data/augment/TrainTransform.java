@@ -205,17 +205,11 @@ public final class TrainTransform implements SampleTransform {
 
   @Override
   public String toString() {
-    if (light) {
-      return "TrainTransform{size="
-          + pre.size()
-          + ", light: mirror(p=0.5),"
-          + " random-interpolation resize, means "
-          + Arrays.toString(pre.means())
-          + "}";
-    }
+    String steps = light ? "light: mirror(p=0.5)," : "crop, distort, expand(p=0.6), mirror(p=0.5),";
     return "TrainTransform{size="
         + pre.size()
-        + ", crop, distort, expand(p=0.6), mirror(p=0.5),"
+        + ", "
+        + steps
         + " random-interpolation resize, means "
         + Arrays.toString(pre.means())
         + "}";
