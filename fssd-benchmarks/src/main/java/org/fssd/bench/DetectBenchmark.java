@@ -1,23 +1,14 @@
 package org.fssd.bench;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.fssd.detect.Detection;
 import org.fssd.detect.Engine;
 import org.fssd.detect.FssdDetector;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * End-to-end detection of one image, as an application sees it: {@link FssdDetector#detect(byte[])}
@@ -35,19 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar DetectBenchmark -p engine=ONEDNN
  * </pre>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 3)
-@Measurement(iterations = 3, time = 5)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "-Xmx6g",
-      "-Dorg.bytedeco.javacpp.maxbytes=8G",
-      "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"
-    })
-public class DetectBenchmark {
+public class DetectBenchmark extends FullModelBenchmark {
   /** Network: voc300, pruned300 or half300 (any name of {@link BenchModels}). */
   @Param({"voc300", "pruned300", "half300"})
   public String model;

@@ -1,6 +1,5 @@
 package org.fssd.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.detect.Engine;
 import org.fssd.engine.onednn.OneDnnPlan;
@@ -12,18 +11,10 @@ import org.fssd.model.FssdModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -51,19 +42,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * outside the timing. Results (the conf array / the graph outputs) go to a {@link Blackhole}.
  * Numbers measured on the project machine are in {@code docs/performance.md}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 3)
-@Measurement(iterations = 3, time = 5)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "-Xmx6g",
-      "-Dorg.bytedeco.javacpp.maxbytes=8G",
-      "-Dorg.bytedeco.javacpp.maxphysicalbytes=14G"
-    })
-public class ForwardBenchmark {
+public class ForwardBenchmark extends FullModelBenchmark {
   /** Network: voc300, voc512, pruned300 or half300 (any name of {@link BenchModels}). */
   @Param({"voc300", "voc512", "pruned300", "half300"})
   public String model;
