@@ -81,13 +81,8 @@ public final class EvaluationCharts {
       double[][] m = {
         {iouThresholds[0], iouThresholds[iouThresholds.length - 1]}, {apMean, apMean}
       };
-      addReferenceLine(
-          chart,
-          style,
-          String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean),
-          m,
-          data,
-          "AP@[.50:.95]");
+      String name = String.format(Locale.ROOT, "AP@[.50:.95] = %.4f", apMean);
+      addReferenceLine(chart, style, name, m, data, "AP@[.50:.95]");
     }
     return write(out, chart, new ChartData(title, data, List.of()));
   }

@@ -143,13 +143,8 @@ public final class PruningCharts {
     data.put("edges", new double[][] {edges.clone(), new double[edges.length]});
     if (threshold > 0) {
       double[][] t = {{threshold, threshold}, {0, maxCount * 1.05}};
-      addReferenceLine(
-          chart,
-          style,
-          String.format(Locale.ROOT, "threshold %.3g", threshold),
-          t,
-          data,
-          "threshold");
+      String name = String.format(Locale.ROOT, "threshold %.3g", threshold);
+      addReferenceLine(chart, style, name, t, data, "threshold");
     }
     return write(out, chart, new ChartData(title, data, List.of()));
   }
