@@ -74,6 +74,8 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     String[] paths = new String[n];
     BgrImage[] images = new BgrImage[n];
     String[] errors = new String[n];
+    int[] widths = new int[n];
+    int[] heights = new int[n];
     List<List<Detection>> results = new ArrayList<>(n);
     try {
       List<BgrImage> decoded = new ArrayList<>(n);
@@ -87,6 +89,8 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
         }
         try {
           images[i] = detector.imageLoader().load(content, String.valueOf(paths[i]));
+          widths[i] = images[i].width();
+          heights[i] = images[i].height();
           decoded.add(images[i]);
         } catch (RuntimeException e) {
           errors[i] = message(e);
@@ -110,7 +114,9 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     for (int i = 0; i < n; i++) {
       if (errors[i] != null) {
         LOG.warn("fssd-spark: image {} failed: {}", paths[i], errors[i]);
-        out.add(RowFactory.create(paths[i], null, null, null, null, null, null, null, errors[i]));
+        out.add(
+            RowFactory.create(
+                paths[i], null, null, null, null, null, null, null, errors[i], null, null));
         continue;
       }
       for (Detection d : results.get(i)) {
@@ -124,7 +130,9 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
                 d.box().y1(),
                 d.box().x2(),
                 d.box().y2(),
-                null));
+                null,
+                widths[i],
+                heights[i]));
       }
     }
   }

@@ -54,12 +54,13 @@ import scala.collection.JavaConverters;
  *
  * <p><b>Output</b> ({@link #OUTPUT_SCHEMA}): {@code image} (the input path), {@code class} (index,
  * 1-based: 0 is background and never reported), {@code label}, {@code score}, box corners {@code
- * x1, y1, x2, y2} in pixels of the original image, and {@code error}. An image with no detection
- * above the threshold yields no row. An image that cannot be processed (not an image, truncated,
- * corrupt, empty, above the pixel limit) yields exactly one row with its path and the error
- * message, every other column null; the job goes on. Zero-length files, which Spark's {@code
- * binaryFile} scan silently skips, get their error row from the file listing ({@link
- * #detectPaths}). The result is lazy, like any Dataset: nothing runs until an action.
+ * x1, y1, x2, y2} in pixels of the original image, {@code error}, and the image's {@code width} and
+ * {@code height} in pixels (null on error rows). An image with no detection above the threshold
+ * yields no row. An image that cannot be processed (not an image, truncated, corrupt, empty, above
+ * the pixel limit) yields exactly one row with its path and the error message, every other column
+ * null; the job goes on. Zero-length files, which Spark's {@code binaryFile} scan silently skips,
+ * get their error row from the file listing ({@link #detectPaths}). The result is lazy, like any
+ * Dataset: nothing runs until an action.
  *
  * <p>Thread safety: the static methods may be called from several driver threads.
  */
@@ -78,7 +79,9 @@ public final class FssdSpark {
             DataTypes.createStructField("y1", DataTypes.FloatType, true),
             DataTypes.createStructField("x2", DataTypes.FloatType, true),
             DataTypes.createStructField("y2", DataTypes.FloatType, true),
-            DataTypes.createStructField("error", DataTypes.StringType, true)
+            DataTypes.createStructField("error", DataTypes.StringType, true),
+            DataTypes.createStructField("width", DataTypes.IntegerType, true),
+            DataTypes.createStructField("height", DataTypes.IntegerType, true)
           });
 
   private FssdSpark() {}
@@ -159,7 +162,9 @@ public final class FssdSpark {
               null,
               null,
               null,
-              "image " + p + ": file is empty (0 bytes)"));
+              "image " + p + ": file is empty (0 bytes)",
+              null,
+              null));
     }
     if (!empty.isEmpty()) {
       LOG.warn("fssd-spark: {} empty files under {} get an error row each", empty.size(), path);

@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The batch detection job: reads every image under a Hadoop path, detects, and writes the rows
- * ({@link FssdSpark#OUTPUT_SCHEMA}) twice under the output folder: {@code DIR/parquet} and {@code
- * DIR/json} (JSON lines). Detection runs once (the result is persisted between the two writes).
+ * ({@link FssdSpark#OUTPUT_SCHEMA}) to {@code DIR/parquet}, and to {@code DIR/json} as JSON lines,
+ * one line per image with a row, each the same object {@code fssd detect --json} and the HTTP
+ * service write ({@link org.fssd.detect.DetectionJson}). Detection runs once (the result is
+ * persisted between the two writes).
  *
  * <pre>
  * spark-submit --class org.fssd.spark.FssdSparkJob --jars LIBS fssd-spark.jar \
@@ -206,7 +208,7 @@ public final class FssdSparkJob {
     try {
       SaveMode mode = a.overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
       found.write().mode(mode).parquet(a.output + "/parquet");
-      found.write().mode(mode).json(a.output + "/json");
+      JsonLines.of(found).write().mode(mode).text(a.output + "/json");
       long errors = found.filter("error IS NOT NULL").count();
       long detections = found.filter("error IS NULL").count();
       long imagesWithRows = found.select("image").distinct().count();

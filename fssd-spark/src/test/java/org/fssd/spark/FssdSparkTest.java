@@ -3,12 +3,14 @@ package org.fssd.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +31,7 @@ import org.apache.spark.sql.types.StructType;
 import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionAssert;
+import org.fssd.detect.DetectionJson;
 import org.fssd.detect.FssdDetector;
 import org.fssd.model.FssdModel;
 import org.fssd.model.FssdTestModels;
@@ -349,26 +352,34 @@ class FssdSparkTest {
 
     List<Row> parquet = spark.read().parquet(out.resolve("parquet").toString()).collectAsList();
     assertMatchesExpected(parquet);
-    List<Row> json =
-        spark
-            .read()
-            .schema(FssdSpark.OUTPUT_SCHEMA)
-            .json(out.resolve("json").toString())
-            .collectAsList();
-    assertMatchesExpected(json);
-    // JSON lines: one object per line.
+    // JSON lines: one line per image, exactly what DetectionJson writes for the image's rows.
+    Map<Path, List<Row>> rowsByImage = byImage(parquet);
+    Map<Path, String> lines = new LinkedHashMap<>();
     try (var files = Files.list(out.resolve("json"))) {
-      String first =
-          Files.readAllLines(
-                  files
-                      .filter(p -> p.toString().endsWith(".json"))
-                      .filter(p -> p.toFile().length() > 0)
-                      .findFirst()
-                      .orElseThrow(),
-                  StandardCharsets.UTF_8)
-              .get(0);
-      assertThat(first).startsWith("{\"image\":\"file:").endsWith("}");
+      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+          String image = new ObjectMapper().readTree(line).get("image").asText();
+          assertThat(lines.put(Path.of(URI.create(image)), line))
+              .as("one line for %s", image)
+              .isNull();
+        }
+      }
     }
+    assertThat(lines.keySet()).containsExactlyInAnyOrderElementsOf(rowsByImage.keySet());
+    for (Map.Entry<Path, List<Detection>> e : expected.entrySet()) {
+      BufferedImage img = ImageIO.read(e.getKey().toFile());
+      List<Detection> parquetDetections = toDetections(rowsByImage.get(e.getKey()));
+      String name = rowsByImage.get(e.getKey()).get(0).getString(0);
+      assertThat(lines.get(e.getKey()))
+          .isEqualTo(
+              DetectionJson.image(name, img.getWidth(), img.getHeight(), parquetDetections)
+                  .toString());
+    }
+    Row bad = rowsByImage.get(corrupt).get(0);
+    assertThat(lines.get(corrupt))
+        .isEqualTo(
+            DetectionJson.error(bad.getString(0), bad.getString(bad.fieldIndex("error")))
+                .toString());
   }
 
   @Test
@@ -397,18 +408,36 @@ class FssdSparkTest {
     assertThat(bad).hasSize(1);
     Row err = bad.get(0);
     assertThat(err.getString(err.fieldIndex("error"))).isNotBlank();
-    for (String c : new String[] {"class", "label", "score", "x1", "y1", "x2", "y2"}) {
+    for (String c :
+        new String[] {"class", "label", "score", "x1", "y1", "x2", "y2", "width", "height"}) {
       assertThat(err.isNullAt(err.fieldIndex(c))).as("column %s of the error row", c).isTrue();
     }
     for (Map.Entry<Path, List<Detection>> e : expected.entrySet()) {
       List<Row> found = byImage.get(e.getKey());
       assertThat(found).allSatisfy(r -> assertThat(r.isNullAt(r.fieldIndex("error"))).isTrue());
       List<Detection> actual = toDetections(found);
+      assertImageSize(found, e.getKey());
       DetectionAssert.assertSameDetections(actual, e.getValue(), 1e-3f, 1e-5f);
       for (int i = 0; i < actual.size(); i++) {
         assertThat(actual.get(i).label()).isEqualTo(e.getValue().get(i).label());
       }
     }
+  }
+
+  /** The width and height columns of {@code rows} are those of the image file. */
+  private static void assertImageSize(List<Row> rows, Path image) {
+    BufferedImage img;
+    try {
+      img = ImageIO.read(image.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    assertThat(rows)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getInt(r.fieldIndex("width"))).isEqualTo(img.getWidth());
+              assertThat(r.getInt(r.fieldIndex("height"))).isEqualTo(img.getHeight());
+            });
   }
 
   private static List<Path> concat(List<Path> list, Path extra) {
