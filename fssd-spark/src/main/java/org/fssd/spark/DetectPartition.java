@@ -8,7 +8,6 @@ import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
 import org.fssd.image.BgrImage;
@@ -114,25 +113,11 @@ final class DetectPartition implements MapPartitionsFunction<Row, Row> {
     for (int i = 0; i < n; i++) {
       if (errors[i] != null) {
         LOG.warn("fssd-spark: image {} failed: {}", paths[i], errors[i]);
-        out.add(
-            RowFactory.create(
-                paths[i], null, null, null, null, null, null, null, errors[i], null, null));
+        out.add(OutputRows.error(paths[i], errors[i]));
         continue;
       }
       for (Detection d : results.get(i)) {
-        out.add(
-            RowFactory.create(
-                paths[i],
-                d.classIndex(),
-                d.label(),
-                d.score(),
-                d.box().x1(),
-                d.box().y1(),
-                d.box().x2(),
-                d.box().y2(),
-                null,
-                widths[i],
-                heights[i]));
+        out.add(OutputRows.detection(paths[i], d, widths[i], heights[i]));
       }
     }
   }

@@ -21,7 +21,6 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
@@ -152,19 +151,7 @@ public final class FssdSpark {
     // Spark's file scan skips zero-length files: without this they would vanish from the output.
     List<Row> empty = new ArrayList<>();
     for (String p : emptyFiles(spark, files, path, options)) {
-      empty.add(
-          RowFactory.create(
-              p,
-              null,
-              null,
-              null,
-              null,
-              null,
-              null,
-              null,
-              "image " + p + ": file is empty (0 bytes)",
-              null,
-              null));
+      empty.add(OutputRows.error(p, "image " + p + ": file is empty (0 bytes)"));
     }
     if (!empty.isEmpty()) {
       LOG.warn("fssd-spark: {} empty files under {} get an error row each", empty.size(), path);

@@ -10,7 +10,6 @@ import org.apache.spark.api.java.function.MapGroupsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionJson;
 
@@ -27,7 +26,7 @@ final class JsonLines {
 
   /** One JSON line per image of {@code rows} (lazily computed, like any Dataset). */
   static Dataset<String> of(Dataset<Row> rows) {
-    return rows.groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
+    return rows.groupByKey((MapFunction<Row, String>) OutputRows::image, Encoders.STRING())
         .mapGroups((MapGroupsFunction<String, Row, String>) JsonLines::line, Encoders.STRING());
   }
 
@@ -38,22 +37,13 @@ final class JsonLines {
     int height = 0;
     while (rows.hasNext()) {
       Row r = rows.next();
-      int error = r.fieldIndex("error");
-      if (!r.isNullAt(error)) {
-        return DetectionJson.error(image, r.getString(error)).toString();
+      String error = OutputRows.errorOrNull(r);
+      if (error != null) {
+        return DetectionJson.error(image, error).toString();
       }
-      width = r.getInt(r.fieldIndex("width"));
-      height = r.getInt(r.fieldIndex("height"));
-      found.add(
-          Detection.of(
-              r.getInt(r.fieldIndex("class")),
-              r.getString(r.fieldIndex("label")),
-              r.getFloat(r.fieldIndex("score")),
-              Box.of(
-                  r.getFloat(r.fieldIndex("x1")),
-                  r.getFloat(r.fieldIndex("y1")),
-                  r.getFloat(r.fieldIndex("x2")),
-                  r.getFloat(r.fieldIndex("y2")))));
+      width = OutputRows.width(r);
+      height = OutputRows.height(r);
+      found.add(OutputRows.toDetection(r));
     }
     // Spark gives a group's rows in no particular order; the detector's order is by score.
     found.sort(Comparator.comparingDouble(Detection::score).reversed());

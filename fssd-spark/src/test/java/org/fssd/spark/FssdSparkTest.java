@@ -28,7 +28,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionAssert;
 import org.fssd.detect.DetectionJson;
@@ -456,20 +455,7 @@ class FssdSparkTest {
   }
 
   private static List<Detection> toDetections(List<Row> rows) {
-    List<Detection> out = new ArrayList<>();
-    for (Row r : rows) {
-      out.add(
-          Detection.of(
-              r.getInt(r.fieldIndex("class")),
-              r.getString(r.fieldIndex("label")),
-              r.getFloat(r.fieldIndex("score")),
-              Box.of(
-                  r.getFloat(r.fieldIndex("x1")),
-                  r.getFloat(r.fieldIndex("y1")),
-                  r.getFloat(r.fieldIndex("x2")),
-                  r.getFloat(r.fieldIndex("y2")))));
-    }
-    return out;
+    return rows.stream().map(OutputRows::toDetection).toList();
   }
 
   private static BufferedImage picture(int w, int h, long seed) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.fssd.box.Box;
 import org.fssd.detect.Detection;
 import org.fssd.detect.DetectionJson;
@@ -12,31 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /** The JSON line of one image's rows is DetectionJson's object for the same detections. */
 class JsonLinesTest {
-  private static Row detection(Detection d, int width, int height) {
-    return new GenericRowWithSchema(
-        new Object[] {
-          "file:/a.jpg",
-          d.classIndex(),
-          d.label(),
-          d.score(),
-          d.box().x1(),
-          d.box().y1(),
-          d.box().x2(),
-          d.box().y2(),
-          null,
-          width,
-          height
-        },
-        FssdSpark.OUTPUT_SCHEMA);
-  }
-
   @Test
   void rowsInAnyOrderGiveTheDetectorsScoreOrderedLine() {
     Detection cat = Detection.of(8, "cat", 0.5f, Box.of(1.5f, 2f, 30.25f, 40f));
     Detection dog = Detection.of(12, "dog", 0.9f, Box.of(10f, 20f, 300f, 200f));
     String line =
         JsonLines.line(
-            "file:/a.jpg", List.of(detection(cat, 640, 480), detection(dog, 640, 480)).iterator());
+            "file:/a.jpg",
+            List.of(
+                    OutputRows.detection("file:/a.jpg", cat, 640, 480),
+                    OutputRows.detection("file:/a.jpg", dog, 640, 480))
+                .iterator());
     assertThat(line)
         .isEqualTo(DetectionJson.image("file:/a.jpg", 640, 480, List.of(dog, cat)).toString())
         .startsWith("{\"image\":\"file:/a.jpg\",\"width\":640,\"height\":480,")
@@ -46,12 +31,7 @@ class JsonLinesTest {
 
   @Test
   void anErrorRowGivesTheErrorObject() {
-    Row error =
-        new GenericRowWithSchema(
-            new Object[] {
-              "file:/b.jpg", null, null, null, null, null, null, null, "not an image", null, null
-            },
-            FssdSpark.OUTPUT_SCHEMA);
+    Row error = OutputRows.error("file:/b.jpg", "not an image");
     assertThat(JsonLines.line("file:/b.jpg", List.of(error).iterator()))
         .isEqualTo(DetectionJson.error("file:/b.jpg", "not an image").toString())
         .isEqualTo("{\"image\":\"file:/b.jpg\",\"error\":\"not an image\"}");
