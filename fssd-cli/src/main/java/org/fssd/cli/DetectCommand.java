@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.fssd.ImageDecodeException;
@@ -151,17 +150,7 @@ final class DetectCommand implements Callable<Integer> {
           List<Detection> found = detector.detect(image);
           root.add(DetectionJson.image(path.toString(), image.width(), image.height(), found));
           if (annotate != null) {
-            List<AnnotatedBox> boxes = new ArrayList<>();
-            for (Detection d : found) {
-              boxes.add(
-                  new AnnotatedBox(
-                      d.box().x1(),
-                      d.box().y1(),
-                      Math.max(d.box().x1(), d.box().x2()),
-                      Math.max(d.box().y1(), d.box().y2()),
-                      d.classIndex(),
-                      String.format(java.util.Locale.ROOT, "%s %.2f", d.label(), d.score())));
-            }
+            List<AnnotatedBox> boxes = found.stream().map(Detection::annotated).toList();
             String name = path.getFileName().toString().replaceFirst("\\.[^.]*$", "") + ".png";
             annotator.writeAnnotatedPng(image, boxes, annotate.resolve(name));
           }

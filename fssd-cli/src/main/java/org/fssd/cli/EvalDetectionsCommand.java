@@ -58,11 +58,7 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     }
     EvalResult result = VocEvaluation.evaluate(ds, read.detections(), metric.resolve(dataset));
     if (plots != null) {
-      RunPictures pictures =
-          new RunPictures(
-              plots,
-              "fssd eval-detections",
-              String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      RunPictures pictures = pictures();
       pictures.evaluation(result);
       pictures.report(null);
     }
@@ -77,11 +73,7 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     CocoDataset coco = CocoResultsScoring.requireCoco(dataset.open(), "eval-detections");
     CocoResult result = CocoResultsScoring.score(coco, results, spec.commandLine().getErr());
     if (plots != null) {
-      RunPictures pictures =
-          new RunPictures(
-              plots,
-              "fssd eval-detections",
-              String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      RunPictures pictures = pictures();
       pictures.coco(result, coco.labels());
       pictures.report(null);
     }
@@ -89,5 +81,13 @@ final class EvalDetectionsCommand implements Callable<Integer> {
     o.println(result.summary());
     o.flush();
     return 0;
+  }
+
+  /** The pictures of this run in {@code --plots}, with the command line that made them. */
+  private RunPictures pictures() {
+    return new RunPictures(
+        plots,
+        "fssd eval-detections",
+        String.join(" ", spec.commandLine().getParseResult().originalArgs()));
   }
 }

@@ -3,7 +3,9 @@ package org.fssd.detect;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.util.Locale;
 import org.fssd.box.Box;
+import org.fssd.image.AnnotatedBox;
 import org.fssd.model.Labels;
 
 /**
@@ -88,5 +90,20 @@ public final class Detection {
   @Override
   public String toString() {
     return "Detection{" + classIndex + " " + label + " " + score + " " + box + "}";
+  }
+
+  /**
+   * This detection as a box to draw ({@link org.fssd.image.Annotator}): the corners ordered (a
+   * degenerate box drawn as a line, not refused), the class index for the colour, and the caption
+   * {@code "label 0.93"}. The one place the CLI and the service turn detections into pictures.
+   */
+  public AnnotatedBox annotated() {
+    return new AnnotatedBox(
+        box.x1(),
+        box.y1(),
+        Math.max(box.x1(), box.x2()),
+        Math.max(box.y1(), box.y2()),
+        classIndex,
+        String.format(Locale.ROOT, "%s %.2f", label, score));
   }
 }

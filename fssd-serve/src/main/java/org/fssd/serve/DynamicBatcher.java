@@ -94,29 +94,9 @@ final class DynamicBatcher implements AutoCloseable {
    *     stop
    * @param beforeBatch called on the worker thread before each batch (a test hook; may throw), or
    *     null
+   * @param clock the clock (nanoseconds) that times the delays ({@code System::nanoTime}; tests
+   *     pass a fake one)
    */
-  DynamicBatcher(
-      IntFunction<FssdDetector> factory,
-      boolean ownsDetectors,
-      int workers,
-      int maxBatch,
-      long maxDelayMs,
-      int maxQueue,
-      ServeMetrics metrics,
-      Consumer<List<BgrImage>> beforeBatch) {
-    this(
-        factory,
-        ownsDetectors,
-        workers,
-        maxBatch,
-        maxDelayMs,
-        maxQueue,
-        metrics,
-        beforeBatch,
-        System::nanoTime);
-  }
-
-  /** As above, with the clock (nanoseconds) that times the delays: tests pass a fake one. */
   DynamicBatcher(
       IntFunction<FssdDetector> factory,
       boolean ownsDetectors,

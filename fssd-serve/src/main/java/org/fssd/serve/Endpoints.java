@@ -578,18 +578,7 @@ final class Endpoints {
   }
 
   private static List<AnnotatedBox> boxes(List<Detection> found) {
-    List<AnnotatedBox> boxes = new ArrayList<>(found.size());
-    for (Detection d : found) {
-      boxes.add(
-          new AnnotatedBox(
-              d.box().x1(),
-              d.box().y1(),
-              Math.max(d.box().x1(), d.box().x2()),
-              Math.max(d.box().y1(), d.box().y2()),
-              d.classIndex(),
-              String.format(Locale.ROOT, "%s %.2f", d.label(), d.score())));
-    }
-    return boxes;
+    return found.stream().map(Detection::annotated).toList();
   }
 
   private static float floatParam(Context ctx, String name, float dflt) {

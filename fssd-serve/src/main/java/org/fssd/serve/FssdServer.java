@@ -260,7 +260,8 @@ public final class FssdServer implements AutoCloseable {
               settings.maxDelayMs(),
               settings.maxQueue(),
               metrics,
-              beforeBatch);
+              beforeBatch,
+              System::nanoTime);
       detector = batcher.awaitReady();
     } catch (RuntimeException | Error e) {
       close();

@@ -56,14 +56,7 @@ final class Uploads {
     if (!permits.tryAcquire()) {
       faults.fault(
           "too_many_uploads",
-          maxUploads
-              + " uploads already in progress; refused "
-              + req.getMethod()
-              + " "
-              + req.getRequestURI()
-              + " from "
-              + client(req)
-              + " with 503");
+          maxUploads + " uploads already in progress; refused " + request(req) + " with 503");
       throw new ApiException(
           503,
           "too_many_uploads",
@@ -166,16 +159,7 @@ final class Uploads {
             ? "the body was not complete " + deadlineMs + " ms after the request began"
             : "no body data came for " + idleTimeoutMs + " ms";
     String detail = why + " (" + received(total, declared) + ")";
-    faults.fault(
-        "upload_timeout",
-        req.getMethod()
-            + " "
-            + req.getRequestURI()
-            + " from "
-            + client(req)
-            + ": "
-            + detail
-            + "; answered 408");
+    faults.fault("upload_timeout", request(req) + ": " + detail + "; answered 408");
     return new ApiException(408, "upload_timeout", detail, true);
   }
 
@@ -184,11 +168,7 @@ final class Uploads {
     String detail = "the body ended early (" + received(total, declared) + ")";
     faults.fault(
         "incomplete_body",
-        req.getMethod()
-            + " "
-            + req.getRequestURI()
-            + " from "
-            + client(req)
+        request(req)
             + ": "
             + detail
             + (e == null
@@ -218,6 +198,11 @@ final class Uploads {
       }
     }
     return false;
+  }
+
+  /** {@code "POST /v1/detect from 1.2.3.4:5678"}: the request as the fault log names it. */
+  private static String request(HttpServletRequest req) {
+    return req.getMethod() + " " + req.getRequestURI() + " from " + client(req);
   }
 
   static String client(HttpServletRequest req) {
