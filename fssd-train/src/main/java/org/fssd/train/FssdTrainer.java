@@ -72,8 +72,10 @@ import org.slf4j.LoggerFactory;
  * TrainingEngine#GRAPH}) or by a oneDNN training plan with the same loss, updater and schedule
  * ({@link TrainingEngine#PLAN}, the default on the CPU, several times faster). The engine is not a
  * setting of the run: a run checkpointed with one engine may be resumed with the other (the
- * checkpoint holds the same parameters and optimiser state either way). The model's provenance
- * records the engine of the run that made it ({@code train.engine}).
+ * checkpoint holds the same parameters and optimiser state either way). The engine is logged at
+ * the start of training; it is not in the model's provenance, which stays that of the checkpoint
+ * ({@link CheckpointModels}) and is the same for both engines (an application stores it in the
+ * {@link Builder#notes} as {@code fssd train} does).
  */
 public final class FssdTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainer.class);
@@ -220,9 +222,8 @@ public final class FssdTrainer {
   public FssdModel train() {
     checkState(!used, "train() runs once per trainer");
     used = true;
-    try (PlanStep plan =
-        engine == TrainingEngine.PLAN ? new PlanStep(state.config(), graph, planAlgorithm) : null) {
-      run(plan);
+    try (TrainingStep step = engine.step(state.config(), graph, planAlgorithm)) {
+      run(step);
     } finally {
       data.close();
     }
@@ -236,8 +237,8 @@ public final class FssdTrainer {
     return trained;
   }
 
-  /** The training loop; {@code plan} makes the updates, or DL4J's {@code fit} when null. */
-  private void run(PlanStep plan) {
+  /** The training loop; {@code step} makes the updates. */
+  private void run(TrainingStep step) {
     int perEpoch = data.batchesPerEpoch();
     long iteration = state.iteration();
     int epoch = state.epoch();
@@ -271,12 +272,7 @@ public final class FssdTrainer {
         INDArray features = batch.getFeatures(0);
         int n = (int) features.size(0);
         double lr = learningRate(iteration);
-        INDArray labels = TrainingGraph.labels(batch);
-        if (plan != null) {
-          plan.fit(features, labels);
-        } else {
-          graph.fit(new MultiDataSet(new INDArray[] {features}, new INDArray[] {labels}));
-        }
+        step.fit(features, TrainingGraph.labels(batch));
         MultiBoxLoss.Result r = loss.lastResult();
         double score = graph.score();
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -397,7 +393,6 @@ public final class FssdTrainer {
     if (mixup != null) {
       p = p.with("train.mixup", mixup.toString());
     }
-    p = p.with("train.engine", engineDescription());
     return FssdModel.of(config, inference, state.labels(), p);
   }
 

@@ -49,7 +49,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>One plan per batch size met (a run has at most two: the batch size and a smaller last batch);
  * {@link #close()} frees them. Not thread-safe.
  */
-final class PlanStep implements AutoCloseable {
+final class PlanStep implements TrainingStep {
   private final FssdConfig config;
   private final ComputationGraph graph;
   private final PlanOptions.Algorithm algorithm;
@@ -109,11 +109,8 @@ final class PlanStep implements AutoCloseable {
     return views;
   }
 
-  /**
-   * One update on {@code features} [B,3,H,W] and the training graph's {@code labels} ({@link
-   * TrainingGraph#labels}); returns the score, which {@code graph.score()} then also gives.
-   */
-  double fit(INDArray features, INDArray labels) {
+  @Override
+  public double fit(INDArray features, INDArray labels) {
     checkState(!closed, "fit() on a closed PlanStep");
     int batch = (int) features.size(0);
     checkArgument(

@@ -1,6 +1,11 @@
 package org.fssd.train;
 
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.engine.onednn.OneDnnTrainingPlan;
+import org.fssd.engine.onednn.PlanOptions;
+import org.fssd.model.FssdConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 
 /**
  * How {@link FssdTrainer} computes one update: both give the same update (the same loss, gradients,
@@ -23,6 +28,28 @@ public enum TrainingEngine {
    * fp32 rounding (up to ~1e-2 relative on some parameters).
    */
   PLAN;
+
+  /**
+   * A stepper of this engine on {@code trainingGraph} (a {@link TrainingGraph} of {@code config});
+   * {@code algorithm} is the PLAN engine's convolution algorithm (ignored by GRAPH).
+   */
+  public TrainingStep step(
+      FssdConfig config, ComputationGraph trainingGraph, PlanOptions.Algorithm algorithm) {
+    if (this == PLAN) {
+      return new PlanStep(config, trainingGraph, algorithm);
+    }
+    TrainingGraph.loss(trainingGraph); // checks it is a training graph
+    return new TrainingStep() {
+      @Override
+      public double fit(INDArray features, INDArray labels) {
+        trainingGraph.fit(new MultiDataSet(new INDArray[] {features}, new INDArray[] {labels}));
+        return trainingGraph.score();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
 
   /** The default for the ND4J backend in use: {@link #PLAN} on the CPU, {@link #GRAPH} else. */
   public static TrainingEngine defaultEngine() {
