@@ -42,16 +42,6 @@ class FssdTrainerPlanEngineTest {
 
   @TempDir Path dir;
 
-  private static ShapesDataset shapes(int count) {
-    return ShapesDataset.builder()
-        .count(count)
-        .imageSize(96, 80)
-        .seed(5)
-        .shapesPerImage(1, 3)
-        .shapeSize(0.2, 0.6)
-        .build();
-  }
-
   private static FssdTrainer.Builder tinyRun(ShapesDataset data) {
     return FssdTrainer.builder(data)
         .config(FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1))
@@ -81,7 +71,7 @@ class FssdTrainerPlanEngineTest {
   @Test
   void planLossCurveFollowsGraphOverThirtyUpdates() {
     // 5 images in batches of 2: each epoch ends with a batch of 1 (a second plan)
-    ShapesDataset data = shapes(5);
+    ShapesDataset data = PlanStepTest.shapes(5);
     List<Double> graph =
         losses(tinyRun(data).engine(TrainingEngine.GRAPH).maxIterations(STEPS));
     List<Double> direct =
@@ -126,7 +116,7 @@ class FssdTrainerPlanEngineTest {
 
   @Test
   void aResumedPlanRunEqualsAStraightOne() {
-    ShapesDataset data = shapes(4); // 2 batches per epoch
+    ShapesDataset data = PlanStepTest.shapes(4); // 2 batches per epoch
     FssdModel straight =
         tinyRun(data).epochs(3).engine(TrainingEngine.PLAN).build().train();
 

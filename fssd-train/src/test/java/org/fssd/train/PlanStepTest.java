@@ -41,6 +41,17 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 class PlanStepTest {
   private static final int BATCH = 2;
 
+  /** The small shapes set of the trainer tests: {@code count} images of 96x80, seed 5. */
+  static ShapesDataset shapes(int count) {
+    return ShapesDataset.builder()
+        .count(count)
+        .imageSize(96, 80)
+        .seed(5)
+        .shapesPerImage(1, 3)
+        .shapeSize(0.2, 0.6)
+        .build();
+  }
+
   private static FssdConfig tiny(boolean batchNorm) {
     return FssdTestModels.tiny300(ShapesDataset.SHAPES.size() + 1).toBuilder()
         .batchNorm(batchNorm)
@@ -74,14 +85,7 @@ class PlanStepTest {
   }
 
   private static void assertOneStepMatches(boolean batchNorm, double sparsity, MixupOptions m) {
-    ShapesDataset data =
-        ShapesDataset.builder()
-            .count(BATCH)
-            .imageSize(96, 80)
-            .seed(5)
-            .shapesPerImage(1, 3)
-            .shapeSize(0.2, 0.6)
-            .build();
+    ShapesDataset data = shapes(BATCH);
     FssdConfig config = tiny(batchNorm);
     MultiDataSet batch = firstBatch(data, config, m);
     ComputationGraph initial = trainingGraph(config, data, sparsity);
