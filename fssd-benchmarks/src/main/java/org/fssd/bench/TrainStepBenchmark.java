@@ -2,11 +2,11 @@ package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Labels;
-import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.train.TrainingEngine;
 import org.fssd.train.TrainingStep;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -27,11 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One training step of the FSSD training graph ({@link org.fssd.train.TrainingGraph}) on one batch,
  * by the {@code engine} under test (PLAN: oneDNN training plan; GRAPH: {@code
- * ComputationGraph.fit}) = forward in training mode, MultiBox loss (SPEC §6,
- * hard negative mining), backward, and the SGD update (PyTorch semantics: momentum 0.9, weight
- * decay 5e-4 on every parameter). One operation = one step on one batch; ms/image = score / batch.
- * The data pipeline is not included (one fixed batch, {@link TrainBatch}: shapes images through the
- * SPEC §8 augmentation and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
+ * ComputationGraph.fit}) = forward in training mode, MultiBox loss (SPEC §6, hard negative mining),
+ * backward, and the SGD update (PyTorch semantics: momentum 0.9, weight decay 5e-4 on every
+ * parameter). One operation = one step on one batch; ms/image = score / batch. The data pipeline is
+ * not included (one fixed batch, {@link TrainBatch}: shapes images through the SPEC §8 augmentation
+ * and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
  *
  * <p>Axes: {@code model} voc300 (default; VOC, 21 classes) | half300 | pruned300 | eighth300
  * ({@link BenchModels}; eighth300 is a small network for smoke runs), {@code bn} false (the plain

@@ -355,7 +355,8 @@ final class TrainCommand implements Callable<Integer> {
         org.fssd.train.TrainingEngine.valueOf(
             setting(
                     "--engine",
-                    (engine != null ? engine : org.fssd.train.TrainingEngine.defaultEngine()).name())
+                    (engine != null ? engine : org.fssd.train.TrainingEngine.defaultEngine())
+                        .name())
                 .toUpperCase(Locale.ROOT));
     org.fssd.engine.onednn.PlanOptions.Algorithm algorithmUsed =
         org.fssd.engine.onednn.PlanOptions.Algorithm.valueOf(

@@ -57,7 +57,8 @@ class TrainEngineCliTest {
   @Test
   void theEngineIsStoredAndInheritedOnResume() {
     CliRun first =
-        CliRun.run(train("--engine", "plan", "--conv-algorithm", "direct", "--max-iterations", "1"));
+        CliRun.run(
+            train("--engine", "plan", "--conv-algorithm", "direct", "--max-iterations", "1"));
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(settings(1).notes())
         .containsEntry("--engine", "PLAN")

@@ -12,10 +12,10 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.FssdException;
 import org.fssd.data.DetectionDataset;
-import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.SampleTransform;
 import org.fssd.data.batch.FssdDataSetIterator;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Provenance;
@@ -72,8 +72,8 @@ import org.slf4j.LoggerFactory;
  * TrainingEngine#GRAPH}) or by a oneDNN training plan with the same loss, updater and schedule
  * ({@link TrainingEngine#PLAN}, the default on the CPU, several times faster). The engine is not a
  * setting of the run: a run checkpointed with one engine may be resumed with the other (the
- * checkpoint holds the same parameters and optimiser state either way). The engine is logged at
- * the start of training; it is not in the model's provenance, which stays that of the checkpoint
+ * checkpoint holds the same parameters and optimiser state either way). The engine is logged at the
+ * start of training; it is not in the model's provenance, which stays that of the checkpoint
  * ({@link CheckpointModels}) and is the same for both engines (an application stores it in the
  * {@link Builder#notes} as {@code fssd train} does).
  */
@@ -159,8 +159,7 @@ public final class FssdTrainer {
    * <p><b>Only from this builder</b> (not stored): {@link Builder#maxIterations}, {@link
    * Builder#mixup}, {@link Builder#evaluate}, {@link Builder#preciseBnBatches}, {@link
    * Builder#transform}, {@link Builder#workers}, {@link Builder#engine}, {@link
-   * Builder#planAlgorithm} and the listeners. Checkpoints go on to {@code
-   * checkpointDir}.
+   * Builder#planAlgorithm} and the listeners. Checkpoints go on to {@code checkpointDir}.
    *
    * @throws FssdException when the directory holds no readable checkpoint
    */

@@ -39,8 +39,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       use);
  *   <li>the graph's {@code ComputationGraphUpdater} ({@code graph.getUpdater()}, the one {@code
  *       fit} uses and checkpoints store) with the graph's iteration and epoch counts and the batch
- *       size: division by the minibatch, regularisation (weight decay, slimming L1), the updater and
- *       its learning-rate schedule;
+ *       size: division by the minibatch, regularisation (weight decay, slimming L1), the updater
+ *       and its learning-rate schedule;
  *   <li>the step {@code params -= update} on the flattened parameters, the iteration count + 1
  *       (graph and layers, as {@code fit}'s {@code synchronizeIterEpochCounts}) and the graph's
  *       score for {@code graph.score()}.
@@ -126,9 +126,7 @@ final class PlanStep implements TrainingStep {
     plan.backward(dOut, gradientViews);
     int iteration = graph.getConfiguration().getIterationCount();
     int epoch = graph.getConfiguration().getEpochCount();
-    graph
-        .getUpdater()
-        .update(gradient, iteration, epoch, batch, LayerWorkspaceMgr.noWorkspaces());
+    graph.getUpdater().update(gradient, iteration, epoch, batch, LayerWorkspaceMgr.noWorkspaces());
     // as StochasticGradientDescent: the update reshaped to the parameters' [numParams] (a view)
     INDArray params = graph.params();
     params.subi(graph.getFlattenedGradients().reshape(params.shape()));

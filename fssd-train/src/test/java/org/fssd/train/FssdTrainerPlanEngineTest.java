@@ -72,8 +72,7 @@ class FssdTrainerPlanEngineTest {
   void planLossCurveFollowsGraphOverThirtyUpdates() {
     // 5 images in batches of 2: each epoch ends with a batch of 1 (a second plan)
     ShapesDataset data = PlanStepTest.shapes(5);
-    List<Double> graph =
-        losses(tinyRun(data).engine(TrainingEngine.GRAPH).maxIterations(STEPS));
+    List<Double> graph = losses(tinyRun(data).engine(TrainingEngine.GRAPH).maxIterations(STEPS));
     List<Double> direct =
         losses(
             tinyRun(data)
@@ -117,8 +116,7 @@ class FssdTrainerPlanEngineTest {
   @Test
   void aResumedPlanRunEqualsAStraightOne() {
     ShapesDataset data = PlanStepTest.shapes(4); // 2 batches per epoch
-    FssdModel straight =
-        tinyRun(data).epochs(3).engine(TrainingEngine.PLAN).build().train();
+    FssdModel straight = tinyRun(data).epochs(3).engine(TrainingEngine.PLAN).build().train();
 
     Path ck = dir.resolve("run");
     FssdModel half =

@@ -32,11 +32,11 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * to 1x1: a channel's statistics from 2 values) the backward pass through BN amplifies rounding,
  * and DL4J's own fp32 update is off the fp64 update by up to ~1e-2 of a weight's scale on this
  * network (also between them; a channel that ReLU leaves constant over the batch is normalised by
- * sqrt(eps) ~ 3e-3, which turns fp32 rounding into 300x larger noise). There each weight, bias, gamma
- * and beta is held to the fp64 update as a whole: the L2 relative error of the plan's update within
- * twice DL4J fp32's (measured: 1.8e-3 both), or 1e-4; the BN running means and variances are part
- * of that update (their batch statistics come after the noisy layers too: 1.6e-4 apart seen). Both
- * paths are also held to that L2 criterion without BN (measured there: ~5e-7 both).
+ * sqrt(eps) ~ 3e-3, which turns fp32 rounding into 300x larger noise). There each weight, bias,
+ * gamma and beta is held to the fp64 update as a whole: the L2 relative error of the plan's update
+ * within twice DL4J fp32's (measured: 1.8e-3 both), or 1e-4; the BN running means and variances are
+ * part of that update (their batch statistics come after the noisy layers too: 1.6e-4 apart seen).
+ * Both paths are also held to that L2 criterion without BN (measured there: ~5e-7 both).
  */
 class PlanStepTest {
   private static final int BATCH = 2;
