@@ -28,8 +28,9 @@
 #     shapes batch of TRAIN_BATCH images (SPEC 8 augmentation + SPEC 5 matching) as .npy; then
 #     tools/reference/train_step_timing.py (PyTorch, same fssd300.pth weights, same batch, same
 #     MultiBox loss, SGD momentum 0.9 + weight decay 5e-4; NCHW and channels_last alternating,
-#     jemalloc as in 2.), TrainCompare (fssd4j's training graph, FAST convolutions, same optimiser)
-#     and PyTorch again; TRAIN_RUNS timed steps each after one warm-up step. Both print the loss
+#     jemalloc as in 2.), TrainCompare (fssd4j's training step as fssd train makes it: the oneDNN
+#     training plan, --engine PLAN, AUTO convolutions; same loss and optimiser; the DL4J fit path
+#     with FSSD_TRAIN_ENGINE=GRAPH) and PyTorch again; TRAIN_RUNS timed steps each after one warm-up step. Both print the loss
 #     of their first step (same weights and batch: they must agree).
 #  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
 #     PyTorch, peak RSS: VmHWM of a process running only that engine, i.e. OnnxCompare --only
@@ -125,7 +126,8 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
 TRAIN_JAVA_OPTS=${FSSD_TRAIN_JAVA_OPTS:--Xmx4g -Dorg.bytedeco.javacpp.maxbytes=14G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G}
 train_java() {
   # shellcheck disable=SC2086
-  java $TRAIN_JAVA_OPTS -cp "$JAR" org.fssd.bench.TrainCompare --dir "$DIR" --batch "$TRAIN_BATCH" "$@" 2>> "$DIR/train-java.log" \
+  java $TRAIN_JAVA_OPTS -cp "$JAR" org.fssd.bench.TrainCompare --dir "$DIR" --batch "$TRAIN_BATCH" \
+    --engine "${FSSD_TRAIN_ENGINE:-PLAN}" "$@" 2>> "$DIR/train-java.log" \
     || { cat "$DIR/train-java.log" >&2; exit 1; }
 }
 train_torch() {

@@ -8,11 +8,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.io.pytorch.PyTorchImporter;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
+import org.fssd.train.TrainingEngine;
 import org.fssd.train.TrainingGraph;
+import org.fssd.train.TrainingStep;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import picocli.CommandLine.Command;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Spec;
  * the weights {@code DIR/fssd300.pth} (written by {@code tools/reference/export_onnx.py}) with
  * {@link PyTorchImporter}, builds the training graph ({@link TrainGraphs}: FAST convolutions, SGD
  * momentum 0.9, weight decay 5e-4, learning rate 1e-4), runs one step (warm-up) and then {@code
- * --runs} timed steps, and prints:
+ * --runs} timed steps by {@code --engine} (default PLAN, the oneDNN training plan; GRAPH is DL4J's
+ * {@code fit}; both forward + loss + backward + update), and prints:
  *
  * <pre>
  * TRAINLOSS fssd4j &lt;loc loss&gt; &lt;conf loss&gt; &lt;positives&gt;      (of the first step, at the initial weights)
@@ -43,7 +47,8 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.TrainCompare \
- *     --dir DIR [--batch 8] [--runs 3] [--export-batch] [--help]
+ *     --dir DIR [--batch 8] [--runs 3] [--engine PLAN|GRAPH] [--conv-algorithm AUTO|DIRECT]
+ *     [--export-batch] [--help]
  * </pre>
  */
 @Command(
@@ -80,6 +85,22 @@ public final class TrainCompare implements Callable<Integer> {
   private int runs;
 
   @Option(
+      names = "--engine",
+      paramLabel = "PLAN|GRAPH",
+      defaultValue = "PLAN",
+      description =
+          "how the step is computed: PLAN (oneDNN training plan, what fssd train uses on the CPU)"
+              + " or GRAPH (DL4J's fit) (default: ${DEFAULT-VALUE})")
+  private TrainingEngine engine;
+
+  @Option(
+      names = "--conv-algorithm",
+      paramLabel = "AUTO|DIRECT",
+      defaultValue = "AUTO",
+      description = "convolutions of the PLAN engine (default: ${DEFAULT-VALUE})")
+  private PlanOptions.Algorithm algorithm;
+
+  @Option(
       names = "--export-batch",
       description = "write the training batch into --dir as .npy files and exit")
   private boolean export;
@@ -113,7 +134,14 @@ public final class TrainCompare implements Callable<Integer> {
     ComputationGraph graph = TrainGraphs.create(imported, ConvImpl.FAST);
     String layers = TrainGraphs.check(graph, ConvImpl.FAST);
     MultiDataSet data = b.toTrainingData();
-    graph.fit(data);
+    try (TrainingStep step = engine.step(config, graph, algorithm)) {
+      return time(step, graph, data, layers, b.size());
+    }
+  }
+
+  private int time(
+      TrainingStep step, ComputationGraph graph, MultiDataSet data, String layers, int size) {
+    step.fit(data.getFeatures(0), data.getLabels(0));
     MultiBoxLoss.Result first = TrainingGraph.loss(graph).lastResult();
     System.out.printf(
         Locale.ROOT,
@@ -121,11 +149,13 @@ public final class TrainCompare implements Callable<Integer> {
         first.locLoss(),
         first.confLoss(),
         first.numPositives());
-    System.out.printf("NOTE fssd4j training graph: %s%n", layers);
+    System.out.printf(
+        "NOTE fssd4j training graph: %s; engine %s%s%n",
+        layers, engine, engine == TrainingEngine.PLAN ? " (" + algorithm + ")" : "");
     List<Double> ms = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      graph.fit(data);
+      step.fit(data.getFeatures(0), data.getLabels(0));
       ms.add((System.nanoTime() - t0) / 1e6);
     }
     if (!Double.isFinite(graph.score())) {
@@ -134,7 +164,7 @@ public final class TrainCompare implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n",
-        b.size(),
+        size,
         BenchMains.median(ms),
         BenchMains.min(ms),
         ms.stream()

@@ -2,10 +2,13 @@ package org.fssd.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Labels;
+import org.fssd.train.TrainingEngine;
+import org.fssd.train.TrainingStep;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,15 +21,17 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One training step: {@code ComputationGraph.fit} of the FSSD training graph ({@link
- * org.fssd.train.TrainingGraph}) on one batch = forward in training mode, MultiBox loss (SPEC §6,
- * hard negative mining), backward, and the SGD update (PyTorch semantics: momentum 0.9, weight
- * decay 5e-4 on every parameter). One operation = one step on one batch; ms/image = score / batch.
- * The data pipeline is not included (one fixed batch, {@link TrainBatch}: shapes images through the
- * SPEC §8 augmentation and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
+ * One training step of the FSSD training graph ({@link org.fssd.train.TrainingGraph}) on one batch,
+ * by the {@code engine} under test (PLAN: oneDNN training plan; GRAPH: {@code
+ * ComputationGraph.fit}) = forward in training mode, MultiBox loss (SPEC §6, hard negative mining),
+ * backward, and the SGD update (PyTorch semantics: momentum 0.9, weight decay 5e-4 on every
+ * parameter). One operation = one step on one batch; ms/image = score / batch. The data pipeline is
+ * not included (one fixed batch, {@link TrainBatch}: shapes images through the SPEC §8 augmentation
+ * and §5 matching, made in setup); {@code IteratorBenchmark} measures it.
  *
  * <p>Axes: {@code model} voc300 (default; VOC, 21 classes) | half300 | pruned300 | eighth300
  * ({@link BenchModels}; eighth300 is a small network for smoke runs), {@code bn} false (the plain
@@ -77,8 +82,17 @@ public class TrainStepBenchmark {
   @Param({"FAST"})
   public ConvImpl conv;
 
+  /**
+   * How the step is computed: PLAN (default: the oneDNN training plan, AUTO convolutions, what
+   * {@code fssd train} uses on the CPU) or GRAPH (DL4J's {@code fit}). Same loss, updater and
+   * update either way ({@link org.fssd.train.TrainingEngine}).
+   */
+  @Param({"PLAN", "GRAPH"})
+  public TrainingEngine engine;
+
   private ComputationGraph graph;
   private MultiDataSet data;
+  private TrainingStep trainingStep;
 
   /** Builds the training graph and the batch, checks the layers, runs one step. */
   @Setup(Level.Trial)
@@ -88,14 +102,16 @@ public class TrainStepBenchmark {
     String layers = TrainGraphs.check(graph, conv);
     TrainBatch b = TrainBatch.shapes(config, batch);
     data = b.toTrainingData();
-    graph.fit(data);
+    trainingStep = engine.step(config, graph, PlanOptions.Algorithm.AUTO);
+    step();
     if (!Double.isFinite(graph.score())) {
       throw new IllegalStateException("the first step's loss is " + graph.score());
     }
     System.out.printf(
-        "# %s (%s), bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
+        "# %s (%s), engine %s, bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
         model,
         BenchModels.describe(model),
+        engine,
         bn,
         batch,
         b.positives(),
@@ -106,7 +122,12 @@ public class TrainStepBenchmark {
   /** One training step on the batch; returns the step's loss. */
   @Benchmark
   public double step() {
-    graph.fit(data);
-    return graph.score();
+    return trainingStep.fit(data.getFeatures(0), data.getLabels(0));
+  }
+
+  /** Frees the plan. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    trainingStep.close();
   }
 }

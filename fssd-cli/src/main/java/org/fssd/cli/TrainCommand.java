@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
           + "  from the command line when given, else from the checkpoint: --epochs,%n"
           + "    --checkpoint-every, --augment, --mixup/--no-mixup, --mixup-alpha, --mixup-prob,%n"
           + "    --mixup-off-epochs, --precise-bn, --eval-every, --eval-shapes-seed,%n"
-          + "    --eval-shapes-count, --eval-voc-sets.%n"
+          + "    --eval-shapes-count, --eval-voc-sets, --engine, --conv-algorithm.%n"
           + "  this invocation only (not stored): --max-iterations (a total, counted from iteration%n"
           + "    0), --workers, --log-every, --plots, --out.";
 
@@ -138,6 +138,21 @@ final class TrainCommand implements Callable<Integer> {
       defaultValue = "0",
       description = "last N epochs trained without Mixup (default: ${DEFAULT-VALUE})")
   int mixupOffEpochs;
+
+  @Option(
+      names = "--engine",
+      paramLabel = "graph|plan",
+      description =
+          "how updates are computed: plan = oneDNN training plan (several times faster on the CPU), graph = DL4J's own fit (the reference; the path for a CUDA backend); the same loss, updater and schedule either way (default: plan on the CPU backend, else graph)")
+  org.fssd.train.TrainingEngine engine;
+
+  @Option(
+      names = "--conv-algorithm",
+      defaultValue = "auto",
+      paramLabel = "auto|direct",
+      description =
+          "convolutions of --engine plan: auto = Winograd on large maps (fastest), direct = the gradients of --engine graph to fp32 rounding (default: ${DEFAULT-VALUE})")
+  org.fssd.engine.onednn.PlanOptions.Algorithm convAlgorithm;
 
   @Option(
       names = "--precise-bn",
@@ -336,6 +351,19 @@ final class TrainCommand implements Callable<Integer> {
     notes.put("--eval-shapes-seed", evalSeedUsed);
     notes.put("--eval-shapes-count", Integer.toString(evalCountUsed));
     notes.put("--eval-voc-sets", evalVocUsed);
+    org.fssd.train.TrainingEngine engineUsed =
+        org.fssd.train.TrainingEngine.valueOf(
+            setting(
+                    "--engine",
+                    (engine != null ? engine : org.fssd.train.TrainingEngine.defaultEngine())
+                        .name())
+                .toUpperCase(Locale.ROOT));
+    org.fssd.engine.onednn.PlanOptions.Algorithm algorithmUsed =
+        org.fssd.engine.onednn.PlanOptions.Algorithm.valueOf(
+            setting("--conv-algorithm", convAlgorithm.name()).toUpperCase(Locale.ROOT));
+    notes.put("--engine", engineUsed.name());
+    notes.put("--conv-algorithm", algorithmUsed.name());
+    b.engine(engineUsed).planAlgorithm(algorithmUsed);
     b.notes(notes);
     b.workers(workers);
     b.preciseBnBatches(preciseBnUsed);

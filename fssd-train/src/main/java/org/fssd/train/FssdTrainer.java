@@ -15,6 +15,7 @@ import org.fssd.data.DetectionDataset;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.augment.SampleTransform;
 import org.fssd.data.batch.FssdDataSetIterator;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Provenance;
@@ -66,6 +67,15 @@ import org.slf4j.LoggerFactory;
  * parameters) whose provenance records the run. With {@link Builder#preciseBnBatches(int)} its BN
  * running statistics are re-estimated at the end ({@link PreciseBatchNorm}); the training graph and
  * the checkpoints keep the running averages. Not thread-safe; {@link #train()} runs once.
+ *
+ * <p><b>Engine</b> ({@link Builder#engine}): each update is made by DL4J's {@code fit} ({@link
+ * TrainingEngine#GRAPH}) or by a oneDNN training plan with the same loss, updater and schedule
+ * ({@link TrainingEngine#PLAN}, the default on the CPU, several times faster). The engine is not a
+ * setting of the run: a run checkpointed with one engine may be resumed with the other (the
+ * checkpoint holds the same parameters and optimiser state either way). The engine is logged at the
+ * start of training; it is not in the model's provenance, which stays that of the checkpoint
+ * ({@link CheckpointModels}) and is the same for both engines (an application stores it in the
+ * {@link Builder#notes} as {@code fssd train} does).
  */
 public final class FssdTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(FssdTrainer.class);
@@ -87,6 +97,8 @@ public final class FssdTrainer {
   private Path lastCheckpoint;
   private boolean used;
   private FssdModel recalibrated;
+  private final TrainingEngine engine;
+  private final PlanOptions.Algorithm planAlgorithm;
 
   private FssdTrainer(
       Builder b, TrainingState state, ComputationGraph graph, FssdDataSetIterator data) {
@@ -118,6 +130,8 @@ public final class FssdTrainer {
     this.preciseBnBatches = b.preciseBnBatches;
     this.workers = b.workers;
     this.transform = b.transform;
+    this.engine = b.engine != null ? b.engine : TrainingEngine.defaultEngine();
+    this.planAlgorithm = b.planAlgorithm;
     this.steps.addAll(b.resumedHistory.steps());
     this.evaluations.addAll(b.resumedHistory.evaluations());
   }
@@ -144,8 +158,8 @@ public final class FssdTrainer {
    *
    * <p><b>Only from this builder</b> (not stored): {@link Builder#maxIterations}, {@link
    * Builder#mixup}, {@link Builder#evaluate}, {@link Builder#preciseBnBatches}, {@link
-   * Builder#transform}, {@link Builder#workers} and the listeners. Checkpoints go on to {@code
-   * checkpointDir}.
+   * Builder#transform}, {@link Builder#workers}, {@link Builder#engine}, {@link
+   * Builder#planAlgorithm} and the listeners. Checkpoints go on to {@code checkpointDir}.
    *
    * @throws FssdException when the directory holds no readable checkpoint
    */
@@ -207,8 +221,8 @@ public final class FssdTrainer {
   public FssdModel train() {
     checkState(!used, "train() runs once per trainer");
     used = true;
-    try {
-      run();
+    try (TrainingStep step = engine.step(state.config(), graph, planAlgorithm)) {
+      run(step);
     } finally {
       data.close();
     }
@@ -222,7 +236,8 @@ public final class FssdTrainer {
     return trained;
   }
 
-  private void run() {
+  /** The training loop; {@code step} makes the updates. */
+  private void run(TrainingStep step) {
     int perEpoch = data.batchesPerEpoch();
     long iteration = state.iteration();
     int epoch = state.epoch();
@@ -236,7 +251,7 @@ public final class FssdTrainer {
       }
     }
     LOG.info(
-        "training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {})",
+        "training {} on {} ({} images, {} batches of {} per epoch) from iteration {} (epoch {}, batch {}), engine {}",
         state.config(),
         dataset.name(),
         dataset.size(),
@@ -244,7 +259,8 @@ public final class FssdTrainer {
         state.batchSize(),
         iteration,
         epoch,
-        batchInEpoch);
+        batchInEpoch,
+        engineDescription());
     for (TrainingListener l : listeners) {
       l.onTrainingStart(this);
     }
@@ -255,9 +271,7 @@ public final class FssdTrainer {
         INDArray features = batch.getFeatures(0);
         int n = (int) features.size(0);
         double lr = learningRate(iteration);
-        graph.fit(
-            new MultiDataSet(
-                new INDArray[] {features}, new INDArray[] {TrainingGraph.labels(batch)}));
+        step.fit(features, TrainingGraph.labels(batch));
         MultiBoxLoss.Result r = loss.lastResult();
         double score = graph.score();
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -381,6 +395,16 @@ public final class FssdTrainer {
     return FssdModel.of(config, inference, state.labels(), p);
   }
 
+  /** The engine in words: {@code GRAPH}, or {@code PLAN} with its convolution algorithm. */
+  private String engineDescription() {
+    return engine == TrainingEngine.PLAN ? "PLAN (" + planAlgorithm + ")" : engine.name();
+  }
+
+  /** The engine that makes the updates. */
+  public TrainingEngine engine() {
+    return engine;
+  }
+
   /** Configures a {@link FssdTrainer}. Not thread-safe. */
   public static final class Builder {
     private final DetectionDataset dataset;
@@ -407,6 +431,8 @@ public final class FssdTrainer {
     private MixupOptions mixup;
     private EvalDuringTraining evaluation;
     private int preciseBnBatches;
+    private TrainingEngine engine;
+    private PlanOptions.Algorithm planAlgorithm = PlanOptions.Algorithm.AUTO;
     private TrainingHistory resumedHistory = TrainingHistory.empty();
     private TrainingState resumedState;
     private RunSettings resumedSettings;
@@ -595,6 +621,28 @@ public final class FssdTrainer {
     public Builder preciseBnBatches(int n) {
       checkArgument(n >= 0, "preciseBnBatches must be >= 0 (0 = off), got %s", n);
       this.preciseBnBatches = n;
+      return this;
+    }
+
+    /**
+     * How updates are computed (default {@link TrainingEngine#defaultEngine()}: {@link
+     * TrainingEngine#PLAN} on the CPU backend, {@link TrainingEngine#GRAPH} on another). Not stored
+     * in checkpoints and free on a resume: a run may go on with another engine than it started
+     * with.
+     */
+    public Builder engine(TrainingEngine engine) {
+      this.engine = checkNotNull(engine, "engine");
+      return this;
+    }
+
+    /**
+     * The convolution algorithm of {@link TrainingEngine#PLAN} (default {@link
+     * PlanOptions.Algorithm#AUTO}: Winograd on large maps, fastest; {@link
+     * PlanOptions.Algorithm#DIRECT} gives {@link TrainingEngine#GRAPH}'s gradients to fp32
+     * rounding). Ignored by {@link TrainingEngine#GRAPH}. Not stored in checkpoints.
+     */
+    public Builder planAlgorithm(PlanOptions.Algorithm algorithm) {
+      this.planAlgorithm = checkNotNull(algorithm, "algorithm");
       return this;
     }
 

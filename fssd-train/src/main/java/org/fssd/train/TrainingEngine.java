@@ -1,0 +1,59 @@
+package org.fssd.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.fssd.engine.onednn.OneDnnTrainingPlan;
+import org.fssd.engine.onednn.PlanOptions;
+import org.fssd.model.FssdConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+/**
+ * How {@link FssdTrainer} computes one update: both give the same update (the same loss, gradients,
+ * regularisation, updater and learning-rate schedule), they differ in the arithmetic of the
+ * network's forward and backward passes.
+ */
+public enum TrainingEngine {
+  /**
+   * DL4J's own {@code ComputationGraph.fit} on the training graph: the reference, and the path for
+   * an ND4J backend other than the CPU one (CUDA).
+   */
+  GRAPH,
+
+  /**
+   * The forward and backward passes of a {@link OneDnnTrainingPlan} (oneDNN CPU primitives compiled
+   * once per batch size), the {@code MultiBoxLoss} and the DL4J updater of the training graph
+   * applied as {@code fit} applies them: several times faster on the CPU. With the direct
+   * convolution algorithm its gradients match {@link #GRAPH}'s to fp32 rounding; with Winograd
+   * ({@code AUTO}, the default) the weight gradients of the large-map 3x3 convolutions carry more
+   * fp32 rounding (up to ~1e-2 relative on some parameters).
+   */
+  PLAN;
+
+  /**
+   * A stepper of this engine on {@code trainingGraph} (a {@link TrainingGraph} of {@code config});
+   * {@code algorithm} is the PLAN engine's convolution algorithm (ignored by GRAPH).
+   */
+  public TrainingStep step(
+      FssdConfig config, ComputationGraph trainingGraph, PlanOptions.Algorithm algorithm) {
+    if (this == PLAN) {
+      return new PlanStep(config, trainingGraph, algorithm);
+    }
+    TrainingGraph.loss(trainingGraph); // checks it is a training graph
+    return new TrainingStep() {
+      @Override
+      public double fit(INDArray features, INDArray labels) {
+        trainingGraph.fit(new MultiDataSet(new INDArray[] {features}, new INDArray[] {labels}));
+        return trainingGraph.score();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** The default for the ND4J backend in use: {@link #PLAN} on the CPU, {@link #GRAPH} else. */
+  public static TrainingEngine defaultEngine() {
+    String backend = org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getName();
+    return backend.toLowerCase(java.util.Locale.ROOT).contains("cpu") ? PLAN : GRAPH;
+  }
+}
