@@ -7,7 +7,6 @@ import org.fssd.data.batch.FssdDataSetIterator;
 import org.fssd.model.ConvImpl;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdGraph;
-import org.fssd.model.Widths;
 import org.fssd.train.TrainingGraph;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.fssd.train.optim.PyTorchSgd;
@@ -38,7 +37,7 @@ public final class TrainStepTiming {
         FssdConfig.voc300().toBuilder().numClasses(shapes.labels().numClasses()).build();
     FssdConfig config =
         base.toBuilder()
-            .widths(divide(base.widths(), divisor))
+            .widths(base.widths().divided(divisor))
             .batchNorm(Boolean.getBoolean("bn"))
             .build();
     System.out.printf(
@@ -168,23 +167,5 @@ public final class TrainStepTiming {
   private static void report(String what, long t0, int batches, int batch) {
     double ms = (System.nanoTime() - t0) / 1e6 / batches;
     System.out.printf("%-45s %9.1f ms/batch  %8.2f images/s%n", what, ms, batch * 1000.0 / ms);
-  }
-
-  private static Widths divide(Widths w, int d) {
-    return Widths.of(
-        div(w.base(), d),
-        Math.max(1, w.conv6() / d),
-        Math.max(1, w.conv7() / d),
-        div(w.extras(), d),
-        div(w.fusion(), d),
-        div(w.pyramid(), d));
-  }
-
-  private static int[] div(int[] v, int d) {
-    int[] out = new int[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = Math.max(1, v[i] / d);
-    }
-    return out;
   }
 }

@@ -27,25 +27,7 @@ final class ConfigOptions {
     if (widthDivisor < 1) {
       throw new IllegalArgumentException("--width-divisor must be >= 1, got " + widthDivisor);
     }
-    return widthDivisor == 1 ? c : c.toBuilder().widths(divide(c.widths(), widthDivisor)).build();
-  }
-
-  static org.fssd.model.Widths divide(org.fssd.model.Widths w, int d) {
-    return org.fssd.model.Widths.of(
-        div(w.base(), d),
-        Math.max(1, w.conv6() / d),
-        Math.max(1, w.conv7() / d),
-        div(w.extras(), d),
-        div(w.fusion(), d),
-        div(w.pyramid(), d));
-  }
-
-  private static int[] div(int[] v, int d) {
-    int[] out = new int[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = Math.max(1, v[i] / d);
-    }
-    return out;
+    return widthDivisor == 1 ? c : c.toBuilder().widths(c.widths().divided(widthDivisor)).build();
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntUnaryOperator;
 
 /**
  * SPEC §2.8: the output width (channel count) of every convolution of FSSD, as data.
@@ -128,25 +129,32 @@ public final class Widths {
    */
   public Widths scaled(double keep) {
     checkArgument(keep > 0 && keep <= 1, "keep must be in (0, 1], got %s", keep);
+    return map(width -> Math.max(1, (int) Math.floor(width * keep + 0.5)));
+  }
+
+  /**
+   * These widths with every width divided by {@code divisor} (rounded down), at least 1: a network
+   * {@code divisor} times narrower everywhere, for quick experiments and timings.
+   *
+   * @throws IllegalArgumentException if {@code divisor} is not positive
+   */
+  public Widths divided(int divisor) {
+    checkArgument(divisor >= 1, "divisor must be >= 1, got %s", divisor);
+    return map(width -> Math.max(1, width / divisor));
+  }
+
+  private Widths map(IntUnaryOperator f) {
     return new Widths(
-        scale(base, keep),
-        scale(conv6, keep),
-        scale(conv7, keep),
-        scale(extras, keep),
-        scale(fusion, keep),
-        scale(pyramid, keep));
+        map(base, f),
+        f.applyAsInt(conv6),
+        f.applyAsInt(conv7),
+        map(extras, f),
+        map(fusion, f),
+        map(pyramid, f));
   }
 
-  private static int[] scale(int[] widths, double keep) {
-    int[] out = new int[widths.length];
-    for (int i = 0; i < widths.length; i++) {
-      out[i] = scale(widths[i], keep);
-    }
-    return out;
-  }
-
-  private static int scale(int width, double keep) {
-    return Math.max(1, (int) Math.floor(width * keep + 0.5));
+  private static int[] map(int[] widths, IntUnaryOperator f) {
+    return Arrays.stream(widths).map(f).toArray();
   }
 
   /**

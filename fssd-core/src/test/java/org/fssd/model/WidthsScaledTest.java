@@ -77,4 +77,19 @@ class WidthsScaledTest {
         .hasMessageContaining("1.5");
     assertThatThrownBy(() -> w.scaled(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void dividedRoundsDownAndKeepsAtLeastOneChannel() {
+    Widths quarter = Widths.full300().divided(4);
+    assertThat(quarter.conv6()).isEqualTo(256);
+    assertThat(quarter.extras()).containsExactly(64, 128, 32, 64);
+    assertThat(quarter.base()[0]).isEqualTo(16);
+    Widths tiny = Widths.full300().divided(1000);
+    assertThat(tiny.fusion()).containsExactly(1, 1, 1);
+    assertThat(tiny.conv7()).isEqualTo(1);
+    assertThat(Widths.full300().divided(1)).isEqualTo(Widths.full300());
+    assertThatThrownBy(() -> Widths.full300().divided(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("divisor must be >= 1, got 0");
+  }
 }
