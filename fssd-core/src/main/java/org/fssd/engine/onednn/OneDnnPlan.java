@@ -22,6 +22,7 @@ import org.bytedeco.dnnl.pooling_forward;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.resampling_forward;
 import org.bytedeco.dnnl.stream;
@@ -758,18 +759,11 @@ public final class OneDnnPlan implements AutoCloseable {
                 new long[] {padR, padR}),
             userScratchpad(),
             eng);
-    memory.desc dstMd = pd.dst_desc();
-    memory dst = activation(dstMd);
-    addStep(
+    return sourceToDestination(
         name + " pool " + k + "x" + k + " s" + st + " pad " + padL + "/" + padR,
-        pd.impl_info_str().getString(),
-        keep(new pooling_forward(pd)),
-        dnnl.DNNL_ARG_SRC,
-        x.mem,
-        dnnl.DNNL_ARG_DST,
-        dst);
-    scratchpad(pd.scratchpad_desc());
-    return new Act(dst, dstMd);
+        pd,
+        new pooling_forward(pd),
+        x);
   }
 
   Act resize(String name, Act x, int channels, int size) {
@@ -782,12 +776,20 @@ public final class OneDnnPlan implements AutoCloseable {
                 dnnl.prop_kind.forward_inference, dnnl.algorithm.resampling_linear, x.md, dstAny),
             userScratchpad(),
             eng);
+    return sourceToDestination(name + " bilinear -> " + size, pd, new resampling_forward(pd), x);
+  }
+
+  /**
+   * The step of a one-source primitive ({@code x} in, a new activation in the layout {@code pd}
+   * chose out), with its scratchpad planned.
+   */
+  private Act sourceToDestination(String label, primitive_desc_base pd, primitive p, Act x) {
     memory.desc dstMd = pd.dst_desc();
     memory dst = activation(dstMd);
     addStep(
-        name + " bilinear -> " + size,
+        label,
         pd.impl_info_str().getString(),
-        keep(new resampling_forward(pd)),
+        keep(p),
         dnnl.DNNL_ARG_SRC,
         x.mem,
         dnnl.DNNL_ARG_DST,
