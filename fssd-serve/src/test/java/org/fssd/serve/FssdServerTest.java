@@ -70,13 +70,8 @@ class FssdServerTest {
   }
 
   @AfterAll
-  static void tearDown() {
-    if (server != null) {
-      server.close();
-    }
-    if (detector != null) {
-      detector.close();
-    }
+  static void tearDown() throws Exception {
+    ServeFixtures.closeAll(server, detector);
   }
 
   // ------------------------------------------------------------------ helpers

@@ -41,4 +41,13 @@ final class ServeFixtures {
     ImageIO.write(noise(w, h, seed), format, out);
     return out.toByteArray();
   }
+
+  /** Closes each non-null resource in order: a class's servers and detectors after its tests. */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    for (AutoCloseable r : resources) {
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
 }
