@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Timeout;
     unit = TimeUnit.SECONDS) // generous: several servers compile plans, on a busy machine too
 class FssdServerTest {
   /** Default request threshold of the servers here. */
-  private static final float THRESHOLD = 0.05f;
+  private static final float THRESHOLD = ServeFixtures.THRESHOLD;
 
-  private static final int MAX_DETECTIONS = 50;
+  private static final int MAX_DETECTIONS = ServeFixtures.MAX_DETECTIONS;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final HttpClient HTTP = ServeFixtures.HTTP;
 
@@ -77,10 +77,7 @@ class FssdServerTest {
   // ------------------------------------------------------------------ helpers
 
   private static FssdServer.Builder serverBuilder() {
-    return FssdServer.builder()
-        .model(model)
-        .scoreThreshold(THRESHOLD)
-        .maxDetections(MAX_DETECTIONS);
+    return ServeFixtures.serverBuilder(model);
   }
 
   /** What the server should answer without query parameters: the reference, filtered. */

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 class FssdServerV2Test {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final HttpClient HTTP = ServeFixtures.HTTP;
-  private static final float THRESHOLD = 0.05f;
+  private static final float THRESHOLD = ServeFixtures.THRESHOLD;
 
   private static FssdModel model;
   private static FssdServer server;
@@ -46,11 +46,8 @@ class FssdServerV2Test {
   static void setUp() throws IOException {
     model = ServeTestModels.tamedTiny300();
     server =
-        FssdServer.builder()
-            .model(model)
+        ServeFixtures.serverBuilder(model)
             .modelName("tiny")
-            .scoreThreshold(THRESHOLD)
-            .maxDetections(50)
             .maxBatch(2)
             .maxQueue(4)
             .build()

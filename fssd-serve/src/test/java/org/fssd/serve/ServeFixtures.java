@@ -7,10 +7,25 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.fssd.model.FssdModel;
 
 /** What the fssd-serve HTTP tests share: one HTTP/1.1 client and seeded noise images. */
 final class ServeFixtures {
   private ServeFixtures() {}
+
+  /** Default request threshold of the HTTP tests' servers. */
+  static final float THRESHOLD = 0.05f;
+
+  /** Detection cap of the HTTP tests' servers. */
+  static final int MAX_DETECTIONS = 50;
+
+  /** A server builder for {@code model} with {@link #THRESHOLD} and {@link #MAX_DETECTIONS}. */
+  static FssdServer.Builder serverBuilder(FssdModel model) {
+    return FssdServer.builder()
+        .model(model)
+        .scoreThreshold(THRESHOLD)
+        .maxDetections(MAX_DETECTIONS);
+  }
 
   /** HTTP/1.1 (the server's protocol), with a connect timeout so a dead server fails the test. */
   static final HttpClient HTTP =
