@@ -28,7 +28,7 @@ class ServerSettingsTest {
   }
 
   @Test
-  void theValidSettingsKeepTheDetectorDefaults() {
+  void validSettingsKeepTheDetectorDefaultsAndANullDetectorIsRefused() {
     assertThat(valid().defaultThreshold()).isEqualTo(0.3f);
     assertThat(valid().replicas()).isEqualTo(1);
     assertThatThrownBy(
