@@ -3,6 +3,10 @@ package org.fssd.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.fssd.data.GtBox;
+import org.fssd.data.ShapesDataset;
 
 /**
  * Test utility: runs the real {@code fssd} command line ({@link FssdCli#run(PrintWriter,
@@ -26,5 +30,40 @@ record CliRun(int code, String out, String err) {
             args);
     return new CliRun(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The shapes drawn by {@code fssd sample-image --seed seed}: its one 300x300 separated image. */
+  static List<GtBox> sampleImageBoxes(long seed) {
+    return ShapesDataset.builder()
+        .preset(ShapesDataset.Preset.SEPARATED)
+        .count(1)
+        .seed(seed)
+        .imageSize(300, 300)
+        .build()
+        .annotation(0)
+        .boxes();
+  }
+
+  /**
+   * The arguments of {@code fssd train} on a tiny problem (4 shapes images of 96x96, width divisor
+   * 64, one worker) followed by {@code extra}, which may repeat a flag to override it.
+   */
+  static String[] tinyShapesTrain(String... extra) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--width-divisor",
+                "64",
+                "--workers",
+                "1",
+                "--dataset",
+                "shapes",
+                "--shapes-count",
+                "4",
+                "--shapes-size",
+                "96"));
+    a.addAll(List.of(extra));
+    return a.toArray(new String[0]);
   }
 }

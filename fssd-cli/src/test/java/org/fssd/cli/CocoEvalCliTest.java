@@ -48,22 +48,26 @@ class CocoEvalCliTest {
     return v.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
+  /** Runs {@code fssd eval-detections} with the COCO metric on a COCO set and a results file. */
+  private static CliRun evalDetectionsCoco(Path instances, Path images, Path results) {
+    return CliRun.run(
+        "eval-detections",
+        "--dataset",
+        "coco",
+        "--coco-json",
+        instances.toString(),
+        "--coco-images",
+        images.toString(),
+        "--results",
+        results.toString(),
+        "--metric",
+        "coco");
+  }
+
   @Test
   void evalDetectionsScoresAResultsFileAsPycocotools() throws Exception {
     Path instances = GOLDEN.resolve("instances.json");
-    CliRun r =
-        CliRun.run(
-            "eval-detections",
-            "--dataset",
-            "coco",
-            "--coco-json",
-            instances.toString(),
-            "--coco-images",
-            images(instances).toString(),
-            "--results",
-            GOLDEN.resolve("dets.json").toString(),
-            "--metric",
-            "coco");
+    CliRun r = evalDetectionsCoco(instances, images(instances), GOLDEN.resolve("dets.json"));
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode want = JSON.readTree(GOLDEN.resolve("expected.json").toFile()).get("stats");
     double[] got = stats(r.out());
@@ -83,19 +87,7 @@ class CocoEvalCliTest {
     Files.writeString(
         bad,
         "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], " + "\"score\": 0.5}]");
-    CliRun r =
-        CliRun.run(
-            "eval-detections",
-            "--dataset",
-            "coco",
-            "--coco-json",
-            instances.toString(),
-            "--coco-images",
-            images(instances).toString(),
-            "--results",
-            bad.toString(),
-            "--metric",
-            "coco");
+    CliRun r = evalDetectionsCoco(instances, images(instances), bad);
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("element [0]").contains("image_id 1 is not an image");
     CliRun s =
@@ -138,15 +130,7 @@ class CocoEvalCliTest {
           .put("file_name", img.getFileName().toString())
           .put("width", 300)
           .put("height", 300);
-      List<GtBox> boxes =
-          ShapesDataset.builder()
-              .preset(ShapesDataset.Preset.SEPARATED)
-              .count(1)
-              .seed(seed)
-              .imageSize(300, 300)
-              .build()
-              .annotation(0)
-              .boxes();
+      List<GtBox> boxes = CliRun.sampleImageBoxes(seed);
       for (GtBox g : boxes) {
         double w = g.box().x2() - g.box().x1() + 1;
         double h = g.box().y2() - g.box().y1() + 1;
@@ -191,19 +175,7 @@ class CocoEvalCliTest {
       assertThat(d.get("score").asDouble()).isBetween(0.0, 1.0);
     }
     assertThat(stats(e.out())[0]).isGreaterThan(0.3); // the demo model finds its shapes
-    CliRun s =
-        CliRun.run(
-            "eval-detections",
-            "--dataset",
-            "coco",
-            "--coco-json",
-            instances.toString(),
-            "--coco-images",
-            imageDir.toString(),
-            "--results",
-            dets.toString(),
-            "--metric",
-            "coco");
+    CliRun s = evalDetectionsCoco(instances, imageDir, dets);
     assertThat(s.code()).as(s.err()).isZero();
     // the whole summary, per-class table included, is the same
     assertThat(s.out()).isEqualTo(e.out());

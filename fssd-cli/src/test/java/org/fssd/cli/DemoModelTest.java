@@ -53,15 +53,7 @@ class DemoModelTest {
       run("sample-image", "--seed", Long.toString(seed), "--out", img.toString());
       JsonNode dets =
           new ObjectMapper().readTree(run("detect", img.toString())).get(0).get("detections");
-      List<GtBox> gt =
-          ShapesDataset.builder()
-              .preset(ShapesDataset.Preset.SEPARATED)
-              .count(1)
-              .seed(seed)
-              .imageSize(300, 300)
-              .build()
-              .annotation(0)
-              .boxes();
+      List<GtBox> gt = CliRun.sampleImageBoxes(seed);
       shapes += gt.size();
       List<JsonNode> unmatched = new ArrayList<>();
       dets.forEach(unmatched::add);

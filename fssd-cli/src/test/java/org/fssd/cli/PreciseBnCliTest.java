@@ -17,26 +17,16 @@ class PreciseBnCliTest {
 
   private CliRun train(String preciseBn, Path out) {
     return CliRun.run(
-        "train",
-        "--bn",
-        "--width-divisor",
-        "64",
-        "--batch",
-        "2",
-        "--epochs",
-        "1",
-        "--workers",
-        "1",
-        "--precise-bn",
-        preciseBn,
-        "--dataset",
-        "shapes",
-        "--shapes-count",
-        "4",
-        "--shapes-size",
-        "96",
-        "--out",
-        out.toString());
+        CliRun.tinyShapesTrain(
+            "--bn",
+            "--batch",
+            "2",
+            "--epochs",
+            "1",
+            "--precise-bn",
+            preciseBn,
+            "--out",
+            out.toString()));
   }
 
   @Test

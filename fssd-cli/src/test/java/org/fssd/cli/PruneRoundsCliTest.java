@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.fssd.model.FssdModel;
 import org.fssd.model.Labels;
 import org.junit.jupiter.api.Test;
@@ -34,17 +36,7 @@ class PruneRoundsCliTest {
     }
     init.save(model);
     Path out = dir.resolve("p.zip");
-    CliRun r =
-        CliRun.run(
-            "prune",
-            "--model",
-            model.toString(),
-            "--percents",
-            "0.5,0.3",
-            "--timing-runs",
-            "0",
-            "--out",
-            out.toString());
+    CliRun r = pruneTwoRounds(model, out, "--timing-runs", "0");
     assertThat(r.code()).as("stderr: %s", r.err()).isEqualTo(0);
     assertThat(Files.exists(dir.resolve("p-round1.zip"))).isTrue();
     assertThat(Files.exists(dir.resolve("p-round2.zip"))).isTrue();
@@ -64,18 +56,27 @@ class PruneRoundsCliTest {
     assertThat(m.out())
         .startsWith("metrics input params=" + r2.graph().numParams() + " ")
         .contains("map=nan");
-    CliRun bad =
-        CliRun.run(
-            "prune",
-            "--model",
-            model.toString(),
-            "--percents",
-            "0.5,0.3",
-            "--rounds",
-            "3",
-            "--out",
-            out.toString());
+    CliRun bad = pruneTwoRounds(model, out, "--rounds", "3");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("--rounds 3 disagrees");
+  }
+
+  /**
+   * Runs {@code fssd prune} in two rounds (percents 0.5 then 0.3) from {@code model} to {@code
+   * out}.
+   */
+  private static CliRun pruneTwoRounds(Path model, Path out, String... extra) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "prune",
+                "--model",
+                model.toString(),
+                "--percents",
+                "0.5,0.3",
+                "--out",
+                out.toString()));
+    a.addAll(List.of(extra));
+    return CliRun.run(a.toArray(new String[0]));
   }
 }

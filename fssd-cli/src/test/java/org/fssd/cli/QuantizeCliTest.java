@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.fssd.model.FssdModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,16 +19,28 @@ import org.junit.jupiter.api.io.TempDir;
 class QuantizeCliTest {
   @TempDir Path dir;
 
+  /** Runs {@code fssd quantize} on the shipped demo model with shapes data, writing {@code out}. */
+  private static CliRun quantizeDemo(Path out, String... extra) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "quantize",
+                "--model",
+                FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
+                "--dataset",
+                "shapes",
+                "--out",
+                out.toString()));
+    a.addAll(List.of(extra));
+    return CliRun.run(a.toArray(new String[0]));
+  }
+
   @Test
   void quantizePrintsMapsAndWritesAnInt8ModelThatDetectRuns() throws Exception {
     Path out = dir.resolve("demo-int8.zip");
     CliRun q =
-        CliRun.run(
-            "quantize",
-            "--model",
-            FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
-            "--dataset",
-            "shapes",
+        quantizeDemo(
+            out,
             "--shapes-preset",
             "SEPARATED",
             "--shapes-count",
@@ -40,9 +54,7 @@ class QuantizeCliTest {
             "--methods",
             "minmax,mse",
             "--batch",
-            "4",
-            "--out",
-            out.toString());
+            "4");
     assertThat(q.code()).as(q.err()).isZero();
     assertThat(q.out())
         .contains("calibration mAP fp32:")
@@ -68,19 +80,7 @@ class QuantizeCliTest {
 
   @Test
   void unknownMethodIsRefused() {
-    CliRun q =
-        CliRun.run(
-            "quantize",
-            "--model",
-            FssdHomeAtRepoRoot.ROOT.resolve("models/demo-shapes.zip").toString(),
-            "--dataset",
-            "shapes",
-            "--shapes-count",
-            "4",
-            "--methods",
-            "kl",
-            "--out",
-            dir.resolve("x.zip").toString());
+    CliRun q = quantizeDemo(dir.resolve("x.zip"), "--shapes-count", "4", "--methods", "kl");
     assertThat(q.code()).isNotZero();
     assertThat(q.err()).contains("unknown --methods entry 'kl'");
     assertThat(dir.resolve("x.zip")).doesNotExist();

@@ -77,14 +77,20 @@ class RunPicturesTest {
         .decayEpochs(1)
         .workers(1)
         .evaluateEvery(2, HELD_OUT)
-        .listener(
-            new TrainingListener() {
-              @Override
-              public void onEvaluation(long iteration, int epoch, EvalResult result) {
-                evalIterations.add(new long[] {iteration, epoch});
-                evals.add(result);
-              }
-            });
+        .listener(recording(evalIterations, evals));
+  }
+
+  /**
+   * A listener that adds each evaluation's {iteration, epoch} to {@code at}, its result to evals.
+   */
+  private static TrainingListener recording(List<long[]> at, List<EvalResult> evals) {
+    return new TrainingListener() {
+      @Override
+      public void onEvaluation(long iteration, int epoch, EvalResult result) {
+        at.add(new long[] {iteration, epoch});
+        evals.add(result);
+      }
+    };
   }
 
   @Test
@@ -120,13 +126,7 @@ class RunPicturesTest {
         FssdTrainer.resume(ckpt, TRAIN)
             .workers(1)
             .evaluateEvery(2, HELD_OUT)
-            .listener(
-                new TrainingListener() {
-                  @Override
-                  public void onEvaluation(long iteration, int epoch, EvalResult result) {
-                    atResumed.add(new long[] {iteration, epoch});
-                  }
-                })
+            .listener(recording(atResumed, new ArrayList<>()))
             .build();
     resumed.train();
     assertThat(atResumed).extracting(x -> x[0]).containsExactly(4L, 6L);

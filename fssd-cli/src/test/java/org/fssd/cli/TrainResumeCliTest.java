@@ -30,17 +30,6 @@ class TrainResumeCliTest {
     List<String> a =
         new ArrayList<>(
             List.of(
-                "train",
-                "--width-divisor",
-                "64",
-                "--dataset",
-                "shapes",
-                "--shapes-count",
-                "4",
-                "--shapes-size",
-                "96",
-                "--workers",
-                "1",
                 "--log-every",
                 "100",
                 "--checkpoint-dir",
@@ -48,7 +37,7 @@ class TrainResumeCliTest {
                 "--out",
                 dir.resolve("m.zip").toString()));
     a.addAll(List.of(extra));
-    return a.toArray(new String[0]);
+    return CliRun.tinyShapesTrain(a.toArray(new String[0]));
   }
 
   private static List<Long> checkpointIterations(String err) {

@@ -27,28 +27,20 @@ class WorkflowCliTest {
     Path model = dir.resolve("m.zip");
     String[] shapes = {"--dataset", "shapes", "--shapes-count", "4", "--shapes-size", "96"};
     String[] train =
-        concat(
-            new String[] {
-              "train",
-              "--bn",
-              "--sparsity",
-              "1e-4",
-              "--width-divisor",
-              "64",
-              "--batch",
-              "2",
-              "--epochs",
-              "1",
-              "--workers",
-              "1",
-              "--log-every",
-              "1",
-              "--plots",
-              dir.resolve("train-plots").toString(),
-              "--out",
-              model.toString()
-            },
-            shapes);
+        CliRun.tinyShapesTrain(
+            "--bn",
+            "--sparsity",
+            "1e-4",
+            "--batch",
+            "2",
+            "--epochs",
+            "1",
+            "--log-every",
+            "1",
+            "--plots",
+            dir.resolve("train-plots").toString(),
+            "--out",
+            model.toString());
     String[] r = run(train);
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[2]).contains("train: epoch 0 batch 2/2 iteration 2 loss");

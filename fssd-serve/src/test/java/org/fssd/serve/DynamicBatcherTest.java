@@ -3,14 +3,11 @@ package org.fssd.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.fssd.detect.Detection;
 import org.fssd.detect.FssdDetector;
@@ -52,31 +49,7 @@ class DynamicBatcherTest {
     images.forEach(BgrImage::close);
   }
 
-  /** Records the size of every batch; holds the first one until {@link #release} opens. */
-  private static final class Gate implements Consumer<List<BgrImage>> {
-    final List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
-    final CountDownLatch entered = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    static Gate open() {
-      Gate g = new Gate();
-      g.release.countDown();
-      return g;
-    }
-
-    @Override
-    public void accept(List<BgrImage> batch) {
-      sizes.add(batch.size());
-      entered.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private DynamicBatcher start(int maxBatch, long maxDelayMs, Gate gate, LongSupplier clock) {
+  private DynamicBatcher start(int maxBatch, long maxDelayMs, BatchGate gate, LongSupplier clock) {
     batcher =
         new DynamicBatcher(
             i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(),
@@ -117,7 +90,7 @@ class DynamicBatcherTest {
 
   @Test
   void submitSaysWhyItRefusesAQueueFullFromAClosedBatcher() throws Exception {
-    Gate gate = new Gate();
+    BatchGate gate = new BatchGate();
     batcher =
         new DynamicBatcher(
             i -> FssdDetector.builder().model(model).scoreThreshold(0.01f).build(),
@@ -146,7 +119,7 @@ class DynamicBatcherTest {
   @Test
   void requestsThatQueuedDuringABatchStartAsSoonAsTheWorkerIsFree() throws Exception {
     AtomicLong now = new AtomicLong();
-    Gate gate = new Gate();
+    BatchGate gate = new BatchGate();
     start(2, HOUR_MS, gate, now::get);
     List<CompletableFuture<List<Detection>>> first = List.of(submit(1), submit(2)); // a full batch
     gate.entered.await();
@@ -165,7 +138,7 @@ class DynamicBatcherTest {
   @Test
   void aRequestAtAnIdleWorkerWaitsForCompanionsWithinTheDelay() throws Exception {
     AtomicLong now = new AtomicLong(); // never moves: the delay never runs out
-    Gate gate = Gate.open();
+    BatchGate gate = BatchGate.open();
     start(4, HOUR_MS, gate, now::get);
     List<CompletableFuture<List<Detection>>> all = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -185,7 +158,7 @@ class DynamicBatcherTest {
 
   @Test
   void aLongerQueueRunsAsBatchesOfTheWarmedUpSizesOnly() throws Exception {
-    Gate gate = new Gate();
+    BatchGate gate = new BatchGate();
     start(8, 0, gate, System::nanoTime);
     CompletableFuture<List<Detection>> head = submit(100);
     gate.entered.await();

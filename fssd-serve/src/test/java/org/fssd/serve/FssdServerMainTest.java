@@ -147,37 +147,39 @@ class FssdServerMainTest {
         .contains("default: 8080");
   }
 
+  /** Runs the command line, which must exit 2 with stderr containing every given fragment. */
+  private static void assertUsageError(String[] args, String... fragments) {
+    String[] r = execute(args);
+    assertThat(r[0]).as("exit code of %s", String.join(" ", args)).isEqualTo("2");
+    assertThat(r[2]).contains(fragments);
+  }
+
+  private static String[] args(String... args) {
+    return args;
+  }
+
   @Test
   void badValuesAreUsageErrorsThatNameThem() {
-    String[] range = execute("--model", "m.zip", "--port", "70000");
-    assertThat(range[0]).isEqualTo("2");
-    assertThat(range[2]).contains("port must be in [0, 65535], got 70000").contains("Usage:");
-    String[] notANumber = execute("--model", "m.zip", "--max-batch", "many");
-    assertThat(notANumber[0]).isEqualTo("2");
-    assertThat(notANumber[2]).contains("--max-batch").contains("many");
-    String[] threshold = execute("--model", "m.zip", "--threshold", "1.5");
-    assertThat(threshold[0]).isEqualTo("2");
-    assertThat(threshold[2]).contains("scoreThreshold must be in [0, 1), got 1.5");
-    String[] one = execute("--model", "m.zip", "--threshold", "1");
-    assertThat(one[0]).isEqualTo("2");
-    assertThat(one[2]).contains("scoreThreshold must be in [0, 1), got 1.0");
-    String[] nms = execute("--model", "m.zip", "--nms", "0");
-    assertThat(nms[0]).isEqualTo("2");
-    assertThat(nms[2]).contains("nmsIouThreshold must be in (0, 1], got 0.0");
-    String[] mb = execute("--model", "m.zip", "--max-upload-mb", "0");
-    assertThat(mb[0]).isEqualTo("2");
-    assertThat(mb[2]).contains("--max-upload-mb must be in [1, ");
-    String[] missing = execute("--port", "0");
-    assertThat(missing[0]).isEqualTo("2");
-    assertThat(missing[2]).contains("--model");
-    String[] uploads = execute("--model", "m.zip", "--max-uploads", "0");
-    assertThat(uploads[0]).isEqualTo("2");
-    assertThat(uploads[2]).contains("maxUploads must be in [1, 10000], got 0");
-    String[] idle = execute("--model", "m.zip", "--body-idle-timeout-ms", "0");
-    assertThat(idle[0]).isEqualTo("2");
-    assertThat(idle[2]).contains("bodyIdleTimeoutMs must be in [1, 3600000], got 0");
-    String[] unknown = execute("--model", "m.zip", "--colour", "red");
-    assertThat(unknown[0]).isEqualTo("2");
-    assertThat(unknown[2]).contains("--colour");
+    assertUsageError(
+        args("--model", "m.zip", "--port", "70000"),
+        "port must be in [0, 65535], got 70000",
+        "Usage:");
+    assertUsageError(args("--model", "m.zip", "--max-batch", "many"), "--max-batch", "many");
+    assertUsageError(
+        args("--model", "m.zip", "--threshold", "1.5"),
+        "scoreThreshold must be in [0, 1), got 1.5");
+    assertUsageError(
+        args("--model", "m.zip", "--threshold", "1"), "scoreThreshold must be in [0, 1), got 1.0");
+    assertUsageError(
+        args("--model", "m.zip", "--nms", "0"), "nmsIouThreshold must be in (0, 1], got 0.0");
+    assertUsageError(
+        args("--model", "m.zip", "--max-upload-mb", "0"), "--max-upload-mb must be in [1, ");
+    assertUsageError(args("--port", "0"), "--model");
+    assertUsageError(
+        args("--model", "m.zip", "--max-uploads", "0"), "maxUploads must be in [1, 10000], got 0");
+    assertUsageError(
+        args("--model", "m.zip", "--body-idle-timeout-ms", "0"),
+        "bodyIdleTimeoutMs must be in [1, 3600000], got 0");
+    assertUsageError(args("--model", "m.zip", "--colour", "red"), "--colour");
   }
 }

@@ -19,10 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,15 +39,11 @@ import org.junit.jupiter.api.Timeout;
     unit = TimeUnit.SECONDS) // generous: several servers compile plans, on a busy machine too
 class FssdServerTest {
   /** Default request threshold of the servers here. */
-  private static final float THRESHOLD = 0.05f;
+  private static final float THRESHOLD = ServeFixtures.THRESHOLD;
 
-  private static final int MAX_DETECTIONS = 50;
+  private static final int MAX_DETECTIONS = ServeFixtures.MAX_DETECTIONS;
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private static final HttpClient HTTP = ServeFixtures.HTTP;
 
   private static FssdModel model;
   private static FssdDetector detector;
@@ -77,22 +70,14 @@ class FssdServerTest {
   }
 
   @AfterAll
-  static void tearDown() {
-    if (server != null) {
-      server.close();
-    }
-    if (detector != null) {
-      detector.close();
-    }
+  static void tearDown() throws Exception {
+    ServeFixtures.closeAll(server, detector);
   }
 
   // ------------------------------------------------------------------ helpers
 
   private static FssdServer.Builder serverBuilder() {
-    return FssdServer.builder()
-        .model(model)
-        .scoreThreshold(THRESHOLD)
-        .maxDetections(MAX_DETECTIONS);
+    return ServeFixtures.serverBuilder(model);
   }
 
   /** What the server should answer without query parameters: the reference, filtered. */
@@ -100,25 +85,8 @@ class FssdServerTest {
     return Endpoints.filter(detector.detect(img), THRESHOLD, Integer.MAX_VALUE);
   }
 
-  private static BufferedImage noise(int w, int h, long seed) {
-    Random r = new Random(seed);
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int base = ((x / 20 + y / 20) % 2) * 150;
-        img.setRGB(
-            x,
-            y,
-            ((base + r.nextInt(100)) << 16) | ((r.nextInt(256)) << 8) | (base + r.nextInt(100)));
-      }
-    }
-    return img;
-  }
-
   private static byte[] png(int w, int h, long seed) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(noise(w, h, seed), "png", out);
-    return out.toByteArray();
+    return ServeFixtures.encodedNoise(w, h, seed, "png");
   }
 
   private static byte[] flatPng(int w, int h) throws IOException {
@@ -128,9 +96,7 @@ class FssdServerTest {
   }
 
   private static byte[] jpeg(int w, int h, long seed) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(noise(w, h, seed), "jpeg", out);
-    return out.toByteArray();
+    return ServeFixtures.encodedNoise(w, h, seed, "jpeg");
   }
 
   private static URI uri(FssdServer s, String pathAndQuery) {
@@ -274,18 +240,22 @@ class FssdServerTest {
     }
   }
 
+  /** Starts a server on a model file, one image per batch, with this class's detection settings. */
+  private static FssdServer startOneAtATime(java.nio.file.Path file) {
+    return FssdServer.builder()
+        .model(file)
+        .scoreThreshold(THRESHOLD)
+        .maxDetections(MAX_DETECTIONS)
+        .maxBatch(1)
+        .build()
+        .start();
+  }
+
   @Test
   void servesAModelFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path file = dir.resolve("tiny.zip");
     model.save(file);
-    try (FssdServer s =
-        FssdServer.builder()
-            .model(file)
-            .scoreThreshold(THRESHOLD)
-            .maxDetections(MAX_DETECTIONS)
-            .maxBatch(1)
-            .build()
-            .start()) {
+    try (FssdServer s = startOneAtATime(file)) {
       assertHealthy(s);
       assertThat(
               MAPPER
@@ -321,14 +291,7 @@ class FssdServerTest {
       want = Endpoints.filter(d.detect(img), THRESHOLD, Integer.MAX_VALUE);
     }
     assertThat(want).as("int8 detections above %s on the test image", THRESHOLD).isNotEmpty();
-    try (FssdServer s =
-        FssdServer.builder()
-            .model(file)
-            .scoreThreshold(THRESHOLD)
-            .maxDetections(MAX_DETECTIONS)
-            .maxBatch(1)
-            .build()
-            .start()) {
+    try (FssdServer s = startOneAtATime(file)) {
       assertHealthy(s);
       HttpResponse<byte[]> r = post(s, "/v1/detect", img);
       assertThat(r.statusCode()).isEqualTo(200);
@@ -623,48 +586,31 @@ class FssdServerTest {
   void closeDrainsRequestsInFlight() throws Exception {
     // The batch is held on the batcher thread until close() has begun, so the four requests are
     // certainly in flight when it is called (no sleeps).
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
-    FssdServer s =
-        serverBuilder()
-            .maxBatch(4)
-            .maxDelayMs(10_000)
-            .beforeBatch(
-                batch -> {
-                  sizes.add(batch.size());
-                  entered.countDown();
-                  try {
-                    release.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                })
-            .build()
-            .start();
+    BatchGate gate = new BatchGate();
+    FssdServer s = serverBuilder().maxBatch(4).maxDelayMs(10_000).beforeBatch(gate).build().start();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<HttpResponse<byte[]>>> futures = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         futures.add(pool.submit(() -> post(s, "/v1/detect", images.get(0))));
       }
-      entered.await(); // four waiting make a full batch at once
+      gate.entered.await(); // four waiting make a full batch at once
       Thread closer = new Thread(s::close, "closer");
       closer.start();
       while (s.isReady()) {
         Thread.onSpinWait(); // close() has begun once the server stops saying ready
       }
-      release.countDown();
+      gate.release.countDown();
       closer.join();
       for (Future<HttpResponse<byte[]>> f : futures) {
         HttpResponse<byte[]> r = f.get(60, TimeUnit.SECONDS);
         assertThat(r.statusCode()).isEqualTo(200);
         assertSameDetections(MAPPER.readTree(r.body()), expected(images.get(0)), 160, 120);
       }
-      assertThat(sizes).containsExactly(4);
+      assertThat(gate.sizes).containsExactly(4);
       assertThat(s.isReady()).isFalse();
     } finally {
-      release.countDown();
+      gate.release.countDown();
       pool.shutdownNow();
       s.close();
     }

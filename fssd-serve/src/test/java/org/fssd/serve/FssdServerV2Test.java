@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,11 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.fssd.model.FssdModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,12 +34,8 @@ import org.junit.jupiter.api.Timeout;
     unit = TimeUnit.SECONDS) // generous: servers compile plans, on a busy machine too
 class FssdServerV2Test {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
-  private static final float THRESHOLD = 0.05f;
+  private static final HttpClient HTTP = ServeFixtures.HTTP;
+  private static final float THRESHOLD = ServeFixtures.THRESHOLD;
 
   private static FssdModel model;
   private static FssdServer server;
@@ -54,11 +46,8 @@ class FssdServerV2Test {
   static void setUp() throws IOException {
     model = ServeTestModels.tamedTiny300();
     server =
-        FssdServer.builder()
-            .model(model)
+        ServeFixtures.serverBuilder(model)
             .modelName("tiny")
-            .scoreThreshold(THRESHOLD)
-            .maxDetections(50)
             .maxBatch(2)
             .maxQueue(4)
             .build()
@@ -75,20 +64,7 @@ class FssdServerV2Test {
   }
 
   private static byte[] encode(int w, int h, long seed, String format) throws IOException {
-    Random r = new Random(seed);
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int base = ((x / 20 + y / 20) % 2) * 150;
-        img.setRGB(
-            x,
-            y,
-            ((base + r.nextInt(100)) << 16) | (r.nextInt(256) << 8) | (base + r.nextInt(100)));
-      }
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, format, out);
-    return out.toByteArray();
+    return ServeFixtures.encodedNoise(w, h, seed, format);
   }
 
   static HttpResponse<String> send(
@@ -371,20 +347,19 @@ class FssdServerV2Test {
     assertThat(infer("tiny", inferRequest(jpeg)).statusCode()).isEqualTo(200);
   }
 
-  @Test
-  void wrongMethodsOnTemplatedPathsAre405WithAllow() throws Exception {
+  /** Sends "METHOD path" with no body; the answer must be 405 with the given Allow header. */
+  private static void assert405(String methodAndPath, String allow) throws IOException {
     RawHttp.Answer a =
         RawHttp.exchange(
-            server.port(),
-            "GET /v2/models/tiny/infer HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n");
-    assertThat(a.status()).isEqualTo(405);
-    assertThat(a.header("Allow")).isEqualTo("POST");
-    RawHttp.Answer b =
-        RawHttp.exchange(
-            server.port(),
-            "DELETE /v2/models/whatever HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n");
-    assertThat(b.status()).isEqualTo(405);
-    assertThat(b.header("Allow")).isEqualTo("GET, HEAD");
+            server.port(), methodAndPath + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(a.status()).as(methodAndPath).isEqualTo(405);
+    assertThat(a.header("Allow")).as(methodAndPath).isEqualTo(allow);
+  }
+
+  @Test
+  void wrongMethodsOnTemplatedPathsAre405WithAllow() throws Exception {
+    assert405("GET /v2/models/tiny/infer", "POST");
+    assert405("DELETE /v2/models/whatever", "GET, HEAD");
     assertThat(Endpoints.matches("/v2/models/{name}/ready", "/v2/models/x/ready")).isTrue();
     assertThat(Endpoints.matches("/v2/models/{name}/ready", "/v2/models//ready")).isFalse();
     assertThat(Endpoints.matches("/v2/models/{name}", "/v2/models/x/ready")).isFalse();

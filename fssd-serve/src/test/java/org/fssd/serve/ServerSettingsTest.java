@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import org.fssd.detect.DetectorSettings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@link ServerSettings}: validated, and the server's own copy of its builder's settings. */
 class ServerSettingsTest {
@@ -26,93 +28,57 @@ class ServerSettingsTest {
   }
 
   @Test
-  void theRecordChecksEveryValue() {
+  void validSettingsKeepTheDetectorDefaultsAndANullDetectorIsRefused() {
     assertThat(valid().defaultThreshold()).isEqualTo(0.3f);
     assertThat(valid().replicas()).isEqualTo(1);
-    assertThatThrownBy(
-            () ->
-                new ServerSettings(
-                    "h",
-                    70_000,
-                    "fssd",
-                    8,
-                    5,
-                    64,
-                    1000,
-                    64,
-                    10_000,
-                    30_000,
-                    0,
-                    DetectorSettings.defaults()))
-        .hasMessage("port must be in [0, 65535], got 70000");
-    assertThatThrownBy(
-            () ->
-                new ServerSettings(
-                    "h",
-                    0,
-                    "-bad",
-                    8,
-                    5,
-                    64,
-                    1000,
-                    64,
-                    10_000,
-                    30_000,
-                    0,
-                    DetectorSettings.defaults()))
-        .hasMessageContaining("modelName");
-    assertThatThrownBy(
-            () ->
-                new ServerSettings(
-                    "h",
-                    0,
-                    "fssd",
-                    129,
-                    5,
-                    64,
-                    1000,
-                    64,
-                    10_000,
-                    30_000,
-                    0,
-                    DetectorSettings.defaults()))
-        .hasMessage("maxBatch must be in [1, 128], got 129");
-    assertThatThrownBy(
-            () ->
-                new ServerSettings(
-                    "h",
-                    0,
-                    "fssd",
-                    8,
-                    5,
-                    0,
-                    1000,
-                    64,
-                    10_000,
-                    30_000,
-                    0,
-                    DetectorSettings.defaults()))
-        .hasMessage("maxQueue must be >= 1, got 0");
-    assertThatThrownBy(
-            () ->
-                new ServerSettings(
-                    "h",
-                    0,
-                    "fssd",
-                    8,
-                    5,
-                    64,
-                    1000,
-                    64,
-                    10_000,
-                    30_000,
-                    -1,
-                    DetectorSettings.defaults()))
-        .hasMessage("drainTimeoutMs must be >= 0, got -1");
     assertThatThrownBy(
             () -> new ServerSettings("h", 0, "fssd", 8, 5, 64, 1000, 64, 10_000, 30_000, 0, null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("detector");
+  }
+
+  /**
+   * One bad value per row; the others valid. {@code exact} false: the message need only contain it.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "70000 | fssd | 8   | 64 | 0  | true  | port must be in [0, 65535], got 70000",
+        "0     | -bad | 8   | 64 | 0  | false | modelName",
+        "0     | fssd | 129 | 64 | 0  | true  | maxBatch must be in [1, 128], got 129",
+        "0     | fssd | 8   | 0  | 0  | true  | maxQueue must be >= 1, got 0",
+        "0     | fssd | 8   | 64 | -1 | true  | drainTimeoutMs must be >= 0, got -1",
+      })
+  void theRecordChecksEveryValue(
+      int port,
+      String modelName,
+      int maxBatch,
+      int maxQueue,
+      long drainMs,
+      boolean exact,
+      String message) {
+    var thrown =
+        assertThatThrownBy(
+            () ->
+                new ServerSettings(
+                    "h",
+                    port,
+                    modelName,
+                    maxBatch,
+                    5,
+                    maxQueue,
+                    1000,
+                    64,
+                    10_000,
+                    30_000,
+                    drainMs,
+                    DetectorSettings.defaults()));
+    if (exact) {
+      thrown.hasMessage(message);
+    } else {
+      thrown.hasMessageContaining(message);
+    }
   }
 
   @Test

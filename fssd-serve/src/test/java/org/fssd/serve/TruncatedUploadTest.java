@@ -26,11 +26,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class TruncatedUploadTest {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private static final HttpClient HTTP = ServeFixtures.HTTP;
   private static FssdServer server;
 
   @BeforeAll

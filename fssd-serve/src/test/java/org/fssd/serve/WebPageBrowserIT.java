@@ -122,16 +122,11 @@ class WebPageBrowserIT {
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws Exception {
     if (browser != null) {
       browser.quit();
     }
-    if (server != null) {
-      server.close();
-    }
-    if (detector != null) {
-      detector.close();
-    }
+    ServeFixtures.closeAll(server, detector);
   }
 
   @Test
