@@ -3,6 +3,7 @@ package org.fssd.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.fssd.data.GtBox;
@@ -49,6 +50,11 @@ record CliRun(int code, String out, String err) {
    * 64, one worker) followed by {@code extra}, which may repeat a flag to override it.
    */
   static String[] tinyShapesTrain(String... extra) {
+    return tinyShapesTrain(4, extra);
+  }
+
+  /** {@link #tinyShapesTrain(String...)} on {@code images} shapes images instead of 4. */
+  static String[] tinyShapesTrain(int images, String... extra) {
     List<String> a =
         new ArrayList<>(
             List.of(
@@ -60,10 +66,28 @@ record CliRun(int code, String out, String err) {
                 "--dataset",
                 "shapes",
                 "--shapes-count",
-                "4",
+                Integer.toString(images),
                 "--shapes-size",
                 "96"));
     a.addAll(List.of(extra));
     return a.toArray(new String[0]);
+  }
+
+  /**
+   * {@link #tinyShapesTrain(int, String...)} with checkpoints in {@code dir/ck}, the model written
+   * to {@code dir/m.zip} and quiet progress, followed by {@code extra}.
+   */
+  static String[] checkpointedTinyTrain(Path dir, int images, String... extra) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--log-every",
+                "100",
+                "--checkpoint-dir",
+                dir.resolve("ck").toString(),
+                "--out",
+                dir.resolve("m.zip").toString()));
+    a.addAll(List.of(extra));
+    return tinyShapesTrain(images, a.toArray(new String[0]));
   }
 }

@@ -20,33 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainEngineCliTest {
   @TempDir Path dir;
 
+  /** 2 shapes images, one iteration per epoch, 3 epochs. */
   private String[] train(String... extra) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "train",
-                "--width-divisor",
-                "64",
-                "--dataset",
-                "shapes",
-                "--shapes-count",
-                "2",
-                "--shapes-size",
-                "96",
-                "--batch",
-                "2",
-                "--epochs",
-                "3",
-                "--workers",
-                "1",
-                "--log-every",
-                "100",
-                "--checkpoint-dir",
-                dir.resolve("ck").toString(),
-                "--out",
-                dir.resolve("m.zip").toString()));
+    List<String> a = new ArrayList<>(List.of("--batch", "2", "--epochs", "3"));
     a.addAll(List.of(extra));
-    return a.toArray(new String[0]);
+    return CliRun.checkpointedTinyTrain(dir, 2, a.toArray(new String[0]));
   }
 
   private RunSettings settings(long iteration) {

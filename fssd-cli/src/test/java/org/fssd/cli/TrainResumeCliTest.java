@@ -27,17 +27,7 @@ class TrainResumeCliTest {
 
   /** 4 shapes images; with --batch 2, 2 iterations per epoch. */
   private String[] train(String... extra) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "--log-every",
-                "100",
-                "--checkpoint-dir",
-                dir.resolve("ck").toString(),
-                "--out",
-                dir.resolve("m.zip").toString()));
-    a.addAll(List.of(extra));
-    return CliRun.tinyShapesTrain(a.toArray(new String[0]));
+    return CliRun.checkpointedTinyTrain(dir, 4, extra);
   }
 
   private static List<Long> checkpointIterations(String err) {

@@ -11,6 +11,18 @@ import org.fssd.detect.DetectorSettings;
 import org.junit.jupiter.api.Test;
 
 class DetectOptionsTest {
+  /** Every detection setting away from its default (the values the job's flags below give). */
+  private static final DetectorSettings EVERY_SETTING_CHANGED =
+      DetectorSettings.builder()
+          .scoreThreshold(0.4f)
+          .nmsIouThreshold(0.5f)
+          .perClassTopK(3)
+          .maxDetections(9)
+          .maxPixels(4096)
+          .clipToImage(true)
+          .replicas(2)
+          .build();
+
   @Test
   void defaultsMatchTheDetectorsAndTheDocs() {
     DetectOptions d = DetectOptions.defaults();
@@ -67,16 +79,7 @@ class DetectOptionsTest {
 
   @Test
   void theDetectorSettingsAreOneDetectorSettingsValue() {
-    DetectorSettings s =
-        DetectorSettings.builder()
-            .scoreThreshold(0.4f)
-            .nmsIouThreshold(0.5f)
-            .perClassTopK(3)
-            .maxDetections(9)
-            .maxPixels(4096)
-            .clipToImage(true)
-            .replicas(2)
-            .build();
+    DetectorSettings s = EVERY_SETTING_CHANGED;
     DetectOptions o = DetectOptions.builder().detectorSettings(s).batchSize(2).build();
     assertThat(o.detectorSettings()).isEqualTo(s);
     assertThat(o.scoreThreshold()).isEqualTo(0.4f);
@@ -117,17 +120,7 @@ class DetectOptionsTest {
               "--replicas",
               "2"
             });
-    assertThat(a.options.build().detectorSettings())
-        .isEqualTo(
-            DetectorSettings.builder()
-                .scoreThreshold(0.4f)
-                .nmsIouThreshold(0.5f)
-                .perClassTopK(3)
-                .maxDetections(9)
-                .maxPixels(4096)
-                .clipToImage(true)
-                .replicas(2)
-                .build());
+    assertThat(a.options.build().detectorSettings()).isEqualTo(EVERY_SETTING_CHANGED);
     assertThatThrownBy(() -> FssdSparkJob.Args.parse(new String[] {"--nms", "0"}))
         .hasMessageContaining("nmsIouThreshold must be in (0, 1], got 0.0");
   }

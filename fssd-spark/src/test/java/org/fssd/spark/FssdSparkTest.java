@@ -142,13 +142,7 @@ class FssdSparkTest {
       }
     }
     assertThat(want.values()).anySatisfy(list -> assertThat(list).isNotEmpty());
-    Dataset<Row> files =
-        spark
-            .read()
-            .format("binaryFile")
-            .option("recursiveFileLookup", "true")
-            .option("pathGlobFilter", "*.png")
-            .load(images.toString());
+    Dataset<Row> files = pngFiles();
     List<Row> rows =
         FssdSpark.detect(
                 spark,
@@ -167,13 +161,7 @@ class FssdSparkTest {
 
   @Test
   void detectTakesAnyDatasetOfPathAndContent() {
-    Dataset<Row> files =
-        spark
-            .read()
-            .format("binaryFile")
-            .option("recursiveFileLookup", "true")
-            .option("pathGlobFilter", "*.png")
-            .load(images.toString());
+    Dataset<Row> files = pngFiles();
     assertThat(files.columns()).contains("path", "content", "length", "modificationTime");
     List<Row> rows =
         FssdSpark.detect(
@@ -421,6 +409,16 @@ class FssdSparkTest {
         assertThat(actual.get(i).label()).isEqualTo(e.getValue().get(i).label());
       }
     }
+  }
+
+  /** The PNG images of the test folder as Spark's binaryFile source reads them. */
+  private Dataset<Row> pngFiles() {
+    return spark
+        .read()
+        .format("binaryFile")
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.png")
+        .load(images.toString());
   }
 
   /** The width and height columns of {@code rows} are those of the image file. */
