@@ -55,12 +55,7 @@ class FssdServerTest {
     model = ServeTestModels.tamedTiny300();
     // The reference: a detector like the one the server builds (threshold floor, same cap), run
     // here.
-    detector =
-        FssdDetector.builder()
-            .model(model)
-            .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
-            .maxDetections(MAX_DETECTIONS)
-            .build();
+    detector = ServeFixtures.referenceDetector(model, MAX_DETECTIONS);
     server = serverBuilder().maxBatch(8).maxDelayMs(5).build().start();
     images = new ArrayList<>();
     images.add(png(160, 120, 1));

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.fssd.detect.FssdDetector;
 import org.fssd.model.FssdModel;
 
 /** What the fssd-serve HTTP tests share: one HTTP/1.1 client and seeded noise images. */
@@ -25,6 +26,18 @@ final class ServeFixtures {
         .model(model)
         .scoreThreshold(THRESHOLD)
         .maxDetections(MAX_DETECTIONS);
+  }
+
+  /**
+   * The reference detector of a server test: one like the server builds for {@code model} (its
+   * threshold floor, the detection cap {@code maxDetections}), run in the test itself.
+   */
+  static FssdDetector referenceDetector(FssdModel model, int maxDetections) {
+    return FssdDetector.builder()
+        .model(model)
+        .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
+        .maxDetections(maxDetections)
+        .build();
   }
 
   /** HTTP/1.1 (the server's protocol), with a connect timeout so a dead server fails the test. */

@@ -81,12 +81,7 @@ class WebPageBrowserIT {
     sampleBytes = Files.readAllBytes(sample);
 
     FssdModel model = ServeTestModels.tamedTiny300();
-    detector =
-        FssdDetector.builder()
-            .model(model)
-            .scoreThreshold(FssdServer.DETECTOR_FLOOR_THRESHOLD)
-            .maxDetections(MAX_DETECTIONS)
-            .build();
+    detector = ServeFixtures.referenceDetector(model, MAX_DETECTIONS);
     server =
         FssdServer.builder()
             .model(model)
