@@ -13,17 +13,18 @@ import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.fssd.engine.onednn.OneDnnTrainingPlan;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.FssdConfig;
+import org.fssd.model.training.TrainingPass;
+import org.fssd.model.training.TrainingPasses;
 import org.fssd.train.loss.MultiBoxLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One update of a training graph ({@link TrainingGraph}) by {@link TrainingEngine#PLAN}: the
- * forward and backward passes of a {@link OneDnnTrainingPlan}, everything else as DL4J's {@code
- * ComputationGraph.fit} does it, on the graph's own objects.
+ * forward and backward passes of a oneDNN {@link TrainingPass} ({@link TrainingPasses#onednn}),
+ * everything else as DL4J's {@code ComputationGraph.fit} does it, on the graph's own objects.
  *
  * <p>What {@code fit} does (DL4J 1.0.0-M2.1: {@code StochasticGradientDescent.optimize}) and what
  * this class does in its place:
@@ -55,7 +56,7 @@ final class PlanStep implements TrainingStep {
   private final PlanOptions.Algorithm algorithm;
   private final MultiBoxLoss loss;
   private final IActivation lossActivation;
-  private final Map<Integer, OneDnnTrainingPlan> plans = new HashMap<>();
+  private final Map<Integer, TrainingPass> plans = new HashMap<>();
   private final Map<String, INDArray> gradientViews;
   private final Gradient gradient;
   private boolean closed;
@@ -115,8 +116,8 @@ final class PlanStep implements TrainingStep {
     int batch = (int) features.size(0);
     checkArgument(
         labels.size(0) == batch, "labels have %s rows, features %s", labels.size(0), batch);
-    OneDnnTrainingPlan plan =
-        plans.computeIfAbsent(batch, b -> OneDnnTrainingPlan.build(config, graph, b, algorithm));
+    TrainingPass plan =
+        plans.computeIfAbsent(batch, b -> TrainingPasses.onednn(config, graph, b, algorithm));
     INDArray out = plan.forward(features);
     // before the update, as DL4J scores the parameters the gradients are taken at
     double score =
@@ -144,7 +145,7 @@ final class PlanStep implements TrainingStep {
   public void close() {
     if (!closed) {
       closed = true;
-      plans.values().forEach(OneDnnTrainingPlan::close);
+      plans.values().forEach(TrainingPass::close);
       plans.clear();
     }
   }

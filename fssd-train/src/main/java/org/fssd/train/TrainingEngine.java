@@ -1,7 +1,6 @@
 package org.fssd.train;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.fssd.engine.onednn.OneDnnTrainingPlan;
 import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.model.FssdConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,12 +19,13 @@ public enum TrainingEngine {
   GRAPH,
 
   /**
-   * The forward and backward passes of a {@link OneDnnTrainingPlan} (oneDNN CPU primitives compiled
-   * once per batch size), the {@code MultiBoxLoss} and the DL4J updater of the training graph
-   * applied as {@code fit} applies them: several times faster on the CPU. With the direct
-   * convolution algorithm its gradients match {@link #GRAPH}'s to fp32 rounding; with Winograd
-   * ({@code AUTO}, the default) the weight gradients of the large-map 3x3 convolutions carry more
-   * fp32 rounding (up to ~1e-2 relative on some parameters).
+   * The forward and backward passes of a oneDNN training plan ({@link
+   * org.fssd.model.training.TrainingPasses#onednn}: CPU primitives compiled once per batch size),
+   * the {@code MultiBoxLoss} and the DL4J updater of the training graph applied as {@code fit}
+   * applies them: several times faster on the CPU. With the direct convolution algorithm its
+   * gradients match {@link #GRAPH}'s to fp32 rounding; with Winograd ({@code AUTO}, the default)
+   * the weight gradients of the large-map 3x3 convolutions carry more fp32 rounding (up to ~1e-2
+   * relative on some parameters).
    */
   PLAN;
 
