@@ -72,7 +72,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 JAR="$ROOT/fssd-benchmarks/target/fssd-benchmarks.jar"
-if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT" -maxdepth 5 \( -path '*/src/main/*' -o -name pom.xml \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT" -maxdepth 12 -type f \( -path '*/src/main/*' -o -name pom.xml \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
   echo "== building fssd-benchmarks" >&2
   (cd "$ROOT" && mvn -q -B ${MAVEN_ARGS:-} package -pl fssd-benchmarks -am -DskipTests) >&2
 fi
