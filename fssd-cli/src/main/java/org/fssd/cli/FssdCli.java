@@ -74,7 +74,10 @@ public final class FssdCli {
 
   private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    if (e instanceof FssdException || e instanceof IllegalArgumentException) {
+    // bad input, and options this machine cannot run (BF16 without AVX512_BF16): the message only
+    if (e instanceof FssdException
+        || e instanceof IllegalArgumentException
+        || e instanceof UnsupportedOperationException) {
       err.println("fssd " + cmd.getCommandName() + ": " + e.getMessage());
     } else {
       err.println("fssd " + cmd.getCommandName() + ": unexpected failure: " + e);

@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
           + "  from the command line when given, else from the checkpoint: --epochs,%n"
           + "    --checkpoint-every, --augment, --mixup/--no-mixup, --mixup-alpha, --mixup-prob,%n"
           + "    --mixup-off-epochs, --precise-bn, --eval-every, --eval-shapes-seed,%n"
-          + "    --eval-shapes-count, --eval-voc-sets, --engine, --conv-algorithm.%n"
+          + "    --eval-shapes-count, --eval-voc-sets, --engine, --conv-algorithm, --precision.%n"
           + "  this invocation only (not stored): --max-iterations (a total, counted from iteration%n"
           + "    0), --workers, --log-every, --plots, --out.";
 
@@ -153,6 +153,14 @@ final class TrainCommand implements Callable<Integer> {
       description =
           "convolutions of --engine plan: auto = Winograd on large maps (fastest), direct = the gradients of --engine graph to fp32 rounding (default: ${DEFAULT-VALUE})")
   org.fssd.engine.onednn.PlanOptions.Algorithm convAlgorithm;
+
+  @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      paramLabel = "fp32|bf16",
+      description =
+          "arithmetic of --engine plan: fp32, or bf16 = mixed precision (bfloat16 activations and weight copies, fp32 master weights, gradients, loss and optimiser; needs a CPU with AVX512_BF16) (default: ${DEFAULT-VALUE})")
+  org.fssd.engine.onednn.PlanOptions.Precision precision;
 
   @Option(
       names = "--precise-bn",
@@ -362,8 +370,12 @@ final class TrainCommand implements Callable<Integer> {
         org.fssd.engine.onednn.PlanOptions.Algorithm.valueOf(
             setting("--conv-algorithm", convAlgorithm.name()).toUpperCase(Locale.ROOT));
     notes.put("--engine", engineUsed.name());
+    org.fssd.engine.onednn.PlanOptions.Precision precisionUsed =
+        org.fssd.engine.onednn.PlanOptions.Precision.valueOf(
+            setting("--precision", precision.name()).toUpperCase(Locale.ROOT));
     notes.put("--conv-algorithm", algorithmUsed.name());
-    b.engine(engineUsed).planAlgorithm(algorithmUsed);
+    notes.put("--precision", precisionUsed.name());
+    b.engine(engineUsed).planAlgorithm(algorithmUsed).planPrecision(precisionUsed);
     b.notes(notes);
     b.workers(workers);
     b.preciseBnBatches(preciseBnUsed);

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fssd train --engine} and {@code --conv-algorithm}: stored in the checkpoint's notes,
- * inherited by a resume unless given again, shown in the help, bad values refused.
+ * {@code fssd train --engine}, {@code --conv-algorithm} and {@code --precision}: stored in the
+ * checkpoint's notes, inherited by a resume unless given again, shown in the help, bad values
+ * refused.
  */
 // trains a network: seconds on 2 cores
 @Tag("slow")
@@ -60,5 +61,20 @@ class TrainEngineCliTest {
     CliRun bad = CliRun.run(train("--engine", "gpu"));
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("--engine").contains("gpu");
+  }
+
+  @Test
+  void precisionIsStoredAndBf16IsRefusedWhereItCannotRun() {
+    assertThat(CliRun.run("train", "--help").out()).contains("--precision=fp32|bf16");
+    CliRun first = CliRun.run(train("--max-iterations", "1"));
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(settings(1).notes()).containsEntry("--precision", "FP32");
+    // DL4J's fit has no bf16 path: refused before any work, not trained in fp32 silently
+    CliRun graph = CliRun.run(train("--resume", "--engine", "graph", "--precision", "bf16"));
+    assertThat(graph.code()).isNotZero();
+    assertThat(graph.err()).contains("BF16").contains("PLAN").doesNotContain("Exception");
+    CliRun int8 = CliRun.run(train("--resume", "--precision", "int8"));
+    assertThat(int8.code()).isNotZero();
+    assertThat(int8.err()).contains("INT8").doesNotContain("Exception");
   }
 }

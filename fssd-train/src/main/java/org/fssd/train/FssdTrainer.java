@@ -98,7 +98,7 @@ public final class FssdTrainer {
   private boolean used;
   private FssdModel recalibrated;
   private final TrainingEngine engine;
-  private final PlanOptions.Algorithm planAlgorithm;
+  private final PlanOptions planOptions;
 
   private FssdTrainer(
       Builder b, TrainingState state, ComputationGraph graph, FssdDataSetIterator data) {
@@ -131,7 +131,7 @@ public final class FssdTrainer {
     this.workers = b.workers;
     this.transform = b.transform;
     this.engine = b.engine != null ? b.engine : TrainingEngine.defaultEngine();
-    this.planAlgorithm = b.planAlgorithm;
+    this.planOptions = b.planOptions();
     this.steps.addAll(b.resumedHistory.steps());
     this.evaluations.addAll(b.resumedHistory.evaluations());
   }
@@ -159,7 +159,8 @@ public final class FssdTrainer {
    * <p><b>Only from this builder</b> (not stored): {@link Builder#maxIterations}, {@link
    * Builder#mixup}, {@link Builder#evaluate}, {@link Builder#preciseBnBatches}, {@link
    * Builder#transform}, {@link Builder#workers}, {@link Builder#engine}, {@link
-   * Builder#planAlgorithm} and the listeners. Checkpoints go on to {@code checkpointDir}.
+   * Builder#planAlgorithm}, {@link Builder#planPrecision} and the listeners. Checkpoints go on to
+   * {@code checkpointDir}.
    *
    * @throws FssdException when the directory holds no readable checkpoint
    */
@@ -221,7 +222,7 @@ public final class FssdTrainer {
   public FssdModel train() {
     checkState(!used, "train() runs once per trainer");
     used = true;
-    try (TrainingStep step = engine.step(state.config(), graph, planAlgorithm)) {
+    try (TrainingStep step = engine.step(state.config(), graph, planOptions)) {
       run(step);
     } finally {
       data.close();
@@ -395,9 +396,20 @@ public final class FssdTrainer {
     return FssdModel.of(config, inference, state.labels(), p);
   }
 
-  /** The engine in words: {@code GRAPH}, or {@code PLAN} with its convolution algorithm. */
+  /**
+   * The engine in words: {@code GRAPH}, or {@code PLAN} with its convolution algorithm (and {@code
+   * BF16} when not FP32).
+   */
   private String engineDescription() {
-    return engine == TrainingEngine.PLAN ? "PLAN (" + planAlgorithm + ")" : engine.name();
+    if (engine != TrainingEngine.PLAN) {
+      return engine.name();
+    }
+    return "PLAN ("
+        + planOptions.algorithm()
+        + (planOptions.precision() == PlanOptions.Precision.FP32
+            ? ""
+            : ", " + planOptions.precision())
+        + ")";
   }
 
   /** The engine that makes the updates. */
@@ -433,6 +445,7 @@ public final class FssdTrainer {
     private int preciseBnBatches;
     private TrainingEngine engine;
     private PlanOptions.Algorithm planAlgorithm = PlanOptions.Algorithm.AUTO;
+    private PlanOptions.Precision planPrecision = PlanOptions.Precision.FP32;
     private TrainingHistory resumedHistory = TrainingHistory.empty();
     private TrainingState resumedState;
     private RunSettings resumedSettings;
@@ -647,6 +660,23 @@ public final class FssdTrainer {
     }
 
     /**
+     * The arithmetic of {@link TrainingEngine#PLAN} (default {@link PlanOptions.Precision#FP32}).
+     * {@link PlanOptions.Precision#BF16} is mixed precision: bfloat16 activations, activation
+     * gradients and weight copies, fp32 accumulation, fp32 master weights, gradients, BN
+     * statistics, loss and optimiser state; it needs a CPU with AVX512_BF16 and the PLAN engine
+     * ({@link #build()} refuses it otherwise). Checkpoints and the trained model are fp32 either
+     * way; not stored in checkpoints (a run may be resumed in the other precision).
+     */
+    public Builder planPrecision(PlanOptions.Precision precision) {
+      this.planPrecision = checkNotNull(precision, "precision");
+      return this;
+    }
+
+    private PlanOptions planOptions() {
+      return PlanOptions.builder().algorithm(planAlgorithm).precision(planPrecision).build();
+    }
+
+    /**
      * Stores {@code notes} (name to value) in every checkpoint of the run ({@link RunSettings}),
      * adding to or replacing those a resumed checkpoint had; for the application's own settings,
      * read back with {@link #resumedSettings()}.
@@ -685,6 +715,15 @@ public final class FssdTrainer {
      * iterator (it owns threads until {@link FssdTrainer#train()} ends).
      */
     public FssdTrainer build() {
+      // before the data iterator starts its threads
+      PlanOptions options = planOptions();
+      TrainingEngine chosen = engine != null ? engine : TrainingEngine.defaultEngine();
+      if (chosen == TrainingEngine.PLAN) {
+        org.fssd.model.training.TrainingPasses.checkSupported(options);
+      } else if (planPrecision != PlanOptions.Precision.FP32) {
+        throw new IllegalArgumentException(
+            "training precision " + planPrecision + " needs engine PLAN, not " + chosen);
+      }
       ComputationGraph graph;
       TrainingState state;
       if (resumeFile != null) {

@@ -53,7 +53,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class PlanStep implements TrainingStep {
   private final FssdConfig config;
   private final ComputationGraph graph;
-  private final PlanOptions.Algorithm algorithm;
+  private final PlanOptions options;
   private final MultiBoxLoss loss;
   private final IActivation lossActivation;
   private final Map<Integer, TrainingPass> plans = new HashMap<>();
@@ -61,10 +61,13 @@ final class PlanStep implements TrainingStep {
   private final Gradient gradient;
   private boolean closed;
 
-  PlanStep(FssdConfig config, ComputationGraph graph, PlanOptions.Algorithm algorithm) {
+  PlanStep(FssdConfig config, ComputationGraph graph, PlanOptions options) {
+    checkArgument(
+        options.precision() != PlanOptions.Precision.INT8,
+        "training precision is FP32 or BF16, not INT8");
     this.config = config;
     this.graph = graph;
-    this.algorithm = algorithm;
+    this.options = options;
     this.loss = TrainingGraph.loss(graph);
     this.lossActivation =
         ((LossLayer) graph.getLayer(TrainingGraph.LOSS).conf().getLayer()).getActivationFn();
@@ -117,7 +120,7 @@ final class PlanStep implements TrainingStep {
     checkArgument(
         labels.size(0) == batch, "labels have %s rows, features %s", labels.size(0), batch);
     TrainingPass plan =
-        plans.computeIfAbsent(batch, b -> TrainingPasses.onednn(config, graph, b, algorithm));
+        plans.computeIfAbsent(batch, b -> TrainingPasses.onednn(config, graph, b, options));
     INDArray out = plan.forward(features);
     // before the update, as DL4J scores the parameters the gradients are taken at
     double score =

@@ -35,8 +35,29 @@ public enum TrainingEngine {
    */
   public TrainingStep step(
       FssdConfig config, ComputationGraph trainingGraph, PlanOptions.Algorithm algorithm) {
+    return step(config, trainingGraph, PlanOptions.builder().algorithm(algorithm).build());
+  }
+
+  /**
+   * A stepper of this engine on {@code trainingGraph} (a {@link TrainingGraph} of {@code config});
+   * {@code planOptions} are the PLAN engine's convolution algorithm and precision (FP32 or BF16).
+   * GRAPH ignores the algorithm and computes in the graph's data type: it refuses BF16 rather than
+   * silently training in FP32.
+   *
+   * @throws IllegalArgumentException for INT8, or BF16 with GRAPH
+   * @throws UnsupportedOperationException for BF16 on a CPU without AVX512_BF16 (when the first
+   *     batch compiles the plan)
+   */
+  public TrainingStep step(
+      FssdConfig config, ComputationGraph trainingGraph, PlanOptions planOptions) {
     if (this == PLAN) {
-      return new PlanStep(config, trainingGraph, algorithm);
+      return new PlanStep(config, trainingGraph, planOptions);
+    }
+    if (planOptions.precision() != PlanOptions.Precision.FP32) {
+      throw new IllegalArgumentException(
+          "training precision "
+              + planOptions.precision()
+              + " needs the PLAN engine; GRAPH trains in FP32");
     }
     TrainingGraph.loss(trainingGraph); // checks it is a training graph
     return new TrainingStep() {

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.fssd.data.ShapesDataset;
 import org.fssd.data.augment.MixupOptions;
 import org.fssd.data.batch.FssdDataSetIterator;
+import org.fssd.engine.onednn.PlanOptions;
 import org.fssd.engine.onednn.PlanOptions.Algorithm;
 import org.fssd.model.FssdConfig;
 import org.fssd.model.FssdModel;
@@ -95,7 +96,8 @@ class PlanStepTest {
 
     graph.fit(batch);
     double planScore;
-    try (PlanStep step = new PlanStep(config, plan, Algorithm.DIRECT)) {
+    try (PlanStep step =
+        new PlanStep(config, plan, PlanOptions.builder().algorithm(Algorithm.DIRECT).build())) {
       planScore = step.fit(batch.getFeatures(0), batch.getLabels(0));
     }
     exact.fit(
