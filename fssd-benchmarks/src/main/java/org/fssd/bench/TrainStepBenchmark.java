@@ -51,6 +51,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar TrainStepBenchmark
  * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar TrainStepBenchmark -p model=eighth300 -wi 1 -i 3
+ * OMP_NUM_THREADS=2 java -jar fssd-benchmarks/target/fssd-benchmarks.jar TrainStepBenchmark -p engine=PLAN -p bn=false -p precision=FP32,BF16
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -90,6 +91,14 @@ public class TrainStepBenchmark {
   @Param({"PLAN", "GRAPH"})
   public TrainingEngine engine;
 
+  /**
+   * Arithmetic of the PLAN engine: FP32 (default) or BF16 (mixed precision: bfloat16 activations
+   * and weight copies, fp32 master weights; needs AVX512_BF16). GRAPH runs FP32 only (setup fails
+   * for another value).
+   */
+  @Param({"FP32"})
+  public PlanOptions.Precision precision;
+
   private ComputationGraph graph;
   private MultiDataSet data;
   private TrainingStep trainingStep;
@@ -102,16 +111,24 @@ public class TrainStepBenchmark {
     String layers = TrainGraphs.check(graph, conv);
     TrainBatch b = TrainBatch.shapes(config, batch);
     data = b.toTrainingData();
-    trainingStep = engine.step(config, graph, PlanOptions.Algorithm.AUTO);
+    trainingStep =
+        engine.step(
+            config,
+            graph,
+            PlanOptions.builder()
+                .algorithm(PlanOptions.Algorithm.AUTO)
+                .precision(precision)
+                .build());
     step();
     if (!Double.isFinite(graph.score())) {
       throw new IllegalStateException("the first step's loss is " + graph.score());
     }
     System.out.printf(
-        "# %s (%s), engine %s, bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
+        "# %s (%s), engine %s %s, bn=%s, batch %d, %d positives; %s; %.2f G MACs/image forward%n",
         model,
         BenchModels.describe(model),
         engine,
+        precision,
         bn,
         batch,
         b.positives(),
