@@ -1,6 +1,10 @@
 package org.fssd.bench;
 
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -22,7 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * updater) per batch, next to DL4J's {@code fit} of the same training graph (forward + loss +
  * backward + updater) on the same images. A quick comparison, not a benchmark. Run: {@code java -cp
  * fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.PlanTrainTiming [repeats]
- * [dl4jRepeats]} (0 DL4J repeats skips DL4J).
+ * [dl4jRepeats]} (0 DL4J repeats skips DL4J). {@code -Dprecisions=FP32,BF16} times the FP32 and the
+ * BF16 plan in turns (step by step) and prints the ratio; {@code -Dalgorithm=DIRECT} the direct
+ * convolutions.
  */
 public final class PlanTrainTiming {
   private PlanTrainTiming() {}
@@ -54,34 +60,67 @@ public final class PlanTrainTiming {
     }
     images.assign(Nd4j.create(v, images.shape(), 'c'));
 
-    long t0 = System.nanoTime();
+    long t0;
     PlanOptions.Algorithm algorithm =
         PlanOptions.Algorithm.valueOf(System.getProperty("algorithm", "AUTO"));
-    try (OneDnnTrainingPlan plan = OneDnnTrainingPlan.build(config, train, batch, algorithm)) {
-      System.out.printf(
-          "plan (%s) built in %.1f s, arena %.2f GB%n",
-          algorithm, (System.nanoTime() - t0) / 1e9, plan.arenaBytes() / 1e9);
-      INDArray out = plan.forward(images);
-      INDArray outputGradient = Nd4j.randn(DataType.FLOAT, out.shape()).muli(1e-3);
+    // several precisions are timed in turns, step by step, so that a load on the machine falls on
+    // each of them alike
+    List<PlanOptions.Precision> precisions = new ArrayList<>();
+    for (String p : System.getProperty("precisions", "FP32").split(",")) {
+      precisions.add(PlanOptions.Precision.valueOf(p.trim().toUpperCase(java.util.Locale.ROOT)));
+    }
+    List<OneDnnTrainingPlan> plans = new ArrayList<>();
+    try {
+      INDArray outputGradient = null;
       Map<String, INDArray> gradients = new HashMap<>();
-      plan.backward(outputGradient, gradients);
-      double forward = 0;
-      double total = 0;
-      for (int i = 0; i < repeats; i++) {
-        long a = System.nanoTime();
-        plan.forward(images);
-        long b = System.nanoTime();
+      for (PlanOptions.Precision precision : precisions) {
+        t0 = System.nanoTime();
+        OneDnnTrainingPlan plan =
+            OneDnnTrainingPlan.build(
+                config,
+                train,
+                batch,
+                PlanOptions.builder().algorithm(algorithm).precision(precision).build());
+        plans.add(plan);
+        System.out.printf(
+            "plan (%s, %s) built in %.1f s, arena %.2f GB%n",
+            algorithm, precision, (System.nanoTime() - t0) / 1e9, plan.arenaBytes() / 1e9);
+        if (Boolean.getBoolean("describe")) {
+          plan.describe().forEach(l -> System.out.println("  " + l));
+        }
+        INDArray out = plan.forward(images);
+        if (outputGradient == null) {
+          outputGradient = Nd4j.randn(DataType.FLOAT, out.shape()).muli(1e-3);
+        }
         plan.backward(outputGradient, gradients);
-        long c = System.nanoTime();
-        forward += (b - a) / 1e6;
-        total += (c - a) / 1e6;
       }
-      System.out.printf(
-          "%-45s %9.1f ms/batch (forward %.1f, backward %.1f)%n",
-          "oneDNN plan forward+backward",
-          total / repeats,
-          forward / repeats,
-          (total - forward) / repeats);
+      double[] forward = new double[plans.size()];
+      double[] total = new double[plans.size()];
+      for (int i = 0; i < repeats; i++) {
+        for (int k = 0; k < plans.size(); k++) {
+          long a = System.nanoTime();
+          plans.get(k).forward(images);
+          long b = System.nanoTime();
+          plans.get(k).backward(checkNotNull(outputGradient), gradients);
+          long c = System.nanoTime();
+          forward[k] += (b - a) / 1e6;
+          total[k] += (c - a) / 1e6;
+        }
+      }
+      for (int k = 0; k < plans.size(); k++) {
+        System.out.printf(
+            "%-45s %9.1f ms/batch (forward %.1f, backward %.1f)%n",
+            "oneDNN plan forward+backward " + precisions.get(k),
+            total[k] / repeats,
+            forward[k] / repeats,
+            (total[k] - forward[k]) / repeats);
+      }
+      if (plans.size() > 1) {
+        System.out.printf(
+            "%s / %s time: %.2f%n", precisions.get(0), precisions.get(1), total[0] / total[1]);
+      }
+    } finally {
+      plans.forEach(OneDnnTrainingPlan::close);
     }
     if (Boolean.getBoolean("compare")) {
       compareAlgorithms(config, train, images);
@@ -114,6 +153,9 @@ public final class PlanTrainTiming {
         new PlanOptions.Algorithm[] {PlanOptions.Algorithm.DIRECT, PlanOptions.Algorithm.AUTO}) {
       try (OneDnnTrainingPlan plan =
           OneDnnTrainingPlan.build(config, train, (int) images.size(0), a)) {
+        if (Boolean.getBoolean("describe")) {
+          plan.describe().forEach(l -> System.out.println("  " + l));
+        }
         INDArray out = plan.forward(images);
         if (outputGradient == null) {
           outputGradient = Nd4j.randn(DataType.FLOAT, out.shape()).muli(1e-3);
