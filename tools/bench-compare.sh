@@ -3,7 +3,7 @@
 # same threads, same random-weight FSSD300 (fixed seed), same input.
 #
 #   tools/bench-compare.sh [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N]
-#                          [--train-runs N] [--train-batch N] [--keep]
+#                          [--train-runs N] [--train-batch N] [--no-train-bn] [--train-only] [--keep]
 #
 # Steps (see docs/performance.md for what the numbers mean):
 #  1. tools/reference/export_onnx.py writes a random-weight FSSD (fssd_ref.random_init(seed 1) +
@@ -32,19 +32,25 @@
 #     training plan, --engine PLAN, AUTO convolutions; same loss and optimiser; the DL4J fit path
 #     with FSSD_TRAIN_ENGINE=GRAPH) and PyTorch again; TRAIN_RUNS timed steps each after one warm-up step. Both print the loss
 #     of their first step (same weights and batch: they must agree).
+#     Then the same for the BN variant (SPEC 2.7; --no-train-bn skips it): train_step_timing.py --bn
+#     --write-weights writes fssd300-bn.pth (fssd_ref.random_init(seed 1) of the BN model), which
+#     PyTorch loads and TrainCompare --bn imports; same batch, same steps, first-step losses checked.
+#     --train-only skips steps 2-3b (step 1 still writes fssd300.pth): the training comparison alone.
 #  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
 #     PyTorch, peak RSS: VmHWM of a process running only that engine, i.e. OnnxCompare --only
 #     onnxruntime (the session) / --only fssd4j (an FssdDetector that imports the .pth itself, as an
 #     application would), and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
 #     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
-#     uniform 50 %), training step vs pytorch (PyTorch's faster memory format), and last the int8
-#     lines: fssd4j int8 vs onnxruntime fp32 and vs pytorch-int8.
+#     uniform 50 %), training step vs pytorch and training step vs pytorch (bn) (PyTorch's faster
+#     memory format each), and last the int8 lines: fssd4j int8 vs onnxruntime fp32 and vs
+#     pytorch-int8.
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get
 # when missing. Exit 1 when a step fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 THREADS=2; RUNS=20; BATCH=1; SIZE=300; GRAPH_RUNS=2; KEEP=0; TRAIN_RUNS=3; TRAIN_BATCH=8
+TRAIN_BN=1; TRAIN_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) THREADS="$2"; shift 2 ;;
@@ -54,8 +60,10 @@ while [ $# -gt 0 ]; do
     --graph-runs) GRAPH_RUNS="$2"; shift 2 ;;
     --train-runs) TRAIN_RUNS="$2"; shift 2 ;;
     --train-batch) TRAIN_BATCH="$2"; shift 2 ;;
+    --no-train-bn) TRAIN_BN=0; shift ;;
+    --train-only) TRAIN_ONLY=1; shift ;;
     --keep) KEEP=1; shift ;;
-    *) echo "usage: $0 [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N] [--train-runs N] [--train-batch N] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--threads N] [--runs N] [--batch N] [--size 300|512] [--graph-runs N] [--train-runs N] [--train-batch N] [--no-train-bn] [--train-only] [--keep]" >&2; exit 2 ;;
   esac
 done
 
@@ -92,7 +100,7 @@ torch_int8() {
     "$PY" "$ROOT/tools/reference/torch_int8.py" "$DIR" --size "$SIZE" --threads "$THREADS" \
     --batch "$BATCH" --runs "$RUNS" 2>> "$DIR/torch-int8.log" || { cat "$DIR/torch-int8.log" >&2; exit 1; }
 }
-"$PY" "$ROOT/tools/reference/torch_int8.py" "$DIR" --write-calib --size "$SIZE" > /dev/null 2> "$DIR/calib.log" \
+[ "$TRAIN_ONLY" = 1 ] || "$PY" "$ROOT/tools/reference/torch_int8.py" "$DIR" --write-calib --size "$SIZE" > /dev/null 2> "$DIR/calib.log" \
   || { cat "$DIR/calib.log" >&2; exit 1; }
 torch_time() { # extra args: --bf16
   LD_PRELOAD="$JEMALLOC" MALLOC_CONF="background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1" \
@@ -100,6 +108,9 @@ torch_time() { # extra args: --bf16
     --batch "$BATCH" --runs "$RUNS" "$@"
 }
 HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
+if [ "$TRAIN_ONLY" = 1 ]; then
+  echo "NOTE --train-only: inference comparison skipped" > "$DIR/results.txt"
+else
 {
   torch_time
   [ "$HAS_BF16" = 1 ] && torch_time --bf16
@@ -121,6 +132,7 @@ HAS_BF16=0; grep -qw avx512_bf16 /proc/cpuinfo && HAS_BF16=1
   done
   true
 } > "$DIR/results.txt"
+fi
 
 # ---- training step: same weights (fssd300.pth), same batch, same loss and optimiser ----------
 TRAIN_JAVA_OPTS=${FSSD_TRAIN_JAVA_OPTS:--Xmx4g -Dorg.bytedeco.javacpp.maxbytes=14G -Dorg.bytedeco.javacpp.maxphysicalbytes=18G}
@@ -133,7 +145,7 @@ train_java() {
 train_torch() {
   LD_PRELOAD="$JEMALLOC" MALLOC_CONF="background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1" \
     "$PY" "$ROOT/tools/reference/train_step_timing.py" --dir "$DIR" --threads "$THREADS" \
-    --warmup 1 --runs "$TRAIN_RUNS" --memory-format both 2>> "$DIR/train-torch.log" \
+    --warmup 1 --runs "$TRAIN_RUNS" --memory-format both "$@" 2>> "$DIR/train-torch.log" \
     || { cat "$DIR/train-torch.log" >&2; exit 1; }
 }
 if [ "$TRAIN_RUNS" -gt 0 ] && [ "$SIZE" = 300 ]; then
@@ -143,17 +155,24 @@ if [ "$TRAIN_RUNS" -gt 0 ] && [ "$SIZE" = 300 ]; then
     train_torch
     train_java --runs "$TRAIN_RUNS"
     train_torch
+    if [ "$TRAIN_BN" = 1 ]; then
+      train_torch --bn --write-weights
+      train_torch --bn
+      train_java --bn --runs "$TRAIN_RUNS"
+      train_torch --bn
+    fi
   } >> "$DIR/results.txt"
 elif [ "$TRAIN_RUNS" -gt 0 ]; then
   echo "NOTE training step compared for --size 300 only" >> "$DIR/results.txt"
 fi
 
-"$PY" - "$DIR/results.txt" "$HAS_BF16" "$BATCH" "$TRAIN_RUNS" <<'PYEOF'
+"$PY" - "$DIR/results.txt" "$HAS_BF16" "$BATCH" "$TRAIN_RUNS" "$TRAIN_BN" <<'PYEOF'
 import statistics, sys
 lines = open(sys.argv[1]).read().split('\n')
 has_bf16 = sys.argv[2] == '1'
 batch = int(sys.argv[3])
 train_runs = int(sys.argv[4])
+train_bn = sys.argv[5] == '1'
 rows = {}   # name -> (median, min, diff_ort, diff_torch)
 rss = {}    # name -> peak RSS MiB of a process running only that engine
 torch_samples = {}
@@ -233,7 +252,7 @@ print('on minimum times: vs onnxruntime %s, vs pytorch %s, pruned speedup %s (un
     r(getmin('fssd4j-onednn-fp32'), rows.get('fssd4j-onednn-fp32-half', (None, None))[1]),
     r(getmin('fssd4j-onednn-fp32'), rows.get('fssd4j-onednn-fp32-pruned', (None, None))[1])))
 print('published pruned widths (base only) speedup on medians: %s' % r(ours, pruned))
-train_ours = train_pt = None
+train_ratio = {}  # '' (plain) or '-bn' -> (fssd4j median, PyTorch's faster median)
 if train_samples:
     print()
     tb = max(train_batch.values())
@@ -244,15 +263,18 @@ if train_samples:
         s = train_samples[k]
         meds[k] = statistics.median(s)
         print('%-34s %12.1f %12.1f %9.2f   (%d steps)' % (k, meds[k], min(s), 1000.0 * train_batch[k] / meds[k], len(s)))
-    train_ours = meds.get('fssd4j-fp32')
-    pts = [v for k, v in meds.items() if k.startswith('pytorch')]
-    train_pt = min(pts) if pts else None  # PyTorch's faster memory format
-    if 'fssd4j' in train_loss and 'pytorch' in train_loss:
-        a, b = train_loss['fssd4j'], train_loss['pytorch']
-        rel = max(abs(a[0] - b[0]) / max(1e-12, abs(b[0])), abs(a[1] - b[1]) / max(1e-12, abs(b[1])))
-        print('first-step loss (same weights, same batch): fssd4j loc %.6f conf %.6f (%d positives), '
-              'pytorch loc %.6f conf %.6f (%d positives); max rel. diff %.1e%s' % (
-                  a[0], a[1], a[2], b[0], b[1], b[2], rel, '' if rel < 1e-3 else '  <-- MISMATCH'))
+    for v in ('', '-bn'):
+        pts = [m for k, m in meds.items() if k.startswith('pytorch%s-fp32' % v)]
+        # PyTorch's faster memory format
+        train_ratio[v] = (meds.get('fssd4j%s-fp32' % v), min(pts) if pts else None)
+        ours_name, pt_name = 'fssd4j' + v, 'pytorch' + v
+        if ours_name in train_loss and pt_name in train_loss:
+            a, b = train_loss[ours_name], train_loss[pt_name]
+            rel = max(abs(a[0] - b[0]) / max(1e-12, abs(b[0])), abs(a[1] - b[1]) / max(1e-12, abs(b[1])))
+            print('first-step loss%s (same weights, same batch): fssd4j loc %.6f conf %.6f (%d positives), '
+                  'pytorch loc %.6f conf %.6f (%d positives); max rel. diff %.1e%s' % (
+                      ' (bn)' if v else '', a[0], a[1], a[2], b[0], b[1], b[2], rel,
+                      '' if rel < 1e-3 else '  <-- MISMATCH'))
 print('load average after the run: %s' % open('/proc/loadavg').read().split()[:3])
 print()
 print('fp32 ratio vs onnxruntime: %s' % r(ort, ours))
@@ -262,12 +284,16 @@ if has_bf16:
 else:
     print('bf16 ratio vs pytorch-bf16: n/a (no AVX512_BF16 on this CPU)')
 print('pruned speedup: %s' % r(ours, half))
-if train_runs <= 0:
-    print('training step ratio vs pytorch: n/a (skipped: --train-runs 0)')
-elif not train_samples:
-    print('training step ratio vs pytorch: n/a (FSSD300 only)')
-else:
-    print('training step ratio vs pytorch: %s' % r(train_pt, train_ours))
+for v, label in (('', ''), ('-bn', ' (bn)')):
+    if train_runs <= 0:
+        print('training step ratio vs pytorch%s: n/a (skipped: --train-runs 0)' % label)
+    elif not train_samples:
+        print('training step ratio vs pytorch%s: n/a (FSSD300 only)' % label)
+    elif v == '-bn' and not train_bn:
+        print('training step ratio vs pytorch%s: n/a (skipped: --no-train-bn)' % label)
+    else:
+        ours_ms, pt_ms = train_ratio[v]
+        print('training step ratio vs pytorch%s: %s' % (label, r(pt_ms, ours_ms)))
 int8 = rows.get('fssd4j-onednn-int8', (None,))[0]
 print('int8 ratio vs onnxruntime-fp32: %s' % r(ort, int8))
 print('int8 ratio vs pytorch-int8: %s' % r(rows.get('pytorch-int8', (None,))[0], int8))

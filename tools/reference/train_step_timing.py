@@ -14,7 +14,7 @@ Usage (Debian's /usr/bin/python3 with torch 1.13; bench-compare.sh preloads
 jemalloc with memory return off, as for the forward timing):
 
     /usr/bin/python3 tools/reference/train_step_timing.py [--dir DIR]
-        [--threads 2] [--batch 8] [--warmup 1] [--runs 3] [--bn]
+        [--threads 2] [--batch 8] [--warmup 1] [--runs 3] [--bn [--write-weights]]
         [--memory-format both|channels_last|contiguous] [--scale 1.0] [--seed 1]
 
 --dir DIR: the weights DIR/fssd300.pth (tools/reference/export_onnx.py) and
@@ -22,9 +22,16 @@ the batch DIR/train_input.npy, train_loc_t.npy, train_conf_t.npy written by
 fssd4j (`org.fssd.bench.TrainCompare --export-batch`): the same weights and
 tensors fssd4j trains on, so the first step's loss must agree. Without
 --dir: random weights (fssd_ref.random_init(seed)) and a random batch of
---batch images (speed does not depend on the values). --bn: the BN variant
-(random weights only). --scale s: every prunable width times s (e.g. 0.125
-for a quick smoke run; random weights only).
+--batch images (speed does not depend on the values). --scale s: every
+prunable width times s (e.g. 0.125 for a quick smoke run; random weights
+only).
+
+--bn: the BN variant (SPEC 2.7). With --dir its weights are DIR/fssd300-bn.pth,
+which --bn --write-weights --dir DIR writes (fssd_ref.random_init(seed) of
+the BN model: the running statistics are random too, which a training-mode
+step does not read) and then exits; fssd4j's TrainCompare --bn imports the
+same file. Output names then carry "-bn": TRAINLOSS pytorch-bn,
+TRAIN pytorch-bn-fp32-<format>.
 
 --memory-format both (default) times NCHW (contiguous) and channels_last,
 model and input, alternating step by step after --warmup steps each, so the
@@ -114,18 +121,30 @@ def main():
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--bn', action='store_true')
+    ap.add_argument('--write-weights', action='store_true')
     ap.add_argument('--memory-format', default='both', choices=('both', 'channels_last', 'contiguous'))
     ap.add_argument('--scale', type=float, default=1.0)
     ap.add_argument('--seed', type=int, default=1)
     a = ap.parse_args()
-    if a.dir and (a.bn or a.scale != 1.0):
-        ap.error('--dir loads the plain full-width fssd300.pth: --bn / --scale need random weights (no --dir)')
+    if a.dir and a.scale != 1.0:
+        ap.error('--dir loads full-width weights: --scale needs random weights (no --dir)')
+    if a.write_weights and not (a.dir and a.bn):
+        ap.error('--write-weights writes DIR/fssd300-bn.pth: it needs --dir and --bn'
+                 ' (the plain fssd300.pth is export_onnx.py\'s)')
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 
     model = R.FSSD(300, NUM_CLASSES, bn=a.bn, widths=scaled_widths(a.scale) if a.scale != 1.0 else None)
+    name = 'pytorch-bn' if a.bn else 'pytorch'
+    weights = os.path.join(a.dir, 'fssd300-bn.pth' if a.bn else 'fssd300.pth') if a.dir else None
+    if a.write_weights:
+        R.random_init(model, a.seed)
+        torch.save(model.state_dict(), weights)
+        print('NOTE BN training weights: fssd_ref.random_init(seed %d) of FSSD300-BN, written to %s'
+              % (a.seed, weights))
+        return
     if a.dir:
-        model.load_state_dict(torch.load(os.path.join(a.dir, 'fssd300.pth')))
+        model.load_state_dict(torch.load(weights))
         x, loc_t, conf_t = load_batch(a.dir)
     else:
         R.random_init(model, a.seed)
@@ -157,7 +176,7 @@ def main():
             if first is None:
                 first = r
     if first is not None:
-        print('TRAINLOSS pytorch %.6f %.6f %d' % (first[0], first[1], int((conf_t > 0).sum())))
+        print('TRAINLOSS %s %.6f %.6f %d' % (name, first[0], first[1], int((conf_t > 0).sum())))
     for _ in range(a.runs):
         for fmt in formats:
             t0 = time.perf_counter()
@@ -166,8 +185,8 @@ def main():
     for fmt in formats:
         t = runs[fmt][3]
         if t:
-            print('TRAIN pytorch-fp32-%s batch %d %.3f %.3f %s' % (
-                fmt, x.shape[0], statistics.median(t), min(t), ','.join('%.3f' % v for v in t)))
+            print('TRAIN %s-fp32-%s batch %d %.3f %.3f %s' % (
+                name, fmt, x.shape[0], statistics.median(t), min(t), ','.join('%.3f' % v for v in t)))
     sys.stdout.flush()
 
 

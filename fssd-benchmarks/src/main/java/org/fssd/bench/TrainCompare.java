@@ -25,22 +25,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The Java half of the training line of {@code tools/bench-compare.sh}: one training step of
- * FSSD300 (plain, VOC, 21 classes) on the same weights and the same batch as {@code
- * tools/reference/train_step_timing.py}.
+ * The Java half of the training lines of {@code tools/bench-compare.sh}: one training step of
+ * FSSD300 (VOC, 21 classes; plain, or with {@code --bn} the BN variant of SPEC §2.7) on the same
+ * weights and the same batch as {@code tools/reference/train_step_timing.py}.
  *
  * <p>{@code --export-batch} writes the batch ({@link TrainBatch#shapes}, batch {@code --batch})
- * into {@code --dir} as {@code .npy} files and exits. Otherwise it reads that batch back, imports
- * the weights {@code DIR/fssd300.pth} (written by {@code tools/reference/export_onnx.py}) with
- * {@link PyTorchImporter}, builds the training graph ({@link TrainGraphs}: FAST convolutions, SGD
- * momentum 0.9, weight decay 5e-4, learning rate 1e-4), runs one step (warm-up) and then {@code
- * --runs} timed steps by {@code --engine} (default PLAN, the oneDNN training plan; GRAPH is DL4J's
- * {@code fit}; both forward + loss + backward + update), and prints:
+ * into {@code --dir} as {@code .npy} files and exits (the same batch serves both variants).
+ * Otherwise it reads that batch back, imports the weights {@code DIR/fssd300.pth} (written by
+ * {@code tools/reference/export_onnx.py}) or, with {@code --bn}, {@code DIR/fssd300-bn.pth}
+ * (written by {@code train_step_timing.py --bn --write-weights}) with {@link PyTorchImporter},
+ * builds the training graph ({@link TrainGraphs}: FAST convolutions, SGD momentum 0.9, weight decay
+ * 5e-4, learning rate 1e-4), runs one step (warm-up) and then {@code --runs} timed steps by {@code
+ * --engine} (default PLAN, the oneDNN training plan; GRAPH is DL4J's {@code fit}; both forward +
+ * loss + backward + update), and prints:
  *
  * <pre>
  * TRAINLOSS fssd4j &lt;loc loss&gt; &lt;conf loss&gt; &lt;positives&gt;      (of the first step, at the initial weights)
  * TRAIN fssd4j-fp32 batch &lt;B&gt; &lt;median ms/step&gt; &lt;min ms/step&gt; &lt;every step's ms, comma-separated&gt;
  * </pre>
+ *
+ * <p>({@code fssd4j-bn} and {@code fssd4j-bn-fp32} with {@code --bn}.)
  *
  * <p>The first-step loss must equal PyTorch's (same weights, same batch, same loss) up to float
  * rounding: the script prints both.
@@ -48,15 +52,16 @@ import picocli.CommandLine.Spec;
  * <pre>
  * OMP_NUM_THREADS=2 java -cp fssd-benchmarks/target/fssd-benchmarks.jar org.fssd.bench.TrainCompare \
  *     --dir DIR [--batch 8] [--runs 3] [--engine PLAN|GRAPH] [--conv-algorithm AUTO|DIRECT]
- *     [--export-batch] [--help]
+ *     [--bn] [--export-batch] [--help]
  * </pre>
  */
 @Command(
     name = "TrainCompare",
     sortOptions = false,
     description =
-        "One FSSD300 training step on the weights DIR/fssd300.pth and the batch in DIR (or, with"
-            + " --export-batch, writes that batch); prints TRAINLOSS and TRAIN lines.")
+        "One FSSD300 training step on the weights DIR/fssd300.pth (--bn: DIR/fssd300-bn.pth) and"
+            + " the batch in DIR (or, with --export-batch, writes that batch); prints TRAINLOSS and"
+            + " TRAIN lines.")
 public final class TrainCompare implements Callable<Integer> {
   @Mixin private BenchMains.Help help;
 
@@ -101,6 +106,13 @@ public final class TrainCompare implements Callable<Integer> {
   private PlanOptions.Algorithm algorithm;
 
   @Option(
+      names = "--bn",
+      description =
+          "the BN variant: weights DIR/fssd300-bn.pth (train_step_timing.py --bn --write-weights);"
+              + " output names fssd4j-bn, fssd4j-bn-fp32")
+  private boolean bn;
+
+  @Option(
       names = "--export-batch",
       description = "write the training batch into --dir as .npy files and exit")
   private boolean export;
@@ -130,11 +142,23 @@ public final class TrainCompare implements Callable<Integer> {
       return 0;
     }
     TrainBatch b = TrainBatch.read(dir);
-    FssdModel imported = PyTorchImporter.importModel(dir.resolve("fssd300.pth"), config);
+    Path weights = dir.resolve(bn ? "fssd300-bn.pth" : "fssd300.pth");
+    FssdModel imported = PyTorchImporter.importModel(weights, config);
+    if (imported.config().batchNorm() != bn) {
+      throw new IllegalArgumentException(
+          weights
+              + " holds the "
+              + (bn ? "plain" : "BN")
+              + " variant; "
+              + (bn ? "--bn" : "without --bn, TrainCompare")
+              + " needs the "
+              + (bn ? "BN" : "plain")
+              + " one");
+    }
     ComputationGraph graph = TrainGraphs.create(imported, ConvImpl.FAST);
     String layers = TrainGraphs.check(graph, ConvImpl.FAST);
     MultiDataSet data = b.toTrainingData();
-    try (TrainingStep step = engine.step(config, graph, algorithm)) {
+    try (TrainingStep step = engine.step(imported.config(), graph, algorithm)) {
       return time(step, graph, data, layers, b.size());
     }
   }
@@ -143,15 +167,17 @@ public final class TrainCompare implements Callable<Integer> {
       TrainingStep step, ComputationGraph graph, MultiDataSet data, String layers, int size) {
     step.fit(data.getFeatures(0), data.getLabels(0));
     MultiBoxLoss.Result first = TrainingGraph.loss(graph).lastResult();
+    String name = bn ? "fssd4j-bn" : "fssd4j";
     System.out.printf(
         Locale.ROOT,
-        "TRAINLOSS fssd4j %.6f %.6f %d%n",
+        "TRAINLOSS %s %.6f %.6f %d%n",
+        name,
         first.locLoss(),
         first.confLoss(),
         first.numPositives());
     System.out.printf(
-        "NOTE fssd4j training graph: %s; engine %s%s%n",
-        layers, engine, engine == TrainingEngine.PLAN ? " (" + algorithm + ")" : "");
+        "NOTE %s training graph: %s; engine %s%s%n",
+        name, layers, engine, engine == TrainingEngine.PLAN ? " (" + algorithm + ")" : "");
     List<Double> ms = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
@@ -163,7 +189,8 @@ public final class TrainCompare implements Callable<Integer> {
     }
     System.out.printf(
         Locale.ROOT,
-        "TRAIN fssd4j-fp32 batch %d %.3f %.3f %s%n",
+        "TRAIN %s-fp32 batch %d %.3f %.3f %s%n",
+        name,
         size,
         BenchMains.median(ms),
         BenchMains.min(ms),

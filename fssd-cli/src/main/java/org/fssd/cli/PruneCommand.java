@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  * <p>A plain prune is one round of {@link IterativePruner} without sparse training, reported as a
  * before/after comparison. Iterative pruning ({@code --rounds R} or {@code --percents a,b,..}): R
  * rounds of sparse training ({@code --sparse-epochs}, with {@code --sparsity}) -> pruning ->
- * fine-tuning ({@code --fine-tune-epochs}), each round saved as {@code <out stem>-round<r>.zip}
+ * fine-tuning ({@code --fine-tune-epochs}; training runs on {@code --engine} with {@code
+ * --conv-algorithm}, as {@code fssd train}), each round saved as {@code <out stem>-round<r>.zip}
  * (the last also as {@code --out}) and reported; mAP per round with {@code --eval-shapes-seed} or
  * {@code --eval-voc-sets}. {@code --report-only} measures a model (any variant) without pruning.
  * Every stage also prints one machine-readable line {@code metrics <stage> params=.. size_mb=..
@@ -69,6 +70,8 @@ final class PruneCommand implements Callable<Integer> {
   int timingRuns;
 
   @Mixin DatasetOptions dataset = new DatasetOptions();
+
+  @Mixin EngineOptions engineOptions = new EngineOptions();
 
   @Option(
       names = "--fine-tune-epochs",
@@ -392,7 +395,10 @@ final class PruneCommand implements Callable<Integer> {
             .learningRate(lr)
             .sparsity(s)
             .seed(seed)
-            .workers(workers);
+            .workers(workers)
+            .engine(engineOptions.engine())
+            .planAlgorithm(engineOptions.convAlgorithm)
+            .planPrecision(engineOptions.precision);
     tb.transform(org.fssd.data.augment.TrainTransform.named(augment, m.config().inputSize()));
     if (checkpoints != null) {
       tb.checkpointDir(checkpoints);
@@ -405,7 +411,11 @@ final class PruneCommand implements Callable<Integer> {
             err.flush();
           }
         });
-    return tb.build().train();
+    org.fssd.train.FssdTrainer trainer = tb.build();
+    err.println(
+        "prune: " + what + ", " + epochs + " epoch(s), engine " + trainer.engineDescription());
+    err.flush();
+    return trainer.train();
   }
 
   /** The mAP function of --eval-shapes-seed / --eval-voc-sets, or null. */

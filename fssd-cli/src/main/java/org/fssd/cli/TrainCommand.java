@@ -139,28 +139,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "last N epochs trained without Mixup (default: ${DEFAULT-VALUE})")
   int mixupOffEpochs;
 
-  @Option(
-      names = "--engine",
-      paramLabel = "graph|plan",
-      description =
-          "how updates are computed: plan = oneDNN training plan (several times faster on the CPU), graph = DL4J's own fit (the reference; the path for a CUDA backend); the same loss, updater and schedule either way (default: plan on the CPU backend, else graph)")
-  org.fssd.train.TrainingEngine engine;
-
-  @Option(
-      names = "--conv-algorithm",
-      defaultValue = "auto",
-      paramLabel = "auto|direct",
-      description =
-          "convolutions of --engine plan: auto = Winograd on large maps (fastest), direct = the gradients of --engine graph to fp32 rounding (default: ${DEFAULT-VALUE})")
-  org.fssd.engine.onednn.PlanOptions.Algorithm convAlgorithm;
-
-  @Option(
-      names = "--precision",
-      defaultValue = "fp32",
-      paramLabel = "fp32|bf16",
-      description =
-          "arithmetic of --engine plan: fp32, or bf16 = mixed precision (bfloat16 activations and weight copies, fp32 master weights, gradients, loss and optimiser; needs a CPU with AVX512_BF16) (default: ${DEFAULT-VALUE})")
-  org.fssd.engine.onednn.PlanOptions.Precision precision;
+  @Mixin EngineOptions engineOptions = new EngineOptions();
 
   @Option(
       names = "--precise-bn",
@@ -361,18 +340,15 @@ final class TrainCommand implements Callable<Integer> {
     notes.put("--eval-voc-sets", evalVocUsed);
     org.fssd.train.TrainingEngine engineUsed =
         org.fssd.train.TrainingEngine.valueOf(
-            setting(
-                    "--engine",
-                    (engine != null ? engine : org.fssd.train.TrainingEngine.defaultEngine())
-                        .name())
-                .toUpperCase(Locale.ROOT));
+            setting("--engine", engineOptions.engine().name()).toUpperCase(Locale.ROOT));
     org.fssd.engine.onednn.PlanOptions.Algorithm algorithmUsed =
         org.fssd.engine.onednn.PlanOptions.Algorithm.valueOf(
-            setting("--conv-algorithm", convAlgorithm.name()).toUpperCase(Locale.ROOT));
+            setting("--conv-algorithm", engineOptions.convAlgorithm.name())
+                .toUpperCase(Locale.ROOT));
     notes.put("--engine", engineUsed.name());
     org.fssd.engine.onednn.PlanOptions.Precision precisionUsed =
         org.fssd.engine.onednn.PlanOptions.Precision.valueOf(
-            setting("--precision", precision.name()).toUpperCase(Locale.ROOT));
+            setting("--precision", engineOptions.precision.name()).toUpperCase(Locale.ROOT));
     notes.put("--conv-algorithm", algorithmUsed.name());
     notes.put("--precision", precisionUsed.name());
     b.engine(engineUsed).planAlgorithm(algorithmUsed).planPrecision(precisionUsed);

@@ -67,6 +67,27 @@ public final class FssdTestModels {
   }
 
   /**
+   * FSSD512 with 2-4 channels per conv (as {@link #tiny300}): the 512 topology (fusion at 64 px,
+   * seven pyramid levels, the last a 4x4 conv) at a cost small enough for fp64 reference passes.
+   */
+  public static FssdConfig tiny512(int numClasses) {
+    Widths w =
+        Widths.of(
+            new int[] {2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4},
+            4,
+            4,
+            new int[] {3, 4, 2, 3},
+            new int[] {2, 3, 2},
+            new int[] {4, 4, 3, 3, 2, 2, 3});
+    return FssdConfig.builder()
+        .inputSize(512)
+        .numClasses(numClasses)
+        .widths(w)
+        .priors(PriorConfig.voc512())
+        .build();
+  }
+
+  /**
    * FSSD300 with 1-4 channels per conv: a model file of well under 100 KB (format-compatibility
    * fixtures).
    */

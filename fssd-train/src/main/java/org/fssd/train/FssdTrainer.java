@@ -397,10 +397,10 @@ public final class FssdTrainer {
   }
 
   /**
-   * The engine in words: {@code GRAPH}, or {@code PLAN} with its convolution algorithm (and {@code
-   * BF16} when not FP32).
+   * The engine in words, as the start of training logs it: {@code GRAPH}, or {@code PLAN} with its
+   * convolution algorithm (and {@code BF16} when not FP32), e.g. {@code PLAN (AUTO)}.
    */
-  private String engineDescription() {
+  public String engineDescription() {
     if (engine != TrainingEngine.PLAN) {
       return engine.name();
     }
