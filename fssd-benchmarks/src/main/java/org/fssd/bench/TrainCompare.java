@@ -176,8 +176,11 @@ public final class TrainCompare implements Callable<Integer> {
         first.confLoss(),
         first.numPositives());
     System.out.printf(
-        "NOTE %s training graph: %s; engine %s%s%n",
-        name, layers, engine, engine == TrainingEngine.PLAN ? " (" + algorithm + ")" : "");
+        "NOTE %s engine %s%n",
+        name,
+        engine == TrainingEngine.PLAN
+            ? "PLAN (" + algorithm + "): the oneDNN training plan computes the passes"
+            : "GRAPH: DL4J fit on " + layers);
     List<Double> ms = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
