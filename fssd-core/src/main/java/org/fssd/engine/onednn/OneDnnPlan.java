@@ -277,14 +277,8 @@ public final class OneDnnPlan implements AutoCloseable {
     checkNotNull(weights, "weights");
     checkArgument(batchSize >= 1, "batchSize must be >= 1, got %s", batchSize);
     checkState(weights.isOpen(), "the weights are closed");
-    if (weights.options().precision() == PlanOptions.Precision.BF16
-        && !cpuHasBf16()
-        && !allowEmulatedBf16) {
-      throw new UnsupportedOperationException(
-          "oneDNN plan precision BF16 needs a CPU with AVX512_BF16;"
-              + " this CPU's oneDNN ISA is "
-              + dnnl.get_effective_cpu_isa()
-              + ": use FP32");
+    if (weights.options().precision() == PlanOptions.Precision.BF16) {
+      requireBf16("oneDNN plan precision BF16");
     }
     weights.retain();
     OneDnnPlan plan = new OneDnnPlan(weights, batchSize);
@@ -343,6 +337,23 @@ public final class OneDnnPlan implements AutoCloseable {
   /** The engine all plans are compiled on. */
   static engine engine() {
     return CpuEngine.INSTANCE;
+  }
+
+  /**
+   * Refuses BF16 work on a CPU without native bfloat16 instructions (oneDNN would emulate them,
+   * slower than FP32).
+   *
+   * @param what the work, the start of the message ("BF16 training")
+   * @throws UnsupportedOperationException unless {@link #cpuHasBf16()}
+   */
+  public static void requireBf16(String what) {
+    if (!cpuHasBf16() && !allowEmulatedBf16) {
+      throw new UnsupportedOperationException(
+          what
+              + " needs a CPU with AVX512_BF16; this CPU's oneDNN ISA is "
+              + dnnl.get_effective_cpu_isa()
+              + ": use FP32");
+    }
   }
 
   /** Whether oneDNN may use native bfloat16 instructions on this CPU (AVX512_BF16 or AMX). */

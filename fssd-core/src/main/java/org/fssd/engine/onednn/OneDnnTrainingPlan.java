@@ -262,13 +262,8 @@ public final class OneDnnTrainingPlan implements AutoCloseable {
     checkArgument(
         options.precision() != PlanOptions.Precision.INT8,
         "the training plan computes in FP32 or BF16, not INT8 (quantise a trained model instead)");
-    if (options.precision() == PlanOptions.Precision.BF16
-        && !OneDnnPlan.cpuHasBf16()
-        && !OneDnnPlan.allowEmulatedBf16) {
-      throw new UnsupportedOperationException(
-          "BF16 training needs a CPU with AVX512_BF16; this CPU's oneDNN ISA is "
-              + dnnl.get_effective_cpu_isa()
-              + ": use FP32");
+    if (options.precision() == PlanOptions.Precision.BF16) {
+      OneDnnPlan.requireBf16("BF16 training");
     }
     OneDnnTrainingPlan plan = new OneDnnTrainingPlan(config, graph, batchSize, options);
     try (PointerScope scope = new PointerScope()) {

@@ -24,11 +24,8 @@ public final class TrainingPasses {
       throw new IllegalArgumentException(
           "the training plan computes in FP32 or BF16, not INT8 (quantise a trained model instead)");
     }
-    if (options.precision() == PlanOptions.Precision.BF16 && !OneDnnPlan.cpuHasBf16()) {
-      throw new UnsupportedOperationException(
-          "BF16 training needs a CPU with AVX512_BF16 (oneDNN ISA here: "
-              + org.bytedeco.dnnl.global.dnnl.get_effective_cpu_isa()
-              + "); train in FP32");
+    if (options.precision() == PlanOptions.Precision.BF16) {
+      OneDnnPlan.requireBf16("BF16 training");
     }
   }
 
