@@ -90,4 +90,30 @@ record CliRun(int code, String out, String err) {
     a.addAll(List.of(extra));
     return tinyShapesTrain(images, a.toArray(new String[0]));
   }
+
+  /**
+   * A BN FSSD300 at width / {@code widthDivisor} for {@code labels}, seed 3, whose BN gammas are
+   * distinct (a fresh model has all gammas 1, which would prune every layer to one channel): a
+   * model a prune has a real choice on.
+   */
+  static org.fssd.model.FssdModel bnModelWithDistinctGammas(
+      int widthDivisor, org.fssd.model.Labels labels) {
+    ConfigOptions c = new ConfigOptions();
+    c.config = "voc300";
+    c.batchNorm = true;
+    c.widthDivisor = widthDivisor;
+    org.fssd.model.FssdModel init =
+        org.fssd.model.FssdModel.create(
+            c.toConfig().toBuilder().numClasses(labels.numClasses()).build(), labels, 3);
+    long k = 0;
+    for (var e : init.graph().paramTable().entrySet()) {
+      if (e.getKey().endsWith("_gamma")) {
+        e.getValue()
+            .assign(
+                org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
+                    .addi(0.1 + 1e-3 * k++));
+      }
+    }
+    return init;
+  }
 }

@@ -26,23 +26,8 @@ class PruneEngineCliTest {
   /** A width/64 BN FSSD300 for the shapes classes, with distinct gammas (a prune has a choice). */
   @BeforeEach
   void bnModel() {
-    ConfigOptions c = new ConfigOptions();
-    c.config = "voc300";
-    c.batchNorm = true;
-    c.widthDivisor = 64;
-    var labels = ShapesDataset.builder().count(1).build().labels();
     FssdModel init =
-        FssdModel.create(
-            c.toConfig().toBuilder().numClasses(labels.numClasses()).build(), labels, 3);
-    long k = 0;
-    for (var e : init.graph().paramTable().entrySet()) {
-      if (e.getKey().endsWith("_gamma")) {
-        e.getValue()
-            .assign(
-                org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
-                    .addi(0.1 + 1e-3 * k++));
-      }
-    }
+        CliRun.bnModelWithDistinctGammas(64, ShapesDataset.builder().count(1).build().labels());
     model = dir.resolve("bn.zip");
     init.save(model);
   }

@@ -17,23 +17,8 @@ class PruneRoundsCliTest {
 
   @Test
   void twoRoundsWriteEveryRoundAndReportThem() {
-    ConfigOptions c = new ConfigOptions();
-    c.config = "voc300";
-    c.batchNorm = true;
-    c.widthDivisor = 16;
     Path model = dir.resolve("bn.zip");
-    FssdModel init =
-        FssdModel.create(c.toConfig().toBuilder().numClasses(5).build(), Labels.generic(4), 3);
-    // distinct |gamma| (a fresh model has all gammas 1, which would prune every layer to 1 channel)
-    long k = 0;
-    for (var e : init.graph().paramTable().entrySet()) {
-      if (e.getKey().endsWith("_gamma")) {
-        e.getValue()
-            .assign(
-                org.nd4j.linalg.factory.Nd4j.rand(e.getValue().dataType(), e.getValue().shape())
-                    .addi(0.1 + 1e-3 * k++));
-      }
-    }
+    FssdModel init = CliRun.bnModelWithDistinctGammas(16, Labels.generic(4));
     init.save(model);
     Path out = dir.resolve("p.zip");
     CliRun r = pruneTwoRounds(model, out, "--timing-runs", "0");

@@ -182,10 +182,7 @@ class OneDnnPlanTest {
   @Test
   @Numerical
   void bf16MatchesGraphToBfloat16Precision() {
-    int avx512 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
-    assumeTrue(
-        (org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa() & avx512) == avx512,
-        "oneDNN runs bf16 (natively or emulated) only from AVX-512 on");
+    assumeBf16Kernels();
     FssdConfig config = FssdTestModels.narrow300(4, true).toBuilder().fusionBatchNorm(true).build();
     ComputationGraph graph = randomGraph(config, 12);
     boolean before = OneDnnPlan.allowEmulatedBf16;
@@ -352,5 +349,15 @@ class OneDnnPlanTest {
       }
     }
     throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+
+  /**
+   * Skips the calling test below AVX-512: oneDNN has bf16 kernels (native or emulated) from there.
+   */
+  static void assumeBf16Kernels() {
+    int avx512 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
+    assumeTrue(
+        (org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa() & avx512) == avx512,
+        "oneDNN runs bf16 (natively or emulated) only from AVX-512 on");
   }
 }

@@ -2,7 +2,6 @@ package org.fssd.engine.onednn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -331,10 +330,7 @@ class OneDnnTrainingPlanTest {
   @Test
   @Numerical
   void bf16OutputAndHeadGradientsMatchDl4jToBfloat16Precision() {
-    int avx512 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
-    assumeTrue(
-        (org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa() & avx512) == avx512,
-        "oneDNN runs bf16 (natively or emulated) only from AVX-512 on");
+    OneDnnPlanTest.assumeBf16Kernels();
     PlanOptions bf16 =
         PlanOptions.builder()
             .algorithm(Algorithm.DIRECT)
