@@ -35,14 +35,16 @@
 #     Then the same for the BN variant (SPEC 2.7; --no-train-bn skips it): train_step_timing.py --bn
 #     --write-weights writes fssd300-bn.pth (fssd_ref.random_init(seed 1) of the BN model), which
 #     PyTorch loads and TrainCompare --bn imports; same batch, same steps, first-step losses checked.
+#     On a CPU with AVX512_BF16, last the plain network in mixed precision: TrainCompare --precision
+#     BF16 against train_step_timing.py --precision bf16 (torch.autocast bfloat16), same weights/batch.
 #     --train-only skips steps 2-3b (step 1 still writes fssd300.pth): the training comparison alone.
 #  5. A table (median and min ms/image, images/s, max |diff| of raw outputs vs ONNX Runtime and vs
 #     PyTorch, peak RSS: VmHWM of a process running only that engine, i.e. OnnxCompare --only
 #     onnxruntime (the session) / --only fssd4j (an FssdDetector that imports the .pth itself, as an
 #     application would), and PyTorch's timing process), the training table, and the ratio lines (ratios of median times, > 1 = fssd4j
 #     faster): fp32 vs onnxruntime, fp32 vs pytorch, bf16 vs pytorch-bf16, pruned speedup (full /
-#     uniform 50 %), training step vs pytorch and training step vs pytorch (bn) (PyTorch's faster
-#     memory format each), and last the int8 lines: fssd4j int8 vs onnxruntime fp32 and vs
+#     uniform 50 %), training step vs pytorch, training step vs pytorch (bn) and (bf16, autocast)
+#     (PyTorch's faster memory format each), and last the int8 lines: fssd4j int8 vs onnxruntime fp32 and vs
 #     pytorch-int8.
 # Needs JDK 17 + Maven; installs Debian's python3-torch/numpy/opencv and libjemalloc2 with apt-get
 # when missing. Exit 1 when a step fails.
@@ -161,6 +163,12 @@ if [ "$TRAIN_RUNS" -gt 0 ] && [ "$SIZE" = 300 ]; then
       train_java --bn --runs "$TRAIN_RUNS"
       train_torch --bn
     fi
+    if [ "$HAS_BF16" = 1 ]; then
+      # mixed precision on both sides: fssd4j --precision BF16, PyTorch autocast bfloat16
+      train_torch --precision bf16
+      train_java --precision BF16 --runs "$TRAIN_RUNS"
+      train_torch --precision bf16
+    fi
   } >> "$DIR/results.txt"
 elif [ "$TRAIN_RUNS" -gt 0 ]; then
   echo "NOTE training step compared for --size 300 only" >> "$DIR/results.txt"
@@ -275,6 +283,8 @@ if train_samples:
                   'pytorch loc %.6f conf %.6f (%d positives); max rel. diff %.1e%s' % (
                       ' (bn)' if v else '', a[0], a[1], a[2], b[0], b[1], b[2], rel,
                       '' if rel < 1e-3 else '  <-- MISMATCH'))
+    pts = [m for k, m in meds.items() if k.startswith('pytorch-bf16-')]
+    train_ratio['-bf16'] = (meds.get('fssd4j-bf16'), min(pts) if pts else None)
 print('load average after the run: %s' % open('/proc/loadavg').read().split()[:3])
 print()
 print('fp32 ratio vs onnxruntime: %s' % r(ort, ours))
@@ -294,6 +304,12 @@ for v, label in (('', ''), ('-bn', ' (bn)')):
     else:
         ours_ms, pt_ms = train_ratio[v]
         print('training step ratio vs pytorch%s: %s' % (label, r(pt_ms, ours_ms)))
+if train_runs > 0 and train_samples:
+    if has_bf16:
+        ours_ms, pt_ms = train_ratio['-bf16']
+        print('training step ratio vs pytorch (bf16, autocast): %s' % r(pt_ms, ours_ms))
+    else:
+        print('training step ratio vs pytorch (bf16, autocast): n/a (no AVX512_BF16 on this CPU)')
 int8 = rows.get('fssd4j-onednn-int8', (None,))[0]
 print('int8 ratio vs onnxruntime-fp32: %s' % r(ort, int8))
 print('int8 ratio vs pytorch-int8: %s' % r(rows.get('pytorch-int8', (None,))[0], int8))

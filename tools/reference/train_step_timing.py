@@ -15,6 +15,7 @@ jemalloc with memory return off, as for the forward timing):
 
     /usr/bin/python3 tools/reference/train_step_timing.py [--dir DIR]
         [--threads 2] [--batch 8] [--warmup 1] [--runs 3] [--bn [--write-weights]]
+        [--precision fp32|bf16]
         [--memory-format both|channels_last|contiguous] [--scale 1.0] [--seed 1]
 
 --dir DIR: the weights DIR/fssd300.pth (tools/reference/export_onnx.py) and
@@ -33,11 +34,16 @@ step does not read) and then exits; fssd4j's TrainCompare --bn imports the
 same file. Output names then carry "-bn": TRAINLOSS pytorch-bn,
 TRAIN pytorch-bn-fp32-<format>.
 
+--precision bf16: the forward under torch.autocast('cpu', bfloat16) (bf16
+convolutions, fp32 master weights; the loss in fp32), PyTorch's peer of
+fssd4j's --precision bf16; names pytorch[-bn]-bf16-<format>, TRAINLOSS
+pytorch-bf16.
+
 --memory-format both (default) times NCHW (contiguous) and channels_last,
 model and input, alternating step by step after --warmup steps each, so the
 caller can take the faster one. Output, one line per format:
 
-    TRAIN pytorch-fp32-<format> batch <B> <median ms/step> <min ms/step> <every step's ms, comma-separated>
+    TRAIN pytorch-<precision>-<format> batch <B> <median ms/step> <min ms/step> <every step's ms, comma-separated>
 
 and once, before: TRAINLOSS pytorch <loc loss> <conf loss> <positives> of
 the first step (at the initial weights).
@@ -121,6 +127,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--bn', action='store_true')
+    ap.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'))
     ap.add_argument('--write-weights', action='store_true')
     ap.add_argument('--memory-format', default='both', choices=('both', 'channels_last', 'contiguous'))
     ap.add_argument('--scale', type=float, default=1.0)
@@ -136,6 +143,7 @@ def main():
 
     model = R.FSSD(300, NUM_CLASSES, bn=a.bn, widths=scaled_widths(a.scale) if a.scale != 1.0 else None)
     name = 'pytorch-bn' if a.bn else 'pytorch'
+    bf16 = a.precision == 'bf16'
     weights = os.path.join(a.dir, 'fssd300-bn.pth' if a.bn else 'fssd300.pth') if a.dir else None
     if a.write_weights:
         R.random_init(model, a.seed)
@@ -163,8 +171,10 @@ def main():
     def step(fmt):
         m, opt, xin, _ = runs[fmt]
         opt.zero_grad(set_to_none=True)
-        loc, conf = m(xin)
-        ll, lc = multibox_loss(loc, conf, loc_t, conf_t)
+        # bf16: autocast's mixed precision (bf16 convolutions, fp32 master weights); the loss in fp32
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            loc, conf = m(xin)
+        ll, lc = multibox_loss(loc.float(), conf.float(), loc_t, conf_t)
         (ll + lc).backward()
         opt.step()
         return ll.item(), lc.item()
@@ -176,7 +186,8 @@ def main():
             if first is None:
                 first = r
     if first is not None:
-        print('TRAINLOSS %s %.6f %.6f %d' % (name, first[0], first[1], int((conf_t > 0).sum())))
+        print('TRAINLOSS %s %.6f %.6f %d' % (name + ('-bf16' if bf16 else ''), first[0], first[1],
+                                              int((conf_t > 0).sum())))
     for _ in range(a.runs):
         for fmt in formats:
             t0 = time.perf_counter()
@@ -185,8 +196,8 @@ def main():
     for fmt in formats:
         t = runs[fmt][3]
         if t:
-            print('TRAIN %s-fp32-%s batch %d %.3f %.3f %s' % (
-                name, fmt, x.shape[0], statistics.median(t), min(t), ','.join('%.3f' % v for v in t)))
+            print('TRAIN %s-%s-%s batch %d %.3f %.3f %s' % (
+                name, a.precision, fmt, x.shape[0], statistics.median(t), min(t), ','.join('%.3f' % v for v in t)))
     sys.stdout.flush()
 
 

@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
  * TRAIN fssd4j-fp32 batch &lt;B&gt; &lt;median ms/step&gt; &lt;min ms/step&gt; &lt;every step's ms, comma-separated&gt;
  * </pre>
  *
- * <p>({@code fssd4j-bn} and {@code fssd4j-bn-fp32} with {@code --bn}.)
+ * <p>({@code fssd4j-bn} and {@code fssd4j-bn-fp32} with {@code --bn}; {@code fssd4j-bf16} for both
+ * names with {@code --precision BF16}, whose first-step loss is bf16's, not comparable to 1e-6.)
  *
  * <p>The first-step loss must equal PyTorch's (same weights, same batch, same loss) up to float
  * rounding: the script prints both.
@@ -106,6 +107,15 @@ public final class TrainCompare implements Callable<Integer> {
   private PlanOptions.Algorithm algorithm;
 
   @Option(
+      names = "--precision",
+      paramLabel = "FP32|BF16",
+      defaultValue = "FP32",
+      description =
+          "arithmetic of the PLAN engine: FP32, or BF16 mixed precision (needs AVX512_BF16);"
+              + " output names fssd4j[-bn]-bf16 (default: ${DEFAULT-VALUE})")
+  private PlanOptions.Precision precision;
+
+  @Option(
       names = "--bn",
       description =
           "the BN variant: weights DIR/fssd300-bn.pth (train_step_timing.py --bn --write-weights);"
@@ -158,7 +168,11 @@ public final class TrainCompare implements Callable<Integer> {
     ComputationGraph graph = TrainGraphs.create(imported, ConvImpl.FAST);
     String layers = TrainGraphs.check(graph, ConvImpl.FAST);
     MultiDataSet data = b.toTrainingData();
-    try (TrainingStep step = engine.step(imported.config(), graph, algorithm)) {
+    try (TrainingStep step =
+        engine.step(
+            imported.config(),
+            graph,
+            PlanOptions.builder().algorithm(algorithm).precision(precision).build())) {
       return time(step, graph, data, layers, b.size());
     }
   }
@@ -167,7 +181,11 @@ public final class TrainCompare implements Callable<Integer> {
       TrainingStep step, ComputationGraph graph, MultiDataSet data, String layers, int size) {
     step.fit(data.getFeatures(0), data.getLabels(0));
     MultiBoxLoss.Result first = TrainingGraph.loss(graph).lastResult();
-    String name = bn ? "fssd4j-bn" : "fssd4j";
+    String name =
+        (bn ? "fssd4j-bn" : "fssd4j")
+            + (precision == PlanOptions.Precision.FP32
+                ? ""
+                : "-" + precision.name().toLowerCase(Locale.ROOT));
     System.out.printf(
         Locale.ROOT,
         "TRAINLOSS %s %.6f %.6f %d%n",
@@ -192,8 +210,8 @@ public final class TrainCompare implements Callable<Integer> {
     }
     System.out.printf(
         Locale.ROOT,
-        "TRAIN %s-fp32 batch %d %.3f %.3f %s%n",
-        name,
+        "TRAIN %s batch %d %.3f %.3f %s%n",
+        precision == PlanOptions.Precision.FP32 ? name + "-fp32" : name,
         size,
         BenchMains.median(ms),
         BenchMains.min(ms),
