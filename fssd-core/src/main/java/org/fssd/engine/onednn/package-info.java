@@ -12,9 +12,11 @@
  *       arena (one detector replica);
  *   <li>{@link org.fssd.engine.onednn.OneDnnTrainingPlan}: the training computation (forward in
  *       training mode, backward to every parameter's gradient as DL4J computes it) for one batch
- *       size; reads the graph's parameters in place at each forward;
+ *       size; reads the graph's parameters in place at each forward; FP32, or BF16 mixed precision
+ *       (bfloat16 activations and weight copies, fp32 master weights and gradients);
  *   <li>{@link org.fssd.engine.onednn.PlanOptions}: convolution algorithm (AUTO = Winograd where it
- *       applies, DIRECT, WINOGRAD) and precision (FP32; BF16 on CPUs with AVX512_BF16).
+ *       applies, DIRECT, WINOGRAD) and precision (FP32; BF16 on CPUs with AVX512_BF16; INT8 for
+ *       quantised models, inference only).
  * </ul>
  *
  * <p>Uses the JavaCPP bindings {@code org.bytedeco:dnnl} (oneDNN 2.5, independent of the oneDNN
