@@ -716,14 +716,7 @@ public final class FssdTrainer {
      */
     public FssdTrainer build() {
       // before the data iterator starts its threads
-      PlanOptions options = planOptions();
-      TrainingEngine chosen = engine != null ? engine : TrainingEngine.defaultEngine();
-      if (chosen == TrainingEngine.PLAN) {
-        org.fssd.model.training.TrainingPasses.checkSupported(options);
-      } else if (planPrecision != PlanOptions.Precision.FP32) {
-        throw new IllegalArgumentException(
-            "training precision " + planPrecision + " needs engine PLAN, not " + chosen);
-      }
+      (engine != null ? engine : TrainingEngine.defaultEngine()).checkSupported(planOptions());
       ComputationGraph graph;
       TrainingState state;
       if (resumeFile != null) {

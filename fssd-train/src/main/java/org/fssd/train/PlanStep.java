@@ -62,9 +62,6 @@ final class PlanStep implements TrainingStep {
   private boolean closed;
 
   PlanStep(FssdConfig config, ComputationGraph graph, PlanOptions options) {
-    checkArgument(
-        options.precision() != PlanOptions.Precision.INT8,
-        "training precision is FP32 or BF16, not INT8");
     this.config = config;
     this.graph = graph;
     this.options = options;

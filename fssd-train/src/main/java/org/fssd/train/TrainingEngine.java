@@ -45,19 +45,13 @@ public enum TrainingEngine {
    * silently training in FP32.
    *
    * @throws IllegalArgumentException for INT8, or BF16 with GRAPH
-   * @throws UnsupportedOperationException for BF16 on a CPU without AVX512_BF16 (when the first
-   *     batch compiles the plan)
+   * @throws UnsupportedOperationException for BF16 on a CPU without AVX512_BF16
    */
   public TrainingStep step(
       FssdConfig config, ComputationGraph trainingGraph, PlanOptions planOptions) {
+    checkSupported(planOptions);
     if (this == PLAN) {
       return new PlanStep(config, trainingGraph, planOptions);
-    }
-    if (planOptions.precision() != PlanOptions.Precision.FP32) {
-      throw new IllegalArgumentException(
-          "training precision "
-              + planOptions.precision()
-              + " needs the PLAN engine; GRAPH trains in FP32");
     }
     TrainingGraph.loss(trainingGraph); // checks it is a training graph
     return new TrainingStep() {
@@ -70,6 +64,23 @@ public enum TrainingEngine {
       @Override
       public void close() {}
     };
+  }
+
+  /**
+   * Checks, before any work, that this engine can train with {@code planOptions} here: PLAN in
+   * FP32, or BF16 on a CPU with AVX512_BF16; GRAPH in FP32 only (it computes in the graph's data
+   * type and refuses BF16 rather than silently training in FP32).
+   *
+   * @throws IllegalArgumentException for INT8, or BF16 with GRAPH
+   * @throws UnsupportedOperationException for BF16 on a CPU without AVX512_BF16
+   */
+  public void checkSupported(PlanOptions planOptions) {
+    if (this == PLAN) {
+      org.fssd.model.training.TrainingPasses.checkSupported(planOptions);
+    } else if (planOptions.precision() != PlanOptions.Precision.FP32) {
+      throw new IllegalArgumentException(
+          "training precision " + planOptions.precision() + " needs engine PLAN, not " + this);
+    }
   }
 
   /** The default for the ND4J backend in use: {@link #PLAN} on the CPU, {@link #GRAPH} else. */
